@@ -1,0 +1,97 @@
+/**
+ * The tap record: one chunk of bytes seen at one capture point (SPEC §12.4).
+ *
+ * Every connection between organisations runs through a recording relay (app/path/relay.ts). The
+ * relay reports, per connection, that it opened, every chunk per direction as it crossed each
+ * capture point, what a middlebox stage did to it, and how it closed. Everything downstream — the
+ * leak detector, transcripts, the packet view, pcapng exports — reads these records and nothing
+ * else, so the wire is the single source of truth about what an eavesdropper could read.
+ *
+ *   sender MTA ──► [point: inside] ──► middlebox stages ──► [point: outside] ──► receiver MTA
+ *
+ * On a `direct` path there is one capture point; it plays all three roles (sender, wire, receiver).
+ */
+
+/** Client to server, or server to client, relative to the TCP connection. */
+export type Direction = 'c2s' | 's2c';
+
+/** Which view of SPEC §2 a capture point gives: as sent, as it crossed the Internet, as received. */
+export type PointRole = 'sender' | 'wire' | 'receiver';
+
+/** A simulated network endpoint (documentation-range address, RFC 5737). */
+export interface Endpoint {
+  ip: string;
+  port: number;
+  host?: string;
+}
+
+export interface CapturePoint {
+  id: string;
+  /** Human label: "intellinet → ntsol, outside the firewall". */
+  label: string;
+  /** The path this point sits on. */
+  path: string;
+  roles: PointRole[];
+}
+
+/** What a middlebox stage did to the bytes of a record (SPEC §6: every change is recorded). */
+export interface StageMark {
+  stage: string;
+  action: 'changed' | 'dropped' | 'added';
+  /** The bytes before the stage touched them (for `changed` and `dropped`). */
+  original?: Buffer;
+  note?: string;
+}
+
+export interface TapConnection {
+  conn: string;
+  point: string;
+  client: Endpoint;
+  server: Endpoint;
+  /** Real milliseconds since lab start. */
+  openedAt: number;
+  labTime: number;
+  closedAt?: number;
+  /** How the connection ended: a FIN from either side, a reset, or refused at set-up. */
+  closedBy?: 'client' | 'server' | 'reset' | 'refused';
+  /** The loopback port the client connected from, used to hand keys from an endpoint to a capture. */
+  loopbackClientPort?: number;
+}
+
+export interface TapRecord {
+  /** Global order of records within a lab. */
+  seq: number;
+  conn: string;
+  point: string;
+  dir: Direction;
+  /** Real milliseconds since lab start (network I/O runs in real time). */
+  t: number;
+  /** Lab clock at capture, ms since epoch. */
+  labTime: number;
+  bytes: Buffer;
+  marks?: StageMark[];
+}
+
+/**
+ * Key hand-off (SPEC §12.4): what an endpoint knows about the secrets of one connection, so the
+ * packet view can decrypt on request and pcapng can carry a Decryption Secrets Block.
+ */
+export interface NtlmSessionKeys {
+  keyBits: 40 | 56 | 128;
+  clientSigningKey: Buffer;
+  clientSealingKey: Buffer;
+  serverSigningKey: Buffer;
+  serverSealingKey: Buffer;
+  negotiateFlags: number;
+}
+
+export interface ConnectionKeys {
+  /** NSS key log lines (CLIENT_RANDOM …, CLIENT_HANDSHAKE_TRAFFIC_SECRET …), in order. */
+  tlsKeyLog: string[];
+  ntlm?: NtlmSessionKeys;
+}
+
+export type TapEvent =
+  | { kind: 'open'; connection: TapConnection }
+  | { kind: 'data'; record: TapRecord }
+  | { kind: 'close'; connection: TapConnection };
