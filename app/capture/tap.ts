@@ -95,3 +95,76 @@ export type TapEvent =
   | { kind: 'open'; connection: TapConnection }
   | { kind: 'data'; record: TapRecord }
   | { kind: 'close'; connection: TapConnection };
+
+/** Where a relay reports what it sees. Sequence numbers and storage are the log's business. */
+export interface TapSink {
+  open(connection: TapConnection): void;
+  data(record: Omit<TapRecord, 'seq'>): void;
+  close(connection: TapConnection): void;
+}
+
+/**
+ * The lab's log of everything the taps saw, in order, with the key hand-off beside it. Bounded:
+ * past `maxBytes` the oldest records go and are counted (`dropped`), never an unbounded array.
+ */
+export class TapLog implements TapSink {
+  readonly records: TapRecord[] = [];
+  readonly connections = new Map<string, TapConnection>();
+  readonly keys = new Map<string, ConnectionKeys>();
+  dropped = 0;
+  #bytes = 0;
+  #seq = 0;
+  #listeners = new Set<(event: TapEvent) => void>();
+  #byClientPort = new Map<number, string>();
+  readonly maxBytes: number;
+
+  constructor(maxBytes = 256 * 1024 * 1024) {
+    this.maxBytes = maxBytes;
+  }
+
+  /** Subscribe to tap events; returns the unsubscribe function. */
+  subscribe(fn: (event: TapEvent) => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  open(connection: TapConnection): void {
+    this.connections.set(`${connection.point}/${connection.conn}`, connection);
+    if (connection.loopbackClientPort) this.#byClientPort.set(connection.loopbackClientPort, connection.conn);
+    this.#emit({ kind: 'open', connection });
+  }
+
+  data(record: Omit<TapRecord, 'seq'>): void {
+    const full: TapRecord = { ...record, seq: this.#seq++ };
+    this.records.push(full);
+    this.#bytes += full.bytes.length;
+    while (this.#bytes > this.maxBytes && this.records.length > 1) {
+      this.#bytes -= this.records.shift()!.bytes.length;
+      this.dropped++;
+    }
+    this.#emit({ kind: 'data', record: full });
+  }
+
+  close(connection: TapConnection): void {
+    this.connections.set(`${connection.point}/${connection.conn}`, connection);
+    this.#emit({ kind: 'close', connection });
+  }
+
+  /** The connection a sender's socket (by its loopback port) travelled on. */
+  connByClientPort(port: number): string | undefined {
+    return this.#byClientPort.get(port);
+  }
+
+  /** Key hand-off: an endpoint reports what it knows about a connection's secrets. */
+  addKeys(conn: string, keys: Partial<ConnectionKeys>): void {
+    const current = this.keys.get(conn) ?? { tlsKeyLog: [] };
+    this.keys.set(conn, {
+      tlsKeyLog: [...current.tlsKeyLog, ...(keys.tlsKeyLog ?? [])],
+      ntlm: keys.ntlm ?? current.ntlm,
+    });
+  }
+
+  #emit(event: TapEvent): void {
+    for (const fn of this.#listeners) fn(event);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * A small, strict argument parser: every flag is declared, a wrong one is an error that names it
+ * (exit 2, SPEC §10), never silently ignored.
+ */
+export interface FlagSpec {
+  /** `value`: takes the next argument (or `--flag=value`); `boolean`: stands alone. */
+  type: 'value' | 'boolean';
+}
+
+export interface Parsed {
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+export class UsageError extends Error {}
+
+export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) {
+      if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq >= 0 ? eq : undefined);
+    const s = spec[name];
+    if (!s) throw new UsageError(`unknown option --${name} (known: ${Object.keys(spec).map((k) => `--${k}`).join(', ') || 'none'})`);
+    if (flags.has(name)) throw new UsageError(`--${name} is given twice`);
+    if (s.type === 'boolean') {
+      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+      flags.set(name, true);
+    } else {
+      const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, value);
+    }
+  }
+  return { positional, flags };
+}
+
+export function intFlag(parsed: Parsed, name: string): number | undefined {
+  const v = parsed.flags.get(name);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, not ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+export function stringFlag(parsed: Parsed, name: string): string | undefined {
+  const v = parsed.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}

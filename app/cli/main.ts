@@ -1,0 +1,44 @@
+/**
+ * `postcard-lab`: the command line (SPEC §10). Exit codes: 0 all passed, 1 an expectation failed,
+ * 2 bad input (unreadable or invalid file, bad flag, duplicate scenario ids).
+ */
+import { UsageError } from './args.ts';
+import { EXIT, processIo, type CliIo } from './io.ts';
+import { runCommand } from './run.ts';
+import { upCommand } from './up.ts';
+import { validateCommand } from './validate.ts';
+
+const USAGE = `usage:
+  postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE]
+                   [--workspace DIR] [--seed N] [--shard I/N]
+  postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
+  postcard-lab validate <file>...`;
+
+const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<number>> = {
+  run: runCommand,
+  up: upCommand,
+  validate: validateCommand,
+};
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name ? EXIT.ok : EXIT.badInput;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.err(`postcard-lab: unknown command "${name}"\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`postcard-lab ${name}: ${error.message}\n${USAGE}`);
+      return EXIT.badInput;
+    }
+    io.err(`postcard-lab ${name}: ${(error as Error).message}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--workspace DIR]
+ * [--seed N] [--shard I/N]`: every scenario headless, one line each, a closing `N passed, N failed`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
+import { runScenario, type ScenarioResult } from '../scenario/run.ts';
+import { htmlReport, jsonReport, junitReport } from '../scenario/reports.ts';
+import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
+import { EXIT, type CliIo } from './io.ts';
+
+function writeReport(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+export async function runCommand(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(argv, {
+    junit: { type: 'value' }, json: { type: 'value' }, html: { type: 'value' }, pcap: { type: 'value' },
+    workspace: { type: 'value' }, seed: { type: 'value' }, shard: { type: 'value' },
+  });
+  if (args.positional.length === 0) throw new UsageError('run needs at least one scenario file or folder');
+  const seed = intFlag(args, 'seed');
+  const shardText = stringFlag(args, 'shard');
+  let shard: { index: number; count: number } | undefined;
+  if (shardText !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(shardText);
+    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(shardText)}`);
+    shard = { index: Number(m[1]), count: Number(m[2]) };
+  }
+  if (args.flags.has('pcap')) throw new UsageError('--pcap needs the packet view engine, which this build does not have yet');
+
+  const files = expandScenarioArgs(args.positional);
+  if (files.length === 0) throw new UsageError(`no scenario files in ${args.positional.join(', ')}`);
+  const loaded = files.map((f) => loadScenarioFile(f));
+  const invalid = loaded.filter((l): l is Extract<Loaded, { ok: false }> => !l.ok);
+  for (const l of invalid) for (const e of l.errors) io.err(formatError(e));
+  const valid = loaded.filter((l): l is Extract<Loaded, { ok: true }> => l.ok);
+  const seen = new Map<string, string>();
+  let duplicate = false;
+  for (const l of valid) {
+    const other = seen.get(l.id);
+    if (other) {
+      io.err(`${l.file}: scenario id ${l.id} is also the id of ${other}; ids must be unique within a run`);
+      duplicate = true;
+    }
+    seen.set(l.id, l.file);
+  }
+  if (invalid.length > 0 || duplicate) return EXIT.badInput;
+
+  const mine = shard ? valid.filter((_, i) => i % shard!.count === shard!.index - 1) : valid;
+  const results: ScenarioResult[] = [];
+  for (const [n, l] of mine.entries()) {
+    io.err(`[${n + 1}/${mine.length}] ${l.id}: ${l.scenario.title}`);
+    const result = await runScenario(l.file, l.id, l.scenario, {
+      seed, workspace: stringFlag(args, 'workspace'),
+      onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },
+    });
+    results.push(result);
+    const word = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'ERROR';
+    io.out(`${word} ${result.id} (${result.file}) ${result.durationMs} ms${result.error ? ` — ${result.error}` : ''}`);
+  }
+  const junit = stringFlag(args, 'junit'), json = stringFlag(args, 'json'), html = stringFlag(args, 'html');
+  if (junit) writeReport(junit, junitReport(results));
+  if (json) writeReport(json, jsonReport(seed, results));
+  if (html) writeReport(html, htmlReport(results));
+  const passed = results.filter((r) => r.status === 'passed').length;
+  io.out(`${passed} passed, ${results.length - passed} failed`);
+  return passed === results.length ? EXIT.ok : EXIT.failed;
+}

@@ -1,0 +1,392 @@
+/**
+ * `createLab(config, deps)`: the composition root of the engine (STYLE.md §8). It builds the
+ * simulated DNS, one mail server per organisation, a recording relay for every route between
+ * them, and runs the outbound routing: MX look-up, path choice, the SMTP client session and its
+ * security plan. Scenario steps (send, action, advance, expect) call in here.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LabAction, LabConfig, SendStep } from '../scenario/schema.ts';
+import { VirtualClock, parseDuration } from './clock.ts';
+import { createRng, type Rng } from './rng.ts';
+import { realTimers, type Timers } from './timers.ts';
+import { SimDns } from './dns.ts';
+import { Workspace } from './store.ts';
+import { Emitter, type LabEvent } from './events.ts';
+import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, type PathInfo } from './topology.ts';
+import { TapLog, type PointRole } from '../capture/tap.ts';
+import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
+import { MailServer, type DeliveryOutcome } from '../mta/server.ts';
+import type { Attempt, QueueEntry } from '../mta/queue.ts';
+import { SmtpClientSession } from '../mta/outbound/client.ts';
+import { runClientSession } from '../mta/outbound/connection.ts';
+import { replyText } from '../mta/outbound/replies.ts';
+import { lookupSecurity, plainPlan } from '../mta/security.ts';
+import { composeMessage } from '../mta/compose.ts';
+import { startRelay, type Relay } from '../path/relay.ts';
+import { createPathPipeline } from '../path/middlebox.ts';
+import { deferReasons, format } from '../mta/replies.ts';
+import type { ServerLogLine } from '../mta/inbound.ts';
+
+export interface LabDeps {
+  /** Workspace folder (durable state); a fresh temporary folder when absent. */
+  workspace?: string;
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  timers?: Timers;
+}
+
+export interface SentMessage {
+  ref: string;
+  org: string;
+  from: string;
+  to: string[];
+  canaries: Canaries;
+  entryIds: string[];
+}
+
+export type MessageOutcome = 'delivered' | 'deferred' | 'bounced' | 'pending';
+
+export interface RelayInfo {
+  path: PathInfo;
+  fromOrg: string;
+  toOrg: string;
+  host: string;
+  port: number;
+}
+
+export class LabError extends Error {}
+
+export class Lab {
+  readonly config: LabConfig;
+  readonly clock: VirtualClock;
+  readonly rng: Rng;
+  readonly seed: number;
+  readonly timers: Timers;
+  readonly dns = new SimDns();
+  readonly taps = new TapLog();
+  readonly events = new Emitter<LabEvent>();
+  readonly ws: Workspace;
+  readonly servers = new Map<string, MailServer>();
+  readonly paths: PathInfo[];
+  readonly relays: RelayInfo[] = [];
+  readonly messages = new Map<string, SentMessage>();
+  /** The receiving server's log lines per relay connection (the receiver's view of a transcript). */
+  readonly serverLogs = new Map<string, ServerLogLine[]>();
+  #relays: Relay[] = [];
+  #started = performance.now();
+  #connSeq = 0;
+  #ephemeral = 49152;
+  #upstreamPorts = new Map<number, string>();
+  #pointRoles = new Map<string, PointRole[]>();
+
+  constructor(config: LabConfig, deps: LabDeps = {}) {
+    this.config = config;
+    this.seed = deps.seed ?? config.seed ?? 1;
+    this.rng = createRng(this.seed);
+    this.timers = deps.timers ?? realTimers;
+    this.ws = new Workspace(deps.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-')));
+    const saved = this.ws.readJson<{ labTime: number }>('lab.json');
+    const start = config.clock?.start ? Date.parse(config.clock.start) : Date.now();
+    this.clock = new VirtualClock(Math.max(start, saved?.labTime ?? 0));
+    for (const r of derivedDnsRecords(config)) this.dns.add(r);
+    for (const r of config.dns) this.dns.add(r);
+    for (const z of config.dnssec) this.dns.setZoneState(z.zone, z.state);
+    this.paths = buildPaths(config);
+    for (const p of this.paths) for (const pt of p.points) this.#pointRoles.set(pt.id, pt.roles);
+    const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
+    for (const org of config.orgs) {
+      this.servers.set(org.id, new MailServer(org, {
+        ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
+        socketTimeoutMs, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
+        deliver: (entry, message) => this.#deliver(entry, message),
+        describeClient: (port) => this.#describeClient(port),
+        emit: (event) => this.events.emit(event),
+        onServerLog: (_host, line) => this.#serverLog(line),
+      }));
+    }
+  }
+
+  /** Real milliseconds since the lab started (packet times). */
+  elapsed(): number {
+    return performance.now() - this.#started;
+  }
+
+  async start(): Promise<void> {
+    for (const server of this.servers.values()) await server.start();
+    for (const from of this.config.orgs) {
+      for (const to of this.config.orgs) {
+        if (from.id === to.id) continue;
+        for (const host of to.hosts) {
+          const p = pickPath(this.paths, from.id, to.id, host.name);
+          if (!p) continue;
+          const target = this.#target(to.id, host.name);
+          const relay = await startRelay({
+            target,
+            createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn }),
+            clientPoint: p.clientPoint,
+            serverPoint: p.serverPoint,
+            clientEndpoint: () => ({ ip: from.hosts[0].address, port: this.#ephemeral++, host: from.hosts[0].name }),
+            serverEndpoint: { ip: host.address, port: 25, host: host.name },
+            tap: this.taps, timers: this.timers, clock: this.clock,
+            elapsed: () => this.elapsed(),
+            nextConnId: () => `c${++this.#connSeq}`,
+            onUpstream: (conn, port) => this.#upstreamPorts.set(port, conn),
+          });
+          this.#relays.push(relay);
+          this.relays.push({ path: p, fromOrg: from.id, toOrg: to.id, host: host.name, port: relay.port });
+        }
+      }
+    }
+    for (const server of this.servers.values()) server.recover();
+  }
+
+  async stop(): Promise<void> {
+    this.#saveClock();
+    await Promise.all(this.#relays.map((r) => r.close()));
+    for (const server of this.servers.values()) await server.stop();
+  }
+
+  #saveClock(): void {
+    this.ws.writeJson('lab.json', { labTime: this.clock.now(), seed: this.seed });
+  }
+
+  #target(orgId: string, host: string): { host: string; port: number } {
+    const server = this.servers.get(orgId)!;
+    const external = server.config.external?.smtp;
+    if (external) {
+      const i = external.lastIndexOf(':');
+      return { host: external.slice(0, i), port: Number(external.slice(i + 1)) };
+    }
+    const listener = server.listeners.find((l) => l.role === 'mail' && l.host.toLowerCase() === host.toLowerCase());
+    if (!listener) throw new LabError(`host ${host} of ${orgId} has no listener`);
+    return { host: '127.0.0.1', port: listener.port };
+  }
+
+  #describeClient(remotePort: number): { ip: string; host?: string } | undefined {
+    const conn = this.#upstreamPorts.get(remotePort);
+    if (!conn) return { ip: '127.0.0.1', host: 'localhost' };
+    for (const c of this.taps.connections.values()) if (c.conn === conn) return { ip: c.client.ip, host: c.client.host };
+    return undefined;
+  }
+
+  #serverLog(line: ServerLogLine): void {
+    const conn = this.#upstreamPorts.get(line.remotePort);
+    if (!conn) return;
+    const lines = this.serverLogs.get(conn) ?? [];
+    lines.push(line);
+    this.serverLogs.set(conn, lines);
+  }
+
+  pointRoles(): Map<string, PointRole[]> {
+    return this.#pointRoles;
+  }
+
+  // —— Outbound routing: MX, path, session (RFC 5321 §5.1) ——
+
+  async #deliver(entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome> {
+    const server = this.servers.get(entry.org)!;
+    const security = lookupSecurity(server.config.security, entry.domain);
+    const attempts: Attempt[] = [];
+    let hosts: string[];
+    if (security?.via) hosts = [security.via];
+    else {
+      const mx = this.dns.mx(entry.domain);
+      if (!mx.ok) {
+        const permanent = mx.error === 'NXDOMAIN';
+        const reason = permanent ? format(deferReasons.noMx, `${entry.domain}: type=MX: Host not found`) : `Host or domain name not found. Name service error for name=${entry.domain} type=MX: ${mx.error === 'SERVFAIL' ? 'DNSSEC validation failed' : 'no data'}`;
+        attempts.push({ at: this.clock.now(), result: permanent ? 'bounced' : 'deferred', reason, status: permanent ? '5.1.2' : '4.4.3', transcript: [] });
+        return { attempts, result: permanent ? 'bounced' : 'deferred', reason, status: permanent ? '5.1.2' : '4.4.3' };
+      }
+      hosts = mx.answers.map((a) => a.host);
+    }
+    let last: DeliveryOutcome = { attempts, result: 'deferred', reason: 'no MX host could be reached', status: '4.4.1' };
+    for (const host of hosts) {
+      const toOrg = orgOfHost(this.config, host);
+      const relay = toOrg && this.relays.find((r) => r.fromOrg === entry.org && r.toOrg === toOrg.id && r.host.toLowerCase() === host.toLowerCase());
+      const address = this.dns.a(host);
+      const peer = `${host}[${address.ok ? address.answers[0] : '?'}]`;
+      if (!relay) {
+        const reason = format(deferReasons.connectFailed, peer, 'No route to host');
+        attempts.push({ at: this.clock.now(), host, result: 'next-mx', reason, status: '4.4.1', transcript: [] });
+        last = { attempts, result: 'deferred', reason, status: '4.4.1' };
+        continue;
+      }
+      const outcome = await this.#session(entry, message, server, host, peer, relay.port);
+      attempts.push(outcome.attempt);
+      if (outcome.attempt.result === 'next-mx') {
+        last = { attempts, result: 'deferred', reason: outcome.attempt.reason, status: outcome.attempt.status, diagnostic: outcome.attempt.diagnostic, remoteMta: host };
+        continue;
+      }
+      return { attempts, result: outcome.attempt.result, reason: outcome.attempt.reason, status: outcome.attempt.status, diagnostic: outcome.attempt.diagnostic, remoteMta: host, refused: outcome.refused };
+    }
+    return last;
+  }
+
+  async #session(entry: QueueEntry, message: Buffer, server: MailServer, host: string, peer: string, port: number): Promise<{ attempt: Attempt; refused?: QueueEntry['refused'] }> {
+    const at = this.clock.now();
+    const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: plainPlan, peer });
+    let localPort = 0;
+    const result = await runClientSession(session, {
+      host: '127.0.0.1', port, timers: this.timers,
+      timeoutMs: parseDuration(this.config.settings?.timeout ?? '30s') ?? 30_000,
+      onConnected: (p) => (localPort = p),
+    });
+    const conn = this.taps.connByClientPort(localPort);
+    const base = { at, host, conn, transcript: session.transcript, downgraded: result.downgraded, sealed: result.sealed };
+    if (result.delivered) {
+      const refused = result.recipients.filter((r) => !r.accepted).map((r) => ({ address: r.address, diagnostic: r.reply ? replyText(r.reply) : 'refused', status: r.reply?.status ?? '5.1.1' }));
+      return { attempt: { ...base, result: 'delivered', diagnostic: result.dataReply ? replyText(result.dataReply) : undefined }, refused };
+    }
+    const failure = result.failure!;
+    const mapped = failure.action === 'bounce' ? 'bounced' : failure.action === 'next-mx' ? 'next-mx' : 'deferred';
+    return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } };
+  }
+
+  // —— Scenario steps ——
+
+  send(step: SendStep): SentMessage {
+    if (this.messages.has(step.id)) throw new LabError(`message id ${step.id} is used twice`);
+    const to = Array.isArray(step.to) ? step.to : [step.to];
+    const domain = step.from.split('@')[1]?.toLowerCase();
+    const server = [...this.servers.values()].find((s) => s.domain === domain);
+    if (!server) throw new LabError(`no organisation has the domain of ${step.from}`);
+    const rng = this.rng.fork(`message:${step.id}`);
+    const canaries = makeCanaries((n) => rng.hex(n));
+    const data = composeMessage({
+      ref: step.id, from: step.from, to, subject: step.subject, body: step.body, headers: step.headers,
+      date: this.clock.now(), messageId: `${step.id}.${rng.hex(6)}@${server.config.hosts[0].name}`, canaries,
+    });
+    const entries = server.submit(step.from, to, data, step.id, undefined, { requireTls: step.requireTls });
+    const sent: SentMessage = { ref: step.id, org: server.id, from: step.from, to, canaries, entryIds: entries.map((e) => e.id) };
+    this.messages.set(step.id, sent);
+    return sent;
+  }
+
+  entriesOf(ref: string): QueueEntry[] {
+    const sent = this.messages.get(ref);
+    if (!sent) return [];
+    const server = this.servers.get(sent.org)!;
+    return sent.entryIds.map((id) => server.entries.get(id)).filter((e): e is QueueEntry => !!e);
+  }
+
+  outcome(ref: string): MessageOutcome {
+    const entries = this.entriesOf(ref);
+    if (entries.some((e) => e.state === 'queued' || e.state === 'in-flight')) return 'pending';
+    if (entries.some((e) => e.state === 'bounced')) return 'bounced';
+    if (entries.some((e) => e.state === 'deferred')) return 'deferred';
+    return 'delivered';
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const s of this.servers.values()) n += s.inFlight;
+    return n;
+  }
+
+  /** Resolve once nothing is in flight anywhere in the lab (real time). */
+  idle(maxWaitMs = 120_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let cancel = () => {};
+      const unsubscribe = this.events.subscribe(() => check());
+      const check = () => {
+        if (this.inFlight > 0) return;
+        unsubscribe();
+        cancel();
+        resolve();
+      };
+      cancel = this.timers.setTimeout(() => {
+        unsubscribe();
+        reject(new LabError(`the lab did not settle within ${maxWaitMs / 1000} s`));
+      }, maxWaitMs);
+      check();
+    });
+  }
+
+  /**
+   * Wait until message `ref` settles (SPEC §12.1): delivered, bounced, or — when `deferredIsFinal` —
+   * deferred. While it waits and nothing is in flight, the clock jumps to the next scheduled event.
+   */
+  async settle(ref: string, deferredIsFinal: boolean): Promise<MessageOutcome> {
+    for (let jumps = 0; jumps < 10_000; jumps++) {
+      await this.idle();
+      const outcome = this.outcome(ref);
+      if (outcome === 'delivered' || outcome === 'bounced') return outcome;
+      if (outcome === 'deferred' && deferredIsFinal) return outcome;
+      const next = this.clock.nextEventTime();
+      if (next === undefined) return outcome;
+      this.advanceTo(next);
+    }
+    return this.outcome(ref);
+  }
+
+  advanceTo(t: number): void {
+    this.clock.advanceTo(t);
+    this.#saveClock();
+    this.events.emit({ type: 'clock.advanced', now: this.clock.now() });
+  }
+
+  leaks(ref: string, roles?: PointRole[]): LeakHit[] {
+    const sent = this.messages.get(ref);
+    if (!sent) return [];
+    return findLeaks(this.taps, sent.canaries, this.#pointRoles, roles);
+  }
+
+  applyAction(action: LabAction): void {
+    const server = this.servers.get(action.org);
+    if (!server) throw new LabError(`no organisation ${action.org}`);
+    const c = server.config;
+    const sameAccount = (a: { domain: string; user: string }) => (b: { domain: string; user: string }) => a.domain.toLowerCase() === b.domain.toLowerCase() && a.user.toLowerCase() === b.user.toLowerCase();
+    let what: string;
+    if (action.createAccount) {
+      c.accounts = [...c.accounts.filter((a) => !sameAccount(action.createAccount!)(a)), action.createAccount];
+      what = `account ${action.createAccount.domain}\\${action.createAccount.user} created`;
+    } else if (action.deleteAccount) {
+      const n = c.accounts.length;
+      c.accounts = c.accounts.filter((a) => !sameAccount(action.deleteAccount!)(a));
+      if (c.accounts.length === n) throw new LabError(`${action.org} has no account ${action.deleteAccount.domain}\\${action.deleteAccount.user}`);
+      what = `account ${action.deleteAccount.domain}\\${action.deleteAccount.user} deleted`;
+    } else if (action.disableAccount || action.setPassword) {
+      const target = (action.disableAccount ?? action.setPassword)!;
+      const account = server.findAccount(target.domain, target.user);
+      if (!account) throw new LabError(`${action.org} has no account ${target.domain}\\${target.user}`);
+      if (action.disableAccount) account.disabled = true;
+      if (action.setPassword) account.password = action.setPassword.password;
+      what = `account ${target.domain}\\${target.user} ${action.disableAccount ? 'disabled' : 'password changed'}`;
+    } else if (action.setSecurity) {
+      server.setSecurity(action.setSecurity);
+      what = `security for ${action.setSecurity.domain} set to ${action.setSecurity.method}${action.setSecurity.level ? ` ${action.setSecurity.level}` : ''}`;
+    } else if (action.removeSecurity) {
+      c.security = c.security.filter((e) => e.domain.toLowerCase() !== action.removeSecurity!.domain.toLowerCase());
+      what = `security for ${action.removeSecurity.domain} removed`;
+    } else if (action.setProfile) {
+      c.profile = action.setProfile;
+      what = `profile set to ${action.setProfile}`;
+    } else if (action.setInbound) {
+      c.inbound = { ...c.inbound, ...Object.fromEntries(Object.entries(action.setInbound).filter(([, v]) => v !== undefined)) };
+      what = 'inbound policy changed';
+    } else if (action.addDns) {
+      this.dns.add(action.addDns);
+      what = `DNS ${action.addDns.type} ${action.addDns.name} added`;
+    } else if (action.removeDns) {
+      const n = this.dns.remove(action.removeDns.name, action.removeDns.type, action.removeDns.value);
+      if (n === 0) throw new LabError(`no DNS ${action.removeDns.type} record ${action.removeDns.name} to remove`);
+      what = `DNS ${action.removeDns.type} ${action.removeDns.name} removed`;
+    } else {
+      throw new LabError('an action makes exactly one change');
+    }
+    this.events.emit({ type: 'lab.changed', org: action.org, what });
+  }
+}
+
+export async function createLab(config: LabConfig, deps: LabDeps = {}): Promise<Lab> {
+  const lab = new Lab(config, deps);
+  try {
+    await lab.start();
+  } catch (error) {
+    await lab.stop();
+    throw error;
+  }
+  return lab;
+}

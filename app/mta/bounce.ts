@@ -1,0 +1,100 @@
+/**
+ * Delivery status notifications (SPEC §7): RFC 3464 `multipart/report; report-type=delivery-status`
+ * (RFC 6522) with RFC 3463 status codes. Three parts: the human explanation in the sending server's
+ * wording, the machine-readable `message/delivery-status`, and the original headers
+ * (`text/rfc822-headers`, RFC 6522 §3) — headers only, so a bounce never repeats a body that must
+ * not travel in clear.
+ */
+import { rfc5322Date } from './dates.ts';
+import type { Profile } from './profiles/index.ts';
+
+export interface BounceInput {
+  profile: Profile;
+  reportingHost: string;
+  domain: string;
+  /** Envelope sender of the original message: the bounce goes there. */
+  to: string;
+  recipients: string[];
+  /** RFC 3463 status, e.g. `5.7.3`. */
+  status: string;
+  reason: string;
+  /** The remote reply, e.g. `535 5.7.3 Authentication unsuccessful`; goes to Diagnostic-Code. */
+  diagnostic?: string;
+  remoteMta?: string;
+  arrivalDate: number;
+  lastAttemptDate: number;
+  now: number;
+  queueId: string;
+  original: Buffer;
+  boundary: string;
+  messageId: string;
+}
+
+/** The header block of a message: everything up to the first empty line. */
+export function headerBlock(message: Buffer): string {
+  const text = message.toString('latin1');
+  const m = /\r?\n\r?\n/.exec(text);
+  return (m ? text.slice(0, m.index) : text).replace(/\r?\n/g, '\r\n');
+}
+
+export function headerValue(message: Buffer, name: string): string | undefined {
+  const unfolded = headerBlock(message).replace(/\r\n[ \t]+/g, ' ');
+  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
+  return re.exec(unfolded)?.[1];
+}
+
+export function buildBounce(b: BounceInput): Buffer {
+  const subject = headerValue(b.original, 'Subject') ?? '';
+  const human = b.profile.bounce.text({ recipients: b.recipients, reason: b.reason, diagnostic: b.diagnostic, reportingHost: b.reportingHost, subject });
+  // RFC 3464 §2.2 (per-message fields) and §2.3 (per-recipient fields).
+  const perMessage = [
+    `Reporting-MTA: dns; ${b.reportingHost}`,
+    `X-Postfix-Queue-ID: ${b.queueId}`,
+    `Arrival-Date: ${rfc5322Date(b.arrivalDate)}`,
+  ];
+  const perRecipient = b.recipients.map((r) => [
+    `Final-Recipient: rfc822; ${r}`,
+    `Original-Recipient: rfc822; ${r}`,
+    'Action: failed',
+    `Status: ${b.status}`,
+    ...(b.remoteMta ? [`Remote-MTA: dns; ${b.remoteMta}`] : []),
+    `Diagnostic-Code: smtp; ${b.diagnostic ?? `${b.status.startsWith('5') ? 554 : 451} ${b.status} ${b.reason}`}`,
+    `Last-Attempt-Date: ${rfc5322Date(b.lastAttemptDate)}`,
+  ].join('\r\n'));
+  const parts = [
+    'From: ' + b.profile.bounce.from(b.domain),
+    `To: ${b.to}`,
+    `Subject: ${b.profile.bounce.subject(subject)}`,
+    `Date: ${rfc5322Date(b.now)}`,
+    `Message-ID: <${b.messageId}>`,
+    // RFC 3834 §5: an automatic response, so nothing auto-replies to it.
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="${b.boundary}"`,
+    '',
+    'This is a MIME-encapsulated message.',
+    '',
+    `--${b.boundary}`,
+    'Content-Description: Notification',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    human,
+    `--${b.boundary}`,
+    'Content-Description: Delivery report',
+    'Content-Type: message/delivery-status',
+    '',
+    perMessage.join('\r\n'),
+    '',
+    perRecipient.join('\r\n\r\n'),
+    '',
+    `--${b.boundary}`,
+    'Content-Description: Undelivered Message Headers',
+    'Content-Type: text/rfc822-headers',
+    '',
+    headerBlock(b.original),
+    '',
+    `--${b.boundary}--`,
+    '',
+  ];
+  return Buffer.from(parts.join('\r\n'), 'latin1');
+}

@@ -1,0 +1,193 @@
+/**
+ * The receiving side of a lab mail host: smtp-server on 127.0.0.1, port 0, with the lab's
+ * settings. The adapter keeps smtp-server's layering (framing → session guards → hooks) and adds:
+ *
+ *  - a greeting delay that is a setting of the server (default 0) instead of smtp-server's fixed
+ *    100 ms "early talker" wait, and the profile's exact banner (see `LabSmtpServer.connect`);
+ *  - no reverse DNS (the lab never resolves a real name);
+ *  - a message is handed to `accept` — which writes it atomically — before the `250` after DATA.
+ */
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerDataStream } from 'smtp-server';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { Timers } from '../lab/timers.ts';
+
+export interface InboundEnvelope {
+  from: string;
+  to: string[];
+  heloName: string;
+  /** Loopback port of the connecting client (the lab maps it to a simulated address). */
+  remotePort: number;
+  secure: boolean;
+  tlsProtocol?: string;
+  tlsCipher?: string;
+  user?: string;
+}
+
+export interface ServerLogLine {
+  cid: string;
+  remotePort: number;
+  dir: 'in' | 'out';
+  text: string;
+}
+
+export interface InboundOptions {
+  hostName: string;
+  /** The whole greeting text after `220 `. */
+  greeting: string;
+  /** Real milliseconds before the greeting (a "pregreet" test knob); 0 by default. */
+  greetingDelayMs: number;
+  timers: Timers;
+  /** Largest message accepted (RFC 1870 SIZE), in octets. */
+  maxSize: number;
+  socketTimeoutMs: number;
+  /** May this recipient be accepted? Returns undefined when yes, or a reply to refuse it. */
+  checkRecipient(address: string, session: { remotePort: number }): { code: number; message: string } | undefined;
+  /** Persist the message. Resolves with the queue id once it is safely on disk. */
+  accept(envelope: InboundEnvelope, data: Buffer): Promise<string>;
+  /** Every command and reply line, for the receiver's view of a transcript. */
+  onLog?(line: ServerLogLine): void;
+  /** Further smtp-server options (TLS, AUTH), set by the security layers. */
+  extra?: Partial<SMTPServerOptions>;
+}
+
+/** The private surface of smtp-server's connection this adapter relies on (see STACK.md). */
+interface ConnectionInternals {
+  _setListeners(callback: () => void): void;
+  connectionReady(): void;
+  _sendGreeting(): void;
+  send(code: number, data: string, context?: unknown): void;
+  init(): void;
+  on(event: string, fn: (arg: unknown) => void): void;
+  name: string;
+}
+
+interface ServerInternals {
+  connections: Set<unknown>;
+  options: SMTPServerOptions;
+  _onError(err: unknown): void;
+  _onClientConnect(data: unknown): void;
+}
+
+/**
+ * smtp-server with the lab's greeting. `connect` mirrors SMTPServer.connect (smtp-server 3.21.6,
+ * dist/esm/smtp-server.js) and replaces the connection's `init`, whose fixed
+ * `setTimeout(connectionReady, 100)` is the early-talker wait, with our `greetingDelayMs` on the
+ * injected timers. test/mta/inbound.test.ts fails if an upgrade changes what this relies on.
+ */
+export class LabSmtpServer extends SMTPServer {
+  readonly lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers'>;
+
+  constructor(options: SMTPServerOptions, lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers'>) {
+    super(options);
+    this.lab = lab;
+  }
+
+  override connect(socket: unknown, socketOptions: unknown): void {
+    const self = this as unknown as ServerInternals;
+    const Connection = SMTPConnection as unknown as new (server: unknown, socket: unknown, options: unknown) => ConnectionInternals;
+    const connection = new Connection(this, socket, socketOptions);
+    self.connections.add(connection);
+    connection.on('error', (err) => self._onError(err));
+    connection.on('connect', (data) => self._onClientConnect(data));
+    const { greeting, greetingDelayMs, timers } = this.lab;
+    connection._sendGreeting = () => connection.send(220, greeting, false);
+    connection.init = () => {
+      connection._setListeners(() => {
+        const maxClients = self.options.maxClients;
+        if (maxClients && self.connections.size > maxClients) {
+          connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
+          return;
+        }
+        if (greetingDelayMs > 0) timers.setTimeout(() => connection.connectionReady(), greetingDelayMs);
+        else connection.connectionReady();
+      });
+    };
+    connection.init();
+  }
+}
+
+export interface InboundServer {
+  port: number;
+  server: LabSmtpServer;
+  close(): Promise<void>;
+}
+
+export async function startInbound(o: InboundOptions): Promise<InboundServer> {
+  const portsByCid = new Map<string, number>();
+  const log = (level: string) => (entry: unknown, format: unknown, ...args: unknown[]) => {
+    const e = entry as { tnx?: string; cid?: string };
+    if (!o.onLog || !e || (e.tnx !== 'send' && e.tnx !== 'command') || (format !== 'S:' && format !== 'C:')) return;
+    void level;
+    const cid = e.cid ?? '';
+    const text = String(args[0] ?? '').replace(/\r?\n$/, '');
+    for (const line of text.split(/\r?\n/)) o.onLog({ cid, remotePort: portsByCid.get(cid) ?? 0, dir: format === 'C:' ? 'in' : 'out', text: line });
+  };
+  const logger = { info: log('info'), debug: log('debug'), error: log('error'), warn: log('warn'), trace: log('trace'), fatal: log('fatal') };
+
+  const options: SMTPServerOptions = {
+    name: o.hostName,
+    disableReverseLookup: true,
+    size: o.maxSize,
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+    hideSTARTTLS: true,
+    socketTimeout: o.socketTimeoutMs,
+    closeTimeout: 200,
+    logger: logger as unknown as SMTPServerOptions['logger'],
+    onConnect(session, callback) {
+      portsByCid.set(session.id, session.remotePort);
+      callback();
+    },
+    onClose(session) {
+      portsByCid.delete(session.id);
+    },
+    onRcptTo(address, session, callback) {
+      const refusal = o.checkRecipient(address.address, { remotePort: session.remotePort });
+      if (!refusal) return callback();
+      const err = Object.assign(new Error(refusal.message), { responseCode: refusal.code });
+      callback(err);
+    },
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        if (stream.sizeExceeded) {
+          // RFC 1870 §6.1 / RFC 3463 5.3.4
+          callback(Object.assign(new Error('5.3.4 Message size exceeds fixed maximum message size'), { responseCode: 552 }));
+          return;
+        }
+        const tls = (session as SMTPServerSession & { tlsOptions?: { name?: string; version?: string } }).tlsOptions;
+        const envelope: InboundEnvelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          heloName: session.hostNameAppearsAs,
+          remotePort: session.remotePort,
+          secure: session.secure,
+          tlsProtocol: tls?.version,
+          tlsCipher: tls?.name,
+          user: typeof session.user === 'string' ? session.user : undefined,
+        };
+        o.accept(envelope, Buffer.concat(chunks)).then(
+          (id) => callback(null, `2.0.0 OK: queued as ${id}`),
+          (error: Error) => callback(Object.assign(new Error(`4.3.0 Local error in processing: ${error.message}`), { responseCode: 451 })),
+        );
+      });
+    },
+    ...o.extra,
+  };
+  const server = new LabSmtpServer(options, o);
+  server.on('error', () => {
+    /* per-connection errors (resets, garbage) must never take the listener down */
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * The reply catalogue: every SMTP reply text, enhanced status code and queue/defer reason the lab
+ * speaks, in one place (STYLE.md §12). Profiles (app/mta/profiles/) may reword a reply; code never
+ * spells a reply inline.
+ *
+ * Codes: RFC 5321 §4.2; enhanced status codes: RFC 3463 and the IANA registry (RFC 5248).
+ */
+
+export interface ReplyText {
+  code: number;
+  /** Enhanced status code (RFC 3463), when the reply carries one. */
+  status?: string;
+  text: string;
+}
+
+export const replies = {
+  // RFC 5321 §4.2.2
+  closing: { code: 221, status: '2.0.0', text: 'Bye' },
+  ok: { code: 250, status: '2.0.0', text: 'OK' },
+  queued: { code: 250, status: '2.0.0', text: 'OK: queued as %s' },
+  startMail: { code: 354, text: 'End data with <CR><LF>.<CR><LF>' },
+  // RFC 3207 §4
+  readyToStartTls: { code: 220, status: '2.0.0', text: 'Ready to start TLS' },
+  tlsNotAvailable: { code: 454, status: '4.7.0', text: 'TLS not available due to temporary reason' },
+  // RFC 3207 §4: a server that requires TLS answers other commands with 530
+  mustStartTls: { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
+  // RFC 4954 §6 and MS-SMTPNTLM §3.1.5
+  authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' },
+  authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' },
+  authMechanismUnknown: { code: 504, status: '5.5.4', text: 'Unrecognized authentication type' },
+  ntlmSupported: { code: 334, text: 'ntlm supported' },
+  // RFC 5321 §4.5.3.1
+  lineTooLong: { code: 500, status: '5.5.2', text: 'Line too long' },
+  mailboxUnavailable: { code: 550, status: '5.1.1', text: 'Mailbox unavailable: %s' },
+  localError: { code: 451, status: '4.3.0', text: 'Local error in processing: %s' },
+} as const satisfies Record<string, ReplyText>;
+
+/**
+ * Reasons a sending server gives for deferring a message (SPEC §3). These are the texts a
+ * Postfix administrator knows from `mailq` and the maillog; other profiles reword them.
+ */
+export const deferReasons = {
+  tlsNotOffered: 'TLS is required, but was not offered by host %s',
+  tlsRefused: 'TLS is required, but host %s refused to start TLS: %s',
+  tlsHandshake: 'Cannot start TLS: handshake failure',
+  certNotVerified: 'Server certificate not verified',
+  daneNoUsableTlsa: 'No usable TLSA records for host %s',
+  dnssecBogus: 'DNSSEC validation failed for %s',
+  mtaStsMxMismatch: 'MX host %s does not match the MTA-STS policy of %s',
+  authNotOffered: 'NTLM authentication is required, but was not offered by host %s',
+  authRejected: 'host %s said: %s (in reply to AUTH NTLM)',
+  sealNotNegotiated: 'NTLM sealing is required, but host %s did not negotiate SEAL',
+  keyTooWeak: 'NTLM session key is %d-bit, weaker than the required %d-bit',
+  connectFailed: 'connect to %s: %s',
+  lostConnection: 'lost connection with %s while %s',
+  timedOut: 'conversation with %s timed out while %s',
+  noMx: 'Host or domain name not found: %s',
+} as const;
+
+/** Fill `%s` / `%d` placeholders in order. */
+export function format(template: string, ...args: (string | number)[]): string {
+  let i = 0;
+  return template.replace(/%[sd]/g, () => String(args[i++] ?? ''));
+}
+
+/** A reply as it goes on the wire: `535 5.7.3 Authentication unsuccessful`. */
+export function replyLine(reply: ReplyText, ...args: (string | number)[]): string {
+  const text = format(reply.text, ...args);
+  return reply.status ? `${reply.code} ${reply.status} ${text}` : `${reply.code} ${text}`;
+}

@@ -1,0 +1,323 @@
+/**
+ * One organisation's mail server: inbound listeners (one per host, plus a submission port for the
+ * organisation's own users), mailboxes, and the outbound queue with its retry schedule on the lab
+ * clock. Routing and the wire are the lab's business (`deliver`); this class decides what happens
+ * to a message after each attempt: delivered, deferred and retried, or bounced (SPEC §3, §7).
+ */
+import type { OrgConfig, NtAccount, SecurityEntry } from '../scenario/schema.ts';
+import type { LabClock } from '../lab/clock.ts';
+import type { Rng } from '../lab/rng.ts';
+import type { Timers } from '../lab/timers.ts';
+import type { Workspace } from '../lab/store.ts';
+import type { LabEvent } from '../lab/events.ts';
+import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
+import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
+import { Mailboxes, type MailboxItem } from './mailbox.ts';
+import { buildBounce } from './bounce.ts';
+import { profiles, type Profile } from './profiles/index.ts';
+import { rfc5322Date } from './dates.ts';
+import { parseDuration } from '../lab/clock.ts';
+
+export interface DeliveryOutcome {
+  attempts: Attempt[];
+  result: 'delivered' | 'deferred' | 'bounced';
+  reason?: string;
+  status?: string;
+  diagnostic?: string;
+  remoteMta?: string;
+  refused?: QueueEntry['refused'];
+}
+
+export interface MailServerDeps {
+  ws: Workspace;
+  clock: LabClock;
+  timers: Timers;
+  rng: Rng;
+  socketTimeoutMs: number;
+  maxMessageSize: number;
+  deliver(entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome>;
+  /** The simulated client a loopback port stands for (from the tap log). */
+  describeClient(remotePort: number): { ip: string; host?: string } | undefined;
+  emit(event: LabEvent): void;
+  onServerLog?(host: string, line: ServerLogLine): void;
+}
+
+export interface Listener {
+  host: string;
+  role: 'mail' | 'submission';
+  port: number;
+}
+
+export class MailServer {
+  readonly id: string;
+  config: OrgConfig;
+  readonly mailboxes: Mailboxes;
+  readonly listeners: Listener[] = [];
+  readonly entries = new Map<string, QueueEntry>();
+  #deps: MailServerDeps;
+  #queue: QueueStore;
+  #servers: InboundServer[] = [];
+  #inFlight = 0;
+  #counter = 0;
+  #cancelTimers = new Map<string, () => void>();
+
+  constructor(config: OrgConfig, deps: MailServerDeps) {
+    this.id = config.id;
+    this.config = structuredClone(config);
+    this.#deps = deps;
+    this.#queue = new QueueStore(deps.ws, config.id);
+    this.mailboxes = new Mailboxes(deps.ws, config.id);
+    this.#counter = deps.ws.readJson<{ counter: number }>(`orgs/${config.id}/state.json`)?.counter ?? 0;
+  }
+
+  get profile(): Profile {
+    return profiles[this.config.profile];
+  }
+
+  get domain(): string {
+    return this.config.domain.toLowerCase();
+  }
+
+  /** Messages being sent right now (the runner waits for zero before it moves the clock). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  async start(): Promise<void> {
+    if (this.config.external) return;
+    for (const host of this.config.hosts) {
+      await this.#listen(host.name, 'mail');
+    }
+    await this.#listen(this.config.hosts[0].name, 'submission');
+  }
+
+  async stop(): Promise<void> {
+    for (const cancel of this.#cancelTimers.values()) cancel();
+    await Promise.all(this.#servers.map((s) => s.close()));
+  }
+
+  async #listen(hostName: string, role: Listener['role']): Promise<void> {
+    const delay = parseDuration(this.config.inbound.greetingDelay ?? 0) ?? 0;
+    const server = await startInbound({
+      hostName,
+      greeting: this.profile.banner(hostName, this.#deps.clock.now()),
+      greetingDelayMs: role === 'mail' ? delay : 0,
+      timers: this.#deps.timers,
+      maxSize: this.#deps.maxMessageSize,
+      socketTimeoutMs: this.#deps.socketTimeoutMs,
+      checkRecipient: (address) => this.#checkRecipient(address, role),
+      accept: async (envelope, data) => this.#accept(hostName, role, envelope, data),
+      onLog: (line) => this.#deps.onServerLog?.(hostName, line),
+    });
+    this.#servers.push(server);
+    this.listeners.push({ host: hostName, role, port: server.port });
+  }
+
+  isLocal(address: string): boolean {
+    return address.toLowerCase().split('@')[1] === this.domain;
+  }
+
+  hasUser(address: string): boolean {
+    const [local, domain] = address.toLowerCase().split('@');
+    return domain === this.domain && this.config.users.some((u) => u.toLowerCase() === local);
+  }
+
+  #checkRecipient(address: string, role: Listener['role']): { code: number; message: string } | undefined {
+    if (this.isLocal(address)) {
+      // RFC 5321 §3.3 / RFC 3463 5.1.1: no such mailbox here.
+      return this.hasUser(address) ? undefined : { code: 550, message: `5.1.1 <${address}>: Recipient address rejected: User unknown` };
+    }
+    // The MX port relays for nobody (RFC 5321 §7.1); the submission port takes the organisation's own users' mail anywhere.
+    return role === 'submission' ? undefined : { code: 550, message: `5.7.1 <${address}>: Relay access denied` };
+  }
+
+  #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): string {
+    const client = this.#deps.describeClient(envelope.remotePort);
+    const id = this.#nextId();
+    const proto = `ESMTP${envelope.secure ? 'S' : ''}${envelope.user ? 'A' : ''}`;
+    const tls = envelope.secure ? ` (using ${envelope.tlsProtocol ?? 'TLS'} with cipher ${envelope.tlsCipher ?? 'unknown'})` : '';
+    const auth = envelope.user ? `\r\n\t(Authenticated sender: ${envelope.user})` : '';
+    // RFC 5321 §4.4 trace field; RFC 3848 `with` keywords.
+    const received = `Received: from ${envelope.heloName || 'unknown'} (${client?.host ?? 'unknown'} [${client?.ip ?? '127.0.0.1'}])${tls}${auth}\r\n` +
+      `\tby ${hostName} (${this.profile.product}) with ${proto} id ${id};\r\n\t${rfc5322Date(this.#deps.clock.now())}\r\n`;
+    const message = Buffer.concat([Buffer.from(received, 'latin1'), data]);
+    const ref = /^X-Postcard-Message:\s*(\S+)/im.exec(data.subarray(0, 8192).toString('latin1'))?.[1];
+    const local = envelope.to.filter((r) => this.isLocal(r));
+    const remote = envelope.to.filter((r) => !this.isLocal(r));
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto });
+    if (remote.length > 0 && role === 'submission') this.submit(envelope.from, remote, message, ref, id);
+    return id;
+  }
+
+  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>): void {
+    const user = rcpt.split('@')[0].toLowerCase();
+    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message);
+    this.#deps.emit({ type: 'mail.received', org: this.id, item });
+  }
+
+  #nextId(): string {
+    this.#counter++;
+    this.#deps.ws.writeJson(`orgs/${this.id}/state.json`, { counter: this.#counter });
+    return `${this.id.slice(0, 3).toUpperCase()}${String(this.#counter).padStart(5, '0')}${this.#deps.rng.hex(2).toUpperCase()}`;
+  }
+
+  /**
+   * Take a message from one of our users: local recipients get it at once; remote ones are queued
+   * one entry per recipient domain and delivered. Written to disk before this returns.
+   */
+  submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean } = {}): QueueEntry[] {
+    const byDomain = new Map<string, string[]>();
+    for (const rcpt of to) {
+      if (this.isLocal(rcpt)) {
+        this.#storeLocal(rcpt, id ?? this.#nextId(), message, { ref, via: 'local' });
+        continue;
+      }
+      const domain = rcpt.split('@')[1].toLowerCase();
+      byDomain.set(domain, [...(byDomain.get(domain) ?? []), rcpt]);
+    }
+    const entries: QueueEntry[] = [];
+    for (const [domain, rcpts] of byDomain) {
+      const entry: QueueEntry = {
+        id: byDomain.size === 1 && id ? id : this.#nextId(), org: this.id, from, to: rcpts, domain, ref,
+        state: 'queued', arrivedAt: this.#deps.clock.now(), attempts: [], requireTls: options.requireTls,
+      };
+      this.#queue.add(entry, message);
+      this.entries.set(entry.id, entry);
+      this.#deps.emit({ type: 'mail.queued', entry });
+      entries.push(entry);
+      void this.#attempt(entry);
+    }
+    return entries;
+  }
+
+  /** After a restart: pick up every entry a previous process left unfinished. */
+  recover(): QueueEntry[] {
+    for (const entry of this.#queue.finished()) this.entries.set(entry.id, entry);
+    const pending = this.#queue.pending();
+    for (const entry of pending) {
+      if (entry.state === 'in-flight') entry.state = 'queued';
+      this.entries.set(entry.id, entry);
+      if (entry.state === 'deferred' && entry.nextAttemptAt !== undefined && entry.nextAttemptAt > this.#deps.clock.now()) this.#schedule(entry, entry.nextAttemptAt);
+      else void this.#attempt(entry);
+    }
+    return pending;
+  }
+
+  /** "Retry now" (the UI button; also what a retry timer does). */
+  retry(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry || (entry.state !== 'deferred' && entry.state !== 'queued')) return false;
+    this.#cancelTimers.get(id)?.();
+    void this.#attempt(entry);
+    return true;
+  }
+
+  async #attempt(entry: QueueEntry): Promise<void> {
+    const message = this.#queue.message(entry.id);
+    if (!message || entry.state === 'in-flight') return;
+    this.#cancelTimers.delete(entry.id);
+    entry.state = 'in-flight';
+    this.#inFlight++;
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.#deps.deliver(entry, message);
+    } catch (error) {
+      outcome = { attempts: [], result: 'deferred', status: '4.3.0', reason: `local error: ${(error as Error).message}` };
+    } finally {
+      this.#inFlight--;
+    }
+    entry.attempts.push(...outcome.attempts);
+    entry.lastError = outcome.reason;
+    if (outcome.refused?.length) entry.refused = [...(entry.refused ?? []), ...outcome.refused];
+    this.#deps.emit({ type: 'mail.attempted', entry });
+    if (outcome.result === 'delivered') {
+      entry.state = 'delivered';
+      entry.nextAttemptAt = undefined;
+      if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
+      this.#queue.save(entry);
+      this.#deps.emit({ type: 'mail.delivered', entry });
+      return;
+    }
+    const now = this.#deps.clock.now();
+    const expires = entry.arrivedAt + this.#lifetime();
+    if (outcome.result === 'bounced' || now >= expires) {
+      entry.state = 'bounced';
+      entry.nextAttemptAt = undefined;
+      this.#bounce(entry, message, entry.to, outcome);
+      this.#queue.save(entry);
+      this.#deps.emit({ type: 'mail.bounced', entry });
+      return;
+    }
+    const retries = this.#retrySchedule();
+    const wait = retries[Math.min(entry.attempts.filter((a) => a.result !== 'next-mx').length - 1, retries.length - 1)] ?? retries[0];
+    entry.state = 'deferred';
+    entry.nextAttemptAt = Math.min(now + Math.max(wait, 1), expires);
+    this.#queue.save(entry);
+    this.#schedule(entry, entry.nextAttemptAt);
+    this.#deps.emit({ type: 'mail.deferred', entry });
+  }
+
+  #schedule(entry: QueueEntry, at: number): void {
+    this.#cancelTimers.get(entry.id)?.();
+    this.#cancelTimers.set(entry.id, this.#deps.clock.at(at, `retry ${this.id}/${entry.id}`, () => {
+      this.#cancelTimers.delete(entry.id);
+      void this.#attempt(entry);
+    }));
+  }
+
+  #lifetime(): number {
+    return parseDuration(this.config.queue?.lifetime ?? '') ?? this.profile.queue.lifetimeMs;
+  }
+
+  #retrySchedule(): number[] {
+    const configured = this.config.queue?.retry?.map((r) => parseDuration(r) ?? 0).filter((r) => r > 0);
+    return configured?.length ? configured : this.profile.queue.retryMs;
+  }
+
+  #bounce(entry: QueueEntry, original: Buffer, recipients: string[], outcome: DeliveryOutcome): void {
+    const now = this.#deps.clock.now();
+    const last = entry.attempts.at(-1);
+    const expired = outcome.result !== 'bounced';
+    const status = expired ? (outcome.status?.replace(/^4/, '5') ?? '5.4.7') : (outcome.status ?? '5.0.0');
+    const id = this.#nextId();
+    const bounce = buildBounce({
+      profile: this.profile,
+      reportingHost: this.config.hosts[0].name,
+      domain: this.domain,
+      to: entry.from,
+      recipients,
+      status,
+      reason: expired ? `delivery time expired; last error: ${outcome.reason ?? entry.lastError ?? 'unknown'}` : (outcome.reason ?? 'permanent failure'),
+      diagnostic: outcome.diagnostic ?? last?.diagnostic,
+      remoteMta: outcome.remoteMta ?? last?.host,
+      arrivalDate: entry.arrivedAt,
+      lastAttemptDate: last?.at ?? now,
+      now,
+      queueId: entry.id,
+      original,
+      boundary: `${id}.${this.#deps.rng.hex(6)}/${this.config.hosts[0].name}`,
+      messageId: `${id}@${this.config.hosts[0].name}`,
+    });
+    entry.bounceId = id;
+    // The bounce goes to the envelope sender, if that is one of our users (RFC 3464 §2; RFC 5321 §4.5.5: never for a null sender).
+    if (entry.from && this.hasUser(entry.from)) {
+      const user = entry.from.split('@')[0].toLowerCase();
+      const item = this.mailboxes.store({
+        id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
+        cause: { queueId: entry.id, conn: last?.conn, transcriptLine: last ? last.transcript.length - 1 : undefined },
+      }, bounce);
+      this.#deps.emit({ type: 'mail.received', org: this.id, item });
+    }
+  }
+
+  // —— Lab actions (SPEC §9): accounts, security table, profile ——
+
+  findAccount(domain: string, user: string): NtAccount | undefined {
+    const d = domain.toLowerCase(), u = user.toLowerCase();
+    return this.config.accounts.find((a) => a.domain.toLowerCase() === d && a.user.toLowerCase() === u);
+  }
+
+  setSecurity(entry: SecurityEntry): void {
+    this.config.security = [...this.config.security.filter((e) => e.domain.toLowerCase() !== entry.domain.toLowerCase()), entry];
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * A recording relay: a real TCP proxy on 127.0.0.1 that every connection between organisations
+ * crosses (SPEC §2: every hop is tapped). It drives a middlebox `Pipeline` (app/path/pipeline.ts)
+ * and reports every chunk to the tap log at the capture points on either side of it:
+ *
+ *   sender ──► [clientPoint] ──► pipeline stages ──► [serverPoint] ──► receiver
+ *
+ * On a `direct` path both points are the same and the pipeline is `pass`: one record per chunk.
+ */
+import net from 'node:net';
+import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapSink } from '../capture/tap.ts';
+import type { Pipeline, PipelineOutput } from './pipeline.ts';
+import type { Timers } from '../lab/timers.ts';
+import type { LabClock } from '../lab/clock.ts';
+
+export interface RelayOptions {
+  target: { host: string; port: number };
+  createPipeline(conn: string): Pipeline;
+  clientPoint: CapturePoint;
+  serverPoint: CapturePoint;
+  /** Simulated endpoints for the packet view: the sender's address and the receiver's. */
+  clientEndpoint(): Endpoint;
+  serverEndpoint: Endpoint;
+  tap: TapSink;
+  timers: Timers;
+  clock: LabClock;
+  /** Real ms since lab start. */
+  elapsed(): number;
+  nextConnId(): string;
+  /** The loopback port the relay connected to the receiver from (links the receiver's log to the connection). */
+  onUpstream?(conn: string, localPort: number): void;
+}
+
+export interface Relay {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startRelay(o: RelayOptions): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => handle(client));
+  server.on('error', () => undefined);
+
+  function handle(client: net.Socket): void {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    const conn = o.nextConnId();
+    const samePoint = o.clientPoint.id === o.serverPoint.id;
+    const base = (point: CapturePoint): TapConnection => ({
+      conn, point: point.id, client: o.clientEndpoint(), server: o.serverEndpoint,
+      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort,
+    });
+    const cConn = base(o.clientPoint);
+    const sConn: TapConnection = samePoint ? cConn : { ...base(o.serverPoint), client: cConn.client };
+    o.tap.open(cConn);
+    if (!samePoint) o.tap.open(sConn);
+    const record = (point: TapConnection, dir: Direction, bytes: Buffer, marks?: StageMark[]) => {
+      if (bytes.length > 0 || marks?.length) o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks });
+    };
+    let closed = false;
+    const finish = (by: TapConnection['closedBy']) => {
+      if (closed) return;
+      closed = true;
+      for (const c of samePoint ? [cConn] : [cConn, sConn]) {
+        c.closedAt = o.elapsed();
+        c.closedBy = by;
+        o.tap.close(c);
+      }
+    };
+
+    const pipeline = o.createPipeline(conn);
+    const upstream = new net.Socket();
+    sockets.add(upstream);
+    upstream.on('close', () => sockets.delete(upstream));
+    upstream.on('error', () => undefined);
+    let upstreamReady = false;
+    const pendingUp: Buffer[] = [];
+    // Delivery queues keep order when a stage delays some bytes (latency, bandwidth).
+    const due: Record<Direction, number> = { c2s: 0, s2c: 0 };
+
+    // `half-close`: one side sent FIN; pass it on in order, after any delayed bytes (TCP half-close).
+    type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: number };
+    const carry = (outputs: Step[]) => {
+      for (const out of outputs) {
+        const delay = out.delayMs ?? 0;
+        const dir: Direction = out.type === 'close' ? 'c2s' : out.dir;
+        const at = Math.max(o.timers.now() + delay, due[dir]);
+        due[dir] = at;
+        const act = () => perform(out);
+        const wait = at - o.timers.now();
+        if (wait > 0) o.timers.setTimeout(act, wait);
+        else act();
+      }
+    };
+    const perform = (out: Step) => {
+      if (out.type === 'half-close') {
+        if (out.dir === 'c2s') upstream.end();
+        else client.end();
+        return;
+      }
+      if (out.type === 'close') {
+        if (out.how === 'reset') {
+          client.resetAndDestroy();
+          upstream.resetAndDestroy();
+          finish('reset');
+        } else {
+          client.end();
+          upstream.end();
+        }
+        return;
+      }
+      if (out.dir === 'c2s') {
+        if (!samePoint || out.marks?.length) record(sConn, 'c2s', out.bytes, out.marks);
+        if (upstreamReady) upstream.write(out.bytes);
+        else pendingUp.push(out.bytes);
+      } else {
+        if (!samePoint || out.marks?.length) record(cConn, 's2c', out.bytes, out.marks);
+        if (!client.destroyed) client.write(out.bytes);
+      }
+    };
+
+    const opening = pipeline.open();
+    if (opening.some((x) => x.type === 'close')) {
+      // The `block` stage: refuse as a firewall would, with a reset.
+      client.resetAndDestroy();
+      finish('refused');
+      return;
+    }
+    carry(opening);
+
+    client.on('data', (bytes: Buffer) => {
+      record(cConn, 'c2s', bytes);
+      carry(pipeline.push('c2s', bytes));
+    });
+    client.on('end', () => carry([...pipeline.end('c2s'), { type: 'half-close', dir: 'c2s' }]));
+    client.on('close', () => {
+      if (!upstream.destroyed) upstream.destroy();
+      finish('client');
+    });
+
+    upstream.on('data', (bytes: Buffer) => {
+      record(sConn, 's2c', bytes);
+      carry(pipeline.push('s2c', bytes));
+    });
+    upstream.on('end', () => carry([...pipeline.end('s2c'), { type: 'half-close', dir: 's2c' }]));
+    upstream.on('close', () => {
+      if (!client.destroyed) client.end();
+      finish('server');
+    });
+    upstream.on('error', () => {
+      // The receiver is not there (connection refused): the sender sees the connection drop.
+      if (!upstreamReady) client.resetAndDestroy();
+    });
+    upstream.connect(o.target.port, o.target.host, () => {
+      upstreamReady = true;
+      o.onUpstream?.(conn, upstream.localPort ?? 0);
+      for (const b of pendingUp.splice(0)) upstream.write(b);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

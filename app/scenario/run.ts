@@ -1,0 +1,120 @@
+/**
+ * The scenario runner: one lab per scenario, steps in order (SPEC §9). The CLI, the test suite
+ * (every file in scenarios/ is a test) and the UI's "run unattended" all come through here.
+ */
+import path from 'node:path';
+import type { Scenario, Step } from './schema.ts';
+import { createLab, type Lab } from '../lab/lab.ts';
+import { parseDuration } from '../lab/clock.ts';
+import { checkExpect } from './expect.ts';
+import { predicateHolds } from './predicate.ts';
+
+export type StepKind = 'send' | 'action' | 'advance' | 'expect' | 'checkpoint';
+
+export interface StepResult {
+  index: number;
+  kind: StepKind;
+  status: 'passed' | 'failed' | 'error' | 'skipped';
+  message: string;
+  /** For checkpoints: the id; for expects: the message id (JUnit test-case names). */
+  name: string;
+}
+
+export interface ScenarioResult {
+  id: string;
+  file: string;
+  title: string;
+  status: 'passed' | 'failed' | 'error';
+  durationMs: number;
+  steps: StepResult[];
+  error?: string;
+  seed: number;
+}
+
+export interface RunOptions {
+  seed?: number;
+  /** Parent folder; each scenario gets `<dir>/<id>`. A temporary folder when absent. */
+  workspace?: string;
+  onStep?(result: StepResult): void;
+  /** Called with the lab before it stops (exports: pcap, transcripts). */
+  beforeStop?(lab: Lab): Promise<void> | void;
+}
+
+export function stepKind(step: Step): StepKind {
+  return Object.keys(step)[0] as StepKind;
+}
+
+function describe(step: Step): string {
+  if ('send' in step) return step.send.id;
+  if ('expect' in step) return `${step.expect.message}${step.expect.outcome ? ` ${step.expect.outcome}` : ''}${step.expect.wire ? ` ${step.expect.wire}` : ''}`;
+  if ('checkpoint' in step) return step.checkpoint.id;
+  if ('advance' in step) return `advance ${step.advance}`;
+  return `${step.action.org}: ${Object.keys(step.action).filter((k) => k !== 'org').join(', ')}`;
+}
+
+async function runStep(lab: Lab, step: Step): Promise<{ status: StepResult['status']; message: string }> {
+  if ('send' in step) {
+    const sent = lab.send(step.send);
+    return { status: 'passed', message: `queued ${sent.entryIds.join(', ')} at ${sent.org}` };
+  }
+  if ('action' in step) {
+    lab.applyAction(step.action);
+    return { status: 'passed', message: 'applied' };
+  }
+  if ('advance' in step) {
+    await lab.idle();
+    const ms = parseDuration(step.advance)!;
+    lab.advanceTo(lab.clock.now() + ms);
+    await lab.idle();
+    return { status: 'passed', message: `clock at ${new Date(lab.clock.now()).toISOString()}` };
+  }
+  if ('expect' in step) {
+    const r = await checkExpect(lab, step.expect);
+    return { status: r.ok ? 'passed' : 'failed', message: r.message };
+  }
+  const c = step.checkpoint;
+  if (predicateHolds(lab, c.when)) return { status: 'passed', message: 'already true' };
+  // Headless: apply the solution the learner would have made in the UI, then check again.
+  for (const sub of c.solution) {
+    const r = await runStep(lab, sub);
+    if (r.status !== 'passed') return { status: r.status, message: `solution step failed: ${r.message}` };
+  }
+  return predicateHolds(lab, c.when)
+    ? { status: 'passed', message: 'solution applied' }
+    : { status: 'failed', message: `the solution steps did not make "${c.ask}" true` };
+}
+
+export async function runScenario(file: string, id: string, scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
+  const started = performance.now();
+  const seed = options.seed ?? scenario.lab.seed ?? 1;
+  const result: ScenarioResult = { id, file, title: scenario.title, status: 'passed', durationMs: 0, steps: [], seed };
+  let lab: Lab | undefined;
+  try {
+    lab = await createLab(scenario.lab, { seed, workspace: options.workspace ? path.join(options.workspace, id) : undefined });
+    for (const [index, step] of scenario.steps.entries()) {
+      let r: { status: StepResult['status']; message: string };
+      try {
+        r = await runStep(lab, step);
+      } catch (error) {
+        r = { status: 'error', message: (error as Error).message };
+      }
+      const stepResult: StepResult = { index, kind: stepKind(step), status: r.status, message: r.message, name: describe(step) };
+      result.steps.push(stepResult);
+      options.onStep?.(stepResult);
+      if (r.status === 'error') {
+        result.status = 'error';
+        result.error = `step ${index + 1} (${stepResult.kind} ${stepResult.name}): ${r.message}`;
+        break;
+      }
+      if (r.status === 'failed') result.status = 'failed';
+    }
+    await options.beforeStop?.(lab);
+  } catch (error) {
+    result.status = 'error';
+    result.error = (error as Error).message;
+  } finally {
+    await lab?.stop();
+  }
+  result.durationMs = Math.round(performance.now() - started);
+  return result;
+}

@@ -1,0 +1,196 @@
+/**
+ * The scenario file (SPEC §9, §12.1), as a zod schema. `scenarios/schema.json` is generated from
+ * it (npm run schema), so editors can validate while a trainer writes. Unknown keys are errors:
+ * a typo in a security entry must not silently mean "no security".
+ */
+import { z } from 'zod';
+import { parseDuration } from '../lab/clock.ts';
+
+const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'expected a duration such as 90s, 15m, 2h or 2d',
+});
+const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
+const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
+const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
+const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'expected an IPv4 address such as 192.0.2.10');
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
+
+export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
+export const serverProfile = z.enum(['exchange-5.5', 'exchange-2019', 'postfix', 'generic']);
+export const tlsLevel = z.enum(['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts']);
+
+const host = z.strictObject({
+  name: hostName,
+  address: ipv4,
+  certificate: certificateVariant.default('valid'),
+  /** MX preference; hosts without one get 10, 20, … in order. `false`: no MX record (an alternate interface). */
+  mx: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
+});
+
+const ntAccount = z.strictObject({
+  domain: z.string().min(1),
+  user: z.string().min(1),
+  password: z.string(),
+  disabled: z.boolean().default(false),
+});
+
+const logon = z.strictObject({ domain: z.string(), user: z.string().min(1), password: z.string() });
+
+export const securityEntry = z.strictObject({
+  /** `ntsol.example` matches that domain; `.partner.example` matches its subdomains (as Postfix). */
+  domain: domainName,
+  method: z.enum(['none', 'ntlm', 'tls']).default('none'),
+  level: tlsLevel.optional(),
+  logon: logon.optional(),
+  /** A lab addition: refuse NTLM sessions weaker than this. */
+  minKeyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
+  /** Send to this host instead of the MX (an alternate path, SPEC §2). */
+  via: hostName.optional(),
+}).superRefine((entry, ctx) => {
+  if (entry.method === 'ntlm' && !entry.logon) ctx.addIssue({ code: 'custom', path: ['logon'], message: 'method ntlm needs the logon { domain, user, password } this server logs on with' });
+  if (entry.method === 'tls' && !entry.level) ctx.addIssue({ code: 'custom', path: ['level'], message: 'method tls needs a level: may, encrypt, verify, secure, dane, dane-only or mta-sts' });
+  if (entry.method !== 'tls' && entry.level && entry.level !== 'none') ctx.addIssue({ code: 'custom', path: ['level'], message: `level ${entry.level} needs method tls` });
+});
+
+export const org = z.strictObject({
+  id,
+  domain: domainName,
+  profile: serverProfile.default('generic'),
+  nt: z.strictObject({
+    domain: z.string().min(1),
+    crypto: z.enum(['us-128', 'export-40']).default('us-128'),
+    lmCompatibility: z.number().int().min(0).max(5).default(2),
+  }).optional(),
+  users: z.array(z.string().regex(/^[a-z0-9._-]+$/i, 'expected a mailbox name such as alice')).default([]),
+  hosts: z.array(host).min(1, 'an organisation needs at least one mail host'),
+  accounts: z.array(ntAccount).default([]),
+  inbound: z.strictObject({
+    starttls: z.boolean().default(false),
+    requireTls: z.boolean().default(false),
+    greetingDelay: duration.optional(),
+    authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),
+  }).default({ starttls: false, requireTls: false }),
+  security: z.array(securityEntry).default([]),
+  /** The organisation's mail host is an existing SMTP server (a staging server; loopback in tests). */
+  external: z.strictObject({ smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port') }).optional(),
+  queue: z.strictObject({ lifetime: duration.optional(), retry: z.array(duration).optional() }).optional(),
+});
+
+const dnsRecord = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(['MX', 'A', 'TXT', 'TLSA']),
+  value: z.string(),
+  preference: z.number().int().optional(),
+});
+
+export const pathSpec = z.strictObject({
+  between: z.tuple([id, id]),
+  via: z.enum(['direct', 'firewall', 'content-scanner']).default('direct'),
+  /** Only connections to this host take the path (an alternate path); default: every host of the pair. */
+  to: hostName.optional(),
+  /** The middlebox profile and extra stages (app/path/profiles.ts validates it). */
+  firewall: z.looseObject({ profile: z.string() }).optional(),
+});
+
+export const lab = z.strictObject({
+  seed: z.number().int().optional(),
+  clock: z.strictObject({ start: z.iso.datetime({ offset: true }).optional() }).optional(),
+  orgs: z.array(org).min(1),
+  dns: z.array(dnsRecord).default([]),
+  dnssec: z.array(z.strictObject({ zone: z.string(), state: z.enum(['secure', 'insecure', 'bogus']) })).default([]),
+  paths: z.array(pathSpec).default([]),
+  settings: z.strictObject({
+    timeout: duration.optional(),
+    maxMessageSize: z.number().int().positive().optional(),
+  }).optional(),
+});
+
+export const labAction = z.strictObject({
+  org: id,
+  createAccount: ntAccount.optional(),
+  deleteAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
+  disableAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
+  setPassword: z.strictObject({ domain: z.string(), user: z.string(), password: z.string() }).optional(),
+  setSecurity: securityEntry.optional(),
+  removeSecurity: z.strictObject({ domain: domainName }).optional(),
+  setProfile: serverProfile.optional(),
+  setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional() }).optional(),
+  addDns: dnsRecord.optional(),
+  removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),
+}).superRefine((a, ctx) => {
+  const changes = Object.keys(a).filter((k) => k !== 'org');
+  if (changes.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `an action makes exactly one change (found ${changes.length === 0 ? 'none' : changes.join(', ')})` });
+});
+
+export const sendStep = z.strictObject({
+  id,
+  from: address,
+  to: z.union([address, z.array(address).min(1)]),
+  subject: z.string().default(''),
+  body: z.string().default(''),
+  headers: z.record(z.string(), z.string()).optional(),
+  requireTls: z.boolean().optional(),
+});
+
+export const wireExpectation = z.enum(['cleartext', 'encrypted', 'no-leak']);
+
+export const expectStep = z.strictObject({
+  message: id,
+  outcome: z.enum(['delivered', 'deferred', 'bounced']).optional(),
+  bounce: z.strictObject({ status: z.string().optional(), diagnostic: z.string().optional() }).optional(),
+  wire: wireExpectation.optional(),
+  at: z.enum(['sender', 'wire', 'receiver', 'any']).default('any'),
+  transcript: z.strictObject({ contains: z.union([z.string(), z.array(z.string())]).optional(), lacks: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
+  downgraded: z.boolean().optional(),
+  keyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
+  mailbox: z.string().optional(),
+});
+
+/** A predicate on the lab the learner must make true (SPEC §9). */
+export const labPredicate = z.strictObject({
+  org: id,
+  security: z.looseObject({ domain: domainName }).optional(),
+  account: z.looseObject({ domain: z.string(), user: z.string() }).optional(),
+  inbound: z.looseObject({}).optional(),
+});
+
+const baseStep = z.union([
+  z.strictObject({ send: sendStep }),
+  z.strictObject({ action: labAction }),
+  z.strictObject({ advance: duration }),
+  z.strictObject({ expect: expectStep }),
+]);
+
+export const checkpointStep = z.strictObject({
+  checkpoint: z.strictObject({
+    id,
+    ask: z.string().min(1),
+    when: labPredicate,
+    solution: z.array(baseStep).min(1, 'a checkpoint needs solution steps so the scenario also runs unattended'),
+  }),
+});
+
+export const step = z.union([baseStep, checkpointStep]);
+
+export const scenario = z.strictObject({
+  id: id.optional(),
+  title: z.string().min(1),
+  level: z.enum(['beginner', 'intermediate', 'advanced']).default('beginner'),
+  minutes: z.number().positive().optional(),
+  story: z.string().default(''),
+  lab,
+  steps: z.array(step).default([]),
+});
+
+export type Scenario = z.infer<typeof scenario>;
+export type LabConfig = z.infer<typeof lab>;
+export type OrgConfig = z.infer<typeof org>;
+export type HostConfig = z.infer<typeof host>;
+export type SecurityEntry = z.infer<typeof securityEntry>;
+export type PathConfig = z.infer<typeof pathSpec>;
+export type LabAction = z.infer<typeof labAction>;
+export type SendStep = z.infer<typeof sendStep>;
+export type ExpectStep = z.infer<typeof expectStep>;
+export type Step = z.infer<typeof step>;
+export type LabPredicate = z.infer<typeof labPredicate>;
+export type NtAccount = z.infer<typeof ntAccount>;

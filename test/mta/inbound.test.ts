@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import nodemailer from 'nodemailer';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { startInbound, type InboundOptions, type InboundServer, type InboundEnvelope } from '../../app/mta/inbound.ts';
+import { realTimers, type Timers } from '../../app/lab/timers.ts';
+import { rawClient } from '../helpers/net.ts';
+
+const servers: InboundServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+function start(overrides: Partial<InboundOptions> = {}) {
+  const accepted: { envelope: InboundEnvelope; data: Buffer }[] = [];
+  const options: InboundOptions = {
+    hostName: 'mail.ntsol.example',
+    greeting: 'mail.ntsol.example Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready',
+    greetingDelayMs: 0,
+    timers: realTimers,
+    maxSize: 10 * 1024 * 1024,
+    socketTimeoutMs: 30_000,
+    checkRecipient: (address) => (address.endsWith('@ntsol.example') ? undefined : { code: 550, message: '5.7.1 Unable to relay' }),
+    accept: async (envelope, data) => {
+      accepted.push({ envelope, data });
+      return `Q${accepted.length}`;
+    },
+    ...overrides,
+  };
+  return startInbound(options).then((server) => {
+    servers.push(server);
+    return { server, accepted };
+  });
+}
+
+describe('inbound smtp-server adapter', () => {
+  it('still relies on the smtp-server internals the greeting patch overrides (fails on an incompatible upgrade)', () => {
+    const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
+    for (const member of ['_setListeners', 'connectionReady', '_sendGreeting', 'send', 'init']) {
+      expect(typeof proto[member], member).toBe('function');
+    }
+    // The original init still has the fixed early-talker wait we replace; if that changed, re-check the patch.
+    expect(String(proto.init)).toMatch(/setTimeout\(\(\) => this\.connectionReady\(\), 100\)/);
+  });
+
+  it('greets at once with the profile banner, without waiting 100 ms or resolving a name', async () => {
+    const { server } = await start();
+    const client = await rawClient(server.port);
+    expect(await client.reply()).toBe('220 mail.ntsol.example Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready');
+    client.send('QUIT');
+    await client.reply();
+  });
+
+  it('holds the greeting for the configured delay and refuses an early talker', async () => {
+    const pending: (() => void)[] = [];
+    const manual: Timers = { setTimeout: (fn) => { pending.push(fn); return () => undefined; }, now: () => 0 };
+    const { server } = await start({ greetingDelayMs: 5_000, timers: manual });
+    const client = await rawClient(server.port);
+    await new Promise<void>((resolve) => { const poll = () => (pending.length ? resolve() : setImmediate(poll)); poll(); });
+    client.send('EHLO early.example');
+    expect(await client.reply()).toMatch(/^421 .*You talk too soon/);
+  });
+
+  it('accepts a message from nodemailer, refuses relaying, and hands the exact bytes to accept before 250', async () => {
+    const { server, accepted } = await start();
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.port, secure: false, ignoreTLS: true, name: 'mail.intellinet.example' });
+    const info = await transport.sendMail({ from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'Trial results', text: 'Hi Sean\n.leading dot\n' });
+    expect(info.response).toMatch(/^250 2\.0\.0 OK: queued as Q1/);
+    expect(accepted[0].envelope).toMatchObject({ from: 'alice@intellinet.example', to: ['sean@ntsol.example'], heloName: 'mail.intellinet.example' });
+    expect(accepted[0].data.toString()).toContain('Subject: Trial results');
+    expect(accepted[0].data.toString()).toContain('\r\n.leading dot');
+    await expect(transport.sendMail({ from: 'alice@intellinet.example', to: 'eve@elsewhere.example', text: 'x' })).rejects.toThrow(/550/);
+  });
+
+  it('answers 451 and keeps listening when the message cannot be stored', async () => {
+    const { server } = await start({ accept: async () => { throw new Error('disk full'); } });
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: server.port, secure: false, ignoreTLS: true });
+    await expect(transport.sendMail({ from: 'a@intellinet.example', to: 'sean@ntsol.example', text: 'x' })).rejects.toThrow(/451 4\.3\.0 Local error in processing: disk full/);
+    const client = await rawClient(server.port);
+    expect(await client.reply()).toMatch(/^220 /);
+  });
+
+  it('survives garbage, oversized lines and abrupt disconnects', async () => {
+    const { server } = await start();
+    const junk = await rawClient(server.port);
+    await junk.reply();
+    junk.socket.write(Buffer.from([0, 1, 2, 0xff, 0xfe, 13, 10]));
+    expect(await junk.reply()).toMatch(/^5\d\d /);
+    junk.send('X'.repeat(100_000));
+    junk.socket.destroy();
+    const abrupt = await rawClient(server.port);
+    abrupt.socket.destroy();
+    const after = await rawClient(server.port);
+    expect(await after.reply()).toMatch(/^220 /);
+  });
+
+  it('takes 200 sessions in a row (no fixed wait, no look-up)', async () => {
+    const { server } = await start();
+    for (let i = 0; i < 200; i++) {
+      const c = await rawClient(server.port);
+      expect(await c.reply()).toMatch(/^220 /);
+      c.send('QUIT');
+      expect(await c.reply()).toMatch(/^221 /);
+      c.socket.destroy();
+    }
+  });
+});
