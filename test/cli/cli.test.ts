@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli, ROOT } from '../helpers/cli.ts';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-cli-'));
+const postcard = path.join(ROOT, 'scenarios/postcard.yaml');
+
+function scenarioFile(dir: string, name: string, text: string): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const failing = `
+id: expects-too-much
+title: Expects encryption where there is none
+lab:
+  orgs:
+    - { id: a, domain: a.example, users: [ann], hosts: [{ name: mail.a.example, address: 192.0.2.1 }] }
+    - { id: b, domain: b.example, users: [bob], hosts: [{ name: mail.b.example, address: 198.51.100.1 }] }
+steps:
+  - send: { id: m1, from: ann@a.example, to: bob@b.example, subject: Hello, body: Hi }
+  - expect: { message: m1, outcome: delivered, wire: no-leak }
+`;
+
+describe('postcard-lab run', () => {
+  it('runs the postcard scenario, prints one line and a closing count, writes JUnit and JSON', async () => {
+    const dir = tmp();
+    const r = await cli('run', postcard, '--junit', path.join(dir, 'out.xml'), '--json', path.join(dir, 'out.json'), '--html', path.join(dir, 'out.html'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^PASS postcard \(.*postcard\.yaml\) \d+ ms$/m);
+    expect(r.out.split('\n').at(-1)).toBe('1 passed, 0 failed');
+    const junit = fs.readFileSync(path.join(dir, 'out.xml'), 'utf8');
+    expect(junit).toContain('<testsuite name="postcard" tests="2" failures="0"');
+    expect(junit.match(/<testcase /g)).toHaveLength(2);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8'));
+    expect(json).toMatchObject({ version: 1, scenarios: [{ id: 'postcard', status: 'passed', steps: [{ index: 0, kind: 'send', status: 'passed' }, { kind: 'expect' }, { kind: 'expect' }] }] });
+    expect(typeof json.scenarios[0].durationMs).toBe('number');
+    expect(fs.readFileSync(path.join(dir, 'out.html'), 'utf8')).toContain('1 passed, 0 failed');
+  });
+
+  it('exits 1 and names the failed expectation when a scenario fails', async () => {
+    const dir = tmp();
+    const file = scenarioFile(dir, 'fails.yaml', failing);
+    const r = await cli('run', file, '--junit', path.join(dir, 'j.xml'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^FAIL expects-too-much/m);
+    expect(r.err).toMatch(/expected no cleartext on any tap, but the (subject|header|body) canary of m1 crossed a-b in clear/);
+    expect(fs.readFileSync(path.join(dir, 'j.xml'), 'utf8')).toMatch(/<failure message="expected no cleartext/);
+    expect(r.out.split('\n').at(-1)).toBe('0 passed, 1 failed');
+  });
+
+  it('exits 2 on bad input: invalid file, unknown flag, bad seed, duplicate ids, missing file', async () => {
+    const dir = tmp();
+    const broken = scenarioFile(dir, 'broken.yaml', 'title: x\nlab:\n  orgs: []\nsteps: []\n');
+    const r1 = await cli('run', broken);
+    expect(r1.code).toBe(2);
+    expect(r1.err).toMatch(/broken\.yaml:3:\d+: lab\.orgs: /);
+    expect((await cli('run', postcard, '--colour')).code).toBe(2);
+    expect((await cli('run', postcard, '--seed', 'seven')).err).toMatch(/--seed takes a whole number/);
+    scenarioFile(dir, 'one.yaml', failing);
+    scenarioFile(dir, 'two.yaml', failing);
+    fs.rmSync(broken);
+    const dup = await cli('run', dir);
+    expect(dup.code).toBe(2);
+    expect(dup.err).toMatch(/scenario id expects-too-much is also the id of/);
+    expect((await cli('run', path.join(dir, 'missing.yaml'))).err).toMatch(/missing\.yaml:0:0: \(file\): no such file/);
+    expect((await cli('frobnicate')).code).toBe(2);
+  });
+
+  it('runs only its shard of a folder', async () => {
+    const dir = tmp();
+    for (const n of ['a', 'b', 'c']) scenarioFile(dir, `${n}.yaml`, fs.readFileSync(postcard, 'utf8').replace('id: postcard', `id: p-${n}`));
+    const r = await cli('run', dir, '--shard', '2/2');
+    expect(r.out.match(/^PASS p-(\w)/gm)).toEqual(['PASS p-b']);
+    expect((await cli('run', dir, '--shard', '3/2')).code).toBe(2);
+  });
+});
+
+describe('postcard-lab validate', () => {
+  it('prints every error with file:line:col and key path, and exits 2', async () => {
+    const dir = tmp();
+    const file = scenarioFile(dir, 'bad.yaml', `title: Broken
+lab:
+  orgs:
+    - id: intellinet
+      domain: intellinet.example
+      users: [alice]
+      hosts:
+        - { name: mail.intellinet.example, address: 192.0.2.10 }
+      security:
+        - { domain: ntsol.example, method: tls, levle: verify }
+steps:
+  - advance: soon
+  - teleport: {}
+`);
+    const r = await cli('validate', file);
+    expect(r.code).toBe(2);
+    const lines = r.err.split('\n');
+    expect(lines).toContain(`${file}:10:49: lab.orgs[0].security[0].levle: unknown key "levle"`);
+    expect(lines).toContain(`${file}:10:11: lab.orgs[0].security[0].level: method tls needs a level: may, encrypt, verify, secure, dane, dane-only or mta-sts`);
+    expect(lines).toContain(`${file}:12:14: steps[0].advance: expected a duration such as 90s, 15m, 2h or 2d`);
+    expect(lines).toContain(`${file}:13:5: steps[1]: a step is one of send, action, advance, expect, checkpoint (found "teleport")`);
+    expect(r.err).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
+  });
+
+  it('reports references a schema cannot see, and YAML syntax errors with positions', async () => {
+    const dir = tmp();
+    const refs = scenarioFile(dir, 'refs.yaml', fs.readFileSync(postcard, 'utf8').replace('message: m1, outcome', 'message: m9, outcome'));
+    const r = await cli('validate', refs);
+    expect(r.err).toMatch(/refs\.yaml:\d+:\d+: steps\[1\]\.expect\.message: no message m9 was sent before this step/);
+    const yaml = scenarioFile(dir, 'syntax.yaml', 'title: [unclosed\n');
+    expect((await cli('validate', yaml)).err).toMatch(/syntax\.yaml:\d+:\d+: \(yaml\): /);
+    expect((await cli('validate', postcard)).code).toBe(0);
+  });
+});

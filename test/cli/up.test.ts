@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import nodemailer from 'nodemailer';
+import { ROOT, upChild, type Child } from '../helpers/cli.ts';
+
+const children: Child[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.proc.kill('SIGKILL');
+});
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-'));
+const hasSwaks = fs.existsSync('/usr/bin/swaks');
+
+/** Poll the workspace (the on-disk truth) until `fn` holds. */
+async function eventually<T>(fn: () => T | undefined, what: string, tries = 400): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const mailboxFiles = (ws: string, org: string, user: string) => {
+  const dir = path.join(ws, 'orgs', org, 'mailboxes', user);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')) : [];
+};
+
+function start(file: string, ws: string) {
+  const child = upChild(file, ws);
+  children.push(child);
+  return child;
+}
+
+const endpoint = (lines: Record<string, unknown>[], name: string, key = 'smtp') => {
+  const [host, port] = String(lines.find((l) => l.type === 'host' && l.name === name)![key]).split(':');
+  return { host, port: Number(port) };
+};
+
+describe('postcard-lab up', () => {
+  it('prints hosts, paths and ready as JSON lines; a real client lands a message in Sean\'s mailbox', async () => {
+    const ws = tmp();
+    const lines = await start(path.join(ROOT, 'scenarios/postcard.yaml'), ws).ready;
+    expect(lines.filter((l) => l.type === 'host').map((l) => [l.org, l.name, l.role])).toEqual([
+      ['intellinet', 'mail.intellinet.example', 'mail'],
+      ['ntsol', 'mail.ntsol.example', 'mail'],
+    ]);
+    expect(lines.find((l) => l.type === 'path')).toMatchObject({ between: ['intellinet', 'ntsol'], via: 'direct', entry: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect(lines.at(-1)).toMatchObject({ type: 'ready', workspace: ws });
+
+    const ntsol = endpoint(lines, 'mail.ntsol.example');
+    expect(ntsol.host).toBe('127.0.0.1');
+    const transport = nodemailer.createTransport({ ...ntsol, secure: false, ignoreTLS: true, name: 'client.example' });
+    await transport.sendMail({ from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'From nodemailer', text: 'hello' });
+    const [mail] = await eventually(() => mailboxFiles(ws, 'ntsol', 'sean').length ? mailboxFiles(ws, 'ntsol', 'sean') : undefined, "Sean's mailbox");
+    expect(mail).toContain('Subject: From nodemailer');
+  });
+
+  it.skipIf(!hasSwaks)('takes mail from swaks (Debian) on the ntsol endpoint', async () => {
+    const ws = tmp();
+    const lines = await start(path.join(ROOT, 'scenarios/postcard.yaml'), ws).ready;
+    const ntsol = endpoint(lines, 'mail.ntsol.example');
+    const { stdout } = await promisify(execFile)('swaks', ['--server', `127.0.0.1:${ntsol.port}`, '--from', 'alice@intellinet.example', '--to', 'sean@ntsol.example', '--header', 'Subject: From swaks', '--body', 'Hi Sean', '--helo', 'mail.intellinet.example']);
+    expect(stdout).toMatch(/^<- {2}250 2\.0\.0 OK: queued as/m);
+    await eventually(() => mailboxFiles(ws, 'ntsol', 'sean').find((m) => m.includes('Subject: From swaks')), "swaks' message");
+  });
+
+  it('loses nothing when killed with SIGKILL right after the 250 for DATA', async () => {
+    const ws = tmp();
+    // Sean's server greets slowly, so Alice's server is still sending when the process dies.
+    const file = path.join(ws, 'slow.yaml');
+    fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'scenarios/postcard.yaml'), 'utf8')
+      .replace('nt: { domain: NTSOL, crypto: export-40 }', 'nt: { domain: NTSOL, crypto: export-40 }\n      inbound: { greetingDelay: 2s }'));
+    const first = start(file, path.join(ws, 'lab'));
+    const lines = await first.ready;
+    const submission = endpoint(lines, 'mail.intellinet.example', 'submission');
+    const transport = nodemailer.createTransport({ ...submission, secure: false, ignoreTLS: true });
+    const info = await transport.sendMail({ from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'Survives a crash', text: 'Accepted means kept.' });
+    expect(info.response).toMatch(/^250 /);
+    first.proc.kill('SIGKILL');
+    await new Promise((r) => first.proc.once('exit', r));
+
+    const queued = fs.readdirSync(path.join(ws, 'lab/orgs/intellinet/queue')).filter((f) => f.endsWith('.json'));
+    const delivered = mailboxFiles(path.join(ws, 'lab'), 'ntsol', 'sean');
+    expect(queued.length + delivered.length).toBeGreaterThan(0);
+
+    start(file, path.join(ws, 'lab'));
+    const mail = await eventually(() => mailboxFiles(path.join(ws, 'lab'), 'ntsol', 'sean').find((m) => m.includes('Subject: Survives a crash')), 'the message after restart');
+    expect(mail).toContain('Accepted means kept.');
+  });
+});
