@@ -29,6 +29,10 @@ export const replies = {
   authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' },
   authMechanismUnknown: { code: 504, status: '5.5.4', text: 'Unrecognized authentication type' },
   ntlmSupported: { code: 334, text: 'ntlm supported' },
+  // RFC 4954 §4: `*` cancels; a line that is not base64 cannot be decoded
+  authCancelled: { code: 501, status: '5.7.0', text: 'Authentication cancelled' },
+  authCannotDecode: { code: 501, status: '5.5.2', text: 'Cannot decode response' },
+  authNtlmSyntax: { code: 501, status: '5.5.4', text: 'Syntax: AUTH NTLM [initial-response]' },
   // RFC 5321 §4.5.3.1
   lineTooLong: { code: 500, status: '5.5.2', text: 'Line too long' },
   mailboxUnavailable: { code: 550, status: '5.1.1', text: 'Mailbox unavailable: %s' },
@@ -55,6 +59,16 @@ export const deferReasons = {
   lostConnection: 'lost connection with %s while %s',
   timedOut: 'conversation with %s timed out while %s',
   noMx: 'Host or domain name not found: %s',
+} as const;
+
+/**
+ * Why a `may` session went on in cleartext (SPEC §3: the message is marked *downgraded* with
+ * the reason). Postfix logs the same facts at `smtp_tls_loglevel` 1.
+ */
+export const downgradeReasons = {
+  notOffered: 'STARTTLS not offered by host %s',
+  refused: 'host %s refused to start TLS: %s',
+  handshake: 'TLS handshake with host %s failed: %s',
 } as const;
 
 /** Fill `%s` / `%d` placeholders in order. */
