@@ -28,6 +28,10 @@ export function labEndpoints(lab: Lab): Endpoint[] {
       });
     }
   }
+  for (const [name, sts] of lab.security.stsHosts) {
+    const org = [...lab.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
+    lines.push({ type: 'host', org: org?.id, name, role: 'https', https: `127.0.0.1:${sts.host.port}` });
+  }
   for (const r of lab.relays) {
     lines.push({ type: 'path', between: r.path.config.between, via: r.path.config.via, from: r.fromOrg, to: r.host, entry: `127.0.0.1:${r.port}`, capture: r.path.points.map((p) => p.id) });
   }
@@ -45,7 +49,7 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   const workspace = path.resolve(stringFlag(args, 'workspace') ?? path.join('.lab', loaded.id));
   const lab = await createLab(loaded.scenario.lab, { workspace });
   const lines = labEndpoints(lab);
-  const ready: Endpoint = { type: 'ready', workspace: lab.ws.root, ca: null, scenario: loaded.id };
+  const ready: Endpoint = { type: 'ready', workspace: lab.ws.root, ca: lab.security.caFile, scenario: loaded.id };
   if (args.flags.has('json')) {
     for (const line of [...lines, ready]) io.out(JSON.stringify(line));
   } else {
@@ -62,6 +66,7 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     }
     io.out('');
     io.out(`Workspace: ${lab.ws.root}`);
+    io.out(`Lab CA:    ${lab.security.caFile}`);
     io.out('Ready. Press Ctrl+C to stop.');
   }
   await io.interrupted();

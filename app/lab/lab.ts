@@ -14,19 +14,18 @@ import { realTimers, type Timers } from './timers.ts';
 import { SimDns } from './dns.ts';
 import { Workspace } from './store.ts';
 import { Emitter, type LabEvent } from './events.ts';
-import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, type PathInfo } from './topology.ts';
+import { buildPaths, derivedDnsRecords, pickPath, type PathInfo } from './topology.ts';
 import { TapLog, type PointRole } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
-import { MailServer, type DeliveryOutcome } from '../mta/server.ts';
-import type { Attempt, QueueEntry } from '../mta/queue.ts';
-import { SmtpClientSession } from '../mta/outbound/client.ts';
-import { runClientSession } from '../mta/outbound/connection.ts';
-import { replyText } from '../mta/outbound/replies.ts';
-import { lookupSecurity, plainPlan } from '../mta/security.ts';
+import { MailServer } from '../mta/server.ts';
+import type { QueueEntry } from '../mta/queue.ts';
 import { composeMessage } from '../mta/compose.ts';
+import { deliver } from './delivery.ts';
+import { LabSecurity } from './security.ts';
+import type { RptNote } from '../tls/levels.ts';
+import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
 import { startRelay, type Relay } from '../path/relay.ts';
 import { createPathPipeline } from '../path/middlebox.ts';
-import { deferReasons, format } from '../mta/replies.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
 
 export interface LabDeps {
@@ -35,6 +34,8 @@ export interface LabDeps {
   /** Overrides the scenario's seed. */
   seed?: number;
   timers?: Timers;
+  /** Where RSA keys are cached; default: the package's node_modules/.cache (shared by all labs). */
+  keyCache?: string;
 }
 
 export interface SentMessage {
@@ -72,6 +73,8 @@ export class Lab {
   readonly paths: PathInfo[];
   readonly relays: RelayInfo[] = [];
   readonly messages = new Map<string, SentMessage>();
+  readonly security: LabSecurity;
+  readonly tlsRpt: { org: string; domain: string; host: string; note: RptNote; at: number }[] = [];
   /** The receiving server's log lines per relay connection (the receiver's view of a transcript). */
   readonly serverLogs = new Map<string, ServerLogLine[]>();
   #relays: Relay[] = [];
@@ -93,6 +96,13 @@ export class Lab {
     for (const r of derivedDnsRecords(config)) this.dns.add(r);
     for (const r of config.dns) this.dns.add(r);
     for (const z of config.dnssec) this.dns.setZoneState(z.zone, z.state);
+    this.security = new LabSecurity({
+      ws: this.ws, dns: this.dns, timers: this.timers, now: () => this.clock.now(), keyCache: deps.keyCache,
+      onNtlmKeys: (port, keys) => {
+        const conn = this.#upstreamPorts.get(port);
+        if (conn) this.taps.addKeys(conn, { ntlm: keys });
+      },
+    });
     this.paths = buildPaths(config);
     for (const p of this.paths) for (const pt of p.points) this.#pointRoles.set(pt.id, pt.roles);
     const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
@@ -100,7 +110,8 @@ export class Lab {
       this.servers.set(org.id, new MailServer(org, {
         ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
         socketTimeoutMs, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
-        deliver: (entry, message) => this.#deliver(entry, message),
+        deliver: (entry, message) => deliver(this, entry, message),
+        inboundOptions: (server, host) => this.security.inboundOptions(server, host),
         describeClient: (port) => this.#describeClient(port),
         emit: (event) => this.events.emit(event),
         onServerLog: (_host, line) => this.#serverLog(line),
@@ -114,6 +125,7 @@ export class Lab {
   }
 
   async start(): Promise<void> {
+    await this.security.start(this.config);
     for (const server of this.servers.values()) await server.start();
     for (const from of this.config.orgs) {
       for (const to of this.config.orgs) {
@@ -146,6 +158,7 @@ export class Lab {
     this.#saveClock();
     await Promise.all(this.#relays.map((r) => r.close()));
     for (const server of this.servers.values()) await server.stop();
+    await this.security.stop();
   }
 
   #saveClock(): void {
@@ -183,65 +196,27 @@ export class Lab {
     return this.#pointRoles;
   }
 
-  // —— Outbound routing: MX, path, session (RFC 5321 §5.1) ——
+  // —— Security services: TLS-RPT (RFC 8460) ——
 
-  async #deliver(entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome> {
-    const server = this.servers.get(entry.org)!;
-    const security = lookupSecurity(server.config.security, entry.domain);
-    const attempts: Attempt[] = [];
-    let hosts: string[];
-    if (security?.via) hosts = [security.via];
-    else {
-      const mx = this.dns.mx(entry.domain);
-      if (!mx.ok) {
-        const permanent = mx.error === 'NXDOMAIN';
-        const reason = permanent ? format(deferReasons.noMx, `${entry.domain}: type=MX: Host not found`) : `Host or domain name not found. Name service error for name=${entry.domain} type=MX: ${mx.error === 'SERVFAIL' ? 'DNSSEC validation failed' : 'no data'}`;
-        attempts.push({ at: this.clock.now(), result: permanent ? 'bounced' : 'deferred', reason, status: permanent ? '5.1.2' : '4.4.3', transcript: [] });
-        return { attempts, result: permanent ? 'bounced' : 'deferred', reason, status: permanent ? '5.1.2' : '4.4.3' };
-      }
-      hosts = mx.answers.map((a) => a.host);
-    }
-    let last: DeliveryOutcome = { attempts, result: 'deferred', reason: 'no MX host could be reached', status: '4.4.1' };
-    for (const host of hosts) {
-      const toOrg = orgOfHost(this.config, host);
-      const relay = toOrg && this.relays.find((r) => r.fromOrg === entry.org && r.toOrg === toOrg.id && r.host.toLowerCase() === host.toLowerCase());
-      const address = this.dns.a(host);
-      const peer = `${host}[${address.ok ? address.answers[0] : '?'}]`;
-      if (!relay) {
-        const reason = format(deferReasons.connectFailed, peer, 'No route to host');
-        attempts.push({ at: this.clock.now(), host, result: 'next-mx', reason, status: '4.4.1', transcript: [] });
-        last = { attempts, result: 'deferred', reason, status: '4.4.1' };
-        continue;
-      }
-      const outcome = await this.#session(entry, message, server, host, peer, relay.port);
-      attempts.push(outcome.attempt);
-      if (outcome.attempt.result === 'next-mx') {
-        last = { attempts, result: 'deferred', reason: outcome.attempt.reason, status: outcome.attempt.status, diagnostic: outcome.attempt.diagnostic, remoteMta: host };
-        continue;
-      }
-      return { attempts, result: outcome.attempt.result, reason: outcome.attempt.reason, status: outcome.attempt.status, diagnostic: outcome.attempt.diagnostic, remoteMta: host, refused: outcome.refused };
-    }
-    return last;
+  /** Record the TLS-RPT note of a session from `org` to `domain`'s MX `host`. */
+  recordTlsRpt(org: string, domain: string, host: string, note: RptNote): void {
+    this.tlsRpt.push({ org, domain, host, note, at: this.clock.now() });
   }
 
-  async #session(entry: QueueEntry, message: Buffer, server: MailServer, host: string, peer: string, port: number): Promise<{ attempt: Attempt; refused?: QueueEntry['refused'] }> {
-    const at = this.clock.now();
-    const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: plainPlan, peer });
-    let localPort = 0;
-    const result = await runClientSession(session, {
-      host: '127.0.0.1', port, timers: this.timers,
-      timeoutMs: parseDuration(this.config.settings?.timeout ?? '30s') ?? 30_000,
-      onConnected: (p) => (localPort = p),
+  /** The RFC 8460 report `domain` would receive from `org`'s server for this run. */
+  tlsReport(org: string, domain: string): TlsReport {
+    const notes = this.tlsRpt.filter((n) => n.org === org && n.domain === domain.toLowerCase());
+    const server = this.servers.get(org)!;
+    const sending = server.config.hosts[0].address;
+    const start = notes[0]?.at ?? this.clock.now();
+    return buildTlsReport({
+      organizationName: server.config.domain, contactInfo: `postmaster@${server.config.domain}`,
+      reportId: `${start}.${org}.${domain}@${server.config.hosts[0].name}`, start, end: this.clock.now(),
+      sessions: notes.map(({ note, host }) => ({
+        policy: { type: note.policyType, domain: domain.toLowerCase(), mxHost: [host] },
+        outcome: note.result === 'success' ? 'success' : { resultType: note.result, sendingMtaIp: sending, receivingMxHostname: host, additionalInformation: note.detail },
+      })),
     });
-    const conn = this.taps.connByClientPort(localPort);
-    const base = { at, host, conn, transcript: session.transcript, downgraded: result.downgraded, sealed: result.sealed };
-    if (result.delivered) {
-      const refused = result.recipients.filter((r) => !r.accepted).map((r) => ({ address: r.address, diagnostic: r.reply ? replyText(r.reply) : 'refused', status: r.reply?.status ?? '5.1.1' }));
-      return { attempt: { ...base, result: 'delivered', diagnostic: result.dataReply ? replyText(result.dataReply) : undefined }, refused };
-    }
-    const failure = result.failure!;
-    const mapped = failure.action === 'bounce' ? 'bounced' : failure.action === 'next-mx' ? 'next-mx' : 'deferred';
-    return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } };
   }
 
   // —— Scenario steps ——
@@ -365,6 +340,7 @@ export class Lab {
       what = `profile set to ${action.setProfile}`;
     } else if (action.setInbound) {
       c.inbound = { ...c.inbound, ...Object.fromEntries(Object.entries(action.setInbound).filter(([, v]) => v !== undefined)) };
+      server.applyInbound();
       what = 'inbound policy changed';
     } else if (action.addDns) {
       this.dns.add(action.addDns);

@@ -10,7 +10,9 @@ import type { Rng } from '../lab/rng.ts';
 import type { Timers } from '../lab/timers.ts';
 import type { Workspace } from '../lab/store.ts';
 import type { LabEvent } from '../lab/events.ts';
+import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
+import { replies } from './replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce } from './bounce.ts';
@@ -40,6 +42,8 @@ export interface MailServerDeps {
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
   emit(event: LabEvent): void;
   onServerLog?(host: string, line: ServerLogLine): void;
+  /** smtp-server options the security layers add for a host (STARTTLS keys, AUTH NTLM). */
+  inboundOptions(server: MailServer, host: string): Partial<SMTPServerOptions>;
 }
 
 export interface Listener {
@@ -57,6 +61,7 @@ export class MailServer {
   #deps: MailServerDeps;
   #queue: QueueStore;
   #servers: InboundServer[] = [];
+  #mailServers = new Map<string, InboundServer>();
   #inFlight = 0;
   #counter = 0;
   #cancelTimers = new Map<string, () => void>();
@@ -108,8 +113,20 @@ export class MailServer {
       checkRecipient: (address) => this.#checkRecipient(address, role),
       accept: async (envelope, data) => this.#accept(hostName, role, envelope, data),
       onLog: (line) => this.#deps.onServerLog?.(hostName, line),
+      extra: {
+        ...(role === 'mail' ? this.#deps.inboundOptions(this, hostName) : {}),
+        onMailFrom: (_address, session, callback) => {
+          // RFC 3207 §4: a server that requires TLS refuses mail before STARTTLS.
+          if (role === 'mail' && this.config.inbound.requireTls && !session.secure) {
+            const r = replies.mustStartTls;
+            return callback(Object.assign(new Error(`${r.status} ${r.text}`), { responseCode: r.code }));
+          }
+          callback();
+        },
+      },
     });
     this.#servers.push(server);
+    if (role === 'mail') this.#mailServers.set(hostName, server);
     this.listeners.push({ host: hostName, role, port: server.port });
   }
 
@@ -315,6 +332,13 @@ export class MailServer {
   findAccount(domain: string, user: string): NtAccount | undefined {
     const d = domain.toLowerCase(), u = user.toLowerCase();
     return this.config.accounts.find((a) => a.domain.toLowerCase() === d && a.user.toLowerCase() === u);
+  }
+
+  /** The inbound policy changed: smtp-server reads these options at every EHLO, so they apply to the next session. */
+  applyInbound(): void {
+    for (const [host, server] of this.#mailServers) {
+      Object.assign(server.server.options, this.#deps.inboundOptions(this, host));
+    }
   }
 
   setSecurity(entry: SecurityEntry): void {

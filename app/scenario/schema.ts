@@ -71,6 +71,16 @@ export const org = z.strictObject({
     authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),
   }).default({ starttls: false, requireTls: false }),
   security: z.array(securityEntry).default([]),
+  /** The MTA-STS policy this organisation publishes at https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.2). */
+  mtaSts: z.strictObject({
+    mode: z.enum(['enforce', 'testing', 'none']),
+    /** MX patterns; default: every host of the organisation that has an MX record. */
+    mx: z.array(z.string()).optional(),
+    /** Seconds (RFC 8461 §3.2: at most 31557600). */
+    maxAge: z.number().int().positive().max(31_557_600).default(86_400),
+    /** The `id` of the `_mta-sts` TXT record the lab publishes (unless `dns` has one already). */
+    id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'an MTA-STS id is 1-32 letters and digits (RFC 8461 §3.1)').default('20261128'),
+  }).optional(),
   /** The organisation's mail host is an existing SMTP server (a staging server; loopback in tests). */
   external: z.strictObject({ smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port') }).optional(),
   queue: z.strictObject({ lifetime: duration.optional(), retry: z.array(duration).optional() }).optional(),

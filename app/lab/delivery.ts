@@ -1,0 +1,175 @@
+/**
+ * Outbound delivery for one queue entry (RFC 5321 §5.1): look up the MX hosts (or the security
+ * entry's `via` host), and for each in preference order open a session through the path's relay
+ * under the domain's security plan, until one delivers or fails for good.
+ *
+ *   entry ─► security entry ─► MX list ─► for each host: relay ─► SmtpClientSession(plan) ─► outcome
+ */
+import crypto from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { Lab } from './lab.ts';
+import type { MailServer, DeliveryOutcome } from '../mta/server.ts';
+import type { Attempt, QueueEntry } from '../mta/queue.ts';
+import type { SecurityEntry } from '../scenario/schema.ts';
+import { SmtpClientSession, type Failure, type SecurityPlan } from '../mta/outbound/client.ts';
+import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { RptNote } from '../tls/levels.ts';
+import { runClientSession, type StreamUpgrades } from '../mta/outbound/connection.ts';
+import { replyText } from '../mta/outbound/replies.ts';
+import { lookupSecurity, plainPlan } from '../mta/security.ts';
+import { deferReasons, format } from '../mta/replies.ts';
+import { NtlmPlan } from '../mta/plans/ntlm.ts';
+import { TlsPlan } from '../mta/plans/tls.ts';
+import { sealStream } from '../ntlm/sealed-stream.ts';
+import { upgradeClient } from '../tls/session.ts';
+import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
+import type { StsPolicy } from '../tls/mta-sts.ts';
+import { parseDuration } from './clock.ts';
+import { orgOfHost } from './topology.ts';
+
+/** What a session's plan learned, for the attempt record and the key hand-off. */
+interface PlanReport {
+  keyBits?: Attempt['keyBits'];
+  tls?: Attempt['tls'];
+  tlsKeyLog: string[];
+  ntlmKeys?: NtlmSessionKeys;
+  rpt?: RptNote;
+}
+
+interface PreparedPlan {
+  plan: SecurityPlan;
+  upgrades: StreamUpgrades;
+  /** Filled in as the session goes. */
+  report(): PlanReport;
+  beforeConnect?(): Failure | undefined;
+}
+
+/** TLSA records of an MX host as the sender's resolver returns them (RFC 7672 §2.2). */
+function tlsaFacts(lab: Lab, host: string): { zone: 'secure' | 'insecure' | 'bogus'; records: TlsaRecord[] } {
+  const r = lab.dns.tlsa(host);
+  const records = r.ok ? r.answers.map((a) => parseTlsa(a)).filter((p) => p.ok).map((p) => (p as { ok: true; record: TlsaRecord }).record) : [];
+  return { zone: r.dnssec, records };
+}
+
+function preparePlan(lab: Lab, server: MailServer, entry: QueueEntry, security: SecurityEntry | undefined, host: string, peer: string, sts?: StsPolicy): PreparedPlan {
+  const tlsKeyLog: string[] = [];
+  if (security?.method === 'ntlm') {
+    const plan = new NtlmPlan({
+      logon: security.logon!, workstation: server.config.hosts[0].name.split('.')[0].toUpperCase(),
+      // The NT 4.0-era IMS sends NTLMv1 responses; later profiles NTLMv2 (MS-NLMP §3.3).
+      responses: server.config.profile === 'exchange-5.5' ? 'v1' : 'v2',
+      crypto: server.config.nt?.crypto ?? 'us-128', minKeyBits: security.minKeyBits, peer,
+      randomBytes: (n) => crypto.randomBytes(n), now: () => lab.clock.now(),
+    });
+    return {
+      plan,
+      upgrades: { startSeal: (socket: Duplex) => sealStream(socket, plan.keys!, 'client') },
+      report: () => ({ keyBits: plan.keyBits, tlsKeyLog, ntlmKeys: plan.keys }),
+    };
+  }
+  if (security?.method === 'tls' && security.level && security.level !== 'none') {
+    const plan = new TlsPlan({
+      level: security.level,
+      destination: { mxHost: host, nexthop: entry.domain, dns: { tlsa: tlsaFacts(lab, host), mtaSts: sts } },
+      trust: [lab.security.pki.trustStorePem()],
+      now: () => lab.clock.now(),
+    });
+    let tlsInfo: Attempt['tls'];
+    return {
+      plan,
+      beforeConnect: () => plan.beforeConnect(),
+      upgrades: {
+        startTls: async (socket: Duplex) => {
+          const up = await upgradeClient(socket, { servername: host, timer: { after: (ms, fn) => lab.timers.setTimeout(fn, ms) }, timeoutMs: 30_000 });
+          tlsKeyLog.push(...up.keyLog);
+          tlsInfo = { protocol: up.protocol, cipher: up.cipher };
+          return { stream: up.tls, info: { protocol: up.protocol, cipher: up.cipher, peerChainDer: up.peerChainDer } };
+        },
+      },
+      report: () => ({ tls: tlsInfo && { ...tlsInfo, authenticated: plan.authenticated }, tlsKeyLog, rpt: plan.rpt }),
+    };
+  }
+  return { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog }) };
+}
+
+async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string) {
+  const at = lab.clock.now();
+  const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer });
+  if (downgraded) session.transcript.push({ dir: 'note', layer: 'clear', text: `new connection in cleartext: ${downgraded}` });
+  let localPort = 0;
+  const result = await runClientSession(session, {
+    host: '127.0.0.1', port, timers: lab.timers, upgrades: prepared.upgrades,
+    timeoutMs: parseDuration(lab.config.settings?.timeout ?? '30s') ?? 30_000,
+    onConnected: (p) => (localPort = p),
+  });
+  const conn = lab.taps.connByClientPort(localPort);
+  const report = prepared.report();
+  if (conn && (report.tlsKeyLog.length || report.ntlmKeys)) lab.taps.addKeys(conn, { tlsKeyLog: report.tlsKeyLog, ntlm: report.ntlmKeys });
+  if (report.rpt) lab.recordTlsRpt(entry.org, entry.domain, host, report.rpt);
+  const base = {
+    at, host, conn, transcript: session.transcript, downgraded: downgraded ?? result.downgraded, sealed: result.sealed,
+    keyBits: report.keyBits, tls: result.tls ? report.tls : undefined,
+  };
+  if (result.delivered) {
+    const refused = result.recipients.filter((r) => !r.accepted).map((r) => ({ address: r.address, diagnostic: r.reply ? replyText(r.reply) : 'refused', status: r.reply?.status ?? '5.1.1' }));
+    return { attempt: { ...base, result: 'delivered', diagnostic: result.dataReply ? replyText(result.dataReply) : undefined } as Attempt, refused, failure: undefined };
+  }
+  const failure = result.failure!;
+  const mapped = failure.action === 'bounce' ? 'bounced' : failure.action === 'defer' ? 'deferred' : 'next-mx';
+  return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } as Attempt, failure, refused: undefined };
+}
+
+export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome> {
+  const server = lab.servers.get(entry.org)!;
+  const security = lookupSecurity(server.config.security, entry.domain);
+  const attempts: Attempt[] = [];
+  const now = () => lab.clock.now();
+  let hosts: string[];
+  if (security?.via) hosts = [security.via];
+  else {
+    const mx = lab.dns.mx(entry.domain);
+    if (!mx.ok) {
+      const permanent = mx.error === 'NXDOMAIN';
+      const reason = permanent ? format(deferReasons.noMx, `${entry.domain}: type=MX: Host not found`) : `Host or domain name not found. Name service error for name=${entry.domain} type=MX: ${mx.error === 'SERVFAIL' ? 'DNSSEC validation failed' : 'no data'}`;
+      const status = permanent ? '5.1.2' : '4.4.3';
+      attempts.push({ at: now(), result: permanent ? 'bounced' : 'deferred', reason, status, transcript: [] });
+      return { attempts, result: permanent ? 'bounced' : 'deferred', reason, status };
+    }
+    hosts = mx.answers.map((a) => a.host);
+  }
+  const sts = security?.method === 'tls' && security.level === 'mta-sts' ? (await lab.security.mtaStsPolicy(entry.org, entry.domain)).policy : undefined;
+  let last: DeliveryOutcome = { attempts, result: 'deferred', reason: 'no MX host could be reached', status: '4.4.1' };
+  for (const host of hosts) {
+    const toOrg = orgOfHost(lab.config, host);
+    const relay = toOrg && lab.relays.find((r) => r.fromOrg === entry.org && r.toOrg === toOrg.id && r.host.toLowerCase() === host.toLowerCase());
+    const address = lab.dns.a(host);
+    const peer = `${host}[${address.ok ? address.answers[0] : '?'}]`;
+    if (!relay) {
+      const reason = format(deferReasons.connectFailed, peer, 'No route to host');
+      attempts.push({ at: now(), host, result: 'next-mx', reason, status: '4.4.1', transcript: [] });
+      last = { attempts, result: 'deferred', reason, status: '4.4.1' };
+      continue;
+    }
+    const prepared = preparePlan(lab, server, entry, security, host, peer, sts);
+    const refusal = prepared.beforeConnect?.();
+    if (refusal) {
+      attempts.push({ at: now(), host, result: 'next-mx', reason: refusal.reason, status: refusal.status, transcript: [] });
+      last = { attempts, result: 'deferred', reason: refusal.reason, status: refusal.status };
+      continue;
+    }
+    let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared);
+    if (outcome.failure?.action === 'reconnect-cleartext') {
+      // SPEC §3 `may`: the handshake broke the connection; a new one, in cleartext, marked downgraded.
+      attempts.push(outcome.attempt);
+      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog: [] }) }, outcome.failure.reason);
+    }
+    attempts.push(outcome.attempt);
+    const a = outcome.attempt;
+    if (a.result === 'next-mx') {
+      last = { attempts, result: 'deferred', reason: a.reason, status: a.status, diagnostic: a.diagnostic, remoteMta: host };
+      continue;
+    }
+    return { attempts, result: a.result, reason: a.reason, status: a.status, diagnostic: a.diagnostic, remoteMta: host, refused: outcome.refused };
+  }
+  return last;
+}

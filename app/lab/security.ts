@@ -1,0 +1,148 @@
+/**
+ * The security services of a lab (SPEC §3–§5): the lab PKI and each host's certificate, what the
+ * inbound servers offer (STARTTLS, AUTH NTLM), the partners' MTA-STS web hosts and the senders'
+ * policy caches, and the TLS-RPT notes of every session.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { SMTPServerOptions } from 'smtp-server';
+import type { MailServer } from '../mta/server.ts';
+import type { Workspace } from './store.ts';
+import type { LabConfig, OrgConfig } from '../scenario/schema.ts';
+import { createKeyPool, sharedKeyCacheDir } from '../tls/keys.ts';
+import { caPath, createLabPki, type IssuedCert, type LabPki } from '../tls/pki.ts';
+import { startMtaStsHost, fetchPolicy, type MtaStsHost } from '../tls/https-host.ts';
+import { PolicyCache, type CachedPolicy, type StsPolicy } from '../tls/mta-sts.ts';
+import { NtlmServerSession } from '../ntlm/server.ts';
+import { registerNtlmMechanism, type NtlmMechanismOptions } from '../ntlm/smtp-mechanism.ts';
+import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { Timers } from './timers.ts';
+import type { SimDns } from './dns.ts';
+
+registerNtlmMechanism();
+
+/** Where RSA keys are cached: the package's own node_modules/.cache, shared by every lab (SPEC §5). */
+const PACKAGE_ROOT = path.resolve(import.meta.dirname, '../..');
+
+export interface SecurityDeps {
+  ws: Workspace;
+  dns: SimDns;
+  timers: Timers;
+  now(): number;
+  keyCache?: string;
+  /** The receiving side learned a connection's NTLM keys (by the relay's loopback port). */
+  onNtlmKeys(remotePort: number, keys: NtlmSessionKeys): void;
+}
+
+export class LabSecurity {
+  pki!: LabPki;
+  caFile!: string;
+  readonly certs = new Map<string, IssuedCert>();
+  readonly stsHosts = new Map<string, { host: MtaStsHost; name: string }>();
+  readonly stsCaches = new Map<string, PolicyCache>();
+  #deps: SecurityDeps;
+
+  constructor(deps: SecurityDeps) {
+    this.#deps = deps;
+  }
+
+  async start(config: LabConfig): Promise<void> {
+    const pool = createKeyPool(this.#deps.keyCache ?? sharedKeyCacheDir(PACKAGE_ROOT));
+    this.pki = await createLabPki({ now: this.#deps.now(), pool, labName: 'Postcard Lab', dir: this.#deps.ws.path('pki') });
+    this.caFile = await caPath(this.#deps.ws.root, this.pki);
+    for (const org of config.orgs) {
+      for (const host of org.hosts) this.certs.set(host.name.toLowerCase(), await this.pki.issue(host.name, host.certificate));
+      if (org.mtaSts) await this.#startStsHost(org);
+      const saved = this.#deps.ws.readJson<CachedPolicy[]>(`orgs/${org.id}/mta-sts-cache.json`) ?? [];
+      this.stsCaches.set(org.id, new PolicyCache(saved));
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.stsHosts.values()].map((h) => h.host.close()));
+  }
+
+  async #startStsHost(org: OrgConfig): Promise<void> {
+    const sts = org.mtaSts!;
+    const name = `mta-sts.${org.domain.toLowerCase()}`;
+    const cert = await this.pki.issue(name, 'valid');
+    const mx = sts.mx ?? org.hosts.filter((h) => h.mx !== false).map((h) => h.name);
+    // RFC 8461 §3.2: the policy file, CRLF-separated key/value lines.
+    const policy = ['version: STSv1', `mode: ${sts.mode}`, ...mx.map((m) => `mx: ${m}`), `max_age: ${sts.maxAge}`, ''].join('\r\n');
+    const host = await startMtaStsHost({ chainPem: cert.chainPem, keyPem: cert.keyPem, policy });
+    this.stsHosts.set(name, { host, name });
+    const txtName = `_mta-sts.${org.domain.toLowerCase()}`;
+    const txt = this.#deps.dns.txt(txtName);
+    if (!txt.ok) this.#deps.dns.add({ name: txtName, type: 'TXT', value: `v=STSv1; id=${sts.id}` });
+  }
+
+  /** The MTA-STS policy in force for `domain`, as `org`'s sender sees it (RFC 8461 §5.1). */
+  async mtaStsPolicy(orgId: string, domain: string): Promise<{ policy?: StsPolicy; note?: string }> {
+    const cache = this.stsCaches.get(orgId)!;
+    const txt = this.#deps.dns.txt(`_mta-sts.${domain}`);
+    const name = `mta-sts.${domain.toLowerCase()}`;
+    const resolution = await cache.resolve(domain, txt.ok ? txt.answers : undefined, this.#deps.now(), async () => {
+      const host = this.stsHosts.get(name);
+      if (!host) return { ok: false, error: `no HTTPS host ${name}` };
+      const r = await fetchPolicy({
+        host: '127.0.0.1', port: host.host.port, servername: name, trust: [this.pki.trustStorePem()], now: this.#deps.now(),
+        timer: { after: (ms, fn) => this.#deps.timers.setTimeout(fn, ms) }, timeoutMs: 10_000,
+      });
+      return r.ok ? { ok: true, policy: r.policy } : { ok: false, error: `${r.error}: ${r.detail}` };
+    });
+    this.#deps.ws.writeJson(`orgs/${orgId}/mta-sts-cache.json`, cache.entries());
+    return { policy: resolution.policy, note: resolution.note };
+  }
+
+  /**
+   * What a host's inbound server offers (SPEC §3 "Inbound"): STARTTLS with the host's certificate
+   * when the organisation offers it, AUTH NTLM when it keeps NT accounts for partners.
+   */
+  inboundOptions(server: MailServer, hostName: string): Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } {
+    const c = server.config;
+    const cert = this.certs.get(hostName.toLowerCase());
+    const options: Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } = {
+      hideSTARTTLS: !c.inbound.starttls || !cert,
+      ...(cert ? { key: cert.keyPem, cert: cert.chainPem } : {}),
+    };
+    const mechanisms = c.inbound.authMechanisms ?? (c.nt ? ['NTLM'] : []);
+    if (c.nt && mechanisms.includes('NTLM')) {
+      const nt = c.nt;
+      const ntlm: NtlmMechanismOptions = {
+          newSession: () => new NtlmServerSession({
+            ntDomain: nt.domain, serverName: hostName.split('.')[0].toUpperCase(), crypto: nt.crypto,
+            lmCompatibility: nt.lmCompatibility, randomBytes: (n) => crypto.randomBytes(n),
+            lookupAccount: (domain, user) => lookupAccount(server, domain, user),
+          }),
+          failureReply: server.profile.authFailedReply,
+          onResult: (connection, result) => {
+            if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, result.keys);
+          },
+      };
+      // Exchange 5.5 IMS took NTLM on the plain connection: the challenge/response is the protection.
+      Object.assign(options, { authMethods: ['NTLM'], disabledCommands: [], allowInsecureAuth: true, ntlm });
+    } else {
+      Object.assign(options, { authMethods: [], disabledCommands: ['AUTH'] });
+    }
+    return options;
+  }
+}
+
+/**
+ * The account an AUTHENTICATE names, among the accounts this server keeps for partners. Exact
+ * `DOMAIN\USER` first. A client that sends an empty domain, or this server's own domain (swaks
+ * copies the server's TargetName there), gets the one account of that user name it keeps, if
+ * there is exactly one — what an NT server with a trust to the partner's domain would resolve.
+ * Disabled accounts never log on. See docs/ntlm.md.
+ */
+export function lookupAccount(server: MailServer, domain: string, user: string): { password: string } | undefined {
+  const live = server.config.accounts.filter((a) => !a.disabled);
+  const same = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
+  const exact = live.find((a) => same(a.domain, domain) && same(a.user, user));
+  if (exact) return exact;
+  if (domain === '' || (server.config.nt && same(domain, server.config.nt.domain))) {
+    const byUser = live.filter((a) => same(a.user, user));
+    if (byUser.length === 1) return byUser[0];
+  }
+  return undefined;
+}

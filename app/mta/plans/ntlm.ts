@@ -1,0 +1,97 @@
+/**
+ * Method `ntlm` (SPEC §3, §4): `AUTH NTLM` with the configured logon, SEAL required, then every byte
+ * sealed. Fail-closed: the message is only ever sent inside the seal.
+ *
+ *   EHLO ─► AUTH NTLM ─► 334 ntlm supported ─► NEGOTIATE ─► 334 CHALLENGE ─► AUTHENTICATE ─► 235
+ *        ─► seal installed ─► EHLO (sealed) ─► MAIL …
+ *
+ * Outcomes: `535` bounces at once (the logon is wrong; retrying will not fix it). AUTH NTLM not
+ * offered, `504`, `500`, SEAL not negotiated, or fewer key bits than `minKeyBits`: defer and retry
+ * (the partner may fix its server), bounce when the lifetime ends.
+ */
+import type { Reply } from '../outbound/replies.ts';
+import { replyText } from '../outbound/replies.ts';
+import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
+import { NtlmClientSession, type NtCrypto } from '../../ntlm/client.ts';
+import { deferReasons, format } from '../replies.ts';
+import type { NtlmSessionKeys } from '../../capture/tap.ts';
+
+export interface NtlmPlanOptions {
+  logon: { domain: string; user: string; password: string };
+  workstation: string;
+  responses: 'v1' | 'v2';
+  crypto: NtCrypto;
+  minKeyBits?: 40 | 56 | 128;
+  peer: string;
+  randomBytes(n: number): Buffer;
+  now(): number;
+}
+
+const defer = (reason: string, reply?: Reply): Failure => ({ action: 'defer', status: reply?.status ?? '4.7.0', reason, reply });
+
+export class NtlmPlan implements SecurityPlan {
+  readonly #o: NtlmPlanOptions;
+  readonly #client: NtlmClientSession;
+  #challenges = 0;
+
+  constructor(options: NtlmPlanOptions) {
+    this.#o = options;
+    this.#client = new NtlmClientSession({
+      domain: options.logon.domain, user: options.logon.user, password: options.logon.password,
+      workstation: options.workstation, responses: options.responses, crypto: options.crypto,
+      randomBytes: options.randomBytes, now: options.now,
+    });
+  }
+
+  /** The negotiated strength and keys, once the CHALLENGE was answered. */
+  get keyBits(): 40 | 56 | 128 | undefined {
+    return this.#client.keyBits();
+  }
+
+  get keys(): NtlmSessionKeys | undefined {
+    return this.#client.keys();
+  }
+
+  afterEhlo(facts: EhloFacts): SecurityStep {
+    if (facts.layer === 'sealed') return { step: 'proceed' };
+    if (facts.authenticated) {
+      // Authenticated without a seal is exactly what this method must never continue with.
+      return { step: 'fail', failure: defer(format(deferReasons.sealNotNegotiated, this.#o.peer)) };
+    }
+    // RFC 4954 §3: AUTH is advertised in the EHLO reply; MS-SMTPNTLM §2.1 names the mechanism NTLM.
+    const mechanisms = (facts.extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/);
+    if (!facts.esmtp || !mechanisms.includes('NTLM')) return { step: 'fail', failure: defer(format(deferReasons.authNotOffered, this.#o.peer)) };
+    return { step: 'auth', mechanism: 'NTLM' };
+  }
+
+  afterTls(_info: TlsInfo): { ok: true } {
+    return { ok: true };
+  }
+
+  tlsRefused(_reply: Reply | undefined, reason: string): SecurityStep {
+    return { step: 'fail', failure: defer(reason) };
+  }
+
+  authChallenge(reply: Reply): { ok: true; response: string } | { ok: false; failure: Failure } {
+    this.#challenges++;
+    // MS-SMTPNTLM §3.1.5.1: the first 334 ("ntlm supported") asks for the NEGOTIATE message.
+    if (this.#challenges === 1) return { ok: true, response: this.#client.negotiate().toString('base64') };
+    if (this.#challenges > 2) return { ok: false, failure: defer(`unexpected third AUTH challenge from ${this.#o.peer}`, reply) };
+    const blob = Buffer.from(reply.lines.join('').trim(), 'base64');
+    const answer = this.#client.onChallenge(blob);
+    if (!answer.ok) return { ok: false, failure: defer(`host ${this.#o.peer} sent an unusable NTLM CHALLENGE: ${answer.error}`, reply) };
+    // Decided before AUTHENTICATE goes out: never log on to a session that cannot be sealed.
+    if (!this.#client.sealNegotiated()) return { ok: false, failure: defer(format(deferReasons.sealNotNegotiated, this.#o.peer)) };
+    const bits = this.#client.keyBits() ?? 40;
+    if (this.#o.minKeyBits && bits < this.#o.minKeyBits) return { ok: false, failure: defer(format(deferReasons.keyTooWeak, bits, this.#o.minKeyBits)) };
+    return { ok: true, response: answer.authenticate.toString('base64') };
+  }
+
+  authResult(reply: Reply): { ok: true; seal: boolean } | { ok: false; failure: Failure } {
+    if (reply.code === 235) return { ok: true, seal: true };
+    const reason = format(deferReasons.authRejected, this.#o.peer, replyText(reply));
+    // RFC 4954 §6: 535 5.7.8 — the credentials are wrong; no retry will make them right.
+    if (reply.code === 535) return { ok: false, failure: { action: 'bounce', status: reply.status ?? '5.7.8', reason, reply } };
+    return { ok: false, failure: defer(reason, reply) };
+  }
+}
