@@ -136,7 +136,7 @@ export class Lab {
           const target = this.#target(to.id, host.name);
           const relay = await startRelay({
             target,
-            createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn }),
+            createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
             clientPoint: p.clientPoint,
             serverPoint: p.serverPoint,
             clientEndpoint: () => ({ ip: from.hosts[0].address, port: this.#ephemeral++, host: from.hosts[0].name }),
@@ -338,6 +338,11 @@ export class Lab {
     } else if (action.setProfile) {
       c.profile = action.setProfile;
       what = `profile set to ${action.setProfile}`;
+    } else if (action.setNt) {
+      if (!c.nt) throw new LabError(`${action.org} has no NT domain to change`);
+      c.nt = { ...c.nt, ...Object.fromEntries(Object.entries(action.setNt).filter(([, v]) => v !== undefined)) };
+      server.applyInbound();
+      what = `NT settings changed: ${c.nt.crypto}, LM compatibility ${c.nt.lmCompatibility}`;
     } else if (action.setInbound) {
       c.inbound = { ...c.inbound, ...Object.fromEntries(Object.entries(action.setInbound).filter(([, v]) => v !== undefined)) };
       server.applyInbound();

@@ -107,17 +107,20 @@ export class LabSecurity {
     };
     const mechanisms = c.inbound.authMechanisms ?? (c.nt ? ['NTLM'] : []);
     if (c.nt && mechanisms.includes('NTLM')) {
-      const nt = c.nt;
       const ntlm: NtlmMechanismOptions = {
-          newSession: () => new NtlmServerSession({
+        // Read at each logon, so a changed NT build or account list applies to the next session.
+        newSession: () => {
+          const nt = server.config.nt ?? c.nt!;
+          return new NtlmServerSession({
             ntDomain: nt.domain, serverName: hostName.split('.')[0].toUpperCase(), crypto: nt.crypto,
             lmCompatibility: nt.lmCompatibility, randomBytes: (n) => crypto.randomBytes(n),
             lookupAccount: (domain, user) => lookupAccount(server, domain, user),
-          }),
-          failureReply: server.profile.authFailedReply,
-          onResult: (connection, result) => {
-            if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, result.keys);
-          },
+          });
+        },
+        failureReply: server.profile.authFailedReply,
+        onResult: (connection, result) => {
+          if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, result.keys);
+        },
       };
       // Exchange 5.5 IMS took NTLM on the plain connection: the challenge/response is the protection.
       Object.assign(options, { authMethods: ['NTLM'], disabledCommands: [], allowInsecureAuth: true, ntlm });

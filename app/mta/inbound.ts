@@ -40,6 +40,11 @@ export interface InboundOptions {
   /** Largest message accepted (RFC 1870 SIZE), in octets. */
   maxSize: number;
   socketTimeoutMs: number;
+  /**
+   * Must the client say HELO/EHLO before MAIL? Exchange 5.5 and Postfix (smtpd_helo_required=no)
+   * do not insist — which is why a PIX that overwrote EHLO with NOOP still let mail through.
+   */
+  heloRequired: boolean;
   /** May this recipient be accepted? Returns undefined when yes, or a reply to refuse it. */
   checkRecipient(address: string, session: { remotePort: number }): { code: number; message: string } | undefined;
   /** Persist the message. Resolves with the queue id once it is safely on disk. */
@@ -57,6 +62,7 @@ interface ConnectionInternals {
   _sendGreeting(): void;
   send(code: number, data: string, context?: unknown): void;
   init(): void;
+  hostNameAppearsAs: string | false;
   on(event: string, fn: (arg: unknown) => void): void;
   name: string;
 }
@@ -75,9 +81,9 @@ interface ServerInternals {
  * injected timers. test/mta/inbound.test.ts fails if an upgrade changes what this relies on.
  */
 export class LabSmtpServer extends SMTPServer {
-  readonly lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers'>;
+  readonly lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired'>;
 
-  constructor(options: SMTPServerOptions, lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers'>) {
+  constructor(options: SMTPServerOptions, lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired'>) {
     super(options);
     this.lab = lab;
   }
@@ -89,8 +95,10 @@ export class LabSmtpServer extends SMTPServer {
     self.connections.add(connection);
     connection.on('error', (err) => self._onError(err));
     connection.on('connect', (data) => self._onClientConnect(data));
-    const { greeting, greetingDelayMs, timers } = this.lab;
+    const { greeting, greetingDelayMs, timers, heloRequired } = this.lab;
     connection._sendGreeting = () => connection.send(220, greeting, false);
+    // smtp-server answers MAIL before HELO with 503 unless it has a name for the client.
+    if (!heloRequired) connection.hostNameAppearsAs = 'unknown';
     connection.init = () => {
       connection._setListeners(() => {
         const maxClients = self.options.maxClients;

@@ -107,6 +107,7 @@ export class MailServer {
       hostName,
       greeting: this.profile.banner(hostName, this.#deps.clock.now()),
       greetingDelayMs: role === 'mail' ? delay : 0,
+      heloRequired: this.profile.heloRequired,
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,

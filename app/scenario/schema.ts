@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../lab/clock.ts';
+import { profileSpecSchema } from '../path/profiles.ts';
 
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
@@ -98,8 +99,8 @@ export const pathSpec = z.strictObject({
   via: z.enum(['direct', 'firewall', 'content-scanner']).default('direct'),
   /** Only connections to this host take the path (an alternate path); default: every host of the pair. */
   to: hostName.optional(),
-  /** The middlebox profile and extra stages (app/path/profiles.ts validates it). */
-  firewall: z.looseObject({ profile: z.string() }).optional(),
+  /** The middlebox: a named profile (SPEC §6) with optional extra stages, see docs/stages.md. */
+  firewall: profileSpecSchema.optional(),
 });
 
 export const lab = z.strictObject({
@@ -124,6 +125,8 @@ export const labAction = z.strictObject({
   setSecurity: securityEntry.optional(),
   removeSecurity: z.strictObject({ domain: domainName }).optional(),
   setProfile: serverProfile.optional(),
+  /** The partner installs another NT build (`us-128` after `export-40`) or changes LMCompatibilityLevel. */
+  setNt: z.strictObject({ crypto: z.enum(['us-128', 'export-40']).optional(), lmCompatibility: z.number().int().min(0).max(5).optional() }).optional(),
   setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional() }).optional(),
   addDns: dnsRecord.optional(),
   removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),

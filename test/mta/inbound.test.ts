@@ -16,6 +16,7 @@ function start(overrides: Partial<InboundOptions> = {}) {
     hostName: 'mail.ntsol.example',
     greeting: 'mail.ntsol.example Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready',
     greetingDelayMs: 0,
+    heloRequired: true,
     timers: realTimers,
     maxSize: 10 * 1024 * 1024,
     socketTimeoutMs: 30_000,
@@ -91,6 +92,19 @@ describe('inbound smtp-server adapter', () => {
     abrupt.socket.destroy();
     const after = await rawClient(server.port);
     expect(await after.reply()).toMatch(/^220 /);
+  });
+
+  it('accepts MAIL without HELO where the profile does (Exchange 5.5, Postfix) and refuses it where it does not', async () => {
+    const lenient = (await start({ heloRequired: false })).server;
+    const c1 = await rawClient(lenient.port);
+    await c1.reply();
+    c1.send('MAIL FROM:<alice@intellinet.example>');
+    expect(await c1.reply()).toMatch(/^250 /);
+    const strict = (await start({ heloRequired: true })).server;
+    const c2 = await rawClient(strict.port);
+    await c2.reply();
+    c2.send('MAIL FROM:<alice@intellinet.example>');
+    expect(await c2.reply()).toMatch(/^503 .*HELO\/EHLO first/);
   });
 
   it('takes 200 sessions in a row (no fixed wait, no look-up)', async () => {

@@ -11,6 +11,8 @@ export interface Profile {
   /** Product name for Received headers and logs. */
   product: string;
   banner(host: string, labTime: number): string;
+  /** Does the server refuse MAIL before HELO/EHLO (`503`)? */
+  heloRequired: boolean;
   /** The 535 line this server sends when an NTLM logon fails (SPEC §4). */
   authFailedReply: string;
   bounce: {
@@ -32,6 +34,7 @@ export const profiles: Record<ProfileName, Profile> = {
   // 48-hour "normal" message timeout and retries at 10, 10, 10, 15 minutes (IMS Connections tab).
   'exchange-5.5': {
     name: 'exchange-5.5',
+    heloRequired: false,
     product: 'Microsoft Exchange Internet Mail Service 5.5.2653.13',
     banner: (host) => `${host} Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready`,
     authFailedReply: '535 ntlm authentication failed',
@@ -55,6 +58,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   'exchange-2019': {
     name: 'exchange-2019',
+    heloRequired: true,
     product: 'Microsoft SMTP Server',
     banner: (host, t) => `${host} Microsoft ESMTP MAIL Service ready at ${rfc5322Date(t)}`,
     authFailedReply: '535 5.7.3 Authentication unsuccessful',
@@ -77,6 +81,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   postfix: {
     name: 'postfix',
+    heloRequired: false,
     product: 'Postfix',
     banner: (host) => `${host} ESMTP Postfix`,
     authFailedReply: '535 5.7.8 Error: authentication failed: authentication failure',
@@ -102,6 +107,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   generic: {
     name: 'generic',
+    heloRequired: false,
     product: 'Postcard Lab MTA',
     banner: (host) => `${host} ESMTP Postcard Lab`,
     authFailedReply: '535 5.7.3 Authentication unsuccessful',

@@ -1,0 +1,137 @@
+/**
+ * The named middlebox profiles of SPEC §6 as chains of stages, and the spec a scenario file embeds
+ * to pick one (`paths[].firewall`):
+ *
+ *   firewall: { profile: asa }
+ *   firewall: { profile: pix-4.4, before: [{ slicer: {} }] }            # a telnet user's segments
+ *   firewall: { profile: asa, stages: [{ latency: { ms: 80, jitter: 20 } }] }
+ *   firewall: { profile: rewrite, with: { rewrite: { rules: [{ dir: s2c, match: "250-PIPELINING", action: drop }] } } }
+ *
+ *   client ──► before… ──► the profile's stages ──► stages… ──► server
+ *
+ * `with` adjusts the config of one of the profile's own stages (merged over the profile's config).
+ * `before` and `stages` add stages on the client and the server side. A bare string (`asa`) is
+ * short for `{ profile: asa }`; a stage may be written `slicer` for `{ slicer: {} }`.
+ */
+import { z } from 'zod';
+import type { Pipeline } from './pipeline.ts';
+import { createChain } from './chain.ts';
+import { createStage, stageDefinition, stageNames } from './stages/index.ts';
+import type { StageContext } from './stages/index.ts';
+
+export const PROFILE_NAMES = ['pass', 'pix-4.4', 'pix-5.1', 'asa', 'strip-starttls', 'ntlm-downgrade', 'injector', 'rewrite'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+export interface StageRef {
+  name: string;
+  config: Record<string, unknown>;
+}
+
+export const PROFILES: Record<ProfileName, { summary: string; stages: StageRef[] }> = {
+  pass: { summary: 'forwards bytes unchanged', stages: [] },
+  'pix-4.4': {
+    summary: 'PIX 4.4 fixup protocol smtp: banner all *, denied commands overwritten with Xs',
+    stages: [{ name: 'mask-banner-44', config: {} }, { name: 'command-filter', config: { style: 'x' } }],
+  },
+  'pix-5.1': {
+    summary: 'PIX 5.1+ Mailguard: banner masked, denied commands overwritten with NOOP',
+    stages: [{ name: 'mask-banner', config: {} }, { name: 'command-filter', config: { style: 'noop' } }],
+  },
+  asa: {
+    summary: 'ASA inspect esmtp, default map: banner masked, STARTTLS masked (XXXXXXXA), limits enforced',
+    stages: [{ name: 'mask-banner', config: {} }, { name: 'esmtp-inspect', config: {} }],
+  },
+  'strip-starttls': { summary: 'deletes STARTTLS, answers 454', stages: [{ name: 'strip-starttls', config: {} }] },
+  'ntlm-downgrade': { summary: 'clears NTLM 128/56/SEAL flags', stages: [{ name: 'ntlm-downgrade', config: {} }] },
+  injector: { summary: 'injects plaintext after STARTTLS', stages: [{ name: 'injector', config: {} }] },
+  rewrite: { summary: 'data-configured rewrite rules', stages: [{ name: 'rewrite', config: { rules: [] } }] },
+};
+
+/** `{ slicer: {} }` (or `'slicer'`), validated against every registered stage's schema. */
+export function buildStageSpecSchema() {
+  const shape: Record<string, z.ZodOptional<z.ZodType>> = {};
+  for (const name of stageNames()) shape[name] = stageDefinition(name)!.schema.optional();
+  return z.preprocess(
+    (v) => (typeof v === 'string' ? { [v]: {} } : v),
+    z.strictObject(shape).refine((o) => Object.keys(o).length === 1, {
+      message: 'a stage entry names exactly one stage, e.g. { slicer: {} }',
+    }),
+  );
+}
+
+export function buildProfileSpecSchema() {
+  const stageSpec = buildStageSpecSchema();
+  const object = z.strictObject({
+    profile: z.enum(PROFILE_NAMES).default('pass'),
+    with: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    before: z.array(stageSpec).default([]),
+    stages: z.array(stageSpec).default([]),
+  }).superRefine((spec, ctx) => {
+    const own = PROFILES[spec.profile].stages;
+    for (const [name, overrides] of Object.entries(spec.with)) {
+      const base = own.find((s) => s.name === name);
+      if (!base) {
+        const names = own.map((s) => s.name).join(', ') || 'none';
+        ctx.addIssue({ code: 'custom', path: ['with', name], message: `profile ${spec.profile} has no stage "${name}" (its stages: ${names})` });
+        continue;
+      }
+      const parsed = stageDefinition(name)!.schema.safeParse({ ...base.config, ...overrides });
+      for (const issue of parsed.error?.issues ?? []) {
+        ctx.addIssue({ code: 'custom', path: ['with', name, ...issue.path.map(String)], message: issue.message });
+      }
+    }
+  });
+  return z.preprocess((v) => (typeof v === 'string' ? { profile: v } : v), object);
+}
+
+/** The spec scenario files embed as `firewall:` (and the API accepts). */
+export const profileSpecSchema = buildProfileSpecSchema();
+export type ProfileSpec = z.output<typeof profileSpecSchema>;
+export type ProfileSpecInput = z.input<typeof profileSpecSchema>;
+
+/** A spec was invalid; `issues` carry key paths for the scenario loader's messages. */
+export class ProfileSpecError extends Error {
+  readonly issues: { path: (string | number)[]; message: string }[];
+  constructor(issues: { path: (string | number)[]; message: string }[]) {
+    super(issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+    this.name = 'ProfileSpecError';
+    this.issues = issues;
+  }
+}
+
+/** The schema for the stages registered now (a stage registered after start-up is included). */
+let current = { names: stageNames().join(','), schema: profileSpecSchema };
+function currentSchema(): typeof profileSpecSchema {
+  const names = stageNames().join(',');
+  if (names !== current.names) current = { names, schema: buildProfileSpecSchema() };
+  return current.schema;
+}
+
+export function parseProfileSpec(input: unknown): ProfileSpec {
+  const parsed = currentSchema().safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ProfileSpecError(parsed.error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: i.message,
+  })));
+}
+
+const refsOf = (specs: Record<string, unknown>[]): StageRef[] =>
+  specs.map((s) => {
+    const [name, config] = Object.entries(s)[0];
+    return { name, config: (config ?? {}) as Record<string, unknown> };
+  });
+
+/** The stages a spec stands for, client side first. */
+export function profileStages(input: unknown): StageRef[] {
+  const spec = parseProfileSpec(input);
+  const own = PROFILES[spec.profile].stages.map((s) => ({ name: s.name, config: { ...s.config, ...(spec.with[s.name] ?? {}) } }));
+  return [...refsOf(spec.before), ...own, ...refsOf(spec.stages)];
+}
+
+/** Build the pipeline for one connection. Each stage gets its own rng stream, forked by position. */
+export function createProfilePipeline(input: unknown, ctx: StageContext): Pipeline {
+  const stages = profileStages(input).map((ref, i) =>
+    createStage(ref.name, ref.config, { ...ctx, rng: ctx.rng.fork(`stage:${i}:${ref.name}`) }));
+  return createChain(stages);
+}

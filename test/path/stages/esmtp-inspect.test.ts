@@ -1,0 +1,106 @@
+import { describe, expect, test } from 'vitest';
+import { createRng } from '../../../app/lab/rng.ts';
+import { createChain } from '../../../app/path/chain.ts';
+import { createStage } from '../../../app/path/stages/index.ts';
+import { drive, markRows } from '../harness.ts';
+import type { Step } from '../harness.ts';
+
+const inspect = (config: object = {}) => createChain([createStage('esmtp-inspect', config, { rng: createRng(1), conn: 'c1' })]);
+const greeted: Step[] = [['s2c', '220 mx ready\r\n'], ['c2s', 'EHLO a.example\r\n']];
+const ehloReply = (...keywords: string[]) =>
+  ['250-mx.example', ...keywords].map((k, i, all) => `250${i === all.length - 1 ? ' ' : '-'}${k}\r\n`).join('');
+
+describe('esmtp-inspect: EHLO reply parameters (match ehlo-reply-parameter others: mask)', () => {
+  test('known keywords pass; others are masked with Xs and a final A, keyword and parameters alike', () => {
+    const out = drive(inspect(), [...greeted, ['s2c', ehloReply(
+      'AUTH NTLM LOGIN', 'SIZE 10485760', '8BITMIME', 'DSN', 'ENHANCEDSTATUSCODES', 'PIPELINING',
+      'CHUNKING', 'X-EXPS GSSAPI NTLM', 'STARTTLS',
+    )]]);
+    expect(out.s2c).toBe('220 mx ready\r\n' + ehloReply(
+      'AUTH NTLM LOGIN', 'SIZE 10485760', '8BITMIME', 'DSN', 'ENHANCEDSTATUSCODES', 'PIPELINING',
+      'XXXXXXXA', 'XXXXXXXXXXXXXXXXXA', 'XXXXXXXA',
+    ));
+  });
+
+  test('allow-tls lets STARTTLS through, then the TLS bytes pass untouched', () => {
+    const tls = '\x16\x03\x01\x00\x05\x01\x00\x00\x01\x00';
+    const out = drive(inspect({ allowTls: true }), [...greeted, ['s2c', ehloReply('STARTTLS')],
+      ['c2s', 'STARTTLS\r\n'], ['s2c', '220 2.0.0 Ready to start TLS\r\n'], ['c2s', tls], ['s2c', tls]]);
+    expect(out.s2c).toBe(`220 mx ready\r\n${ehloReply('STARTTLS')}220 2.0.0 Ready to start TLS\r\n${tls}`);
+    expect(out.c2s).toBe(`EHLO a.example\r\nSTARTTLS\r\n${tls}`);
+  });
+
+  test('a client that sends STARTTLS anyway gets it overwritten with Xs (the server answers 500)', () => {
+    expect(drive(inspect(), [...greeted, ['c2s', 'STARTTLS\r\nBDAT 10 LAST\r\n']]).c2s)
+      .toBe('EHLO a.example\r\nXXXXXXXX\r\nXXXXXXXXXXXX\r\n');
+  });
+});
+
+describe('esmtp-inspect: drop-connection rules', () => {
+  test('a command line of 512 octets with its CRLF passes; 513 resets the connection', () => {
+    const line = (n: number) => `RCPT TO:<${'a'.repeat(n - 'RCPT TO:<>\r\n'.length)}>\r\n`;
+    expect(line(512)).toHaveLength(512);
+    expect(drive(inspect(), [...greeted, ['c2s', line(512)]]).close).toBeUndefined();
+    const out = drive(inspect(), [...greeted, ['c2s', line(513)]]);
+    expect(out.c2s).toBe('EHLO a.example\r\n');
+    expect(out.close).toEqual({ type: 'close', how: 'reset', reason: expect.stringContaining('512') });
+    expect(markRows(out)).toEqual([['c2s', 'esmtp-inspect', 'dropped', line(513)]]);
+  });
+
+  test('an endless line is dropped without waiting for its CRLF', () => {
+    const f = inspect();
+    f.push('c2s', Buffer.from('EHLO a.example\r\n'));
+    const out = f.push('c2s', Buffer.from(`NOOP ${'x'.repeat(600)}`));
+    expect(out.at(-1)).toMatchObject({ type: 'close', how: 'reset' });
+  });
+
+  test('100 RCPTs pass; the 101st resets; a new transaction counts again', () => {
+    const rcpts = (n: number): Step[] => Array.from({ length: n }, (_, i) => [['c2s', `RCPT TO:<u${i}@b.example>\r\n`], ['s2c', '250 ok\r\n']] as Step[]).flat();
+    const ok = drive(inspect(), [...greeted, ['c2s', 'MAIL FROM:<a@a>\r\n'], ...rcpts(100), ['c2s', 'RSET\r\n'], ['s2c', '250 ok\r\n'],
+      ['c2s', 'MAIL FROM:<a@a>\r\n'], ...rcpts(100)]);
+    expect(ok.close).toBeUndefined();
+    const out = drive(inspect(), [...greeted, ['c2s', 'MAIL FROM:<a@a>\r\n'], ...rcpts(101)]);
+    expect(out.close?.reason).toContain('100 RCPT');
+    expect(out.c2s).not.toContain('u100@');
+  });
+
+  test('a header line over 998 characters resets; a long body line only passes (log)', () => {
+    const data: Step[] = [...greeted, ['s2c', '250 mx.example\r\n'], ['c2s', 'MAIL FROM:<a@a>\r\nRCPT TO:<b@b>\r\nDATA\r\n'], ['s2c', '250 ok\r\n250 ok\r\n354 go\r\n']];
+    const header = (n: number) => `X-Long: ${'h'.repeat(n - 8)}\r\n`;
+    expect(drive(inspect(), [...data, ['c2s', `${header(998)}\r\n${'b'.repeat(3000)}\r\n.\r\n`]]).close).toBeUndefined();
+    const out = drive(inspect(), [...data, ['c2s', `Subject: x\r\n${header(999)}\r\nbody\r\n.\r\n`]]);
+    expect(out.close?.reason).toContain('998');
+    expect(out.c2s.endsWith('DATA\r\nSubject: x\r\n')).toBe(true);
+  });
+});
+
+describe('esmtp-inspect after AUTH (reconstructed: it breaks the NTLM seal layer)', () => {
+  const authed: Step[] = [
+    ...greeted, ['s2c', ehloReply('AUTH NTLM')], ['c2s', 'AUTH NTLM TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=\r\n'],
+    ['s2c', '334 TlRMTVNTUAACAAAA\r\n'], ['c2s', `${'QUFB'.repeat(200)}\r\n`], ['s2c', '235 2.7.0 Authentication successful\r\n'],
+  ];
+
+  test('the AUTH exchange itself passes, a response line over 512 octets included', () => {
+    const out = drive(inspect(), authed);
+    expect(out.close).toBeUndefined();
+    expect(out.c2s).toContain(`${'QUFB'.repeat(200)}\r\n`);
+  });
+
+  test('sealed frames (binary) are masked with Xs, CR and LF kept, in both directions', () => {
+    const frame = '\x00\x00\x00\x10\x8a\x01\xffk\r\n\x02\x03abc\x7f';
+    const out = drive(inspect(), [...authed, ['c2s', frame], ['s2c', frame]]);
+    expect(out.c2s.endsWith('XXXXXXXX\r\nXXXXXX')).toBe(true);
+    expect(out.s2c.endsWith('XXXXXXXX\r\nXXXXXX')).toBe(true);
+  });
+
+  test('an unsealed session (swaks) keeps working: command lines still pass', () => {
+    const out = drive(inspect(), [...authed, ['c2s', 'MAIL FROM:<a@a.example>\r\n'], ['s2c', '250 2.1.0 ok\r\n']]);
+    expect(out.c2s.endsWith('MAIL FROM:<a@a.example>\r\n')).toBe(true);
+    expect(out.s2c.endsWith('250 2.1.0 ok\r\n')).toBe(true);
+  });
+
+  test('before AUTH, binary bytes are not touched', () => {
+    const out = drive(inspect(), [...greeted, ['c2s', '\x00\x01\x02\r\n']]);
+    expect(out.c2s).toBe('EHLO a.example\r\n\x00\x01\x02\r\n');
+  });
+});
