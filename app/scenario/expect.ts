@@ -79,7 +79,8 @@ export async function checkExpect(lab: Lab, e: ExpectStep): Promise<CheckResult>
     if (!e.downgraded && downgraded) problems.push(`expected no downgrade, but: ${downgraded.downgraded}`);
   }
   if (e.keyBits !== undefined) {
-    const bits = attempts.find((a) => a.keyBits !== undefined)?.keyBits;
+    // The session that delivered decides; otherwise the latest one that negotiated a key.
+    const bits = (attempts.find((a) => a.result === 'delivered' && a.keyBits !== undefined) ?? attempts.findLast((a) => a.keyBits !== undefined))?.keyBits;
     if (bits !== e.keyBits) problems.push(`expected a ${e.keyBits}-bit session key, got ${bits === undefined ? 'no NTLM session' : `${bits}-bit`}`);
   }
   if (e.mailbox) {

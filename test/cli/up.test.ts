@@ -69,6 +69,17 @@ describe('postcard-lab up', () => {
     await eventually(() => mailboxFiles(ws, 'ntsol', 'sean').find((m) => m.includes('Subject: From swaks')), "swaks' message");
   });
 
+  it.skipIf(!hasSwaks)('lets swaks (an independent NTLM client) log on to ntsol as DOUG, and refuses a wrong password', async () => {
+    const ws = tmp();
+    const lines = await start(path.join(ROOT, 'scenarios/ntlm-one-way.yaml'), ws).ready;
+    const ntsol = endpoint(lines, 'mail.ntsol.example');
+    const swaks = (password: string) => promisify(execFile)('swaks', ['-a', 'NTLM', '--auth-user', 'DOUG', '--auth-password', password,
+      '--server', `127.0.0.1:${ntsol.port}`, '--from', 'alice@intellinet.example', '--to', 'sean@ntsol.example', '--helo', 'mail.intellinet.example'])
+      .then((r) => r.stdout, (e: { stdout: string }) => e.stdout);
+    expect(await swaks('Sunrise-42')).toMatch(/^<- {2}235 2\.7\.0 Authentication successful/m);
+    expect(await swaks('wrong-password')).toMatch(/^<\*\* 535 ntlm authentication failed/m);
+  });
+
   it('loses nothing when killed with SIGKILL right after the 250 for DATA', async () => {
     const ws = tmp();
     // Sean's server greets slowly, so Alice's server is still sending when the process dies.
