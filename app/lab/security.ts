@@ -104,6 +104,9 @@ export class LabSecurity {
     const options: Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } = {
       hideSTARTTLS: !c.inbound.starttls || !cert,
       ...(cert ? { key: cert.keyPem, cert: cert.chainPem } : {}),
+      ...(c.inbound.tls?.minVersion ? { minVersion: c.inbound.tls.minVersion } : {}),
+      ...(c.inbound.tls?.maxVersion ? { maxVersion: c.inbound.tls.maxVersion } : {}),
+      ...(c.inbound.tls?.ciphers ? { ciphers: c.inbound.tls.ciphers } : {}),
     };
     const mechanisms = c.inbound.authMechanisms ?? (c.nt ? ['NTLM'] : []);
     if (c.nt && mechanisms.includes('NTLM')) {

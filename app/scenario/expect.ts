@@ -73,6 +73,9 @@ export async function checkExpect(lab: Lab, e: ExpectStep): Promise<CheckResult>
     for (const needle of [e.transcript.contains ?? []].flat()) if (!text.includes(needle)) problems.push(`expected the transcript to contain "${needle}"`);
     for (const needle of [e.transcript.lacks ?? []].flat()) if (text.includes(needle)) problems.push(`expected the transcript not to contain "${needle}"`);
   }
+  if (e.reason !== undefined && !lastError?.includes(e.reason)) {
+    problems.push(`expected the queue's last error to contain "${e.reason}", got "${lastError ?? 'none'}"`);
+  }
   if (e.downgraded !== undefined) {
     const downgraded = attempts.find((a) => a.downgraded);
     if (e.downgraded && !downgraded) problems.push(`expected ${e.message} to be marked downgraded, but it was not`);

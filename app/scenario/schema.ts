@@ -69,6 +69,12 @@ export const org = z.strictObject({
     starttls: z.boolean().default(false),
     requireTls: z.boolean().default(false),
     greetingDelay: duration.optional(),
+    /** TLS versions and ciphers this server accepts (OpenSSL names), e.g. { minVersion: TLSv1.2 }. */
+    tls: z.strictObject({
+      minVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
+      maxVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
+      ciphers: z.string().optional(),
+    }).optional(),
     authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),
   }).default({ starttls: false, requireTls: false }),
   security: z.array(securityEntry).default([]),
@@ -154,6 +160,8 @@ export const expectStep = z.strictObject({
   wire: wireExpectation.optional(),
   at: z.enum(['sender', 'wire', 'receiver', 'any']).default('any'),
   transcript: z.strictObject({ contains: z.union([z.string(), z.array(z.string())]).optional(), lacks: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
+  /** Text the queue's last error (the reason shown in the queue view and the bounce) contains. */
+  reason: z.string().optional(),
   downgraded: z.boolean().optional(),
   keyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
   mailbox: z.string().optional(),

@@ -28,6 +28,8 @@ export interface TlsInfo {
   peerChainDer: Buffer[];
   /** Whether the plan authenticated the peer (verify, secure, DANE, MTA-STS enforce). */
   authenticated?: boolean;
+  /** What the plan found out about the peer's certificate, for the transcript. */
+  detail?: string;
 }
 
 /** Why a session did not deliver, and what the queue should do about it. */
@@ -163,6 +165,7 @@ export class SmtpClientSession {
         this.#note(`TLS established: ${event.info.protocol} ${event.info.cipher}`);
         const verdict = this.#o.plan.afterTls(event.info);
         this.#layer = 'tls';
+        if (event.info.detail) this.#note(`peer certificate: ${event.info.detail}`);
         if (!verdict.ok) return this.#fail(verdict.failure, true);
         // RFC 3207 §4.2: forget everything learned before TLS; EHLO again.
         this.#ext = new Map();

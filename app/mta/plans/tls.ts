@@ -67,12 +67,15 @@ export class TlsPlan implements SecurityPlan {
       this.authenticated = d.authenticated;
       this.detail = d.detail;
       info.authenticated = d.authenticated;
+      info.detail = `${d.authenticated ? 'verified' : 'not verified (not required)'}; ${d.detail}`;
       return { ok: true };
     }
     if (d.action === 'testing-failure') {
       this.detail = d.detail;
+      info.detail = `MTA-STS testing mode, failure reported and delivery continues: ${d.detail}`;
       return { ok: true };
     }
+    if (d.action === 'defer') info.detail = d.detail;
     const step = this.#step(d);
     return step.step === 'fail' ? { ok: false, failure: step.failure } : { ok: true };
   }
