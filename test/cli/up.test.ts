@@ -80,6 +80,43 @@ describe('postcard-lab up', () => {
     expect(await swaks('wrong-password')).toMatch(/^<\*\* 535 ntlm authentication failed/m);
   });
 
+  describe('real TLS clients against the lab PKI', () => {
+    /** The telnet-starttls lab on the real clock, so OpenSSL's own date check agrees with the lab's. */
+    async function tlsLab() {
+      const ws = tmp();
+      const file = path.join(ws, 'tls.yaml');
+      fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'scenarios/telnet-starttls.yaml'), 'utf8').replace(/^  clock: .*$/m, ''));
+      const lines = await start(file, path.join(ws, 'lab')).ready;
+      const ca = String(lines.at(-1)!.ca);
+      expect(fs.readFileSync(ca, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
+      return { ca, partner: endpoint(lines, 'mail.partner.example'), ws: path.join(ws, 'lab') };
+    }
+
+    it.skipIf(!hasSwaks)('swaks --tls --tls-verify with the lab CA delivers over STARTTLS', async () => {
+      const { ca, partner, ws } = await tlsLab();
+      const { stdout } = await promisify(execFile)('swaks', ['--server', `127.0.0.1:${partner.port}`, '--tls', '--tls-verify', '--tls-ca-path', ca,
+        '--tls-sni', 'mail.partner.example', '--from', 'alice@intellinet.example', '--to', 'pat@partner.example', '--header', 'Subject: via swaks TLS']);
+      expect(stdout).toMatch(/^<- {2}220 Ready to start TLS/m);
+      expect(stdout).toMatch(/^=== TLS started with cipher TLSv1\.3/m);
+      expect(stdout).toMatch(/^ ~> MAIL FROM:<alice@intellinet\.example>/m);
+      const mail = await eventually(() => mailboxFiles(ws, 'partner', 'pat').find((m) => m.includes('Subject: via swaks TLS')), "swaks' TLS message");
+      expect(mail).toMatch(/with ESMTPS id/);
+    });
+
+    it.skipIf(!fs.existsSync('/usr/bin/openssl'))('openssl s_client -starttls smtp verifies the chain and the name', async () => {
+      const { ca, partner } = await tlsLab();
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${partner.port}`, '-starttls', 'smtp', '-CAfile', ca,
+          '-servername', 'mail.partner.example', '-verify_hostname', 'mail.partner.example', '-verify_return_error', '-brief'],
+        (error, stdout, stderr) => resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, out: stdout + stderr }));
+        child.stdin!.end('QUIT\n');
+      });
+      expect(r.out).toMatch(/Verification: OK/);
+      expect(r.out).toMatch(/Verified peername: mail\.partner\.example/);
+      expect(r.code).toBe(0);
+    });
+  });
+
   it('loses nothing when killed with SIGKILL right after the 250 for DATA', async () => {
     const ws = tmp();
     // Sean's server greets slowly, so Alice's server is still sending when the process dies.

@@ -112,10 +112,12 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
       if (busy) return;
       const parsed = parser.push(chunk);
       for (const reply of parsed.replies) {
-        if (finished) return;
+        // Once the handshake starts, whatever else came in cleartext is discarded (RFC 3207 §4.2,
+        // CVE-2011-0411): a reply injected after `220` must not be read as if it came over TLS.
+        if (finished || busy) return;
         dispatch({ type: 'reply', reply });
       }
-      if (parsed.error) dispatch({ type: 'protocol-error', error: parsed.error });
+      if (parsed.error && !busy) dispatch({ type: 'protocol-error', error: parsed.error });
     };
     const onClose = () => {
       if (!busy) dispatch({ type: 'closed' });
