@@ -36,6 +36,8 @@ export interface LabDeps {
   timers?: Timers;
   /** Where RSA keys are cached; default: the package's node_modules/.cache (shared by all labs). */
   keyCache?: string;
+  /** Where issued certificates are cached; default: the workspace's `pki/`. Tests that build many labs share one. */
+  certCache?: string;
 }
 
 export interface SentMessage {
@@ -97,7 +99,7 @@ export class Lab {
     for (const r of config.dns) this.dns.add(r);
     for (const z of config.dnssec) this.dns.setZoneState(z.zone, z.state);
     this.security = new LabSecurity({
-      ws: this.ws, dns: this.dns, timers: this.timers, now: () => this.clock.now(), keyCache: deps.keyCache,
+      ws: this.ws, dns: this.dns, timers: this.timers, now: () => this.clock.now(), keyCache: deps.keyCache, certCache: deps.certCache,
       onNtlmKeys: (port, keys) => {
         const conn = this.#upstreamPorts.get(port);
         if (conn) this.taps.addKeys(conn, { ntlm: keys });

@@ -30,6 +30,7 @@ export interface SecurityDeps {
   timers: Timers;
   now(): number;
   keyCache?: string;
+  certCache?: string;
   /** The receiving side learned a connection's NTLM keys (by the relay's loopback port). */
   onNtlmKeys(remotePort: number, keys: NtlmSessionKeys): void;
 }
@@ -48,7 +49,7 @@ export class LabSecurity {
 
   async start(config: LabConfig): Promise<void> {
     const pool = createKeyPool(this.#deps.keyCache ?? sharedKeyCacheDir(PACKAGE_ROOT));
-    this.pki = await createLabPki({ now: this.#deps.now(), pool, labName: 'Postcard Lab', dir: this.#deps.ws.path('pki') });
+    this.pki = await createLabPki({ now: this.#deps.now(), pool, labName: 'Postcard Lab', dir: this.#deps.certCache ?? this.#deps.ws.path('pki') });
     this.caFile = await caPath(this.#deps.ws.root, this.pki);
     for (const org of config.orgs) {
       for (const host of org.hosts) this.certs.set(host.name.toLowerCase(), await this.pki.issue(host.name, host.certificate));
