@@ -22,7 +22,7 @@ export function labEndpoints(lab: Lab): Endpoint[] {
       const mail = server.listeners.find((l) => l.role === 'mail' && l.host === host.name);
       const smtp = server.config.external?.smtp ?? (mail ? `127.0.0.1:${mail.port}` : undefined);
       lines.push({
-        type: 'host', org: server.id, name: host.name, role: 'mail', smtp, address: host.address,
+        type: 'host', org: server.id, name: host.name, role: server.relayDomains.length > 0 ? 'scanner' : 'mail', smtp, address: host.address,
         ...(submission && host === server.config.hosts[0] ? { submission: `127.0.0.1:${submission.port}` } : {}),
         ...(server.config.external ? { external: true } : {}),
       });

@@ -92,9 +92,13 @@ function preparePlan(lab: Lab, server: MailServer, entry: QueueEntry, security: 
   return { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog }) };
 }
 
-async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string) {
+async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string, scanner?: string) {
   const at = lab.clock.now();
   const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer });
+  if (scanner) {
+    // SPEC §3: the promise of this policy covers the hops up to the first relay; say so.
+    session.transcript.push({ dir: 'note', layer: 'clear', text: `this session ends at the content scanner ${scanner}: the message goes on from there under the scanner's own policy` });
+  }
   if (downgraded) session.transcript.push({ dir: 'note', layer: 'clear', text: `new connection in cleartext: ${downgraded}` });
   let localPort = 0;
   const result = await runClientSession(session, {
@@ -157,11 +161,11 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Pro
       last = { attempts, result: 'deferred', reason: refusal.reason, status: refusal.status };
       continue;
     }
-    let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared);
+    let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared, undefined, relay.endsAtScanner);
     if (outcome.failure?.action === 'reconnect-cleartext') {
       // SPEC §3 `may`: the handshake broke the connection; a new one, in cleartext, marked downgraded.
       attempts.push(outcome.attempt);
-      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog: [] }) }, outcome.failure.reason);
+      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog: [] }) }, outcome.failure.reason, relay.endsAtScanner);
     }
     attempts.push(outcome.attempt);
     const a = outcome.attempt;

@@ -7,15 +7,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LabAction, LabConfig, SendStep } from '../scenario/schema.ts';
+import type { LabAction, LabConfig, OrgConfig, SendStep } from '../scenario/schema.ts';
 import { VirtualClock, parseDuration } from './clock.ts';
 import { createRng, type Rng } from './rng.ts';
 import { realTimers, type Timers } from './timers.ts';
 import { SimDns } from './dns.ts';
 import { Workspace } from './store.ts';
 import { Emitter, type LabEvent } from './events.ts';
-import { buildPaths, derivedDnsRecords, pickPath, type PathInfo } from './topology.ts';
-import { TapLog, type PointRole } from '../capture/tap.ts';
+import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
+import { TapLog, type CapturePoint, type PointRole } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { MailServer } from '../mta/server.ts';
 import type { QueueEntry } from '../mta/queue.ts';
@@ -57,6 +57,8 @@ export interface RelayInfo {
   toOrg: string;
   host: string;
   port: number;
+  /** The session on this relay ends at a content scanner (its host name), not at `host`. */
+  endsAtScanner?: string;
 }
 
 export class LabError extends Error {}
@@ -108,7 +110,8 @@ export class Lab {
     this.paths = buildPaths(config);
     for (const p of this.paths) for (const pt of p.points) this.#pointRoles.set(pt.id, pt.roles);
     const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
-    for (const org of config.orgs) {
+    const scanners = this.paths.map((p) => scannerOrg(p, config)).filter((x) => x !== undefined);
+    for (const { org, relayDomains } of [...config.orgs.map((org) => ({ org, relayDomains: [] as string[] })), ...scanners]) {
       this.servers.set(org.id, new MailServer(org, {
         ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
         socketTimeoutMs, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
@@ -117,7 +120,7 @@ export class Lab {
         describeClient: (port) => this.#describeClient(port),
         emit: (event) => this.events.emit(event),
         onServerLog: (_host, line) => this.#serverLog(line),
-      }));
+      }, relayDomains));
     }
   }
 
@@ -127,7 +130,7 @@ export class Lab {
   }
 
   async start(): Promise<void> {
-    await this.security.start(this.config);
+    await this.security.start(this.config, [...this.servers.values()].filter((s) => s.relayDomains.length > 0).map((s) => s.config));
     for (const server of this.servers.values()) await server.start();
     for (const from of this.config.orgs) {
       for (const to of this.config.orgs) {
@@ -135,25 +138,45 @@ export class Lab {
         for (const host of to.hosts) {
           const p = pickPath(this.paths, from.id, to.id, host.name);
           if (!p) continue;
-          const target = this.#target(to.id, host.name);
-          const relay = await startRelay({
-            target,
-            createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
-            clientPoint: p.clientPoint,
-            serverPoint: p.serverPoint,
-            clientEndpoint: () => ({ ip: from.hosts[0].address, port: this.#ephemeral++, host: from.hosts[0].name }),
-            serverEndpoint: { ip: host.address, port: 25, host: host.name },
-            tap: this.taps, timers: this.timers, clock: this.clock,
-            elapsed: () => this.elapsed(),
-            nextConnId: () => `c${++this.#connSeq}`,
-            onUpstream: (conn, port) => this.#upstreamPorts.set(port, conn),
-          });
-          this.#relays.push(relay);
-          this.relays.push({ path: p, fromOrg: from.id, toOrg: to.id, host: host.name, port: relay.port });
+          const scanner = scannerOrg(p, this.config)?.org;
+          if (scanner) {
+            // The session ends at the scanner: this hop is the sender's side of the path only.
+            const point = p.config.between[0] === from.id ? p.clientPoint : p.serverPoint;
+            await this.#relay(p, from, this.#target(scanner.id, scanner.hosts[0].name), point, point, { ...scanner.hosts[0] }, to.id, host.name, scanner.hosts[0].name);
+          } else {
+            await this.#relay(p, from, this.#target(to.id, host.name), p.clientPoint, p.serverPoint, host, to.id, host.name);
+          }
         }
       }
     }
+    // A content scanner relays onward to both organisations, each on its own side of the path.
+    for (const p of this.paths) {
+      const scanner = scannerOrg(p, this.config)?.org;
+      if (!scanner) continue;
+      for (const to of this.config.orgs.filter((o) => p.config.between.includes(o.id))) {
+        const point = p.config.between[1] === to.id ? p.serverPoint : p.clientPoint;
+        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), point, point, host, to.id, host.name);
+      }
+    }
     for (const server of this.servers.values()) server.recover();
+  }
+
+  /** A recording relay from `from`'s server towards `host`, reaching `target`. */
+  async #relay(p: PathInfo, from: OrgConfig, target: { host: string; port: number }, clientPoint: CapturePoint, serverPoint: CapturePoint,
+    peer: { name: string; address: string }, toOrg: string, host: string, endsAtScanner?: string): Promise<void> {
+    const relay = await startRelay({
+      target,
+      createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
+      clientPoint, serverPoint,
+      clientEndpoint: () => ({ ip: from.hosts[0].address, port: this.#ephemeral++, host: from.hosts[0].name }),
+      serverEndpoint: { ip: peer.address, port: 25, host: peer.name },
+      tap: this.taps, timers: this.timers, clock: this.clock,
+      elapsed: () => this.elapsed(),
+      nextConnId: () => `c${++this.#connSeq}`,
+      onUpstream: (conn, port) => this.#upstreamPorts.set(port, conn),
+    });
+    this.#relays.push(relay);
+    this.relays.push({ path: p, fromOrg: from.id, toOrg, host, port: relay.port, endsAtScanner });
   }
 
   async stop(): Promise<void> {
@@ -241,11 +264,14 @@ export class Lab {
     return sent;
   }
 
+  /** The message's queue entries: the sender's, then any a relay (content scanner) made of it. */
   entriesOf(ref: string): QueueEntry[] {
     const sent = this.messages.get(ref);
     if (!sent) return [];
     const server = this.servers.get(sent.org)!;
-    return sent.entryIds.map((id) => server.entries.get(id)).filter((e): e is QueueEntry => !!e);
+    const own = sent.entryIds.map((id) => server.entries.get(id)).filter((e): e is QueueEntry => !!e);
+    const relayed = [...this.servers.values()].filter((s) => s.relayDomains.length > 0).flatMap((s) => [...s.entries.values()].filter((e) => e.ref === ref));
+    return [...own, ...relayed];
   }
 
   outcome(ref: string): MessageOutcome {

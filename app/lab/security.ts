@@ -47,11 +47,12 @@ export class LabSecurity {
     this.#deps = deps;
   }
 
-  async start(config: LabConfig): Promise<void> {
+  /** `relays`: the mail servers of content scanners, which need certificates as well. */
+  async start(config: LabConfig, relays: OrgConfig[] = []): Promise<void> {
     const pool = createKeyPool(this.#deps.keyCache ?? sharedKeyCacheDir(PACKAGE_ROOT));
     this.pki = await createLabPki({ now: this.#deps.now(), pool, labName: 'Postcard Lab', dir: this.#deps.certCache ?? this.#deps.ws.path('pki') });
     this.caFile = await caPath(this.#deps.ws.root, this.pki);
-    for (const org of config.orgs) {
+    for (const org of [...config.orgs, ...relays]) {
       for (const host of org.hosts) this.certs.set(host.name.toLowerCase(), await this.pki.issue(host.name, host.certificate));
       if (org.mtaSts) await this.#startStsHost(org);
       const saved = this.#deps.ws.readJson<CachedPolicy[]>(`orgs/${org.id}/mta-sts-cache.json`) ?? [];

@@ -74,6 +74,28 @@ export function pickPath(paths: PathInfo[], fromOrg: string, toOrg: string, host
   return paths.find((p) => joins(p) && p.config.to?.toLowerCase() === host.toLowerCase()) ?? paths.find((p) => joins(p) && !p.config.to);
 }
 
+/**
+ * A content scanner as the mail server it is: a host with no mailboxes that relays for the
+ * domains of the two organisations it stands between, under its own outbound policy.
+ */
+export function scannerOrg(path: PathInfo, config: LabConfig): { org: OrgConfig; relayDomains: string[] } | undefined {
+  const sc = path.config.scanner;
+  if (path.config.via !== 'content-scanner' || !sc) return undefined;
+  const ends = config.orgs.filter((o) => path.config.between.includes(o.id));
+  return {
+    org: {
+      id: scannerId(path), domain: sc.name, profile: sc.profile, aliases: [], users: [], accounts: [],
+      hosts: [{ name: sc.name, address: sc.address, certificate: sc.certificate }],
+      inbound: { starttls: sc.inbound.starttls, requireTls: sc.inbound.requireTls }, security: sc.security,
+    },
+    relayDomains: ends.flatMap((o) => [o.domain, ...o.aliases].map((d) => d.toLowerCase())),
+  };
+}
+
+export function scannerId(path: PathInfo): string {
+  return `scanner@${path.id}`;
+}
+
 export function orgOfHost(config: LabConfig, host: string): OrgConfig | undefined {
   const h = host.toLowerCase();
   return config.orgs.find((o) => o.hosts.some((x) => x.name.toLowerCase() === h));

@@ -15,7 +15,7 @@ import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogL
 import { replies } from './replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
-import { buildBounce } from './bounce.ts';
+import { buildBounce, headerValue } from './bounce.ts';
 import { profiles, type Profile } from './profiles/index.ts';
 import { rfc5322Date } from './dates.ts';
 import { parseDuration } from '../lab/clock.ts';
@@ -66,8 +66,12 @@ export class MailServer {
   #counter = 0;
   #cancelTimers = new Map<string, () => void>();
 
-  constructor(config: OrgConfig, deps: MailServerDeps) {
+  /** Domains this server relays for without being their final destination (a content scanner). */
+  readonly relayDomains: string[];
+
+  constructor(config: OrgConfig, deps: MailServerDeps, relayDomains: string[] = []) {
     this.id = config.id;
+    this.relayDomains = relayDomains;
     this.config = structuredClone(config);
     this.#deps = deps;
     this.#queue = new QueueStore(deps.ws, config.id);
@@ -83,6 +87,11 @@ export class MailServer {
     return this.config.domain.toLowerCase();
   }
 
+  /** Every domain this server receives mail for: its own and its aliases. */
+  get domains(): string[] {
+    return [this.domain, ...this.config.aliases.map((a) => a.toLowerCase())];
+  }
+
   /** Messages being sent right now (the runner waits for zero before it moves the clock). */
   get inFlight(): number {
     return this.#inFlight;
@@ -93,7 +102,8 @@ export class MailServer {
     for (const host of this.config.hosts) {
       await this.#listen(host.name, 'mail');
     }
-    await this.#listen(this.config.hosts[0].name, 'submission');
+    // A relay host (content scanner) has no users of its own to submit mail.
+    if (this.config.users.length > 0) await this.#listen(this.config.hosts[0].name, 'submission');
   }
 
   async stop(): Promise<void> {
@@ -132,12 +142,12 @@ export class MailServer {
   }
 
   isLocal(address: string): boolean {
-    return address.toLowerCase().split('@')[1] === this.domain;
+    return this.domains.includes(address.toLowerCase().split('@')[1]);
   }
 
   hasUser(address: string): boolean {
     const [local, domain] = address.toLowerCase().split('@');
-    return domain === this.domain && this.config.users.some((u) => u.toLowerCase() === local);
+    return this.domains.includes(domain) && this.config.users.some((u) => u.toLowerCase() === local);
   }
 
   #checkRecipient(address: string, role: Listener['role']): { code: number; message: string } | undefined {
@@ -145,7 +155,8 @@ export class MailServer {
       // RFC 5321 §3.3 / RFC 3463 5.1.1: no such mailbox here.
       return this.hasUser(address) ? undefined : { code: 550, message: `5.1.1 <${address}>: Recipient address rejected: User unknown` };
     }
-    // The MX port relays for nobody (RFC 5321 §7.1); the submission port takes the organisation's own users' mail anywhere.
+    if (this.relayDomains.includes(address.toLowerCase().split('@')[1])) return undefined;
+    // The MX port relays for nobody else (RFC 5321 §7.1); the submission port takes the organisation's own users' mail anywhere.
     return role === 'submission' ? undefined : { code: 550, message: `5.7.1 <${address}>: Relay access denied` };
   }
 
@@ -159,11 +170,12 @@ export class MailServer {
     const received = `Received: from ${envelope.heloName || 'unknown'} (${client?.host ?? 'unknown'} [${client?.ip ?? '127.0.0.1'}])${tls}${auth}\r\n` +
       `\tby ${hostName} (${this.profile.product}) with ${proto} id ${id};\r\n\t${rfc5322Date(this.#deps.clock.now())}\r\n`;
     const message = Buffer.concat([Buffer.from(received, 'latin1'), data]);
-    const ref = /^X-Postcard-Message:\s*(\S+)/im.exec(data.subarray(0, 8192).toString('latin1'))?.[1];
+    const ref = headerValue(data, 'X-Postcard-Message')?.trim();
     const local = envelope.to.filter((r) => this.isLocal(r));
     const remote = envelope.to.filter((r) => !this.isLocal(r));
     for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto });
-    if (remote.length > 0 && role === 'submission') this.submit(envelope.from, remote, message, ref, id);
+    const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
+    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id);
     return id;
   }
 

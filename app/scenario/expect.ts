@@ -90,7 +90,7 @@ export async function checkExpect(lab: Lab, e: ExpectStep): Promise<CheckResult>
     const [user, domain] = e.mailbox.includes('@') ? e.mailbox.split('@') : [e.mailbox, undefined];
     const sent = lab.messages.get(e.message)!;
     const rcptDomain = domain ?? sent.to[0].split('@')[1];
-    const server = [...lab.servers.values()].find((s) => s.domain === rcptDomain.toLowerCase());
+    const server = [...lab.servers.values()].find((s) => s.domains.includes(rcptDomain.toLowerCase()));
     if (!server?.mailboxes.list(user).some((m) => m.ref === e.message)) problems.push(`expected ${e.message} in ${user}@${rcptDomain}'s mailbox`);
   }
   return problems.length ? { ok: false, message: problems.join('; ') } : { ok: true, message: facts.join(', ') };

@@ -139,6 +139,10 @@ function checkReferences(s: Scenario, loc: Locator): ScenarioError[] {
     orgIds.add(org.id);
     if (domains.has(org.domain.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'domain'], `domain ${org.domain} belongs to two organisations`));
     domains.add(org.domain.toLowerCase());
+    org.aliases.forEach((alias, j) => {
+      if (domains.has(alias.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'aliases', j], `domain ${alias} belongs to two organisations`));
+      domains.add(alias.toLowerCase());
+    });
     org.hosts.forEach((h, j) => {
       if (hosts.has(h.name.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'hosts', j, 'name'], `host ${h.name} is defined twice`));
       hosts.add(h.name.toLowerCase());
@@ -156,6 +160,12 @@ function checkReferences(s: Scenario, loc: Locator): ScenarioError[] {
     if (p.between[0] === p.between[1]) errors.push(loc.at(['lab', 'paths', i, 'between'], 'a path joins two different organisations'));
     if (p.to && !hosts.has(p.to.toLowerCase())) errors.push(loc.at(['lab', 'paths', i, 'to'], `no host ${p.to} in this lab`));
     if (p.via === 'firewall' && !p.firewall) errors.push(loc.at(['lab', 'paths', i], 'a firewall path needs firewall: { profile: ... }'));
+    if (p.via === 'content-scanner' && !p.scanner) errors.push(loc.at(['lab', 'paths', i], 'a content-scanner path needs scanner: { name, address, ... }'));
+    if (p.via !== 'content-scanner' && p.scanner) errors.push(loc.at(['lab', 'paths', i, 'scanner'], 'scanner goes with via: content-scanner'));
+    if (p.scanner) {
+      if (hosts.has(p.scanner.name.toLowerCase())) errors.push(loc.at(['lab', 'paths', i, 'scanner', 'name'], `host ${p.scanner.name} is defined twice`));
+      hosts.add(p.scanner.name.toLowerCase());
+    }
   });
   const sent = new Set<string>();
   const checkpoints = new Set<string>();

@@ -57,6 +57,8 @@ export const org = z.strictObject({
   id,
   domain: domainName,
   profile: serverProfile.default('generic'),
+  /** Further mail domains this organisation receives for, e.g. the domain of an alternate interface. */
+  aliases: z.array(domainName).default([]),
   nt: z.strictObject({
     domain: z.string().min(1),
     crypto: z.enum(['us-128', 'export-40']).default('us-128'),
@@ -107,6 +109,18 @@ export const pathSpec = z.strictObject({
   to: hostName.optional(),
   /** The middlebox: a named profile (SPEC §6) with optional extra stages, see docs/stages.md. */
   firewall: profileSpecSchema.optional(),
+  /**
+   * A content scanner (SPEC §6): a store-and-forward relay host of its own. It ends the SMTP
+   * session, reads the message and relays it onward under its own outbound policy.
+   */
+  scanner: z.strictObject({
+    name: hostName,
+    address: ipv4,
+    profile: serverProfile.default('generic'),
+    certificate: certificateVariant.default('valid'),
+    inbound: z.strictObject({ starttls: z.boolean().default(true), requireTls: z.boolean().default(false) }).default({ starttls: true, requireTls: false }),
+    security: z.array(securityEntry).default([]),
+  }).optional(),
 });
 
 export const lab = z.strictObject({
