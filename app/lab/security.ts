@@ -103,8 +103,9 @@ export class LabSecurity {
   inboundOptions(server: MailServer, hostName: string): Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } {
     const c = server.config;
     const cert = this.certs.get(hostName.toLowerCase());
+    const host = c.hosts.find((h) => h.name.toLowerCase() === hostName.toLowerCase());
     const options: Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } = {
-      hideSTARTTLS: !c.inbound.starttls || !cert,
+      hideSTARTTLS: !(host?.starttls ?? c.inbound.starttls) || !cert,
       ...(cert ? { key: cert.keyPem, cert: cert.chainPem } : {}),
       ...(c.inbound.tls?.minVersion ? { minVersion: c.inbound.tls.minVersion } : {}),
       ...(c.inbound.tls?.maxVersion ? { maxVersion: c.inbound.tls.maxVersion } : {}),

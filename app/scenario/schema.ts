@@ -24,6 +24,8 @@ const host = z.strictObject({
   name: hostName,
   address: ipv4,
   certificate: certificateVariant.default('valid'),
+  /** Does this host offer STARTTLS? Default: the organisation's `inbound.starttls` (a backup MX often does not). */
+  starttls: z.boolean().optional(),
   /** MX preference; hosts without one get 10, 20, … in order. `false`: no MX record (an alternate interface). */
   mx: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
 });

@@ -1,0 +1,97 @@
+/**
+ * Paths between organisations (SPEC §2, §6): a backup MX without STARTTLS behind a failed primary,
+ * the three views of a firewall, and the content scanner's two hops.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { createLab, type Lab } from '../../app/lab/lab.ts';
+import { loadScenarioFile } from '../../app/scenario/load.ts';
+import { formatTranscript } from '../../app/capture/transcript.ts';
+import { twoOrgs } from '../helpers/lab.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const labs: Lab[] = [];
+afterEach(async () => {
+  await Promise.all(labs.splice(0).map((l) => l.stop()));
+});
+
+async function start(config: Parameters<typeof createLab>[0]) {
+  const lab = await createLab(config);
+  labs.push(lab);
+  return lab;
+}
+
+async function scenarioLab(name: string) {
+  const loaded = loadScenarioFile(path.join(ROOT, 'scenarios', name));
+  if (!loaded.ok) throw new Error(`${name} is invalid`);
+  return start(loaded.scenario.lab);
+}
+
+/** ntsol has a primary MX behind a path that refuses connections, and a backup MX without STARTTLS. */
+const backupLab = (level: 'may' | 'encrypt') => twoOrgs((l) => {
+  l.orgs[0].security = [{ domain: 'ntsol.example', method: 'tls', level }];
+  l.orgs[1].inbound = { starttls: true };
+  l.orgs[1].hosts = [
+    { name: 'mail.ntsol.example', address: '198.51.100.25' },
+    { name: 'backup.ntsol.example', address: '198.51.100.27', starttls: false },
+  ];
+  l.paths = [{ between: ['intellinet', 'ntsol'], to: 'mail.ntsol.example', via: 'firewall', firewall: { profile: 'pass', stages: [{ block: {} }] } }];
+});
+
+describe('a backup MX without STARTTLS behind a primary that fails', () => {
+  it('`may` falls back to it and the run marks the downgrade', async () => {
+    const lab = await start(backupLab('may'));
+    lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+    expect(await lab.settle('m1', true)).toBe('delivered');
+    const attempts = lab.entriesOf('m1')[0].attempts;
+    expect(attempts.map((a) => [a.host, a.result])).toEqual([['mail.ntsol.example', 'next-mx'], ['backup.ntsol.example', 'delivered']]);
+    expect(attempts[1].downgraded).toBe('STARTTLS not offered by host backup.ntsol.example');
+    expect(lab.leaks('m1').length).toBeGreaterThan(0);
+  });
+
+  it('a fail-closed level defers instead, and nothing crosses in clear', async () => {
+    const lab = await start(backupLab('encrypt'));
+    lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+    expect(await lab.settle('m1', true)).toBe('deferred');
+    expect(lab.entriesOf('m1')[0].lastError).toBe('TLS is required, but was not offered by host backup.ntsol.example');
+    expect(lab.leaks('m1')).toEqual([]);
+  });
+});
+
+describe('the views of a firewall path', () => {
+  it('pix-5.1: the sender sent EHLO, the wire and the receiver saw NOOP and 24 spaces, and the rewrite is marked', async () => {
+    const lab = await scenarioLab('pix-mailguard.yaml');
+    lab.send({ id: 'm1', from: 'bob@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+    expect(await lab.settle('m1', false)).toBe('delivered');
+    const conn = lab.entriesOf('m1')[0].attempts[0].conn!;
+    const stream = (point: string) => Buffer.concat(lab.taps.records.filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    expect(stream('intellinet-ntsol/sent')).toContain('EHLO mail.intellinet.example\r\n');
+    expect(stream('intellinet-ntsol/wire')).toContain(`NOOP${' '.repeat(24)}\r\n`);
+    const marked = lab.taps.records.filter((r) => r.conn === conn && r.marks?.some((m) => m.stage === 'command-filter' && m.action === 'changed'));
+    expect(marked.length).toBeGreaterThan(0);
+    const received = (lab.serverLogs.get(conn) ?? []).filter((l) => l.dir === 'in').map((l) => l.text);
+    expect(received[0]).toBe(`NOOP${' '.repeat(24)}`);
+  });
+});
+
+describe('a content scanner', () => {
+  it('ends the session: TLS to the scanner, the scanner\'s own (empty) policy onward, two hops on two captures', async () => {
+    const lab = await scenarioLab('content-scanner.yaml');
+    lab.applyAction({ org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls', level: 'encrypt' } });
+    lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+    expect(await lab.settle('m1', false)).toBe('delivered');
+    const [first, second] = lab.entriesOf('m1');
+    expect(first.org).toBe('intellinet');
+    expect(second.org).toBe('scanner@intellinet-ntsol');
+    expect(first.attempts[0].tls?.protocol).toMatch(/^TLSv1/);
+    expect(second.attempts[0].tls).toBeUndefined();
+    expect(formatTranscript(first.attempts[0].transcript)).toContain('<- 220 scanner.ntsol.example ESMTP Postfix');
+    expect(lab.leaks('m1', ['sender'])).toEqual([]);
+    expect(lab.leaks('m1', ['wire']).length).toBeGreaterThan(0);
+    const sean = lab.servers.get('ntsol')!.mailboxes;
+    const mail = sean.read('sean', sean.list('sean')[0].id)!.toString();
+    // Two Received headers: the scanner's (with ESMTPS, from Intellinet) under Exchange's (plain ESMTP, from the scanner).
+    expect(mail).toMatch(/^Received: from scanner\.ntsol\.example [^\n]*\n\tby mail\.ntsol\.example [^\n]* with ESMTP id /);
+    expect(mail).toMatch(/Received: from mail\.intellinet\.example [^\n]*\(using TLSv1\.3[^\n]*\n\tby scanner\.ntsol\.example [^\n]* with ESMTPS id /);
+  });
+});
