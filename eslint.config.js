@@ -33,11 +33,15 @@ export default tseslint.config(
     files: ['renderer/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
+      // The typescript-eslint rule, because it can allow type-only imports: the renderer takes
+      // TYPES from the contract (app/api) and nothing else from the engine.
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', {
         paths: [noElectron],
         patterns: [
           { group: ['node:*'], message: 'renderer/ runs in the browser sandbox: no node:* modules.' },
-          { group: ['**/app/**', '!**/app/api/*'], message: 'renderer/ takes only the contract (app/api) from the engine.' },
+          { group: ['**/app/**', '!**/app/api', '!**/app/api/*'], message: 'renderer/ takes only the contract (app/api) from the engine.' },
+          { group: ['**/app/api/*'], allowTypeImports: true, message: 'renderer/ takes only TYPES from the contract (import type).' },
         ],
       }],
     },

@@ -13,12 +13,14 @@ const USAGE = `usage:
   postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE]
                    [--workspace DIR] [--seed N] [--shard I/N]
   postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
+  postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
   postcard-lab validate <file>...
   postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane`;
 
 const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<number>> = {
   run: runCommand,
   up: upCommand,
+  serve: (argv, io) => import('./serve.ts').then((m) => m.serveCommand(argv, io)),
   validate: validateCommand,
   policy: policyCommand,
 };

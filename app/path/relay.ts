@@ -111,11 +111,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
         return;
       }
       if (out.dir === 'c2s') {
-        if (!samePoint || out.marks?.length) record(sConn, 'c2s', out.bytes, out.marks);
+        if (!samePoint) record(sConn, 'c2s', out.bytes, out.marks);
         if (upstreamReady) upstream.write(out.bytes);
         else pendingUp.push(out.bytes);
       } else {
-        if (!samePoint || out.marks?.length) record(cConn, 's2c', out.bytes, out.marks);
+        if (!samePoint) record(cConn, 's2c', out.bytes, out.marks);
         if (!client.destroyed) client.write(out.bytes);
       }
     };

@@ -44,7 +44,8 @@ export function stepKind(step: Step): StepKind {
   return Object.keys(step)[0] as StepKind;
 }
 
-function describe(step: Step): string {
+/** The runner's short name of a step (also the JUnit test-case name). */
+export function stepName(step: Step): string {
   if ('send' in step) return step.send.id;
   if ('expect' in step) return `${step.expect.message}${step.expect.outcome ? ` ${step.expect.outcome}` : ''}${step.expect.wire ? ` ${step.expect.wire}` : ''}`;
   if ('checkpoint' in step) return step.checkpoint.id;
@@ -52,7 +53,8 @@ function describe(step: Step): string {
   return `${step.action.org}: ${Object.keys(step.action).filter((k) => k !== 'org').join(', ')}`;
 }
 
-async function runStep(lab: Lab, step: Step): Promise<{ status: StepResult['status']; message: string }> {
+/** Run one step on a live lab, as the headless runner and the UI's "next step" both do. */
+export async function runStep(lab: Lab, step: Step): Promise<{ status: StepResult['status']; message: string }> {
   if ('send' in step) {
     const sent = lab.send(step.send);
     return { status: 'passed', message: `queued ${sent.entryIds.join(', ')} at ${sent.org}` };
@@ -98,7 +100,7 @@ export async function runScenario(file: string, id: string, scenario: Scenario, 
       } catch (error) {
         r = { status: 'error', message: (error as Error).message };
       }
-      const stepResult: StepResult = { index, kind: stepKind(step), status: r.status, message: r.message, name: describe(step) };
+      const stepResult: StepResult = { index, kind: stepKind(step), status: r.status, message: r.message, name: stepName(step) };
       result.steps.push(stepResult);
       options.onStep?.(stepResult);
       if (r.status === 'error') {

@@ -2,17 +2,18 @@
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { lab as labSchema, type LabConfig } from '../../app/scenario/schema.ts';
 
-type LabInput = Parameters<typeof labSchema.parse>[0];
+/** A lab as written in a scenario, before the schema fills in defaults; tests patch it freely. */
+export type LabInput = Record<string, unknown> & { orgs: Record<string, unknown>[] };
 
 /** Two organisations, no security: the postcard lab. Override anything. */
-export function twoOrgs(patch: (l: LabInput & { orgs: Record<string, unknown>[] }) => void = () => {}): LabConfig {
-  const input = {
+export function twoOrgs(patch: (l: LabInput) => void = () => {}): LabConfig {
+  const input: LabInput = {
     seed: 7,
     clock: { start: '2026-11-28T09:00:00Z' },
     orgs: [
       { id: 'intellinet', domain: 'intellinet.example', profile: 'exchange-5.5', users: ['alice'], hosts: [{ name: 'mail.intellinet.example', address: '192.0.2.10' }] },
       { id: 'ntsol', domain: 'ntsol.example', profile: 'exchange-5.5', users: ['sean'], hosts: [{ name: 'mail.ntsol.example', address: '198.51.100.25' }] },
-    ] as Record<string, unknown>[],
+    ],
   };
   patch(input);
   return labSchema.parse(input);

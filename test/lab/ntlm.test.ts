@@ -5,7 +5,7 @@ import { dsnFields } from '../../app/scenario/expect.ts';
 import { formatTranscript } from '../../app/capture/transcript.ts';
 import { encodeChallenge } from '../../app/ntlm/messages.ts';
 import { NTLMSSP_NEGOTIATE_NTLM, NTLMSSP_NEGOTIATE_SIGN, NTLMSSP_NEGOTIATE_UNICODE, NTLMSSP_REQUEST_TARGET } from '../../app/ntlm/flags.ts';
-import { bareSmtpServer, twoOrgs, type BareServer } from '../helpers/lab.ts';
+import { bareSmtpServer, twoOrgs, type BareServer, type LabInput } from '../helpers/lab.ts';
 import { scriptedSmtp, type ScriptedServer } from '../helpers/scripted.ts';
 
 const labs: Lab[] = [];
@@ -18,7 +18,7 @@ afterEach(async () => {
 const logon = { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' };
 
 /** Intellinet sends to ntsol.example with method ntlm; `patch` sets the partner up. */
-async function ntlmLab(patch: (l: Parameters<Parameters<typeof twoOrgs>[0]>[0]) => void = () => {}, entry: Record<string, unknown> = {}) {
+async function ntlmLab(patch: (l: LabInput) => void = () => {}, entry: Record<string, unknown> = {}) {
   const lab = await createLab(twoOrgs((l) => {
     l.orgs[0].nt = { domain: 'INTELLINET', crypto: 'us-128' };
     l.orgs[0].security = [{ domain: 'ntsol.example', method: 'ntlm', logon, ...entry }];

@@ -1,0 +1,104 @@
+/**
+ * The handlers: one per command of the contract, each a call into the session or the engine and a
+ * conversion to the contract's view — no engine logic of their own. `Handlers` is keyed by
+ * `CommandName`, so a command without a handler does not compile.
+ */
+import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
+import { dsnFields } from '../scenario/expect.ts';
+import type { MailServer } from '../mta/server.ts';
+import type { CommandName, ParsedRequestOf, ResponseOf } from './contract.ts';
+import { ApiFailure, type ApiSession } from './session.ts';
+import { mailboxItemView, queueEntryView } from './views.ts';
+
+export type Handlers = { [K in CommandName]: (request: ParsedRequestOf<K>) => Promise<ResponseOf<K>> };
+
+function server(session: ApiSession, org: string): MailServer {
+  const s = session.lab.servers.get(org);
+  if (!s) throw new ApiFailure('not-found', `no organisation "${org}" in this lab (known: ${[...session.lab.servers.keys()].join(', ')})`);
+  return s;
+}
+
+function mailboxUser(s: MailServer, user: string): string {
+  const name = s.config.users.find((u) => u.toLowerCase() === user.toLowerCase());
+  if (!name) throw new ApiFailure('not-found', `${s.id} has no mailbox "${user}" (users: ${s.config.users.join(', ') || 'none'})`);
+  return name;
+}
+
+/** Engine errors that are the caller's mistake (an unknown account, a duplicate id) keep their text. */
+function asFailure(error: unknown): never {
+  if (error instanceof ApiFailure) throw error;
+  throw new ApiFailure('failed', (error as Error).message);
+}
+
+export function createHandlers(session: ApiSession): Handlers {
+  return {
+    listScenarios: async () => ({ scenarios: session.listScenarios() }),
+    openScenario: (r) => session.openScenario(r.id),
+    startLab: () => session.startLab(),
+    stopLab: () => session.stopLab(),
+    getSnapshot: async () => session.snapshot(),
+    runNextStep: () => session.runSteps(1),
+    runAllSteps: () => session.runSteps(Number.POSITIVE_INFINITY),
+
+    applyAction: async (action) => {
+      const lab = session.lab;
+      let what = '';
+      const unsubscribe = lab.events.subscribe((e) => { if (e.type === 'lab.changed') what = e.what; });
+      try {
+        lab.applyAction(action);
+      } catch (error) {
+        asFailure(error);
+      } finally {
+        unsubscribe();
+      }
+      return { what, snapshot: session.snapshot() };
+    },
+
+    sendMessage: async (step) => {
+      try {
+        const sent = session.lab.send(step);
+        return { ref: sent.ref, org: sent.org, entryIds: sent.entryIds };
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
+
+    listMailbox: async ({ org, user }) => {
+      const s = server(session, org);
+      const name = mailboxUser(s, user);
+      return { org: s.id, user: name, items: s.mailboxes.list(name).map(mailboxItemView) };
+    },
+
+    readMessage: async ({ org, user, id }) => {
+      const s = server(session, org);
+      const name = mailboxUser(s, user);
+      const item = s.mailboxes.list(name).find((m) => m.id === id);
+      const data = item && s.mailboxes.read(name, id);
+      if (!item || !data) throw new ApiFailure('not-found', `no message ${id} in ${name}@${s.domain}'s mailbox`);
+      return { item: mailboxItemView(item), source: data.toString('utf8'), ...(item.kind === 'bounce' ? { dsn: dsnFields(data) } : {}) };
+    },
+
+    retryEntry: async ({ org, id }) => {
+      const s = server(session, org);
+      const entry = s.entries.get(id);
+      if (!entry) throw new ApiFailure('not-found', `${s.id} has no queue entry ${id}`);
+      const retried = s.retry(id);
+      return { retried, entry: queueEntryView(entry) };
+    },
+
+    getTranscripts: async ({ org, id }) => {
+      const s = server(session, org);
+      const entry = s.entries.get(id);
+      if (!entry) throw new ApiFailure('not-found', `${s.id} has no queue entry ${id}`);
+      const logs = session.lab.serverLogs;
+      return {
+        entry: queueEntryView(entry),
+        attempts: entry.attempts.map((a, index) => ({
+          index, at: a.at, host: a.host, conn: a.conn, result: a.result, reason: a.reason,
+          sender: formatTranscript(a.transcript),
+          receiver: a.conn ? formatReceiverTranscript(logs.get(a.conn) ?? []) : '',
+        })),
+      };
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * Engine objects → the contract's plain JSON views. Read-only: nothing here changes the lab, and
+ * secrets stay behind (account passwords, key material). The renderer sees only these shapes.
+ */
+import type { Lab } from '../lab/lab.ts';
+import type { LabEvent } from '../lab/events.ts';
+import type { QueueEntry } from '../mta/queue.ts';
+import type { MailboxItem } from '../mta/mailbox.ts';
+import type { OrgConfig } from '../scenario/schema.ts';
+import { labEndpoints } from '../cli/up.ts';
+import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
+
+export function queueEntryView(e: QueueEntry): QueueEntryView {
+  return {
+    id: e.id, org: e.org, from: e.from, to: [...e.to], domain: e.domain, ref: e.ref, state: e.state,
+    arrivedAt: e.arrivedAt, nextAttemptAt: e.nextAttemptAt, lastError: e.lastError,
+    attempts: e.attempts.length, bounceId: e.bounceId,
+  };
+}
+
+export function mailboxItemView(m: MailboxItem): MailboxItemView {
+  return { ...m, cause: m.cause ? { ...m.cause } : undefined };
+}
+
+export function labEventView(e: LabEvent): LabEventView {
+  switch (e.type) {
+    case 'mail.queued':
+    case 'mail.attempted':
+    case 'mail.deferred':
+    case 'mail.delivered':
+    case 'mail.bounced':
+      return { type: e.type, entry: queueEntryView(e.entry) };
+    case 'mail.received':
+      return { type: e.type, org: e.org, item: mailboxItemView(e.item) };
+    case 'clock.advanced':
+      return { type: e.type, now: e.now };
+    case 'lab.changed':
+      return { type: e.type, org: e.org, what: e.what };
+    default: {
+      const never: never = e;
+      throw new Error(`unhandled lab event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The configuration half of an organisation's view (available before the lab starts, too). */
+function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
+  return {
+    id: c.id, domain: c.domain, profile: c.profile,
+    nt: c.nt ? { ...c.nt } : undefined,
+    external: c.external?.smtp,
+    hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
+    users: [...c.users],
+    accounts: c.accounts.map((a) => ({ domain: a.domain, user: a.user, disabled: a.disabled })),
+    inbound: { starttls: c.inbound.starttls, requireTls: c.inbound.requireTls },
+    security: c.security.map((s) => ({
+      domain: s.domain, method: s.method, level: s.level, minKeyBits: s.minKeyBits, via: s.via,
+      logon: s.logon ? { domain: s.logon.domain, user: s.logon.user } : undefined,
+    })),
+  };
+}
+
+export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, cursor: { nextStep: number; results: StepResultView[] }): LabSnapshot {
+  const endpoints = labEndpoints(lab);
+  const orgs: OrgView[] = [...lab.servers.values()].map((server) => {
+    const base = orgConfigView(server.config);
+    for (const host of base.hosts) {
+      const ep = endpoints.find((x) => x.type === 'host' && x.org === server.id && x.name === host.name);
+      if (typeof ep?.smtp === 'string') host.smtp = ep.smtp;
+      if (typeof ep?.submission === 'string') host.submission = ep.submission;
+    }
+    const mailboxes = server.config.users.map((user) => {
+      const items = server.mailboxes.list(user);
+      return { user, messages: items.filter((m) => m.kind === 'mail').length, bounces: items.filter((m) => m.kind === 'bounce').length };
+    });
+    const queue = [...server.entries.values()].sort((a, b) => a.arrivedAt - b.arrivedAt || a.id.localeCompare(b.id)).map(queueEntryView);
+    return { ...base, mailboxes, queue };
+  });
+  const paths: PathView[] = lab.paths.map((p) => ({
+    id: p.id,
+    between: [p.config.between[0], p.config.between[1]],
+    via: p.config.via,
+    to: p.config.to,
+    firewall: p.config.firewall?.profile,
+    points: p.points.map((pt) => ({ id: pt.id, label: pt.label, roles: [...pt.roles] })),
+    entries: lab.relays.filter((r) => r.path.id === p.id).map((r) => ({ from: r.fromOrg, host: r.host, entry: `127.0.0.1:${r.port}` })),
+  }));
+  return {
+    status: 'running', scenario,
+    clock: { now: lab.clock.now(), pending: lab.clock.pending() },
+    orgs, paths, nextStep: cursor.nextStep, results: [...cursor.results],
+  };
+}
+
+/** A stopped lab: the scenario's configuration, without endpoints, queues or mailboxes. */
+export function stoppedSnapshot(scenario: { id: string; title: string; orgs: OrgConfig[] } | undefined, cursor: { nextStep: number; results: StepResultView[] }): LabSnapshot {
+  return {
+    status: 'stopped',
+    scenario: scenario ? { id: scenario.id, title: scenario.title } : undefined,
+    orgs: (scenario?.orgs ?? []).map((c) => ({ ...orgConfigView(c), mailboxes: c.users.map((user) => ({ user, messages: 0, bounces: 0 })), queue: [] })),
+    paths: [], nextStep: cursor.nextStep, results: [...cursor.results],
+  };
+}

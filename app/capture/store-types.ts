@@ -1,0 +1,74 @@
+/** The shapes the capture store takes and gives (SPEC §8); the store itself is store.ts. */
+import type { ConnectionKeys, Direction, TapConnection } from './tap.ts';
+import type { StreamDissector } from './dissect/types.ts';
+import type { FilterError } from './filter.ts';
+import type { Deque } from './deque.ts';
+import type { Held } from './summary.ts';
+
+export interface StoreOptions {
+  maxPackets?: number;
+  maxBytes?: number;
+  /** "Decrypt with lab keys" (default off: the view shows what an eavesdropper sees). */
+  decrypt?: boolean;
+  mss?: number;
+  /** Where keys are looked up when `setKeys` was not called for a connection (e.g. TapLog.keys). */
+  keys?: ReadonlyMap<string, ConnectionKeys>;
+}
+
+/** A canary found in the reassembled stream of one connection direction (the lead's leak.ts). */
+export interface StreamHit {
+  point: string;
+  conn: string;
+  dir: Direction;
+  offset: number;
+  length: number;
+}
+
+export interface PageQuery {
+  point?: string;
+  filter?: string;
+  /** Index into the matching packets (0 = the first match). */
+  from?: number;
+  limit?: number;
+  /** Only packets that carry canary bytes in clear. */
+  leaksOnly?: boolean;
+}
+
+export interface PacketRow {
+  no: number;
+  /** Seconds since the first packet of the capture point. */
+  time: number;
+  labTime: number;
+  source: string;
+  destination: string;
+  protocol: string;
+  length: number;
+  info: string;
+  leak: boolean;
+  conn: string;
+  point: string;
+  recordSeq: number | undefined;
+  /** A middlebox stage changed, dropped or added bytes of this segment. */
+  rewritten: boolean;
+}
+
+export interface PageResult {
+  total: number;
+  matched: number;
+  dropped: number;
+  rows: PacketRow[];
+  /** Set when the filter does not parse; then no rows. */
+  error?: FilterError;
+}
+
+/** One connection at one capture point, as the store keeps it. */
+export interface ConnView {
+  key: string;
+  c: TapConnection;
+  stream: number;
+  session: StreamDissector;
+  held: Deque<Held>;
+  closed: boolean;
+  truncated: boolean;
+  dirty: boolean;
+}

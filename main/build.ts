@@ -1,0 +1,34 @@
+/**
+ * Build the Electron side with vite's JS API (no Electron binary needed):
+ *   main/entry.ts   → out/main/main.js      ESM for Electron's Node; the engine (app/) bundled in,
+ *                                           npm dependencies and node:* left as imports
+ *   main/preload.ts → out/main/preload.cjs  one CommonJS file, as a sandboxed preload must be
+ * The renderer is built by vite.config.ts (`npm run build:renderer`). Run: `tsx main/build.ts`.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = path.join(root, 'out', 'main');
+
+export async function buildMain(): Promise<void> {
+  await build({
+    configFile: false, root, logLevel: 'warn',
+    build: {
+      ssr: path.join(root, 'main', 'entry.ts'), outDir, emptyOutDir: true, target: 'node22', minify: false, sourcemap: true,
+      rolldownOptions: { external: ['electron'], output: { format: 'es', entryFileNames: 'main.js' } },
+    },
+  });
+  await build({
+    configFile: false, root, logLevel: 'warn',
+    build: {
+      outDir, emptyOutDir: false, target: 'chrome140', minify: false, sourcemap: false,
+      lib: { entry: path.join(root, 'main', 'preload.ts'), formats: ['cjs'], fileName: () => 'preload.cjs' },
+      // The contract module comes along whole (zod included, ~200 kB); the preload uses only its names.
+      rolldownOptions: { external: ['electron'] },
+    },
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildMain();

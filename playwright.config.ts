@@ -1,0 +1,26 @@
+// Browser end-to-end tests (SPEC §11): Playwright drives Debian's Chromium (Playwright never
+// downloads a browser here) against `postcard-lab serve --port 0`, which each spec starts itself.
+import { defineConfig } from '@playwright/test';
+
+export default defineConfig({
+  testDir: './test/e2e',
+  testMatch: '**/*.spec.ts',
+  outputDir: './test-results/e2e',
+  globalSetup: './test/e2e/global-setup.ts',
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [['list']],
+  timeout: 60_000,
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    viewport: { width: 1440, height: 960 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+});

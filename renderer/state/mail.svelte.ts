@@ -1,0 +1,60 @@
+/** Mailboxes: which one is open, its messages, and the message being read (with its source). */
+import type { MailboxItemView, PostcardApi, ResponseOf } from '../../app/api/contract.ts';
+
+export interface MailboxRef {
+  org: string;
+  user: string;
+}
+
+export class MailState {
+  #api: PostcardApi;
+  selected = $state.raw<MailboxRef | undefined>(undefined);
+  items = $state.raw<MailboxItemView[]>([]);
+  message = $state.raw<ResponseOf<'readMessage'> | undefined>(undefined);
+  error = $state<string | undefined>(undefined);
+
+  constructor(api: PostcardApi) {
+    this.#api = api;
+  }
+
+  async select(ref: MailboxRef): Promise<void> {
+    this.selected = ref;
+    this.message = undefined;
+    await this.reload();
+  }
+
+  async reload(): Promise<void> {
+    const ref = this.selected;
+    if (!ref) return;
+    try {
+      const r = await this.#api.listMailbox(ref);
+      if (this.selected === ref) this.items = r.items;
+      this.error = undefined;
+    } catch (error) {
+      this.error = (error as Error).message;
+      this.items = [];
+    }
+  }
+
+  async open(id: string): Promise<void> {
+    const ref = this.selected;
+    if (!ref) return;
+    try {
+      this.message = await this.#api.readMessage({ ...ref, id });
+      this.error = undefined;
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+
+  /** New mail arrived somewhere: reload if it is the open mailbox. */
+  onReceived(org: string, user: string): void {
+    if (this.selected?.org === org && this.selected.user.toLowerCase() === user.toLowerCase()) void this.reload();
+  }
+
+  clear(): void {
+    this.selected = undefined;
+    this.items = [];
+    this.message = undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { COMMAND_NAMES, EVENT_NAMES, isCommandName, requestSchemas, validateRequest } from '../../app/api/contract.ts';
+
+describe('the contract', () => {
+  it('has one allow-list: every command name has a request schema and nothing else does', () => {
+    expect(Object.keys(requestSchemas).sort()).toEqual([...COMMAND_NAMES].sort());
+    expect(new Set(COMMAND_NAMES).size).toBe(COMMAND_NAMES.length);
+    expect(EVENT_NAMES).toEqual(['lab.event', 'step.result', 'session.changed']);
+  });
+
+  it('refuses names that are not commands, including inherited object keys', () => {
+    for (const name of ['deleteEverything', 'constructor', 'toString', '__proto__', '', 42, null, undefined]) {
+      expect(isCommandName(name), String(name)).toBe(false);
+      const r = validateRequest(name, {});
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.code).toBe('unknown-command');
+    }
+    const r = validateRequest('deleteEverything', {});
+    if (!r.ok) expect(r.error.message).toMatch(/^unknown command "deleteEverything" \(known: listScenarios, openScenario, /);
+  });
+
+  it('accepts a well-formed payload and fills in the schema defaults', () => {
+    const r = validateRequest('sendMessage', { id: 'm9', from: 'alice@intellinet.example', to: 'sean@ntsol.example' });
+    expect(r).toEqual({ ok: true, command: 'sendMessage', payload: { id: 'm9', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: '', body: '' } });
+    expect(validateRequest('listScenarios', undefined)).toEqual({ ok: true, command: 'listScenarios', payload: {} });
+  });
+
+  it.each([
+    ['openScenario', {}, 'openScenario: payload.id: Invalid input: expected string, received undefined'],
+    ['openScenario', { id: '' }, 'openScenario: payload.id: must not be empty'],
+    ['openScenario', { id: 'postcard', extra: 1 }, 'openScenario: payload: Unrecognized key: "extra" (extra)'],
+    ['listMailbox', { org: 'ntsol' }, 'listMailbox: payload.user: Invalid input: expected string, received undefined'],
+    ['sendMessage', { id: 'm1', from: 'not an address', to: 'sean@ntsol.example' }, 'sendMessage: payload.from: expected a mail address such as alice@intellinet.example'],
+    ['sendMessage', { id: 'm1', from: 'alice@intellinet.example', to: [] }, 'sendMessage: payload.to'],
+    ['applyAction', { org: 'ntsol' }, 'applyAction: payload: an action makes exactly one change (found none)'],
+    ['applyAction', { org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls' } }, 'applyAction: payload.setSecurity.level: method tls needs a level'],
+    ['retryEntry', 'INT00001', 'retryEntry: payload: Invalid input: expected object, received string'],
+    ['getTranscripts', { org: 'x'.repeat(500), id: 'Q1' }, 'getTranscripts: payload.org: is too long'],
+  ])('rejects %s %j with a message naming the field', (command, payload, message) => {
+    const r = validateRequest(command, payload);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.code).toBe('invalid-payload');
+      expect(r.error.message).toContain(message);
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import { test, expect } from '@playwright/test';
+import { serve, type Served } from './serve.ts';
+
+let served: Served;
+
+test.beforeAll(async () => {
+  served = await serve();
+});
+
+test.afterAll(async () => {
+  expect(await served.stop()).toBe(0);
+});
+
+test('a trainer runs the postcard scenario, reads the message in sean\'s mailbox and its transcript', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+
+  await page.goto(served.url);
+  await expect(page.getByRole('heading', { name: 'Choose a scenario' })).toBeVisible();
+  fs.mkdirSync('test-results', { recursive: true });
+  await expect(page.getByRole('button', { name: /^Open scenario postcard:/ })).toBeVisible();
+  await page.screenshot({ path: 'test-results/postcard-picker.png' });
+  await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
+
+  await expect(page.getByRole('heading', { level: 1, name: 'Email between servers travels like a postcard' })).toBeVisible();
+  await expect(page.getByText('Lab running')).toBeVisible();
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  await expect(steps).toHaveCount(3);
+
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  for (let i = 0; i < 3; i++) await expect(steps.nth(i)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(page.getByText('3 passed')).toBeVisible();
+
+  // The topology shows both organisations with their (empty) security tables.
+  await expect(page.getByRole('heading', { name: 'intellinet.example' })).toBeVisible();
+  await expect(page.getByText('No entries: mail to every domain leaves without authentication or encryption.').first()).toBeVisible();
+  await page.screenshot({ path: 'test-results/postcard-topology.png', fullPage: true });
+
+  // Sean's mailbox has the message, with its source.
+  await page.getByRole('tab', { name: 'Mailboxes' }).click();
+  await page.getByRole('button', { name: 'Mailbox sean@ntsol.example' }).click();
+  await page.getByRole('button', { name: /A test/ }).click();
+  await expect(page.getByLabel('Message source')).toContainText('Subject: A test');
+  await expect(page.getByLabel('Message source')).toContainText('Hi Sean, this is a test, unencrypted message');
+  await page.screenshot({ path: 'test-results/postcard-mailbox.png', fullPage: true });
+
+  // The queue entry's transcript, as the sender saw it: swaks markers.
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  await expect(page.getByRole('table', { name: 'Queue entries' })).toContainText('delivered');
+  await page.screenshot({ path: 'test-results/postcard-queue.png', fullPage: true });
+  await page.getByRole('button', { name: /^Show transcript of / }).first().click();
+  await expect(page.getByRole('tab', { name: 'Transcript' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('Sender transcript')).toContainText('-> MAIL FROM:<alice@intellinet.example>');
+  await expect(page.getByLabel('Receiver transcript')).toContainText('<- MAIL FROM:<alice@intellinet.example>');
+  await page.screenshot({ path: 'test-results/postcard-transcript.png', fullPage: true });
+
+  expect(problems).toEqual([]);
+});
+
+test('steps one at a time with "Next step", and "Restart lab" starts over', async ({ page }) => {
+  await page.goto(served.url);
+  await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— pending$/);
+
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(steps.nth(1)).toHaveAttribute('aria-label', /— pending$/);
+  await expect(page.getByText('1 passed')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Restart lab' }).click();
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— pending$/);
+  await expect(page.getByText('0 passed')).toBeVisible();
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  await expect(page.getByText('No mail has been queued yet.')).toBeVisible();
+});
+
+test('the page is served with a CSP that names only its own socket, and breaks none of it', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') violations.push(m.text()); });
+  const response = await page.goto(served.url);
+  const csp = response!.headers()['content-security-policy'];
+  const port = new URL(served.url).port;
+  expect(csp).toContain(`connect-src ws://127.0.0.1:${port}/ws ws://localhost:${port}/ws`);
+  expect(csp).not.toContain('unsafe-inline');
+  // The bundle honours it: the UI renders and talks to the lab with no CSP violation reported.
+  await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
+  await expect(page.getByText('Lab running')).toBeVisible();
+  expect(violations).toEqual([]);
+});
