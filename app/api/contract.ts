@@ -21,6 +21,7 @@ const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
   'applyAction', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
+  'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -39,6 +40,18 @@ export const requestSchemas = {
   readMessage: z.strictObject({ org: id, user: id, id }),
   retryEntry: z.strictObject({ org: id, id }),
   getTranscripts: z.strictObject({ org: id, id }),
+  listCapturePoints: z.strictObject({}),
+  // Paging (SPEC §8): the UI asks for one page of one capture point; it never holds the capture.
+  pagePackets: z.strictObject({
+    point: id.optional(),
+    filter: z.string().max(2000, 'is too long').optional(),
+    from: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(1000).default(100),
+    leaksOnly: z.boolean().optional(),
+    decrypt: z.boolean().optional(),
+  }),
+  packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().optional() }),
+  followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -204,6 +217,72 @@ export interface AttemptTranscript {
   receiver: string;
 }
 
+// —— The packet view (SPEC §8) ——
+
+export interface CapturePointView {
+  id: string;
+  label: string;
+  packets: number;
+  dropped: number;
+}
+
+export interface PacketRowView {
+  no: number;
+  time: number;
+  source: string;
+  destination: string;
+  protocol: string;
+  length: number;
+  info: string;
+  /** Carries canary bytes in clear. */
+  leak: boolean;
+  /** A middlebox stage changed, dropped or added bytes of this segment. */
+  rewritten: boolean;
+  conn: string;
+  point: string;
+}
+
+export interface PacketPage {
+  total: number;
+  matched: number;
+  dropped: number;
+  rows: PacketRowView[];
+  /** A filter that does not parse: the message and the position of the mistake; then no rows. */
+  error?: { message: string; position: number };
+}
+
+export interface DetailNodeView {
+  label: string;
+  children?: DetailNodeView[];
+}
+
+export interface PacketDetailView {
+  no: number;
+  point: string;
+  conn: string;
+  dir: 'c2s' | 's2c';
+  protocol: string;
+  info: string;
+  leak: boolean;
+  marks: { stage: string; action: string; note?: string; originalHex?: string }[];
+  tree: DetailNodeView[];
+  /** Hex + ASCII rows (16 bytes each) of the frame, then extra panes (decrypted TLS, unsealed SASL). */
+  hex: { offset: number; hex: string; ascii: string }[];
+  tabs: { label: string; hex: { offset: number; hex: string; ascii: string }[] }[];
+  /** The queue entry and attempt whose session this packet belongs to, when known. */
+  link?: { org: string; entry: string; attempt: number; ref?: string };
+}
+
+export interface FollowView {
+  conn: string;
+  point: string;
+  client: string;
+  server: string;
+  decrypted: boolean;
+  truncated: boolean;
+  parts: { from: 'client' | 'server'; no: number; text: string }[];
+}
+
 export interface Responses {
   listScenarios: { scenarios: ScenarioSummary[] };
   openScenario: ScenarioView;
@@ -218,6 +297,10 @@ export interface Responses {
   readMessage: { item: MailboxItemView; source: string; dsn?: { status?: string; diagnostic?: string } };
   retryEntry: { retried: boolean; entry: QueueEntryView };
   getTranscripts: { entry: QueueEntryView; attempts: AttemptTranscript[] };
+  listCapturePoints: { points: CapturePointView[] };
+  pagePackets: PacketPage;
+  packetDetail: PacketDetailView;
+  followStream: FollowView;
 }
 
 export type ResponseOf<K extends CommandName> = Responses[K];

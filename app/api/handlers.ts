@@ -9,6 +9,7 @@ import type { MailServer } from '../mta/server.ts';
 import type { CommandName, ParsedRequestOf, ResponseOf } from './contract.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
+import { followStream, packetDetail, pagePackets } from './packets.ts';
 
 export type Handlers = { [K in CommandName]: (request: ParsedRequestOf<K>) => Promise<ResponseOf<K>> };
 
@@ -100,5 +101,10 @@ export function createHandlers(session: ApiSession): Handlers {
         })),
       };
     },
+
+    listCapturePoints: async () => ({ points: session.lab.capture.points() }),
+    pagePackets: async (r) => pagePackets(session.lab, r),
+    packetDetail: async (r) => packetDetail(session.lab, r),
+    followStream: async (r) => followStream(session.lab, r),
   };
 }

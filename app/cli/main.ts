@@ -10,8 +10,8 @@ import { validateCommand } from './validate.ts';
 import { policyCommand } from './policy.ts';
 
 const USAGE = `usage:
-  postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE]
-                   [--workspace DIR] [--seed N] [--shard I/N]
+  postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE] [--pcap DIR]
+                   [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]
   postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
   postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
   postcard-lab validate <file>...

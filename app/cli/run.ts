@@ -1,12 +1,15 @@
 /**
- * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--workspace DIR]
- * [--seed N] [--shard I/N]`: every scenario headless, one line each, a closing `N passed, N failed`.
+ * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--pcap DIR]
+ * [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]`: every scenario headless, one line
+ * each, a closing `N passed, N failed`. `--pcap` writes `DIR/<id>.pcapng`; `--export` the key log,
+ * messages, transcripts and TLS-RPT reports under `DIR/<id>/`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { runScenario, type ScenarioResult } from '../scenario/run.ts';
 import { htmlReport, jsonReport, junitReport } from '../scenario/reports.ts';
+import { exportFiles, exportPcapng } from '../lab/exports.ts';
 import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
@@ -17,7 +20,7 @@ function writeReport(file: string, text: string): void {
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
-    junit: { type: 'value' }, json: { type: 'value' }, html: { type: 'value' }, pcap: { type: 'value' },
+    junit: { type: 'value' }, json: { type: 'value' }, html: { type: 'value' }, pcap: { type: 'value' }, export: { type: 'value' },
     workspace: { type: 'value' }, seed: { type: 'value' }, shard: { type: 'value' },
   });
   if (args.positional.length === 0) throw new UsageError('run needs at least one scenario file or folder');
@@ -29,7 +32,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(shardText)}`);
     shard = { index: Number(m[1]), count: Number(m[2]) };
   }
-  if (args.flags.has('pcap')) throw new UsageError('--pcap needs the packet view engine, which this build does not have yet');
 
   const files = expandScenarioArgs(args.positional);
   if (files.length === 0) throw new UsageError(`no scenario files in ${args.positional.join(', ')}`);
@@ -53,8 +55,13 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const results: ScenarioResult[] = [];
   for (const [n, l] of mine.entries()) {
     io.err(`[${n + 1}/${mine.length}] ${l.id}: ${l.scenario.title}`);
+    const pcap = stringFlag(args, 'pcap'), exportDir = stringFlag(args, 'export');
     const result = await runScenario(l.file, l.id, l.scenario, {
       seed, workspace: stringFlag(args, 'workspace'),
+      beforeStop: async (lab) => {
+        if (pcap) await exportPcapng(lab, path.join(pcap, `${l.id}.pcapng`));
+        if (exportDir) exportFiles(lab, path.join(exportDir, l.id));
+      },
       onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },
     });
     results.push(result);

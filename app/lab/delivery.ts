@@ -156,6 +156,8 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Pro
     }
     const prepared = preparePlan(lab, server, entry, security, host, peer, sts);
     const refusal = prepared.beforeConnect?.();
+    const refusedRpt = refusal && prepared.report().rpt;
+    if (refusedRpt) lab.recordTlsRpt(entry.org, entry.domain, host, refusedRpt);
     if (refusal) {
       attempts.push({ at: now(), host, result: 'next-mx', reason: refusal.reason, status: refusal.status, transcript: [] });
       last = { attempts, result: 'deferred', reason: refusal.reason, status: refusal.status };

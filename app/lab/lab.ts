@@ -17,6 +17,7 @@ import { Emitter, type LabEvent } from './events.ts';
 import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
 import { TapLog, type CapturePoint, type PointRole } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
+import { CaptureStore } from '../capture/store.ts';
 import { MailServer } from '../mta/server.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import { composeMessage } from '../mta/compose.ts';
@@ -71,6 +72,8 @@ export class Lab {
   readonly timers: Timers;
   readonly dns = new SimDns();
   readonly taps = new TapLog();
+  /** The packet view of everything the taps saw: bounded, paged, filterable (SPEC §8). */
+  readonly capture: CaptureStore;
   readonly events = new Emitter<LabEvent>();
   readonly ws: Workspace;
   readonly servers = new Map<string, MailServer>();
@@ -109,6 +112,9 @@ export class Lab {
     });
     this.paths = buildPaths(config);
     for (const p of this.paths) for (const pt of p.points) this.#pointRoles.set(pt.id, pt.roles);
+    this.capture = new CaptureStore({ keys: this.taps.keys, maxPackets: config.settings?.captureLimit ?? 200_000 });
+    for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
+    this.taps.subscribe((event) => this.capture.ingest(event));
     const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
     const scanners = this.paths.map((p) => scannerOrg(p, config)).filter((x) => x !== undefined);
     for (const { org, relayDomains } of [...config.orgs.map((org) => ({ org, relayDomains: [] as string[] })), ...scanners]) {
@@ -328,6 +334,13 @@ export class Lab {
     this.clock.advanceTo(t);
     this.#saveClock();
     this.events.emit({ type: 'clock.advanced', now: this.clock.now() });
+  }
+
+  /** Flag, in the packet view, every packet that carries a canary of any message in clear. */
+  markLeaks(): LeakHit[] {
+    const hits = [...this.messages.keys()].flatMap((ref) => this.leaks(ref));
+    this.capture.markLeaks(hits);
+    return hits;
   }
 
   leaks(ref: string, roles?: PointRole[]): LeakHit[] {

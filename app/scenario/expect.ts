@@ -28,7 +28,9 @@ export function dsnFields(bounce: Buffer): { status?: string; diagnostic?: strin
 }
 
 export async function checkExpect(lab: Lab, e: ExpectStep): Promise<CheckResult> {
-  const outcome = await lab.settle(e.message, e.outcome === 'deferred');
+  // A deferral is a settled state (SPEC §12.1) unless the step waits for delivery or a bounce:
+  // then the clock jumps over retries to the next scheduled event until one of them happens.
+  const outcome = await lab.settle(e.message, e.outcome !== 'delivered' && e.outcome !== 'bounced');
   const problems: string[] = [];
   const facts: string[] = [`${e.message} ${outcome}`];
   const entries = lab.entriesOf(e.message);
@@ -80,6 +82,19 @@ export async function checkExpect(lab: Lab, e: ExpectStep): Promise<CheckResult>
     const downgraded = attempts.find((a) => a.downgraded);
     if (e.downgraded && !downgraded) problems.push(`expected ${e.message} to be marked downgraded, but it was not`);
     if (!e.downgraded && downgraded) problems.push(`expected no downgrade, but: ${downgraded.downgraded}`);
+  }
+  if (e.tlsrpt) {
+    const sent = lab.messages.get(e.message)!;
+    const domain = sent.to[0].split('@')[1].toLowerCase();
+    const report = lab.tlsReport(sent.org, domain);
+    const successes = report.policies.reduce((n, p) => n + p.summary['total-successful-session-count'], 0);
+    const failures: Record<string, number> = {};
+    for (const p of report.policies) for (const f of p['failure-details'] ?? []) failures[f['result-type']] = (failures[f['result-type']] ?? 0) + f['failed-session-count'];
+    facts.push(`TLS-RPT to ${domain}: ${successes} successful, failures ${JSON.stringify(failures)}`);
+    if (e.tlsrpt.successes !== undefined && successes !== e.tlsrpt.successes) problems.push(`expected ${e.tlsrpt.successes} successful sessions in the TLS-RPT report to ${domain}, got ${successes}`);
+    for (const [type, count] of Object.entries(e.tlsrpt.failures ?? {})) {
+      if ((failures[type] ?? 0) !== count) problems.push(`expected ${count} "${type}" failures in the TLS-RPT report to ${domain}, got ${failures[type] ?? 0}`);
+    }
   }
   if (e.keyBits !== undefined) {
     // The session that delivered decides; otherwise the latest one that negotiated a key.

@@ -135,6 +135,8 @@ export const lab = z.strictObject({
   settings: z.strictObject({
     timeout: duration.optional(),
     maxMessageSize: z.number().int().positive().optional(),
+    /** Packets the packet view keeps per lab; the oldest go first, and the drop is counted. */
+    captureLimit: z.number().int().positive().optional(),
   }).optional(),
 });
 
@@ -179,6 +181,14 @@ export const expectStep = z.strictObject({
   /** Text the queue's last error (the reason shown in the queue view and the bounce) contains. */
   reason: z.string().optional(),
   downgraded: z.boolean().optional(),
+  /**
+   * The TLS-RPT report (RFC 8460) the recipient domain would receive from the sender's server:
+   * how many sessions succeeded, and how many failed with each result type.
+   */
+  tlsrpt: z.strictObject({
+    successes: z.number().int().min(0).optional(),
+    failures: z.record(z.string(), z.number().int().min(0)).optional(),
+  }).optional(),
   keyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
   mailbox: z.string().optional(),
 });

@@ -2,8 +2,11 @@
  * Method `ntlm` (SPEC §3, §4): `AUTH NTLM` with the configured logon, SEAL required, then every byte
  * sealed. Fail-closed: the message is only ever sent inside the seal.
  *
- *   EHLO ─► AUTH NTLM ─► 334 ntlm supported ─► NEGOTIATE ─► 334 CHALLENGE ─► AUTHENTICATE ─► 235
- *        ─► seal installed ─► EHLO (sealed) ─► MAIL …
+ *   EHLO ─► AUTH NTLM <NEGOTIATE> ─► 334 CHALLENGE ─► AUTHENTICATE ─► 235 ─► seal ─► EHLO (sealed) ─► MAIL …
+ *
+ * The NEGOTIATE goes in the AUTH line itself (the initial-response form, RFC 4954 §4, which
+ * MS-SMTPNTLM §3.1.5 allows and which saves a round trip); a server that still answers
+ * `334 ntlm supported` gets the NEGOTIATE again on the next line.
  *
  * Outcomes: `535` bounces at once (the logon is wrong; retrying will not fix it). AUTH NTLM not
  * offered, `504`, `500`, SEAL not negotiated, or fewer key bits than `minKeyBits`: defer and retry
@@ -61,7 +64,7 @@ export class NtlmPlan implements SecurityPlan {
     // RFC 4954 §3: AUTH is advertised in the EHLO reply; MS-SMTPNTLM §2.1 names the mechanism NTLM.
     const mechanisms = (facts.extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/);
     if (!facts.esmtp || !mechanisms.includes('NTLM')) return { step: 'fail', failure: defer(format(deferReasons.authNotOffered, this.#o.peer)) };
-    return { step: 'auth', mechanism: 'NTLM' };
+    return { step: 'auth', mechanism: 'NTLM', initial: this.#client.negotiate().toString('base64') };
   }
 
   afterTls(_info: TlsInfo): { ok: true } {
@@ -74,10 +77,11 @@ export class NtlmPlan implements SecurityPlan {
 
   authChallenge(reply: Reply): { ok: true; response: string } | { ok: false; failure: Failure } {
     this.#challenges++;
-    // MS-SMTPNTLM §3.1.5.1: the first 334 ("ntlm supported") asks for the NEGOTIATE message.
-    if (this.#challenges === 1) return { ok: true, response: this.#client.negotiate().toString('base64') };
+    const text = reply.lines.join('').trim();
+    // MS-SMTPNTLM §3.1.5.1: "334 ntlm supported" asks for the NEGOTIATE message (again).
+    if (!text.startsWith('TlRMTVNTUA') && this.#challenges === 1) return { ok: true, response: this.#client.negotiate().toString('base64') };
     if (this.#challenges > 2) return { ok: false, failure: defer(`unexpected third AUTH challenge from ${this.#o.peer}`, reply) };
-    const blob = Buffer.from(reply.lines.join('').trim(), 'base64');
+    const blob = Buffer.from(text, 'base64');
     const answer = this.#client.onChallenge(blob);
     if (!answer.ok) return { ok: false, failure: defer(`host ${this.#o.peer} sent an unusable NTLM CHALLENGE: ${answer.error}`, reply) };
     // Decided before AUTHENTICATE goes out: never log on to a session that cannot be sealed.

@@ -1,0 +1,66 @@
+/**
+ * What a finished (or running) lab can hand over as files (SPEC §8 "Exports"): the pcapng capture
+ * with its Decryption Secrets Block, the NSS key log, each message as `.eml`, each session
+ * transcript as text (both views), and the TLS-RPT reports the partners would receive.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Lab } from './lab.ts';
+import { writePcapng, exportKeyLog } from '../capture/pcapng.ts';
+import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
+
+/** Write the lab's capture as pcapng to `file` (leaks flagged first, so the packet view agrees). */
+export async function exportPcapng(lab: Lab, file: string): Promise<{ bytes: number; packets: number }> {
+  lab.markLeaks();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const out = fs.createWriteStream(file);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', () => resolve());
+    out.on('error', reject);
+  });
+  const result = await writePcapng(lab.capture, lab.capture.allKeys(), out);
+  out.end();
+  await done;
+  return result;
+}
+
+const safe = (name: string) => name.replace(/[^A-Za-z0-9._@-]/g, '_');
+
+/** Everything else, as plain files under `dir`. Returns the files written, relative to `dir`. */
+export function exportFiles(lab: Lab, dir: string): string[] {
+  const written: string[] = [];
+  const write = (rel: string, data: string | Buffer) => {
+    const file = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, data);
+    written.push(rel);
+  };
+  write('keylog.txt', exportKeyLog(lab.capture.allKeys()));
+  for (const server of lab.servers.values()) {
+    for (const user of server.config.users) {
+      for (const item of server.mailboxes.list(user)) {
+        const data = server.mailboxes.read(user, item.id);
+        if (data) write(`messages/${safe(server.id)}/${safe(user)}/${safe(item.id)}${item.kind === 'bounce' ? '.bounce' : ''}.eml`, data);
+      }
+    }
+    for (const entry of server.entries.values()) {
+      entry.attempts.forEach((attempt, i) => {
+        const receiver = attempt.conn ? lab.serverLogs.get(attempt.conn) : undefined;
+        const text = [
+          `# ${entry.id} (${entry.ref ?? 'no scenario id'}) attempt ${i + 1} to ${attempt.host ?? '?'}: ${attempt.result}${attempt.conn ? `, connection ${attempt.conn}` : ''}`,
+          `# ${new Date(attempt.at).toISOString()}${attempt.reason ? ` — ${attempt.reason}` : ''}`,
+          '', '## as the sender saw it', formatTranscript(attempt.transcript),
+          ...(receiver ? ['', '## as the receiver got it', formatReceiverTranscript(receiver)] : []),
+          '',
+        ].join('\n');
+        write(`transcripts/${safe(server.id)}/${safe(entry.id)}-${i + 1}.txt`, text);
+      });
+    }
+  }
+  const reported = new Set(lab.tlsRpt.map((n) => `${n.org}\n${n.domain}`));
+  for (const key of reported) {
+    const [org, domain] = key.split('\n');
+    write(`tlsrpt/${safe(org)}-to-${safe(domain)}.json`, `${JSON.stringify(lab.tlsReport(org, domain), null, 2)}\n`);
+  }
+  return written;
+}

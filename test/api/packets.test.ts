@@ -1,0 +1,65 @@
+/** The packet view through the contract (SPEC §8): pages, filters, detail with links, follow stream. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { drive, type Driven } from './helpers.ts';
+
+const open: Driven[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((d) => d.session.close()));
+});
+
+async function ran(id: string): Promise<Driven> {
+  const d = drive();
+  open.push(d);
+  await d.call('openScenario', { id });
+  await d.call('startLab', {});
+  await d.call('runAllSteps', {});
+  return d;
+}
+
+describe('the packet view through the contract', () => {
+  it('pages one capture point with a display filter, and flags the packets that carry canaries', async () => {
+    const d = await ran('postcard');
+    const { points } = await d.call('listCapturePoints', {});
+    expect(points).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0 }]);
+    const all = await d.call('pagePackets', { point: 'intellinet-ntsol', limit: 5 });
+    expect(all.rows).toHaveLength(5);
+    expect(all.total).toBeGreaterThan(10);
+    expect(all.rows[0]).toMatchObject({ no: 1, source: '192.0.2.10', destination: '198.51.100.25', protocol: 'TCP' });
+    const mail = await d.call('pagePackets', { filter: 'smtp.req.command == "MAIL"' });
+    expect(mail.matched).toBe(1);
+    expect(mail.rows[0].info).toContain('MAIL FROM:<alice@intellinet.example>');
+    const leaks = await d.call('pagePackets', { leaksOnly: true });
+    expect(leaks.matched).toBeGreaterThan(0);
+    expect(leaks.rows.every((r) => r.leak)).toBe(true);
+  });
+
+  it('answers a bad filter with the position of the mistake, not an exception', async () => {
+    const d = await ran('postcard');
+    const page = await d.call('pagePackets', { filter: 'smtp.req.command == ' });
+    expect(page.rows).toEqual([]);
+    expect(page.error).toMatchObject({ message: expect.any(String), position: 20 });
+    expect((await d.fail('pagePackets', { limit: 100000 })).code).toBe('invalid-payload');
+  });
+
+  it('gives a packet\'s detail tree and hex rows, with its link to the queue entry and attempt', async () => {
+    const d = await ran('postcard');
+    const [row] = (await d.call('pagePackets', { filter: 'smtp.req.command == "RCPT"' })).rows;
+    const detail = await d.call('packetDetail', { no: row.no });
+    expect(detail.tree.map((n) => n.label.split(',')[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^Frame/), expect.stringMatching(/^Internet Protocol/), expect.stringMatching(/^Transmission Control Protocol/)]));
+    expect(detail.hex[0]).toMatchObject({ offset: 0, hex: expect.stringMatching(/^[0-9a-f]{2} /) });
+    expect(detail.link).toMatchObject({ org: 'intellinet', attempt: 0, ref: 'm1' });
+    expect((await d.fail('packetDetail', { no: 999999 })).code).toBe('not-found');
+  });
+
+  it('follows a sealed NTLM stream: ciphertext for the eavesdropper, SMTP with the lab keys', async () => {
+    const d = await ran('ntlm-one-way');
+    const [row] = (await d.call('pagePackets', { filter: 'ntlmssp' })).rows;
+    const sealed = await d.call('followStream', { conn: row.conn });
+    const clear = sealed.parts.map((p) => p.text).join('');
+    expect(clear).toContain('AUTH NTLM');
+    expect(clear).not.toContain('MAIL FROM:<alice@intellinet.example>');
+    const opened = await d.call('followStream', { conn: row.conn, decrypt: true });
+    expect(opened.decrypted).toBe(true);
+    expect(opened.parts.map((p) => p.text).join('')).toContain('MAIL FROM:<alice@intellinet.example>');
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * A lab's exports opened by Wireshark's engine (SPEC §8): `postcard-lab run --pcap/--export` on
+ * shipped scenarios, then tshark on the files — commands and replies from a plaintext run, the MAIL
+ * inside TLS only with the Decryption Secrets Block, the account name inside AUTH NTLM.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { cli, ROOT } from '../helpers/cli.ts';
+import { pcapngBuffer } from '../../app/capture/pcapng.ts';
+import { createLab } from '../../app/lab/lab.ts';
+import { loadScenarioFile } from '../../app/scenario/load.ts';
+
+const hasTshark = fs.existsSync('/usr/bin/tshark');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-exports-'));
+const pcap = (id: string) => path.join(dir, 'pcap', `${id}.pcapng`);
+
+async function tshark(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)('tshark', ['-n', ...args], { maxBuffer: 16 << 20 });
+  return stdout;
+}
+
+beforeAll(async () => {
+  const scenarios = ['postcard', 'starttls-partner', 'ntlm-one-way'].map((s) => path.join(ROOT, 'scenarios', `${s}.yaml`));
+  const r = await cli('run', ...scenarios, '--pcap', path.join(dir, 'pcap'), '--export', path.join(dir, 'export'));
+  expect(r.code, r.err).toBe(0);
+});
+
+describe('postcard-lab run --pcap', () => {
+  it('writes one pcapng per scenario', () => {
+    for (const id of ['postcard', 'starttls-partner', 'ntlm-one-way']) expect(fs.statSync(pcap(id)).size).toBeGreaterThan(1000);
+  });
+
+  it.skipIf(!hasTshark)('plaintext run: tshark decodes every SMTP command and reply code', async () => {
+    const rows = (await tshark('-r', pcap('postcard'), '-Y', 'smtp', '-T', 'fields', '-e', 'smtp.req.command', '-e', 'smtp.response.code')).trimEnd().split('\n');
+    const commands = rows.map((r) => r.split('\t')[0]).filter(Boolean);
+    const codes = rows.map((r) => r.split('\t')[1]).filter(Boolean).flatMap((c) => c.split(','));
+    expect(commands).toEqual(['EHLO', 'MAIL', 'RCPT', 'DATA', 'QUIT']);
+    expect(new Set(codes)).toEqual(new Set(['220', '250', '354', '221']));
+  });
+
+  it.skipIf(!hasTshark)('STARTTLS run: MAIL inside TLS is found with the Decryption Secrets Block, and not without it', async () => {
+    const withKeys = await tshark('-r', pcap('starttls-partner'), '-Y', 'smtp.req.command == "MAIL"', '-T', 'fields', '-e', 'smtp.req.parameter');
+    expect(withKeys).toContain('FROM:<alice@intellinet.example>');
+    const loaded = loadScenarioFile(path.join(ROOT, 'scenarios/starttls-partner.yaml'));
+    if (!loaded.ok) throw new Error('invalid');
+    // The same kind of run, exported with no keys at all: an eavesdropper's capture.
+    const lab = await createLab(loaded.scenario.lab);
+    try {
+      lab.applyAction({ org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls', level: 'encrypt' } });
+      lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+      expect(await lab.settle('m1', false)).toBe('delivered');
+      const file = path.join(dir, 'no-keys.pcapng');
+      fs.writeFileSync(file, pcapngBuffer(lab.capture, []));
+      expect(await tshark('-r', file, '-Y', 'smtp.req.command == "MAIL"')).toBe('');
+      expect(await tshark('-r', file, '-Y', 'tls.handshake.type == 1', '-T', 'fields', '-e', 'tls.handshake.extensions_server_name')).toContain('mail.ntsol.example');
+    } finally {
+      await lab.stop();
+    }
+  });
+
+  it.skipIf(!hasTshark)('NTLM run: the AUTHENTICATE message shows the domain and account name, never the password', async () => {
+    const out = await tshark('-r', pcap('ntlm-one-way'), '-o', 'smtp.decryption:TRUE', '-Y', 'ntlmssp.messagetype == 3', '-T', 'fields', '-e', 'ntlmssp.auth.domain', '-e', 'ntlmssp.auth.username', '-e', 'ntlmssp.auth.hostname');
+    expect(out.trim().split('\n')[0]).toBe('INTELLINET\tDOUG\tMAIL');
+    const raw = fs.readFileSync(pcap('ntlm-one-way'));
+    expect(raw.includes(Buffer.from('Sunrise-42'))).toBe(false);
+    expect(raw.includes(Buffer.from('Sunrise-42', 'utf16le'))).toBe(false);
+  });
+});
+
+describe('postcard-lab run --export', () => {
+  it('writes the NSS key log, every message as .eml, and both views of every transcript', () => {
+    const tls = path.join(dir, 'export', 'starttls-partner');
+    expect(fs.readFileSync(path.join(tls, 'keylog.txt'), 'utf8')).toMatch(/^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]+$/m);
+    const [eml] = fs.readdirSync(path.join(tls, 'messages/ntsol/sean'));
+    expect(fs.readFileSync(path.join(tls, 'messages/ntsol/sean', eml), 'utf8')).toMatch(/^Received: from mail\.intellinet\.example/);
+    const transcripts = path.join(dir, 'export', 'ntlm-one-way', 'transcripts', 'intellinet');
+    const text = fs.readdirSync(transcripts).map((f) => fs.readFileSync(path.join(transcripts, f), 'utf8')).join('\n');
+    expect(text).toContain('## as the sender saw it');
+    expect(text).toContain('=> MAIL FROM:<alice@intellinet.example>');
+    expect(text).toContain('## as the receiver got it');
+  });
+});
