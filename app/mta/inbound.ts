@@ -49,11 +49,15 @@ export interface InboundOptions {
   checkRecipient(address: string, session: { remotePort: number }): { code: number; message: string } | undefined;
   /** Persist the message. Resolves with the queue id once it is safely on disk. */
   accept(envelope: InboundEnvelope, data: Buffer): Promise<string>;
+  /** The simulated client a loopback port stands for, shown in the EHLO reply instead of 127.0.0.1. */
+  describeClient?(remotePort: number): { ip: string } | undefined;
   /** Every command and reply line, for the receiver's view of a transcript. */
   onLog?(line: ServerLogLine): void;
   /** Further smtp-server options (TLS, AUTH), set by the security layers. */
   extra?: Partial<SMTPServerOptions>;
 }
+
+type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient'>;
 
 /** The private surface of smtp-server's connection this adapter relies on (see STACK.md). */
 interface ConnectionInternals {
@@ -63,6 +67,9 @@ interface ConnectionInternals {
   send(code: number, data: string, context?: unknown): void;
   init(): void;
   hostNameAppearsAs: string | false;
+  clientHostname: string;
+  remotePort: number;
+  _setClientHostname(hostname: string): void;
   on(event: string, fn: (arg: unknown) => void): void;
   name: string;
 }
@@ -81,9 +88,9 @@ interface ServerInternals {
  * injected timers. test/mta/inbound.test.ts fails if an upgrade changes what this relies on.
  */
 export class LabSmtpServer extends SMTPServer {
-  readonly lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired'>;
+  readonly lab: LabConnectionOptions;
 
-  constructor(options: SMTPServerOptions, lab: Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired'>) {
+  constructor(options: SMTPServerOptions, lab: LabConnectionOptions) {
     super(options);
     this.lab = lab;
   }
@@ -99,6 +106,13 @@ export class LabSmtpServer extends SMTPServer {
     connection._sendGreeting = () => connection.send(220, greeting, false);
     // smtp-server answers MAIL before HELO with 503 unless it has a name for the client.
     if (!heloRequired) connection.hostNameAppearsAs = 'unknown';
+    // The name smtp-server greets the client by: the simulated address, not the loopback one.
+    const setName = connection._setClientHostname.bind(connection);
+    connection._setClientHostname = (hostname) => {
+      setName(hostname);
+      const sim = this.lab.describeClient?.(connection.remotePort);
+      if (sim && !hostname) connection.clientHostname = `[${sim.ip}]`;
+    };
     connection.init = () => {
       connection._setListeners(() => {
         const maxClients = self.options.maxClients;

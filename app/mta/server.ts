@@ -118,6 +118,7 @@ export class MailServer {
       greeting: this.profile.banner(hostName, this.#deps.clock.now()),
       greetingDelayMs: role === 'mail' ? delay : 0,
       heloRequired: this.profile.heloRequired,
+      describeClient: (port) => this.#deps.describeClient(port),
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,
@@ -125,6 +126,7 @@ export class MailServer {
       accept: async (envelope, data) => this.#accept(hostName, role, envelope, data),
       onLog: (line) => this.#deps.onServerLog?.(hostName, line),
       extra: {
+        heloResponse: this.profile.heloResponse,
         ...(role === 'mail' ? this.#deps.inboundOptions(this, hostName) : {}),
         onMailFrom: (_address, session, callback) => {
           // RFC 3207 §4: a server that requires TLS refuses mail before STARTTLS.

@@ -11,6 +11,8 @@ export interface Profile {
   /** Product name for Received headers and logs. */
   product: string;
   banner(host: string, labTime: number): string;
+  /** The first line of the EHLO/HELO reply: `%s` is the server's name, then the client's. */
+  heloResponse: string;
   /** Does the server refuse MAIL before HELO/EHLO (`503`)? */
   heloRequired: boolean;
   /** The 535 line this server sends when an NTLM logon fails (SPEC §4). */
@@ -34,6 +36,7 @@ export const profiles: Record<ProfileName, Profile> = {
   // 48-hour "normal" message timeout and retries at 10, 10, 10, 15 minutes (IMS Connections tab).
   'exchange-5.5': {
     name: 'exchange-5.5',
+    heloResponse: '%s Hello %s',
     heloRequired: false,
     product: 'Microsoft Exchange Internet Mail Service 5.5.2653.13',
     banner: (host) => `${host} Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready`,
@@ -58,6 +61,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   'exchange-2019': {
     name: 'exchange-2019',
+    heloResponse: '%s Hello %s',
     heloRequired: true,
     product: 'Microsoft SMTP Server',
     banner: (host, t) => `${host} Microsoft ESMTP MAIL Service ready at ${rfc5322Date(t)}`,
@@ -81,6 +85,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   postfix: {
     name: 'postfix',
+    heloResponse: '%s',
     heloRequired: false,
     product: 'Postfix',
     banner: (host) => `${host} ESMTP Postfix`,
@@ -107,6 +112,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   generic: {
     name: 'generic',
+    heloResponse: '%s Hello %s',
     heloRequired: false,
     product: 'Postcard Lab MTA',
     banner: (host) => `${host} ESMTP Postcard Lab`,
