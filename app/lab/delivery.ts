@@ -20,6 +20,7 @@ import { lookupSecurity, plainPlan } from '../mta/security.ts';
 import { deferReasons, format } from '../mta/replies.ts';
 import { NtlmPlan } from '../mta/plans/ntlm.ts';
 import { TlsPlan } from '../mta/plans/tls.ts';
+import { RequireTlsPlan, REQUIRETLS_LEVELS } from '../mta/plans/requiretls.ts';
 import { sealStream } from '../ntlm/sealed-stream.ts';
 import { upgradeClient } from '../tls/session.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
@@ -38,6 +39,7 @@ interface PlanReport {
 
 interface PreparedPlan {
   plan: SecurityPlan;
+  mailParams?: string[];
   upgrades: StreamUpgrades;
   /** Filled in as the session goes. */
   report(): PlanReport;
@@ -67,17 +69,23 @@ function preparePlan(lab: Lab, server: MailServer, entry: QueueEntry, security: 
       report: () => ({ keyBits: plan.keyBits, tlsKeyLog, ntlmKeys: plan.keys }),
     };
   }
-  if (security?.method === 'tls' && security.level && security.level !== 'none') {
-    const plan = new TlsPlan({
-      level: security.level,
+  // RFC 8689: a REQUIRETLS message needs verified TLS whatever the table says for its domain.
+  const level = entry.requireTls
+    ? ((REQUIRETLS_LEVELS as readonly string[]).includes(security?.level ?? '') ? security!.level! : 'verify')
+    : security?.method === 'tls' ? security.level : undefined;
+  if (level && level !== 'none') {
+    const tlsPlan = new TlsPlan({
+      level,
       destination: { mxHost: host, nexthop: entry.domain, dns: { tlsa: tlsaFacts(lab, host), mtaSts: sts } },
       trust: [lab.security.pki.trustStorePem()],
       now: () => lab.clock.now(),
     });
+    const plan = entry.requireTls ? new RequireTlsPlan(tlsPlan, peer) : tlsPlan;
     let tlsInfo: Attempt['tls'];
     return {
       plan,
-      beforeConnect: () => plan.beforeConnect(),
+      mailParams: entry.requireTls ? ['REQUIRETLS'] : [],
+      beforeConnect: () => tlsPlan.beforeConnect(),
       upgrades: {
         startTls: async (socket: Duplex) => {
           const up = await upgradeClient(socket, { servername: host, timer: { after: (ms, fn) => lab.timers.setTimeout(fn, ms) }, timeoutMs: 30_000 });
@@ -86,7 +94,7 @@ function preparePlan(lab: Lab, server: MailServer, entry: QueueEntry, security: 
           return { stream: up.tls, info: { protocol: up.protocol, cipher: up.cipher, peerChainDer: up.peerChainDer } };
         },
       },
-      report: () => ({ tls: tlsInfo && { ...tlsInfo, authenticated: plan.authenticated }, tlsKeyLog, rpt: plan.rpt }),
+      report: () => ({ tls: tlsInfo && { ...tlsInfo, authenticated: tlsPlan.authenticated }, tlsKeyLog, rpt: tlsPlan.rpt }),
     };
   }
   return { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog }) };
@@ -94,7 +102,7 @@ function preparePlan(lab: Lab, server: MailServer, entry: QueueEntry, security: 
 
 async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string, scanner?: string) {
   const at = lab.clock.now();
-  const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer });
+  const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer, mailParams: prepared.mailParams });
   if (scanner) {
     // SPEC §3: the promise of this policy covers the hops up to the first relay; say so.
     session.transcript.push({ dir: 'note', layer: 'clear', text: `this session ends at the content scanner ${scanner}: the message goes on from there under the scanner's own policy` });

@@ -106,6 +106,7 @@ export class LabSecurity {
     const host = c.hosts.find((h) => h.name.toLowerCase() === hostName.toLowerCase());
     const options: Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } = {
       hideSTARTTLS: !(host?.starttls ?? c.inbound.starttls) || !cert,
+      hideREQUIRETLS: !server.profile.requireTlsExtension,
       ...(cert ? { key: cert.keyPem, cert: cert.chainPem } : {}),
       ...(c.inbound.tls?.minVersion ? { minVersion: c.inbound.tls.minVersion } : {}),
       ...(c.inbound.tls?.maxVersion ? { maxVersion: c.inbound.tls.maxVersion } : {}),

@@ -21,6 +21,8 @@ export interface InboundEnvelope {
   tlsProtocol?: string;
   tlsCipher?: string;
   user?: string;
+  /** The client sent MAIL FROM with REQUIRETLS (RFC 8689 §4.1). */
+  requireTls?: boolean;
 }
 
 export interface ServerLogLine {
@@ -188,6 +190,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           tlsProtocol: tls?.version,
           tlsCipher: tls?.name,
           user: typeof session.user === 'string' ? session.user : undefined,
+          requireTls: (session.envelope as { requireTLS?: boolean }).requireTLS === true,
         };
         o.accept(envelope, Buffer.concat(chunks)).then(
           (id) => callback(null, `2.0.0 OK: queued as ${id}`),

@@ -19,6 +19,8 @@ export interface MailboxItem {
   cause?: { queueId: string; conn?: string; transcriptLine?: number };
   /** How it travelled: the Received header's `with` clause (ESMTP, ESMTPS, ESMTPA, ESMTPSA). */
   via?: string;
+  /** It arrived with REQUIRETLS (RFC 8689). */
+  requireTls?: boolean;
 }
 
 export class Mailboxes {

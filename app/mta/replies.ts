@@ -59,6 +59,9 @@ export const deferReasons = {
   lostConnection: 'lost connection with %s while %s',
   timedOut: 'conversation with %s timed out while %s',
   noMx: 'Host or domain name not found: %s',
+  // RFC 8689 §5: the enhanced status codes 5.7.30 and 5.7.10 go with these.
+  requireTlsNotSupported: 'REQUIRETLS support required, but host %s does not offer it',
+  requireTlsNoTls: 'REQUIRETLS: the message needs a verified TLS connection: %s',
 } as const;
 
 /**

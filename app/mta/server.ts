@@ -175,9 +175,10 @@ export class MailServer {
     const ref = headerValue(data, 'X-Postcard-Message')?.trim();
     const local = envelope.to.filter((r) => this.isLocal(r));
     const remote = envelope.to.filter((r) => !this.isLocal(r));
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto });
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(envelope.requireTls ? { requireTls: true } : {}) });
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
-    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id);
+    // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
+    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls });
     return id;
   }
 

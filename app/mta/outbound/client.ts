@@ -119,6 +119,8 @@ export interface ClientOptions {
   plan: SecurityPlan;
   /** Which host we talk to, for failure texts (`host mail.ntsol.example[198.51.100.25]`). */
   peer: string;
+  /** Further MAIL FROM parameters, e.g. `REQUIRETLS` (RFC 8689 §4.1). */
+  mailParams?: string[];
 }
 
 const PHASE_WORDS: Record<Phase, string> = {
@@ -288,7 +290,8 @@ export class SmtpClientSession {
           return this.#fail({ action: 'bounce', status: '5.3.4', reason: `message size ${this.#o.message.length} exceeds the fixed limit ${limit} of ${this.#o.peer}` }, connected);
         }
         this.#phase = 'mail';
-        return [this.#send(`MAIL FROM:<${this.#o.from}>${size}${eightBit}`)];
+        const extra = (this.#o.mailParams ?? []).map((p) => ` ${p}`).join('');
+        return [this.#send(`MAIL FROM:<${this.#o.from}>${size}${eightBit}${extra}`)];
       }
       case 'starttls':
         this.#phase = 'starttls';

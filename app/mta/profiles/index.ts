@@ -13,6 +13,8 @@ export interface Profile {
   banner(host: string, labTime: number): string;
   /** The first line of the EHLO/HELO reply: `%s` is the server's name, then the client's. */
   heloResponse: string;
+  /** Does the server offer REQUIRETLS (RFC 8689) inside TLS? Few products do; the lab's generic server does. */
+  requireTlsExtension: boolean;
   /** Does the server refuse MAIL before HELO/EHLO (`503`)? */
   heloRequired: boolean;
   /** The 535 line this server sends when an NTLM logon fails (SPEC §4). */
@@ -36,6 +38,7 @@ export const profiles: Record<ProfileName, Profile> = {
   // 48-hour "normal" message timeout and retries at 10, 10, 10, 15 minutes (IMS Connections tab).
   'exchange-5.5': {
     name: 'exchange-5.5',
+    requireTlsExtension: false,
     heloResponse: '%s Hello %s',
     heloRequired: false,
     product: 'Microsoft Exchange Internet Mail Service 5.5.2653.13',
@@ -61,6 +64,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   'exchange-2019': {
     name: 'exchange-2019',
+    requireTlsExtension: false,
     heloResponse: '%s Hello %s',
     heloRequired: true,
     product: 'Microsoft SMTP Server',
@@ -85,6 +89,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   postfix: {
     name: 'postfix',
+    requireTlsExtension: false,
     heloResponse: '%s',
     heloRequired: false,
     product: 'Postfix',
@@ -112,6 +117,7 @@ export const profiles: Record<ProfileName, Profile> = {
   },
   generic: {
     name: 'generic',
+    requireTlsExtension: true,
     heloResponse: '%s Hello %s',
     heloRequired: false,
     product: 'Postcard Lab MTA',
