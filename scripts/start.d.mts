@@ -1,0 +1,2 @@
+/** Types of scripts/start.mjs for the tests that import it. */
+export function electronBinary(projectRoot?: string): string | undefined;
