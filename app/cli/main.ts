@@ -15,7 +15,8 @@ const USAGE = `usage:
   postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
   postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
   postcard-lab validate <file>...
-  postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane`;
+  postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane
+  postcard-lab bench [--json] [--quick]`;
 
 const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<number>> = {
   run: runCommand,
@@ -23,6 +24,7 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   serve: (argv, io) => import('./serve.ts').then((m) => m.serveCommand(argv, io)),
   validate: validateCommand,
   policy: policyCommand,
+  bench: (argv, io) => import('./bench.ts').then((m) => m.benchCommand(argv, io)),
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

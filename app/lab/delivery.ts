@@ -5,99 +5,24 @@
  *
  *   entry ─► security entry ─► MX list ─► for each host: relay ─► SmtpClientSession(plan) ─► outcome
  */
-import crypto from 'node:crypto';
-import type { Duplex } from 'node:stream';
 import type { Lab } from './lab.ts';
 import type { MailServer, DeliveryOutcome } from '../mta/server.ts';
 import type { Attempt, QueueEntry } from '../mta/queue.ts';
-import type { SecurityEntry } from '../scenario/schema.ts';
-import { SmtpClientSession, type Failure, type SecurityPlan } from '../mta/outbound/client.ts';
-import type { NtlmSessionKeys } from '../capture/tap.ts';
-import type { RptNote } from '../tls/levels.ts';
-import { runClientSession, type StreamUpgrades } from '../mta/outbound/connection.ts';
+import { SmtpClientSession } from '../mta/outbound/client.ts';
+import { runClientSession } from '../mta/outbound/connection.ts';
 import { replyText } from '../mta/outbound/replies.ts';
-import { lookupSecurity, plainPlan } from '../mta/security.ts';
+import { lookupSecurity } from '../mta/security.ts';
 import { deferReasons, format } from '../mta/replies.ts';
-import { NtlmPlan } from '../mta/plans/ntlm.ts';
-import { TlsPlan } from '../mta/plans/tls.ts';
-import { RequireTlsPlan, REQUIRETLS_LEVELS } from '../mta/plans/requiretls.ts';
-import { sealStream } from '../ntlm/sealed-stream.ts';
-import { upgradeClient } from '../tls/session.ts';
+import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
-import type { StsPolicy } from '../tls/mta-sts.ts';
 import { parseDuration } from './clock.ts';
 import { orgOfHost } from './topology.ts';
-
-/** What a session's plan learned, for the attempt record and the key hand-off. */
-interface PlanReport {
-  keyBits?: Attempt['keyBits'];
-  tls?: Attempt['tls'];
-  tlsKeyLog: string[];
-  ntlmKeys?: NtlmSessionKeys;
-  rpt?: RptNote;
-}
-
-interface PreparedPlan {
-  plan: SecurityPlan;
-  mailParams?: string[];
-  upgrades: StreamUpgrades;
-  /** Filled in as the session goes. */
-  report(): PlanReport;
-  beforeConnect?(): Failure | undefined;
-}
 
 /** TLSA records of an MX host as the sender's resolver returns them (RFC 7672 §2.2). */
 function tlsaFacts(lab: Lab, host: string): { zone: 'secure' | 'insecure' | 'bogus'; records: TlsaRecord[] } {
   const r = lab.dns.tlsa(host);
   const records = r.ok ? r.answers.map((a) => parseTlsa(a)).filter((p) => p.ok).map((p) => (p as { ok: true; record: TlsaRecord }).record) : [];
   return { zone: r.dnssec, records };
-}
-
-function preparePlan(lab: Lab, server: MailServer, entry: QueueEntry, security: SecurityEntry | undefined, host: string, peer: string, sts?: StsPolicy): PreparedPlan {
-  const tlsKeyLog: string[] = [];
-  if (security?.method === 'ntlm') {
-    const plan = new NtlmPlan({
-      logon: security.logon!, workstation: server.config.hosts[0].name.split('.')[0].toUpperCase(),
-      // The NT 4.0-era IMS sends NTLMv1 responses; later profiles NTLMv2 (MS-NLMP §3.3).
-      responses: server.config.profile === 'exchange-5.5' ? 'v1' : 'v2',
-      crypto: server.config.nt?.crypto ?? 'us-128', minKeyBits: security.minKeyBits, peer,
-      randomBytes: (n) => crypto.randomBytes(n), now: () => lab.clock.now(),
-    });
-    return {
-      plan,
-      upgrades: { startSeal: (socket: Duplex) => sealStream(socket, plan.keys!, 'client') },
-      report: () => ({ keyBits: plan.keyBits, tlsKeyLog, ntlmKeys: plan.keys }),
-    };
-  }
-  // RFC 8689: a REQUIRETLS message needs verified TLS whatever the table says for its domain.
-  const level = entry.requireTls
-    ? ((REQUIRETLS_LEVELS as readonly string[]).includes(security?.level ?? '') ? security!.level! : 'verify')
-    : security?.method === 'tls' ? security.level : undefined;
-  if (level && level !== 'none') {
-    const tlsPlan = new TlsPlan({
-      level,
-      destination: { mxHost: host, nexthop: entry.domain, dns: { tlsa: tlsaFacts(lab, host), mtaSts: sts } },
-      trust: [lab.security.pki.trustStorePem()],
-      now: () => lab.clock.now(),
-    });
-    const plan = entry.requireTls ? new RequireTlsPlan(tlsPlan, peer) : tlsPlan;
-    let tlsInfo: Attempt['tls'];
-    return {
-      plan,
-      mailParams: entry.requireTls ? ['REQUIRETLS'] : [],
-      beforeConnect: () => tlsPlan.beforeConnect(),
-      upgrades: {
-        startTls: async (socket: Duplex) => {
-          const up = await upgradeClient(socket, { servername: host, timer: { after: (ms, fn) => lab.timers.setTimeout(fn, ms) }, timeoutMs: 30_000 });
-          tlsKeyLog.push(...up.keyLog);
-          tlsInfo = { protocol: up.protocol, cipher: up.cipher };
-          return { stream: up.tls, info: { protocol: up.protocol, cipher: up.cipher, peerChainDer: up.peerChainDer } };
-        },
-      },
-      report: () => ({ tls: tlsInfo && { ...tlsInfo, authenticated: tlsPlan.authenticated }, tlsKeyLog, rpt: tlsPlan.rpt }),
-    };
-  }
-  return { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog }) };
 }
 
 async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string, scanner?: string) {
@@ -162,7 +87,11 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Pro
       last = { attempts, result: 'deferred', reason, status: '4.4.1' };
       continue;
     }
-    const prepared = preparePlan(lab, server, entry, security, host, peer, sts);
+    const prepared = preparePlan({
+      sender: server.config, security, requireTls: entry.requireTls, host, peer, nexthop: entry.domain,
+      dns: { tlsa: tlsaFacts(lab, host), mtaSts: sts }, trust: [lab.security.pki.trustStorePem()],
+      now: () => lab.clock.now(), timers: lab.timers,
+    });
     const refusal = prepared.beforeConnect?.();
     const refusedRpt = refusal && prepared.report().rpt;
     if (refusedRpt) lab.recordTlsRpt(entry.org, entry.domain, host, refusedRpt);
@@ -175,7 +104,7 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Pro
     if (outcome.failure?.action === 'reconnect-cleartext') {
       // SPEC §3 `may`: the handshake broke the connection; a new one, in cleartext, marked downgraded.
       attempts.push(outcome.attempt);
-      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, { plan: plainPlan, upgrades: {}, report: () => ({ tlsKeyLog: [] }) }, outcome.failure.reason, relay.endsAtScanner);
+      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, plainSession(), outcome.failure.reason, relay.endsAtScanner);
     }
     attempts.push(outcome.attempt);
     const a = outcome.attempt;

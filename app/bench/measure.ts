@@ -1,0 +1,61 @@
+/**
+ * Time for the bench, and the arithmetic of its figures. The bench is the one part of Postcard Lab
+ * that measures real time (SPEC §11 "Performance"); it still takes its clock as a parameter, so a
+ * test can run the bench with a clock of its own and nothing else reads `performance.now`.
+ */
+import { performance } from 'node:perf_hooks';
+
+export interface BenchClock {
+  /** Milliseconds from an arbitrary origin, monotonic. */
+  now(): number;
+}
+
+export const realClock: BenchClock = { now: () => performance.now() };
+
+/** Run `fn` and say how long it took on `clock`: exactly two readings, one before and one after. */
+export async function timed<T>(clock: BenchClock, fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const start = clock.now();
+  const value = await fn();
+  return { ms: clock.now() - start, value };
+}
+
+/** `count` things in `ms` milliseconds, per second; 0 when nothing was done. */
+export function perSecond(count: number, ms: number): number {
+  if (count <= 0) return 0;
+  return round(count / (Math.max(ms, 1e-3) / 1000));
+}
+
+/** `lab / baseline`, the form every ratio of SPEC §12.3 takes; null when either side is missing. */
+export function ratio(lab: number | null, baseline: number | null): number | null {
+  if (lab === null || baseline === null || baseline <= 0) return null;
+  return Math.round((lab / baseline) * 1000) / 1000;
+}
+
+/** Two decimals: enough for rates and milliseconds, and a stable JSON. */
+export function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return 0;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Run `count` jobs with at most `concurrency` in flight (a sliding window: the next starts as soon
+ * as one ends). Resolves with how many jobs reported success.
+ */
+export async function runWindow(count: number, concurrency: number, job: (i: number) => Promise<boolean>): Promise<number> {
+  let next = 0;
+  let ok = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      if (await job(i)) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
+  return ok;
+}

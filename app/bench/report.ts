@@ -1,0 +1,57 @@
+/** The human form of a bench report: a few aligned tables (the JSON form is the report itself). */
+import type { BenchReport } from './run.ts';
+import { methods } from './labs.ts';
+
+/** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
+export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ').trimEnd());
+}
+
+const num = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined ? '—' : n.toFixed(digits));
+
+export function formatReport(r: BenchReport): string[] {
+  const t0 = r.throughput.plain;
+  const s = r.sessions;
+  const out = [
+    `postcard-lab bench${r.quick ? ' --quick' : ''}: node ${r.node}, ${r.cpus} CPUs`,
+    '',
+    `Throughput, messages/s (${t0.messages} messages of ${t0.size} octets, ${t0.concurrency} in flight; queue to mailbox)`,
+    ...table([
+      ['method', 'lab', 'baseline', 'lab/baseline', 'delivered'],
+      ...methods.map((m) => {
+        const t = r.throughput[m];
+        return [m, num(t.lab), num(t.baseline), num(t.ratio, 3), `${t.delivered.lab}/${t.messages}`];
+      }),
+    ]),
+    '',
+    `Sessions, sessions/s (connect, greeting, QUIT; ${s.sessions} sessions, ${s.concurrency} at once)`,
+    ...table([
+      ['target', 'sessions/s', 'lab/target'],
+      ['lab host listener', num(s.lab), ''],
+      ['bare smtp-server (baseline)', num(s.baseline), num(s.ratio, 3)],
+      ['through the lab\'s path', num(s.viaPath), ''],
+      ['Postfix smtp-sink', num(s.postfixSink), num(s.ratioPostfix, 3)],
+    ]),
+    ...(s.postfixSkipped ? [`  (no Postfix figure: ${s.postfixSkipped})`] : []),
+    '',
+    `Start-up of the postcard lab, ms (median of ${r.startMs.runs})`,
+    ...table([
+      ['cold (empty key cache)', num(r.startMs.cold)],
+      ['cached keys', num(r.startMs.cachedKeys)],
+      ['cached keys and certificates', num(r.startMs.cachedCerts)],
+    ]),
+    '',
+    'Capture store',
+    ...table([
+      ['packets', 'filter + first page, ms', 'pcapng export, MB/s', 'bytes/packet'],
+      ...(['100k', '1M'] as const).map((k) => {
+        const c = r.capture[k];
+        return c ? [k, num(c.filterPageMs), num(c.exportMBs), String(c.bytesPerPacket)] : [k, '—', '—', '—'];
+      }),
+    ]),
+    ...(r.capture['1M'] ? [] : ['  (1M: not measured in this run; the full run measures it)']),
+  ];
+  return out;
+}

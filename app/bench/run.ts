@@ -1,0 +1,98 @@
+/**
+ * `runBench`: every figure of SPEC §11 "Performance" in one run, shaped as §12.3 (fields are only
+ * ever added to that shape, never renamed). Order: start-up first (a fresh process is as cold as it
+ * gets), then throughput per method, sessions, and the capture store last (its 1M-packet round is
+ * the one that fills the heap).
+ */
+import os from 'node:os';
+import { benchCapture, type CaptureBench } from '../capture/bench.ts';
+import { methods, type Method } from './labs.ts';
+import { benchThroughput, type ThroughputFigure } from './throughput.ts';
+import { benchSessions, type SessionsFigure } from './sessions.ts';
+import { benchStart, type StartFigure } from './start.ts';
+import { realClock, type BenchClock } from './measure.ts';
+import type { PostfixTools } from './postfix.ts';
+
+export interface BenchSizes {
+  /** Messages per throughput run, each `size` octets, `concurrency` in flight. */
+  messages: number;
+  size: number;
+  concurrency: number;
+  /** Untimed messages (and sessions) before each timed run. */
+  warmup: number;
+  sessions: number;
+  startRuns: number;
+  /** Packet counts of the capture rounds; a count left out is reported as null. */
+  capture: { '100k': boolean; '1M': boolean };
+}
+
+/** SPEC §12.3's defaults: 2000 messages of 2048 octets. Concurrency: see docs/bench.md. */
+export const fullSizes: BenchSizes = {
+  messages: 2000, size: 2048, concurrency: 20, warmup: 100, sessions: 2000, startRuns: 3, capture: { '100k': true, '1M': true },
+};
+
+/** `--quick`: the same figures from far fewer messages and sessions, without the 1M capture round. */
+export const quickSizes: BenchSizes = {
+  messages: 50, size: 2048, concurrency: 20, warmup: 10, sessions: 200, startRuns: 1, capture: { '100k': true, '1M': false },
+};
+
+export interface BenchOptions {
+  quick: boolean;
+  clock?: BenchClock;
+  /** Overrides of the sizes the mode picks. */
+  sizes?: Partial<BenchSizes>;
+  /** smtp-sink / smtp-source; default: looked up in /usr/sbin; null: leave Postfix out. */
+  postfix?: PostfixTools | null;
+  /** One line per stage, for a human watching a long run. */
+  progress?(line: string): void;
+}
+
+export interface BenchReport {
+  version: 1;
+  node: string;
+  cpus: number;
+  quick: boolean;
+  /** Where the labs' workspaces were (os.tmpdir(), TMPDIR): the lab fsyncs every message there several times. */
+  tmpdir: string;
+  throughput: Record<Method, ThroughputFigure>;
+  sessions: SessionsFigure;
+  startMs: StartFigure;
+  capture: { '100k': CaptureBench | null; '1M': CaptureBench | null };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const sizes = { ...(options.quick ? quickSizes : fullSizes), ...options.sizes };
+  const clock = options.clock ?? realClock;
+  const progress = options.progress ?? (() => undefined);
+
+  const startMs = await benchStart({ runs: sizes.startRuns, clock, progress });
+  const throughput = {} as Record<Method, ThroughputFigure>;
+  for (const method of methods) {
+    throughput[method] = await benchThroughput(method, { ...sizes, clock, progress });
+  }
+  const sessions = await benchSessions({
+    sessions: sizes.sessions, concurrency: sizes.concurrency, warmup: sizes.warmup, clock, progress, postfix: options.postfix,
+  });
+  const capture: BenchReport['capture'] = { '100k': null, '1M': null };
+  for (const [key, packets] of [['100k', 100_000], ['1M', 1_000_000]] as const) {
+    if (!sizes.capture[key]) continue;
+    progress(`capture: ${packets} packets`);
+    capture[key] = await benchCapture(packets);
+  }
+  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, startMs, capture };
+}
+
+/** What went missing in a run: the lab must move every message it was given. Empty when nothing did. */
+export function shortfalls(report: BenchReport): string[] {
+  const out: string[] = [];
+  for (const method of methods) {
+    const t = report.throughput[method];
+    if (t.delivered.lab < t.messages) out.push(`throughput ${method}: the lab delivered ${t.delivered.lab} of ${t.messages} messages`);
+    if (t.delivered.baseline < t.messages) out.push(`throughput ${method}: the baseline delivered ${t.delivered.baseline} of ${t.messages} messages`);
+  }
+  const s = report.sessions;
+  for (const key of ['lab', 'baseline', 'viaPath'] as const) {
+    if (s.completed[key] < s.sessions) out.push(`sessions ${key}: ${s.completed[key]} of ${s.sessions} sessions ended with 221`);
+  }
+  return out;
+}

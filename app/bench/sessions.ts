@@ -1,0 +1,86 @@
+/**
+ * `sessions` of SPEC §12.3: new SMTP sessions per second (connect, greeting, QUIT, 221), with
+ * `concurrency` sessions open at once, against
+ *
+ *   lab        NT Solutions' mail host listener in the postcard lab (its profile's banner, its
+ *              hooks, greeting delay 0 as the scenario leaves it);
+ *   viaPath    the same host through the lab's path: the recording relay and its taps (extra);
+ *   baseline   a bare smtp-server patched the same way (greeting delay 0, no reverse look-up);
+ *   postfixSink  Postfix's smtp-sink fed by smtp-source (postfix.ts), when installed.
+ *
+ * Each target first takes a few untimed sessions, so the first one does not pay for the JIT.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLab } from '../lab/lab.ts';
+import { benchLab } from './labs.ts';
+import { startBaselineServer } from './baseline.ts';
+import { openAndQuit } from './quit-session.ts';
+import { findPostfixTools, postfixSessions, type PostfixTools } from './postfix.ts';
+import { perSecond, ratio, runWindow, timed, type BenchClock } from './measure.ts';
+
+export interface SessionsOptions {
+  sessions: number;
+  concurrency: number;
+  warmup: number;
+  clock: BenchClock;
+  /** Where smtp-sink and smtp-source are; default: looked up in /usr/sbin. Null: do not use them. */
+  postfix?: PostfixTools | null;
+  progress(line: string): void;
+}
+
+export interface SessionsFigure {
+  lab: number;
+  baseline: number;
+  ratio: number | null;
+  postfixSink: number | null;
+  ratioPostfix: number | null;
+  viaPath: number;
+  sessions: number;
+  concurrency: number;
+  /** Timed sessions that ended with 221, per target. */
+  completed: { lab: number; baseline: number; viaPath: number };
+  /** Why postfixSink is null, when it is. */
+  postfixSkipped?: string;
+}
+
+async function rate(port: number, o: SessionsOptions): Promise<{ rate: number; completed: number }> {
+  await runWindow(o.warmup, o.concurrency, () => openAndQuit(port));
+  const run = await timed(o.clock, () => runWindow(o.sessions, o.concurrency, () => openAndQuit(port)));
+  return { rate: perSecond(run.value, run.ms), completed: run.value };
+}
+
+export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure> {
+  const config = benchLab('plain');
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-bench-'));
+  const lab = await createLab(config, { workspace });
+  try {
+    const receiver = config.orgs[1];
+    const listener = lab.servers.get(receiver.id)!.listeners.find((l) => l.role === 'mail');
+    const relay = lab.relays.find((r) => r.fromOrg === config.orgs[0].id && r.toOrg === receiver.id);
+    if (!listener || !relay) throw new Error('the postcard lab has no listener or path for NT Solutions');
+    const server = await startBaselineServer('plain', config);
+    o.progress(`sessions: baseline, ${o.sessions} sessions`);
+    const base = await rate(server.port, o).finally(() => server.close());
+    o.progress(`sessions: lab host listener, ${o.sessions} sessions`);
+    const direct = await rate(listener.port, o);
+    o.progress(`sessions: through the lab's path, ${o.sessions} sessions`);
+    const viaPath = await rate(relay.port, o);
+
+    o.progress(`sessions: Postfix smtp-sink, ${o.sessions} sessions`);
+    const postfix = o.postfix === null
+      ? { rate: null, skipped: 'left out of this run' }
+      : await postfixSessions(o.postfix ?? findPostfixTools(), o.sessions, o.concurrency, o.clock);
+    return {
+      lab: direct.rate, baseline: base.rate, ratio: ratio(direct.rate, base.rate),
+      postfixSink: postfix.rate, ratioPostfix: ratio(direct.rate, postfix.rate),
+      viaPath: viaPath.rate, sessions: o.sessions, concurrency: o.concurrency,
+      completed: { lab: direct.completed, baseline: base.completed, viaPath: viaPath.completed },
+      ...(postfix.skipped ? { postfixSkipped: postfix.skipped } : {}),
+    };
+  } finally {
+    await lab.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}

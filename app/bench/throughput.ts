@@ -1,0 +1,115 @@
+/**
+ * `throughput.<method>` of SPEC §12.3: messages per second the lab moves from Intellinet's queue
+ * into Sean's mailbox at NT Solutions, against the baseline (baseline.ts) in the same run.
+ *
+ * Both sides run the same window: at most `concurrency` messages in flight, the next one starting
+ * as soon as one settles. Before the timed runs each side sends `warmup` messages untimed, so
+ * neither pays for the JIT or the first TLS context alone. The baseline runs first, then the lab.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLab, type Lab, type SentMessage } from '../lab/lab.ts';
+import { createRng } from '../lab/rng.ts';
+import { benchLab, type Method } from './labs.ts';
+import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
+import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';
+import { perSecond, ratio, round, runWindow, timed, type BenchClock } from './measure.ts';
+
+export interface ThroughputOptions {
+  messages: number;
+  size: number;
+  concurrency: number;
+  warmup: number;
+  clock: BenchClock;
+  progress(line: string): void;
+}
+
+export interface ThroughputFigure {
+  messages: number;
+  size: number;
+  /** Messages per second, lab and baseline; `ratio` = lab / baseline. */
+  lab: number;
+  baseline: number;
+  ratio: number | null;
+  concurrency: number;
+  /** Timed messages that arrived: in Sean's mailbox (lab), accepted with 250 (baseline). */
+  delivered: { lab: number; baseline: number };
+  ms: { lab: number; baseline: number };
+}
+
+/** Resolves when every queue entry of a sent message has settled: true when all were delivered. */
+function settler(lab: Lab): { settled(sent: SentMessage): Promise<boolean>; close(): void } {
+  const waiting = new Map<string, (ok: boolean) => void>();
+  const unsubscribe = lab.events.subscribe((event) => {
+    if (event.type !== 'mail.delivered' && event.type !== 'mail.bounced' && event.type !== 'mail.deferred') return;
+    const done = waiting.get(event.entry.id);
+    if (!done) return;
+    waiting.delete(event.entry.id);
+    // A deferred entry would wait for a retry on the lab clock, which the bench never advances.
+    done(event.type === 'mail.delivered');
+  });
+  return {
+    // Delivery needs network I/O, so no entry can settle before send() has returned its ids.
+    settled: async (sent) => (await Promise.all(sent.entryIds.map((id) => new Promise<boolean>((r) => waiting.set(id, r))))).every(Boolean),
+    close: unsubscribe,
+  };
+}
+
+function tlsMaterial(lab: Lab, method: Method): TlsMaterial | undefined {
+  if (method !== 'starttls') return undefined;
+  const host = lab.config.orgs[1].hosts[0].name.toLowerCase();
+  const cert = lab.security.certs.get(host);
+  if (!cert) throw new Error(`the lab issued no certificate for ${host}`);
+  return { keyPem: cert.keyPem, chainPem: cert.chainPem, trustPem: lab.security.pki.trustStorePem() };
+}
+
+export async function benchThroughput(method: Method, o: ThroughputOptions): Promise<ThroughputFigure> {
+  const config = benchLab(method);
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-bench-'));
+  const lab = await createLab(config, { workspace });
+  const watch = settler(lab);
+  try {
+    const date = lab.clock.now();
+    const body = benchBody(o.size, date);
+    const rng = createRng(lab.seed).fork('bench-baseline');
+    const tls = tlsMaterial(lab, method);
+    const server = await startBaselineServer(method, config, tls);
+    try {
+      const direct = (prefix: 'b' | 'w') => (i: number) => {
+        const step = sendStep(messageId(prefix, i), body);
+        return sendDirect(server.port, { from: step.from, to: Array.isArray(step.to) ? step.to : [step.to], message: composeStep(step, date, rng) }, method, config, date, tls);
+      };
+      const viaLab = (prefix: 'b' | 'w') => (i: number) => watch.settled(lab.send(sendStep(messageId(prefix, i), body)));
+
+      await runWindow(o.warmup, o.concurrency, direct('w'));
+      await runWindow(o.warmup, o.concurrency, viaLab('w'));
+      await lab.idle();
+      const acceptedBefore = server.accepted();
+
+      o.progress(`throughput ${method}: baseline, ${o.messages} messages`);
+      const base = await timed(o.clock, () => runWindow(o.messages, o.concurrency, direct('b')));
+      const baseAccepted = server.accepted() - acceptedBefore;
+
+      o.progress(`throughput ${method}: lab, ${o.messages} messages`);
+      const viaLabRun = await timed(o.clock, () => runWindow(o.messages, o.concurrency, viaLab('b')));
+      await lab.idle();
+      const inMailbox = lab.servers.get(config.orgs[1].id)!.mailboxes.list('sean').filter((m) => m.kind === 'mail' && m.ref?.startsWith('b')).length;
+
+      const labRate = perSecond(viaLabRun.value, viaLabRun.ms);
+      const baseRate = perSecond(base.value, base.ms);
+      return {
+        messages: o.messages, size: o.size, lab: labRate, baseline: baseRate, ratio: ratio(labRate, baseRate),
+        concurrency: o.concurrency,
+        delivered: { lab: Math.min(inMailbox, viaLabRun.value), baseline: Math.min(baseAccepted, base.value) },
+        ms: { lab: round(viaLabRun.ms), baseline: round(base.ms) },
+      };
+    } finally {
+      await server.close();
+    }
+  } finally {
+    watch.close();
+    await lab.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}

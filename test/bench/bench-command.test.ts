@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.ts';
+import { benchCommand } from '../../app/cli/bench.ts';
+import { findPostfixTools } from '../../app/bench/postfix.ts';
+import { quickSizes } from '../../app/bench/run.ts';
+
+const methods = ['plain', 'starttls', 'ntlm'] as const;
+const figureKeys = ['messages', 'size', 'lab', 'baseline', 'ratio'];
+
+describe('postcard-lab bench --json --quick', () => {
+  it('prints the SPEC §12.3 object, having moved every message and session it was asked to', { timeout: 90_000 }, async () => {
+    const { code, out, err } = await cli('bench', '--json', '--quick');
+    expect(err).not.toMatch(/delivered \d+ of|ended with 221/);
+    expect(code).toBe(0);
+    const r = JSON.parse(out);
+
+    expect(r.version).toBe(1);
+    expect(r.node).toBe(process.version);
+    expect(Number.isInteger(r.cpus) && r.cpus > 0).toBe(true);
+
+    for (const m of methods) {
+      const t = r.throughput[m];
+      expect(Object.keys(t)).toEqual(expect.arrayContaining(figureKeys));
+      expect(t.messages).toBe(quickSizes.messages);
+      expect(t.size).toBe(2048);
+      // The run really moved mail: every timed message reached Sean's mailbox, and the baseline server.
+      expect(t.delivered).toEqual({ lab: t.messages, baseline: t.messages });
+      for (const k of ['lab', 'baseline', 'ratio']) expect(typeof t[k]).toBe('number');
+    }
+
+    const s = r.sessions;
+    expect(Object.keys(s)).toEqual(expect.arrayContaining(['lab', 'baseline', 'ratio', 'postfixSink', 'ratioPostfix']));
+    expect(s.completed).toEqual({ lab: s.sessions, baseline: s.sessions, viaPath: s.sessions });
+    for (const k of ['lab', 'baseline', 'ratio', 'viaPath']) expect(typeof s[k]).toBe('number');
+    if (findPostfixTools()) {
+      expect(typeof s.postfixSink).toBe('number');
+      expect(typeof s.ratioPostfix).toBe('number');
+    } else {
+      expect(s.postfixSink).toBeNull();
+      expect(s.ratioPostfix).toBeNull();
+    }
+
+    expect(typeof r.startMs.cold).toBe('number');
+    expect(typeof r.startMs.cachedKeys).toBe('number');
+
+    expect(Object.keys(r.capture)).toEqual(['100k', '1M']);
+    expect(r.capture['100k'].packets).toBe(100_000);
+    for (const k of ['filterPageMs', 'exportMBs', 'bytesPerPacket']) expect(typeof r.capture['100k'][k]).toBe('number');
+    expect(r.capture['1M']).toBeNull();
+  });
+});
+
+describe('postcard-lab bench', () => {
+  it('prints readable tables without --json', { timeout: 60_000 }, async () => {
+    const out: string[] = [];
+    const code = await benchCommand(['--quick'], { out: (l) => out.push(l), err: () => undefined, interrupted: () => new Promise(() => {}) }, {
+      postfix: null,
+      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false } },
+    });
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/^ {2}plain +[\d.]+ +[\d.]+ +[\d.]+ +4\/4$/m);
+    expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +4\/4$/m);
+    expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
+    expect(text).toMatch(/no Postfix figure/);
+  });
+
+  for (const argv of [['--bogus'], ['--json=yes'], ['extra'], ['--quick', '--quick']]) {
+    it(`exits 2 on bad input: bench ${argv.join(' ')}`, async () => {
+      const { code, err } = await cli('bench', ...argv);
+      expect(code).toBe(2);
+      expect(err).toMatch(/usage:/);
+    });
+  }
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { median, perSecond, ratio, runWindow, timed, type BenchClock } from '../../app/bench/measure.ts';
+
+/** A clock that moves only when told: the bench's arithmetic without real time. */
+function manualClock(): BenchClock & { advance(ms: number): void } {
+  let t = 0;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+describe('bench arithmetic', () => {
+  it('turns a count and the time it took into a rate per second', () => {
+    expect(perSecond(2000, 4000)).toBe(500);
+    expect(perSecond(50, 250)).toBe(200);
+    expect(perSecond(0, 100)).toBe(0);
+  });
+
+  it('gives lab / baseline as the ratio, and no ratio without a baseline', () => {
+    expect(ratio(90, 900)).toBe(0.1);
+    expect(ratio(2400, 2000)).toBe(1.2);
+    expect(ratio(100, null)).toBeNull();
+    expect(ratio(100, 0)).toBeNull();
+  });
+
+  it('times an operation on the injected clock, reading it once before and once after', async () => {
+    const clock = manualClock();
+    const { ms, value } = await timed(clock, async () => {
+      clock.advance(1234);
+      return 'done';
+    });
+    expect(ms).toBe(1234);
+    expect(value).toBe('done');
+  });
+
+  it('takes the middle of an odd list and the mean of the middle two of an even one', () => {
+    expect(median([5, 1, 3])).toBe(3);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('runs every job once with never more than the window in flight, counting successes', async () => {
+    let inFlight = 0, most = 0;
+    const seen: number[] = [];
+    const ok = await runWindow(25, 4, async (i) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      seen.push(i);
+      await new Promise<void>((resolve) => queueMicrotask(resolve));
+      inFlight--;
+      return i % 5 !== 0;
+    });
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(most).toBe(4);
+    expect(ok).toBe(20);
+  });
+});
