@@ -9,19 +9,15 @@
 import type { NtlmSessionKeys } from '../capture/tap.ts';
 import { AvId } from './av-pairs.ts';
 import {
-  NTLMSSP_NEGOTIATE_128,
-  NTLMSSP_NEGOTIATE_56,
-  NTLMSSP_NEGOTIATE_ALWAYS_SIGN,
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
   NTLMSSP_NEGOTIATE_KEY_EXCH,
-  NTLMSSP_NEGOTIATE_NTLM,
   NTLMSSP_NEGOTIATE_SEAL,
   NTLMSSP_NEGOTIATE_SIGN,
   NTLMSSP_NEGOTIATE_TARGET_INFO,
   NTLMSSP_NEGOTIATE_UNICODE,
-  NTLMSSP_REQUEST_TARGET,
   NTLM_NEGOTIATE_OEM,
   hasFlag,
+  sessionFlags,
 } from './flags.ts';
 import { deriveSessionKeys, encryptRandomSessionKey, kxkey, negotiatedKeyBits } from './keys.ts';
 import { decodeNtlmMessage, encodeAuthenticate, encodeNegotiate } from './messages.ts';
@@ -50,14 +46,6 @@ export interface NtlmClientOptions {
 
 type ClientState = 'initial' | 'negotiate-sent' | 'authenticated' | 'failed';
 
-/** The flags this client asks for (and the most it accepts from a CHALLENGE). */
-export function clientRequestFlags(crypto: NtCrypto): number {
-  const strength = crypto === 'us-128' ? NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56 : 0;
-  return (NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM | NTLMSSP_REQUEST_TARGET | NTLMSSP_NEGOTIATE_SIGN |
-    NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
-    NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | NTLMSSP_NEGOTIATE_KEY_EXCH | strength) >>> 0;
-}
-
 export class NtlmClientSession {
   readonly #o: NtlmClientOptions;
   #state: ClientState = 'initial';
@@ -75,7 +63,7 @@ export class NtlmClientSession {
   /** The NEGOTIATE_MESSAGE (MS-NLMP §3.1.5.1.1): SEAL, SIGN, ESS, KEY_EXCH, UNICODE, strength per crypto. */
   negotiate(): Buffer {
     this.#state = 'negotiate-sent';
-    return encodeNegotiate({ flags: clientRequestFlags(this.#o.crypto) });
+    return encodeNegotiate({ flags: sessionFlags(this.#o.crypto) });
   }
 
   /** MS-NLMP §3.1.5.1.2: answer the CHALLENGE with an AUTHENTICATE_MESSAGE. */
@@ -87,7 +75,7 @@ export class NtlmClientSession {
     const challenge = decoded.message;
 
     // The session runs on what both sides agreed: the server's answer, within what we asked.
-    let flags = (challenge.flags & (clientRequestFlags(this.#o.crypto) | NTLMSSP_NEGOTIATE_TARGET_INFO)) >>> 0;
+    let flags = (challenge.flags & (sessionFlags(this.#o.crypto) | NTLMSSP_NEGOTIATE_TARGET_INFO)) >>> 0;
     if (hasFlag(flags, NTLMSSP_NEGOTIATE_UNICODE)) flags = (flags & ~NTLM_NEGOTIATE_OEM) >>> 0;
     const answer = this.#o.responses === 'v2' ? this.#v2(challenge) : this.#v1(challenge, flags);
 

@@ -67,3 +67,17 @@ export function flagNames(flags: number): string[] {
 export function hasFlag(flags: number, flag: number): boolean {
   return ((flags & flag) >>> 0) !== 0;
 }
+
+/**
+ * The flags both sides of the lab's NTLM offer for a session, given the NT crypto build: what the
+ * client asks for in its NEGOTIATE (MS-NLMP §3.1.5.1.1) and the most the server grants in its
+ * CHALLENGE (§3.2.5.1.1). SIGN, SEAL, extended session security and KEY_EXCH always; 128 and 56
+ * only in the US build: an export build sets neither, and §3.4.5.3 (SEALKEY) then cuts the
+ * sealing key to 40 bits. Both bits are defined in §2.2.2.5.
+ */
+export function sessionFlags(crypto: 'us-128' | 'export-40'): number {
+  const strength = crypto === 'us-128' ? NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56 : 0;
+  return (NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM | NTLMSSP_REQUEST_TARGET | NTLMSSP_NEGOTIATE_SIGN |
+    NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
+    NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | NTLMSSP_NEGOTIATE_KEY_EXCH | strength) >>> 0;
+}

@@ -11,9 +11,6 @@ import { AvId, avName } from './av-pairs.ts';
 import type { NtCrypto } from './client.ts';
 import { desl, hmacMd5, md5, sameBytes } from './crypto.ts';
 import {
-  NTLMSSP_NEGOTIATE_128,
-  NTLMSSP_NEGOTIATE_56,
-  NTLMSSP_NEGOTIATE_ALWAYS_SIGN,
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
   NTLMSSP_NEGOTIATE_KEY_EXCH,
   NTLMSSP_NEGOTIATE_NTLM,
@@ -21,10 +18,10 @@ import {
   NTLMSSP_NEGOTIATE_SIGN,
   NTLMSSP_NEGOTIATE_TARGET_INFO,
   NTLMSSP_NEGOTIATE_UNICODE,
-  NTLMSSP_REQUEST_TARGET,
   NTLMSSP_TARGET_TYPE_DOMAIN,
   NTLM_NEGOTIATE_OEM,
   hasFlag,
+  sessionFlags,
 } from './flags.ts';
 import { decryptRandomSessionKey, deriveSessionKeys, kxkey, negotiatedKeyBits } from './keys.ts';
 import { decodeNtlmMessage, encodeChallenge } from './messages.ts';
@@ -77,14 +74,6 @@ export function accountLookup(accounts: readonly NtAccount[]): NtlmServerOptions
   return (domain, user) => accounts.find((a) => a.domain.toUpperCase() === domain.toUpperCase() && a.user.toUpperCase() === user.toUpperCase());
 }
 
-/** The flags this server can grant. */
-function serverSupported(crypto: NtCrypto): number {
-  const strength = crypto === 'us-128' ? NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_56 : 0;
-  return (NTLMSSP_NEGOTIATE_UNICODE | NTLM_NEGOTIATE_OEM | NTLMSSP_REQUEST_TARGET | NTLMSSP_NEGOTIATE_SIGN |
-    NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
-    NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | NTLMSSP_NEGOTIATE_KEY_EXCH | strength) >>> 0;
-}
-
 export class NtlmServerSession {
   readonly #o: NtlmServerOptions;
   #state: ServerState = 'initial';
@@ -106,7 +95,7 @@ export class NtlmServerSession {
     if (!decoded.ok) return { ok: false, error: `bad NEGOTIATE_MESSAGE: ${decoded.error}` };
     if (decoded.message.type !== 1) return { ok: false, error: `expected a NEGOTIATE_MESSAGE, got type ${decoded.message.type}` };
     const asked = decoded.message.flags;
-    let flags = (asked & serverSupported(this.#o.crypto)) >>> 0;
+    let flags = (asked & sessionFlags(this.#o.crypto)) >>> 0;
     // One character set: Unicode when the client can, else OEM (§3.2.5.1.1).
     flags = hasFlag(asked, NTLMSSP_NEGOTIATE_UNICODE) ? (flags & ~NTLM_NEGOTIATE_OEM) | NTLMSSP_NEGOTIATE_UNICODE : flags | NTLM_NEGOTIATE_OEM;
     flags = (flags | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_TARGET_TYPE_DOMAIN | NTLMSSP_NEGOTIATE_TARGET_INFO) >>> 0;

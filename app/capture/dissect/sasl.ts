@@ -13,6 +13,8 @@
 import type { Direction } from '../tap.ts';
 import type { SecurityLayer } from '../../ntlm/sasl-layer.ts';
 import { createSecurityLayer } from '../../ntlm/sasl-layer.ts';
+import { RecordFramer } from './framing.ts';
+import type { HeaderCheck } from './framing.ts';
 import type { ByteRange, DetailNode, Dissector, FieldDef, Pdu, SessionContext, StreamDissector } from './types.ts';
 import { field, hexPreview, node, retarget } from './types.ts';
 
@@ -29,11 +31,15 @@ const SIGNATURE = 16;
 /** The layer's largest buffer: 64 KiB of plaintext and its signature (sasl-layer.ts). */
 const MAX_FRAME = 65_536 + SIGNATURE;
 
+/** The 4-byte big-endian length; anything outside what the layer sends ends the layer. */
+function saslHeader(header: Buffer): HeaderCheck {
+  const length = header.readUInt32BE(0);
+  if (length < SIGNATURE || length > MAX_FRAME) return { ok: false, why: `buffer length ${length} outside ${SIGNATURE}..${MAX_FRAME}` };
+  return { ok: true, total: 4 + length };
+}
+
 interface DirState {
-  parts: Buffer[];
-  len: number;
-  start: number;
-  broken: boolean;
+  framer: RecordFramer;
   layer?: SecurityLayer;
   layerFailed?: string;
   innerOffset: number;
@@ -44,8 +50,8 @@ export class SaslSession implements StreamDissector {
   readonly #innerFactory: (() => StreamDissector) | undefined;
   #inner: StreamDissector | undefined;
   #dirs: Record<Direction, DirState> = {
-    c2s: { parts: [], len: 0, start: 0, broken: false, innerOffset: 0 },
-    s2c: { parts: [], len: 0, start: 0, broken: false, innerOffset: 0 },
+    c2s: { framer: new RecordFramer(4, saslHeader), innerOffset: 0 },
+    s2c: { framer: new RecordFramer(4, saslHeader), innerOffset: 0 },
   };
 
   constructor(ctx: SessionContext, inner?: () => StreamDissector) {
@@ -54,44 +60,20 @@ export class SaslSession implements StreamDissector {
   }
 
   feed(dir: Direction, bytes: Buffer, offset: number): Pdu[] {
-    const d = this.#dirs[dir];
-    if (d.broken || bytes.length === 0) return [];
-    if (d.len === 0) d.start = offset;
-    d.parts.push(bytes);
-    d.len += bytes.length;
+    const { frames, failure } = this.#dirs[dir].framer.push(bytes, offset);
     const out: Pdu[] = [];
-    while (d.len >= 4) {
-      const all = d.parts.length === 1 ? d.parts[0] : Buffer.concat(d.parts);
-      d.parts = [all];
-      const length = all.readUInt32BE(0);
-      if (length < SIGNATURE || length > MAX_FRAME) {
-        d.broken = true;
-        d.parts = [];
-        d.len = 0;
-        const why = `buffer length ${length} outside ${SIGNATURE}..${MAX_FRAME}`;
-        out.push(this.#pdu(node('SASL security layer', [], [node(`[Malformed: ${why}]`, [field('_ws.malformed', why)])]), 'Malformed buffer', { start: d.start, end: offset + bytes.length }));
-        break;
-      }
-      if (d.len < 4 + length) break;
-      const frame = all.subarray(0, 4 + length);
-      const rest = all.subarray(4 + length);
-      d.parts = rest.length > 0 ? [rest] : [];
-      d.len = rest.length;
-      const range = { start: d.start, end: d.start + 4 + length };
-      d.start = range.end;
-      out.push(...this.#frame(dir, frame, range));
+    for (const f of frames) out.push(...this.#frame(dir, f.bytes, f.range));
+    if (failure) {
+      const why = failure.why;
+      out.push(this.#pdu(node('SASL security layer', [], [node(`[Malformed: ${why}]`, [field('_ws.malformed', why)])]), 'Malformed buffer', failure.range));
     }
     return out;
   }
 
   end(dir: Direction): Pdu[] {
-    const d = this.#dirs[dir];
     const out: Pdu[] = [];
-    if (d.len > 0 && !d.broken) {
-      out.push(this.#pdu(node(`[Incomplete sealed buffer, ${d.len} bytes]`), 'Incomplete buffer', { start: d.start, end: d.start + d.len }));
-      d.parts = [];
-      d.len = 0;
-    }
+    const rest = this.#dirs[dir].framer.end();
+    if (rest) out.push(this.#pdu(node(`[Incomplete sealed buffer, ${rest.size} bytes]`), 'Incomplete buffer', rest.range));
     if (this.#inner) out.push(...this.#inner.end(dir).map((p) => ({ ...p, tree: retarget(p.tree, undefined) })));
     return out;
   }

@@ -8,6 +8,8 @@
  * traffic keys after each side's Finished, §7.1) and after ChangeCipherSpec in TLS 1.2.
  */
 import type { ConnectionKeys, Direction } from '../tap.ts';
+import { RecordFramer } from './framing.ts';
+import type { HeaderCheck } from './framing.ts';
 import type { ByteRange, DetailNode, Dissector, FieldDef, Pdu, SessionContext, StreamDissector } from './types.ts';
 import { field, hexPreview, node, retarget } from './types.ts';
 import type { HelloFacts } from './tls-handshake.ts';
@@ -47,12 +49,21 @@ const MAX_HANDSHAKE_BUFFER = 256 * 1024;
 /** How many sequence numbers ahead a TLS 1.3 record may be tried, to step over unopened records. */
 const MAX_RESYNC = 8;
 
+/**
+ * The 5-byte record header (RFC 5246 §6.2.1, RFC 8446 §5.1): a known content type (20-24), a
+ * 3.x version and a length within bounds; anything else makes the rest of the direction opaque.
+ */
+function tlsHeader(header: Buffer): HeaderCheck {
+  const type = header[0];
+  const version = header.readUInt16BE(1);
+  const length = header.readUInt16BE(3);
+  if (type < 20 || type > 24 || version >> 8 !== 3 || length > MAX_RECORD) return { ok: false, why: 'not a TLS record' };
+  return { ok: true, total: 5 + length };
+}
+
 interface DirState {
-  parts: Buffer[];
-  len: number;
-  start: number;
+  framer: RecordFramer;
   hs: Buffer;
-  opaque: boolean;
   /** Records in this direction are protected from now on. */
   encrypted: boolean;
   phase: 'handshake' | 'app';
@@ -63,7 +74,7 @@ interface DirState {
 }
 
 const freshDir = (): DirState => ({
-  parts: [], len: 0, start: 0, hs: Buffer.alloc(0), opaque: false, encrypted: false, phase: 'handshake', seq: 0n, protectedSeen: 0, innerOffset: 0,
+  framer: new RecordFramer(5, tlsHeader), hs: Buffer.alloc(0), encrypted: false, phase: 'handshake', seq: 0n, protectedSeen: 0, innerOffset: 0,
 });
 
 export class TlsSession implements StreamDissector {
@@ -94,45 +105,18 @@ export class TlsSession implements StreamDissector {
   }
 
   feed(dir: Direction, bytes: Buffer, offset: number): Pdu[] {
-    const d = this.#dirs[dir];
-    if (d.opaque || bytes.length === 0) return [];
-    if (d.len === 0) d.start = offset;
-    d.parts.push(bytes);
-    d.len += bytes.length;
+    const { frames, failure } = this.#dirs[dir].framer.push(bytes, offset);
     const out: Pdu[] = [];
-    while (d.len >= 5) {
-      const head = d.parts[0].length >= 5 ? d.parts[0] : Buffer.concat(d.parts);
-      const type = head[0];
-      const version = head.readUInt16BE(1);
-      const length = head.readUInt16BE(3);
-      if (type < 20 || type > 24 || version >> 8 !== 3 || length > MAX_RECORD) {
-        d.opaque = true;
-        d.parts = [];
-        d.len = 0;
-        out.push(this.#pdu(node('Ignored Unknown Record', [field('_ws.malformed', 'not a TLS record')]), 'Ignored Unknown Record', { start: d.start, end: offset + bytes.length }));
-        break;
-      }
-      if (d.len < 5 + length) break;
-      const all = d.parts.length === 1 ? d.parts[0] : Buffer.concat(d.parts);
-      const record = all.subarray(0, 5 + length);
-      const rest = all.subarray(5 + length);
-      d.parts = rest.length > 0 ? [rest] : [];
-      d.len = rest.length;
-      const range = { start: d.start, end: d.start + 5 + length };
-      d.start = range.end;
-      out.push(...this.#record(dir, record, range));
-    }
+    for (const f of frames) out.push(...this.#record(dir, f.bytes, f.range));
+    // After the records before it, so the column names the version they set.
+    if (failure) out.push(this.#pdu(node('Ignored Unknown Record', [field('_ws.malformed', failure.why)]), 'Ignored Unknown Record', failure.range));
     return out;
   }
 
   end(dir: Direction): Pdu[] {
-    const d = this.#dirs[dir];
     const out: Pdu[] = [];
-    if (d.len > 0 && !d.opaque) {
-      out.push(this.#pdu(node(`[Incomplete TLS record, ${d.len} bytes]`), 'Incomplete record', { start: d.start, end: d.start + d.len }));
-      d.parts = [];
-      d.len = 0;
-    }
+    const rest = this.#dirs[dir].framer.end();
+    if (rest) out.push(this.#pdu(node(`[Incomplete TLS record, ${rest.size} bytes]`), 'Incomplete record', rest.range));
     if (this.#inner) out.push(...this.#inner.end(dir).map((p) => ({ ...p, tree: retarget(p.tree, undefined) })));
     return out;
   }
