@@ -15,7 +15,7 @@ export interface StoreOptions {
   keys?: ReadonlyMap<string, ConnectionKeys>;
 }
 
-/** A canary found in the reassembled stream of one connection direction (the lead's leak.ts). */
+/** A canary found in the reassembled stream of one connection direction (app/capture/leak.ts). */
 export interface StreamHit {
   point: string;
   conn: string;
