@@ -22,12 +22,16 @@ import { MailServer } from '../mta/server.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import { composeMessage } from '../mta/compose.ts';
 import { deliver } from './delivery.ts';
+import { applyLabAction } from './actions.ts';
+import { LabError } from './errors.ts';
 import { LabSecurity } from './security.ts';
 import type { RptNote } from '../tls/levels.ts';
 import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
 import { startRelay, type Relay } from '../path/relay.ts';
 import { createPathPipeline } from '../path/middlebox.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
+
+export { LabError };
 
 export interface LabDeps {
   /** Workspace folder (durable state); a fresh temporary folder when absent. */
@@ -62,7 +66,6 @@ export interface RelayInfo {
   endsAtScanner?: string;
 }
 
-export class LabError extends Error {}
 
 export class Lab {
   readonly config: LabConfig;
@@ -349,57 +352,12 @@ export class Lab {
     return findLeaks(this.taps, sent.canaries, this.#pointRoles, roles);
   }
 
+  /** A lab change from a scenario step or the UI (SPEC §9): exactly one change, announced as an event. */
   applyAction(action: LabAction): void {
-    const server = this.servers.get(action.org);
-    if (!server) throw new LabError(`no organisation ${action.org}`);
-    const c = server.config;
-    const sameAccount = (a: { domain: string; user: string }) => (b: { domain: string; user: string }) => a.domain.toLowerCase() === b.domain.toLowerCase() && a.user.toLowerCase() === b.user.toLowerCase();
-    let what: string;
-    if (action.createAccount) {
-      c.accounts = [...c.accounts.filter((a) => !sameAccount(action.createAccount!)(a)), action.createAccount];
-      what = `account ${action.createAccount.domain}\\${action.createAccount.user} created`;
-    } else if (action.deleteAccount) {
-      const n = c.accounts.length;
-      c.accounts = c.accounts.filter((a) => !sameAccount(action.deleteAccount!)(a));
-      if (c.accounts.length === n) throw new LabError(`${action.org} has no account ${action.deleteAccount.domain}\\${action.deleteAccount.user}`);
-      what = `account ${action.deleteAccount.domain}\\${action.deleteAccount.user} deleted`;
-    } else if (action.disableAccount || action.setPassword) {
-      const target = (action.disableAccount ?? action.setPassword)!;
-      const account = server.findAccount(target.domain, target.user);
-      if (!account) throw new LabError(`${action.org} has no account ${target.domain}\\${target.user}`);
-      if (action.disableAccount) account.disabled = true;
-      if (action.setPassword) account.password = action.setPassword.password;
-      what = `account ${target.domain}\\${target.user} ${action.disableAccount ? 'disabled' : 'password changed'}`;
-    } else if (action.setSecurity) {
-      server.setSecurity(action.setSecurity);
-      what = `security for ${action.setSecurity.domain} set to ${action.setSecurity.method}${action.setSecurity.level ? ` ${action.setSecurity.level}` : ''}`;
-    } else if (action.removeSecurity) {
-      c.security = c.security.filter((e) => e.domain.toLowerCase() !== action.removeSecurity!.domain.toLowerCase());
-      what = `security for ${action.removeSecurity.domain} removed`;
-    } else if (action.setProfile) {
-      c.profile = action.setProfile;
-      what = `profile set to ${action.setProfile}`;
-    } else if (action.setNt) {
-      if (!c.nt) throw new LabError(`${action.org} has no NT domain to change`);
-      c.nt = { ...c.nt, ...Object.fromEntries(Object.entries(action.setNt).filter(([, v]) => v !== undefined)) };
-      server.applyInbound();
-      what = `NT settings changed: ${c.nt.crypto}, LM compatibility ${c.nt.lmCompatibility}`;
-    } else if (action.setInbound) {
-      c.inbound = { ...c.inbound, ...Object.fromEntries(Object.entries(action.setInbound).filter(([, v]) => v !== undefined)) };
-      server.applyInbound();
-      what = 'inbound policy changed';
-    } else if (action.addDns) {
-      this.dns.add(action.addDns);
-      what = `DNS ${action.addDns.type} ${action.addDns.name} added`;
-    } else if (action.removeDns) {
-      const n = this.dns.remove(action.removeDns.name, action.removeDns.type, action.removeDns.value);
-      if (n === 0) throw new LabError(`no DNS ${action.removeDns.type} record ${action.removeDns.name} to remove`);
-      what = `DNS ${action.removeDns.type} ${action.removeDns.name} removed`;
-    } else {
-      throw new LabError('an action makes exactly one change');
-    }
+    const what = applyLabAction(this, action);
     this.events.emit({ type: 'lab.changed', org: action.org, what });
   }
+
 }
 
 export async function createLab(config: LabConfig, deps: LabDeps = {}): Promise<Lab> {
