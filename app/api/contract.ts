@@ -13,14 +13,39 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, sendStep } from '../scenario/schema.ts';
+import { labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
+const text = z.string().max(200, 'is too long');
+
+/**
+ * One outbound security entry as a server profile's own dialog states it (SPEC §3): the IMS
+ * "E-Mail Domain security information" dialog (Exchange 5.5), a send connector's TLS parameters
+ * (Exchange 2019), or a TLS security level (Postfix, generic). `saveSecurity` translates it with
+ * app/policy/vocabulary.ts, so the renderer never holds a second copy of that mapping.
+ */
+export const securitySetting = z.discriminatedUnion('vocabulary', [
+  z.strictObject({
+    vocabulary: z.literal('ims'),
+    option: z.enum(['none', 'ntlm', 'sasl-ssl']),
+    /** The "SSL encryption" check box under SASL/SSL security. */
+    sslEncryption: z.boolean().optional(),
+    /** The NT domain, account and password this server logs on with. A blank password keeps the saved one. */
+    logon: z.strictObject({ domain: text, user: text, password: text }).optional(),
+  }),
+  z.strictObject({
+    vocabulary: z.literal('send-connector'),
+    RequireTLS: z.boolean(),
+    TlsAuthLevel: z.enum(['EncryptionOnly', 'CertificateValidation', 'DomainValidation']).optional(),
+  }),
+  z.strictObject({ vocabulary: z.literal('level'), level: tlsLevel }),
+]);
+export type SecurityVocabulary = z.infer<typeof securitySetting>['vocabulary'];
 
 /** The compile-time allow-list of commands, and the same names at run time. */
 export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
-  'applyAction', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
+  'applyAction', 'saveSecurity', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
   'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
@@ -32,9 +57,18 @@ export const requestSchemas = {
   startLab: z.strictObject({}),
   stopLab: z.strictObject({}),
   getSnapshot: z.strictObject({}),
-  runNextStep: z.strictObject({}),
+  // A checkpoint waits for the learner (status `pending`) unless `solve` asks for its solution ("Show me").
+  runNextStep: z.strictObject({ solve: z.boolean().default(false) }),
+  // Unattended, as the headless runner: checkpoints apply their solution.
   runAllSteps: z.strictObject({}),
   applyAction: labAction,
+  saveSecurity: z.strictObject({
+    org: id,
+    domain: securityEntry.shape.domain,
+    setting: securitySetting,
+    /** A lab addition the products lacked (SPEC §3): refuse NTLM sessions weaker than this. */
+    minKeyBits: securityEntry.shape.minKeyBits,
+  }),
   sendMessage: sendStep,
   listMailbox: z.strictObject({ org: id, user: id }),
   readMessage: z.strictObject({ org: id, user: id, id }),
@@ -62,6 +96,8 @@ export function isCommandName(name: unknown): name is CommandName {
 export type RequestOf<K extends CommandName> = z.input<(typeof requestSchemas)[K]>;
 export type ParsedRequestOf<K extends CommandName> = z.output<(typeof requestSchemas)[K]>;
 export type LabActionRequest = RequestOf<'applyAction'>;
+export type SaveSecurityRequest = RequestOf<'saveSecurity'>;
+export type SecuritySettingRequest = SaveSecurityRequest['setting'];
 export type SendRequest = RequestOf<'sendMessage'>;
 
 // —— Response shapes ——
@@ -78,7 +114,8 @@ export interface ScenarioSummary {
 }
 
 export type StepKind = 'send' | 'action' | 'advance' | 'expect' | 'checkpoint';
-export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped';
+/** `pending`: a checkpoint the learner has not made true yet; the cursor stays on it (front-ends only, never the headless runner). */
+export type StepStatus = 'passed' | 'failed' | 'error' | 'skipped' | 'pending';
 
 export interface StepView {
   index: number;
@@ -107,6 +144,8 @@ export interface StepResultView {
   status: StepStatus;
   message: string;
   name: string;
+  /** A pending checkpoint: the question to the learner. */
+  ask?: string;
 }
 
 export interface StepRun {
@@ -146,6 +185,17 @@ export interface MailboxItemView {
   via?: string;
 }
 
+/** A security entry in the organisation's own vocabulary, as its edit dialog opens (never the password). */
+export type SecuritySettingView = (
+  | { vocabulary: 'ims'; option: 'none' | 'ntlm' | 'sasl-ssl'; sslEncryption?: boolean; logon?: { domain: string; user: string } }
+  | { vocabulary: 'send-connector'; RequireTLS: boolean; TlsAuthLevel?: 'EncryptionOnly' | 'CertificateValidation' | 'DomainValidation' }
+  | { vocabulary: 'level'; level: z.infer<typeof tlsLevel> }
+) & {
+  /** False when the vocabulary cannot say what the entry does; the setting shown is the nearest, and `note` says why. */
+  exact: boolean;
+  note?: string;
+};
+
 export interface SecurityRowView {
   domain: string;
   method: 'none' | 'ntlm' | 'tls';
@@ -154,6 +204,7 @@ export interface SecurityRowView {
   logon?: { domain: string; user: string };
   minKeyBits?: number;
   via?: string;
+  setting: SecuritySettingView;
 }
 
 export interface HostView {
@@ -169,6 +220,8 @@ export interface OrgView {
   id: string;
   domain: string;
   profile: string;
+  /** The words its security table is edited in (exchange-5.5: ims, exchange-2019: send-connector, else level). */
+  vocabulary: SecurityVocabulary;
   nt?: { domain: string; crypto: string; lmCompatibility: number };
   external?: string;
   hosts: HostView[];
@@ -292,6 +345,7 @@ export interface Responses {
   runNextStep: StepRun;
   runAllSteps: StepRun;
   applyAction: { what: string; snapshot: LabSnapshot };
+  saveSecurity: { what: string; snapshot: LabSnapshot; note?: string };
   sendMessage: { ref: string; org: string; entryIds: string[] };
   listMailbox: { org: string; user: string; items: MailboxItemView[] };
   readMessage: { item: MailboxItemView; source: string; dsn?: { status?: string; diagnostic?: string } };

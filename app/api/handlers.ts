@@ -6,7 +6,9 @@
 import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
-import type { CommandName, ParsedRequestOf, ResponseOf } from './contract.ts';
+import { labAction } from '../scenario/schema.ts';
+import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
+import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
 import { followStream, packetDetail, pagePackets } from './packets.ts';
@@ -31,6 +33,21 @@ function asFailure(error: unknown): never {
   throw new ApiFailure('failed', (error as Error).message);
 }
 
+/** A lab change, as a scenario's `action` step makes it, with the sentence the lab announced. */
+function applyAction(session: ApiSession, action: ParsedRequestOf<'applyAction'>): ResponseOf<'applyAction'> {
+  const lab = session.lab;
+  let what = '';
+  const unsubscribe = lab.events.subscribe((e) => { if (e.type === 'lab.changed') what = e.what; });
+  try {
+    lab.applyAction(action);
+  } catch (error) {
+    asFailure(error);
+  } finally {
+    unsubscribe();
+  }
+  return { what, snapshot: session.snapshot() };
+}
+
 export function createHandlers(session: ApiSession): Handlers {
   return {
     listScenarios: async () => ({ scenarios: session.listScenarios() }),
@@ -38,21 +55,20 @@ export function createHandlers(session: ApiSession): Handlers {
     startLab: () => session.startLab(),
     stopLab: () => session.stopLab(),
     getSnapshot: async () => session.snapshot(),
-    runNextStep: () => session.runSteps(1),
-    runAllSteps: () => session.runSteps(Number.POSITIVE_INFINITY),
+    runNextStep: (r) => session.runSteps(1, r.solve),
+    runAllSteps: () => session.runSteps(Number.POSITIVE_INFINITY, true),
 
-    applyAction: async (action) => {
-      const lab = session.lab;
-      let what = '';
-      const unsubscribe = lab.events.subscribe((e) => { if (e.type === 'lab.changed') what = e.what; });
-      try {
-        lab.applyAction(action);
-      } catch (error) {
-        asFailure(error);
-      } finally {
-        unsubscribe();
-      }
-      return { what, snapshot: session.snapshot() };
+    applyAction: async (action) => applyAction(session, action),
+
+    saveSecurity: async ({ org, ...dialog }) => {
+      const existing = server(session, org).config.security.find((e) => e.domain.toLowerCase() === dialog.domain.toLowerCase());
+      const built = entryFromSetting(dialog, existing);
+      if (!built.ok) throw new ApiFailure('invalid-payload', built.error);
+      // The same gate and the same change as a scenario's `setSecurity` action.
+      const action = labAction.safeParse({ org, setSecurity: built.entry });
+      if (!action.success) throw new ApiFailure('invalid-payload', describeIssues(action.error.issues, 'setting'));
+      const done = applyAction(session, action.data);
+      return { ...done, ...(built.note ? { note: built.note } : {}) };
     },
 
     sendMessage: async (step) => {

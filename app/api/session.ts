@@ -134,8 +134,12 @@ export class ApiSession {
     return stoppedSnapshot(o && { id: o.id, title: o.scenario.title, orgs: o.scenario.lab.orgs }, cursor);
   }
 
-  /** Run up to `max` steps from the cursor; stops early at a step that errs (as the runner does). */
-  runSteps(max: number): Promise<StepRun> {
+  /**
+   * Run up to `max` steps from the cursor; stops early at a step that errs (as the runner does).
+   * With `solve: false` an unmet checkpoint answers `pending` with its question and the cursor
+   * stays on it, so running it again checks the learner's work; `solve: true` applies its solution.
+   */
+  runSteps(max: number, solve: boolean): Promise<StepRun> {
     return this.#exclusive(async () => {
       const steps = this.#requireScenario().scenario.steps;
       const lab = this.lab;
@@ -145,15 +149,21 @@ export class ApiSession {
         const step = steps[index];
         let outcome;
         try {
-          outcome = await runOneStep(lab, step);
+          outcome = await runOneStep(lab, step, solve);
         } catch (error) {
           outcome = { status: 'error' as const, message: (error as Error).message };
         }
         if (this.#lab !== lab) break;
         const result: StepResultView = { index, kind: stepKind(step), status: outcome.status, message: outcome.message, name: stepName(step) };
+        results.push(result);
+        if (result.status === 'pending') {
+          // Not a finished step: the cursor and the run's record stay where they were.
+          if ('checkpoint' in step) result.ask = step.checkpoint.ask;
+          this.events.emit({ event: 'step.result', payload: { result, next: this.#next } });
+          break;
+        }
         this.#next = index + 1;
         this.#results.push(result);
-        results.push(result);
         this.events.emit({ event: 'step.result', payload: { result, next: this.#next } });
         if (result.status === 'error') break;
       }

@@ -1,12 +1,31 @@
 /**
  * Steps as the UI shows them (SPEC §9): names and one-line summaries. Running a step is the
  * headless runner's `runStep` (app/scenario/run.ts) — one implementation for both front-ends.
+ * The one difference is a checkpoint: in the UI the learner makes its predicate true, so
+ * a checkpoint that does not hold yet waits (`pending`) instead of applying its solution, unless
+ * the learner asks for the solution ("Show me").
  */
+import type { Lab } from '../lab/lab.ts';
 import type { Step } from '../scenario/schema.ts';
-import { stepKind, stepName } from '../scenario/run.ts';
-import type { StepView } from './contract.ts';
+import { runStep, stepKind, stepName } from '../scenario/run.ts';
+import { predicateHolds } from '../scenario/predicate.ts';
+import type { StepStatus, StepView } from './contract.ts';
 
-export { runStep as runOneStep, stepName } from '../scenario/run.ts';
+export { stepName } from '../scenario/run.ts';
+
+export interface StepOutcome {
+  status: StepStatus;
+  message: string;
+}
+
+/** Run one step for a front-end; `solve: false` leaves an unmet checkpoint to the learner. */
+export async function runOneStep(lab: Lab, step: Step, solve: boolean): Promise<StepOutcome> {
+  if ('checkpoint' in step && !solve) {
+    if (!predicateHolds(lab, step.checkpoint.when)) return { status: 'pending', message: 'not yet: the lab does not match this checkpoint' };
+    return { status: 'passed', message: 'done: the lab matches this checkpoint' };
+  }
+  return runStep(lab, step);
+}
 
 /** One line a trainer can read aloud. */
 export function stepSummary(step: Step): string {

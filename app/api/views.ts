@@ -9,6 +9,7 @@ import type { MailboxItem } from '../mta/mailbox.ts';
 import type { OrgConfig } from '../scenario/schema.ts';
 import { labEndpoints } from '../cli/up.ts';
 import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
+import { settingView, vocabularyOf } from './security.ts';
 
 export function queueEntryView(e: QueueEntry): QueueEntryView {
   return {
@@ -46,7 +47,7 @@ export function labEventView(e: LabEvent): LabEventView {
 /** The configuration half of an organisation's view (available before the lab starts, too). */
 function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
   return {
-    id: c.id, domain: c.domain, profile: c.profile,
+    id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
     hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
@@ -56,6 +57,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
     security: c.security.map((s) => ({
       domain: s.domain, method: s.method, level: s.level, minKeyBits: s.minKeyBits, via: s.via,
       logon: s.logon ? { domain: s.logon.domain, user: s.logon.user } : undefined,
+      setting: settingView(c.profile, s),
     })),
   };
 }

@@ -7,14 +7,16 @@ import { LabState } from './lab.svelte.ts';
 import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
 import { TranscriptState } from './transcript.svelte.ts';
+import { CaptureState } from './capture.svelte.ts';
 
-export type Tab = 'topology' | 'queue' | 'mail' | 'transcript';
+export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets';
 
 export class AppState {
   readonly scenario: ScenarioState;
   readonly lab: LabState;
   readonly mail: MailState;
   readonly transcript: TranscriptState;
+  readonly capture: CaptureState;
   tab = $state<Tab>('topology');
 
   constructor(api: PostcardApi) {
@@ -22,6 +24,7 @@ export class AppState {
     this.lab = new LabState(api);
     this.mail = new MailState(api);
     this.transcript = new TranscriptState(api);
+    this.capture = new CaptureState(api);
     api.onEvent((event) => this.#route(event));
   }
 
@@ -32,6 +35,7 @@ export class AppState {
   async open(id: string): Promise<void> {
     this.mail.clear();
     this.transcript.clear();
+    this.capture.clear();
     this.tab = 'topology';
     await this.scenario.open(id);
     await this.lab.refresh();
@@ -40,6 +44,7 @@ export class AppState {
   async restart(): Promise<void> {
     this.mail.clear();
     this.transcript.clear();
+    this.capture.clear();
     await this.scenario.restart();
     await this.lab.refresh();
   }
@@ -56,13 +61,16 @@ export class AppState {
         if (e.type === 'mail.received') this.mail.onReceived(e.org, e.item.user);
         if (e.type !== 'mail.received' && e.type !== 'clock.advanced' && e.type !== 'lab.changed' && this.transcript.target?.id === e.entry.id) void this.transcript.reload();
         void this.lab.refresh();
+        this.capture.onLabEvent();
         break;
       }
       case 'step.result':
         this.scenario.onStepResult(event.payload.result, event.payload.next);
+        this.capture.onLabEvent();
         break;
       case 'session.changed':
         void this.lab.refresh();
+        this.capture.onLabEvent();
         break;
       default: {
         const never: never = event;

@@ -2,8 +2,29 @@
  * The running lab as the UI shows it: one snapshot (topology, security tables, queues, mailbox
  * counts, clock), replaced whole on every refresh. Refreshes triggered by a burst of events
  * collapse into one request at a time plus at most one more.
+ *
+ * The learner's changes (security table, partner accounts) go through the contract's
+ * `applyAction` and `saveSecurity`; a refusal comes back to the form that asked, not to the
+ * page-wide alert, so the error stands next to the fields it is about.
  */
-import type { LabSnapshot, PostcardApi } from '../../app/api/contract.ts';
+import type { LabActionRequest, LabSnapshot, PostcardApi, SaveSecurityRequest } from '../../app/api/contract.ts';
+
+/** What a form hears back: nothing on success (perhaps a note), or the engine's refusal. */
+export interface ChangeOutcome {
+  error?: string;
+  note?: string;
+}
+
+let active: LabState | undefined;
+
+/**
+ * The app's lab state, for views reached only through panels that pass the snapshot down
+ * (App → TopologyPanel → OrgCard). Passing `lab` as a prop is the plainer road once those
+ * panels take it; OrgCard accepts either.
+ */
+export function activeLab(): LabState | undefined {
+  return active;
+}
 
 export class LabState {
   #api: PostcardApi;
@@ -19,6 +40,32 @@ export class LabState {
 
   constructor(api: PostcardApi) {
     this.#api = api;
+    active = this;
+  }
+
+  /** One lab change, as a scenario's `action` step would make it. */
+  async act(action: LabActionRequest): Promise<ChangeOutcome> {
+    return this.#change(async () => (await this.#api.applyAction(action)).snapshot);
+  }
+
+  /** A security dialog's OK: the engine translates the profile's words into the lab's entry. */
+  async saveSecurity(request: SaveSecurityRequest): Promise<ChangeOutcome> {
+    let note: string | undefined;
+    const outcome = await this.#change(async () => {
+      const r = await this.#api.saveSecurity(request);
+      note = r.note;
+      return r.snapshot;
+    });
+    return outcome.error ? outcome : { note };
+  }
+
+  async #change(fn: () => Promise<LabSnapshot>): Promise<ChangeOutcome> {
+    try {
+      this.snapshot = await fn();
+      return {};
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
   }
 
   async refresh(): Promise<void> {

@@ -2,10 +2,17 @@
  * The scenario being taught: the list to pick from, the open scenario's story and steps, and how
  * far the run has come. Step results arrive both as responses and as `step.result` events (so a
  * long "run all" fills in step by step); both land in the same per-index table.
+ *
+ * A checkpoint (SPEC §9) is the learner's turn: "Next step" on it answers `pending` with its
+ * question and the cursor stays; "Check" asks again (it passes once the learner made it true);
+ * "Show me" asks the engine to apply the solution. "Run all steps" applies solutions, unattended.
  */
-import type { PostcardApi, ScenarioSummary, ScenarioView, StepResultView } from '../../app/api/contract.ts';
+import type { PostcardApi, ScenarioSummary, ScenarioView, StepResultView, StepView } from '../../app/api/contract.ts';
 
 export type StepMark = StepResultView['status'] | 'pending' | 'running';
+
+/** The last Check's answer: still not true, or passed (with the question it answered). */
+export type Verdict = { kind: 'not-yet'; checks: number } | { kind: 'passed'; ask: string; message: string };
 
 export class ScenarioState {
   #api: PostcardApi;
@@ -15,7 +22,13 @@ export class ScenarioState {
   next = $state(0);
   busy = $state(false);
   error = $state<string | undefined>(undefined);
+  verdict = $state.raw<Verdict | undefined>(undefined);
 
+  /** The checkpoint waiting for the learner: the next step, answered `pending`. */
+  waiting = $derived.by((): StepView | undefined => {
+    const r = this.results[this.next];
+    return r?.status === 'pending' ? this.current?.steps[r.index] : undefined;
+  });
   done = $derived(this.current !== undefined && this.next >= this.current.steps.length);
   counts = $derived({
     passed: this.results.filter((r) => r?.status === 'passed').length,
@@ -27,7 +40,9 @@ export class ScenarioState {
   }
 
   mark(index: number): StepMark {
-    return this.results[index]?.status ?? (this.busy && index >= this.next ? (index === this.next ? 'running' : 'pending') : 'pending');
+    const status = this.results[index]?.status;
+    if (status && status !== 'pending') return status;
+    return this.busy && index === this.next ? 'running' : 'pending';
   }
 
   async load(): Promise<void> {
@@ -59,11 +74,38 @@ export class ScenarioState {
   }
 
   async runNext(): Promise<void> {
-    await this.#guard(async () => this.#record(await this.#api.runNextStep({})));
+    await this.#guard(async () => {
+      this.verdict = undefined;
+      this.#record(await this.#api.runNextStep({}));
+    });
+  }
+
+  /** Run the waiting checkpoint again: it passes once the lab matches. */
+  async check(): Promise<void> {
+    const waiting = this.waiting;
+    if (!waiting) return;
+    await this.#guard(async () => {
+      const run = await this.#api.runNextStep({});
+      this.#record(run);
+      const r = run.results[0];
+      const checks = this.verdict?.kind === 'not-yet' ? this.verdict.checks + 1 : 1;
+      this.verdict = r?.status === 'pending' ? { kind: 'not-yet', checks } : r && { kind: 'passed', ask: waiting.ask ?? waiting.summary, message: r.message };
+    });
+  }
+
+  /** "Show me": the engine applies the checkpoint's solution, as the headless runner would. */
+  async showMe(): Promise<void> {
+    await this.#guard(async () => {
+      this.verdict = undefined;
+      this.#record(await this.#api.runNextStep({ solve: true }));
+    });
   }
 
   async runAll(): Promise<void> {
-    await this.#guard(async () => this.#record(await this.#api.runAllSteps({})));
+    await this.#guard(async () => {
+      this.verdict = undefined;
+      this.#record(await this.#api.runAllSteps({}));
+    });
   }
 
   /** A `step.result` event (ours or another window's). */
@@ -81,6 +123,7 @@ export class ScenarioState {
   #reset(): void {
     this.results = [];
     this.next = 0;
+    this.verdict = undefined;
   }
 
   async #guard(fn: () => Promise<void>): Promise<void> {

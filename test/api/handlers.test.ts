@@ -109,7 +109,11 @@ describe('handlers against the postcard scenario', () => {
     await d.call('startLab', {});
     const r = await d.call('applyAction', { org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } } });
     expect(r.what).toBe('security for ntsol.example set to ntlm');
-    expect(r.snapshot.orgs[0].security).toEqual([{ domain: 'ntsol.example', method: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' } }]);
+    expect(r.snapshot.orgs[0].security).toEqual([{
+      domain: 'ntsol.example', method: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' },
+      // The same row as the exchange-5.5 profile's IMS dialog shows it.
+      setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' }, exact: true },
+    }]);
     expect(JSON.stringify(r.snapshot)).not.toContain('Sunrise-42');
     expect(await d.fail('applyAction', { org: 'ntsol', deleteAccount: { domain: 'INTELLINET', user: 'DOUG' } })).toEqual({ code: 'failed', message: 'ntsol has no account INTELLINET\\DOUG' });
   });

@@ -1,0 +1,247 @@
+/**
+ * The packet view (SPEC §8): which capture point, the display filter, one page of packets, the
+ * selected packet's detail and its connection's stream. The engine holds the capture; this class
+ * holds one page of it at a time (never the whole capture), each answer replacing the last whole.
+ *
+ *   intent (point, filter, toggles, paging) ─► refresh() ─► listCapturePoints + pagePackets
+ *   select(no) ─► packetDetail          follow() ─► followStream          lab events ─► refresh()
+ *
+ * "Decrypt with lab keys" is sent with every request: the engine's store keeps the last value it
+ * was given, so a request without it would inherit whatever another window asked for.
+ */
+import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
+
+/** Rows per page: enough to read a whole SMTP session, small enough to render at once. */
+export const PAGE_SIZE = 100;
+
+/** The point a trainee should see first: the wire (what crosses the Internet) where there is one. */
+function defaultPoint(points: CapturePointView[]): string | undefined {
+  return (points.find((p) => p.id.endsWith('/wire')) ?? points[0])?.id;
+}
+
+export class CaptureState {
+  #api: PostcardApi;
+  #active = false;
+  #inFlight = false;
+  #again = false;
+  #detailSeq = 0;
+  #streamSeq = 0;
+
+  points = $state.raw<CapturePointView[]>([]);
+  point = $state<string | undefined>(undefined);
+  /** The display filter as last applied (the text box keeps its own draft until Enter). */
+  filter = $state('');
+  leaksOnly = $state(false);
+  /** Off by default: the view shows what an eavesdropper without the lab's keys reads. */
+  decrypt = $state(false);
+  /** Index of the first row shown, among the packets that match (not a packet number). */
+  from = $state(0);
+  page = $state.raw<PacketPage | undefined>(undefined);
+  /** Packets of this point that carry canaries in clear, whatever the filter. */
+  leakCount = $state(0);
+  loading = $state(false);
+  error = $state<string | undefined>(undefined);
+
+  selected = $state<number | undefined>(undefined);
+  detail = $state.raw<PacketDetailView | undefined>(undefined);
+  detailError = $state<string | undefined>(undefined);
+  stream = $state.raw<FollowView | undefined>(undefined);
+  streamError = $state<string | undefined>(undefined);
+
+  rows = $derived(this.page?.rows ?? []);
+  filterError = $derived(this.page?.error);
+  canPrevious = $derived(this.from > 0);
+  canNext = $derived(this.page !== undefined && this.from + PAGE_SIZE < this.page.matched);
+  current = $derived(this.points.find((p) => p.id === this.point));
+
+  constructor(api: PostcardApi) {
+    this.#api = api;
+  }
+
+  /** The panel is on screen: keep it fresh until the returned function is called. */
+  activate(): () => void {
+    this.#active = true;
+    void this.refresh();
+    return () => {
+      this.#active = false;
+    };
+  }
+
+  /** Something happened in the lab (new packets, most likely): refresh what is on screen. */
+  onLabEvent(): void {
+    if (!this.#active) return;
+    void this.refresh();
+    if (this.stream) void this.#loadStream(this.stream.conn, this.stream.point);
+  }
+
+  /**
+   * Capture points and the current page. A burst of events or clicks collapses into one request
+   * at a time plus at most one more, which reads the intents as they are by then.
+   */
+  async refresh(): Promise<void> {
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    this.#inFlight = true;
+    this.loading = true;
+    try {
+      do {
+        this.#again = false;
+        await this.#fetch();
+      } while (this.#again);
+      this.error = undefined;
+    } catch (error) {
+      this.error = (error as Error).message;
+    } finally {
+      this.#inFlight = false;
+      this.loading = false;
+    }
+  }
+
+  async #fetch(): Promise<void> {
+    const { points } = await this.#api.listCapturePoints({});
+    this.points = points;
+    if (!this.point || !points.some((p) => p.id === this.point)) {
+      this.point = defaultPoint(points);
+      this.from = 0;
+    }
+    const point = this.point;
+    if (!point) {
+      this.page = undefined;
+      this.leakCount = 0;
+      return;
+    }
+    const ask = { point, filter: this.filter.trim() ? this.filter : undefined, limit: PAGE_SIZE, leaksOnly: this.leaksOnly, decrypt: this.decrypt };
+    let page = await this.#api.pagePackets({ ...ask, from: this.from });
+    // The capture is bounded and filters change: a page past the end steps back to the last one.
+    if (page.rows.length === 0 && page.matched > 0 && this.from > 0) {
+      this.from = Math.floor((page.matched - 1) / PAGE_SIZE) * PAGE_SIZE;
+      page = await this.#api.pagePackets({ ...ask, from: this.from });
+    }
+    this.page = page;
+    this.leakCount = this.leaksOnly && !ask.filter
+      ? page.matched
+      : (await this.#api.pagePackets({ point, leaksOnly: true, limit: 1, decrypt: this.decrypt })).matched;
+  }
+
+  setPoint(id: string): void {
+    if (id === this.point) return;
+    this.point = id;
+    this.from = 0;
+    void this.refresh();
+  }
+
+  /**
+   * Apply a display filter (Enter in the box). Sent as typed, so the position of a mistake in
+   * `filterError` points into the text the user sees.
+   */
+  applyFilter(text: string): void {
+    this.filter = text;
+    this.from = 0;
+    void this.refresh();
+  }
+
+  setLeaksOnly(on: boolean): void {
+    this.leaksOnly = on;
+    this.from = 0;
+    void this.refresh();
+  }
+
+  /** Switch between the eavesdropper's view and the lab's keys: list, detail and stream follow. */
+  setDecrypt(on: boolean): void {
+    this.decrypt = on;
+    void this.refresh();
+    if (this.selected !== undefined) void this.#loadDetail(this.selected);
+    if (this.stream) void this.#loadStream(this.stream.conn, this.stream.point);
+  }
+
+  first(): void {
+    this.#goto(0);
+  }
+
+  previous(): void {
+    this.#goto(Math.max(0, this.from - PAGE_SIZE));
+  }
+
+  next(): void {
+    if (this.canNext) this.#goto(this.from + PAGE_SIZE);
+  }
+
+  last(): void {
+    const matched = this.page?.matched ?? 0;
+    this.#goto(matched > 0 ? Math.floor((matched - 1) / PAGE_SIZE) * PAGE_SIZE : 0);
+  }
+
+  #goto(from: number): void {
+    if (from === this.from) return;
+    this.from = from;
+    void this.refresh();
+  }
+
+  /** Select a packet: its detail loads; the selection survives refreshes and paging. */
+  select(no: number): void {
+    if (no === this.selected) return;
+    this.selected = no;
+    void this.#loadDetail(no);
+  }
+
+  async #loadDetail(no: number): Promise<void> {
+    const seq = ++this.#detailSeq;
+    try {
+      const detail = await this.#api.packetDetail({ no, decrypt: this.decrypt });
+      if (seq !== this.#detailSeq) return;
+      this.detail = detail;
+      this.detailError = undefined;
+    } catch (error) {
+      if (seq !== this.#detailSeq) return;
+      this.detail = undefined;
+      this.detailError = (error as Error).message;
+    }
+  }
+
+  /** Follow the selected packet's connection at its capture point (Wireshark's "Follow TCP Stream"). */
+  async follow(): Promise<void> {
+    const d = this.detail;
+    if (d) await this.#loadStream(d.conn, d.point);
+  }
+
+  closeStream(): void {
+    this.#streamSeq++;
+    this.stream = undefined;
+    this.streamError = undefined;
+  }
+
+  async #loadStream(conn: string, point: string): Promise<void> {
+    const seq = ++this.#streamSeq;
+    try {
+      const stream = await this.#api.followStream({ conn, point, decrypt: this.decrypt });
+      if (seq !== this.#streamSeq) return;
+      this.stream = stream;
+      this.streamError = undefined;
+    } catch (error) {
+      if (seq === this.#streamSeq) this.streamError = (error as Error).message;
+    }
+  }
+
+  /** A new lab (another scenario, or a restart): nothing of the old capture applies. */
+  clear(): void {
+    this.#detailSeq++;
+    this.#streamSeq++;
+    this.points = [];
+    this.point = undefined;
+    this.filter = '';
+    this.leaksOnly = false;
+    this.decrypt = false;
+    this.from = 0;
+    this.page = undefined;
+    this.leakCount = 0;
+    this.error = undefined;
+    this.selected = undefined;
+    this.detail = undefined;
+    this.detailError = undefined;
+    this.stream = undefined;
+    this.streamError = undefined;
+    if (this.#active) void this.refresh();
+  }
+}

@@ -1,0 +1,92 @@
+// Checkpoints in the UI (SPEC §9): "Next step" leaves an unmet checkpoint to the learner instead of
+// applying its solution; running it again checks the learner's work; "Show me" (solve) and
+// "Run all steps" apply the solution, as the headless runner does.
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateRequest } from '../../app/api/contract.ts';
+import { drive, type Driven } from './helpers.ts';
+
+const ASK = 'On Intellinet\'s server, add ntsol.example to the security table with Windows NT challenge/response authentication and encryption, logging on as INTELLINET\\DOUG.';
+
+const open: Driven[] = [];
+async function oneWay(): Promise<Driven> {
+  const d = drive();
+  open.push(d);
+  await d.call('openScenario', { id: 'ntlm-one-way' });
+  await d.call('startLab', {});
+  return d;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((d) => d.session.close()));
+});
+
+const intellinetSecurity = async (d: Driven) => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'intellinet')!.security;
+
+describe('a checkpoint as the next step', () => {
+  it('waits for the learner: pending with its question, the cursor stays, nothing is applied', async () => {
+    const d = await oneWay();
+    const run = await d.call('runNextStep', {});
+    expect(run).toEqual({
+      results: [{ index: 0, kind: 'checkpoint', status: 'pending', name: 'add-ntsol', ask: ASK, message: 'not yet: the lab does not match this checkpoint' }],
+      next: 0, done: false,
+    });
+    expect(await intellinetSecurity(d)).toEqual([]);
+    // Asking again without a change is the learner's "Check": still not true, still step 1.
+    expect((await d.call('runNextStep', { solve: false })).results[0].status).toBe('pending');
+    const snap = await d.call('getSnapshot', {});
+    expect(snap.nextStep).toBe(0);
+    expect(snap.results).toEqual([]);
+    // Other windows hear about the question too, with the cursor unchanged.
+    const pushed = d.events.flatMap((e) => (e.event === 'step.result' ? [[e.payload.result.status, e.payload.next]] : []));
+    expect(pushed).toEqual([['pending', 0], ['pending', 0]]);
+  });
+
+  it('passes once the learner made it true in the IMS dialog, and the message then crosses sealed at 40 bits', async () => {
+    const d = await oneWay();
+    await d.call('runNextStep', {});
+    const saved = await d.call('saveSecurity', {
+      org: 'intellinet', domain: 'ntsol.example',
+      setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } },
+    });
+    expect(saved.what).toBe('security for ntsol.example set to ntlm');
+    const check = await d.call('runNextStep', {});
+    expect(check.results).toEqual([{ index: 0, kind: 'checkpoint', status: 'passed', name: 'add-ntsol', message: 'done: the lab matches this checkpoint' }]);
+    expect(check).toMatchObject({ next: 1, done: false });
+
+    const rest = await d.call('runAllSteps', {});
+    expect(rest.results.map((r) => `${r.kind} ${r.name}: ${r.status}`)).toEqual([
+      'send m1: passed', 'expect m1 delivered encrypted: passed', 'expect m1: passed',
+      'send r1: passed', 'expect r1 delivered cleartext: passed',
+    ]);
+    expect(rest.done).toBe(true);
+  });
+
+  it('keeps waiting after a change that does not match (TLS instead of NT challenge/response)', async () => {
+    const d = await oneWay();
+    await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'sasl-ssl', sslEncryption: true } });
+    expect((await d.call('runNextStep', {})).results[0].status).toBe('pending');
+  });
+
+  it('"Show me" applies the solution and moves on', async () => {
+    const d = await oneWay();
+    await d.call('runNextStep', {});
+    const shown = await d.call('runNextStep', { solve: true });
+    expect(shown.results).toEqual([{ index: 0, kind: 'checkpoint', status: 'passed', name: 'add-ntsol', message: 'solution applied' }]);
+    expect(shown.next).toBe(1);
+    expect(await intellinetSecurity(d)).toEqual([expect.objectContaining({ domain: 'ntsol.example', method: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' } })]);
+  });
+
+  it('"Run all steps" still applies solutions, as the headless runner does', async () => {
+    const d = await oneWay();
+    const all = await d.call('runAllSteps', {});
+    expect(all.results[0]).toMatchObject({ kind: 'checkpoint', status: 'passed', message: 'solution applied' });
+    expect(all.results.every((r) => r.status === 'passed')).toBe(true);
+    expect(all.done).toBe(true);
+  });
+
+  it('validates solve: a boolean, false when left out', () => {
+    expect(validateRequest('runNextStep', {})).toEqual({ ok: true, command: 'runNextStep', payload: { solve: false } });
+    const bad = validateRequest('runNextStep', { solve: 'yes' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toBe('runNextStep: payload.solve: Invalid input: expected boolean, received string');
+  });
+});

@@ -1,0 +1,131 @@
+// A checkpoint as a lesson (SPEC §9): "Next step" stops at the checkpoint and asks; the learner
+// makes the change in the UI (the IMS "E-Mail Domain security information" dialog, SPEC §3);
+// "Check" passes only then; "Show me" applies the scenario's own solution.
+import fs from 'node:fs';
+import { test, expect, type Page } from '@playwright/test';
+import { serve, type Served } from './serve.ts';
+
+let served: Served;
+
+test.beforeAll(async () => {
+  served = await serve();
+  fs.mkdirSync('test-results', { recursive: true });
+});
+
+test.afterAll(async () => {
+  expect(await served.stop()).toBe(0);
+});
+
+async function openOneWay(page: Page) {
+  await page.goto(served.url);
+  await page.getByRole('button', { name: /^Open scenario ntlm-one-way:/ }).click();
+  await expect(page.getByText('Lab running')).toBeVisible();
+}
+
+test('the learner adds ntsol.example in the IMS dialog; Check passes only then, and the message crosses sealed at 40 bits', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await openOneWay(page);
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  await expect(steps).toHaveCount(6);
+
+  // Next step stops at the checkpoint and asks; the cursor stays on step 1.
+  await page.getByRole('button', { name: 'Next step' }).click();
+  const checkpoint = page.getByRole('region', { name: /Your turn/ });
+  await expect(checkpoint).toContainText('add ntsol.example to the security table with Windows NT challenge/response authentication and encryption');
+  await expect(page.getByRole('button', { name: 'Next step' })).toBeDisabled();
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— pending$/);
+
+  // Check before any change: not yet.
+  await checkpoint.getByRole('button', { name: 'Check' }).click();
+  await expect(checkpoint.getByRole('status')).toHaveText('Not yet: the lab does not match this checkpoint.');
+  await page.screenshot({ path: 'test-results/checkpoint-asks.png', fullPage: true });
+
+  // Intellinet's card: Add… opens the IMS dialog.
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel('E-Mail domain').fill('ntsol.example');
+  await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
+  await dialog.getByLabel('NT domain').fill('INTELLINET');
+  await dialog.getByLabel('Account').fill('DOUG');
+  // Forgetting the password: the engine's refusal stands next to the form, which stays open.
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('enter the password of INTELLINET\\DOUG');
+  await dialog.getByLabel('Password').fill('Sunrise-42');
+  await page.screenshot({ path: 'test-results/checkpoint-ims-dialog.png', fullPage: true });
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+
+  const table = intellinet.getByRole('table', { name: 'Security table of intellinet.example' });
+  await expect(table).toContainText('ntsol.example');
+  await expect(table).toContainText('Windows NT challenge/response authentication and encryption as INTELLINET\\DOUG');
+  // Never displayed after it is set: not on the page, not in a field.
+  await expect(page.locator('body')).not.toContainText('Sunrise-42');
+  for (const field of await page.locator('input').all()) expect(await field.inputValue()).not.toBe('Sunrise-42');
+
+  // Check again: the learner's own change passes it.
+  await checkpoint.getByRole('button', { name: 'Check' }).click();
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(page.getByRole('status').filter({ hasText: 'Checkpoint passed.' })).toBeVisible();
+  await expect(steps.nth(0)).toContainText('done: the lab matches this checkpoint');
+  await page.screenshot({ path: 'test-results/checkpoint-passed.png', fullPage: true });
+
+  // The rest of the story runs on the learner's configuration: sealed, 40-bit, and the reply in clear.
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  for (let i = 0; i < 6; i++) await expect(steps.nth(i)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(page.getByText('6 passed')).toBeVisible();
+  await expect(steps.nth(2)).toContainText('m1 is delivered, wire: encrypted, 40-bit key');
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  await page.getByRole('button', { name: /^Show transcript of / }).first().click();
+  await expect(page.getByLabel('Sender transcript')).toContainText('=> MAIL FROM:<alice@intellinet.example>');
+  await page.screenshot({ path: 'test-results/checkpoint-sealed-transcript.png', fullPage: true });
+
+  expect(problems).toEqual([]);
+});
+
+test('"Show me" applies the solution; the partner manages its accounts without ever seeing a password again', async ({ page }) => {
+  await openOneWay(page);
+  await page.getByRole('button', { name: 'Next step' }).click();
+  const checkpoint = page.getByRole('region', { name: /Your turn/ });
+  await checkpoint.getByRole('button', { name: 'Show me' }).click();
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(steps.nth(0)).toContainText('solution applied');
+  await expect(checkpoint).toBeHidden();
+  await expect(page.getByRole('table', { name: 'Security table of intellinet.example' })).toContainText('as INTELLINET\\DOUG');
+
+  // Editing the row opens the dialog filled in, the password box empty ("unchanged").
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  await intellinet.getByRole('button', { name: 'Edit ntsol.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  await expect(dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' })).toBeChecked();
+  await expect(dialog.getByLabel('Account')).toHaveValue('DOUG');
+  await expect(dialog.getByLabel('Password')).toHaveValue('');
+  await dialog.getByLabel(/Minimum session key/).selectOption('128');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(intellinet.getByRole('table')).toContainText('at least 128-bit');
+
+  // NT Solutions' administrator: a new account, a new password, one disabled, one deleted.
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  await ntsol.getByRole('button', { name: 'New account on ntsol.example' }).click();
+  const form = ntsol.getByRole('form', { name: 'New account on ntsol.example' });
+  await form.getByLabel('NT domain').fill('INTELLINET');
+  await form.getByLabel('Account').fill('IMS');
+  await form.getByLabel('Password').fill('Harbour-7');
+  await form.getByRole('button', { name: 'Create' }).click();
+  const accounts = ntsol.getByRole('list', { name: 'Accounts on ntsol.example' });
+  await expect(accounts).toContainText('INTELLINET\\IMS');
+  await ntsol.getByRole('button', { name: 'Change the password of INTELLINET\\IMS' }).click();
+  await ntsol.getByRole('form', { name: 'New password for INTELLINET\\IMS' }).getByLabel('New password').fill('Tide-9');
+  await ntsol.getByRole('button', { name: 'Set' }).click();
+  await expect(ntsol.getByRole('status')).toHaveText('Password of INTELLINET\\IMS changed.');
+  await ntsol.getByRole('button', { name: 'Disable INTELLINET\\DOUG' }).click();
+  await expect(accounts.getByRole('listitem').filter({ hasText: 'INTELLINET\\DOUG' })).toContainText('(disabled)');
+  await ntsol.getByRole('button', { name: 'Delete INTELLINET\\IMS' }).click();
+  await expect(accounts).not.toContainText('INTELLINET\\IMS');
+  await expect(page.locator('body')).not.toContainText(/Harbour-7|Tide-9|Sunrise-42/);
+  await page.screenshot({ path: 'test-results/checkpoint-accounts.png', fullPage: true });
+});

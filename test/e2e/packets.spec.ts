@@ -1,0 +1,269 @@
+// The packet view in a real browser (SPEC §8): what a trainer does when a story says "open the
+// packet view" — leaks flagged, a display filter, a bad filter, Follow stream, the lab's keys, and
+// a firewall path's two capture points with the middlebox's rewrite and its original bytes.
+import fs from 'node:fs';
+import { test, expect, type Page } from '@playwright/test';
+import { serve, type Served } from './serve.ts';
+
+let served: Served;
+
+test.beforeAll(async () => {
+  served = await serve();
+  fs.mkdirSync('test-results', { recursive: true });
+});
+
+test.afterAll(async () => {
+  expect(await served.stop()).toBe(0);
+});
+
+/** Browser errors and CSP violations end up here; every test expects none. */
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+async function openScenario(page: Page, id: string): Promise<void> {
+  await page.goto(served.url);
+  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
+  await expect(page.getByText('Lab running')).toBeVisible();
+}
+
+async function runAll(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  const count = await steps.count();
+  for (let i = 0; i < count; i++) await expect(steps.nth(i)).toHaveAttribute('aria-label', /— passed$/);
+}
+
+const packetRows = (page: Page) => page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
+
+async function applyFilter(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+
+  // One direct path, one capture point, with its count.
+  await expect(page.getByRole('radio', { name: /intellinet ↔ ntsol, direct/ })).toBeChecked();
+  // (Wait for the connection's tear-down, which may land just after the last step.)
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  const point = page.getByRole('group', { name: 'Capture point' });
+  await expect(point).toContainText(/\d+ packets/);
+  const total = Number(/(\d+) packets/.exec(await point.innerText())![1]);
+  expect(total).toBeGreaterThanOrEqual(16);
+  await expect(packetRows(page)).toHaveCount(total);
+
+  // The DATA segment carries the canaries: flagged, with a name a screen reader says.
+  const leaks = packetRows(page).filter({ hasText: 'Leak: carries canary text in clear' });
+  await expect(leaks).toHaveCount(1);
+  await expect(leaks.first()).toContainText('SMTP/IMF');
+  await expect(page.getByText('⚠ 1 with canaries in clear')).toBeVisible();
+  await page.screenshot({ path: 'test-results/packets-postcard-list.png', fullPage: true });
+
+  // "Leaks only" keeps just that row.
+  await page.getByRole('checkbox', { name: 'Leaks only' }).check();
+  await expect(packetRows(page)).toHaveCount(1);
+  await page.getByRole('checkbox', { name: 'Leaks only' }).uncheck();
+  await expect(packetRows(page)).toHaveCount(total);
+
+  // A Wireshark filter, applied on Enter: exactly the MAIL command.
+  await applyFilter(page, 'smtp.req.command == "MAIL"');
+  await expect(packetRows(page)).toHaveCount(1);
+  await expect(packetRows(page).first()).toContainText('MAIL FROM:<alice@intellinet.example>');
+  await expect(page.getByText(`Displayed: 1 (${(100 / total).toFixed(1)}%)`)).toBeVisible();
+
+  // Selecting it shows its layers, its bytes and the session it belongs to.
+  await packetRows(page).first().click();
+  await expect(packetRows(page).first()).toHaveAttribute('aria-selected', 'true');
+  const detail = page.getByRole('region', { name: /^Packet \d+ detail$/ });
+  const command = detail.getByRole('treeitem', { name: /^Command Line: MAIL FROM:<alice@intellinet.example>/ });
+  await expect(command).toHaveAttribute('aria-expanded', 'false');
+  await command.click();
+  await expect(detail.getByRole('treeitem', { name: 'Command: MAIL', exact: true })).toBeVisible();
+  await expect(detail.getByRole('tab', { name: /^Frame/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(detail.getByLabel(/^Frame bytes of packet/)).toContainText('MAIL FROM:');
+  await expect(detail).toContainText('scenario message m1');
+  // The outer layers start closed and open on a click, as in Wireshark.
+  const ip = detail.getByRole('treeitem', { name: /^Internet Protocol Version 4/ });
+  await expect(ip).toHaveAttribute('aria-expanded', 'false');
+  await ip.click();
+  await expect(ip).toHaveAttribute('aria-expanded', 'true');
+  await expect(detail.getByRole('treeitem', { name: 'Source Address: 192.0.2.10' })).toBeVisible();
+  await page.screenshot({ path: 'test-results/packets-postcard-detail.png', fullPage: true });
+
+  // A filter that does not parse: the engine's message, the place marked, no exception.
+  await applyFilter(page, 'smtp.req.command == ');
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('alert')).toContainText('Bad filter:');
+  await expect(page.getByRole('alert')).toContainText('The mistake is at character 21.');
+  await expect(packetRows(page)).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/packets-bad-filter.png', fullPage: true });
+
+  // Follow stream of the selected packet's connection: client and server, and the message text.
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
+  await expect(packetRows(page)).toHaveCount(total);
+  await page.getByRole('button', { name: 'Follow stream', exact: true }).click();
+  const stream = page.getByRole('region', { name: 'Follow stream' });
+  await expect(stream.getByLabel('Stream text')).toContainText('Hi Sean');
+  await expect(stream.locator('.fs-part.client').first()).toContainText('EHLO mail.intellinet.example');
+  await expect(stream.locator('.fs-part.server').first()).toContainText('220 mail.ntsol.example');
+  await stream.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/packets-postcard-follow.png', fullPage: true });
+
+  // The session link opens the transcript of that queue entry.
+  await page.getByRole('button', { name: /^Open the transcript of / }).click();
+  await expect(page.getByRole('tab', { name: 'Transcript' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('Sender transcript')).toContainText('-> MAIL FROM:<alice@intellinet.example>');
+
+  expect(problems).toEqual([]);
+});
+
+test('ntlm-one-way: the sealed stream hides MAIL FROM until "decrypt with lab keys" is on', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'ntlm-one-way');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(page.getByRole('checkbox', { name: 'Decrypt with lab keys' })).not.toBeChecked();
+
+  await applyFilter(page, 'ntlmssp');
+  await expect(packetRows(page)).toHaveCount(3);
+  await packetRows(page).filter({ hasText: 'NTLMSSP_AUTH' }).click();
+  const detail = page.getByRole('region', { name: /^Packet \d+ detail$/ });
+  await expect(detail.getByRole('treeitem', { name: 'User name: DOUG' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Follow stream', exact: true }).click();
+  const text = page.getByRole('region', { name: 'Follow stream' }).getByLabel('Stream text');
+  await expect(text).toContainText('AUTH NTLM');
+  await expect(text).toContainText('235 2.7.0 Authentication successful');
+  await expect(text).not.toContainText('MAIL FROM');
+  await expect(page.getByRole('region', { name: 'Follow stream' })).toContainText('as an eavesdropper reads it');
+  await page.screenshot({ path: 'test-results/packets-ntlm-sealed.png', fullPage: true });
+
+  // With the lab's keys: said plainly, and the sealed frames open.
+  await page.getByRole('checkbox', { name: 'Decrypt with lab keys' }).check();
+  await expect(page.getByRole('status').filter({ hasText: "Decrypted with the lab's keys" })).toBeVisible();
+  await expect(text).toContainText('MAIL FROM:<alice@intellinet.example>');
+  await expect(page.getByRole('region', { name: 'Follow stream' })).toContainText("decrypted with the lab's keys");
+
+  // The list decrypts too: the sealed MAIL is an SMTP command again, with an unsealed-bytes pane.
+  await applyFilter(page, 'smtp.req.command == "MAIL"');
+  await expect(packetRows(page)).toHaveCount(2);
+  await packetRows(page).filter({ hasText: 'MAIL FROM:<alice@intellinet.example>' }).click();
+  await detail.getByRole('tab', { name: /^Unsealed SASL/ }).click();
+  await expect(detail.getByLabel(/^Unsealed SASL bytes of packet/)).toContainText('MAIL FROM:<alice');
+  await page.screenshot({ path: 'test-results/packets-ntlm-decrypted.png', fullPage: true });
+
+  expect(problems).toEqual([]);
+});
+
+test('a firewall path: two capture points, the rewrite marked with its original bytes, refresh keeps the selection', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'asa-strips-starttls');
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(page.getByText(/No capture point yet|Nothing captured here yet/)).toBeVisible();
+
+  // The first message goes out while the packet view is open: rows arrive with the lab's events.
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(page.getByRole('radio', { name: /after the firewall \(the Internet\)/ })).toBeChecked();
+  await expect(packetRows(page).filter({ hasText: '250-STARTTLS' })).toHaveCount(1);
+
+  // Before the firewall, the sender read the EHLO reply with STARTTLS masked.
+  await page.getByRole('radio', { name: /before the firewall \(as sent\)/ }).check();
+  const masked = packetRows(page).filter({ hasText: '250-XXXXXXXA' });
+  await expect(masked).toHaveCount(1);
+  await expect(masked).toContainText('Rewritten by a middlebox');
+  await masked.click();
+  const marks = page.getByRole('group', { name: 'Middlebox marks' });
+  await expect(marks).toContainText('changed');
+  await expect(marks).toContainText('250-STARTTLS');
+  const selected = await masked.getAttribute('id');
+  const before = await packetRows(page).count();
+  await page.screenshot({ path: 'test-results/packets-firewall-marks.png', fullPage: true });
+
+  // More traffic (the rest of the scenario): the list grows, the selection stays.
+  await runAll(page);
+  await expect.poll(() => packetRows(page).count()).toBeGreaterThan(before);
+  await expect(page.locator(`#${selected}`)).toHaveAttribute('aria-selected', 'true');
+  await expect(marks).toContainText('250-STARTTLS');
+
+  expect(problems).toEqual([]);
+});
+
+test('a capture longer than a page: pages of 100 from the engine, arrow keys, and the selection kept across pages', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(page.getByText(/^Rows 1–\d+ of \d+$/)).toBeVisible();
+
+  // Six more messages through the lab's own API (the same socket the page uses): well over a page.
+  const socketUrl = served.url.replace(/^http/, 'ws') + 'ws';
+  await page.evaluate(async (url) => {
+    const ws = new WebSocket(url);
+    await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));
+    const answers = new Map<number, (ok: boolean) => void>();
+    ws.addEventListener('message', (m) => {
+      const msg = JSON.parse(String(m.data)) as { id?: number; ok?: boolean };
+      if (typeof msg.id === 'number') answers.get(msg.id)?.(msg.ok === true);
+    });
+    for (let i = 1; i <= 6; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        answers.set(i, resolve);
+        ws.send(JSON.stringify({ id: i, command: 'sendMessage', payload: { id: `x${i}`, from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: `More ${i}`, body: 'Hi Sean, again.' } }));
+      });
+      if (!ok) throw new Error(`sendMessage x${i} was refused`);
+    }
+    ws.close();
+  }, socketUrl);
+
+  // The list pages itself from the engine: 100 rows, then the rest. (Tear-down packets of the last
+  // connection may still be arriving, so the total is read from the page, not assumed.)
+  await expect(page.getByText('⚠ 7 with canaries in clear')).toBeVisible();
+  const range = page.getByText(/^Rows \d+–\d+ of \d+$/);
+  await expect(range).toHaveText(/^Rows 1–100 of \d{3}$/);
+  await expect(packetRows(page)).toHaveCount(100);
+  await expect(page.getByRole('button', { name: 'Previous page' })).toBeDisabled();
+
+  // Arrow keys move the selection like Wireshark's list.
+  await packetRows(page).nth(0).click();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(packetRows(page).nth(2)).toHaveAttribute('aria-selected', 'true');
+  await expect(packetRows(page).nth(2)).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(packetRows(page).nth(99)).toHaveAttribute('aria-selected', 'true');
+  const chosen = (await packetRows(page).nth(99).getAttribute('id'))!;
+
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await expect(range).toHaveText(/^Rows 101–(\d{3}) of \1$/);
+  await expect.poll(async () => {
+    const total = Number(/of (\d+)$/.exec((await range.textContent()) ?? '')?.[1]);
+    return (await packetRows(page).count()) === total - 100;
+  }).toBe(true);
+  // The selected packet is off this page, and its detail stays open.
+  await expect(page.getByRole('region', { name: `Packet ${chosen.replace('packet-', '')} detail` })).toBeVisible();
+  await page.screenshot({ path: 'test-results/packets-page-two.png', fullPage: true });
+
+  await page.getByRole('button', { name: 'First page' }).click();
+  await expect(range).toHaveText(/^Rows 1–100 of \d{3}$/);
+  await expect(page.locator(`#${chosen}`)).toHaveAttribute('aria-selected', 'true');
+
+  // The tree answers the keyboard too: Right opens a layer, Left closes it.
+  const frame = page.getByRole('treeitem', { name: /^Frame \d+:/ });
+  await frame.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(frame).toHaveAttribute('aria-expanded', 'true');
+  await page.keyboard.press('ArrowLeft');
+  await expect(frame).toHaveAttribute('aria-expanded', 'false');
+
+  expect(problems).toEqual([]);
+});
