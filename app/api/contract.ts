@@ -371,7 +371,8 @@ export type LabEventView =
   | { type: 'mail.queued' | 'mail.attempted' | 'mail.deferred' | 'mail.delivered' | 'mail.bounced'; entry: QueueEntryView }
   | { type: 'mail.received'; org: string; item: MailboxItemView }
   | { type: 'clock.advanced'; now: number }
-  | { type: 'lab.changed'; org: string; what: string };
+  | { type: 'lab.changed'; org: string; what: string }
+  | { type: 'capture.changed'; point: string; conn: string };
 
 export interface Events {
   /** Something happened inside the running lab. */

@@ -37,6 +37,8 @@ export function labEventView(e: LabEvent): LabEventView {
       return { type: e.type, now: e.now };
     case 'lab.changed':
       return { type: e.type, org: e.org, what: e.what };
+    case 'capture.changed':
+      return { type: e.type, point: e.point, conn: e.conn };
     default: {
       const never: never = e;
       throw new Error(`unhandled lab event ${JSON.stringify(never)}`);

@@ -13,7 +13,9 @@ export type LabEvent =
   | { type: 'mail.bounced'; entry: QueueEntry }
   | { type: 'mail.received'; org: string; item: MailboxItem }
   | { type: 'clock.advanced'; now: number }
-  | { type: 'lab.changed'; org: string; what: string };
+  | { type: 'lab.changed'; org: string; what: string }
+  /** A tapped connection closed: its packets, tear-down included, are in the capture now. */
+  | { type: 'capture.changed'; point: string; conn: string };
 
 export class Emitter<E> {
   #listeners = new Set<(event: E) => void>();

@@ -117,7 +117,10 @@ export class Lab {
     for (const p of this.paths) for (const pt of p.points) this.#pointRoles.set(pt.id, pt.roles);
     this.capture = new CaptureStore({ keys: this.taps.keys, maxPackets: config.settings?.captureLimit ?? 200_000 });
     for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
-    this.taps.subscribe((event) => this.capture.ingest(event));
+    this.taps.subscribe((event) => {
+      this.capture.ingest(event);
+      if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
+    });
     const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
     const scanners = this.paths.map((p) => scannerOrg(p, config)).filter((x) => x !== undefined);
     for (const { org, relayDomains } of [...config.orgs.map((org) => ({ org, relayDomains: [] as string[] })), ...scanners]) {

@@ -58,6 +58,11 @@ export class AppState {
     switch (event.event) {
       case 'lab.event': {
         const e = event.payload;
+        if (e.type === 'capture.changed') {
+          // Only the packet view cares about new packets; the lab snapshot did not change.
+          this.capture.onLabEvent();
+          break;
+        }
         if (e.type === 'mail.received') this.mail.onReceived(e.org, e.item.user);
         if (e.type !== 'mail.received' && e.type !== 'clock.advanced' && e.type !== 'lab.changed' && this.transcript.target?.id === e.entry.id) void this.transcript.reload();
         void this.lab.refresh();

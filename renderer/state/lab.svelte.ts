@@ -15,17 +15,6 @@ export interface ChangeOutcome {
   note?: string;
 }
 
-let active: LabState | undefined;
-
-/**
- * The app's lab state, for views reached only through panels that pass the snapshot down
- * (App → TopologyPanel → OrgCard). Passing `lab` as a prop is the plainer road once those
- * panels take it; OrgCard accepts either.
- */
-export function activeLab(): LabState | undefined {
-  return active;
-}
-
 export class LabState {
   #api: PostcardApi;
   #inFlight = false;
@@ -40,7 +29,6 @@ export class LabState {
 
   constructor(api: PostcardApi) {
     this.#api = api;
-    active = this;
   }
 
   /** One lab change, as a scenario's `action` step would make it. */
