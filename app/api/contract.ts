@@ -14,6 +14,7 @@
  */
 import { z } from 'zod';
 import { labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
+import type { MailboxItem } from '../mta/mailbox.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const text = z.string().max(200, 'is too long');
@@ -172,18 +173,8 @@ export interface QueueEntryView {
   bounceId?: string;
 }
 
-export interface MailboxItemView {
-  id: string;
-  user: string;
-  kind: 'mail' | 'bounce';
-  from: string;
-  subject: string;
-  receivedAt: number;
-  size: number;
-  ref?: string;
-  cause?: { queueId: string; conn?: string; transcriptLine?: number };
-  via?: string;
-}
+/** A mailbox entry is plain data already (app/mta/mailbox.ts): the view is the same shape. */
+export type MailboxItemView = MailboxItem;
 
 /** A security entry in the organisation's own vocabulary, as its edit dialog opens (never the password). */
 export type SecuritySettingView = (

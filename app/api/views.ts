@@ -19,6 +19,7 @@ export function queueEntryView(e: QueueEntry): QueueEntryView {
   };
 }
 
+/** A copy, so a view handed to a transport never aliases the engine's record. */
 export function mailboxItemView(m: MailboxItem): MailboxItemView {
   return { ...m, cause: m.cause ? { ...m.cause } : undefined };
 }

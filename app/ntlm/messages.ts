@@ -122,17 +122,7 @@ export function encodeChallenge(m: {
 }
 
 /** MS-NLMP §2.2.1.3. The MIC slot is only written when a MIC is given. */
-export function encodeAuthenticate(m: {
-  flags: number;
-  lmResponse: Buffer;
-  ntResponse: Buffer;
-  domain: string;
-  user: string;
-  workstation: string;
-  encryptedRandomSessionKey: Buffer;
-  mic?: Buffer;
-  version?: Buffer;
-}): Buffer {
+export function encodeAuthenticate(m: Omit<AuthenticateMessage, 'type'>): Buffer {
   const withVersion = m.version !== undefined || m.mic !== undefined || hasFlag(m.flags, NTLMSSP_NEGOTIATE_VERSION);
   const size = m.mic ? 88 : withVersion ? 72 : 64;
   const head = header(3, size);
