@@ -10,6 +10,7 @@
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerDataStream } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Timers } from '../lab/timers.ts';
+import { hookReply, replies, type ReplyText } from './replies.ts';
 
 export interface InboundEnvelope {
   from: string;
@@ -130,6 +131,12 @@ export class LabSmtpServer extends SMTPServer {
   }
 }
 
+/** An error smtp-server turns into the catalogue's reply. */
+function hookError(reply: ReplyText, ...args: (string | number)[]): Error {
+  const r = hookReply(reply, ...args);
+  return Object.assign(new Error(r.message), { responseCode: r.code });
+}
+
 export interface InboundServer {
   port: number;
   server: LabSmtpServer;
@@ -168,16 +175,14 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     onRcptTo(address, session, callback) {
       const refusal = o.checkRecipient(address.address, { remotePort: session.remotePort });
       if (!refusal) return callback();
-      const err = Object.assign(new Error(refusal.message), { responseCode: refusal.code });
-      callback(err);
+      callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         if (stream.sizeExceeded) {
-          // RFC 1870 §6.1 / RFC 3463 5.3.4
-          callback(Object.assign(new Error('5.3.4 Message size exceeds fixed maximum message size'), { responseCode: 552 }));
+          callback(hookError(replies.messageTooBig));
           return;
         }
         const tls = (session as SMTPServerSession & { tlsOptions?: { name?: string; version?: string } }).tlsOptions;
@@ -193,8 +198,8 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           requireTls: (session.envelope as { requireTLS?: boolean }).requireTLS === true,
         };
         o.accept(envelope, Buffer.concat(chunks)).then(
-          (id) => callback(null, `2.0.0 OK: queued as ${id}`),
-          (error: Error) => callback(Object.assign(new Error(`4.3.0 Local error in processing: ${error.message}`), { responseCode: 451 })),
+          (id) => callback(null, hookReply(replies.queued, id).message),
+          (error: Error) => callback(hookError(replies.localError, error.message)),
         );
       });
     },

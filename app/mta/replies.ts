@@ -35,8 +35,11 @@ export const replies = {
   authNtlmSyntax: { code: 501, status: '5.5.4', text: 'Syntax: AUTH NTLM [initial-response]' },
   // RFC 5321 §4.5.3.1
   lineTooLong: { code: 500, status: '5.5.2', text: 'Line too long' },
-  mailboxUnavailable: { code: 550, status: '5.1.1', text: 'Mailbox unavailable: %s' },
+  userUnknown: { code: 550, status: '5.1.1', text: '<%s>: Recipient address rejected: User unknown' },
+  relayDenied: { code: 550, status: '5.7.1', text: '<%s>: Relay access denied' },
   localError: { code: 451, status: '4.3.0', text: 'Local error in processing: %s' },
+  // RFC 1870 §6.1
+  messageTooBig: { code: 552, status: '5.3.4', text: 'Message size exceeds fixed maximum message size' },
 } as const satisfies Record<string, ReplyText>;
 
 /**
@@ -78,6 +81,15 @@ export const downgradeReasons = {
 export function format(template: string, ...args: (string | number)[]): string {
   let i = 0;
   return template.replace(/%[sd]/g, () => String(args[i++] ?? ''));
+}
+
+/**
+ * A reply for smtp-server's hooks, which take the code apart from the text: the text starts with
+ * the enhanced status code (RFC 2034 §3), as smtp-server then sends it unchanged.
+ */
+export function hookReply(reply: ReplyText, ...args: (string | number)[]): { code: number; message: string } {
+  const text = format(reply.text, ...args);
+  return { code: reply.code, message: reply.status ? `${reply.status} ${text}` : text };
 }
 
 /** A reply as it goes on the wire: `535 5.7.3 Authentication unsuccessful`. */

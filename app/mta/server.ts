@@ -12,7 +12,7 @@ import type { Workspace } from '../lab/store.ts';
 import type { LabEvent } from '../lab/events.ts';
 import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
-import { replies } from './replies.ts';
+import { hookReply, replies } from './replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
@@ -131,8 +131,8 @@ export class MailServer {
         onMailFrom: (_address, session, callback) => {
           // RFC 3207 §4: a server that requires TLS refuses mail before STARTTLS.
           if (role === 'mail' && this.config.inbound.requireTls && !session.secure) {
-            const r = replies.mustStartTls;
-            return callback(Object.assign(new Error(`${r.status} ${r.text}`), { responseCode: r.code }));
+            const r = hookReply(replies.mustStartTls);
+            return callback(Object.assign(new Error(r.message), { responseCode: r.code }));
           }
           callback();
         },
@@ -155,11 +155,11 @@ export class MailServer {
   #checkRecipient(address: string, role: Listener['role']): { code: number; message: string } | undefined {
     if (this.isLocal(address)) {
       // RFC 5321 §3.3 / RFC 3463 5.1.1: no such mailbox here.
-      return this.hasUser(address) ? undefined : { code: 550, message: `5.1.1 <${address}>: Recipient address rejected: User unknown` };
+      return this.hasUser(address) ? undefined : hookReply(replies.userUnknown, address);
     }
     if (this.relayDomains.includes(address.toLowerCase().split('@')[1])) return undefined;
     // The MX port relays for nobody else (RFC 5321 §7.1); the submission port takes the organisation's own users' mail anywhere.
-    return role === 'submission' ? undefined : { code: 550, message: `5.7.1 <${address}>: Relay access denied` };
+    return role === 'submission' ? undefined : hookReply(replies.relayDenied, address);
   }
 
   #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): string {
