@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { scenario as scenarioSchema, checkpointStep, sendStep, labAction, expectStep, type Scenario } from './schema.ts';
+import { scenario as scenarioSchema, checkpointStep, sendStep, labAction, expectStep, org as orgSchema, pathSpec, type LabConfig, type OrgConfig, type PathConfig, type Scenario, type Step } from './schema.ts';
 import { parseDuration } from '../lab/clock.ts';
 
 export interface ScenarioError {
@@ -106,7 +106,7 @@ export function parseScenario(text: string, file: string): Loaded {
   const head = headSchema.safeParse(raw);
   if (!head.success) errors.push(...issueErrors(loc, head.error.issues, []));
   const rawSteps = (raw as { steps?: unknown }).steps;
-  const steps: unknown[] = [];
+  const steps: Indexed<Step>[] = [];
   if (Array.isArray(rawSteps)) {
     rawSteps.forEach((step, i) => {
       const kind = step && typeof step === 'object' && !Array.isArray(step) ? Object.keys(step)[0] : undefined;
@@ -116,25 +116,50 @@ export function parseScenario(text: string, file: string): Loaded {
         return;
       }
       const parsed = schema.safeParse(step);
-      if (parsed.success) steps.push(parsed.data);
+      if (parsed.success) steps.push([i, parsed.data as Step]);
       else errors.push(...issueErrors(loc, parsed.error.issues, ['steps', i]));
     });
   }
-  if (errors.length > 0 || !head.success) return { ok: false, file, errors };
-  const result = { ...head.data, steps } as Scenario;
-  errors.push(...checkReferences(result, loc));
-  if (errors.length > 0) return { ok: false, file, errors };
+  // References are checked on every part that parsed, so a file shows all its errors in one pass.
+  errors.push(...checkReferences(partsOf(raw, head.success ? head.data.lab : undefined), steps, loc));
+  if (errors.length > 0 || !head.success) return { ok: false, file, errors: errors.sort((a, b) => a.line - b.line || a.column - b.column) };
+  const result = { ...head.data, steps: steps.map(([, step]) => step) } as Scenario;
   const id = result.id ?? path.basename(file).replace(/\.ya?ml$/i, '');
   return { ok: true, file, id, scenario: result };
 }
 
+type Indexed<T> = [index: number, value: T];
+
+interface LabParts {
+  orgs: Indexed<OrgConfig>[];
+  paths: Indexed<PathConfig>[];
+  /** Names of organisations, domains and hosts in the file, also of parts that did not parse. */
+  named: { orgIds: Set<string>; domains: Set<string>; hosts: Set<string> };
+}
+
+/** The lab's organisations and paths that parse on their own, and every name the file mentions. */
+function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
+  const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown } }).lab;
+  const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
+  const named = { orgIds: new Set<string>(), domains: new Set<string>(), hosts: new Set<string>() };
+  for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown }[]) {
+    if (typeof o?.id === 'string') named.orgIds.add(o.id);
+    for (const d of [o?.domain, ...list(o?.aliases)]) if (typeof d === 'string') named.domains.add(d.toLowerCase());
+    for (const h of list(o?.hosts) as { name?: unknown }[]) if (typeof h?.name === 'string') named.hosts.add(h.name.toLowerCase());
+  }
+  if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named };
+  const parsed = <T>(items: unknown[], schema: z.ZodType<T>): Indexed<T>[] =>
+    items.flatMap((item, i) => { const r = schema.safeParse(item); return r.success ? [[i, r.data] as Indexed<T>] : []; });
+  return { orgs: parsed(list(rawLab?.orgs), orgSchema), paths: parsed(list(rawLab?.paths), pathSpec), named };
+}
+
 /** Checks across the file that a schema cannot express. */
-function checkReferences(s: Scenario, loc: Locator): ScenarioError[] {
+function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const orgIds = new Set<string>();
   const domains = new Set<string>();
   const hosts = new Set<string>();
-  s.lab.orgs.forEach((org, i) => {
+  for (const [i, org] of lab.orgs) {
     if (orgIds.has(org.id)) errors.push(loc.at(['lab', 'orgs', i, 'id'], `organisation id ${org.id} is used twice`));
     orgIds.add(org.id);
     if (domains.has(org.domain.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'domain'], `domain ${org.domain} belongs to two organisations`));
@@ -148,17 +173,15 @@ function checkReferences(s: Scenario, loc: Locator): ScenarioError[] {
       hosts.add(h.name.toLowerCase());
     });
     org.security.forEach((e, j) => {
-      if (e.via && !hosts.has(e.via.toLowerCase()) && !s.lab.orgs.some((o) => o.hosts.some((h) => h.name.toLowerCase() === e.via!.toLowerCase()))) {
-        errors.push(loc.at(['lab', 'orgs', i, 'security', j, 'via'], `no host ${e.via} in this lab`));
-      }
+      if (e.via && !lab.named.hosts.has(e.via.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'security', j, 'via'], `no host ${e.via} in this lab`));
     });
-  });
-  s.lab.paths.forEach((p, i) => {
+  }
+  for (const [i, p] of lab.paths) {
     p.between.forEach((id, j) => {
-      if (!orgIds.has(id)) errors.push(loc.at(['lab', 'paths', i, 'between', j], `no organisation ${id} (known: ${[...orgIds].join(', ')})`));
+      if (!lab.named.orgIds.has(id)) errors.push(loc.at(['lab', 'paths', i, 'between', j], `no organisation ${id} (known: ${[...lab.named.orgIds].join(', ')})`));
     });
     if (p.between[0] === p.between[1]) errors.push(loc.at(['lab', 'paths', i, 'between'], 'a path joins two different organisations'));
-    if (p.to && !hosts.has(p.to.toLowerCase())) errors.push(loc.at(['lab', 'paths', i, 'to'], `no host ${p.to} in this lab`));
+    if (p.to && !lab.named.hosts.has(p.to.toLowerCase())) errors.push(loc.at(['lab', 'paths', i, 'to'], `no host ${p.to} in this lab`));
     if (p.via === 'firewall' && !p.firewall) errors.push(loc.at(['lab', 'paths', i], 'a firewall path needs firewall: { profile: ... }'));
     if (p.via === 'content-scanner' && !p.scanner) errors.push(loc.at(['lab', 'paths', i], 'a content-scanner path needs scanner: { name, address, ... }'));
     if (p.via !== 'content-scanner' && p.scanner) errors.push(loc.at(['lab', 'paths', i, 'scanner'], 'scanner goes with via: content-scanner'));
@@ -166,28 +189,28 @@ function checkReferences(s: Scenario, loc: Locator): ScenarioError[] {
       if (hosts.has(p.scanner.name.toLowerCase())) errors.push(loc.at(['lab', 'paths', i, 'scanner', 'name'], `host ${p.scanner.name} is defined twice`));
       hosts.add(p.scanner.name.toLowerCase());
     }
-  });
+  }
   const sent = new Set<string>();
   const checkpoints = new Set<string>();
-  const visit = (step: Scenario['steps'][number], keys: Key[]) => {
+  const visit = (step: Step, keys: Key[]) => {
     if ('send' in step) {
       if (sent.has(step.send.id)) errors.push(loc.at([...keys, 'send', 'id'], `message id ${step.send.id} is used twice`));
       sent.add(step.send.id);
       const domain = step.send.from.split('@')[1]?.toLowerCase();
-      if (!domains.has(domain)) errors.push(loc.at([...keys, 'send', 'from'], `no organisation has the domain ${domain}`));
+      if (!lab.named.domains.has(domain)) errors.push(loc.at([...keys, 'send', 'from'], `no organisation has the domain ${domain}`));
     } else if ('expect' in step) {
       if (!sent.has(step.expect.message)) errors.push(loc.at([...keys, 'expect', 'message'], `no message ${step.expect.message} was sent before this step`));
     } else if ('action' in step) {
-      if (!orgIds.has(step.action.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${step.action.org}`));
+      if (!lab.named.orgIds.has(step.action.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${step.action.org}`));
     } else if ('checkpoint' in step) {
       const c = step.checkpoint;
       if (checkpoints.has(c.id)) errors.push(loc.at([...keys, 'checkpoint', 'id'], `checkpoint id ${c.id} is used twice`));
       checkpoints.add(c.id);
-      if (!orgIds.has(c.when.org)) errors.push(loc.at([...keys, 'checkpoint', 'when', 'org'], `no organisation ${c.when.org}`));
+      if (!lab.named.orgIds.has(c.when.org)) errors.push(loc.at([...keys, 'checkpoint', 'when', 'org'], `no organisation ${c.when.org}`));
       c.solution.forEach((sub, j) => visit(sub, [...keys, 'checkpoint', 'solution', j]));
     }
   };
-  s.steps.forEach((step, i) => visit(step, ['steps', i]));
+  for (const [i, step] of steps) visit(step, ['steps', i]);
   return errors;
 }
 

@@ -106,6 +106,25 @@ steps:
     expect(r.err).not.toMatch(/at .*\.ts:\d+/); // never a stack trace
   });
 
+  it('reports broken references in the same pass as schema errors, in file order', async () => {
+    const dir = tmp();
+    const file = scenarioFile(dir, 'both.yaml', `title: Both kinds
+lab:
+  orgs:
+    - { id: a, domain: a.example, users: [ann], hosts: [{ name: mail.a.example, address: 192.0.2.1 }], inbound: { starttls: maybe } }
+  paths:
+    - { between: [a, nowhere] }
+steps:
+  - send: { id: m1, from: ann@elsewhere.example, to: bob@b.example }
+`);
+    const r = await cli('validate', file);
+    expect(r.err.split('\n')).toEqual([
+      `${file}:4:125: lab.orgs[0].inbound.starttls: Invalid input: expected boolean, received string`,
+      `${file}:6:22: lab.paths[0].between[1]: no organisation nowhere (known: a)`,
+      `${file}:8:27: steps[0].send.from: no organisation has the domain elsewhere.example`,
+    ]);
+  });
+
   it('reports references a schema cannot see, and YAML syntax errors with positions', async () => {
     const dir = tmp();
     const refs = scenarioFile(dir, 'refs.yaml', fs.readFileSync(postcard, 'utf8').replace('message: m1, outcome', 'message: m9, outcome'));
