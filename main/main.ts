@@ -22,7 +22,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export async function onReady(root = ROOT): Promise<void> {
   setupSecurity();
   serveAppScheme(path.join(root, 'out', 'renderer'));
-  const session = new ApiSession({ scenariosDir: path.join(root, 'scenarios') });
+  // Lab keys are cached where a packaged app may write: its user-data folder, not its own files.
+  const session = new ApiSession({ scenariosDir: path.join(root, 'scenarios'), keyCache: path.join(app.getPath('userData'), 'keys') });
   const window = createMainWindow(path.join(root, 'out', 'main', 'preload.cjs'));
   setupIpc({ window, dispatch: createDispatch(createHandlers(session)), subscribe: (fn) => session.events.subscribe(fn) });
   window.on('closed', () => void session.close());

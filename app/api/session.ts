@@ -33,6 +33,11 @@ export interface ApiSessionOptions {
   scenariosDir: string;
   /** Overrides every scenario's seed. */
   seed?: number;
+  /**
+   * Where lab RSA keys are cached. Default: the package's node_modules/.cache; the desktop app
+   * passes its user-data folder, since a packaged app's own files are read-only.
+   */
+  keyCache?: string;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -106,7 +111,7 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed });
+        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;

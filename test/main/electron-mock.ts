@@ -49,6 +49,7 @@ export const app = Object.assign(new Emitterish(), {
   enableSandbox: vi.fn(),
   quit: vi.fn(),
   isPackaged: false,
+  getPath: vi.fn((name: string) => `/home/user/.config/postcard-lab/${name}`),
   whenReady: vi.fn(() => new Promise<void>(() => {})),
 });
 
