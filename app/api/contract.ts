@@ -83,9 +83,10 @@ export const requestSchemas = {
     from: z.number().int().min(0).default(0),
     limit: z.number().int().min(1).max(1000).default(100),
     leaksOnly: z.boolean().optional(),
-    decrypt: z.boolean().optional(),
+    // Per request, default off (an eavesdropper's view): two windows on one lab never see each other's toggle.
+    decrypt: z.boolean().default(false),
   }),
-  packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().optional() }),
+  packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
 } as const satisfies Record<CommandName, z.ZodType>;
 

@@ -11,8 +11,9 @@ function tree(nodes: DetailNode[]): DetailNodeView[] {
   return nodes.map((n) => (n.children.length ? { label: n.label, children: tree(n.children) } : { label: n.label }));
 }
 
-function withDecrypt<T>(lab: Lab, decrypt: boolean | undefined, fn: () => T): T {
-  if (decrypt !== undefined) lab.capture.setDecrypt(decrypt);
+/** The store's decryption is one setting; set it for this request and read synchronously, so no other request interleaves. */
+function withDecrypt<T>(lab: Lab, decrypt: boolean, fn: () => T): T {
+  lab.capture.setDecrypt(decrypt);
   return fn();
 }
 
