@@ -4,6 +4,7 @@
  *
  *   http://127.0.0.1:P/        static renderer files, strict CSP (static.ts)
  *   ws://127.0.0.1:P/ws        the contract (server.ts), Origin must be http://127.0.0.1:P
+ *   http://127.0.0.1:P/export/ the running lab's pcapng and key log (exports.ts)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import type { ApiSession } from '../api/session.ts';
 import { createHandlers } from '../api/handlers.ts';
 import { createDispatch } from '../api/dispatch.ts';
 import { attachBridge } from './server.ts';
+import { EXPORT_PREFIX, exportHandler } from './exports.ts';
 import { contentSecurityPolicy, securityHeaders, staticHandler } from './static.ts';
 
 export const SOCKET_PATH = '/ws';
@@ -35,7 +37,15 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   const allowOrigin = (origin: string | undefined) => origin !== undefined && hosts().some((h) => origin.toLowerCase() === `http://${h}`);
   const headers = () => securityHeaders(contentSecurityPolicy(hosts().map((h) => `ws://${h}${SOCKET_PATH}`)));
 
-  const server = http.createServer(staticHandler({ root: o.rendererDir, headers, allowHost }));
+  const statics = staticHandler({ root: o.rendererDir, headers, allowHost });
+  const exports = exportHandler(o.session, headers);
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://ui').pathname;
+    // Host and method are checked as for every static file; only then the export.
+    const allowed = allowHost(req.headers.host) && (req.method === 'GET' || req.method === 'HEAD');
+    if (allowed && pathname.startsWith(EXPORT_PREFIX)) return exports(req, res, pathname);
+    statics(req, res);
+  });
   const bridge = attachBridge({
     server, path: SOCKET_PATH, allowOrigin, allowHost,
     dispatch: createDispatch(createHandlers(o.session)),

@@ -92,3 +92,36 @@ describe('the UI server (postcard-lab serve)', () => {
     expect(events.filter((e) => e === 'step.result')).toHaveLength(3);
   });
 });
+
+describe('downloads of the running lab', () => {
+  function getBytes(port: number, urlPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+  }
+
+  it('serves the capture as pcapng and the key log, only while a lab runs and only for our own Host', async () => {
+    const { server, session } = await start();
+    const none = await get(server.port, '/export/capture.pcapng');
+    expect(none.status).toBe(409);
+    expect(none.body).toMatch(/no scenario is open/);
+    await session.openScenario('starttls-partner');
+    await session.startLab();
+    await session.runSteps(Number.POSITIVE_INFINITY, true);
+    const pcap = await getBytes(server.port, '/export/capture.pcapng');
+    expect(pcap.status).toBe(200);
+    expect(pcap.headers['content-type']).toBe('application/x-pcapng');
+    expect(pcap.headers['content-disposition']).toBe('attachment; filename="starttls-partner.pcapng"');
+    expect(pcap.body.readUInt32LE(0)).toBe(0x0a0d0d0a); // pcapng Section Header Block
+    expect(pcap.body.includes(Buffer.from('CLIENT_TRAFFIC_SECRET_0'))).toBe(true); // the Decryption Secrets Block
+    const keylog = await get(server.port, '/export/keylog.txt');
+    expect(keylog.body).toMatch(/^CLIENT_TRAFFIC_SECRET_0 /m);
+    expect((await get(server.port, '/export/../../etc/passwd')).status).toBe(404);
+    expect((await get(server.port, '/export/capture.pcapng', { host: 'evil.example' })).status).toBe(421);
+    expect((await get(server.port, '/export/capture.pcapng', { method: 'POST' })).status).toBe(405);
+  });
+});

@@ -267,3 +267,16 @@ test('a capture longer than a page: pages of 100 from the engine, arrow keys, an
 
   expect(problems).toEqual([]);
 });
+
+test('the capture downloads as pcapng from the packet view', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download pcapng' }).click()]);
+  expect(download.suggestedFilename()).toBe('postcard.pcapng');
+  const bytes = fs.readFileSync(await download.path());
+  expect(bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
+  expect(bytes.includes(Buffer.from('MAIL FROM:<alice@intellinet.example>'))).toBe(true);
+  expect(problems).toEqual([]);
+});
