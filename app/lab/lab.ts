@@ -305,11 +305,18 @@ export class Lab {
     return new Promise((resolve, reject) => {
       let cancel = () => {};
       const unsubscribe = this.events.subscribe(() => check());
+      let settled = false;
       const check = () => {
-        if (this.inFlight > 0) return;
-        unsubscribe();
-        cancel();
-        resolve();
+        if (this.inFlight > 0 || settled) return;
+        // An event is emitted in the middle of a server's work (a bounce queued right after the
+        // attempt that caused it): look again once the current call stack is done.
+        queueMicrotask(() => {
+          if (this.inFlight > 0 || settled) return;
+          settled = true;
+          unsubscribe();
+          cancel();
+          resolve();
+        });
       };
       cancel = this.timers.setTimeout(() => {
         unsubscribe();

@@ -28,6 +28,8 @@ export interface BounceInput {
   original: Buffer;
   boundary: string;
   messageId: string;
+  /** The scenario message the bounce reports on: the lab's tracking header, as on the original. */
+  ref?: string;
 }
 
 /** The header block of a message: everything up to the first empty line. */
@@ -67,6 +69,7 @@ export function buildBounce(b: BounceInput): Buffer {
     `Subject: ${b.profile.bounce.subject(subject)}`,
     `Date: ${rfc5322Date(b.now)}`,
     `Message-ID: <${b.messageId}>`,
+    ...(b.ref ? [`X-Postcard-Message: ${b.ref}`] : []),
     // RFC 3834 §5: an automatic response, so nothing auto-replies to it.
     'Auto-Submitted: auto-replied',
     'MIME-Version: 1.0',

@@ -175,7 +175,9 @@ export class MailServer {
     const ref = headerValue(data, 'X-Postcard-Message')?.trim();
     const local = envelope.to.filter((r) => this.isLocal(r));
     const remote = envelope.to.filter((r) => !this.isLocal(r));
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(envelope.requireTls ? { requireTls: true } : {}) });
+    // A delivery status notification arrives with a null reverse-path (RFC 5321 §4.5.5, RFC 3464 §2).
+    const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) });
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
     if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls });
@@ -330,17 +332,23 @@ export class MailServer {
       original,
       boundary: `${id}.${this.#deps.rng.hex(6)}/${this.config.hosts[0].name}`,
       messageId: `${id}@${this.config.hosts[0].name}`,
+      ref: entry.ref,
     });
     entry.bounceId = id;
-    // The bounce goes to the envelope sender, if that is one of our users (RFC 3464 §2; RFC 5321 §4.5.5: never for a null sender).
-    if (entry.from && this.hasUser(entry.from)) {
-      const user = entry.from.split('@')[0].toLowerCase();
-      const item = this.mailboxes.store({
-        id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
-        cause: { queueId: entry.id, conn: last?.conn, transcriptLine: last ? last.transcript.length - 1 : undefined },
-      }, bounce);
-      this.#deps.emit({ type: 'mail.received', org: this.id, item });
+    // RFC 5321 §4.5.5: never a bounce for a bounce (null reverse-path).
+    if (!entry.from) return;
+    if (!this.hasUser(entry.from)) {
+      // A relay (the content scanner) returns the message to a sender elsewhere, with a null
+      // reverse-path (RFC 5321 §4.5.5), through the same queue and paths as any mail.
+      this.submit('', [entry.from], bounce, entry.ref);
+      return;
     }
+    const user = entry.from.split('@')[0].toLowerCase();
+    const item = this.mailboxes.store({
+      id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
+      cause: { queueId: entry.id, conn: last?.conn, transcriptLine: last ? last.transcript.length - 1 : undefined },
+    }, bounce);
+    this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
   // —— Lab actions (SPEC §9): accounts, security table, profile ——

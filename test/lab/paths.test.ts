@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import { formatTranscript } from '../../app/capture/transcript.ts';
+import { dsnFields } from '../../app/scenario/expect.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 import { ROOT } from '../helpers/cli.ts';
 
@@ -93,5 +94,25 @@ describe('a content scanner', () => {
     // Two Received headers: the scanner's (with ESMTPS, from Intellinet) under Exchange's (plain ESMTP, from the scanner).
     expect(mail).toMatch(/^Received: from scanner\.ntsol\.example [^\n]*\n\tby mail\.ntsol\.example [^\n]* with ESMTP id /);
     expect(mail).toMatch(/Received: from mail\.intellinet\.example [^\n]*\(using TLSv1\.3[^\n]*\n\tby scanner\.ntsol\.example [^\n]* with ESMTPS id /);
+  });
+});
+
+describe('a bounce from a content scanner', () => {
+  it('travels back to the sender\'s organisation with a null reverse-path and lands as a bounce', async () => {
+    const lab = await scenarioLab('content-scanner.yaml');
+    lab.applyAction({ org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls', level: 'encrypt' } });
+    lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'nobody@ntsol.example', subject: 'To a ghost', body: 'y' });
+    // The scanner accepts (it relays for ntsol.example), then Exchange refuses the recipient.
+    expect(await lab.settle('m1', false)).toBe('bounced');
+    await lab.idle();
+    const [, scannerEntry] = lab.entriesOf('m1');
+    expect(scannerEntry).toMatchObject({ org: 'scanner@intellinet-ntsol', state: 'bounced' });
+    const returned = [...lab.servers.get('scanner@intellinet-ntsol')!.entries.values()].find((e) => e.from === '' && e.to[0] === 'alice@intellinet.example');
+    expect(returned?.state).toBe('delivered');
+    expect(returned?.attempts[0].transcript.some((l) => l.dir === 'out' && l.text.startsWith('MAIL FROM:<> '))).toBe(true);
+    const alice = lab.servers.get('intellinet')!.mailboxes;
+    const bounce = alice.list('alice').find((m) => m.kind === 'bounce');
+    expect(bounce).toMatchObject({ ref: 'm1', from: expect.stringContaining('MAILER-DAEMON') });
+    expect(dsnFields(alice.read('alice', bounce!.id)!)).toMatchObject({ status: '5.1.1', diagnostic: expect.stringContaining('550 5.1.1 <nobody@ntsol.example>') });
   });
 });
