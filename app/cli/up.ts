@@ -33,9 +33,19 @@ export function labEndpoints(lab: Lab): Endpoint[] {
     lines.push({ type: 'host', org: org?.id, name, role: 'https', https: `127.0.0.1:${sts.host.port}` });
   }
   for (const r of lab.relays) {
-    lines.push({ type: 'path', between: r.path.config.between, via: r.path.config.via, from: r.fromOrg, to: r.host, entry: `127.0.0.1:${r.port}`, capture: r.path.points.map((p) => p.id) });
+    lines.push({
+      type: 'path', between: r.path.config.between, via: r.path.config.via, from: r.fromOrg, toOrg: r.toOrg, to: r.host,
+      entry: `127.0.0.1:${r.port}`, capture: r.path.points.map((p) => p.id), ...(r.endsAtScanner ? { scanner: r.endsAtScanner } : {}),
+    });
   }
   return lines;
+}
+
+/** Rows padded to their widest cell, two spaces apart. */
+function table(head: string[], rows: unknown[][]): string[] {
+  const cells = [head, ...rows.map((r) => r.map((c) => String(c ?? '')))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
 export async function upCommand(argv: string[], io: CliIo): Promise<number> {
@@ -55,15 +65,11 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   } else {
     io.out(`Postcard Lab: ${loaded.scenario.title}`);
     io.out('');
-    io.out('HOST                             ORG          SMTP                  SUBMISSION');
-    for (const h of lines.filter((l) => l.type === 'host')) {
-      io.out(`${String(h.name).padEnd(32)} ${String(h.org).padEnd(12)} ${String(h.smtp).padEnd(21)} ${h.submission ?? ''}`);
-    }
+    const hosts = lines.filter((l) => l.type === 'host');
+    for (const row of table(['HOST', 'ORG', 'ROLE', 'LISTENS', 'SUBMISSION'], hosts.map((h) => [h.name, h.org, h.role, h.smtp ?? h.https, h.submission ?? '']))) io.out(row);
     io.out('');
-    io.out('PATH                             VIA          ENTRY                 TO');
-    for (const p of lines.filter((l) => l.type === 'path')) {
-      io.out(`${`${p.from} → ${(p.between as string[]).find((x) => x !== p.from)}`.padEnd(32)} ${String(p.via).padEnd(12)} ${String(p.entry).padEnd(21)} ${p.to}`);
-    }
+    const paths = lines.filter((l) => l.type === 'path');
+    for (const row of table(['FROM → TO', 'VIA', 'ENTRY', 'HOST'], paths.map((p) => [`${p.from} → ${p.toOrg}`, p.scanner ? `${p.via} (${p.scanner})` : p.via, p.entry, p.to]))) io.out(row);
     io.out('');
     io.out(`Workspace: ${lab.ws.root}`);
     io.out(`Lab CA:    ${lab.security.caFile}`);

@@ -135,3 +135,17 @@ steps:
     expect((await cli('validate', postcard)).code).toBe(0);
   });
 });
+
+describe('postcard-lab up (readable output)', () => {
+  it('prints hosts and paths as aligned tables, the workspace and the lab CA, and stops cleanly when interrupted', async () => {
+    const { main } = await import('../../app/cli/main.ts');
+    const out: string[] = [];
+    const ws = tmp();
+    const code = await main(['up', path.join(ROOT, 'scenarios/content-scanner.yaml'), '--workspace', ws], { out: (l) => out.push(l), err: () => {}, interrupted: async () => {} });
+    expect(code).toBe(0);
+    expect(out[0]).toBe('Postcard Lab: A content scanner ends the session — and with it your policy');
+    expect(out).toContainEqual(expect.stringMatching(/^scanner\.ntsol\.example +scanner@intellinet-ntsol +scanner +127\.0\.0\.1:\d+$/));
+    expect(out).toContainEqual(expect.stringMatching(/^intellinet → ntsol +content-scanner \(scanner\.ntsol\.example\) +127\.0\.0\.1:\d+ +mail\.ntsol\.example$/));
+    expect(out).toContain(`Lab CA:    ${path.join(ws, 'lab-ca.pem')}`);
+  });
+});
