@@ -88,7 +88,7 @@ export class LabSecurity {
       if (!host) return { ok: false, error: `no HTTPS host ${name}` };
       const r = await fetchPolicy({
         host: '127.0.0.1', port: host.host.port, servername: name, trust: [this.pki.trustStorePem()], now: this.#deps.now(),
-        timer: { after: (ms, fn) => this.#deps.timers.setTimeout(fn, ms) }, timeoutMs: 10_000,
+        timer: this.#deps.timers, timeoutMs: 10_000,
       });
       return r.ok ? { ok: true, policy: r.policy } : { ok: false, error: `${r.error}: ${r.detail}` };
     });

@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parseStsPolicy, type StsPolicy } from './mta-sts.ts';
 import { collectServerKeyLog, peerChainDer } from './session.ts';
-import type { NetTimer } from './timer.ts';
+import type { Timers } from '../lab/timers.ts';
 import type { TlsRptResultType } from './tlsrpt.ts';
 import { verifyChain } from './verify.ts';
 
@@ -104,7 +104,7 @@ export interface FetchPolicyOptions {
   trust: readonly string[];
   /** Lab time, ms since epoch. */
   now: number;
-  timer?: NetTimer;
+  timer?: Timers;
   /** Real milliseconds; §3.3 suggests a minute. Needs `timer`. */
   timeoutMs?: number;
 }
@@ -131,7 +131,7 @@ export function fetchPolicy(options: FetchPolicyOptions): Promise<FetchPolicyRes
   return new Promise((resolve) => {
     let settled = false;
     const socket = tls.connect({ host: options.host, port: options.port, servername: options.servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
-    const cancel = options.timer?.after(options.timeoutMs ?? 60_000, () => fail('timeout', 'no complete answer in time'));
+    const cancel = options.timer?.setTimeout(() => fail('timeout', 'no complete answer in time'), options.timeoutMs ?? 60_000);
     function finish(result: FetchPolicyResult): void {
       if (settled) return;
       settled = true;

@@ -19,7 +19,7 @@ import type { Duplex } from 'node:stream';
 import tls, { type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { EventEmitter } from 'node:events';
-import type { NetTimer } from './timer.ts';
+import type { Timers } from '../lab/timers.ts';
 
 export interface UpgradeOptions {
   /** SNI and the name our own check will use; omitted from SNI when it is an IP address (RFC 6066 §3). */
@@ -28,7 +28,7 @@ export interface UpgradeOptions {
   maxVersion?: tls.SecureVersion;
   ciphers?: string;
   /** With `timer`, the handshake fails after `timeoutMs` (default 30 s). */
-  timer?: NetTimer;
+  timer?: Timers;
   timeoutMs?: number;
 }
 
@@ -85,7 +85,7 @@ export function upgradeClient(socket: Duplex, options: UpgradeOptions = {}): Pro
     secure.on('keylog', (line: Buffer) => keyLog.push(keyLogLine(line)));
 
     let settled = false;
-    const cancel = options.timer?.after(options.timeoutMs ?? 30_000, () => fail(new Error('TLS handshake timed out')));
+    const cancel = options.timer?.setTimeout(() => fail(new Error('TLS handshake timed out')), options.timeoutMs ?? 30_000);
     function fail(err: Error): void {
       if (settled) return;
       settled = true;

@@ -93,7 +93,7 @@ describe('the mta-sts host and fetchPolicy (RFC 8461 §3.3)', () => {
     const pki = await testPki();
     const pending = fetchPolicy({
       host: '127.0.0.1', port: (silent.address() as AddressInfo).port, servername: HOST, trust: [pki.trustStorePem()], now: NOW,
-      timer: { after: (_ms, fn) => (timers.push(fn), () => undefined) },
+      timer: { setTimeout: (fn) => (timers.push(fn), () => undefined), now: () => 0 },
     });
     await connected;
     timers.forEach((fire) => fire());

@@ -95,7 +95,7 @@ describe('upgradeClient against a real TLS server with lab certificates', () => 
     try {
       await expect(upgradeClient(await connect(port), { servername: MX })).rejects.toThrow();
       const fire: (() => void)[] = [];
-      const pending = upgradeClient(await connect(silentPort), { timer: { after: (_ms, fn) => (fire.push(fn), () => undefined) } });
+      const pending = upgradeClient(await connect(silentPort), { timer: { setTimeout: (fn) => (fire.push(fn), () => undefined), now: () => 0 } });
       expect(fire).toHaveLength(1);
       fire[0]();
       await expect(pending).rejects.toThrow(/timed out/);

@@ -92,7 +92,7 @@ export function preparePlan(p: PlanInput): PreparedPlan {
     beforeConnect: () => tlsPlan.beforeConnect(),
     upgrades: {
       startTls: async (socket: Duplex) => {
-        const up = await upgradeClient(socket, { servername: p.host, timer: { after: (ms, fn) => p.timers.setTimeout(fn, ms) }, timeoutMs: 30_000 });
+        const up = await upgradeClient(socket, { servername: p.host, timer: p.timers, timeoutMs: 30_000 });
         tlsKeyLog.push(...up.keyLog);
         tlsInfo = { protocol: up.protocol, cipher: up.cipher };
         return { stream: up.tls, info: { protocol: up.protocol, cipher: up.cipher, peerChainDer: up.peerChainDer } };
