@@ -10,6 +10,7 @@
  * was given, so a request without it would inherit whatever another window asked for.
  */
 import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
+import { coalesce } from '../lib/coalesce.ts';
 
 /** Rows per page: enough to read a whole SMTP session, small enough to render at once. */
 export const PAGE_SIZE = 100;
@@ -22,8 +23,6 @@ function defaultPoint(points: CapturePointView[]): string | undefined {
 export class CaptureState {
   #api: PostcardApi;
   #active = false;
-  #inFlight = false;
-  #again = false;
   #detailSeq = 0;
   #streamSeq = 0;
 
@@ -78,26 +77,11 @@ export class CaptureState {
    * Capture points and the current page. A burst of events or clicks collapses into one request
    * at a time plus at most one more, which reads the intents as they are by then.
    */
-  async refresh(): Promise<void> {
-    if (this.#inFlight) {
-      this.#again = true;
-      return;
-    }
-    this.#inFlight = true;
-    this.loading = true;
-    try {
-      do {
-        this.#again = false;
-        await this.#fetch();
-      } while (this.#again);
-      this.error = undefined;
-    } catch (error) {
-      this.error = (error as Error).message;
-    } finally {
-      this.#inFlight = false;
-      this.loading = false;
-    }
+  refresh(): Promise<void> {
+    return this.#refresh();
   }
+
+  #refresh = coalesce(() => this.#fetch(), (error) => (this.error = error), (busy) => (this.loading = busy));
 
   async #fetch(): Promise<void> {
     const { points } = await this.#api.listCapturePoints({});

@@ -8,6 +8,7 @@
  * page-wide alert, so the error stands next to the fields it is about.
  */
 import type { LabActionRequest, LabSnapshot, PostcardApi, SaveSecurityRequest } from '../../app/api/contract.ts';
+import { coalesce } from '../lib/coalesce.ts';
 
 /** What a form hears back: nothing on success (perhaps a note), or the engine's refusal. */
 export interface ChangeOutcome {
@@ -17,8 +18,6 @@ export interface ChangeOutcome {
 
 export class LabState {
   #api: PostcardApi;
-  #inFlight = false;
-  #again = false;
   snapshot = $state.raw<LabSnapshot | undefined>(undefined);
   error = $state<string | undefined>(undefined);
   /** Queue ids with a retry request on its way. */
@@ -56,24 +55,14 @@ export class LabState {
     }
   }
 
-  async refresh(): Promise<void> {
-    if (this.#inFlight) {
-      this.#again = true;
-      return;
-    }
-    this.#inFlight = true;
-    try {
-      do {
-        this.#again = false;
-        this.snapshot = await this.#api.getSnapshot({});
-      } while (this.#again);
-      this.error = undefined;
-    } catch (error) {
-      this.error = (error as Error).message;
-    } finally {
-      this.#inFlight = false;
-    }
+  /** A burst of events collapses into one request in flight plus at most one more. */
+  refresh(): Promise<void> {
+    return this.#refresh();
   }
+
+  #refresh = coalesce(async () => {
+    this.snapshot = await this.#api.getSnapshot({});
+  }, (error) => (this.error = error));
 
   async retry(org: string, id: string): Promise<void> {
     this.retrying = [...this.retrying, id];
