@@ -34,13 +34,18 @@ function run(command, args, env = process.env) {
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-async function startElectron(binary) {
+/** Build what Electron loads: the renderer into out/renderer, main and preload into out/main. */
+export async function buildApp(projectRoot = root) {
   const { register } = await import('tsx/esm/api');
   register();
   const { buildRenderer } = await import('../app/bridge/build.ts');
   const { buildMain } = await import('../main/build.ts');
-  await buildRenderer(root, path.join(root, 'out', 'renderer'));
+  await buildRenderer(projectRoot, path.join(projectRoot, 'out', 'renderer'));
   await buildMain();
+}
+
+async function startElectron(binary) {
+  await buildApp();
   const env = { ...process.env };
   delete env.ELECTRON_RUN_AS_NODE;
   run(binary, [root], env);

@@ -1,23 +1,13 @@
 // A checkpoint as a lesson (SPEC §9): "Next step" stops at the checkpoint and asks; the learner
 // makes the change in the UI (the IMS "E-Mail Domain security information" dialog, SPEC §3);
 // "Check" passes only then; "Show me" applies the scenario's own solution.
-import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { serve, type Served } from './serve.ts';
+import { servePerFile } from './serve.ts';
 
-let served: Served;
-
-test.beforeAll(async () => {
-  served = await serve();
-  fs.mkdirSync('test-results', { recursive: true });
-});
-
-test.afterAll(async () => {
-  expect(await served.stop()).toBe(0);
-});
+const served = servePerFile();
 
 async function openOneWay(page: Page) {
-  await page.goto(served.url);
+  await page.goto(served().url);
   await page.getByRole('button', { name: /^Open scenario ntlm-one-way:/ }).click();
   await expect(page.getByText('Lab running')).toBeVisible();
 }

@@ -5,7 +5,7 @@
  */
 import { test, expect, _electron as electron } from '@playwright/test';
 import path from 'node:path';
-import { electronBinary } from '../../scripts/start.mjs';
+import { buildApp, electronBinary } from '../../scripts/start.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const binary = electronBinary(root);
@@ -15,12 +15,7 @@ if (why) console.log(`Electron desktop test skipped: ${why}`);
 test.skip(why !== undefined, why);
 
 test('the desktop app opens sandboxed, isolated, and shows the scenario picker', async () => {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { buildRenderer } = await import('../../app/bridge/build.ts');
-  const { buildMain } = await import('../../main/build.ts');
-  await buildRenderer(root, path.join(root, 'out', 'renderer'));
-  await buildMain();
+  await buildApp(root);
   const app = await electron.launch({ executablePath: binary, args: [root] });
   try {
     const window = await app.firstWindow();

@@ -3,18 +3,9 @@
 // a firewall path's two capture points with the middlebox's rewrite and its original bytes.
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { serve, type Served } from './serve.ts';
+import { servePerFile } from './serve.ts';
 
-let served: Served;
-
-test.beforeAll(async () => {
-  served = await serve();
-  fs.mkdirSync('test-results', { recursive: true });
-});
-
-test.afterAll(async () => {
-  expect(await served.stop()).toBe(0);
-});
+const served = servePerFile();
 
 /** Browser errors and CSP violations end up here; every test expects none. */
 function watch(page: Page): string[] {
@@ -25,7 +16,7 @@ function watch(page: Page): string[] {
 }
 
 async function openScenario(page: Page, id: string): Promise<void> {
-  await page.goto(served.url);
+  await page.goto(served().url);
   await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
   await expect(page.getByText('Lab running')).toBeVisible();
 }
@@ -206,7 +197,7 @@ test('a capture longer than a page: pages of 100 from the engine, arrow keys, an
   await expect(page.getByText(/^Rows 1–\d+ of \d+$/)).toBeVisible();
 
   // Six more messages through the lab's own API (the same socket the page uses): well over a page.
-  const socketUrl = served.url.replace(/^http/, 'ws') + 'ws';
+  const socketUrl = served().url.replace(/^http/, 'ws') + 'ws';
   await page.evaluate(async (url) => {
     const ws = new WebSocket(url);
     await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));

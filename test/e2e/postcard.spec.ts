@@ -1,25 +1,15 @@
-import fs from 'node:fs';
 import { test, expect } from '@playwright/test';
-import { serve, type Served } from './serve.ts';
+import { servePerFile } from './serve.ts';
 
-let served: Served;
-
-test.beforeAll(async () => {
-  served = await serve();
-});
-
-test.afterAll(async () => {
-  expect(await served.stop()).toBe(0);
-});
+const served = servePerFile();
 
 test('a trainer runs the postcard scenario, reads the message in sean\'s mailbox and its transcript', async ({ page }) => {
   const problems: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(e.message));
 
-  await page.goto(served.url);
+  await page.goto(served().url);
   await expect(page.getByRole('heading', { name: 'Choose a scenario' })).toBeVisible();
-  fs.mkdirSync('test-results', { recursive: true });
   await expect(page.getByRole('button', { name: /^Open scenario postcard:/ })).toBeVisible();
   await page.screenshot({ path: 'test-results/postcard-picker.png' });
   await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
@@ -60,7 +50,7 @@ test('a trainer runs the postcard scenario, reads the message in sean\'s mailbox
 });
 
 test('steps one at a time with "Next step", and "Restart lab" starts over', async ({ page }) => {
-  await page.goto(served.url);
+  await page.goto(served().url);
   await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
   const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
   await expect(steps.nth(0)).toHaveAttribute('aria-label', /— pending$/);
@@ -80,9 +70,9 @@ test('steps one at a time with "Next step", and "Restart lab" starts over', asyn
 test('the page is served with a CSP that names only its own socket, and breaks none of it', async ({ page }) => {
   const violations: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') violations.push(m.text()); });
-  const response = await page.goto(served.url);
+  const response = await page.goto(served().url);
   const csp = response!.headers()['content-security-policy'];
-  const port = new URL(served.url).port;
+  const port = new URL(served().url).port;
   expect(csp).toContain(`connect-src ws://127.0.0.1:${port}/ws ws://localhost:${port}/ws`);
   expect(csp).not.toContain('unsafe-inline');
   // The bundle honours it: the UI renders and talks to the lab with no CSP violation reported.

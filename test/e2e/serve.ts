@@ -1,5 +1,7 @@
 // Start `postcard-lab serve --port 0` as a user would, and read its URL from stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { test, expect } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,4 +34,20 @@ export function serve(args: string[] = []): Promise<Served> {
     child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code} before printing its URL:\n${out}`)));
   });
+}
+
+/**
+ * One `serve` per spec file: started before its tests, stopped (and expected to exit 0) after
+ * them. Returns a getter, since the server exists only once the suite has started.
+ */
+export function servePerFile(): () => Served {
+  let served: Served | undefined;
+  test.beforeAll(async () => {
+    served = await serve();
+    fs.mkdirSync('test-results', { recursive: true });
+  });
+  test.afterAll(async () => {
+    expect(await served!.stop()).toBe(0);
+  });
+  return () => served!;
 }
