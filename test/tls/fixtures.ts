@@ -5,6 +5,7 @@
 import { createKeyPool, sharedKeyCacheDir, type KeyPool } from '../../app/tls/keys.ts';
 import { certVariants, createLabPki, type CertVariant, type IssuedCert, type LabPki } from '../../app/tls/pki.ts';
 import { pemToDer } from '../../app/tls/certs.ts';
+import type { VerifyFailureReason } from '../../app/tls/verify.ts';
 
 /** Lab time of every test: 2026-11-28 09:00 UTC (the scenario example of SPEC §12.1). */
 export const NOW = Date.UTC(2026, 10, 28, 9);
@@ -12,6 +13,16 @@ export const DAY = 86_400_000;
 export const LAB = 'tls-test';
 export const MX = 'mail.ntsol.example';
 export const NEXTHOP = 'ntsol.example';
+
+/** Written by hand from what each variant is (SPEC §5): the verdict with the MX host as the name. */
+export const EXPECTED_VERDICT: Record<CertVariant, 'ok' | VerifyFailureReason> = {
+  valid: 'ok',
+  expired: 'expired',
+  'not-yet-valid': 'not-yet-valid',
+  'wrong-name': 'name-mismatch',
+  'self-signed': 'self-signed',
+  'untrusted-ca': 'untrusted',
+};
 
 let pool: KeyPool | undefined;
 let pki: Promise<LabPki> | undefined;

@@ -2,10 +2,10 @@ import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
-import { certVariants, type CertVariant } from '../../app/tls/pki.ts';
+import { certVariants } from '../../app/tls/pki.ts';
 import { collectServerKeyLog, enableWrappedServerKeylog, upgradeClient } from '../../app/tls/session.ts';
-import { verifyChain, type VerifyFailureReason } from '../../app/tls/verify.ts';
-import { allVariants, MX, NOW, testPki } from './fixtures.ts';
+import { verifyChain } from '../../app/tls/verify.ts';
+import { allVariants, EXPECTED_VERDICT, MX, NOW, testPki } from './fixtures.ts';
 
 function connect(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -36,14 +36,7 @@ function readReply(socket: net.Socket): Promise<string> {
   });
 }
 
-const expected: Record<CertVariant, 'ok' | VerifyFailureReason> = {
-  valid: 'ok',
-  expired: 'expired',
-  'not-yet-valid': 'not-yet-valid',
-  'wrong-name': 'name-mismatch',
-  'self-signed': 'self-signed',
-  'untrusted-ca': 'untrusted',
-};
+const expected = EXPECTED_VERDICT;
 
 describe('upgradeClient against a real TLS server with lab certificates', () => {
   it.each(certVariants)('handshakes with %s, logs TLS 1.3 secrets, and leaves the verdict to verifyChain', async (variant) => {
