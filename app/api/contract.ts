@@ -315,7 +315,7 @@ export interface PacketDetailView {
   hex: { offset: number; hex: string; ascii: string }[];
   tabs: { label: string; hex: { offset: number; hex: string; ascii: string }[] }[];
   /** The queue entry and attempt whose session this packet belongs to, when known. */
-  link?: { org: string; entry: string; attempt: number; ref?: string };
+  link?: { org: string; entry: string; attempt: number; ref?: string; line?: number; text?: string };
 }
 
 export interface FollowView {

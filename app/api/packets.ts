@@ -17,12 +17,19 @@ function withDecrypt<T>(lab: Lab, decrypt: boolean, fn: () => T): T {
   return fn();
 }
 
-/** The queue entry and attempt whose session used a connection: the packet's link to its transcript. */
-function linkOf(lab: Lab, conn: string): PacketDetailView['link'] {
+/**
+ * The packet's link to its session (SPEC §8): the queue entry and attempt that used the
+ * connection, the scenario message, and — when the packet carries an SMTP line the sender's
+ * transcript has (`C: MAIL FROM:…`, `S: 250 …`) — that transcript line.
+ */
+function linkOf(lab: Lab, conn: string, info: string): PacketDetailView['link'] {
+  const m = /^([CS]): (.*)$/.exec(info);
   for (const server of lab.servers.values()) {
     for (const entry of server.entries.values()) {
       const attempt = entry.attempts.findIndex((a) => a.conn === conn);
-      if (attempt >= 0) return { org: server.id, entry: entry.id, attempt, ref: entry.ref };
+      if (attempt < 0) continue;
+      const line = m ? entry.attempts[attempt].transcript.findIndex((l) => l.dir === (m[1] === 'C' ? 'out' : 'in') && l.text === m[2]) : -1;
+      return { org: server.id, entry: entry.id, attempt, ref: entry.ref, ...(line >= 0 ? { line, text: entry.attempts[attempt].transcript[line].text } : {}) };
     }
   }
   return undefined;
@@ -48,7 +55,7 @@ export function packetDetail(lab: Lab, r: ParsedRequestOf<'packetDetail'>): Pack
     no: d.no, point: d.point, conn: d.conn, dir: d.dir, protocol: d.protocol, info: d.info, leak: d.leak,
     marks: d.marks.map((m) => ({ stage: m.stage, action: m.action, note: m.note, ...(m.original ? { originalHex: m.original.toString('hex') } : {}) })),
     tree: tree(d.tree), hex: d.bytes, tabs: d.tabs.map((t) => ({ label: t.label, hex: t.bytes })),
-    link: linkOf(lab, d.conn),
+    link: linkOf(lab, d.conn, d.info),
   };
 }
 
