@@ -11,7 +11,7 @@
 import { describeIssues, isCommandName, validateRequest, type Result } from '../api/contract.ts';
 import { createDispatch, errorOf, type Dispatch } from '../api/dispatch.ts';
 import { createHandlers } from '../api/handlers.ts';
-import { BOARD_COMMAND_NAMES, READ_ONLY_COMMANDS, boardSchemas, joinSchemas, type BoardCommandName, type BoardResponses } from './contract.ts';
+import { BOARD_COMMAND_NAMES, READ_ONLY_COMMANDS, boardSchemas, joinSchemas, type BoardCommandName, type BoardResponses } from '../api/classroom.ts';
 import { ClassroomFailure, type Classroom } from './room.ts';
 import { resultRows, resultsCsv, resultsJson } from './results.ts';
 import type { Seat } from './seat.ts';

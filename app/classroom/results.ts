@@ -3,7 +3,7 @@
  * without a scenario, or a scenario without checkpoints, gets one row), as JSON or CSV (RFC 4180:
  * CRLF line ends, fields with a comma, quote or line break in double quotes, quotes doubled).
  */
-import type { ResultRow, SeatView } from './contract.ts';
+import type { ResultRow, SeatView } from '../api/classroom.ts';
 
 const iso = (ms: number | undefined): string => (ms === undefined ? '' : new Date(ms).toISOString());
 

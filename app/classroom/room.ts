@@ -11,7 +11,7 @@ import { ApiSession } from '../api/session.ts';
 import { Emitter } from '../lab/events.ts';
 import { realTimers, type Timers } from '../lab/timers.ts';
 import type { ApiErrorCode, ScenarioSummary } from '../api/contract.ts';
-import type { BoardEventMessage, ClassroomErrorCode, SeatEventMessage, SeatView, SeatWelcome } from './contract.ts';
+import type { BoardEventMessage, ClassroomErrorCode, SeatEventMessage, SeatView, SeatWelcome } from '../api/classroom.ts';
 import { Seat } from './seat.ts';
 import { newToken } from './tokens.ts';
 

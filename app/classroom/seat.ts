@@ -7,7 +7,7 @@
  */
 import type { EventMessage, LabEventView, ScenarioView, StepResultView } from '../api/contract.ts';
 import type { ApiSession } from '../api/session.ts';
-import type { CheckpointView, SeatLab, SeatView } from './contract.ts';
+import type { CheckpointView, SeatLab, SeatView } from '../api/classroom.ts';
 
 export interface SeatDeps {
   seat: string;

@@ -2,7 +2,7 @@
 // each walking through a scenario with a checkpoint — some right, some wrong — and the board's
 // events (folded, nothing polled) show every seat's true state, as each seat's own lab reports it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeatView } from '../../app/classroom/contract.ts';
+import type { SeatView } from '../../app/api/classroom.ts';
 import type { LabSnapshot, StepRun } from '../../app/api/contract.ts';
 import { connect, join, startClass, type Client, type Message, type RunningClass } from './helpers.ts';
 
@@ -73,7 +73,7 @@ describe('a class of 20 on loopback', () => {
     expect(initial.class).toMatchObject({ seats: SEATS, scenarios: [{ id: 'ntlm-one-way' }, { id: 'postcard' }] });
     expect(initial.seats).toEqual([]);
 
-    const joined = [];
+    const joined: { seat: string; token: string }[] = [];
     for (let i = 0; i < SEATS; i++) joined.push(await join(cls.port, cls.code, `Learner ${i + 1}`));
     expect(joined.map((j) => j.seat)).toEqual(Array.from({ length: SEATS }, (_, i) => `s${String(i + 1).padStart(2, '0')}`));
     expect(new Set(joined.map((j) => j.token)).size).toBe(SEATS);

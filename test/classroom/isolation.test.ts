@@ -11,7 +11,7 @@ import type { ManualNow } from './manual.ts';
 import { manualNow } from './manual.ts';
 import { Classroom } from '../../app/classroom/room.ts';
 import { SEAT_CLOSED, startClassroomServer, hostNames, linkHost, type ClassroomServer } from '../../app/classroom/server.ts';
-import type { SeatView } from '../../app/classroom/contract.ts';
+import type { SeatView } from '../../app/api/classroom.ts';
 import { connect, join, SCENARIOS, upgrade } from './helpers.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -3,13 +3,14 @@
  * envelopes (`{ id, command, payload }` → `{ id, ok, result | error }`, events `{ event, payload }`).
  *
  *   learner ──/ws?join=CODE──►  join { name }                   → { seat, name, token }
- *   learner ──/ws?seat=TOKEN──► every app command, checked against the seat (guard.ts)
+ *   learner ──/ws?seat=TOKEN──► every app command, checked against the seat (app/classroom/dispatch.ts)
  *   trainer ──/ws?board=TOKEN─► the board commands below, and board events
  *
- * The renderer imports only TYPES from here, as from the app's contract.
+ * The renderer imports only TYPES from here, as from the app's contract (app/api is the one
+ * folder of the engine it may name).
  */
 import { z } from 'zod';
-import type { EventMessage, LabSnapshot, ScenarioView, StepKind } from '../api/contract.ts';
+import type { EventMessage, LabSnapshot, ScenarioView, StepKind } from './contract.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const seatId = z.string().regex(/^s\d{2,3}$/, 'is not a seat id (s01, s02, …)');
