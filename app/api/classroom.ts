@@ -59,7 +59,7 @@ export interface CheckpointView {
   ask: string;
   /** pending: not made true yet; passed: the learner's own change; solved: "Show me" (or "Run all") applied the solution. */
   state: CheckpointState;
-  /** How many times the learner pressed Check while it did not hold. */
+  /** Wrong checks: "not yet" answers after the first (the first is the checkpoint asking its question). */
   checks: number;
   /** Wall-clock ms when the cursor reached it, and when it passed or was solved. */
   reachedAt?: number;

@@ -37,6 +37,7 @@ export class Seat {
   #failed = 0;
   #lastFailure?: { at: number; text: string };
   #idleStopped = false;
+  #asked = new Set<number>();
   /** True while a command that applies solutions runs ("Show me", "Run all"). */
   solving = false;
 
@@ -97,6 +98,7 @@ export class Seat {
     this.#next = 0;
     this.#passed = this.#failed = 0;
     this.#lastFailure = undefined;
+    this.#asked.clear();
     this.#stepSince = this.#now();
     this.#checkpoints = (s?.steps ?? []).filter((st) => st.kind === 'checkpoint').map((st) => ({
       index: st.index, id: st.name, ask: st.ask ?? st.summary, state: 'pending', checks: 0,
@@ -132,7 +134,9 @@ export class Seat {
   #onStep(r: StepResultView, next: number): void {
     const c = this.#checkpoints.find((k) => k.index === r.index);
     if (r.status === 'pending') {
-      if (c) c.checks++;
+      // The first "not yet" is the question being asked (Next step reached it); each later one is a wrong check.
+      if (c && this.#asked.has(c.index)) c.checks++;
+      if (c) this.#asked.add(c.index);
       return;
     }
     if (c && r.status === 'passed') {
