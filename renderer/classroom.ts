@@ -14,6 +14,8 @@ const BOARD_KEY = 'postcard-lab.classroom.board';
 
 function startSeat(target: HTMLElement, token: string): void {
   history.replaceState(null, '', '#/seat');
+  // The packet view's downloads are plain links: the seat's token rides along in a cookie sent only to /export/ of this server.
+  document.cookie = `postcard-seat=${token}; path=/export/; SameSite=Strict`;
   const api = seatApi(token);
   const state = new AppState(api);
   const status = new SeatStatus();

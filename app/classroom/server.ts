@@ -5,6 +5,8 @@
  *   ws://H:P/ws?join=CODE     join the class                   (joinDispatch)
  *   ws://H:P/ws?seat=TOKEN    a learner's own seat and lab      (seatDispatch, its session's events)
  *   ws://H:P/ws?board=TOKEN   the trainer's board               (boardDispatch, board events)
+ *   http://H:P/export/…       a seat's pcapng and key log (app/bridge/exports.ts), for the seat
+ *                             whose token is in the `postcard-seat` cookie its page sets
  *
  * Every upgrade passes the checks of `serve` — path, Host (DNS rebinding), Origin (RFC 6455 §10.2)
  * — and then exactly one valid secret, or it is refused before a socket exists (401). Secrets live
@@ -18,6 +20,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Dispatch } from '../api/dispatch.ts';
 import { encode, handleFrame } from '../bridge/protocol.ts';
 import { contentSecurityPolicy, securityHeaders, staticHandler } from '../bridge/static.ts';
+import { EXPORT_PREFIX, exportHandler } from '../bridge/exports.ts';
 import type { Classroom } from './room.ts';
 import { boardDispatch, joinDispatch, seatDispatch, type BoardConnection } from './dispatch.ts';
 import { sameToken } from './tokens.ts';
@@ -66,6 +69,17 @@ export function linkHost(host: string, interfaces = os.networkInterfaces()): str
   return '127.0.0.1';
 }
 
+/** The cookie a learner's page sets for its downloads (path /export/, SameSite=Strict). */
+export const SEAT_COOKIE = 'postcard-seat';
+
+function seatCookie(header: string | undefined): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === SEAT_COOKIE) return value.join('=');
+  }
+  return undefined;
+}
+
 function refuse(socket: Duplex, status: number, reason: string, detail = reason): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(detail)}\r\n\r\n${detail}`);
 }
@@ -95,7 +109,19 @@ export async function startClassroomServer(o: ClassroomServerOptions): Promise<C
   const allowHost = (host: string | undefined) => host !== undefined && hosts().includes(host.toLowerCase());
   const allowOrigin = (origin: string | undefined) => origin !== undefined && hosts().some((h) => origin.toLowerCase() === `http://${h}`);
   const headers = () => securityHeaders(contentSecurityPolicy(hosts().map((h) => `ws://${h}${CLASS_SOCKET_PATH}`)));
-  const server = http.createServer(staticHandler({ root: o.rendererDir, headers, allowHost }));
+  const statics = staticHandler({ root: o.rendererDir, headers, allowHost });
+  const server = http.createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://classroom').pathname;
+    // Host and method are checked as for every static file; only then a seat's download.
+    const allowed = allowHost(req.headers.host) && (req.method === 'GET' || req.method === 'HEAD');
+    if (!allowed || !pathname.startsWith(EXPORT_PREFIX)) return statics(req, res);
+    const seat = room.seatByToken(seatCookie(req.headers.cookie));
+    if (!seat) {
+      res.writeHead(401, { ...headers(), 'Content-Type': 'text/plain; charset=utf-8' });
+      return res.end(req.method === 'HEAD' ? undefined : 'Unauthorized: downloads are for a seat; open them from your seat\'s page\n');
+    }
+    exportHandler(seat.session, headers)(req, res, pathname);
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
   const open = { join: 0, seat: 0, board: 0 };
   const origin = () => `http://${linkHost(o.host)}:${port}`;

@@ -133,6 +133,19 @@ describe('what a learner\'s socket reaches', () => {
     expect((await a.call('listScenarios')).scenarios.map((s: { id: string }) => s.id)).toEqual(['ntlm-one-way', 'postcard']);
     expect(await a.send('openScenario', { id: 'asa-breaks-ntlm' })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('does not offer scenario "asa-breaks-ntlm"') } });
     expect(room.seat(bSeat.seat).session.running).toBe(true);
+
+    // Downloads: the seat's own capture with its cookie; nothing without one, or with another class's token.
+    const download = (cookie?: string) => new Promise<{ status: number; type: string; size: number }>((resolve) => {
+      http.get({ port, host: '127.0.0.1', path: '/export/capture.pcapng', headers: { host: `127.0.0.1:${port}`, ...(cookie ? { cookie } : {}) } }, (res) => {
+        let size = 0;
+        res.on('data', (c: Buffer) => { size += c.length; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), size }));
+      });
+    });
+    expect((await download()).status).toBe(401);
+    expect((await download(`postcard-seat=${'A'.repeat(43)}`)).status).toBe(401);
+    const mine = await download(`other=1; postcard-seat=${bSeat.token}`);
+    expect(mine).toMatchObject({ status: 200, type: 'application/x-pcapng' });
   });
 
   it('a second tab on the same seat shares its one lab (one lab per seat); the join door joins and does nothing else', async () => {

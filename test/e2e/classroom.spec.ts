@@ -85,6 +85,11 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await expect(learner.getByText('6 passed')).toBeVisible();
   await expect(row).toContainText('all steps done');
   await expect(row).toContainText('6 passed');
+  // The learner's packet view downloads its own capture (the seat's cookie); the board's browser holds no seat.
+  const own = await learner.request.get(`${cls.origin}/export/capture.pcapng`);
+  expect(own.status()).toBe(200);
+  expect(own.headers()['content-type']).toBe('application/x-pcapng');
+  expect((await board.request.get(`${cls.origin}/export/capture.pcapng`)).status()).toBe(401);
   // The trainer sees progress, never the learner's password.
   await expect(board.locator('body')).not.toContainText('Sunrise-42');
 
