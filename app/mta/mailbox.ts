@@ -2,7 +2,7 @@
  * Users' mailboxes, one folder per user in the workspace: `<id>.eml` plus `<id>.json` (the summary
  * the UI lists). Written atomically before the server answers 250.
  */
-import type { Workspace } from '../lab/store.ts';
+import type { Workspace } from '../base/store.ts';
 import { headerValue } from './bounce.ts';
 
 export interface MailboxItem {
