@@ -12,7 +12,8 @@
  */
 import crypto from 'node:crypto';
 import type { SMTPServerOptions } from 'smtp-server';
-import type { LabConfig, OrgConfig, SecurityEntry } from '../config/schema.ts';
+import type { OrgConfig, SecurityEntry } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
 import { startInbound, type InboundServer } from '../mta/inbound.ts';
 import { realTimers } from '../base/timers.ts';
 import { SmtpClientSession } from '../mta/outbound/client.ts';

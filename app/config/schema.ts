@@ -7,15 +7,14 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../base/clock.ts';
-import { profileSpecSchema } from '../path/profiles.ts';
 
 export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
 });
 export const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
-const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
+export const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
 export const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
-const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'expected an IPv4 address such as 192.0.2.10');
+export const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'expected an IPv4 address such as 192.0.2.10');
 export const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
 
 export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
@@ -99,47 +98,11 @@ export const org = z.strictObject({
   queue: z.strictObject({ lifetime: duration.optional(), retry: z.array(duration).optional() }).optional(),
 });
 
-const dnsRecord = z.strictObject({
+export const dnsRecord = z.strictObject({
   name: z.string().min(1),
   type: z.enum(['MX', 'A', 'TXT', 'TLSA']),
   value: z.string(),
   preference: z.number().int().optional(),
-});
-
-export const pathSpec = z.strictObject({
-  between: z.tuple([id, id]),
-  via: z.enum(['direct', 'firewall', 'content-scanner']).default('direct'),
-  /** Only connections to this host take the path (an alternate path); default: every host of the pair. */
-  to: hostName.optional(),
-  /** The middlebox: a named profile (SPEC §6) with optional extra stages, see docs/stages.md. */
-  firewall: profileSpecSchema.optional(),
-  /**
-   * A content scanner (SPEC §6): a store-and-forward relay host of its own. It ends the SMTP
-   * session, reads the message and relays it onward under its own outbound policy.
-   */
-  scanner: z.strictObject({
-    name: hostName,
-    address: ipv4,
-    profile: serverProfile.default('generic'),
-    certificate: certificateVariant.default('valid'),
-    inbound: z.strictObject({ starttls: z.boolean().default(true), requireTls: z.boolean().default(false) }).default({ starttls: true, requireTls: false }),
-    security: z.array(securityEntry).default([]),
-  }).optional(),
-});
-
-export const lab = z.strictObject({
-  seed: z.number().int().optional(),
-  clock: z.strictObject({ start: z.iso.datetime({ offset: true }).optional() }).optional(),
-  orgs: z.array(org).min(1),
-  dns: z.array(dnsRecord).default([]),
-  dnssec: z.array(z.strictObject({ zone: z.string(), state: z.enum(['secure', 'insecure', 'bogus']) })).default([]),
-  paths: z.array(pathSpec).default([]),
-  settings: z.strictObject({
-    timeout: duration.optional(),
-    maxMessageSize: z.number().int().positive().optional(),
-    /** Packets the packet view keeps per lab; the oldest go first, and the drop is counted. */
-    captureLimit: z.number().int().positive().optional(),
-  }).optional(),
 });
 
 export const labAction = z.strictObject({
@@ -172,11 +135,9 @@ export const sendStep = z.strictObject({
   requireTls: z.boolean().optional(),
 });
 
-export type LabConfig = z.infer<typeof lab>;
 export type OrgConfig = z.infer<typeof org>;
 export type HostConfig = z.infer<typeof host>;
 export type SecurityEntry = z.infer<typeof securityEntry>;
-export type PathConfig = z.infer<typeof pathSpec>;
 export type LabAction = z.infer<typeof labAction>;
 export type SendStep = z.infer<typeof sendStep>;
 export type NtAccount = z.infer<typeof ntAccount>;

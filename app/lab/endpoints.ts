@@ -4,7 +4,7 @@
  * snapshot shows the host addresses, and tests poke every listener.
  */
 import type { Lab } from './lab.ts';
-import type { PathConfig } from '../config/schema.ts';
+import type { PathConfig } from '../config/lab.ts';
 
 export type HostEndpoint = {
   type: 'host';

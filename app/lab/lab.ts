@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LabAction, LabConfig, OrgConfig, SendStep } from '../config/schema.ts';
+import type { LabAction, OrgConfig, SendStep } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
 import { VirtualClock, parseDuration } from '../base/clock.ts';
 import { createRng, type Rng } from '../base/rng.ts';
 import { realTimers, type Timers } from '../base/timers.ts';

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { sendStep, labAction, org as orgSchema, pathSpec, type LabConfig, type OrgConfig, type PathConfig } from '../config/schema.ts';
+import { sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
+import { pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
 import { scenario as scenarioSchema, checkpointStep, expectStep, type Scenario, type Step } from './schema.ts';
 import { parseDuration } from '../base/clock.ts';
 

@@ -4,7 +4,8 @@
  * it (npm run schema), so editors can validate while a trainer writes.
  */
 import { z } from 'zod';
-import { domainName, duration, id, lab, labAction, sendStep } from '../config/schema.ts';
+import { domainName, duration, id, labAction, sendStep } from '../config/schema.ts';
+import { lab } from '../config/lab.ts';
 
 export const wireExpectation = z.enum(['cleartext', 'encrypted', 'no-leak']);
 

@@ -8,7 +8,7 @@
  */
 import type { z } from 'zod';
 import { createRng, type Rng } from '../../app/base/rng.ts';
-import { lab as labSchema, type LabConfig } from '../../app/config/schema.ts';
+import { lab as labSchema, type LabConfig } from '../../app/config/lab.ts';
 
 export type Method = 'none' | 'ntlm' | 'tls';
 export type Level = 'may' | 'encrypt' | 'verify' | 'secure' | 'dane' | 'dane-only' | 'mta-sts';
