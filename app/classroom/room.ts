@@ -8,8 +8,8 @@
  *   every idle sweep: a seat without a command for `idleMinutes` has its lab stopped
  */
 import { ApiSession } from '../api/session.ts';
-import { Emitter } from '../lab/events.ts';
-import { realTimers, type Timers } from '../lab/timers.ts';
+import { Emitter } from '../base/emitter.ts';
+import { realTimers, type Timers } from '../base/timers.ts';
 import type { ApiErrorCode, ScenarioSummary } from '../api/contract.ts';
 import type { BoardEventMessage, ClassroomErrorCode, SeatEventMessage, SeatView, SeatWelcome } from '../api/classroom.ts';
 import { Seat } from './seat.ts';

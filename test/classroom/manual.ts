@@ -1,6 +1,6 @@
 // A wall clock the test moves by hand, and timers that never fire on their own (the test calls
 // the idle sweep itself): no sleeping, no timed assertion.
-import type { Timers } from '../../app/lab/timers.ts';
+import type { Timers } from '../../app/base/timers.ts';
 
 export interface ManualNow {
   now(): number;
