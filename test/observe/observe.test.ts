@@ -136,3 +136,22 @@ describe('timeline', () => {
     expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i));
   });
 });
+
+describe('server logs through the contract', () => {
+  it('telnet-starttls: Postfix maillog lines on both sides, with the TLS line and the queue ids', async () => {
+    const x = await ran('telnet-starttls');
+    const sender = await x.call('getServerLog', { org: 'intellinet' });
+    expect(sender.profile).toBe('postfix');
+    const lines = sender.logs[0].lines.map((l) => l.text);
+    const entries = x.session.snapshot().orgs.find((o) => o.id === 'intellinet')!.queue;
+    for (const e of entries) {
+      expect(lines.some((l) => l.includes(`postfix/smtp[`) && l.includes(`${e.id}: to=<pat@partner.example>, relay=mail.partner.example[203.0.113.25]:25`) && l.includes('status=sent (250 '))).toBe(true);
+    }
+    expect(lines.filter((l) => / postfix\/smtp\[\d+\]: Untrusted TLS connection established to mail\.partner\.example\[203\.0\.113\.25\]:25: TLSv1\.3/.test(l))).toHaveLength(entries.length);
+    const receiver = await x.call('getServerLog', { org: 'partner' });
+    const inbound = receiver.logs[0].lines.map((l) => l.text);
+    expect(inbound.filter((l) => l.includes('postfix/smtpd[') && l.endsWith('connect from mail.intellinet.example[192.0.2.10]'))).toHaveLength(entries.length);
+    expect(inbound.some((l) => / disconnect from mail\.intellinet\.example\[192\.0\.2\.10\] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7$/.test(l))).toBe(true);
+    expect((await x.fail('getServerLog', { org: 'nobody' })).message).toContain('no organisation "nobody"');
+  });
+});

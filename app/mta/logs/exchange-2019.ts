@@ -44,7 +44,8 @@ function trackingLines(input: Parameters<LogFormatter>[0]): LogLine[] {
     row(e.arrivedAt, { ...common, 'date-time': isoTime(e.arrivedAt), 'server-hostname': input.host, source: 'SMTP', 'event-id': 'RECEIVE', 'recipient-address': e.to.join(';'), 'source-context': '08D0000000000000' }, { entry: e.id });
     for (const a of e.attempts) {
       const event = a.result === 'delivered' ? 'SEND' : a.result === 'bounced' ? 'FAIL' : 'DEFER';
-      const status = a.result === 'delivered' ? (a.reply ?? '250 2.6.0 Queued mail for delivery') : `${a.reply?.slice(0, 3) ?? '451'} ${a.status ?? DSN_DEFAULT[a.result]} ${a.reason ?? ''}`.trim();
+      // The remote reply when there was one; else the local failure, with its enhanced status code.
+      const status = a.result === 'delivered' ? (a.reply ?? '250 2.6.0 Queued mail for delivery') : (a.reply ?? `451 ${a.status ?? DSN_DEFAULT[a.result]} ${a.reason ?? ''}`.trim());
       row(a.at, {
         ...common, 'date-time': isoTime(a.at), 'client-ip': input.address, 'client-hostname': input.host, 'server-ip': a.address ?? '', 'server-hostname': a.host ?? '',
         'connector-id': `Send to ${e.to[0]?.split('@')[1] ?? 'remote'}`, source: 'SMTP', 'event-id': event, 'recipient-address': e.to.join(';'), 'recipient-status': status,
