@@ -236,6 +236,8 @@ export interface OrgView {
   vocabulary: SecurityVocabulary;
   nt?: { domain: string; crypto: string; lmCompatibility: number };
   external?: string;
+  /** The HTTPS host that serves its MTA-STS policy (RFC 8461 §3.2), when it publishes one. */
+  mtaSts?: string;
   hosts: HostView[];
   users: string[];
   accounts: { domain: string; user: string; disabled: boolean }[];

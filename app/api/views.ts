@@ -54,6 +54,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
     id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
+    mtaSts: c.mtaSts ? `mta-sts.${c.domain.toLowerCase()}` : undefined,
     hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
     users: [...c.users],
     accounts: c.accounts.map((a) => ({ domain: a.domain, user: a.user, disabled: a.disabled })),
