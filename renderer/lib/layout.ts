@@ -86,6 +86,8 @@ const MIDDLE_W = 170;
 const MIDDLE_H = 62;
 /** Vertical room between two organisations: two link segments and a middlebox. */
 const SPAN = 320;
+const STS_W = 250;
+const STS_GAP = 12;
 
 const isScanner = (o: OrgView) => o.id.startsWith('scanner@');
 
@@ -94,13 +96,14 @@ function orgBox(o: OrgView, cx: number, cy: number): OrgBox {
   const n = Math.max(o.hosts.length, 1);
   const w = n * HOST_W + (n - 1) * HOST_GAP + 2 * ORG_PAD;
   const h = ORG_HEAD + HOST_H + ORG_PAD;
-  const x = cx - w / 2;
+  // The MTA-STS host stands to the right: the pair is centred together.
+  const x = cx - (o.mtaSts ? w + STS_W + STS_GAP : w) / 2;
   const y = cy - h / 2;
   const hosts = o.hosts.map((host, i) => ({
     id: `host:${host.name}`, org: o.id, name: host.name, address: host.address,
     x: x + ORG_PAD + i * (HOST_W + HOST_GAP), y: y + ORG_HEAD, w: HOST_W, h: HOST_H,
   }));
-  const sts = o.mtaSts ? { mtaSts: { name: o.mtaSts, x: x + w + 12, y: y + ORG_HEAD + 7, w: 250, h: 30 } } : {};
+  const sts = o.mtaSts ? { mtaSts: { name: o.mtaSts, x: x + w + STS_GAP, y: y + ORG_HEAD + 7, w: STS_W, h: 30 } } : {};
   return { id: o.id, domain: o.domain, profile: o.profile, x, y, w, h, hosts, ...sts };
 }
 
@@ -127,7 +130,7 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
     byPair.set(key, [...(byPair.get(key) ?? []), p]);
   }
   const lanes = Math.max(1, ...[...byPair.values()].map((l) => l.length));
-  const widest = Math.max(HOST_W + 2 * ORG_PAD, ...orgViews.map((o) => o.hosts.length * (HOST_W + HOST_GAP) + 2 * ORG_PAD + (o.mtaSts ? 270 : 0)));
+  const widest = Math.max(HOST_W + 2 * ORG_PAD, ...orgViews.map((o) => o.hosts.length * (HOST_W + HOST_GAP) + 2 * ORG_PAD + (o.mtaSts ? STS_W + STS_GAP : 0)));
   const orgH = ORG_HEAD + HOST_H + ORG_PAD;
   // Two organisations stand one above the other, the paths running down between them (the
   // picture stays narrow, so it reads at the size of a side panel); more stand on an ellipse.
