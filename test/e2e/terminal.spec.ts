@@ -19,7 +19,7 @@ function watch(page: Page): string[] {
 async function openScenario(page: Page, id: string): Promise<void> {
   await page.goto(served().url);
   await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
 }
 
 async function axe(page: Page, what: string): Promise<void> {
