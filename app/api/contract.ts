@@ -13,8 +13,8 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
-import type { MailboxItem } from '../mta/mailbox.ts';
+import { labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
+import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { LinkState } from '../observe/links.ts';
 import type { TimelineEvent } from '../observe/timeline.ts';
 import type { FirewallView } from '../observe/firewall.ts';

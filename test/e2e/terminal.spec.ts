@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { servePerFile } from './serve.ts';
+import { axe } from './axe.ts';
 
 const served = servePerFile();
-const AXE_SOURCE = fs.readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
 function watch(page: Page): string[] {
   const problems: string[] = [];
@@ -22,15 +22,6 @@ async function openScenario(page: Page, id: string): Promise<void> {
   await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
 }
 
-async function axe(page: Page, what: string): Promise<void> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } })
-      .axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), what).toEqual([]);
-}
 
 const transcript = (page: Page) => page.getByLabel('Terminal transcript');
 

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { servePerFile } from './serve.ts';
+import { axe } from './axe.ts';
 
 const served = servePerFile();
-const AXE_SOURCE = fs.readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
 
 function watch(page: Page): string[] {
   const problems: string[] = [];
@@ -38,18 +38,6 @@ async function nextStep(page: Page, index: number): Promise<void> {
 const link = (page: Page, point: string) => page.locator(`svg.topo g.link[data-point="${point}"]`);
 const badge = (page: Page, point: string) => page.locator(`svg.topo g.badge-group[data-point="${point}"]`);
 
-/** axe-core in the page: no serious or critical violation (axe-core is a dev dependency). */
-export async function axe(page: Page, what: string): Promise<void> {
-  // Evaluated through the devtools protocol: the page's CSP (no inline script) stays as it is.
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } })
-      .axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-  });
-  const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious, `${what}: ${JSON.stringify(serious, null, 1)}`).toEqual([]);
-}
 
 async function theme(page: Page, choice: 'light' | 'dark'): Promise<void> {
   await page.getByLabel('Theme').selectOption(choice);
