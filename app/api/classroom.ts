@@ -31,6 +31,7 @@ export const joinSchemas = {
  */
 export const READ_ONLY_COMMANDS = [
   'getSnapshot', 'listMailbox', 'readMessage', 'getTranscripts', 'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
+  'getLinks', 'getTimeline', 'getFirewall', 'getServerLog',
 ] as const;
 
 export const BOARD_COMMAND_NAMES = ['getBoard', 'assignScenario', 'resetSeat', 'removeSeat', 'watchSeat', 'viewSeat', 'exportResults'] as const;

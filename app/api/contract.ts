@@ -15,6 +15,11 @@
 import { z } from 'zod';
 import { labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
+import type { LinkState } from '../observe/links.ts';
+import type { TimelineEvent } from '../observe/timeline.ts';
+import type { FirewallView } from '../observe/firewall.ts';
+import type { ServerLog } from '../mta/logs/types.ts';
+import type { CertificateReport, TerminalInfo, TerminalTarget } from '../terminal/service.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const text = z.string().max(200, 'is too long');
@@ -48,6 +53,8 @@ export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
   'applyAction', 'saveSecurity', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
   'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
+  'getLinks', 'getTimeline', 'getFirewall', 'getServerLog',
+  'terminalTargets', 'terminalOpen', 'terminalSend', 'terminalClose',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -88,6 +95,17 @@ export const requestSchemas = {
   }),
   packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
+  // The topology's link states, the replay timeline, the firewall's view, a server's log (docs/ui.md).
+  getLinks: z.strictObject({}),
+  getTimeline: z.strictObject({ from: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(2000) }),
+  getFirewall: z.strictObject({ path: id }),
+  getServerLog: z.strictObject({ org: id }),
+  // The terminal: a raw TCP session the engine owns (the renderer never opens a socket).
+  terminalTargets: z.strictObject({}),
+  terminalOpen: z.strictObject({ target: id, mode: z.enum(['character', 'line']).default('line') }),
+  /** What the user typed: in character mode one keystroke per call, in line mode one line with its CRLF. */
+  terminalSend: z.strictObject({ session: id, data: z.string().min(1, 'must not be empty').max(4096, 'is too long') }),
+  terminalClose: z.strictObject({ session: id }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -203,6 +221,8 @@ export interface HostView {
   name: string;
   address: string;
   certificate: string;
+  /** SHA-256 fingerprint of the certificate the lab issued this host (colon-separated hex), once the lab runs. */
+  fingerprint?: string;
   /** Loopback endpoint real tools can use (`127.0.0.1:40123`). */
   smtp?: string;
   submission?: string;
@@ -216,6 +236,8 @@ export interface OrgView {
   vocabulary: SecurityVocabulary;
   nt?: { domain: string; crypto: string; lmCompatibility: number };
   external?: string;
+  /** The HTTPS host that serves its MTA-STS policy (RFC 8461 §3.2), when it publishes one. */
+  mtaSts?: string;
   hosts: HostView[];
   users: string[];
   accounts: { domain: string; user: string; disabled: boolean }[];
@@ -347,7 +369,25 @@ export interface Responses {
   pagePackets: PacketPage;
   packetDetail: PacketDetailView;
   followStream: FollowView;
+  getLinks: { links: LinkStateView[] };
+  getTimeline: { total: number; events: TimelineEventView[] };
+  getFirewall: FirewallViewDto;
+  getServerLog: { org: string; profile: string; logs: ServerLogView[] };
+  terminalTargets: { targets: TerminalTargetView[] };
+  terminalOpen: TerminalSessionView;
+  terminalSend: { sent: number };
+  terminalClose: { closed: true };
 }
+
+// —— Topology, replay, firewall, logs, terminal (docs/ui.md): the engine's plain JSON shapes ——
+
+export type LinkStateView = LinkState;
+export type TimelineEventView = TimelineEvent;
+export type FirewallViewDto = FirewallView;
+export type ServerLogView = ServerLog;
+export type TerminalTargetView = TerminalTarget;
+export type TerminalSessionView = TerminalInfo;
+export type CertificateView = CertificateReport;
 
 export type ResponseOf<K extends CommandName> = Responses[K];
 
@@ -373,10 +413,16 @@ export interface Events {
   'step.result': { result: StepResultView; next: number };
   /** The session opened a scenario, or its lab started or stopped. */
   'session.changed': { scenario?: string; status: LabSnapshot['status'] };
+  /** A terminal session received bytes (`data`, latin1) or has something to say (`note`). */
+  'terminal.output': { session: string; text: string; kind: 'data' | 'note' };
+  /** A terminal session upgraded to TLS: the server's certificate. */
+  'terminal.tls': { session: string; certificate: CertificateView };
+  /** A terminal session ended. */
+  'terminal.closed': { session: string; reason: string };
 }
 
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['lab.event', 'step.result', 'session.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed'];
 
 export type EventMessage = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 

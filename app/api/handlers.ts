@@ -12,6 +12,7 @@ import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
 import { followStream, packetDetail, pagePackets } from './packets.ts';
+import { firewallOf, linksOf, serverLogOf, timelineOf } from './observe.ts';
 
 export type Handlers = { [K in CommandName]: (request: ParsedRequestOf<K>) => Promise<ResponseOf<K>> };
 
@@ -122,5 +123,34 @@ export function createHandlers(session: ApiSession): Handlers {
     pagePackets: async (r) => pagePackets(session.lab, r),
     packetDetail: async (r) => packetDetail(session.lab, r),
     followStream: async (r) => followStream(session.lab, r),
+
+    getLinks: async () => linksOf(session),
+    getTimeline: async (r) => timelineOf(session, r),
+    getFirewall: async (r) => firewallOf(session, r.path),
+    getServerLog: async (r) => serverLogOf(session, r.org),
+
+    terminalTargets: async () => ({ targets: session.terminals.targets() }),
+    terminalOpen: async (r) => {
+      try {
+        return await session.terminals.open(r.target, r.mode);
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
+    terminalSend: async (r) => {
+      try {
+        return { sent: await session.terminals.send(r.session, r.data) };
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
+    terminalClose: async (r) => {
+      try {
+        session.terminals.close(r.session);
+        return { closed: true };
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
   };
 }

@@ -17,6 +17,7 @@ import { stepKind } from '../scenario/run.ts';
 import type { ApiErrorCode, EventMessage, LabSnapshot, ScenarioSummary, ScenarioView, StepResultView, StepRun } from './contract.ts';
 import { runOneStep, stepName, stepView } from './steps.ts';
 import { labEventView, labSnapshot, stoppedSnapshot } from './views.ts';
+import { TerminalService, type TerminalEvent } from '../terminal/service.ts';
 
 /** A refusal with a contract error code; any other exception is reported as `failed`. */
 export class ApiFailure extends Error {
@@ -52,6 +53,7 @@ export class ApiSession {
   readonly options: ApiSessionOptions;
   #opened?: Opened;
   #lab?: Lab;
+  #terminals?: TerminalService;
   #workspace?: string;
   #unsubscribe?: () => void;
   #next = 0;
@@ -82,6 +84,13 @@ export class ApiSession {
   get lab(): Lab {
     if (!this.#lab) throw new ApiFailure('no-lab', this.#opened ? 'the lab is not running; start it first' : 'no scenario is open; open one first');
     return this.#lab;
+  }
+
+  /** The running lab's terminal sessions (app/terminal/). */
+  get terminals(): TerminalService {
+    const lab = this.lab;
+    if (!this.#terminals) this.#terminals = new TerminalService(lab, (e) => this.events.emit(terminalEvent(e)));
+    return this.#terminals;
   }
 
   get running(): boolean {
@@ -217,6 +226,8 @@ export class ApiSession {
     const workspace = this.#workspace;
     this.#lab = undefined;
     this.#workspace = undefined;
+    this.#terminals?.closeAll();
+    this.#terminals = undefined;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     if (lab) await lab.stop();
@@ -230,6 +241,18 @@ export class ApiSession {
       return await fn();
     } finally {
       this.#busy = false;
+    }
+  }
+}
+
+function terminalEvent(e: TerminalEvent): EventMessage {
+  switch (e.type) {
+    case 'output': return { event: 'terminal.output', payload: { session: e.session, text: e.text, kind: e.kind } };
+    case 'tls': return { event: 'terminal.tls', payload: { session: e.session, certificate: e.certificate } };
+    case 'closed': return { event: 'terminal.closed', payload: { session: e.session, reason: e.reason } };
+    default: {
+      const never: never = e;
+      throw new Error(`unhandled terminal event ${JSON.stringify(never)}`);
     }
   }
 }

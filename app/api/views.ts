@@ -2,6 +2,7 @@
  * Engine objects → the contract's plain JSON views. Read-only: nothing here changes the lab, and
  * secrets stay behind (account passwords, key material). The renderer sees only these shapes.
  */
+import { X509Certificate } from 'node:crypto';
 import type { Lab } from '../lab/lab.ts';
 import type { HostEndpoint } from '../lab/endpoints.ts';
 import type { LabEvent } from '../lab/events.ts';
@@ -53,6 +54,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
     id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
+    mtaSts: c.mtaSts ? `mta-sts.${c.domain.toLowerCase()}` : undefined,
     hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
     users: [...c.users],
     accounts: c.accounts.map((a) => ({ domain: a.domain, user: a.user, disabled: a.disabled })),
@@ -73,6 +75,8 @@ export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, c
       const ep = endpoints.find((x): x is HostEndpoint => x.type === 'host' && x.org === server.id && x.name === host.name);
       if (ep?.smtp) host.smtp = ep.smtp;
       if (ep?.submission) host.submission = ep.submission;
+      const issued = lab.security.certs.get(host.name.toLowerCase());
+      if (issued) host.fingerprint = fingerprintOf(issued.certPem);
     }
     const mailboxes = server.config.users.map((user) => {
       const items = server.mailboxes.list(user);
@@ -95,6 +99,18 @@ export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, c
     clock: { now: lab.clock.now(), pending: lab.clock.pending() },
     orgs, paths, nextStep: cursor.nextStep, results: [...cursor.results],
   };
+}
+
+const fingerprints = new Map<string, string>();
+/** SHA-256 of a certificate, colon-separated hex as OpenSSL and Node print it (cached: snapshots are frequent). */
+function fingerprintOf(pem: string): string {
+  let f = fingerprints.get(pem);
+  if (!f) {
+    f = new X509Certificate(pem).fingerprint256;
+    if (fingerprints.size > 256) fingerprints.clear();
+    fingerprints.set(pem, f);
+  }
+  return f;
 }
 
 /** A stopped lab: the scenario's configuration, without endpoints, queues or mailboxes. */

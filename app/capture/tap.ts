@@ -55,6 +55,8 @@ export interface TapConnection {
   closedAt?: number;
   /** How the connection ended: a FIN from either side, a reset, or refused at set-up. */
   closedBy?: 'client' | 'server' | 'reset' | 'refused';
+  /** Why a middlebox reset or refused it (the stage's reason), for the firewall's log. */
+  closeReason?: string;
   /** The loopback port the client connected from, used to hand keys from an endpoint to a capture. */
   loopbackClientPort?: number;
 }

@@ -123,6 +123,11 @@ export class Seat {
       case 'lab.event':
         if (!this.#onLabEvent(e.payload)) return;
         break;
+      // A learner's terminal session is theirs alone: nothing on the board changes.
+      case 'terminal.output':
+      case 'terminal.tls':
+      case 'terminal.closed':
+        return;
       default: {
         const never: never = e;
         void never;

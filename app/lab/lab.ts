@@ -18,7 +18,7 @@ import { Emitter } from '../base/emitter.ts';
 import type { LabEvent } from './events.ts';
 import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
-import { TapLog, type CapturePoint, type PointRole } from '../capture/tap.ts';
+import { TapLog, type CapturePoint, type Endpoint, type PointRole } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { MailServer } from '../mta/server.ts';
@@ -32,6 +32,7 @@ import type { RptNote } from '../tls/levels.ts';
 import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
 import { startRelay, type Relay } from '../path/relay.ts';
 import { createPathPipeline } from '../path/middlebox.ts';
+import { passPipeline } from '../path/pipeline.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
 
 export { LabError };
@@ -192,6 +193,30 @@ export class Lab {
     });
     this.#relays.push(relay);
     this.relays.push({ path: p, fromOrg: from.id, toOrg, host, port: relay.port, endsAtScanner });
+  }
+
+  /**
+   * A recording relay for a session the lab opens itself (the terminal): every hop is tapped
+   * (SPEC §2), so it gets its own capture point, with no role in scenario expectations. Closed
+   * with the lab, or earlier by the caller.
+   */
+  async openTap(point: Omit<CapturePoint, 'roles'>, target: { host: string; port: number }, ends: { client: Endpoint; server: Endpoint },
+    onUpstream?: (conn: string, localPort: number) => void): Promise<Relay> {
+    const full: CapturePoint = { ...point, roles: [] };
+    this.capture.addPoint(full);
+    this.#pointRoles.set(full.id, []);
+    const relay = await startRelay({
+      target, createPipeline: () => passPipeline(), clientPoint: full, serverPoint: full,
+      clientEndpoint: () => ({ ...ends.client, port: this.#ephemeral++ }), serverEndpoint: ends.server,
+      tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
+      nextConnId: () => `c${++this.#connSeq}`,
+      onUpstream: (conn, port) => {
+        this.#upstreamPorts.set(port, conn);
+        onUpstream?.(conn, port);
+      },
+    });
+    this.#relays.push(relay);
+    return relay;
   }
 
   /** Where this lab listens: mail hosts, MTA-STS hosts, path entries (app/lab/endpoints.ts). */

@@ -59,12 +59,13 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
       if (bytes.length > 0 || marks?.length) o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks });
     };
     let closed = false;
-    const finish = (by: TapConnection['closedBy']) => {
+    const finish = (by: TapConnection['closedBy'], reason?: string) => {
       if (closed) return;
       closed = true;
       for (const c of samePoint ? [cConn] : [cConn, sConn]) {
         c.closedAt = o.elapsed();
         c.closedBy = by;
+        if (reason) c.closeReason = reason;
         o.tap.close(c);
       }
     };
@@ -103,7 +104,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
         if (out.how === 'reset') {
           client.resetAndDestroy();
           upstream.resetAndDestroy();
-          finish('reset');
+          finish('reset', out.reason);
         } else {
           client.end();
           upstream.end();
@@ -121,10 +122,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     };
 
     const opening = pipeline.open();
-    if (opening.some((x) => x.type === 'close')) {
+    const refusal = opening.find((x) => x.type === 'close');
+    if (refusal) {
       // The `block` stage: refuse as a firewall would, with a reset.
       client.resetAndDestroy();
-      finish('refused');
+      finish('refused', refusal.reason);
       return;
     }
     carry(opening);

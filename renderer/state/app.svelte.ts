@@ -8,8 +8,12 @@ import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
 import { TranscriptState } from './transcript.svelte.ts';
 import { CaptureState } from './capture.svelte.ts';
+import { TopologyState } from './topology.svelte.ts';
+import { FirewallState, LogsState } from './firewall.svelte.ts';
+import { TerminalState } from './terminal.svelte.ts';
+import { ThemeState } from './theme.svelte.ts';
 
-export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets';
+export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'terminal' | 'firewall' | 'logs';
 
 export class AppState {
   readonly scenario: ScenarioState;
@@ -17,6 +21,11 @@ export class AppState {
   readonly mail: MailState;
   readonly transcript: TranscriptState;
   readonly capture: CaptureState;
+  readonly topology: TopologyState;
+  readonly firewall: FirewallState;
+  readonly logs: LogsState;
+  readonly terminal: TerminalState;
+  readonly theme = new ThemeState();
   tab = $state<Tab>('topology');
 
   constructor(api: PostcardApi) {
@@ -25,6 +34,10 @@ export class AppState {
     this.mail = new MailState(api);
     this.transcript = new TranscriptState(api);
     this.capture = new CaptureState(api);
+    this.topology = new TopologyState(api);
+    this.firewall = new FirewallState(api);
+    this.logs = new LogsState(api);
+    this.terminal = new TerminalState(api);
     api.onEvent((event) => this.#route(event));
   }
 
@@ -32,19 +45,26 @@ export class AppState {
     await Promise.all([this.scenario.load(), this.lab.refresh()]);
   }
 
-  async open(id: string): Promise<void> {
+  /** Everything that showed the old lab. */
+  #clearViews(): void {
     this.mail.clear();
     this.transcript.clear();
     this.capture.clear();
+    this.topology.clear();
+    this.firewall.clear();
+    this.logs.clear();
+    this.terminal.clear();
+  }
+
+  async open(id: string): Promise<void> {
+    this.#clearViews();
     this.tab = 'topology';
     await this.scenario.open(id);
     await this.lab.refresh();
   }
 
   async restart(): Promise<void> {
-    this.mail.clear();
-    this.transcript.clear();
-    this.capture.clear();
+    this.#clearViews();
     await this.scenario.restart();
     await this.lab.refresh();
   }
@@ -54,28 +74,68 @@ export class AppState {
     await this.transcript.show(org, id);
   }
 
+  /** A link on the topology: its capture point in the packet view. */
+  openPoint(point: string): void {
+    this.capture.setPoint(point);
+    this.tab = 'packets';
+  }
+
+  /** A packet the replay, a syslog line or a log line points at. */
+  openPacket(point: string, no: number): void {
+    this.capture.setPoint(point);
+    this.capture.select(no);
+    this.tab = 'packets';
+  }
+
+  openFirewall(path: string): void {
+    this.firewall.show(path);
+    this.tab = 'firewall';
+  }
+
+  openLogs(org: string): void {
+    this.logs.show(org);
+    this.tab = 'logs';
+  }
+
+  /** Views that read the lab's taps and queues refresh on its events while they are on screen. */
+  #observers(): void {
+    this.capture.onLabEvent();
+    this.topology.onLabEvent();
+    this.firewall.onLabEvent();
+    this.logs.onLabEvent();
+  }
+
   #route(event: EventMessage): void {
     switch (event.event) {
       case 'lab.event': {
         const e = event.payload;
         if (e.type === 'capture.changed') {
-          // Only the packet view cares about new packets; the lab snapshot did not change.
-          this.capture.onLabEvent();
+          // Only the views of the taps care about new packets; the lab snapshot did not change.
+          this.#observers();
           break;
         }
         if (e.type === 'mail.received') this.mail.onReceived(e.org, e.item.user);
         if (e.type !== 'mail.received' && e.type !== 'clock.advanced' && e.type !== 'lab.changed' && this.transcript.target?.id === e.entry.id) void this.transcript.reload();
         void this.lab.refresh();
-        this.capture.onLabEvent();
+        this.#observers();
         break;
       }
       case 'step.result':
         this.scenario.onStepResult(event.payload.result, event.payload.next);
-        this.capture.onLabEvent();
+        this.#observers();
         break;
       case 'session.changed':
         void this.lab.refresh();
-        this.capture.onLabEvent();
+        this.#observers();
+        break;
+      case 'terminal.output':
+        this.terminal.onOutput(event.payload.session, event.payload.text);
+        break;
+      case 'terminal.tls':
+        this.terminal.onTls(event.payload.session, event.payload.certificate);
+        break;
+      case 'terminal.closed':
+        this.terminal.onClosed(event.payload.session, event.payload.reason);
         break;
       default: {
         const never: never = event;

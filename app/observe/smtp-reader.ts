@@ -1,0 +1,124 @@
+/**
+ * Reads one tapped connection's records as an SMTP conversation (RFC 5321 §4.1, §4.2), so the
+ * lab's timeline and the firewall's counters can say "EHLO", "354", "TLS started" without a second
+ * protocol implementation: lines per direction, DATA content skipped, and nothing read as SMTP once
+ * the session is inside TLS (RFC 3207 §4: after `220` to STARTTLS) or an NTLM seal layer (SPEC §4,
+ * after `235` when the session sealed).
+ *
+ *   records (seq order) ─► per direction: bytes → lines ─► command / reply / content / tls / sealed
+ *
+ * Pure: fed records, it answers items; the caller decides what to count or show.
+ */
+import type { Direction, TapRecord } from '../capture/tap.ts';
+
+export type SmtpItem =
+  /** `continuation`: a line of an AUTH exchange (RFC 4954 §4), not a command of its own. */
+  | { kind: 'command'; verb: string; text: string; record: TapRecord; continuation?: boolean }
+  | { kind: 'reply'; code: number; text: string; record: TapRecord }
+  | { kind: 'content'; bytes: number; record: TapRecord }
+  | { kind: 'tls'; record: TapRecord }
+  | { kind: 'sealed'; record: TapRecord };
+
+type Phase = 'command' | 'content' | 'encrypted';
+
+/** One connection at one capture point. `sealed`: the session negotiated an NTLM seal layer. */
+export class SmtpReader {
+  #phase: Phase = 'command';
+  #lastVerb = '';
+  /** Inside an AUTH exchange: client lines answer `334` challenges until a final reply. */
+  #auth = false;
+  #pending: Record<Direction, Buffer> = { c2s: Buffer.alloc(0), s2c: Buffer.alloc(0) };
+  #contentBytes = 0;
+  /** The milestone (TLS or seal layer) the last reply started, until taken. */
+  #after: SmtpItem | undefined;
+  readonly #sealed: boolean;
+
+  constructor(opts: { sealed?: boolean } = {}) {
+    this.#sealed = opts.sealed ?? false;
+  }
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  push(record: TapRecord): SmtpItem[] {
+    if (this.#phase === 'encrypted') return [];
+    const buf = Buffer.concat([this.#pending[record.dir], record.bytes]);
+    const out: SmtpItem[] = [];
+    let start = 0;
+    for (let i = buf.indexOf(0x0a); i >= 0 && !this.#inside(); i = buf.indexOf(0x0a, start)) {
+      const line = buf.subarray(start, i + 1).toString('latin1').replace(/\r?\n$/, '');
+      start = i + 1;
+      const item = record.dir === 'c2s' ? this.#command(line, record) : this.#reply(line, record);
+      if (item) out.push(item);
+    }
+    // Inside TLS or a seal layer the rest of the buffer is not SMTP text: forget it.
+    this.#pending[record.dir] = this.#inside() ? Buffer.alloc(0) : buf.subarray(start);
+    return out;
+  }
+
+  /** Read through a method: the phase changes inside the loop, behind the compiler's back. */
+  #inside(): boolean {
+    return this.#phase === 'encrypted';
+  }
+
+  #command(line: string, record: TapRecord): SmtpItem | undefined {
+    if (this.#phase === 'content') {
+      if (line !== '.') {
+        this.#contentBytes += line.length + 2;
+        return undefined;
+      }
+      // RFC 5321 §4.1.1.4: the lone dot ends the content.
+      this.#phase = 'command';
+      const bytes = this.#contentBytes;
+      this.#contentBytes = 0;
+      return { kind: 'content', bytes, record };
+    }
+    if (this.#auth) return { kind: 'command', verb: this.#lastVerb, text: line, record, continuation: true };
+    const verb = (/^\S*/.exec(line)?.[0] ?? '').toUpperCase();
+    this.#lastVerb = verb;
+    this.#auth = verb === 'AUTH';
+    return { kind: 'command', verb, text: line, record };
+  }
+
+  #reply(line: string, record: TapRecord): SmtpItem | undefined {
+    const m = /^(\d{3})([ -]?)(.*)$/.exec(line);
+    if (!m) return undefined;
+    const code = Number(m[1]);
+    const last = m[2] !== '-';
+    const item: SmtpItem = { kind: 'reply', code, text: line, record };
+    if (!last) return item;
+    if (code !== 334) this.#auth = false;
+    if (this.#lastVerb === 'DATA' && code === 354) this.#phase = 'content';
+    else if (this.#lastVerb === 'STARTTLS' && code === 220) return this.#encrypted(item, 'tls', record);
+    else if (this.#lastVerb === 'AUTH' && code === 235 && this.#sealed) return this.#encrypted(item, 'sealed', record);
+    return item;
+  }
+
+  #encrypted(item: SmtpItem, kind: 'tls' | 'sealed', record: TapRecord): SmtpItem {
+    this.#phase = 'encrypted';
+    this.#after = { kind, record };
+    return item;
+  }
+
+  /** The milestone the last reply started (TLS or the seal layer), once. */
+  takeMilestone(): SmtpItem | undefined {
+    const m = this.#after;
+    this.#after = undefined;
+    return m;
+  }
+}
+
+/** Every SMTP item of one connection at one point, milestones included, in record order. */
+export function readSmtp(records: Iterable<TapRecord>, opts: { sealed?: boolean } = {}): SmtpItem[] {
+  const reader = new SmtpReader(opts);
+  const out: SmtpItem[] = [];
+  for (const r of records) {
+    for (const item of reader.push(r)) {
+      out.push(item);
+      const m = reader.takeMilestone();
+      if (m) out.push(m);
+    }
+  }
+  return out;
+}

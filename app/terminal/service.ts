@@ -1,0 +1,322 @@
+/**
+ * The terminal: a raw TCP session the engine opens to any lab listener, as telnet would — a mail
+ * host directly, or a path's entry so the bytes cross the firewall as a partner's would. The
+ * renderer never holds a socket; it reaches this service through the contract (terminalOpen,
+ * terminalSend, terminalClose) and hears `terminal.output` events.
+ *
+ *   keys ─► terminalSend ─► socket ─► tap relay [terminal/tN] ─► host, or ─► path entry ─► firewall ─► host
+ *
+ * Character mode writes one segment per keystroke and waits until the tap recorded it before the
+ * next, so a keystroke is one packet (what got through PIX and ASA inspection in the article);
+ * line mode writes a whole line at once. A typed `STARTTLS` answered with `220` upgrades the
+ * terminal's own connection (RFC 3207 §4) and prints the server certificate: subject, issuer,
+ * validity judged on the lab clock, and the SHA-256 fingerprint. TLS secrets go to the key
+ * hand-off, so the packet view can decrypt the terminal's session like any other.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Lab } from '../lab/lab.ts';
+import type { Relay } from '../path/relay.ts';
+import type { TapEvent } from '../capture/tap.ts';
+
+export type TerminalMode = 'character' | 'line';
+
+export interface TerminalTarget {
+  id: string;
+  label: string;
+  kind: 'host' | 'path';
+  org: string;
+  host: string;
+  /** For a path entry: the path and the organisation whose side it stands for. */
+  path?: string;
+  from?: string;
+}
+
+export interface TerminalInfo {
+  id: string;
+  target: TerminalTarget;
+  point: string;
+  mode: TerminalMode;
+}
+
+export interface CertificateReport {
+  subject: string;
+  issuer: string;
+  validFrom: string;
+  validTo: string;
+  /** Valid at the lab clock's now (the lab never asks the wall clock, SPEC §2). */
+  validNow: boolean;
+  labTime: number;
+  fingerprint256: string;
+  protocol: string;
+  cipher: string;
+}
+
+export type TerminalEvent =
+  | { type: 'output'; session: string; text: string; kind: 'data' | 'note' }
+  | { type: 'tls'; session: string; certificate: CertificateReport }
+  | { type: 'closed'; session: string; reason: string };
+
+/** Where the terminal stands on the network when it reaches a host directly. */
+const TERMINAL_ENDPOINT = { ip: '203.0.113.254', host: 'terminal.lab.example' };
+/** How long a keystroke may take to reach the tap before the next one goes anyway (real ms). */
+const KEY_WAIT_MS = 2000;
+
+interface Session {
+  info: TerminalInfo;
+  relay: Relay;
+  socket: net.Socket | tls.TLSSocket;
+  /** The connection id this session has on its own tap. */
+  own?: string;
+  /** The loopback port the terminal's tap relay reached a path entry from (finds the path's connection). */
+  upstreamPort?: number;
+  /** The last point that must record a keystroke before the next is written. */
+  waitPoint: string;
+  line: string;
+  armed: boolean;
+  replies: string;
+  writing: Promise<void>;
+  tls?: { protocol: string; verified: boolean };
+  closed: boolean;
+}
+
+export class TerminalService {
+  readonly #lab: Lab;
+  readonly #emit: (e: TerminalEvent) => void;
+  readonly #sessions = new Map<string, Session>();
+  #seq = 0;
+  #waiters: { point: string; conn: () => string | undefined; resolve: () => void }[] = [];
+  readonly #unsubscribe: () => void;
+
+  constructor(lab: Lab, emit: (e: TerminalEvent) => void) {
+    this.#lab = lab;
+    this.#emit = emit;
+    this.#unsubscribe = lab.taps.subscribe((e) => this.#onTap(e));
+  }
+
+  /** Every listener a terminal can reach: each mail host, and each path entry per sending side. */
+  targets(): TerminalTarget[] {
+    const out: TerminalTarget[] = [];
+    for (const server of this.#lab.servers.values()) {
+      for (const l of server.listeners.filter((x) => x.role === 'mail')) {
+        out.push({ id: `host:${l.host}`, label: `${l.host} directly (${server.id})`, kind: 'host', org: server.id, host: l.host });
+      }
+    }
+    for (const r of this.#lab.relays) {
+      const via = r.path.config.via === 'direct' ? 'the direct path' : r.path.config.via === 'firewall' ? `the firewall (${r.path.config.firewall?.profile ?? 'pass'})` : 'the content scanner';
+      out.push({ id: `path:${r.path.id}:${r.fromOrg}:${r.host}`, label: `${r.host} through ${via}, as ${r.fromOrg} reaches it`, kind: 'path', org: r.toOrg, host: r.host, path: r.path.id, from: r.fromOrg });
+    }
+    return out;
+  }
+
+  /** What the terminal knows about one of its connections (for the topology's link state). */
+  facts(conn: string): { tls?: { protocol: string; verified: boolean } } | undefined {
+    for (const s of this.#sessions.values()) if (s.own === conn || this.#pathConn(s) === conn) return s.tls ? { tls: s.tls } : {};
+    return undefined;
+  }
+
+  /** The path relay's connection behind a terminal session aimed at a path entry. */
+  #pathConn(s: Session): string | undefined {
+    return s.info.target.kind === 'path' && s.upstreamPort !== undefined ? this.#lab.taps.connByClientPort(s.upstreamPort) : undefined;
+  }
+
+  list(): TerminalInfo[] {
+    return [...this.#sessions.values()].filter((s) => !s.closed).map((s) => s.info);
+  }
+
+  async open(targetId: string, mode: TerminalMode): Promise<TerminalInfo> {
+    const target = this.targets().find((t) => t.id === targetId);
+    if (!target) throw new Error(`no terminal target "${targetId}" (known: ${this.targets().map((t) => t.id).join(', ')})`);
+    const lab = this.#lab;
+    const id = `t${++this.#seq}`;
+    let port: number;
+    let server = { ip: '127.0.0.1', port: 25, host: target.host };
+    const hostConfig = lab.config.orgs.flatMap((o) => o.hosts).find((h) => h.name.toLowerCase() === target.host.toLowerCase());
+    if (hostConfig) server = { ip: hostConfig.address, port: 25, host: hostConfig.name };
+    let client: { ip: string; host: string; port: number } = { ...TERMINAL_ENDPOINT, port: 0 };
+    let waitPoint = `terminal/${id}`;
+    if (target.kind === 'host') {
+      const listener = lab.servers.get(target.org)?.listeners.find((l) => l.role === 'mail' && l.host === target.host);
+      if (!listener) throw new Error(`host ${target.host} has no listener`);
+      port = listener.port;
+    } else {
+      const relay = lab.relays.find((r) => r.path.id === target.path && r.fromOrg === target.from && r.host === target.host)!;
+      port = relay.port;
+      const fromHost = lab.config.orgs.find((o) => o.id === target.from)?.hosts[0];
+      if (fromHost) client = { ip: fromHost.address, host: fromHost.name, port: 0 };
+      waitPoint = relay.path.clientPoint.id;
+    }
+    const point = `terminal/${id}`;
+    let upstreamPort: number | undefined;
+    const relay = await lab.openTap({ id: point, label: `terminal ${id} → ${target.label}`, path: point }, { host: '127.0.0.1', port }, { client, server },
+      (_conn, local) => {
+        upstreamPort = local;
+        const s = this.#sessions.get(id);
+        if (s) s.upstreamPort = local;
+      });
+    const socket = net.connect(relay.port, '127.0.0.1');
+    socket.setNoDelay(true);
+    const info: TerminalInfo = { id, target, point, mode };
+    const session: Session = { info, relay, socket, upstreamPort, waitPoint, line: '', armed: false, replies: '', writing: Promise.resolve(), closed: false };
+    this.#sessions.set(id, session);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    session.own = lab.taps.connByClientPort(socket.localPort ?? 0);
+    this.#wire(session, socket);
+    this.#emit({ type: 'output', session: id, kind: 'note', text: `Connected to ${target.label} (${mode} mode). Type SMTP commands; STARTTLS upgrades this connection.\r\n` });
+    return info;
+  }
+
+  #wire(s: Session, socket: net.Socket | tls.TLSSocket): void {
+    socket.on('data', (bytes: Buffer) => this.#onData(s, bytes));
+    socket.on('error', (error) => this.#end(s, error.message));
+    socket.on('close', () => this.#end(s, 'connection closed by the remote side'));
+  }
+
+  #onData(s: Session, bytes: Buffer): void {
+    const text = bytes.toString('latin1');
+    this.#emit({ type: 'output', session: s.info.id, kind: 'data', text });
+    if (!s.armed) return;
+    s.replies += text;
+    const m = /^(\d{3}) .*\r?\n/m.exec(s.replies);
+    if (!m) return;
+    s.armed = false;
+    s.replies = '';
+    if (m[1] === '220') void this.#startTls(s);
+  }
+
+  /** Write what the user typed: one write (one segment) per call, in order. */
+  send(id: string, data: string): Promise<number> {
+    const s = this.#session(id);
+    const bytes = Buffer.from(data, 'utf8');
+    const write = s.writing.then(() => this.#write(s, bytes));
+    s.writing = write.catch(() => undefined);
+    return write.then(() => bytes.length);
+  }
+
+  async #write(s: Session, bytes: Buffer): Promise<void> {
+    if (s.closed) throw new Error(`terminal ${s.info.id} is closed`);
+    this.#track(s, bytes.toString('latin1'));
+    const recorded = s.info.mode === 'character' ? this.#recorded(s) : Promise.resolve();
+    s.socket.write(bytes);
+    await recorded;
+  }
+
+  /** Watch the typed line: STARTTLS arms the upgrade for the server's next reply. */
+  #track(s: Session, text: string): void {
+    for (const ch of text) {
+      if (ch === '\n' || ch === '\r') {
+        if (/^\s*STARTTLS\s*$/i.test(s.line) && !s.tls) {
+          s.armed = true;
+          s.replies = '';
+        }
+        s.line = '';
+      } else if (ch === '\b' || ch === '\x7f') {
+        s.line = s.line.slice(0, -1);
+      } else {
+        s.line += ch;
+      }
+    }
+  }
+
+  /** Resolves when the tap at the session's last point recorded a client segment (or after a bound). */
+  #recorded(s: Session): Promise<void> {
+    return new Promise((resolve) => {
+      let cancel = () => {};
+      const waiter = {
+        point: s.waitPoint,
+        conn: () => (s.waitPoint === s.info.point ? s.own : this.#pathConn(s)),
+        resolve: () => {
+          cancel();
+          resolve();
+        },
+      };
+      this.#waiters.push(waiter);
+      cancel = this.#lab.timers.setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve();
+      }, KEY_WAIT_MS);
+    });
+  }
+
+  #onTap(e: TapEvent): void {
+    if (e.kind !== 'data' || e.record.dir !== 'c2s') return;
+    const hit = this.#waiters.findIndex((w) => w.point === e.record.point && (w.conn() === undefined || w.conn() === e.record.conn));
+    if (hit < 0) return;
+    const [w] = this.#waiters.splice(hit, 1);
+    w.resolve();
+  }
+
+  async #startTls(s: Session): Promise<void> {
+    const plain = s.socket as net.Socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('close');
+    plain.removeAllListeners('error');
+    const secure = tls.connect({ socket: plain, servername: s.info.target.host, rejectUnauthorized: false });
+    secure.on('keylog', (line: Buffer) => {
+      const text = line.toString('latin1').trim();
+      for (const conn of [s.own, this.#pathConn(s)]) if (conn) this.#lab.taps.addKeys(conn, { tlsKeyLog: [text] });
+    });
+    s.socket = secure;
+    secure.once('secureConnect', () => {
+      const cert = secure.getPeerX509Certificate();
+      const now = this.#lab.clock.now();
+      const cipher = secure.getCipher();
+      const protocol = secure.getProtocol() ?? 'TLS';
+      s.tls = { protocol, verified: false };
+      if (!cert) {
+        this.#emit({ type: 'output', session: s.info.id, kind: 'note', text: `TLS started (${protocol}); the server sent no certificate.\r\n` });
+        return;
+      }
+      const report: CertificateReport = {
+        subject: cert.subject.replace(/\n/g, ', '), issuer: cert.issuer.replace(/\n/g, ', '),
+        validFrom: cert.validFrom, validTo: cert.validTo,
+        validNow: Date.parse(cert.validFrom) <= now && now <= Date.parse(cert.validTo), labTime: now,
+        fingerprint256: cert.fingerprint256, protocol, cipher: cipher.name,
+      };
+      this.#emit({ type: 'tls', session: s.info.id, certificate: report });
+      this.#emit({ type: 'output', session: s.info.id, kind: 'note', text: certificateText(report) });
+    });
+    this.#wire(s, secure);
+  }
+
+  close(id: string): void {
+    const s = this.#session(id);
+    this.#end(s, 'closed by the user');
+  }
+
+  #end(s: Session, reason: string): void {
+    if (s.closed) return;
+    s.closed = true;
+    s.socket.destroy();
+    void s.relay.close();
+    this.#emit({ type: 'closed', session: s.info.id, reason });
+  }
+
+  #session(id: string): Session {
+    const s = this.#sessions.get(id);
+    if (!s) throw new Error(`no terminal session "${id}"`);
+    return s;
+  }
+
+  closeAll(): void {
+    for (const s of this.#sessions.values()) this.#end(s, 'the lab stopped');
+    this.#unsubscribe();
+  }
+}
+
+/** The certificate as the terminal prints it, one fact per line. */
+export function certificateText(c: CertificateReport): string {
+  const when = new Date(c.labTime).toISOString().replace('.000Z', 'Z');
+  return [
+    `TLS started: ${c.protocol}, ${c.cipher}`,
+    `  subject:     ${c.subject}`,
+    `  issuer:      ${c.issuer}`,
+    `  valid:       ${c.validFrom} — ${c.validTo}`,
+    `  lab clock:   ${when}: ${c.validNow ? 'valid now' : 'NOT valid now'}`,
+    `  SHA-256:     ${c.fingerprint256}`,
+    '',
+  ].join('\r\n');
+}

@@ -1,0 +1,100 @@
+// The Terminal tab in a real browser (issue 10): telnet to the telnet-starttls lab, `ehlo x`,
+// `starttls`, the certificate's fingerprint equal to the lab's, the typed bytes on the lab's tap;
+// and character mode through the ASA, one keystroke one packet. The page holds no socket: every
+// key goes through the contract.
+import fs from 'node:fs';
+import { test, expect, type Page } from '@playwright/test';
+import { servePerFile } from './serve.ts';
+import { axe } from './axe.ts';
+
+const served = servePerFile();
+
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+async function openScenario(page: Page, id: string): Promise<void> {
+  await page.goto(served().url);
+  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
+}
+
+
+const transcript = (page: Page) => page.getByLabel('Terminal transcript');
+
+async function typeLine(page: Page, text: string): Promise<void> {
+  await page.locator('.xterm-host').click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+test.beforeAll(() => fs.mkdirSync('test-results', { recursive: true }));
+
+test('telnet-starttls: ehlo x, starttls, 220, the lab certificate\'s fingerprint, and the typed bytes on the tap', async ({ page }) => {
+  const problems = watch(page);
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await openScenario(page, 'telnet-starttls');
+  const issued = (await page.getByLabel('Certificate fingerprint of mail.partner.example').innerText()).trim();
+  expect(issued).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
+  await expect(page.getByRole('radio', { name: 'Line' })).toBeChecked();
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  await typeLine(page, 'ehlo x');
+  await expect(transcript(page)).toContainText('250-STARTTLS');
+  await typeLine(page, 'starttls');
+  await expect(transcript(page)).toContainText('220 Ready to start TLS');
+  await expect(transcript(page)).toContainText('SHA-256:');
+  await expect(page.getByTestId('fingerprint')).toHaveText(issued);
+  await expect(transcript(page)).toContainText(issued);
+  await expect(page.getByLabel('Server certificate')).toContainText('valid on the lab clock');
+  await page.screenshot({ path: 'test-results/terminal-starttls-1024x700-light.png' });
+  await page.getByLabel('Theme').selectOption('dark');
+  await page.screenshot({ path: 'test-results/terminal-starttls-1024x700-dark.png' });
+  await axe(page, 'terminal tab');
+
+  // The typed bytes are on the lab's tap, under the terminal's own capture point.
+  await page.getByRole('button', { name: 'Show its packets' }).click();
+  await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('radio', { name: /terminal t1/ })).toBeChecked();
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  await box.fill('frame contains "ehlo x"');
+  await box.press('Enter');
+  const rows = page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('ehlo x');
+  expect(problems).toEqual([]);
+});
+
+test('character mode through the asa profile: one keystroke is one packet', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'asa-breaks-ntlm');
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByLabel('Connect to').selectOption({ label: 'mail.ntsol.example through the firewall (asa), as intellinet reaches it' });
+  await page.getByRole('radio', { name: /^Character/ }).check();
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(transcript(page)).toContainText('220 ');
+  await typeLine(page, 'helo x');
+  await expect(transcript(page)).toContainText('250 ');
+  await page.screenshot({ path: 'test-results/terminal-character-asa.png' });
+
+  await page.getByRole('button', { name: 'Show its packets' }).click();
+  const rows = page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  for (const point of [/terminal t1/, /before the firewall/]) {
+    await page.getByRole('radio', { name: point }).check();
+    await box.fill('tcp.len == 1');
+    await box.press('Enter');
+    // h, e, l, o, space, x: six keystrokes, six one-byte segments; Enter is CR LF in one.
+    await expect(rows).toHaveCount(6);
+    await box.fill('tcp.len == 2 and frame contains "\\r\\n"');
+    await box.press('Enter');
+    await expect(rows.filter({ hasText: /→|192\.0\.2\.10/ })).not.toHaveCount(0);
+  }
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,186 @@
+// The topology picture, the replay, the firewall's view and the server logs in a real browser
+// (issue 10's "Done means"): each shipped story's link states, the rewrite mark and the counters
+// moving, a reset link and a queued envelope, two routes; screenshots at 1024×700 and 1920×1080
+// in light and dark; and an axe-core check of each view.
+import fs from 'node:fs';
+import { test, expect, type Page } from '@playwright/test';
+import { servePerFile } from './serve.ts';
+import { axe } from './axe.ts';
+
+const served = servePerFile();
+
+function watch(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+async function openScenario(page: Page, id: string): Promise<void> {
+  await page.goto(served().url);
+  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
+}
+
+const steps = (page: Page) => page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+
+async function runAll(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  const count = await steps(page).count();
+  for (let i = 0; i < count; i++) await expect(steps(page).nth(i)).toHaveAttribute('aria-label', /— passed$/);
+}
+
+async function nextStep(page: Page, index: number): Promise<void> {
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps(page).nth(index)).toHaveAttribute('aria-label', /— passed$/);
+}
+
+const link = (page: Page, point: string) => page.locator(`svg.topo g.link[data-point="${point}"]`);
+const badge = (page: Page, point: string) => page.locator(`svg.topo g.badge-group[data-point="${point}"]`);
+
+
+async function theme(page: Page, choice: 'light' | 'dark'): Promise<void> {
+  await page.getByLabel('Theme').selectOption(choice);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', choice);
+}
+
+test.beforeAll(() => fs.mkdirSync('test-results', { recursive: true }));
+
+test('postcard: a red, open link; readable at 1024×700 and 1920×1080, light and dark; axe finds nothing serious', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  const l = link(page, 'intellinet-ntsol');
+  await expect(l).toHaveClass(/tone-leak/);
+  await expect(l).toHaveAttribute('aria-label', /last session clear, canaries crossed in clear, carried m1/);
+  await expect(badge(page, 'intellinet-ntsol').locator('.headline')).toHaveText('clear · m1');
+  for (const [w, h] of [[1024, 700], [1920, 1080]]) {
+    await page.setViewportSize({ width: w, height: h });
+    for (const t of ['light', 'dark'] as const) {
+      await theme(page, t);
+      await page.locator('svg.topo').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `test-results/topology-postcard-${w}x${h}-${t}.png` });
+      await axe(page, `topology ${w}x${h} ${t}`);
+    }
+  }
+  // A link opens its capture point in the packet view.
+  await theme(page, 'light');
+  await l.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('radio', { name: /intellinet ↔ ntsol, direct/ })).toBeChecked();
+  expect(problems).toEqual([]);
+});
+
+test('ntlm-one-way: the link is sealed after the learner\'s change', async ({ page }) => {
+  await openScenario(page, 'ntlm-one-way');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await page.getByRole('button', { name: 'Show me' }).click();
+  await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await nextStep(page, 1);
+  await nextStep(page, 2);
+  const l = link(page, 'intellinet-ntsol');
+  await expect(l).toHaveClass(/tone-sealed/);
+  await expect(badge(page, 'intellinet-ntsol').locator('.headline')).toHaveText('NTLM sealed · m1');
+  await expect(badge(page, 'intellinet-ntsol').locator('.detail')).toHaveText('40-bit keys');
+  await page.locator('svg.topo').screenshot({ path: 'test-results/topology-ntlm-one-way-sealed.png' });
+});
+
+test('pix-mailguard: the rewrite mark on the firewall\'s inside, and the counters moving', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'pix-mailguard');
+  await nextStep(page, 0);
+  await nextStep(page, 1);
+  const inside = link(page, 'intellinet-ntsol/wire');
+  await expect(inside).toHaveAttribute('aria-label', /rewritten by command-filter/);
+  const mark = badge(page, 'intellinet-ntsol/wire').locator('.rewrite-mark');
+  await expect(mark).toBeVisible();
+  // The mark sits on the inside link, at the firewall's end: below the box, above the link's badge.
+  const box = (await page.locator('svg.topo g.middle').boundingBox())!;
+  const at = (await mark.boundingBox())!;
+  const label = (await badge(page, 'intellinet-ntsol/wire').locator('.badge').boundingBox())!;
+  expect(at.y).toBeGreaterThan(box.y + box.height / 2);
+  expect(at.y).toBeLessThan(label.y);
+  await page.locator('svg.topo').screenshot({ path: 'test-results/topology-pix-mailguard.png' });
+
+  await page.getByRole('button', { name: /^Firewall pix-5\.1: on path intellinet-ntsol/ }).click();
+  await expect(page.getByRole('tab', { name: 'Firewall' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('Firewall configuration')).toContainText('fixup protocol smtp 25');
+  const counter = (name: string) => page.getByRole('table', { name: 'Firewall counters' }).getByRole('row', { name: new RegExp(`^${name} \\d+$`) }).locator('td');
+  await expect(counter('Connections')).toHaveText('1');
+  const maskedBefore = Number(await counter('Masked or overwritten').innerText());
+  expect(maskedBefore).toBeGreaterThanOrEqual(2);
+  await expect(page.getByRole('list', { name: 'Syslog lines' })).toContainText('%PIX-4-108002: SMTP replaced string: out 192.0.2.10 in 198.51.100.25 data: EHLO mail.intellinet.example');
+  await page.screenshot({ path: 'test-results/firewall-pix-mailguard.png', fullPage: true });
+
+  await runAll(page);
+  await expect.poll(async () => Number(await counter('Connections').innerText())).toBeGreaterThan(1);
+  expect(Number(await counter('Masked or overwritten').innerText())).toBeGreaterThan(maskedBefore);
+  await axe(page, 'firewall view');
+  // A syslog line opens the packet that carries the rewritten bytes.
+  await page.getByRole('list', { name: 'Syslog lines' }).getByRole('listitem').filter({ hasText: 'data: EHLO' }).first().getByRole('button').click();
+  await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toContainText('NOOP');
+  expect(problems).toEqual([]);
+});
+
+test('asa-breaks-ntlm: a reset link and a queued envelope', async ({ page }) => {
+  await openScenario(page, 'asa-breaks-ntlm');
+  await runAll(page);
+  for (const point of ['intellinet-ntsol/sent', 'intellinet-ntsol/wire']) {
+    await expect(link(page, point)).toHaveClass(/tone-bad/);
+    await expect(badge(page, point).locator('.detail')).toContainText('lost (reset)');
+    await expect(link(page, point)).toHaveAttribute('aria-label', /lost \(reset\) · 128-bit keys \(lost connection with mail\.ntsol\.example/);
+  }
+  await expect(page.locator('svg.topo .queue-mark')).toHaveText('1 queued');
+  await expect(page.getByRole('button', { name: /^mail\.intellinet\.example 192\.0\.2\.10: host of intellinet\.example, 1 message waiting in the queue/ })).toBeVisible();
+  await page.locator('svg.topo').screenshot({ path: 'test-results/topology-asa-breaks-ntlm.png' });
+});
+
+test('alternate-path: two routes, and the message on the one that bypasses the firewall', async ({ page }) => {
+  await openScenario(page, 'alternate-path');
+  await expect(page.locator('svg.topo g.link')).toHaveCount(3);
+  await nextStep(page, 0);
+  await nextStep(page, 1);
+  await expect(badge(page, 'intellinet-ntsol@secure.ntsol.example').locator('.headline')).toHaveText('NTLM sealed · m1');
+  await expect(link(page, 'intellinet-ntsol/wire')).toHaveAttribute('aria-label', /no session yet/);
+  await page.locator('svg.topo').screenshot({ path: 'test-results/topology-alternate-path.png' });
+  await runAll(page);
+  await expect(badge(page, 'intellinet-ntsol/wire').locator('.headline')).toHaveText('clear · m2');
+});
+
+test('replay steps through a session event by event, and shows the bytes of the firewall\'s rewrite', async ({ page }) => {
+  await openScenario(page, 'pix-mailguard');
+  await nextStep(page, 0);
+  await nextStep(page, 1);
+  const now = page.locator('.replay-now');
+  await page.getByRole('button', { name: 'Next event' }).click();
+  await expect(now).toContainText('connect');
+  await expect(page.locator('svg.topo .envelope')).toHaveCount(1);
+  const seen: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const text = await now.innerText();
+    seen.push(text);
+    if (/^rewrite/i.test(text) && /EHLO/.test(text)) break;
+    await page.getByRole('button', { name: 'Next event' }).click();
+    await expect(now).not.toHaveText(text);
+  }
+  expect(seen.some((t) => /command\s+→ EHLO mail\.intellinet\.example/i.test(t))).toBe(true);
+  expect(seen.at(-1)).toMatch(/command-filter changed bytes/);
+  await expect(page.locator('.events li[aria-current="step"]')).toHaveCount(1);
+  await page.locator('.picture').screenshot({ path: 'test-results/replay-pix-mailguard.png' });
+  await page.getByRole('button', { name: /^Show the bytes/ }).click();
+  await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toContainText('NOOP');
+});
+
+test('server logs in each profile\'s style; the Exchange 5.5 log says it is reconstructed', async ({ page }) => {
+  await openScenario(page, 'pix-mailguard');
+  await nextStep(page, 0);
+  await nextStep(page, 1);
+  await page.getByRole('tab', { name: 'Server logs' }).click();
+  await expect(page.getByRole('region', { name: 'Internet Mail Service log' })).toContainText('Message Transfer');
+  await expect(page.getByRole('note')).toContainText('Reconstructed');
+  await page.screenshot({ path: 'test-results/logs-exchange-5.5.png', fullPage: true });
+  await axe(page, 'server logs');
+});

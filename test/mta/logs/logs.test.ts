@@ -1,0 +1,101 @@
+// Each profile's server log, table-tested: one fixed input (input.ts), the exact lines each
+// product's formatter writes. A change of wording shows here line by line.
+import { describe, expect, it } from 'vitest';
+import { logFormatter, logProfiles } from '../../../app/mta/logs/index.ts';
+import { csv, TRACKING_COLUMNS } from '../../../app/mta/logs/exchange-2019.ts';
+import { INPUT } from './input.ts';
+
+const TABLE: [profile: string, title: string, lines: string[]][] = [
+  ["postfix", "maillog (syslog, mail facility)", [
+    "Nov 28 09:00:00 mail postfix/qmgr[1001]: A1B2C3: from=<alice@intellinet.example>, size=812, nrcpt=1 (queue active)",
+    "Nov 28 09:00:01 mail postfix/smtp[2001]: Verified TLS connection established to mail.partner.example[203.0.113.25]:25: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384",
+    "Nov 28 09:00:01 mail postfix/smtp[2001]: A1B2C3: to=<pat@partner.example>, relay=mail.partner.example[203.0.113.25]:25, delay=1, delays=1/0/0/0, dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 9F8E7D)",
+    "Nov 28 09:00:01 mail postfix/qmgr[1001]: A1B2C3: removed",
+    "Nov 28 09:01:00 mail postfix/qmgr[1001]: D4E5F6: from=<alice@intellinet.example>, size=640, nrcpt=1 (queue active)",
+    "Nov 28 09:01:00 mail postfix/smtp[2002]: D4E5F6: to=<sean@ntsol.example>, relay=mail.ntsol.example[198.51.100.25]:25, delay=0, delays=0/0/0/0, dsn=4.0.0, status=deferred (lost connection with mail.ntsol.example[198.51.100.25] while sending EHLO)",
+    "Nov 28 09:02:00 mail postfix/smtpd[4004]: connect from mail.partner.example[203.0.113.25]",
+    "Nov 28 09:02:00 mail postfix/smtpd[4004]: Anonymous TLS connection established from mail.partner.example[203.0.113.25]",
+    "Nov 28 09:02:00 mail postfix/smtpd[4004]: 77AA11: client=mail.partner.example[203.0.113.25]",
+    "Nov 28 09:02:00 mail postfix/smtpd[4004]: disconnect from mail.partner.example[203.0.113.25] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7",
+    "Nov 28 09:11:00 mail postfix/smtp[2003]: D4E5F6: to=<sean@ntsol.example>, relay=mail.ntsol.example[198.51.100.25]:25, delay=600, delays=600/0/0/0, dsn=5.7.3, status=bounced (host mail.ntsol.example[198.51.100.25] said: 535 5.7.3 Authentication unsuccessful (in reply to AUTH command))",
+    "Nov 28 09:11:00 mail postfix/bounce[3003]: D4E5F6: sender non-delivery notification: B0B0B0",
+    "Nov 28 09:11:00 mail postfix/qmgr[1001]: D4E5F6: removed",
+  ]],
+  ["exchange-2019", "Message tracking log", [
+    "2026-11-28T09:00:00.000Z,,,,mail.intellinet.example,08D0000000000000,,SMTP,RECEIVE,123,<m1.abc@mail.intellinet.example>,A1B2C3,pat@partner.example,,812,1,,,Checking in,alice@intellinet.example",
+    "2026-11-28T09:00:01.000Z,192.0.2.10,mail.intellinet.example,203.0.113.25,mail.partner.example,,Send to partner.example,SMTP,SEND,123,<m1.abc@mail.intellinet.example>,A1B2C3,pat@partner.example,250 2.0.0 Ok: queued as 9F8E7D,812,1,,,Checking in,alice@intellinet.example",
+    "2026-11-28T09:01:00.000Z,,,,mail.intellinet.example,08D0000000000000,,SMTP,RECEIVE,456,,D4E5F6,sean@ntsol.example,,640,1,,,,alice@intellinet.example",
+    "2026-11-28T09:01:00.000Z,192.0.2.10,mail.intellinet.example,198.51.100.25,mail.ntsol.example,,Send to ntsol.example,SMTP,DEFER,456,,D4E5F6,sean@ntsol.example,451 4.0.0 lost connection with mail.ntsol.example[198.51.100.25] while sending EHLO,640,1,,,,alice@intellinet.example",
+    "2026-11-28T09:02:00.000Z,203.0.113.25,mail.partner.example,192.0.2.10,mail.intellinet.example,,MAIL\\Default Frontend MAIL,SMTP,RECEIVE,,,,alice@intellinet.example,,,1,,,,pat@partner.example",
+    "2026-11-28T09:11:00.000Z,192.0.2.10,mail.intellinet.example,198.51.100.25,mail.ntsol.example,,Send to ntsol.example,SMTP,FAIL,456,,D4E5F6,sean@ntsol.example,535 5.7.3 Authentication unsuccessful,640,1,,,,alice@intellinet.example",
+    "2026-11-28T09:11:00.000Z,,,,mail.intellinet.example,,,DSN,DSN,456,,D4E5F6,alice@intellinet.example,,640,1,sean@ntsol.example,B0B0B0,,alice@intellinet.example",
+  ]],
+  ["exchange-2019", "Send connector protocol log", [
+    "2026-11-28T09:00:01.000Z,Send to partner.example,08D0000000000001,0,192.0.2.10:49153,203.0.113.25:25,*,,attempting to connect",
+    "2026-11-28T09:00:01.000Z,Send to partner.example,08D0000000000001,1,192.0.2.10:49153,203.0.113.25:25,+,,",
+    "2026-11-28T09:00:01.000Z,Send to partner.example,08D0000000000001,2,192.0.2.10:49153,203.0.113.25:25,<,220 mail.partner.example ESMTP,",
+    "2026-11-28T09:00:01.000Z,Send to partner.example,08D0000000000001,3,192.0.2.10:49153,203.0.113.25:25,>,EHLO mail.intellinet.example,",
+    "2026-11-28T09:00:01.000Z,Send to partner.example,08D0000000000001,4,192.0.2.10:49153,203.0.113.25:25,*,,TLS started",
+    "2026-11-28T09:00:01.000Z,Send to partner.example,08D0000000000001,5,192.0.2.10:49153,203.0.113.25:25,-,,Local",
+    "2026-11-28T09:01:00.000Z,Send to ntsol.example,08D0000000000002,0,192.0.2.10:49154,198.51.100.25:25,*,,attempting to connect",
+    "2026-11-28T09:01:00.000Z,Send to ntsol.example,08D0000000000002,1,192.0.2.10:49154,198.51.100.25:25,+,,",
+    "2026-11-28T09:01:00.000Z,Send to ntsol.example,08D0000000000002,2,192.0.2.10:49154,198.51.100.25:25,-,,Local",
+    "2026-11-28T09:11:00.000Z,Send to ntsol.example,08D0000000000003,0,192.0.2.10:49155,198.51.100.25:25,*,,attempting to connect",
+    "2026-11-28T09:11:00.000Z,Send to ntsol.example,08D0000000000003,1,192.0.2.10:49155,198.51.100.25:25,+,,",
+    "2026-11-28T09:11:00.000Z,Send to ntsol.example,08D0000000000003,2,192.0.2.10:49155,198.51.100.25:25,-,,Local",
+  ]],
+  ["exchange-5.5", "Internet Mail Service log", [
+    "11/28/26 09:00:00  Message Transfer        Message A1B2C3 from alice@intellinet.example queued for pat@partner.example (812 bytes)",
+    "11/28/26 09:00:01  Connections             Outbound connection to mail.partner.example [203.0.113.25] for message A1B2C3",
+    "11/28/26 09:00:01  Security                SASL/SSL: TLSv1.3 session started with mail.partner.example",
+    "11/28/26 09:00:01  Message Transfer        Message A1B2C3 delivered to mail.partner.example: 250 2.0.0 Ok: queued as 9F8E7D",
+    "11/28/26 09:01:00  Message Transfer        Message D4E5F6 from alice@intellinet.example queued for sean@ntsol.example (640 bytes)",
+    "11/28/26 09:01:00  Connections             Outbound connection to mail.ntsol.example [198.51.100.25] for message D4E5F6",
+    "11/28/26 09:01:00  SMTP Interface Events   Message D4E5F6 will be retried: lost connection with mail.ntsol.example[198.51.100.25] while sending EHLO",
+    "11/28/26 09:02:00  Connections             Inbound connection from mail.partner.example [203.0.113.25]",
+    "11/28/26 09:02:00  Security                SASL/SSL: inbound session started",
+    "11/28/26 09:02:00  SMTP Interface Events   Inbound session ended after 7 commands (EHLO STARTTLS MAIL RCPT DATA QUIT)",
+    "11/28/26 09:11:00  Connections             Outbound connection to mail.ntsol.example [198.51.100.25] for message D4E5F6",
+    "11/28/26 09:11:00  SMTP Interface Events   Message D4E5F6 returned to sender: host mail.ntsol.example[198.51.100.25] said: 535 5.7.3 Authentication unsuccessful (in reply to AUTH command)",
+    "11/28/26 09:11:00  Message Transfer        Non-delivery report B0B0B0 generated for alice@intellinet.example",
+  ]],
+  ["generic", "Lab server log", [
+    "2026-11-28T09:00:00.000Z mail.intellinet.example smtp: A1B2C3 queued from=<alice@intellinet.example> to=<pat@partner.example> size=812",
+    "2026-11-28T09:00:01.000Z mail.intellinet.example smtp: A1B2C3 delivered host=mail.partner.example tls=TLSv1.3",
+    "2026-11-28T09:01:00.000Z mail.intellinet.example smtp: D4E5F6 queued from=<alice@intellinet.example> to=<sean@ntsol.example> size=640",
+    "2026-11-28T09:01:00.000Z mail.intellinet.example smtp: D4E5F6 deferred host=mail.ntsol.example reason=\"lost connection with mail.ntsol.example[198.51.100.25] while sending EHLO\"",
+    "2026-11-28T09:02:00.000Z mail.intellinet.example smtp: session c4 from mail.partner.example [203.0.113.25] 7 commands",
+    "2026-11-28T09:11:00.000Z mail.intellinet.example smtp: D4E5F6 bounced host=mail.ntsol.example reason=\"host mail.ntsol.example[198.51.100.25] said: 535 5.7.3 Authentication unsuccessful (in reply to AUTH command)\"",
+  ]],
+];
+
+describe('server logs per profile', () => {
+  it.each(TABLE)('%s: %s', (profile, title, lines) => {
+    const log = logFormatter(profile)(INPUT).find((l) => l.title === title);
+    expect(log, `${profile} has a log titled ${title}`).toBeDefined();
+    expect(log!.lines.map((l) => l.text)).toEqual(lines);
+  });
+
+  it('every registered profile is in the table, and an unknown one falls back to the generic log', () => {
+    expect(new Set(TABLE.map(([p]) => p))).toEqual(new Set(logProfiles()));
+    expect(logFormatter('no-such-product')(INPUT)[0].title).toBe('Lab server log');
+  });
+
+  it('marks what is reconstructed: Exchange 5.5 and generic, not Postfix or Exchange 2019', () => {
+    const flags = Object.fromEntries(logProfiles().map((p) => [p, logFormatter(p)(INPUT).map((l) => l.reconstructed)]));
+    expect(flags).toEqual({ postfix: [false], 'exchange-2019': [false, false], 'exchange-5.5': [true], generic: [true] });
+  });
+
+  it('links lines to their queue entry and connection', () => {
+    const lines = logFormatter('postfix')(INPUT)[0].lines;
+    expect(lines.find((l) => l.text.includes('status=bounced'))).toMatchObject({ entry: 'D4E5F6', conn: 'c3' });
+    expect(lines.find((l) => l.text.includes('connect from'))).toMatchObject({ conn: 'c4' });
+  });
+
+  it('Exchange 2019 columns: one field per column, CSV-quoted where RFC 4180 asks', () => {
+    const log = logFormatter('exchange-2019')(INPUT)[0];
+    expect(log.columns).toEqual(TRACKING_COLUMNS);
+    for (const l of log.lines) expect(l.fields).toHaveLength(TRACKING_COLUMNS.length);
+    expect(csv(['a,b', 'say "hi"', 'plain'])).toBe('"a,b","say ""hi""",plain');
+  });
+});

@@ -1,0 +1,157 @@
+// The topology's link states, the replay timeline and the firewall's view, on real labs driven
+// through the contract as the UI drives them. Counters and syslog lines are checked against the
+// bytes the stages changed (the tap's marks), not against the code's own numbers.
+import { afterEach, describe, expect, it } from 'vitest';
+import { drive, type Driven } from '../api/helpers.ts';
+
+let d: Driven | undefined;
+afterEach(async () => {
+  await d?.session.close();
+  d = undefined;
+});
+
+async function ran(id: string): Promise<Driven> {
+  d = drive();
+  await d.call('openScenario', { id });
+  await d.call('startLab', {});
+  const run = await d.call('runAllSteps', {});
+  expect(run.results.every((r) => r.status === 'passed'), JSON.stringify(run.results)).toBe(true);
+  await d.session.lab.idle();
+  await allClosed(d);
+  return d;
+}
+
+/** Wait until the taps saw every connection close (the tear-down lands after the step ends). */
+async function allClosed(x: Driven): Promise<void> {
+  const open = () => [...x.session.lab.taps.connections.values()].some((c) => c.closedAt === undefined);
+  while (open()) await x.next((e) => e.event === 'lab.event' && e.payload.type === 'capture.changed');
+}
+
+function link(links: { point: string }[], point: string) {
+  const found = links.find((l) => l.point === point);
+  if (!found) throw new Error(`no link ${point} in ${links.map((l) => l.point).join(', ')}`);
+  return found as Awaited<ReturnType<Driven['call']>> & { last?: Record<string, unknown> } as never as import('../../app/observe/links.ts').LinkState;
+}
+
+describe('link states', () => {
+  it('postcard: the direct link is clear and leaked canaries', async () => {
+    const x = await ran('postcard');
+    const { links } = await x.call('getLinks', {});
+    const l = link(links, 'intellinet-ntsol');
+    expect(l.last).toMatchObject({ protection: 'clear', leak: true, end: 'closed', message: 'm1' });
+  });
+
+  it('ntlm-one-way: after the change the link is NTLM-sealed with 40-bit keys; the reply went back in clear', async () => {
+    const x = await ran('ntlm-one-way');
+    const { links } = await x.call('getLinks', {});
+    const l = link(links, 'intellinet-ntsol');
+    // The last session is Sean's reply (clear); the sealed one is m1's.
+    expect(l.last).toMatchObject({ protection: 'clear', message: 'r1', leak: true });
+    const { events } = await x.call('getTimeline', {});
+    const sealed = events.find((e) => e.kind === 'ntlm');
+    expect(sealed).toMatchObject({ message: 'm1', point: 'intellinet-ntsol' });
+    expect(sealed!.text).toContain('40-bit');
+  });
+
+  it('asa-breaks-ntlm: the session broke off after the seal layer, and the message waits in the queue', async () => {
+    const x = await ran('asa-breaks-ntlm');
+    const { links } = await x.call('getLinks', {});
+    for (const point of ['intellinet-ntsol/sent', 'intellinet-ntsol/wire']) {
+      expect(link(links, point).last).toMatchObject({ protection: 'sealed', end: 'broken', message: 'm1', ntlm: { keyBits: 128 } });
+    }
+    expect(link(links, 'intellinet-ntsol/wire').last!.rewritten).toContain('esmtp-inspect');
+    const snap = await x.call('getSnapshot', {});
+    expect(snap.orgs[0].queue.map((e) => e.state)).toEqual(['deferred']);
+  });
+
+  it('alternate-path: two routes; m1 on the direct one (sealed), m2 through the firewall (rewritten)', async () => {
+    const x = await ran('alternate-path');
+    const { links } = await x.call('getLinks', {});
+    expect(link(links, 'intellinet-ntsol@secure.ntsol.example').last).toMatchObject({ protection: 'sealed', message: 'm1', leak: false, rewritten: [] });
+    expect(link(links, 'intellinet-ntsol/wire').last).toMatchObject({ protection: 'clear', message: 'm2', leak: true });
+    expect(link(links, 'intellinet-ntsol/wire').last!.rewritten).toContain('command-filter');
+  });
+});
+
+describe('firewall view', () => {
+  it('pix-mailguard: counters and syslog lines come from the bytes the stages changed', async () => {
+    const x = await ran('pix-mailguard');
+    const fw = await x.call('getFirewall', { path: 'intellinet-ntsol' });
+    const lab = x.session.lab;
+    const marked = lab.taps.records.filter((r) => r.marks?.length);
+    const marks = marked.flatMap((r) => r.marks!.map((m) => ({ r, m })));
+    expect(marks.length).toBeGreaterThan(0);
+    expect(fw.counters.masked).toBe(marks.filter(({ m }) => m.action === 'changed').length);
+    expect(fw.counters.dropped).toBe(marks.filter(({ m }) => m.action === 'dropped').length);
+    expect(fw.counters.connections).toBe([...lab.taps.connections.values()].filter((c) => c.point === 'intellinet-ntsol/sent').length);
+    // Every EHLO the client sent was overwritten in place: the server received NOOP and spaces.
+    const ehlo = marks.filter(({ m }) => m.original?.toString('latin1').startsWith('EHLO'));
+    expect(ehlo.length).toBe(fw.counters.connections);
+    for (const { r } of ehlo) expect(r.bytes.toString('latin1')).toMatch(/^NOOP {24}\r\n/);
+    const lines108002 = fw.syslog.filter((l) => l.text.includes('%PIX-4-108002'));
+    expect(lines108002).toHaveLength(marks.length);
+    const ehloLines = lines108002.filter((l) => l.text.endsWith('data: EHLO mail.intellinet.example'));
+    expect(ehloLines).toHaveLength(ehlo.length);
+    // Each line links to the packet that carries the changed bytes.
+    for (const line of ehloLines) {
+      const detail = await x.call('packetDetail', { no: line.packet! });
+      expect(detail.marks.some((m) => m.stage === 'command-filter')).toBe(true);
+      expect(detail.info).toContain('NOOP');
+    }
+    expect(fw.syslog.filter((l) => l.text.includes('%PIX-6-302013: Built inbound TCP connection'))).toHaveLength(fw.counters.connections);
+    expect(fw.config).toContain('fixup protocol smtp 25');
+    // Commands seen: the lines the senders' transcripts say they sent, outside DATA content.
+    const sent = [...lab.servers.get('intellinet')!.entries.values()].flatMap((e) => e.attempts)
+      .flatMap((a) => a.transcript.filter((t) => t.dir === 'out' && /^(HELO|EHLO|MAIL|RCPT|DATA|RSET|NOOP|QUIT|AUTH|STARTTLS)\b/i.test(t.text)));
+    expect(fw.counters.commands).toBe(sent.length);
+  });
+
+  it('asa-breaks-ntlm: inspect esmtp in the vendor words, and the sealed bytes it masked', async () => {
+    const x = await ran('asa-breaks-ntlm');
+    const fw = await x.call('getFirewall', { path: 'intellinet-ntsol' });
+    expect(fw.config).toContain('policy-map type inspect esmtp _default_esmtp_map');
+    expect(fw.config).toContain('  no allow-tls');
+    const masked = fw.syslog.filter((l) => l.text.includes('%ASA-4-108004: esmtp-inspect: Mask ESMTP Request'));
+    expect(masked.length).toBeGreaterThan(0);
+    expect(fw.counters.perStage.find((s) => s.stage === 'mask-banner')!.changed).toBe(1);
+  });
+});
+
+describe('timeline', () => {
+  it('steps through a session: connect, banner, commands, the firewall rewrite, delivery', async () => {
+    const x = await ran('pix-mailguard');
+    const { events, total } = await x.call('getTimeline', {});
+    expect(total).toBe(events.length);
+    const first = events.filter((e) => e.conn === events[0].conn);
+    const kinds = first.map((e) => e.kind);
+    expect(kinds[0]).toBe('connect');
+    expect(kinds).toContain('rewrite');
+    expect(kinds.at(-1)).toBe('delivered');
+    const rewrite = first.find((e) => e.kind === 'rewrite' && e.text.includes('EHLO'))!;
+    expect(rewrite.text).toContain('command-filter changed bytes');
+    expect(rewrite.point).toBe('intellinet-ntsol/wire');
+    const ehlo = first.find((e) => e.kind === 'command' && e.text.startsWith('EHLO'))!;
+    expect(ehlo.index).toBeLessThan(rewrite.index);
+    expect(first.find((e) => e.kind === 'content')!.text).toMatch(/message content, \d+ bytes/);
+    expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i));
+  });
+});
+
+describe('server logs through the contract', () => {
+  it('telnet-starttls: Postfix maillog lines on both sides, with the TLS line and the queue ids', async () => {
+    const x = await ran('telnet-starttls');
+    const sender = await x.call('getServerLog', { org: 'intellinet' });
+    expect(sender.profile).toBe('postfix');
+    const lines = sender.logs[0].lines.map((l) => l.text);
+    const entries = x.session.snapshot().orgs.find((o) => o.id === 'intellinet')!.queue;
+    for (const e of entries) {
+      expect(lines.some((l) => l.includes(`postfix/smtp[`) && l.includes(`${e.id}: to=<pat@partner.example>, relay=mail.partner.example[203.0.113.25]:25`) && l.includes('status=sent (250 '))).toBe(true);
+    }
+    expect(lines.filter((l) => / postfix\/smtp\[\d+\]: Untrusted TLS connection established to mail\.partner\.example\[203\.0\.113\.25\]:25: TLSv1\.3/.test(l))).toHaveLength(entries.length);
+    const receiver = await x.call('getServerLog', { org: 'partner' });
+    const inbound = receiver.logs[0].lines.map((l) => l.text);
+    expect(inbound.filter((l) => l.includes('postfix/smtpd[') && l.endsWith('connect from mail.intellinet.example[192.0.2.10]'))).toHaveLength(entries.length);
+    expect(inbound.some((l) => / disconnect from mail\.intellinet\.example\[192\.0\.2\.10\] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7$/.test(l))).toBe(true);
+    expect((await x.fail('getServerLog', { org: 'nobody' })).message).toContain('no organisation "nobody"');
+  });
+});

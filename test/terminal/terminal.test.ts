@@ -1,0 +1,88 @@
+// The terminal through the contract, as the Terminal tab drives it: a raw session to a host,
+// STARTTLS on its own connection with the certificate checked against the lab's, its bytes on the
+// tap; and character mode through the ASA, one keystroke per packet.
+import { X509Certificate } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { drive, type Driven } from '../api/helpers.ts';
+
+let d: Driven | undefined;
+afterEach(async () => {
+  await d?.session.close();
+  d = undefined;
+});
+
+async function started(id: string): Promise<Driven> {
+  d = drive();
+  await d.call('openScenario', { id });
+  await d.call('startLab', {});
+  return d;
+}
+
+/** Output of a session until `pattern` shows up in it. */
+async function until(x: Driven, session: string, pattern: RegExp): Promise<string> {
+  const text = () => x.events.filter((e) => e.event === 'terminal.output' && e.payload.session === session).map((e) => (e.payload as { text: string }).text).join('');
+  while (!pattern.test(text())) await x.next((e) => e.event === 'terminal.output' || e.event === 'terminal.closed');
+  return text();
+}
+
+describe('terminal', () => {
+  it('lists every mail host and every path entry', async () => {
+    const x = await started('asa-breaks-ntlm');
+    const { targets } = await x.call('terminalTargets', {});
+    expect(targets.map((t) => t.id)).toEqual(expect.arrayContaining([
+      'host:mail.intellinet.example', 'host:mail.ntsol.example', 'path:intellinet-ntsol:intellinet:mail.ntsol.example',
+    ]));
+    expect((await x.fail('terminalOpen', { target: 'host:nowhere.example' })).message).toContain('no terminal target "host:nowhere.example"');
+  });
+
+  it('telnet-starttls: ehlo, starttls, the certificate is the lab\'s, and the typed bytes are on the tap', async () => {
+    const x = await started('telnet-starttls');
+    const t = await x.call('terminalOpen', { target: 'host:mail.partner.example', mode: 'line' });
+    expect(t.point).toBe(`terminal/${t.id}`);
+    await until(x, t.id, /^220 /m);
+    await x.call('terminalSend', { session: t.id, data: 'ehlo x\r\n' });
+    await until(x, t.id, /^250 /m);
+    await x.call('terminalSend', { session: t.id, data: 'starttls\r\n' });
+    const tls = x.events.find((e) => e.event === 'terminal.tls') ?? await x.next((e) => e.event === 'terminal.tls');
+    const cert = (tls.payload as { certificate: { fingerprint256: string; subject: string; validNow: boolean } }).certificate;
+    const issued = x.session.lab.security.certs.get('mail.partner.example')!;
+    expect(cert.fingerprint256).toBe(new X509Certificate(issued.certPem).fingerprint256);
+    expect(cert.subject).toContain('CN=mail.partner.example');
+    expect(cert.validNow).toBe(true);
+    const out = await until(x, t.id, /SHA-256: /);
+    expect(out).toContain('220 ');
+    expect(out).toContain(cert.fingerprint256);
+    // Inside TLS, the server answers a fresh EHLO.
+    await x.call('terminalSend', { session: t.id, data: 'ehlo y\r\n' });
+    const after = await until(x, t.id, /SHA-256:[^]*^250 /m);
+    expect(after.split('SHA-256:')[1]).not.toContain('STARTTLS');
+    // The tap saw the typed bytes at the terminal's own capture point, and they are in the packet view.
+    const typed = Buffer.concat(x.session.lab.taps.records.filter((r) => r.point === t.point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    expect(typed.startsWith('ehlo x\r\nstarttls\r\n')).toBe(true);
+    const page = await x.call('pagePackets', { point: t.point, filter: 'frame contains "ehlo x"' });
+    expect(page.rows).toHaveLength(1);
+    expect(page.rows[0].info).toContain('ehlo x');
+    // With the lab's keys the packet view reads the EHLO inside TLS too.
+    const decrypted = await x.call('pagePackets', { point: t.point, decrypt: true });
+    expect(decrypted.rows.map((r) => r.info).join('\n')).toContain('ehlo y');
+    const { links } = await x.call('getLinks', {});
+    expect(links.find((l) => l.point === t.point)!.last).toMatchObject({ protection: 'tls', tls: { verified: false } });
+    await x.call('terminalClose', { session: t.id });
+  });
+
+  it('character mode through the ASA: one keystroke is one packet', async () => {
+    const x = await started('asa-breaks-ntlm');
+    const t = await x.call('terminalOpen', { target: 'path:intellinet-ntsol:intellinet:mail.ntsol.example', mode: 'character' });
+    await until(x, t.id, /^220 /m);
+    const keys = ['h', 'e', 'l', 'o', ' ', 'x', '\r\n'];
+    for (const k of keys) await x.call('terminalSend', { session: t.id, data: k });
+    await until(x, t.id, /^250 /m);
+    for (const point of [t.point, 'intellinet-ntsol/sent']) {
+      const page = await x.call('pagePackets', { point, filter: 'tcp.len > 0' });
+      const c2s = page.rows.filter((r) => r.source.startsWith('192.0.2.10') || r.source.startsWith('mail.intellinet'));
+      expect(c2s.map((r) => r.length - 54), point).toEqual(keys.map((k) => Buffer.byteLength(k)));
+    }
+    // The ASA read the line as a command once it was complete: the server answered HELO.
+    expect(await until(x, t.id, /^250 /m)).toContain('250 ');
+  });
+});
