@@ -80,15 +80,22 @@ export function boardApi(token: string): BoardApi {
  * events (`seat.event`, while the board watches it) arrive as the app's own events. The server
  * refuses any command that would change the lab.
  */
-export function seatViewApi(board: BoardApi, seat: string): PostcardApi {
-  const onEvent: PostcardApi['onEvent'] = (listener) => board.onEvent((e: BoardEventMessage) => {
-    if (e.event === 'seat.event' && e.payload.seat === seat) listener(e.payload.event);
-  });
-  return new Proxy({} as PostcardApi, {
+export function seatViewApi(board: BoardApi, seat: string): { api: PostcardApi; close(): void } {
+  const offs: (() => void)[] = [];
+  const onEvent: PostcardApi['onEvent'] = (listener) => {
+    const off = board.onEvent((e: BoardEventMessage) => {
+      if (e.event === 'seat.event' && e.payload.seat === seat) listener(e.payload.event);
+    });
+    offs.push(off);
+    return off;
+  };
+  const api = new Proxy({} as PostcardApi, {
     get(_target, name) {
       if (name === 'onEvent') return onEvent;
       if (typeof name !== 'string' || name === 'then') return undefined;
       return (payload: unknown) => board.viewSeat({ seat, command: name as never, payload });
     },
   });
+  // The view's states subscribe for as long as they live; closing the view ends every subscription.
+  return { api, close: () => offs.splice(0).forEach((off) => off()) };
 }
