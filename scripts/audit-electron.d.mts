@@ -5,6 +5,7 @@ export interface Finding {
   file: string;
   location: string;
   description: string;
+  review: boolean;
 }
-export function parseReport(csv: string): Finding[];
+export function parseTable(stdout: string): Finding[];
 export function judge(scan: { scanned: string[]; findings: Finding[]; output: string }): { code: number; lines: string[] };

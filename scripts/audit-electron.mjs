@@ -4,7 +4,7 @@
 //
 //   node scripts/audit-electron.mjs [--no-build] [--keep]
 //     --no-build  scan out/ as it is (default: build the app first, as `npm start` does)
-//     --keep      keep the scanned copy and the CSV report (their paths are printed)
+//     --keep      keep the scanned copy (its path is printed)
 //
 // Electronegativity's scope analysis predates ES2022 classes ("Unknown node type
 // ClassPrivateProperty"), so it would silently skip our bundles and only run its global checks.
@@ -21,32 +21,41 @@ import { promisify } from 'node:util';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ELECTRON = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).devDependencies.electron;
 
-/** Parse electronegativity's CSV report: one finding per row after the header. */
-export function parseReport(csv) {
-  const rows = [];
-  for (const line of csv.split(/\r?\n/).slice(1)) {
-    if (!line.trim()) continue;
-    const cells = [];
-    const re = /("(?:[^"]|"")*"|[^,]*)(,|$)/g;
-    let m;
-    while ((m = re.exec(line)) && m.index < line.length) {
-      cells.push(m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1].trim());
-      if (m[2] === '') break;
+/**
+ * Read the findings from electronegativity's result table (stdout). Its CSV file is not used: the
+ * tool writes the CSV header and the rows with two unordered asynchronous writes, so the header
+ * sometimes lands on top of the first row. Each finding is a row `│ CHECK_ID │ file │ line:col │ …`
+ * followed, a line or two below, by `│ SEVERITY | CONFIDENCE │`.
+ */
+export function parseTable(stdout) {
+  const cells = (line) => line.split('│').slice(1, -1).map((c) => c.trim());
+  const lines = stdout.replace(/\x1b\[[0-9;]*m/g, '').split(/\r?\n/).filter((l) => l.trimStart().startsWith('│'));
+  const findings = [];
+  for (const line of lines) {
+    const [first, file, location, description] = cells(line);
+    if (/^[A-Z0-9_]+_CHECK$/.test(first ?? '')) {
+      findings.push({ issue: first, severity: '', confidence: '', file, location, description, review: false });
+      continue;
     }
-    const [issue, severity, confidence, file, location, , description] = cells;
-    rows.push({ issue, severity: severity?.toUpperCase(), confidence, file, location, description });
+    const current = findings.at(-1);
+    if (!current) continue;
+    if (first === '*Review Required*') current.review = true;
+    const level = /^(CRITICAL|HIGH|MEDIUM|LOW|INFORMATIONAL) \| (\w+)$/.exec(first ?? '');
+    if (level && !current.severity) [, current.severity, current.confidence] = level;
   }
-  return rows;
+  return findings;
 }
 
 /** The verdict on one scan: what to print and how to exit. */
 export function judge({ scanned, findings, output }) {
   const unparsed = [...output.matchAll(/Error parsing (\S+)/g)].map((m) => m[1]);
   const high = findings.filter((f) => f.severity === 'HIGH' || f.severity === 'CRITICAL');
+  const unread = findings.filter((f) => !f.severity);
   const lines = [`electronegativity: ${scanned.length} file(s) scanned, ${findings.length} finding(s), ${high.length} high`];
-  for (const f of findings) lines.push(`  ${f.severity.padEnd(8)} ${f.issue} ${f.file}:${f.location} ${f.description}`);
+  for (const f of findings) lines.push(`  ${(f.severity || '?').padEnd(8)} ${f.issue} ${f.file}:${f.location} ${f.description}${f.review ? ' (review required)' : ''}`);
   for (const file of unparsed) lines.push(`  NOT SCANNED ${file} (the scanner could not parse it)`);
   if (scanned.length === 0) return { code: 2, lines: [...lines, 'audit failed: nothing to scan (is out/ built?)'] };
+  if (unread.length > 0) return { code: 2, lines: [...lines, `audit failed: no severity read for ${unread.map((f) => f.issue).join(', ')}`] };
   if (high.length > 0 || unparsed.length > 0) return { code: 1, lines: [...lines, 'audit failed'] };
   return { code: 0, lines: [...lines, 'audit passed: no high-severity finding'] };
 }
@@ -90,28 +99,27 @@ async function main(argv) {
   }
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-audit-'));
   const copy = path.join(work, 'out');
-  const report = path.join(work, 'report.csv');
   try {
     const scanned = await prepareCopy(outDir, copy);
     let output = '';
     if (scanned.length > 0) {
       const bin = path.join(root, 'node_modules', '@doyensec', 'electronegativity', 'dist', 'index.js');
       try {
-        const r = await promisify(execFile)(process.execPath, [bin, '-i', copy, '-r', '-e', ELECTRON, '-v', 'false', '-o', report], { cwd: work, maxBuffer: 64 * 1024 * 1024 });
+        const r = await promisify(execFile)(process.execPath, [bin, '-i', copy, '-r', '-e', ELECTRON, '-v', 'false'], { cwd: work, maxBuffer: 64 * 1024 * 1024 });
         output = `${r.stdout}\n${r.stderr}`;
       } catch (error) {
         console.error(`audit failed: electronegativity did not run: ${error.message}`);
         return 2;
       }
-      if (!fs.existsSync(report)) {
-        console.error('audit failed: electronegativity wrote no report');
+      if (!/Starting scan/.test(output)) {
+        console.error('audit failed: electronegativity printed no scan');
         return 2;
       }
     }
-    const findings = scanned.length > 0 ? parseReport(fs.readFileSync(report, 'utf8')) : [];
+    const findings = parseTable(output);
     const verdict = judge({ scanned, findings, output });
     for (const line of verdict.lines) (verdict.code === 0 ? console.log : console.error)(line);
-    if (argv.includes('--keep')) console.log(`kept: ${copy} and ${report}`);
+    if (argv.includes('--keep')) console.log(`kept: ${copy}`);
     return verdict.code;
   } finally {
     if (!argv.includes('--keep')) fs.rmSync(work, { recursive: true, force: true });
