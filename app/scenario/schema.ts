@@ -181,13 +181,21 @@ export const labAction = z.strictObject({
   if (changes.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `an action makes exactly one change (found ${changes.length === 0 ? 'none' : changes.join(', ')})` });
 });
 
+/** RFC 5322 §3.6.8: field-name = 1*ftext; ftext = %d33-57 / %d59-126. */
+export const HEADER_FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
 export const sendStep = z.strictObject({
   id,
   from: address,
   to: z.union([address, z.array(address).min(1)]),
   subject: z.string().default(''),
   body: z.string().default(''),
-  headers: z.record(z.string(), z.string()).optional(),
+  /** Further header fields; names as RFC 5322 §3.6.8 allows (printable ASCII but the colon). */
+  headers: z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers)) {
+      if (!HEADER_FIELD_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header name ${JSON.stringify(name)}: a header name is printable ASCII without spaces or ":" (RFC 5322 §3.6.8)` });
+    }
+  }).optional(),
   requireTls: z.boolean().optional(),
 });
 
