@@ -2,7 +2,10 @@
  * Composes the per-domain states and routes the engine's events to them. It holds no lab logic:
  * every change goes through the API, every view is refreshed from it.
  */
-import type { EventMessage, PostcardApi } from '../../app/api/contract.ts';
+import type { EventMessage, PostcardApi, ScenarioView } from '../../app/api/contract.ts';
+import type { MenuAction } from '../lib/desktop.ts';
+import { applyTheme, initialTheme, type Theme } from '../lib/theme.ts';
+import { FileState } from './files.svelte.ts';
 import { LabState } from './lab.svelte.ts';
 import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
@@ -17,7 +20,9 @@ export class AppState {
   readonly mail: MailState;
   readonly transcript: TranscriptState;
   readonly capture: CaptureState;
+  readonly files: FileState;
   tab = $state<Tab>('topology');
+  theme = $state<Theme>(initialTheme());
 
   constructor(api: PostcardApi) {
     this.scenario = new ScenarioState(api);
@@ -25,11 +30,57 @@ export class AppState {
     this.mail = new MailState(api);
     this.transcript = new TranscriptState(api);
     this.capture = new CaptureState(api);
+    this.files = new FileState(api);
+    applyTheme(this.theme);
     api.onEvent((event) => this.#route(event));
+    this.files.desktop?.onMenu((action) => void this.menu(action));
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.scenario.load(), this.lab.refresh()]);
+    await Promise.all([this.scenario.load(), this.lab.refresh(), this.files.loadRecent()]);
+  }
+
+  toggleTheme(): void {
+    this.theme = this.theme === 'dark' ? 'light' : 'dark';
+    applyTheme(this.theme);
+  }
+
+  /** A scenario opened from a file (picker, drop, recent, the desktop menu): show it, start its lab. */
+  async openedFile(view: ScenarioView | undefined): Promise<void> {
+    if (!view) return;
+    this.mail.clear();
+    this.transcript.clear();
+    this.capture.clear();
+    this.tab = 'topology';
+    await this.scenario.adopt(view);
+    await this.lab.refresh();
+  }
+
+  /** The desktop menu's page actions: the same code as the buttons. */
+  async menu(action: MenuAction): Promise<void> {
+    switch (action) {
+      case 'tab:topology': case 'tab:queue': case 'tab:mail': case 'tab:transcript': case 'tab:packets':
+        this.tab = action.slice(4) as Tab;
+        return;
+      case 'theme:toggle':
+        return this.toggleTheme();
+      case 'lab:start': case 'lab:restart':
+        if (this.scenario.current) await this.restart();
+        return;
+      case 'lab:stop':
+        await this.scenario.stop();
+        return;
+      case 'lab:next':
+        if (this.scenario.current) await this.scenario.runNext();
+        return;
+      case 'lab:all':
+        if (this.scenario.current) await this.scenario.runAll();
+        return;
+      default: {
+        const never: never = action;
+        void never;
+      }
+    }
   }
 
   async open(id: string): Promise<void> {
@@ -77,6 +128,17 @@ export class AppState {
         void this.lab.refresh();
         this.capture.onLabEvent();
         break;
+      case 'scenario.file': {
+        const p = event.payload;
+        this.files.onFileEvent(p);
+        if (p.status === 'opened') void this.openedFile(p.scenario);
+        else if (p.status === 'story-updated' && p.scenario) this.scenario.updateStory(p.scenario);
+        else if (p.status === 'folder') {
+          this.scenario.close();
+          void this.scenario.load();
+        }
+        break;
+      }
       default: {
         const never: never = event;
         void never;
