@@ -47,12 +47,16 @@ export class AppState {
 
   /** A scenario opened from a file (picker, drop, recent, the desktop menu): show it, start its lab. */
   async openedFile(view: ScenarioView | undefined): Promise<void> {
-    if (!view) return;
+    if (view) await this.#fresh(() => this.scenario.adopt(view));
+  }
+
+  /** Another lab is about to run: the views of the old one go, the topology shows first. */
+  async #fresh(start: () => Promise<void>): Promise<void> {
     this.mail.clear();
     this.transcript.clear();
     this.capture.clear();
     this.tab = 'topology';
-    await this.scenario.adopt(view);
+    await start();
     await this.lab.refresh();
   }
 
@@ -84,12 +88,7 @@ export class AppState {
   }
 
   async open(id: string): Promise<void> {
-    this.mail.clear();
-    this.transcript.clear();
-    this.capture.clear();
-    this.tab = 'topology';
-    await this.scenario.open(id);
-    await this.lab.refresh();
+    await this.#fresh(() => this.scenario.open(id));
   }
 
   async restart(): Promise<void> {
