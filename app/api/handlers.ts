@@ -4,10 +4,10 @@
  * `CommandName`, so a command without a handler does not compile.
  */
 import path from 'node:path';
-import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
+import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
-import { labAction } from '../scenario/schema.ts';
+import { labAction } from '../config/schema.ts';
 import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
 import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Emitter } from '../lab/events.ts';
+import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, parseScenario, type Loaded } from '../scenario/load.ts';
 import { recordScenario } from '../scenario/record.ts';

@@ -12,9 +12,11 @@
  * outcome it had settled to when the next thing happened (so the recorded `expect` waits for the
  * same state before the replay moves on).
  */
-import type { LabAction, LabConfig, SendStep } from '../scenario/schema.ts';
+import type { LabAction, SendStep } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
 import type { DnsRecord } from './dns.ts';
-import type { Emitter, LabEvent } from './events.ts';
+import type { Emitter } from '../base/emitter.ts';
+import type { LabEvent } from './events.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 
 export type Settled = 'delivered' | 'deferred' | 'bounced';

@@ -20,7 +20,9 @@ import { derivedDnsRecords } from '../lab/topology.ts';
 import type { JournalEntry, Settled } from '../lab/journal.ts';
 import { headerValue } from '../mta/bounce.ts';
 import { parseScenario } from './load.ts';
-import type { ExpectStep, LabConfig, SendStep, Step } from './schema.ts';
+import type { ExpectStep, Step } from './schema.ts';
+import type { SendStep } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
 
 export interface RecordOptions {
   id: string;

@@ -87,7 +87,8 @@ test('opens a scenario file from disk; a file with three mistakes shows each at 
 
   // Drag and drop: a dropped file opens the same way.
   const dropped = await page.evaluateHandle((text) => {
-    const dt = new DataTransfer();
+    // Runs in the page, where DataTransfer exists.
+    const dt = new (globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } } }).DataTransfer();
     dt.items.add(new File([text], 'dropped.yaml', { type: 'application/yaml' }));
     return dt;
   }, POSTCARD.replace('title: Email between servers travels like a postcard', 'title: Dropped on the window'));
