@@ -42,6 +42,11 @@ export interface ApiSessionOptions {
   keyCache?: string;
   /** Where the recent-files list is kept (the desktop app: its user-data folder); in memory when absent. */
   recentFile?: string;
+  /**
+   * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
+   * `settings.captureLimit` applies when it is lower.
+   */
+  captureLimit?: number;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -187,7 +192,7 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
+        this.#lab = await createLab(this.#labConfig(o), { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;
@@ -303,6 +308,18 @@ export class ApiSession {
     }
     if (r.outcome === 'unchanged' || r.outcome === 'reopened') return;
     this.events.emit({ event: 'scenario.file', payload: { status: r.outcome, file, ...(r.scenario ? { scenario: r.scenario } : {}), ...(r.errors.length ? { errors: r.errors } : {}) } });
+  }
+
+  /** The open scenario's id, if any. */
+  get scenarioId(): string | undefined {
+    return this.#opened?.id;
+  }
+
+  #labConfig(o: Opened): Opened['scenario']['lab'] {
+    const cap = this.options.captureLimit;
+    if (cap === undefined) return o.scenario.lab;
+    const own = o.scenario.lab.settings?.captureLimit;
+    return { ...o.scenario.lab, settings: { ...o.scenario.lab.settings, captureLimit: Math.min(own ?? cap, cap) } };
   }
 
   #requireScenario(): Opened {
