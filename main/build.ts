@@ -2,6 +2,7 @@
  * Build the Electron side with vite's JS API (no Electron binary needed):
  *   main/entry.ts   → out/main/main.js      ESM for Electron's Node; the engine (app/) bundled in,
  *                                           npm dependencies and node:* left as imports
+ *   main/engine-entry.ts → out/main/engine.js  the engine, run by main as an Electron utilityProcess
  *   main/preload.ts → out/main/preload.cjs  one CommonJS file, as a sandboxed preload must be
  * The renderer is built by vite.config.ts (`npm run build:renderer`). Run: `tsx main/build.ts`.
  */
@@ -16,8 +17,12 @@ export async function buildMain(): Promise<void> {
   await build({
     configFile: false, root, logLevel: 'warn',
     build: {
-      ssr: path.join(root, 'main', 'entry.ts'), outDir, emptyOutDir: true, target: 'node22', minify: false, sourcemap: true,
-      rolldownOptions: { external: ['electron'], output: { format: 'es', entryFileNames: 'main.js' } },
+      ssr: true, outDir, emptyOutDir: true, target: 'node22', minify: false, sourcemap: true,
+      rolldownOptions: {
+        input: { main: path.join(root, 'main', 'entry.ts'), engine: path.join(root, 'main', 'engine-entry.ts') },
+        external: ['electron'],
+        output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      },
     },
   });
   await build({

@@ -48,6 +48,12 @@ export const securitySetting = z.discriminatedUnion('vocabulary', [
 ]);
 export type SecurityVocabulary = z.infer<typeof securitySetting>['vocabulary'];
 
+/** A scenario file's name (no folders) and text, as a browser reads it (4 MiB is far beyond any scenario). */
+const scenarioText = z.strictObject({
+  name: z.string().min(1, 'must not be empty').max(255, 'is too long').regex(/^[^/\\\0]+$/, 'is a file name, without folders'),
+  text: z.string().max(4 * 1024 * 1024, 'is too long (a scenario file is at most 4 MiB)'),
+});
+
 /** The compile-time allow-list of commands, and the same names at run time. */
 export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
@@ -55,6 +61,7 @@ export const COMMAND_NAMES = [
   'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
   'getLinks', 'getTimeline', 'getFirewall', 'getServerLog',
   'terminalTargets', 'terminalOpen', 'terminalSend', 'terminalClose',
+  'openScenarioText', 'checkScenarioText', 'reloadScenario', 'listRecent', 'openRecent', 'recordScenario',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -106,6 +113,15 @@ export const requestSchemas = {
   /** What the user typed: in character mode one keystroke per call, in line mode one line with its CRLF. */
   terminalSend: z.strictObject({ session: id, data: z.string().min(1, 'must not be empty').max(4096, 'is too long') }),
   terminalClose: z.strictObject({ session: id }),
+  // A scenario file the browser read (file picker, drag and drop): its name and its text, never a path.
+  openScenarioText: scenarioText,
+  checkScenarioText: scenarioText,
+  // Read the open scenario's file again; `restart: true` accepts a changed lab (the lab is stopped).
+  reloadScenario: z.strictObject({ restart: z.boolean().default(false) }),
+  listRecent: z.strictObject({}),
+  // Only a file already in the recent list: the renderer never names an arbitrary path.
+  openRecent: z.strictObject({ file: z.string().min(1, 'must not be empty').max(4096, 'is too long') }),
+  recordScenario: z.strictObject({ title: z.string().trim().min(1, 'must not be empty').max(200, 'is too long').optional() }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -350,6 +366,41 @@ export interface FollowView {
   parts: { from: 'client' | 'server'; no: number; text: string }[];
 }
 
+/** One `validate` error, placed in the file (1-based line and column; 0 when the file cannot be read). */
+export interface ScenarioErrorView {
+  line: number;
+  column: number;
+  /** Key path, e.g. `lab.orgs[0].security[1].level`. */
+  path: string;
+  message: string;
+}
+
+/** Opening a file: the scenario when it validates, otherwise every error at its place (nothing changes). */
+export interface OpenedFile {
+  /** The file's name (browser) or path (desktop, recent files). */
+  file: string;
+  scenario?: ScenarioView;
+  errors: ScenarioErrorView[];
+}
+
+export interface ReloadOutcome extends OpenedFile {
+  /**
+   * `story-updated`: only the story, title or level changed, the lab keeps running; `reopened`: the
+   * scenario was replaced (its lab stopped); `lab-changed`: the lab or steps changed and `restart`
+   * was not given, nothing changed; `invalid`: the file no longer validates; `unchanged`.
+   */
+  outcome: 'story-updated' | 'reopened' | 'lab-changed' | 'invalid' | 'unchanged';
+}
+
+export interface RecordedScenario {
+  /** The scenario file, validated. */
+  yaml: string;
+  /** A file name to save it under (`<id>.yaml`). */
+  fileName: string;
+  messages: number;
+  changes: number;
+}
+
 export interface Responses {
   listScenarios: { scenarios: ScenarioSummary[] };
   openScenario: ScenarioView;
@@ -377,6 +428,12 @@ export interface Responses {
   terminalOpen: TerminalSessionView;
   terminalSend: { sent: number };
   terminalClose: { closed: true };
+  openScenarioText: OpenedFile;
+  checkScenarioText: OpenedFile & { id?: string; title?: string };
+  reloadScenario: ReloadOutcome;
+  listRecent: { files: { file: string; name: string }[] };
+  openRecent: OpenedFile;
+  recordScenario: RecordedScenario;
 }
 
 // —— Topology, replay, firewall, logs, terminal (docs/ui.md): the engine's plain JSON shapes ——
@@ -419,10 +476,17 @@ export interface Events {
   'terminal.tls': { session: string; certificate: CertificateView };
   /** A terminal session ended. */
   'terminal.closed': { session: string; reason: string };
+  /**
+   * The open scenario's file, or the scenarios folder: `opened` from the desktop menu or dialog;
+   * `folder` another scenarios folder is listed; the file changed on disk — `story-updated` (applied,
+   * the lab kept), `lab-changed` (ask, then `reloadScenario { restart: true }`), `invalid` (errors).
+   */
+  'scenario.file': { status: 'opened' | 'folder' | 'story-updated' | 'lab-changed' | 'invalid'; file: string; scenario?: ScenarioView; errors?: ScenarioErrorView[] };
 }
 
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed'];
+export const EVENT_NAMES = ['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed', 'scenario.file'] as const satisfies readonly EventName[];
+export type EventListIsComplete = Assert<Exact<(typeof EVENT_NAMES)[number], EventName>>;
 
 export type EventMessage = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 

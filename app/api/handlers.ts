@@ -3,6 +3,7 @@
  * conversion to the contract's view — no engine logic of their own. `Handlers` is keyed by
  * `CommandName`, so a command without a handler does not compile.
  */
+import path from 'node:path';
 import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
@@ -148,6 +149,18 @@ export function createHandlers(session: ApiSession): Handlers {
       try {
         session.terminals.close(r.session);
         return { closed: true };
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
+    openScenarioText: (r) => session.openText(r.name, r.text),
+    checkScenarioText: async (r) => session.checkText(r.name, r.text),
+    reloadScenario: (r) => session.reload(r.restart),
+    listRecent: async () => ({ files: session.recent.list().map((file) => ({ file, name: path.basename(file) })) }),
+    openRecent: (r) => session.openFile(r.file, 'recent'),
+    recordScenario: async (r) => {
+      try {
+        return session.record(r.title);
       } catch (error) {
         return asFailure(error);
       }

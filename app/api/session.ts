@@ -12,9 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
-import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
+import { expandScenarioArgs, formatError, loadScenarioFile, parseScenario, type Loaded } from '../scenario/load.ts';
+import { recordScenario } from '../scenario/record.ts';
 import { stepKind } from '../scenario/run.ts';
-import type { ApiErrorCode, EventMessage, LabSnapshot, ScenarioSummary, ScenarioView, StepResultView, StepRun } from './contract.ts';
+import type { ApiErrorCode, EventMessage, LabSnapshot, OpenedFile, RecordedScenario, ReloadOutcome, ScenarioSummary, ScenarioView, StepResultView, StepRun } from './contract.ts';
+import { errorView, FileWatch, RecentFiles } from './files.ts';
 import { runOneStep, stepName, stepView } from './steps.ts';
 import { labEventView, labSnapshot, stoppedSnapshot } from './views.ts';
 import { TerminalService, type TerminalEvent } from '../terminal/service.ts';
@@ -39,6 +41,8 @@ export interface ApiSessionOptions {
    * passes its user-data folder, since a packaged app's own files are read-only.
    */
   keyCache?: string;
+  /** Where the recent-files list is kept (the desktop app: its user-data folder); in memory when absent. */
+  recentFile?: string;
   /**
    * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
    * `settings.captureLimit` applies when it is lower.
@@ -59,9 +63,14 @@ export class ApiSession {
   #next = 0;
   #results: StepResultView[] = [];
   #busy = false;
+  #diskPending = false;
+  /** The open scenario's file on disk, watched; none for text a browser sent. */
+  #watch?: FileWatch;
+  readonly recent: RecentFiles;
 
   constructor(options: ApiSessionOptions) {
     this.options = options;
+    this.recent = new RecentFiles(options.recentFile);
   }
 
   listScenarios(): ScenarioSummary[] {
@@ -101,14 +110,81 @@ export class ApiSession {
     return this.#exclusive(async () => {
       const summary = this.listScenarios().find((s) => s.id === id && !s.errors);
       if (!summary) throw new ApiFailure('not-found', `no loadable scenario "${id}" in ${this.options.scenariosDir}`);
-      const loaded = loadScenarioFile(path.join(this.options.scenariosDir, summary.file));
+      const file = path.resolve(this.options.scenariosDir, summary.file);
+      const loaded = loadScenarioFile(file);
       if (!loaded.ok) throw new ApiFailure('failed', loaded.errors.map(formatError).join('\n'));
-      await this.#stopLab();
-      this.#opened = loaded;
-      this.#resetCursor();
-      this.#changed();
+      await this.#replace(loaded, file);
       return this.scenarioView();
     });
+  }
+
+  /** Open scenario text a browser read from the user's disk (no path: nothing to watch). */
+  openText(name: string, text: string): Promise<OpenedFile> {
+    return this.#exclusive(async () => {
+      const loaded = parseScenario(text, name);
+      if (!loaded.ok) return { file: name, errors: loaded.errors.map(errorView) };
+      await this.#replace(loaded, undefined);
+      return { file: name, scenario: this.scenarioView(), errors: [] };
+    });
+  }
+
+  /** Validate text without opening it (a folder the browser picked: each file's verdict). */
+  checkText(name: string, text: string): OpenedFile & { id?: string; title?: string } {
+    const loaded = parseScenario(text, name);
+    return loaded.ok ? { file: name, id: loaded.id, title: loaded.scenario.title, errors: [] } : { file: name, errors: loaded.errors.map(errorView) };
+  }
+
+  /**
+   * Open a scenario file by path: the desktop's Open dialog and Open Recent (never a path from the
+   * renderer). It is watched, and joins the recent files.
+   */
+  openFile(file: string, origin: 'dialog' | 'recent' = 'dialog'): Promise<OpenedFile> {
+    return this.#exclusive(async () => {
+      const absolute = path.resolve(file);
+      if (origin === 'recent' && !this.recent.has(absolute)) throw new ApiFailure('not-found', `${absolute} is not in the recent files`);
+      const loaded = loadScenarioFile(absolute);
+      if (!loaded.ok) return { file: absolute, errors: loaded.errors.map(errorView) };
+      await this.#replace(loaded, absolute);
+      const view = this.scenarioView();
+      this.events.emit({ event: 'scenario.file', payload: { status: 'opened', file: absolute, scenario: view } });
+      return { file: absolute, scenario: view, errors: [] };
+    });
+  }
+
+  /** List another folder's scenarios (the desktop's Open Folder). */
+  openFolder(dir: string): ScenarioSummary[] {
+    const absolute = path.resolve(dir);
+    if (!fs.statSync(absolute, { throwIfNoEntry: false })?.isDirectory()) throw new ApiFailure('not-found', `${absolute} is not a folder`);
+    this.options.scenariosDir = absolute;
+    this.events.emit({ event: 'scenario.file', payload: { status: 'folder', file: absolute } });
+    return this.listScenarios();
+  }
+
+  /**
+   * The open scenario's file changed (the watch, or the user asked): only the story, title or level
+   * changed → applied, the lab keeps running; the lab or steps changed → `restart` replaces the
+   * scenario (lab stopped), else nothing changes and the caller asks the user.
+   */
+  reload(restart: boolean): Promise<ReloadOutcome> {
+    return this.#exclusive(async () => {
+      const o = this.#requireScenario();
+      const file = this.#watch?.file;
+      if (!file) throw new ApiFailure('not-found', `${o.id} was not opened from a file on disk; open the file again`);
+      const loaded = loadScenarioFile(file);
+      return this.#applyReload(loaded, file, restart);
+    });
+  }
+
+  /** Save the running lab as a scenario (app/scenario/record.ts). */
+  record(title?: string): RecordedScenario {
+    const lab = this.lab;
+    const o = this.#requireScenario();
+    const id = `${o.id}-recorded`;
+    const recorded = recordScenario(lab, {
+      id, title: title ?? `${o.scenario.title} (recorded)`,
+      story: `Recorded in Postcard Lab from "${o.scenario.title}": the lab as it stood before the first message, then what was sent and changed, and the outcomes.`,
+    });
+    return { ...recorded, fileName: `${id}.yaml` };
   }
 
   scenarioView(): ScenarioView {
@@ -192,7 +268,55 @@ export class ApiSession {
 
   /** Stop the lab and forget everything (the transport is closing). */
   async close(): Promise<void> {
+    this.#watch?.close();
+    this.#watch = undefined;
     await this.#stopLab();
+  }
+
+  async #replace(loaded: Opened, file: string | undefined): Promise<void> {
+    await this.#stopLab();
+    this.#opened = loaded;
+    this.#resetCursor();
+    this.#watch?.close();
+    this.#watch = undefined;
+    if (file) {
+      this.recent.add(file);
+      this.#watch = new FileWatch(file, fs.readFileSync(file, 'utf8'), () => void this.#onDisk(file));
+    }
+    this.#changed();
+  }
+
+  async #applyReload(loaded: Loaded, file: string, restart: boolean): Promise<ReloadOutcome> {
+    if (!loaded.ok) return { outcome: 'invalid', file, errors: loaded.errors.map(errorView) };
+    const o = this.#requireScenario();
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    if (same(loaded.scenario, o.scenario) && loaded.id === o.id) return { outcome: 'unchanged', file, scenario: this.scenarioView(), errors: [] };
+    if (loaded.id === o.id && same(loaded.scenario.lab, o.scenario.lab) && same(loaded.scenario.steps, o.scenario.steps)) {
+      // Only words for the trainer changed: the running lab and the step cursor stay.
+      this.#opened = loaded;
+      return { outcome: 'story-updated', file, scenario: this.scenarioView(), errors: [] };
+    }
+    if (!restart) return { outcome: 'lab-changed', file, errors: [] };
+    await this.#replace(loaded, file);
+    return { outcome: 'reopened', file, scenario: this.scenarioView(), errors: [] };
+  }
+
+  /** The watch saw new text: apply a story change, announce the rest (the UI asks the user). */
+  async #onDisk(file: string): Promise<void> {
+    if (this.#watch?.file !== file) return;
+    if (this.#busy) {
+      // A step is running: look again when it is done.
+      this.#diskPending = true;
+      return;
+    }
+    let r: ReloadOutcome;
+    try {
+      r = await this.#exclusive(async () => this.#applyReload(loadScenarioFile(file), file, false));
+    } catch {
+      return; // busy or closed: the user can still reload by hand
+    }
+    if (r.outcome === 'unchanged' || r.outcome === 'reopened') return;
+    this.events.emit({ event: 'scenario.file', payload: { status: r.outcome, file, ...(r.scenario ? { scenario: r.scenario } : {}), ...(r.errors.length ? { errors: r.errors } : {}) } });
   }
 
   /** The open scenario's id, if any. */
@@ -241,6 +365,10 @@ export class ApiSession {
       return await fn();
     } finally {
       this.#busy = false;
+      if (this.#diskPending && this.#watch) {
+        this.#diskPending = false;
+        void this.#onDisk(this.#watch.file);
+      }
     }
   }
 }

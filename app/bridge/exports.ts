@@ -1,16 +1,24 @@
 /**
- * Downloads for the browser front-end (SPEC §8 "Exports"): the running lab's capture as pcapng
- * (with the Decryption Secrets Block, so Wireshark opens TLS with the lab's keys) and the NSS key
- * log. GET only, our own Host only, nothing but what the lab already shows.
+ * Downloads for the browser front-end (SPEC §8 "Exports"), from app/api/exports.ts: GET only, our
+ * own Host only, nothing but what the lab already shows.
  *
  *   GET /export/capture.pcapng      application/x-pcapng
  *   GET /export/keylog.txt          text/plain
+ *   GET /export/transcripts.txt     text/plain
+ *   GET /export/report.html         text/html (as an attachment, never rendered by us)
  */
 import type http from 'node:http';
 import type { ApiSession } from '../api/session.ts';
-import { exportKeyLog, pcapngBuffer } from '../capture/pcapng.ts';
+import { exportFile, type ExportKind } from '../api/exports.ts';
 
 export const EXPORT_PREFIX = '/export/';
+
+const ROUTES: Record<string, ExportKind> = {
+  'capture.pcapng': 'capture',
+  'keylog.txt': 'keylog',
+  'transcripts.txt': 'transcripts',
+  'report.html': 'report',
+};
 
 export function exportHandler(session: ApiSession, headers: () => Record<string, string>): (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => void {
   return (req, res, pathname) => {
@@ -18,23 +26,14 @@ export function exportHandler(session: ApiSession, headers: () => Record<string,
       res.writeHead(status, { ...headers(), 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    let lab;
+    const kind = Object.hasOwn(ROUTES, pathname.slice(EXPORT_PREFIX.length)) ? ROUTES[pathname.slice(EXPORT_PREFIX.length)] : undefined;
+    if (!kind) return send(404, 'Not Found\n', 'text/plain; charset=utf-8');
+    let file;
     try {
-      lab = session.lab;
+      file = exportFile(session, kind);
     } catch (error) {
       return send(409, `${(error as Error).message}\n`, 'text/plain; charset=utf-8');
     }
-    const name = (session.snapshot().scenario?.id ?? 'lab').replace(/[^A-Za-z0-9._-]/g, '_');
-    switch (pathname.slice(EXPORT_PREFIX.length)) {
-      case 'capture.pcapng': {
-        lab.markLeaks();
-        const data = pcapngBuffer(lab.capture, lab.capture.allKeys());
-        return send(200, data, 'application/x-pcapng', { 'Content-Disposition': `attachment; filename="${name}.pcapng"` });
-      }
-      case 'keylog.txt':
-        return send(200, exportKeyLog(lab.capture.allKeys()), 'text/plain; charset=utf-8', { 'Content-Disposition': `attachment; filename="${name}-keylog.txt"` });
-      default:
-        return send(404, 'Not Found\n', 'text/plain; charset=utf-8');
-    }
+    return send(200, file.data, file.type, { 'Content-Disposition': `attachment; filename="${file.name}"` });
   };
 }

@@ -127,6 +127,8 @@ export class Seat {
       case 'terminal.output':
       case 'terminal.tls':
       case 'terminal.closed':
+      case 'scenario.file':
+        // A seat's scenario comes from the shipped folder; file reloads are a desktop window's business.
         return;
       default: {
         const never: never = e;

@@ -12,7 +12,7 @@ import { policyCommand } from './policy.ts';
 const USAGE = `usage:
   postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE] [--pcap DIR]
                    [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]
-  postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
+  postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE]
   postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
   postcard-lab classroom [--listen ADDR:PORT] [--seats N] [--scenario ID ...] [--idle MINUTES]
                    [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]

@@ -1,11 +1,15 @@
 /**
- * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR]`: start the scenario's lab, print its
- * endpoints (SPEC §12.2), and keep running until interrupted, so real tools — swaks, telnet,
- * `openssl s_client -starttls smtp` — can talk to it.
+ * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE]`: start the scenario's
+ * lab, print its endpoints, and keep running until interrupted, so real tools — swaks, telnet,
+ * `openssl s_client -starttls smtp` — can talk to it. With `--record FILE`, what happened during
+ * the session (the messages real clients submitted and their outcomes) is written to FILE as a
+ * scenario when it stops (app/scenario/record.ts, docs/authoring.md).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { formatError, loadScenarioFile } from '../scenario/load.ts';
 import { createLab } from '../lab/lab.ts';
+import { recordScenario } from '../scenario/record.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
@@ -17,8 +21,13 @@ function table(head: string[], rows: unknown[][]): string[] {
 }
 
 export async function upCommand(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' } });
+  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, record: { type: 'value' } });
   if (args.positional.length !== 1) throw new UsageError('up takes exactly one scenario file');
+  const record = stringFlag(args, 'record');
+  if (record !== undefined) {
+    const dir = path.dirname(path.resolve(record));
+    if (!fs.existsSync(dir)) throw new UsageError(`--record: folder ${dir} does not exist`);
+  }
   const loaded = loadScenarioFile(args.positional[0]);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatError(e));
@@ -44,6 +53,19 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     io.out('Ready. Press Ctrl+C to stop.');
   }
   await io.interrupted();
+  if (record !== undefined) {
+    await lab.idle().catch(() => undefined);
+    const id = `${loaded.id}-recorded`;
+    const { yaml, messages } = recordScenario(lab, {
+      id, title: `${loaded.scenario.title} (recorded)`,
+      story: `Recorded by \`postcard-lab up --record\` from ${path.basename(loaded.file)}: the messages clients submitted and their outcomes.`,
+    });
+    // Atomic: a half-written scenario never replaces a good one.
+    const tmp = `${path.resolve(record)}.tmp-${process.pid}`;
+    fs.writeFileSync(tmp, yaml);
+    fs.renameSync(tmp, path.resolve(record));
+    io.err(`Recorded ${messages} message(s) to ${record}`);
+  }
   await lab.stop();
   return EXIT.ok;
 }

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Lab } from './lab.ts';
+import type { QueueEntry } from '../mta/queue.ts';
 import { writePcapng, exportKeyLog } from '../capture/pcapng.ts';
 import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 
@@ -22,6 +23,28 @@ export async function exportPcapng(lab: Lab, file: string): Promise<{ bytes: num
   out.end();
   await done;
   return result;
+}
+
+/** One delivery attempt's transcript, both views, as text. */
+function attemptText(lab: Lab, entry: QueueEntry, i: number): string {
+  const attempt = entry.attempts[i];
+  const receiver = attempt.conn ? lab.serverLogs.get(attempt.conn) : undefined;
+  return [
+    `# ${entry.id} (${entry.ref ?? 'no scenario id'}) attempt ${i + 1} to ${attempt.host ?? '?'}: ${attempt.result}${attempt.conn ? `, connection ${attempt.conn}` : ''}`,
+    `# ${new Date(attempt.at).toISOString()}${attempt.reason ? ` — ${attempt.reason}` : ''}`,
+    '', '## as the sender saw it', formatTranscript(attempt.transcript),
+    ...(receiver ? ['', '## as the receiver got it', formatReceiverTranscript(receiver)] : []),
+    '',
+  ].join('\n');
+}
+
+/** Every session transcript of the lab in one text file, queue entry by entry. */
+export function transcriptsText(lab: Lab): string {
+  const parts: string[] = [];
+  for (const server of lab.servers.values()) {
+    for (const entry of server.entries.values()) entry.attempts.forEach((_a, i) => parts.push(attemptText(lab, entry, i)));
+  }
+  return parts.length ? parts.join('\n') : '# no delivery attempts yet\n';
 }
 
 const safe = (name: string) => name.replace(/[^A-Za-z0-9._@-]/g, '_');
@@ -44,17 +67,7 @@ export function exportFiles(lab: Lab, dir: string): string[] {
       }
     }
     for (const entry of server.entries.values()) {
-      entry.attempts.forEach((attempt, i) => {
-        const receiver = attempt.conn ? lab.serverLogs.get(attempt.conn) : undefined;
-        const text = [
-          `# ${entry.id} (${entry.ref ?? 'no scenario id'}) attempt ${i + 1} to ${attempt.host ?? '?'}: ${attempt.result}${attempt.conn ? `, connection ${attempt.conn}` : ''}`,
-          `# ${new Date(attempt.at).toISOString()}${attempt.reason ? ` — ${attempt.reason}` : ''}`,
-          '', '## as the sender saw it', formatTranscript(attempt.transcript),
-          ...(receiver ? ['', '## as the receiver got it', formatReceiverTranscript(receiver)] : []),
-          '',
-        ].join('\n');
-        write(`transcripts/${safe(server.id)}/${safe(entry.id)}-${i + 1}.txt`, text);
-      });
+      entry.attempts.forEach((_attempt, i) => write(`transcripts/${safe(server.id)}/${safe(entry.id)}-${i + 1}.txt`, attemptText(lab, entry, i)));
     }
   }
   const reported = new Set(lab.tlsRpt.map((n) => `${n.org}\n${n.domain}`));

@@ -27,6 +27,7 @@ import { composeMessage } from '../mta/compose.ts';
 import { deliver } from './delivery.ts';
 import { applyLabAction } from './actions.ts';
 import { LabError } from '../base/errors.ts';
+import { LabJournal } from './journal.ts';
 import { LabSecurity } from './security.ts';
 import type { RptNote } from '../tls/levels.ts';
 import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
@@ -91,6 +92,8 @@ export class Lab {
   readonly tlsRpt: { org: string; domain: string; host: string; note: RptNote; at: number }[] = [];
   /** The receiving server's log lines per relay connection (the receiver's view of a transcript). */
   readonly serverLogs = new Map<string, ServerLogLine[]>();
+  /** What was done to this lab, in order: app/scenario/record.ts saves it as a scenario. */
+  readonly journal: LabJournal;
   #relays: Relay[] = [];
   #started = performance.now();
   #connSeq = 0;
@@ -138,6 +141,7 @@ export class Lab {
         onServerLog: (_host, line) => this.#serverLog(line),
       }, relayDomains));
     }
+    this.journal = new LabJournal(this);
   }
 
   /** Real milliseconds since the lab started (packet times). */
@@ -297,6 +301,7 @@ export class Lab {
     const domain = step.from.split('@')[1]?.toLowerCase();
     const server = [...this.servers.values()].find((s) => s.domain === domain);
     if (!server) throw new LabError(`no organisation has the domain of ${step.from}`);
+    this.journal.sent(step);
     const rng = this.rng.fork(`message:${step.id}`);
     const canaries = makeCanaries((n) => rng.hex(n));
     const data = composeMessage({
@@ -398,6 +403,7 @@ export class Lab {
   /** A lab change from a scenario step or the UI (SPEC §9): exactly one change, announced as an event. */
   applyAction(action: LabAction): void {
     const what = applyLabAction(this, action);
+    this.journal.acted(action);
     this.events.emit({ type: 'lab.changed', org: action.org, what });
   }
 

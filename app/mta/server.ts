@@ -238,6 +238,11 @@ export class MailServer {
     return entries;
   }
 
+  /** The bytes of a queued (or finished) entry's message, as accepted. */
+  queuedMessage(id: string): Buffer | undefined {
+    return this.#queue.message(id);
+  }
+
   /** After a restart: pick up every entry a previous process left unfinished. */
   recover(): QueueEntry[] {
     for (const entry of this.#queue.finished()) this.entries.set(entry.id, entry);

@@ -66,6 +66,7 @@ export async function runStep(lab: Lab, step: Step): Promise<{ status: StepResul
   if ('advance' in step) {
     await lab.idle();
     const ms = parseDuration(step.advance)!;
+    lab.journal.advanced(step.advance);
     lab.advanceTo(lab.clock.now() + ms);
     await lab.idle();
     return { status: 'passed', message: `clock at ${new Date(lab.clock.now()).toISOString()}` };

@@ -2,7 +2,9 @@
  * Composes the per-domain states and routes the engine's events to them. It holds no lab logic:
  * every change goes through the API, every view is refreshed from it.
  */
-import type { EventMessage, PostcardApi } from '../../app/api/contract.ts';
+import type { EventMessage, PostcardApi, ScenarioView } from '../../app/api/contract.ts';
+import type { MenuAction } from '../lib/desktop.ts';
+import { FileState } from './files.svelte.ts';
 import { LabState } from './lab.svelte.ts';
 import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
@@ -26,6 +28,7 @@ export class AppState {
   readonly logs: LogsState;
   readonly terminal: TerminalState;
   readonly theme = new ThemeState();
+  readonly files: FileState;
   tab = $state<Tab>('topology');
 
   constructor(api: PostcardApi) {
@@ -38,11 +41,23 @@ export class AppState {
     this.firewall = new FirewallState(api);
     this.logs = new LogsState(api);
     this.terminal = new TerminalState(api);
+    this.files = new FileState(api);
     api.onEvent((event) => this.#route(event));
+    this.files.desktop?.onMenu((action) => void this.menu(action));
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.scenario.load(), this.lab.refresh()]);
+    await Promise.all([this.scenario.load(), this.lab.refresh(), this.files.loadRecent()]);
+  }
+
+  /** View ▸ Toggle Dark Theme and the File bar's button: the other of light and dark, remembered. */
+  toggleTheme(): void {
+    this.theme.set(this.theme.effective === 'dark' ? 'light' : 'dark');
+  }
+
+  /** A scenario opened from a file (picker, drop, recent, the desktop menu): show it, start its lab. */
+  async openedFile(view: ScenarioView | undefined): Promise<void> {
+    if (view) await this.#fresh(() => this.scenario.adopt(view));
   }
 
   /** Everything that showed the old lab. */
@@ -56,11 +71,43 @@ export class AppState {
     this.terminal.clear();
   }
 
-  async open(id: string): Promise<void> {
+  /** Another lab is about to run: the views of the old one go, the topology shows first. */
+  async #fresh(start: () => Promise<void>): Promise<void> {
     this.#clearViews();
     this.tab = 'topology';
-    await this.scenario.open(id);
+    await start();
     await this.lab.refresh();
+  }
+
+  /** The desktop menu's page actions: the same code as the buttons. */
+  async menu(action: MenuAction): Promise<void> {
+    switch (action) {
+      case 'tab:topology': case 'tab:queue': case 'tab:mail': case 'tab:transcript': case 'tab:packets':
+        this.tab = action.slice(4) as Tab;
+        return;
+      case 'theme:toggle':
+        return this.toggleTheme();
+      case 'lab:start': case 'lab:restart':
+        if (this.scenario.current) await this.restart();
+        return;
+      case 'lab:stop':
+        await this.scenario.stop();
+        return;
+      case 'lab:next':
+        if (this.scenario.current) await this.scenario.runNext();
+        return;
+      case 'lab:all':
+        if (this.scenario.current) await this.scenario.runAll();
+        return;
+      default: {
+        const never: never = action;
+        void never;
+      }
+    }
+  }
+
+  async open(id: string): Promise<void> {
+    await this.#fresh(() => this.scenario.open(id));
   }
 
   async restart(): Promise<void> {
@@ -137,6 +184,17 @@ export class AppState {
       case 'terminal.closed':
         this.terminal.onClosed(event.payload.session, event.payload.reason);
         break;
+      case 'scenario.file': {
+        const p = event.payload;
+        this.files.onFileEvent(p);
+        if (p.status === 'opened') void this.openedFile(p.scenario);
+        else if (p.status === 'story-updated' && p.scenario) this.scenario.updateStory(p.scenario);
+        else if (p.status === 'folder') {
+          this.scenario.close();
+          void this.scenario.load();
+        }
+        break;
+      }
       default: {
         const never: never = event;
         void never;

@@ -60,6 +60,26 @@ export class ScenarioState {
     });
   }
 
+  /** A scenario opened another way (a file, the desktop menu): show it and start its lab. */
+  async adopt(view: ScenarioView): Promise<void> {
+    await this.#guard(async () => {
+      this.current = view;
+      this.#reset();
+      await this.#api.startLab({});
+    });
+  }
+
+  /** The file changed on disk but only its words did: new story, same lab and progress. */
+  updateStory(view: ScenarioView): void {
+    if (this.current?.id === view.id) this.current = view;
+  }
+
+  async stop(): Promise<void> {
+    await this.#guard(async () => {
+      await this.#api.stopLab({});
+    });
+  }
+
   /** Start the same scenario's lab again from step 1. */
   async restart(): Promise<void> {
     await this.#guard(async () => {

@@ -5,7 +5,7 @@ describe('the contract', () => {
   it('has one allow-list: every command name has a request schema and nothing else does', () => {
     expect(Object.keys(requestSchemas).sort()).toEqual([...COMMAND_NAMES].sort());
     expect(new Set(COMMAND_NAMES).size).toBe(COMMAND_NAMES.length);
-    expect(EVENT_NAMES).toEqual(['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed']);
+    expect(EVENT_NAMES).toEqual(['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed', 'scenario.file']);
   });
 
   it('refuses names that are not commands, including inherited object keys', () => {

@@ -120,6 +120,15 @@ describe('downloads of the running lab', () => {
     expect(pcap.body.includes(Buffer.from('CLIENT_TRAFFIC_SECRET_0'))).toBe(true); // the Decryption Secrets Block
     const keylog = await get(server.port, '/export/keylog.txt');
     expect(keylog.body).toMatch(/^CLIENT_TRAFFIC_SECRET_0 /m);
+    const transcripts = await get(server.port, '/export/transcripts.txt');
+    expect(transcripts.headers['content-disposition']).toBe('attachment; filename="starttls-partner-transcripts.txt"');
+    expect(transcripts.body).toMatch(/^## as the sender saw it$/m);
+    expect(transcripts.body).toMatch(/^-> STARTTLS$/m);
+    const report = await get(server.port, '/export/report.html');
+    expect(report.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(report.headers['content-disposition']).toBe('attachment; filename="starttls-partner-report.html"');
+    expect(report.body).toMatch(/<li class="passed"><b>expect<\/b>/);
+    expect((await get(server.port, '/export/toString')).status).toBe(404);
     expect((await get(server.port, '/export/../../etc/passwd')).status).toBe(404);
     expect((await get(server.port, '/export/capture.pcapng', { host: 'evil.example' })).status).toBe(421);
     expect((await get(server.port, '/export/capture.pcapng', { method: 'POST' })).status).toBe(405);

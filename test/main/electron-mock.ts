@@ -46,6 +46,7 @@ export class BrowserWindow extends Emitterish {
 }
 
 export const app = Object.assign(new Emitterish(), {
+  getVersion: vi.fn(() => '0.1.0'),
   enableSandbox: vi.fn(),
   quit: vi.fn(),
   isPackaged: false,
@@ -79,6 +80,79 @@ export const session = {
 
 export const contextBridge = { exposeInMainWorld: vi.fn() };
 
+/** Native dialogs: each test queues the answers the user "gives". */
+export const dialog = {
+  showOpenDialog: vi.fn(async (..._args: unknown[]): Promise<{ canceled: boolean; filePaths: string[] }> => ({ canceled: true, filePaths: [] })),
+  showSaveDialog: vi.fn(async (..._args: unknown[]): Promise<{ canceled: boolean; filePath?: string }> => ({ canceled: true })),
+  showMessageBox: vi.fn(async (..._args: unknown[]) => ({ response: 0 })),
+};
+
+export const shell = { openPath: vi.fn(async () => '') };
+
+export interface MenuItemOptions {
+  label?: string;
+  role?: string;
+  type?: string;
+  accelerator?: string;
+  enabled?: boolean;
+  toolTip?: string;
+  click?: () => void;
+  submenu?: MenuItemOptions[];
+}
+
+export const Menu = {
+  template: undefined as MenuItemOptions[] | undefined,
+  buildFromTemplate: vi.fn((template: MenuItemOptions[]) => ({ template })),
+  setApplicationMenu: vi.fn((menu: { template: MenuItemOptions[] }) => {
+    Menu.template = menu.template;
+  }),
+};
+
+/** One end of a MessageChannelMain: messages posted on one end arrive on the other as `{ data }`. */
+export class FakePort extends Emitterish {
+  other?: FakePort;
+  started = false;
+  closed = false;
+  posted: unknown[] = [];
+  postMessage = vi.fn((data: unknown) => {
+    this.posted.push(data);
+    const to = this.other;
+    if (to && !to.closed) queueMicrotask(() => to.emit('message', { data }));
+  });
+  start = vi.fn(() => {
+    this.started = true;
+  });
+  close = vi.fn(() => {
+    this.closed = true;
+  });
+}
+
+export class MessageChannelMain {
+  port1 = new FakePort();
+  port2 = new FakePort();
+  constructor() {
+    this.port1.other = this.port2;
+    this.port2.other = this.port1;
+  }
+}
+
+export class FakeUtilityProcess extends Emitterish {
+  static instances: FakeUtilityProcess[] = [];
+  hello: { message: unknown; ports: FakePort[] } | undefined;
+  kill = vi.fn(() => true);
+  postMessage = vi.fn((message: unknown, ports: FakePort[] = []) => {
+    this.hello = { message, ports };
+  });
+  constructor(public entry: string, public args: string[], public options: Record<string, unknown>) {
+    super();
+    FakeUtilityProcess.instances.push(this);
+  }
+}
+
+export const utilityProcess = {
+  fork: vi.fn((entry: string, args: string[] = [], options: Record<string, unknown> = {}) => new FakeUtilityProcess(entry, args, options)),
+};
+
 export const ipcRenderer = Object.assign(new Emitterish(), {
   invoke: vi.fn(async (): Promise<unknown> => ({ ok: true, result: {} })),
   removeListener: vi.fn(),
@@ -87,6 +161,8 @@ export const ipcRenderer = Object.assign(new Emitterish(), {
 
 export function resetElectronMock(): void {
   BrowserWindow.instances = [];
+  FakeUtilityProcess.instances = [];
+  Menu.template = undefined;
   ipcMain.handlers.clear();
   protocol.handlers.clear();
   vi.clearAllMocks();

@@ -6,12 +6,12 @@ const { contextBridge, ipcRenderer } = await import('./electron-mock.ts');
 const { CHANNELS } = await import('../../main/channels.ts');
 
 let exposed: PostcardApi;
+let desktop: { onMenu(fn: (action: string) => void): () => void; run(action: string): Promise<void> };
 beforeAll(async () => {
   await import('../../main/preload.ts');
-  expect(contextBridge.exposeInMainWorld).toHaveBeenCalledTimes(1);
-  const [name, api] = contextBridge.exposeInMainWorld.mock.calls[0] as [string, PostcardApi];
-  expect(name).toBe('postcard');
-  exposed = api;
+  expect(contextBridge.exposeInMainWorld.mock.calls.map((c) => c[0])).toEqual(['postcard', 'postcardDesktop']);
+  exposed = contextBridge.exposeInMainWorld.mock.calls[0][1] as PostcardApi;
+  desktop = contextBridge.exposeInMainWorld.mock.calls[1][1] as typeof desktop;
 });
 
 describe('the preload (Electron security checklist: domain functions only)', () => {
@@ -41,5 +41,22 @@ describe('the preload (Electron security checklist: domain functions only)', () 
     expect(seen).toEqual([[message]]);
     off();
     expect(ipcRenderer.removeListener).toHaveBeenCalledWith(CHANNELS.event, expect.any(Function));
+  });
+
+  it('postcardDesktop: menu actions from the allow-list only, and File buttons on their own channel', async () => {
+    expect(Object.keys(desktop).sort()).toEqual(['onMenu', 'run']);
+    expect(Object.isFrozen(desktop)).toBe(true);
+    const seen: unknown[][] = [];
+    const off = desktop.onMenu((...args) => seen.push(args));
+    ipcRenderer.emit(CHANNELS.menu, { sender: ipcRenderer }, 'tab:packets');
+    ipcRenderer.emit(CHANNELS.menu, { sender: ipcRenderer }, 'shell:open');
+    expect(seen).toEqual([['tab:packets']]);
+    off();
+    ipcRenderer.invoke.mockResolvedValueOnce({ ok: true, result: null });
+    await desktop.run('save-lab');
+    expect(ipcRenderer.invoke).toHaveBeenLastCalledWith(CHANNELS.desktop, 'save-lab');
+    await expect(desktop.run('delete-everything')).rejects.toThrow('unknown desktop action delete-everything');
+    ipcRenderer.invoke.mockResolvedValueOnce({ ok: false, error: { code: 'no-lab', message: 'the lab is not running; start it first' } });
+    await expect(desktop.run('export:capture')).rejects.toThrow('the lab is not running');
   });
 });

@@ -1,0 +1,54 @@
+/**
+ * The running lab's exports as files for a front-end (SPEC §8 "Exports"): the browser downloads
+ * them from `postcard-lab serve` (app/bridge/exports.ts), the desktop app saves them where its
+ * Save dialog says (main/engine-host.ts). One list, so both offer the same four.
+ *
+ *   capture     pcapng with the Decryption Secrets Block (Wireshark opens the TLS with the lab's keys)
+ *   keylog      the NSS key log
+ *   transcripts every delivery attempt, as the sender saw it and as the receiver got it
+ *   report      the scenario's steps so far as the HTML run report
+ */
+import { exportKeyLog, pcapngBuffer } from '../capture/pcapng.ts';
+import { transcriptsText } from '../lab/exports.ts';
+import { htmlReport } from '../scenario/reports.ts';
+import type { ApiSession } from './session.ts';
+
+export const EXPORT_KINDS = ['capture', 'keylog', 'transcripts', 'report'] as const;
+export type ExportKind = (typeof EXPORT_KINDS)[number];
+
+export interface ExportFile {
+  /** A file name to offer (`<scenario id>.pcapng`, …). */
+  name: string;
+  type: string;
+  data: Buffer | string;
+}
+
+export function isExportKind(kind: unknown): kind is ExportKind {
+  return typeof kind === 'string' && (EXPORT_KINDS as readonly string[]).includes(kind);
+}
+
+/** The file for `kind`; throws `no-lab` (ApiFailure) when no lab is running. */
+export function exportFile(session: ApiSession, kind: ExportKind): ExportFile {
+  const lab = session.lab;
+  const snapshot = session.snapshot();
+  const id = (snapshot.scenario?.id ?? 'lab').replace(/[^A-Za-z0-9._-]/g, '_');
+  switch (kind) {
+    case 'capture':
+      lab.markLeaks();
+      return { name: `${id}.pcapng`, type: 'application/x-pcapng', data: pcapngBuffer(lab.capture, lab.capture.allKeys()) };
+    case 'keylog':
+      return { name: `${id}-keylog.txt`, type: 'text/plain; charset=utf-8', data: exportKeyLog(lab.capture.allKeys()) };
+    case 'transcripts':
+      return { name: `${id}-transcripts.txt`, type: 'text/plain; charset=utf-8', data: transcriptsText(lab) };
+    case 'report': {
+      const failed = snapshot.results.some((r) => r.status === 'failed' || r.status === 'error');
+      const steps = snapshot.results.map((r) => ({ index: r.index, kind: r.kind, status: r.status === 'pending' ? ('skipped' as const) : r.status, message: r.message, name: r.name }));
+      const result = { id, file: `${id}.yaml`, title: snapshot.scenario?.title ?? id, status: failed ? ('failed' as const) : ('passed' as const), durationMs: 0, steps, seed: lab.seed };
+      return { name: `${id}-report.html`, type: 'text/html; charset=utf-8', data: htmlReport([result]) };
+    }
+    default: {
+      const never: never = kind;
+      throw new Error(`unknown export ${String(never)}`);
+    }
+  }
+}

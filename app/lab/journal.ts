@@ -1,0 +1,105 @@
+/**
+ * What was done to a running lab, in order — the raw material of "save the lab as a scenario"
+ * (app/scenario/record.ts, docs/authoring.md). It notes:
+ *
+ *   send       a message sent by a step or the UI (the step itself, to send it again)
+ *   submitted  a message a real client (swaks, a mail program) handed to a submission port
+ *   action     a lab change (accounts, security table, inbound policy, DNS, …)
+ *   advance    the clock moved by a scenario's `advance` step
+ *
+ * and two facts a replay needs: the lab as it stood just before the first message (the lab block of
+ * the recorded scenario: every change made before it is folded in), and, for each message, the
+ * outcome it had settled to when the next thing happened (so the recorded `expect` waits for the
+ * same state before the replay moves on).
+ */
+import type { LabAction, SendStep } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
+import type { DnsRecord } from './dns.ts';
+import type { Emitter } from '../base/emitter.ts';
+import type { LabEvent } from './events.ts';
+import type { QueueEntry } from '../mta/queue.ts';
+
+export type Settled = 'delivered' | 'deferred' | 'bounced';
+
+export type JournalEntry =
+  | { kind: 'send'; step: SendStep; settled?: Settled }
+  | { kind: 'submitted'; org: string; entry: string; settled?: Settled }
+  | { kind: 'action'; action: LabAction }
+  | { kind: 'advance'; by: string | number };
+
+export interface LabBaseline {
+  config: LabConfig;
+  dns: DnsRecord[];
+  /** Lab time (ms since the epoch) when the baseline was taken. */
+  clock: number;
+}
+
+/** The parts of a lab the journal reads; `Lab` has them all. */
+export interface JournaledLab {
+  readonly config: LabConfig;
+  readonly events: Emitter<LabEvent>;
+  readonly servers: ReadonlyMap<string, { config: LabConfig['orgs'][number]; entries: ReadonlyMap<string, QueueEntry> }>;
+  readonly dns: { records(): readonly DnsRecord[] };
+  readonly clock: { now(): number };
+  outcome(ref: string): Settled | 'pending';
+}
+
+export class LabJournal {
+  readonly entries: JournalEntry[] = [];
+  #baseline?: LabBaseline;
+  #lab: JournaledLab;
+
+  constructor(lab: JournaledLab) {
+    this.#lab = lab;
+    const orgs = new Set(lab.config.orgs.map((o) => o.id));
+    lab.events.subscribe((e) => {
+      // A message from a real client: queued without a scenario ref, by one of the lab's own
+      // organisations (a content scanner's relayed copy and a bounce, with its null sender, are not).
+      if (e.type === 'mail.queued' && !e.entry.ref && e.entry.from !== '' && orgs.has(e.entry.org)) {
+        this.#push({ kind: 'submitted', org: e.entry.org, entry: e.entry.id });
+      }
+    });
+  }
+
+  sent(step: SendStep): void {
+    this.#push({ kind: 'send', step: structuredClone(step) });
+  }
+
+  acted(action: LabAction): void {
+    this.#push({ kind: 'action', action: structuredClone(action) });
+  }
+
+  advanced(by: string | number): void {
+    this.#push({ kind: 'advance', by });
+  }
+
+  /** The lab just before its first message, or as it stands now when none was sent. */
+  baseline(): LabBaseline {
+    return this.#baseline ?? this.#snapshot();
+  }
+
+  /** The outcome of a journalled message now (`pending` while it is queued or in flight). */
+  outcomeOf(entry: Extract<JournalEntry, { kind: 'send' | 'submitted' }>): Settled | 'pending' {
+    if (entry.kind === 'send') return this.#lab.outcome(entry.step.id);
+    const state = this.#lab.servers.get(entry.org)?.entries.get(entry.entry)?.state;
+    return state === 'delivered' || state === 'bounced' || state === 'deferred' ? state : 'pending';
+  }
+
+  #push(entry: JournalEntry): void {
+    if (!this.#baseline && (entry.kind === 'send' || entry.kind === 'submitted')) this.#baseline = this.#snapshot();
+    for (const earlier of this.entries) {
+      if ((earlier.kind === 'send' || earlier.kind === 'submitted') && earlier.settled === undefined) {
+        const outcome = this.outcomeOf(earlier);
+        if (outcome !== 'pending') earlier.settled = outcome;
+      }
+    }
+    this.entries.push(entry);
+  }
+
+  #snapshot(): LabBaseline {
+    const lab = this.#lab;
+    // Each server holds its organisation's live settings (actions change them there).
+    const orgs = lab.config.orgs.map((o) => lab.servers.get(o.id)?.config ?? o);
+    return { config: structuredClone({ ...lab.config, orgs }), dns: lab.dns.records().map((r) => ({ ...r })), clock: lab.clock.now() };
+  }
+}

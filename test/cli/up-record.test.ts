@@ -1,0 +1,51 @@
+// `postcard-lab up … --record FILE`: what real clients did during an `up` session becomes a
+// scenario that validates and that `postcard-lab run` passes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../app/cli/main.ts';
+import { cli, ROOT } from '../helpers/cli.ts';
+
+describe('postcard-lab up --record', () => {
+  it('writes the session as a scenario when it stops; run passes on it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-record-'));
+    const file = path.join(dir, 'recorded.yaml');
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    const out: string[] = [];
+    const err: string[] = [];
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const running = main(['up', path.join(ROOT, 'scenarios/postcard.yaml'), '--json', '--workspace', path.join(dir, 'lab'), '--record', file], {
+      out: (line) => {
+        out.push(line);
+        if (line.includes('"type":"ready"')) ready();
+      },
+      err: (line) => err.push(line),
+      interrupted: () => stopped,
+    });
+    await isReady;
+    const host = out.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.type === 'host' && l.submission)!;
+    const [, port] = host.submission.split(':');
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), secure: false, ignoreTLS: true });
+    await transport.sendMail({ from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'Typed in a client', text: 'Hello Sean' });
+    stop();
+    expect([await running, err]).toEqual([0, [`Recorded 1 message(s) to ${file}`]]);
+
+    const yaml = fs.readFileSync(file, 'utf8');
+    expect(yaml).toContain('subject: Typed in a client');
+    expect(yaml).toContain('outcome: delivered');
+    expect((await cli('validate', file)).code).toBe(0);
+    const run = await cli('run', file);
+    expect(run.out).toMatch(/1 passed, 0 failed/);
+    expect(run.code).toBe(0);
+  });
+
+  it('refuses a --record path whose folder does not exist (exit 2) before starting anything', async () => {
+    const r = await cli('up', path.join(ROOT, 'scenarios/postcard.yaml'), '--record', '/nonexistent-folder/x.yaml');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--record: folder \/nonexistent-folder does not exist/);
+  });
+});
