@@ -13,7 +13,7 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
+import { advanceDuration, labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
@@ -48,6 +48,7 @@ export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
   'applyAction', 'saveSecurity', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
   'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
+  'currentScenario', 'rewindSteps', 'advanceClock',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -55,7 +56,8 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const requestSchemas = {
   listScenarios: z.strictObject({}),
   openScenario: z.strictObject({ id }),
-  startLab: z.strictObject({}),
+  // `keepChanges`: a fresh lab (empty queues and mailboxes) with the organisations as the learner left them.
+  startLab: z.strictObject({ keepChanges: z.boolean().default(false) }),
   stopLab: z.strictObject({}),
   getSnapshot: z.strictObject({}),
   // A checkpoint waits for the learner (status `pending`) unless `solve` asks for its solution ("Show me").
@@ -88,6 +90,12 @@ export const requestSchemas = {
   }),
   packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
+  // The open scenario and the cursor, for a front-end that (re)connects to a session already running.
+  currentScenario: z.strictObject({}),
+  // Move the cursor back to step `to` (a failed step, after a fix): its results and later ones are forgotten.
+  rewindSteps: z.strictObject({ to: z.number().int().min(0) }),
+  // Rehearsal: move the lab clock forward, as a scenario's `advance` step does (same duration syntax).
+  advanceClock: z.strictObject({ by: advanceDuration }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -109,6 +117,10 @@ export interface ScenarioSummary {
   title: string;
   level: 'beginner' | 'intermediate' | 'advanced';
   minutes?: number;
+  /** One line on what the learner does and sees (the picker shows it). */
+  summary?: string;
+  /** Place in the course within its level (the picker orders by level, then this, then title). */
+  order?: number;
   /** File name inside the scenarios folder. */
   file: string;
   /** A file that does not load is still listed, with its errors (file:line:col: path: message). */
@@ -347,6 +359,9 @@ export interface Responses {
   pagePackets: PacketPage;
   packetDetail: PacketDetailView;
   followStream: FollowView;
+  currentScenario: { scenario?: ScenarioView; status: LabSnapshot['status']; nextStep: number; results: StepResultView[] };
+  rewindSteps: { next: number; results: StepResultView[] };
+  advanceClock: { now: number; snapshot: LabSnapshot };
 }
 
 export type ResponseOf<K extends CommandName> = Responses[K];

@@ -52,7 +52,7 @@ export function createHandlers(session: ApiSession): Handlers {
   return {
     listScenarios: async () => ({ scenarios: session.listScenarios() }),
     openScenario: (r) => session.openScenario(r.id),
-    startLab: () => session.startLab(),
+    startLab: (r) => session.startLab(r.keepChanges),
     stopLab: () => session.stopLab(),
     getSnapshot: async () => session.snapshot(),
     runNextStep: (r) => session.runSteps(1, r.solve),
@@ -122,5 +122,14 @@ export function createHandlers(session: ApiSession): Handlers {
     pagePackets: async (r) => pagePackets(session.lab, r),
     packetDetail: async (r) => packetDetail(session.lab, r),
     followStream: async (r) => followStream(session.lab, r),
+    currentScenario: async () => session.current(),
+    rewindSteps: (r) => session.rewind(r.to),
+    advanceClock: async (r) => {
+      try {
+        return await session.advanceClock(r.by);
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
   };
 }

@@ -10,6 +10,8 @@ import { profileSpecSchema } from '../path/profiles.ts';
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
 });
+/** An `advance` step's duration (the UI's "advance the clock" takes the same). */
+export const advanceDuration = duration;
 const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
 const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
 const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
@@ -154,6 +156,12 @@ export const labAction = z.strictObject({
   setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional() }).optional(),
   addDns: dnsRecord.optional(),
   removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),
+  /**
+   * The administrator of `org` reconfigures the firewall on one of its paths (by path id, e.g.
+   * `intellinet-ntsol`): another profile or stages. `{ profile: pass }` is PIX's
+   * `no fixup protocol smtp 25` and ASA's `no inspect esmtp`. Applies to the next connection.
+   */
+  setFirewall: z.strictObject({ path: z.string().min(1), firewall: profileSpecSchema }).optional(),
 }).superRefine((a, ctx) => {
   const changes = Object.keys(a).filter((k) => k !== 'org');
   if (changes.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `an action makes exactly one change (found ${changes.length === 0 ? 'none' : changes.join(', ')})` });
@@ -224,6 +232,10 @@ export const scenario = z.strictObject({
   title: z.string().min(1),
   level: z.enum(['beginner', 'intermediate', 'advanced']).default('beginner'),
   minutes: z.number().positive().optional(),
+  /** One line for the scenario picker: what the learner does and sees. */
+  summary: z.string().max(200).optional(),
+  /** Place in the course within its level: the picker orders by level, then `order`, then title. */
+  order: z.number().int().min(0).optional(),
   story: z.string().default(''),
   lab,
   steps: z.array(step).default([]),
