@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { advanceDuration, labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
+export type { ProfileName } from '../path/profiles.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const text = z.string().max(200, 'is too long');
@@ -140,6 +141,8 @@ export interface StepView {
   summary: string;
   /** For a checkpoint: the question to the learner. */
   ask?: string;
+  /** For a send or an expect: the message id (a failed expect re-runs from its message's send). */
+  message?: string;
 }
 
 export interface ScenarioView {

@@ -58,5 +58,6 @@ export function stepView(step: Step, index: number): StepView {
   return {
     index, kind: stepKind(step), name: stepName(step), summary: stepSummary(step),
     ...('checkpoint' in step ? { ask: step.checkpoint.ask } : {}),
+    ...('send' in step ? { message: step.send.id } : 'expect' in step ? { message: step.expect.message } : {}),
   };
 }

@@ -8,8 +8,9 @@ import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
 import { TranscriptState } from './transcript.svelte.ts';
 import { CaptureState } from './capture.svelte.ts';
+import type { Place } from '../lib/place.ts';
 
-export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets';
+export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'rehearse';
 
 export class AppState {
   readonly scenario: ScenarioState;
@@ -18,6 +19,8 @@ export class AppState {
   readonly transcript: TranscriptState;
   readonly capture: CaptureState;
   tab = $state<Tab>('topology');
+  /** The story column is shown; off, the views take the whole width (a wide packet list on a small screen). */
+  showStory = $state(true);
 
   constructor(api: PostcardApi) {
     this.scenario = new ScenarioState(api);
@@ -28,8 +31,19 @@ export class AppState {
     api.onEvent((event) => this.#route(event));
   }
 
-  async start(): Promise<void> {
+  /**
+   * First load, or a reload: the session may already hold the running scenario the address names
+   * (it outlives the page), so resume it; otherwise open that scenario (renderer/lib/place.ts).
+   */
+  async start(place: Place = {}): Promise<void> {
     await Promise.all([this.scenario.load(), this.lab.refresh()]);
+    // Only the address that names the scenario resumes it (a reload, a bookmark); a bare address shows the list.
+    if (place.scenario && await this.scenario.resume(place.scenario)) {
+      await this.lab.refresh();
+      this.capture.onLabEvent();
+      return;
+    }
+    if (place.scenario && this.scenario.list.some((s) => s.id === place.scenario && !s.errors)) await this.open(place.scenario);
   }
 
   async open(id: string): Promise<void> {
@@ -41,11 +55,11 @@ export class AppState {
     await this.lab.refresh();
   }
 
-  async restart(): Promise<void> {
+  async restart(keepChanges = false): Promise<void> {
     this.mail.clear();
     this.transcript.clear();
     this.capture.clear();
-    await this.scenario.restart();
+    await this.scenario.restart(keepChanges);
     await this.lab.refresh();
   }
 

@@ -3,23 +3,13 @@
 // a firewall path's two capture points with the middlebox's rewrite and its original bytes.
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { openFromList, servePerFile, watchPage } from './serve.ts';
 
 const served = servePerFile();
 
-/** Browser errors and CSP violations end up here; every test expects none. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
+const watch = watchPage;
 
-async function openScenario(page: Page, id: string): Promise<void> {
-  await page.goto(served().url);
-  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible();
-}
+const openScenario = (page: Page, id: string) => openFromList(page, served().url, id);
 
 async function runAll(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Run all steps' }).click();
