@@ -87,11 +87,14 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await expect(page.getByRole('alert')).toContainText('Bad filter:');
   await expect(page.getByRole('alert')).toContainText('The mistake is at character 21.');
   await expect(packetRows(page)).toHaveCount(0);
+  // An empty list shows no packet: the selection and its detail went with it (issue 17).
+  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
   await page.screenshot({ path: 'test-results/packets-bad-filter.png', fullPage: true });
 
   // Follow stream of the selected packet's connection: client and server, and the message text.
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(packetRows(page)).toHaveCount(total);
+  await packetRows(page).filter({ hasText: 'MAIL FROM' }).first().click();
   await page.getByRole('button', { name: 'Follow stream', exact: true }).click();
   const stream = page.getByRole('region', { name: 'Follow stream' });
   await expect(stream.getByLabel('Stream text')).toContainText('Hi Sean');
