@@ -13,9 +13,8 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { advanceDuration, labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
-import type { MailboxItem } from '../mta/mailbox.ts';
-export type { ProfileName } from '../path/profiles.ts';
+import { duration, labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
+import type { MailboxItem } from '../mta/mailbox-item.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const text = z.string().max(200, 'is too long');
@@ -96,7 +95,7 @@ export const requestSchemas = {
   // Move the cursor back to step `to` (a failed step, after a fix): its results and later ones are forgotten.
   rewindSteps: z.strictObject({ to: z.number().int().min(0) }),
   // Rehearsal: move the lab clock forward, as a scenario's `advance` step does (same duration syntax).
-  advanceClock: z.strictObject({ by: advanceDuration }),
+  advanceClock: z.strictObject({ by: duration }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {

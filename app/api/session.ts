@@ -10,9 +10,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Emitter } from '../lab/events.ts';
+import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
-import type { LabConfig } from '../scenario/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { runStep, stepKind } from '../scenario/run.ts';
 import type { ApiErrorCode, EventMessage, ResponseOf, LabSnapshot, ScenarioSummary, ScenarioView, StepResultView, StepRun } from './contract.ts';
@@ -39,6 +39,11 @@ export interface ApiSessionOptions {
    * passes its user-data folder, since a packaged app's own files are read-only.
    */
   keyCache?: string;
+  /**
+   * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
+   * `settings.captureLimit` applies when it is lower.
+   */
+  captureLimit?: number;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -60,7 +65,7 @@ export class ApiSession {
 
   listScenarios(): ScenarioSummary[] {
     const seen = new Set<string>();
-    return expandScenarioArgs([this.options.scenariosDir]).map((file): ScenarioSummary => {
+    return expandScenarioArgs([this.options.scenariosDir]).files.map((file): ScenarioSummary => {
       const loaded = loadScenarioFile(file);
       const base = path.basename(file);
       if (!loaded.ok) {
@@ -114,7 +119,7 @@ export class ApiSession {
   startLab(keepChanges = false): Promise<LabSnapshot> {
     return this.#exclusive(async () => {
       const o = this.#requireScenario();
-      const config = keepChanges && this.#lab ? currentConfig(this.#lab) : o.scenario.lab;
+      const config = keepChanges && this.#lab ? currentConfig(this.#lab) : this.#labConfig(o);
       await this.#stopLab();
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
@@ -218,6 +223,18 @@ export class ApiSession {
   /** Stop the lab and forget everything (the transport is closing). */
   async close(): Promise<void> {
     await this.#stopLab();
+  }
+
+  /** The open scenario's id, if any. */
+  get scenarioId(): string | undefined {
+    return this.#opened?.id;
+  }
+
+  #labConfig(o: Opened): Opened['scenario']['lab'] {
+    const cap = this.options.captureLimit;
+    if (cap === undefined) return o.scenario.lab;
+    const own = o.scenario.lab.settings?.captureLimit;
+    return { ...o.scenario.lab, settings: { ...o.scenario.lab.settings, captureLimit: Math.min(own ?? cap, cap) } };
   }
 
   #requireScenario(): Opened {

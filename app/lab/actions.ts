@@ -3,10 +3,10 @@
  * the security table, the profile and NT build, the inbound policy, DNS records. Each returns the
  * sentence the lab announces (`lab.changed`); a change that names nothing real is an error.
  */
-import type { LabAction } from '../scenario/schema.ts';
+import type { LabAction } from '../config/schema.ts';
 import type { Lab } from './lab.ts';
-import { LabError } from './errors.ts';
-import type { ProfileSpec } from '../path/profiles.ts';
+import { LabError } from '../base/errors.ts';
+import { parseProfileSpec, ProfileSpecError, type ProfileSpec } from '../path/profiles.ts';
 
 export function applyLabAction(lab: Lab, action: LabAction): string {
   const server = lab.servers.get(action.org);
@@ -55,7 +55,14 @@ export function applyLabAction(lab: Lab, action: LabAction): string {
     if (n === 0) throw new LabError(`no DNS ${action.removeDns.type} record ${action.removeDns.name} to remove`);
     what = `DNS ${action.removeDns.type} ${action.removeDns.name} removed`;
   } else if (action.setFirewall) {
-    const { path: id, firewall } = action.setFirewall;
+    const { path: id } = action.setFirewall;
+    let firewall: ProfileSpec;
+    try {
+      firewall = parseProfileSpec(action.setFirewall.firewall);
+    } catch (error) {
+      if (error instanceof ProfileSpecError) throw new LabError(`setFirewall.firewall: ${error.message}`);
+      throw error;
+    }
     const p = lab.paths.find((x) => x.id === id);
     if (!p) throw new LabError(`no path ${id} (paths: ${lab.paths.map((x) => x.id).join(', ')})`);
     if (!p.config.between.includes(action.org)) throw new LabError(`path ${id} is between ${p.config.between.join(' and ')}; ${action.org} has no firewall on it`);

@@ -5,13 +5,13 @@
  *
  * A checkpoint tests that what the learner built *works*, not only that a field is set
  * (docs/scenario-format.md, "Checkpoints"): an NTLM entry must log on to the partner's server
- * (app/scenario/verify.ts runs a real NTLM exchange in memory, MS-NLMP §3.1.5 / §3.2.5), and a
+ * (app/lab/verify.ts runs a real NTLM exchange in memory, MS-NLMP §3.1.5 / §3.2.5), and a
  * TLS entry that requires encryption needs a partner that offers STARTTLS. When it does not hold,
  * the answer carries a hint the learner can act on — never the password.
  */
 import type { LabPredicate } from './schema.ts';
 import type { Lab } from '../lab/lab.ts';
-import { verifyEntry } from './verify.ts';
+import { verifyEntry } from '../lab/verify.ts';
 
 function matches(want: Record<string, unknown>, have: Record<string, unknown> | undefined): boolean {
   if (!have) return false;

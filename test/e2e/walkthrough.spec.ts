@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // A trainer's walkthrough, end to end (issue 17), one test per numbered finding, each at the two
 // screen sizes a classroom has (1440×900 and 1024×700), with screenshots in test-results/.
 import { test, expect, type Page } from '@playwright/test';

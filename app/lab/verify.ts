@@ -15,12 +15,12 @@
  * here: the entry is taken as it stands.
  */
 import crypto from 'node:crypto';
-import type { Lab } from '../lab/lab.ts';
+import type { Lab } from './lab.ts';
 import type { MailServer } from '../mta/server.ts';
-import type { SecurityEntry } from './schema.ts';
+import type { SecurityEntry } from '../config/schema.ts';
 import { NtlmClientSession } from '../ntlm/client.ts';
 import { NtlmServerSession } from '../ntlm/server.ts';
-import { lookupAccount } from '../lab/security.ts';
+import { lookupAccount } from './security.ts';
 
 export type EntryCheck = { ok: true } | { ok: false; hint: string };
 
