@@ -3,6 +3,7 @@ import { mount } from 'svelte';
 import App from './App.svelte';
 import { connectApi } from './lib/api.ts';
 import { AppState } from './state/app.svelte.ts';
+import { readPlace } from './lib/place.ts';
 import { pageMode } from './lib/classroom.ts';
 import { startClassroom } from './classroom.ts';
 import './styles.css';
@@ -15,5 +16,5 @@ if (mode.kind !== 'app') {
 } else {
   const state = new AppState(connectApi());
   mount(App, { target, props: { state } });
-  void state.start();
+  void state.start(readPlace());
 }

@@ -13,7 +13,7 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
+import { duration, labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { LinkState } from '../observe/links.ts';
 import type { TimelineEvent } from '../observe/timeline.ts';
@@ -62,6 +62,7 @@ export const COMMAND_NAMES = [
   'getLinks', 'getTimeline', 'getFirewall', 'getServerLog',
   'terminalTargets', 'terminalOpen', 'terminalSend', 'terminalClose',
   'openScenarioText', 'checkScenarioText', 'reloadScenario', 'listRecent', 'openRecent', 'recordScenario',
+  'currentScenario', 'rewindSteps', 'advanceClock',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -69,7 +70,8 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const requestSchemas = {
   listScenarios: z.strictObject({}),
   openScenario: z.strictObject({ id }),
-  startLab: z.strictObject({}),
+  // `keepChanges`: a fresh lab (empty queues and mailboxes) with the organisations as the learner left them.
+  startLab: z.strictObject({ keepChanges: z.boolean().default(false) }),
   stopLab: z.strictObject({}),
   getSnapshot: z.strictObject({}),
   // A checkpoint waits for the learner (status `pending`) unless `solve` asks for its solution ("Show me").
@@ -122,6 +124,12 @@ export const requestSchemas = {
   // Only a file already in the recent list: the renderer never names an arbitrary path.
   openRecent: z.strictObject({ file: z.string().min(1, 'must not be empty').max(4096, 'is too long') }),
   recordScenario: z.strictObject({ title: z.string().trim().min(1, 'must not be empty').max(200, 'is too long').optional() }),
+  // The open scenario and the cursor, for a front-end that (re)connects to a session already running.
+  currentScenario: z.strictObject({}),
+  // Move the cursor back to step `to` (a failed step, after a fix): its results and later ones are forgotten.
+  rewindSteps: z.strictObject({ to: z.number().int().min(0) }),
+  // Rehearsal: move the lab clock forward, as a scenario's `advance` step does (same duration syntax).
+  advanceClock: z.strictObject({ by: duration }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -143,6 +151,10 @@ export interface ScenarioSummary {
   title: string;
   level: 'beginner' | 'intermediate' | 'advanced';
   minutes?: number;
+  /** One line on what the learner does and sees (the picker shows it). */
+  summary?: string;
+  /** Place in the course within its level (the picker orders by level, then this, then title). */
+  order?: number;
   /** File name inside the scenarios folder. */
   file: string;
   /** A file that does not load is still listed, with its errors (file:line:col: path: message). */
@@ -162,6 +174,8 @@ export interface StepView {
   summary: string;
   /** For a checkpoint: the question to the learner. */
   ask?: string;
+  /** For a send or an expect: the message id (a failed expect re-runs from its message's send). */
+  message?: string;
 }
 
 export interface ScenarioView {
@@ -434,6 +448,9 @@ export interface Responses {
   listRecent: { files: { file: string; name: string }[] };
   openRecent: OpenedFile;
   recordScenario: RecordedScenario;
+  currentScenario: { scenario?: ScenarioView; status: LabSnapshot['status']; nextStep: number; results: StepResultView[] };
+  rewindSteps: { next: number; results: StepResultView[] };
+  advanceClock: { now: number; snapshot: LabSnapshot };
 }
 
 // —— Topology, replay, firewall, logs, terminal (docs/ui.md): the engine's plain JSON shapes ——

@@ -54,7 +54,7 @@ export function createHandlers(session: ApiSession): Handlers {
   return {
     listScenarios: async () => ({ scenarios: session.listScenarios() }),
     openScenario: (r) => session.openScenario(r.id),
-    startLab: () => session.startLab(),
+    startLab: (r) => session.startLab(r.keepChanges),
     stopLab: () => session.stopLab(),
     getSnapshot: async () => session.snapshot(),
     runNextStep: (r) => session.runSteps(1, r.solve),
@@ -161,6 +161,15 @@ export function createHandlers(session: ApiSession): Handlers {
     recordScenario: async (r) => {
       try {
         return session.record(r.title);
+      } catch (error) {
+        return asFailure(error);
+      }
+    },
+    currentScenario: async () => session.current(),
+    rewindSteps: (r) => session.rewind(r.to),
+    advanceClock: async (r) => {
+      try {
+        return await session.advanceClock(r.by);
       } catch (error) {
         return asFailure(error);
       }

@@ -12,10 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
+import type { LabConfig } from '../config/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, parseScenario, type Loaded } from '../scenario/load.ts';
 import { recordScenario } from '../scenario/record.ts';
-import { stepKind } from '../scenario/run.ts';
-import type { ApiErrorCode, EventMessage, LabSnapshot, OpenedFile, RecordedScenario, ReloadOutcome, ScenarioSummary, ScenarioView, StepResultView, StepRun } from './contract.ts';
+import { runStep, stepKind } from '../scenario/run.ts';
+import type { ApiErrorCode, EventMessage, LabSnapshot, OpenedFile, RecordedScenario, ReloadOutcome, ResponseOf, ScenarioSummary, ScenarioView, StepResultView, StepRun } from './contract.ts';
 import { errorView, FileWatch, RecentFiles } from './files.ts';
 import { runOneStep, stepName, stepView } from './steps.ts';
 import { labEventView, labSnapshot, stoppedSnapshot } from './views.ts';
@@ -75,7 +76,7 @@ export class ApiSession {
 
   listScenarios(): ScenarioSummary[] {
     const seen = new Set<string>();
-    return expandScenarioArgs([this.options.scenariosDir]).files.map((file) => {
+    return expandScenarioArgs([this.options.scenariosDir]).files.map((file): ScenarioSummary => {
       const loaded = loadScenarioFile(file);
       const base = path.basename(file);
       if (!loaded.ok) {
@@ -83,10 +84,12 @@ export class ApiSession {
       }
       const s = loaded.scenario;
       const summary: ScenarioSummary = { id: loaded.id, title: s.title, level: s.level, minutes: s.minutes, file: base };
+      if (s.summary) summary.summary = s.summary;
+      if (s.order !== undefined) summary.order = s.order;
       if (seen.has(loaded.id)) summary.errors = [`${base}: scenario id ${loaded.id} is used by an earlier file`];
       seen.add(loaded.id);
       return summary;
-    });
+    }).sort(courseOrder);
   }
 
   /** The running lab, or a `no-lab` refusal. */
@@ -193,15 +196,20 @@ export class ApiSession {
     return { id: o.id, title: s.title, level: s.level, minutes: s.minutes, story: s.story, steps: s.steps.map((step, i) => stepView(step, i)) };
   }
 
-  /** Start the open scenario's lab afresh (a running one is stopped first): a new workspace, step 1. */
-  startLab(): Promise<LabSnapshot> {
+  /**
+   * Start the open scenario's lab afresh (a running one is stopped first): a new workspace, step 1.
+   * With `keepChanges` the new lab starts from the running lab's organisations (security tables,
+   * accounts, inbound policy and firewalls as the learner left them) instead of the file's.
+   */
+  startLab(keepChanges = false): Promise<LabSnapshot> {
     return this.#exclusive(async () => {
       const o = this.#requireScenario();
+      const config = keepChanges && this.#lab ? currentConfig(this.#lab) : this.#labConfig(o);
       await this.#stopLab();
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(this.#labConfig(o), { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
+        this.#lab = await createLab(config, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;
@@ -264,6 +272,37 @@ export class ApiSession {
       }
       return { results, next: this.#next, done: this.#next >= steps.length };
     });
+  }
+
+  /** What a front-end that (re)connects needs to resume: the open scenario, the lab's status, the cursor. */
+  current(): ResponseOf<'currentScenario'> {
+    return { ...(this.#opened ? { scenario: this.scenarioView() } : {}), status: this.#lab ? 'running' : 'stopped', nextStep: this.#next, results: this.#results };
+  }
+
+  /**
+   * Move the cursor back to step `to` so a failed step can run again after a fix. The messages
+   * its send steps (and later ones) queued keep their history in the queue; sending them again
+   * records the new attempt under the same id, so the expectations read the new one.
+   */
+  rewind(to: number): Promise<ResponseOf<'rewindSteps'>> {
+    return this.#exclusive(async () => {
+      const steps = this.#requireScenario().scenario.steps;
+      const lab = this.lab;
+      if (to > this.#next || to >= steps.length) throw new ApiFailure('invalid-payload', `rewindSteps: step ${to + 1} has not run yet (the next step is ${this.#next + 1})`);
+      for (const step of steps.slice(to)) if ('send' in step) lab.messages.delete(step.send.id);
+      this.#next = to;
+      this.#results = this.#results.filter((r) => r.index < to);
+      this.#changed();
+      return { next: this.#next, results: this.#results };
+    });
+  }
+
+  /** Rehearsal: the clock moves as an `advance` step moves it (retries and lifetimes fall due). */
+  async advanceClock(by: string | number): Promise<ResponseOf<'advanceClock'>> {
+    const lab = this.lab;
+    const r = await runStep(lab, { advance: by });
+    if (r.status !== 'passed') throw new ApiFailure('failed', r.message);
+    return { now: lab.clock.now(), snapshot: this.snapshot() };
   }
 
   /** Stop the lab and forget everything (the transport is closing). */
@@ -383,4 +422,20 @@ function terminalEvent(e: TerminalEvent): EventMessage {
       throw new Error(`unhandled terminal event ${JSON.stringify(never)}`);
     }
   }
+}
+
+const LEVELS = ['beginner', 'intermediate', 'advanced'];
+
+/** A course: level first, then the scenario's `order`, then its title; broken files last. */
+function courseOrder(a: ScenarioSummary, b: ScenarioSummary): number {
+  return Number(!!a.errors) - Number(!!b.errors)
+    || LEVELS.indexOf(a.level) - LEVELS.indexOf(b.level)
+    || (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER)
+    || a.title.localeCompare(b.title);
+}
+
+/** The lab's configuration as it stands now: each server's own (changed) organisation, the paths' firewalls. */
+function currentConfig(lab: Lab): LabConfig {
+  const orgs = lab.config.orgs.map((org) => lab.servers.get(org.id)?.config ?? org);
+  return structuredClone({ ...lab.config, orgs, dns: lab.config.dns });
 }

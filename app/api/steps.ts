@@ -8,7 +8,7 @@
 import type { Lab } from '../lab/lab.ts';
 import type { Step } from '../scenario/schema.ts';
 import { runStep, stepKind, stepName } from '../scenario/run.ts';
-import { predicateHolds } from '../scenario/predicate.ts';
+import { checkPredicate } from '../scenario/predicate.ts';
 import type { StepStatus, StepView } from './contract.ts';
 
 export { stepName } from '../scenario/run.ts';
@@ -21,8 +21,10 @@ export interface StepOutcome {
 /** Run one step for a front-end; `solve: false` leaves an unmet checkpoint to the learner. */
 export async function runOneStep(lab: Lab, step: Step, solve: boolean): Promise<StepOutcome> {
   if ('checkpoint' in step && !solve) {
-    if (!predicateHolds(lab, step.checkpoint.when)) return { status: 'pending', message: 'not yet: the lab does not match this checkpoint' };
-    return { status: 'passed', message: 'done: the lab matches this checkpoint' };
+    // The hint says what is missing or what would fail (a wrong password: the partner refuses the logon), never the password.
+    const check = checkPredicate(lab, step.checkpoint.when);
+    if (!check.ok) return { status: 'pending', message: `not yet: ${check.hint}` };
+    return { status: 'passed', message: 'done: the lab matches this checkpoint, and it works' };
   }
   return runStep(lab, step);
 }
@@ -56,5 +58,6 @@ export function stepView(step: Step, index: number): StepView {
   return {
     index, kind: stepKind(step), name: stepName(step), summary: stepSummary(step),
     ...('checkpoint' in step ? { ask: step.checkpoint.ask } : {}),
+    ...('send' in step ? { message: step.send.id } : 'expect' in step ? { message: step.expect.message } : {}),
   };
 }

@@ -141,6 +141,17 @@ export const labAction = z.strictObject({
   setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional() }).optional(),
   addDns: dnsRecord.optional(),
   removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),
+  /**
+   * The administrator of `org` reconfigures the firewall on one of its paths (by path id, e.g.
+   * `intellinet-ntsol`): another profile or stages. `{ profile: pass }` is PIX's
+   * `no fixup protocol smtp 25` and ASA's `no inspect esmtp`. Applies to the next connection.
+   * `firewall` has the shape of a path's `firewall:` (docs/stages.md); app/lab/actions.ts checks
+   * it against the stage registry, so this schema stays free of the path engine.
+   */
+  setFirewall: z.strictObject({
+    path: z.string().min(1),
+    firewall: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  }).optional(),
 }).superRefine((a, ctx) => {
   const changes = Object.keys(a).filter((k) => k !== 'org');
   if (changes.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `an action makes exactly one change (found ${changes.length === 0 ? 'none' : changes.join(', ')})` });

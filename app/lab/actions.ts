@@ -6,6 +6,7 @@
 import type { LabAction } from '../config/schema.ts';
 import type { Lab } from './lab.ts';
 import { LabError } from '../base/errors.ts';
+import { parseProfileSpec, ProfileSpecError, type ProfileSpec } from '../path/profiles.ts';
 
 export function applyLabAction(lab: Lab, action: LabAction): string {
   const server = lab.servers.get(action.org);
@@ -53,8 +54,31 @@ export function applyLabAction(lab: Lab, action: LabAction): string {
     const n = lab.dns.remove(action.removeDns.name, action.removeDns.type, action.removeDns.value);
     if (n === 0) throw new LabError(`no DNS ${action.removeDns.type} record ${action.removeDns.name} to remove`);
     what = `DNS ${action.removeDns.type} ${action.removeDns.name} removed`;
+  } else if (action.setFirewall) {
+    const { path: id } = action.setFirewall;
+    let firewall: ProfileSpec;
+    try {
+      firewall = parseProfileSpec(action.setFirewall.firewall);
+    } catch (error) {
+      if (error instanceof ProfileSpecError) throw new LabError(`setFirewall.firewall: ${error.message}`);
+      throw error;
+    }
+    const p = lab.paths.find((x) => x.id === id);
+    if (!p) throw new LabError(`no path ${id} (paths: ${lab.paths.map((x) => x.id).join(', ')})`);
+    if (!p.config.between.includes(action.org)) throw new LabError(`path ${id} is between ${p.config.between.join(' and ')}; ${action.org} has no firewall on it`);
+    if (p.config.via !== 'firewall') throw new LabError(`path ${id} is ${p.config.via}: only a firewall path's profile can change`);
+    // The relay builds each connection's pipeline from p.config (app/lab/lab.ts), so the next session takes it.
+    p.config.firewall = firewall;
+    what = `firewall on ${id} set to ${firewallWords(firewall)}`;
   } else {
     throw new LabError('an action makes exactly one change');
   }
   return what;
+}
+
+/** The change in the words the firewall's own administrator would type (docs/stages.md). */
+export function firewallWords(spec: ProfileSpec): string {
+  const extra = spec.before.length + spec.stages.length;
+  const base = spec.profile === 'pass' ? 'pass (no fixup protocol smtp 25 / no inspect esmtp)' : spec.profile;
+  return extra ? `${base} with ${extra} more stage${extra > 1 ? 's' : ''}` : base;
 }

@@ -2,9 +2,16 @@
  * Checkpoint predicates (SPEC §9): a declarative statement about the lab the learner must make
  * true in the UI — "ntsol.example is in the security table with method ntlm". Every key given must
  * match the lab's current value; keys not given are free.
+ *
+ * A checkpoint tests that what the learner built *works*, not only that a field is set
+ * (docs/scenario-format.md, "Checkpoints"): an NTLM entry must log on to the partner's server
+ * (app/lab/verify.ts runs a real NTLM exchange in memory, MS-NLMP §3.1.5 / §3.2.5), and a
+ * TLS entry that requires encryption needs a partner that offers STARTTLS. When it does not hold,
+ * the answer carries a hint the learner can act on — never the password.
  */
 import type { LabPredicate } from './schema.ts';
 import type { Lab } from '../lab/lab.ts';
+import { verifyEntry } from '../lab/verify.ts';
 
 function matches(want: Record<string, unknown>, have: Record<string, unknown> | undefined): boolean {
   if (!have) return false;
@@ -15,12 +22,33 @@ function matches(want: Record<string, unknown>, have: Record<string, unknown> | 
   });
 }
 
-export function predicateHolds(lab: Lab, p: LabPredicate): boolean {
+/** The keys of `want` the entry `have` differs in, as `method is none, not ntlm`. */
+function differences(want: Record<string, unknown>, have: Record<string, unknown>): string[] {
+  return Object.entries(want)
+    .filter(([k, v]) => !matches({ [k]: v }, have))
+    .map(([k, v]) => `${k} is ${have[k] === undefined ? 'not set' : JSON.stringify(have[k])}, not ${JSON.stringify(v)}`);
+}
+
+export type PredicateCheck = { ok: true } | { ok: false; hint: string };
+
+/** Does the lab satisfy `p`? When not, a hint that names what is missing or what would fail. */
+export function checkPredicate(lab: Lab, p: LabPredicate): PredicateCheck {
   const server = lab.servers.get(p.org);
-  if (!server) return false;
+  if (!server) return { ok: false, hint: `the lab has no organisation ${p.org}` };
   const c = server.config;
-  if (p.security && !c.security.some((e) => matches(p.security!, e))) return false;
-  if (p.account && !c.accounts.some((a) => matches(p.account!, a))) return false;
-  if (p.inbound && !matches(p.inbound, c.inbound)) return false;
-  return true;
+  if (p.security) {
+    const want = p.security;
+    const entry = c.security.find((e) => e.domain.toLowerCase() === want.domain.toLowerCase());
+    if (!entry) return { ok: false, hint: `${c.domain}'s security table has no entry for ${want.domain} yet` };
+    if (!matches(want, entry)) return { ok: false, hint: `the entry for ${want.domain} on ${c.domain}: ${differences(want, entry).join('; ')}` };
+    const works = verifyEntry(lab, server.id, entry);
+    if (!works.ok) return works;
+  }
+  if (p.account && !c.accounts.some((a) => matches(p.account!, a))) return { ok: false, hint: `${c.domain} has no account ${p.account.domain}\\${p.account.user} as asked` };
+  if (p.inbound && !matches(p.inbound, c.inbound)) return { ok: false, hint: `${c.domain}'s inbound policy: ${differences(p.inbound, c.inbound).join('; ')}` };
+  return { ok: true };
+}
+
+export function predicateHolds(lab: Lab, p: LabPredicate): boolean {
+  return checkPredicate(lab, p).ok;
 }

@@ -62,6 +62,10 @@ export const scenario = z.strictObject({
   title: z.string().min(1),
   level: z.enum(['beginner', 'intermediate', 'advanced']).default('beginner'),
   minutes: z.number().positive().optional(),
+  /** One line for the scenario picker: what the learner does and sees. */
+  summary: z.string().max(200).optional(),
+  /** Place in the course within its level: the picker orders by level, then `order`, then title. */
+  order: z.number().int().min(0).optional(),
   story: z.string().default(''),
   lab,
   steps: z.array(step).default([]),

@@ -3,6 +3,7 @@
  * more run, which then reads the state as it is by that time. Used by every state class that
  * reloads from the engine on events, so a flood of events costs two requests, not a flood.
  */
+import { friendly } from './format.ts';
 export interface Coalesced {
   (): Promise<void>;
   /** True while a run is in flight. */
@@ -26,7 +27,7 @@ export function coalesce(work: () => Promise<void>, report: (error: string | und
       } while (again);
       report(undefined);
     } catch (error) {
-      report((error as Error).message);
+      report(friendly((error as Error).message));
     } finally {
       inFlight = false;
       onBusy(false);

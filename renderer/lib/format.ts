@@ -44,3 +44,17 @@ export function failsClosed(row: SecurityRowView): boolean {
   if (row.method === 'ntlm') return true;
   return row.method === 'tls' && ['encrypt', 'verify', 'secure', 'dane-only'].includes(row.level ?? '');
 }
+
+/**
+ * An engine refusal in words for the person at the screen: the command name and the payload's key
+ * path are for developers (`saveSecurity: payload.domain: expected a domain name …` becomes
+ * `Domain: expected a domain name …`). The engine's own sentence is kept as it is.
+ */
+export function friendly(message: string): string {
+  const words = (key: string) => key.replace(/\[\d+\]/g, '').split('.').pop()!.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const text = message
+    .replace(/^[a-z][A-Za-z]+: (?=payload\b)/, '')
+    .replace(/\bpayload\.([A-Za-z0-9_.[\]]+): /g, (_, key: string) => `${words(key)}: `)
+    .replace(/\bpayload: /g, '');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -14,8 +14,9 @@ import { TopologyState } from './topology.svelte.ts';
 import { FirewallState, LogsState } from './firewall.svelte.ts';
 import { TerminalState } from './terminal.svelte.ts';
 import { ThemeState } from './theme.svelte.ts';
+import type { Place } from '../lib/place.ts';
 
-export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'terminal' | 'firewall' | 'logs';
+export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'rehearse' | 'terminal' | 'firewall' | 'logs';
 
 export class AppState {
   readonly scenario: ScenarioState;
@@ -30,6 +31,8 @@ export class AppState {
   readonly theme = new ThemeState();
   readonly files: FileState;
   tab = $state<Tab>('topology');
+  /** The story column is shown; off, the views take the whole width (a wide packet list on a small screen). */
+  showStory = $state(true);
 
   constructor(api: PostcardApi) {
     this.scenario = new ScenarioState(api);
@@ -46,8 +49,19 @@ export class AppState {
     this.files.desktop?.onMenu((action) => void this.menu(action));
   }
 
-  async start(): Promise<void> {
+  /**
+   * First load, or a reload: the session may already hold the running scenario the address names
+   * (it outlives the page), so resume it; otherwise open that scenario (renderer/lib/place.ts).
+   */
+  async start(place: Place = {}): Promise<void> {
     await Promise.all([this.scenario.load(), this.lab.refresh(), this.files.loadRecent()]);
+    // Only the address that names the scenario resumes it (a reload, a bookmark); a bare address shows the list.
+    if (place.scenario && await this.scenario.resume(place.scenario)) {
+      await this.lab.refresh();
+      this.capture.onLabEvent();
+      return;
+    }
+    if (place.scenario && this.scenario.list.some((s) => s.id === place.scenario && !s.errors)) await this.open(place.scenario);
   }
 
   /** View ▸ Toggle Dark Theme and the File bar's button: the other of light and dark, remembered. */
@@ -110,9 +124,9 @@ export class AppState {
     await this.#fresh(() => this.scenario.open(id));
   }
 
-  async restart(): Promise<void> {
+  async restart(keepChanges = false): Promise<void> {
     this.#clearViews();
-    await this.scenario.restart();
+    await this.scenario.restart(keepChanges);
     await this.lab.refresh();
   }
 

@@ -9,6 +9,7 @@
  * "Decrypt with lab keys" is sent with every request: the engine's store keeps the last value it
  * was given, so a request without it would inherit whatever another window asked for.
  */
+import { friendly } from '../lib/format.ts';
 import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
 import { coalesce } from '../lib/coalesce.ts';
 
@@ -25,6 +26,12 @@ export class CaptureState {
   #active = false;
   #detailSeq = 0;
   #streamSeq = 0;
+  /**
+   * The point, filter or leak toggle changed: the next page decides whether the selection stays.
+   * Wireshark keeps a selected packet that is still displayed and clears one that is not; a
+   * refresh for new packets or a page turn never clears it (docs/packet-view.md).
+   */
+  #recheckSelection = false;
 
   points = $state.raw<CapturePointView[]>([]);
   point = $state<string | undefined>(undefined);
@@ -104,6 +111,11 @@ export class CaptureState {
       page = await this.#api.pagePackets({ ...ask, from: this.from });
     }
     this.page = page;
+    if (this.#recheckSelection) {
+      this.#recheckSelection = false;
+      const kept = this.selected !== undefined && !page.error && page.rows.some((r) => r.no === this.selected);
+      if (!kept) this.clearSelection();
+    }
     this.leakCount = this.leaksOnly && !ask.filter
       ? page.matched
       : (await this.#api.pagePackets({ point, leaksOnly: true, limit: 1, decrypt: this.decrypt })).matched;
@@ -113,7 +125,18 @@ export class CaptureState {
     if (id === this.point) return;
     this.point = id;
     this.from = 0;
+    this.#recheckSelection = true;
+    // A stream followed at another point is another view of the connection: it goes with its point.
+    if (this.stream && this.stream.point !== id) this.closeStream();
     void this.refresh();
+  }
+
+  /** No packet selected: the detail and bytes panes empty. */
+  clearSelection(): void {
+    this.#detailSeq++;
+    this.selected = undefined;
+    this.detail = undefined;
+    this.detailError = undefined;
   }
 
   /**
@@ -123,12 +146,14 @@ export class CaptureState {
   applyFilter(text: string): void {
     this.filter = text;
     this.from = 0;
+    this.#recheckSelection = true;
     void this.refresh();
   }
 
   setLeaksOnly(on: boolean): void {
     this.leaksOnly = on;
     this.from = 0;
+    this.#recheckSelection = true;
     void this.refresh();
   }
 
@@ -180,7 +205,7 @@ export class CaptureState {
     } catch (error) {
       if (seq !== this.#detailSeq) return;
       this.detail = undefined;
-      this.detailError = (error as Error).message;
+      this.detailError = friendly((error as Error).message);
     }
   }
 
@@ -204,7 +229,7 @@ export class CaptureState {
       this.stream = stream;
       this.streamError = undefined;
     } catch (error) {
-      if (seq === this.#streamSeq) this.streamError = (error as Error).message;
+      if (seq === this.#streamSeq) this.streamError = friendly((error as Error).message);
     }
   }
 

@@ -7,8 +7,9 @@
  * `applyAction` and `saveSecurity`; a refusal comes back to the form that asked, not to the
  * page-wide alert, so the error stands next to the fields it is about.
  */
-import type { LabActionRequest, LabSnapshot, PostcardApi, SaveSecurityRequest } from '../../app/api/contract.ts';
+import type { LabActionRequest, LabSnapshot, PostcardApi, SaveSecurityRequest, SendRequest } from '../../app/api/contract.ts';
 import { coalesce } from '../lib/coalesce.ts';
+import { friendly } from '../lib/format.ts';
 
 /** What a form hears back: nothing on success (perhaps a note), or the engine's refusal. */
 export interface ChangeOutcome {
@@ -46,12 +47,44 @@ export class LabState {
     return outcome.error ? outcome : { note };
   }
 
+  /**
+   * Rehearsal: send a message by hand, as a scenario's `send` step does. Its id is `hand-N`, the
+   * first N the lab has not used (the engine refuses a used id, and says so).
+   */
+  async send(message: Omit<SendRequest, 'id'>): Promise<ChangeOutcome> {
+    for (let tries = 0; tries < 50; tries++) {
+      const id = `hand-${++this.#sent}`;
+      try {
+        const r = await this.#api.sendMessage({ ...message, id });
+        await this.refresh();
+        return { note: `Message ${r.ref} queued at ${r.org} (${r.entryIds.join(', ')}).` };
+      } catch (error) {
+        const text = (error as Error).message;
+        if (!text.includes('is used twice')) return { error: friendly(text) };
+      }
+    }
+    return { error: 'could not find a free message id' };
+  }
+
+  /** Rehearsal: the lab clock moves forward; due retries run and lifetimes end, as on a real server. */
+  async advance(by: string): Promise<ChangeOutcome> {
+    try {
+      const r = await this.#api.advanceClock({ by });
+      this.snapshot = r.snapshot;
+      return {};
+    } catch (error) {
+      return { error: friendly((error as Error).message) };
+    }
+  }
+
+  #sent = 0;
+
   async #change(fn: () => Promise<LabSnapshot>): Promise<ChangeOutcome> {
     try {
       this.snapshot = await fn();
       return {};
     } catch (error) {
-      return { error: (error as Error).message };
+      return { error: friendly((error as Error).message) };
     }
   }
 
@@ -70,7 +103,7 @@ export class LabState {
       const r = await this.#api.retryEntry({ org, id });
       if (!r.retried) this.error = `${id} is ${r.entry.state}; only queued or deferred mail can be retried`;
     } catch (error) {
-      this.error = (error as Error).message;
+      this.error = friendly((error as Error).message);
     } finally {
       this.retrying = this.retrying.filter((x) => x !== id);
       await this.refresh();

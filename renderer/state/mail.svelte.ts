@@ -1,4 +1,5 @@
 /** Mailboxes: which one is open, its messages, and the message being read (with its source). */
+import { friendly } from '../lib/format.ts';
 import type { MailboxItemView, PostcardApi, ResponseOf } from '../../app/api/contract.ts';
 
 export interface MailboxRef {
@@ -31,7 +32,7 @@ export class MailState {
       if (this.selected === ref) this.items = r.items;
       this.error = undefined;
     } catch (error) {
-      this.error = (error as Error).message;
+      this.error = friendly((error as Error).message);
       this.items = [];
     }
   }
@@ -43,7 +44,7 @@ export class MailState {
       this.message = await this.#api.readMessage({ ...ref, id });
       this.error = undefined;
     } catch (error) {
-      this.error = (error as Error).message;
+      this.error = friendly((error as Error).message);
     }
   }
 

@@ -7,12 +7,13 @@
  * question and the cursor stays; "Check" asks again (it passes once the learner made it true);
  * "Show me" asks the engine to apply the solution. "Run all steps" applies solutions, unattended.
  */
+import { friendly } from '../lib/format.ts';
 import type { PostcardApi, ScenarioSummary, ScenarioView, StepResultView, StepView } from '../../app/api/contract.ts';
 
 export type StepMark = StepResultView['status'] | 'pending' | 'running';
 
 /** The last Check's answer: still not true, or passed (with the question it answered). */
-export type Verdict = { kind: 'not-yet'; checks: number } | { kind: 'passed'; ask: string; message: string };
+export type Verdict = { kind: 'not-yet'; checks: number; hint: string } | { kind: 'passed'; ask: string; message: string };
 
 export class ScenarioState {
   #api: PostcardApi;
@@ -51,6 +52,24 @@ export class ScenarioState {
     });
   }
 
+  /**
+   * After a page reload (or a second window): the session still holds the scenario and its lab,
+   * so pick them up where they are instead of starting again. False when no scenario is open.
+   */
+  async resume(id: string): Promise<boolean> {
+    let resumed = false;
+    await this.#guard(async () => {
+      const now = await this.#api.currentScenario({});
+      if (now.scenario?.id !== id || now.status !== 'running') return;
+      this.current = now.scenario;
+      this.results = [];
+      for (const r of now.results) this.onStepResult(r, now.nextStep);
+      this.next = now.nextStep;
+      resumed = true;
+    });
+    return resumed;
+  }
+
   /** Open a scenario and start its lab, ready for step 1. */
   async open(id: string): Promise<void> {
     await this.#guard(async () => {
@@ -80,17 +99,47 @@ export class ScenarioState {
     });
   }
 
-  /** Start the same scenario's lab again from step 1. */
-  async restart(): Promise<void> {
+  /**
+   * Start the same scenario's lab again from step 1. `keepChanges`: the organisations stay as the
+   * learner configured them (a fresh queue and mailboxes); otherwise as the scenario file has them.
+   */
+  async restart(keepChanges = false): Promise<void> {
     await this.#guard(async () => {
       this.#reset();
-      await this.#api.startLab({});
+      await this.#api.startLab({ keepChanges });
     });
   }
 
-  close(): void {
+  /**
+   * Where a failed step re-runs from: an expectation about a message goes back to the step that
+   * sent it (the lab cannot un-send it), anything else re-runs itself.
+   */
+  rerunFrom(index: number): number {
+    const steps = this.current?.steps ?? [];
+    const step = steps[index];
+    if (step?.kind !== 'expect' || !step.message) return index;
+    const send = steps.slice(0, index).findLast((s) => s.kind === 'send' && s.message === step.message);
+    return send?.index ?? index;
+  }
+
+  /** Move the cursor back to `index` (after a fix), then run that step again. */
+  async rerun(index: number): Promise<void> {
+    await this.#guard(async () => {
+      const r = await this.#api.rewindSteps({ to: index });
+      this.results = this.results.map((x) => (x && x.index < r.next ? x : undefined));
+      this.next = r.next;
+      this.verdict = undefined;
+      this.#record(await this.#api.runNextStep({}));
+    });
+  }
+
+  /** Back to the list: the lab stops, so a reload shows the list too. */
+  async close(): Promise<void> {
     this.current = undefined;
     this.#reset();
+    await this.#guard(async () => {
+      await this.#api.stopLab({});
+    });
   }
 
   async runNext(): Promise<void> {
@@ -109,7 +158,7 @@ export class ScenarioState {
       this.#record(run);
       const r = run.results[0];
       const checks = this.verdict?.kind === 'not-yet' ? this.verdict.checks + 1 : 1;
-      this.verdict = r?.status === 'pending' ? { kind: 'not-yet', checks } : r && { kind: 'passed', ask: waiting.ask ?? waiting.summary, message: r.message };
+      this.verdict = r?.status === 'pending' ? { kind: 'not-yet', checks, hint: r.message } : r && { kind: 'passed', ask: waiting.ask ?? waiting.summary, message: r.message };
     });
   }
 
@@ -152,7 +201,7 @@ export class ScenarioState {
     try {
       await fn();
     } catch (error) {
-      this.error = (error as Error).message;
+      this.error = friendly((error as Error).message);
     } finally {
       this.busy = false;
     }

@@ -1,4 +1,5 @@
 /** The transcript viewer: one queue entry's attempts, sender's and receiver's views side by side. */
+import { friendly } from '../lib/format.ts';
 import type { PostcardApi, ResponseOf } from '../../app/api/contract.ts';
 
 export class TranscriptState {
@@ -25,7 +26,7 @@ export class TranscriptState {
       if (this.target === target) this.data = data;
       this.error = undefined;
     } catch (error) {
-      this.error = (error as Error).message;
+      this.error = friendly((error as Error).message);
     }
   }
 

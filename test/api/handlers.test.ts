@@ -17,7 +17,10 @@ describe('handlers against the postcard scenario', () => {
   it('lists the shipped scenarios with their titles', async () => {
     const d = session();
     const { scenarios } = await d.call('listScenarios', {});
-    expect(scenarios).toContainEqual({ id: 'postcard', title: 'Email between servers travels like a postcard', level: 'beginner', minutes: 5, file: 'postcard.yaml' });
+    expect(scenarios).toContainEqual({
+      id: 'postcard', title: 'Email between servers travels like a postcard', level: 'beginner', minutes: 5, file: 'postcard.yaml',
+      order: 1, summary: 'Send one message with no security and read it on the wire, as anyone on the path could.',
+    });
   });
 
   it('refuses lab commands before a scenario is open, and before its lab runs', async () => {
@@ -155,8 +158,9 @@ describe('handlers with other scenarios', () => {
     const dir = tempScenarios({ 'broken.yaml': 'title: Broken\nlab:\n  orgs: []\n', 'postcard.yaml': fs.readFileSync(path.join(SCENARIOS, 'postcard.yaml'), 'utf8') });
     const d = session(dir);
     const { scenarios } = await d.call('listScenarios', {});
-    expect(scenarios.map((s) => s.id)).toEqual(['broken', 'postcard']);
-    expect(scenarios[0].errors).toEqual([expect.stringMatching(/^broken\.yaml:3:\d+: lab\.orgs: /)]);
+    // A course: loadable scenarios first (level, order, title), broken files after them.
+    expect(scenarios.map((s) => s.id)).toEqual(['postcard', 'broken']);
+    expect(scenarios[1].errors).toEqual([expect.stringMatching(/^broken\.yaml:3:\d+: lab\.orgs: /)]);
     expect((await d.fail('openScenario', { id: 'broken' })).code).toBe('not-found');
   });
 

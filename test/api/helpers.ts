@@ -62,3 +62,21 @@ export async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/**
+ * `open(id)`: a driven session with scenario `id` open and its lab started; every one is closed
+ * after each test (call this at the top of a test file).
+ */
+export function scenarioSessions(afterEachHook: (fn: () => Promise<void>) => void): (id: string) => Promise<Driven> {
+  const open: Driven[] = [];
+  afterEachHook(async () => {
+    await Promise.all(open.splice(0).map((d) => d.session.close()));
+  });
+  return async (id) => {
+    const d = drive();
+    open.push(d);
+    await d.call('openScenario', { id });
+    await d.call('startLab', {});
+    return d;
+  };
+}

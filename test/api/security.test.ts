@@ -4,19 +4,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { entryFromSetting, settingView } from '../../app/api/security.ts';
 import type { SecurityEntry } from '../../app/config/schema.ts';
-import { drive, type Driven } from './helpers.ts';
+import { scenarioSessions } from './helpers.ts';
 
-const open: Driven[] = [];
-async function scenario(id: string): Promise<Driven> {
-  const d = drive();
-  open.push(d);
-  await d.call('openScenario', { id });
-  await d.call('startLab', {});
-  return d;
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((d) => d.session.close()));
-});
+const scenario = scenarioSessions(afterEach);
 
 const DOUG = { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' };
 

@@ -26,7 +26,7 @@ describe('a checkpoint as the next step', () => {
     const d = await oneWay();
     const run = await d.call('runNextStep', {});
     expect(run).toEqual({
-      results: [{ index: 0, kind: 'checkpoint', status: 'pending', name: 'add-ntsol', ask: ASK, message: 'not yet: the lab does not match this checkpoint' }],
+      results: [{ index: 0, kind: 'checkpoint', status: 'pending', name: 'add-ntsol', ask: ASK, message: 'not yet: intellinet.example\'s security table has no entry for ntsol.example yet' }],
       next: 0, done: false,
     });
     expect(await intellinetSecurity(d)).toEqual([]);
@@ -49,7 +49,7 @@ describe('a checkpoint as the next step', () => {
     });
     expect(saved.what).toBe('security for ntsol.example set to ntlm');
     const check = await d.call('runNextStep', {});
-    expect(check.results).toEqual([{ index: 0, kind: 'checkpoint', status: 'passed', name: 'add-ntsol', message: 'done: the lab matches this checkpoint' }]);
+    expect(check.results).toEqual([{ index: 0, kind: 'checkpoint', status: 'passed', name: 'add-ntsol', message: 'done: the lab matches this checkpoint, and it works' }]);
     expect(check).toMatchObject({ next: 1, done: false });
 
     const rest = await d.call('runAllSteps', {});
@@ -64,6 +64,54 @@ describe('a checkpoint as the next step', () => {
     const d = await oneWay();
     await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'sasl-ssl', sslEncryption: true } });
     expect((await d.call('runNextStep', {})).results[0].status).toBe('pending');
+  });
+
+  it('keeps waiting when the password is wrong, with a hint that names the refusal but never the password', async () => {
+    const d = await oneWay();
+    await d.call('saveSecurity', {
+      org: 'intellinet', domain: 'ntsol.example',
+      setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'guess' } },
+    });
+    const wrong = (await d.call('runNextStep', {})).results[0];
+    expect(wrong.status).toBe('pending');
+    expect(wrong.message).toBe('not yet: ntsol.example\'s server refuses the logon as INTELLINET\\DOUG: the password does not match the account (a real session would get 535 and bounce). Check the password the partner\'s administrator gave you.');
+    expect(wrong.message).not.toContain('Sunrise-42');
+    // A wrong account name, and a disabled account, each say so.
+    await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUGG', password: 'Sunrise-42' } } });
+    expect((await d.call('runNextStep', {})).results[0].message).toContain('has no account INTELLINET\\DOUGG');
+    await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } } });
+    await d.call('applyAction', { org: 'ntsol', disableAccount: { domain: 'INTELLINET', user: 'DOUG' } });
+    expect((await d.call('runNextStep', {})).results[0].message).toContain('the account is disabled there');
+    await d.call('applyAction', { org: 'ntsol', createAccount: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } });
+    expect((await d.call('runNextStep', {})).results[0].status).toBe('passed');
+  });
+
+  it('re-runs a failed step after the fix: rewind to the send, and the message goes again under the same id', async () => {
+    const d = await oneWay();
+    // The checkpoint passed by its solution; then the partner changes the password: m1 bounces (535).
+    await d.call('runNextStep', { solve: true });
+    await d.call('applyAction', { org: 'ntsol', setPassword: { domain: 'INTELLINET', user: 'DOUG', password: 'Changed-1' } });
+    const failed = await d.call('runAllSteps', {});
+    expect(failed.results.find((r) => r.name === 'm1 delivered encrypted')?.status).toBe('failed');
+    // Rewinding past the cursor is refused in words.
+    await expect(d.call('rewindSteps', { to: 99 })).rejects.toThrow('rewindSteps: step 100 has not run yet');
+    // The fix: the learner types the new password; then step 2 (send m1) runs again.
+    await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'Changed-1' } } });
+    expect(await d.call('rewindSteps', { to: 1 })).toEqual({ next: 1, results: [expect.objectContaining({ index: 0, status: 'passed' })] });
+    const again = await d.call('runAllSteps', {});
+    expect(again.results.map((r) => r.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+  });
+
+  it('restarts keeping the learner\'s changes: a fresh queue, the same security table', async () => {
+    const d = await oneWay();
+    await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } } });
+    await d.call('sendMessage', { id: 'hand1', from: 'alice@intellinet.example', to: 'sean@ntsol.example' });
+    const kept = await d.call('startLab', { keepChanges: true });
+    expect(kept.orgs.find((o) => o.id === 'intellinet')!.security).toEqual([expect.objectContaining({ domain: 'ntsol.example', method: 'ntlm' })]);
+    expect(kept.orgs.flatMap((o) => o.queue)).toEqual([]);
+    expect((await d.call('runNextStep', {})).results[0].status).toBe('passed');
+    const fresh = await d.call('startLab', {});
+    expect(fresh.orgs.find((o) => o.id === 'intellinet')!.security).toEqual([]);
   });
 
   it('"Show me" applies the solution and moves on', async () => {

@@ -3,23 +3,13 @@
 // a firewall path's two capture points with the middlebox's rewrite and its original bytes.
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { openFromList, servePerFile, watchPage } from './serve.ts';
 
 const served = servePerFile();
 
-/** Browser errors and CSP violations end up here; every test expects none. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
+const watch = watchPage;
 
-async function openScenario(page: Page, id: string): Promise<void> {
-  await page.goto(served().url);
-  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible();
-}
+const openScenario = (page: Page, id: string) => openFromList(page, served().url, id);
 
 async function runAll(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Run all steps' }).click();
@@ -97,11 +87,14 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await expect(page.getByRole('alert')).toContainText('Bad filter:');
   await expect(page.getByRole('alert')).toContainText('The mistake is at character 21.');
   await expect(packetRows(page)).toHaveCount(0);
+  // An empty list shows no packet: the selection and its detail went with it (issue 17).
+  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
   await page.screenshot({ path: 'test-results/packets-bad-filter.png', fullPage: true });
 
   // Follow stream of the selected packet's connection: client and server, and the message text.
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(packetRows(page)).toHaveCount(total);
+  await packetRows(page).filter({ hasText: 'MAIL FROM' }).first().click();
   await page.getByRole('button', { name: 'Follow stream', exact: true }).click();
   const stream = page.getByRole('region', { name: 'Follow stream' });
   await expect(stream.getByLabel('Stream text')).toContainText('Hi Sean');

@@ -60,7 +60,9 @@ test('steps one at a time with "Next step", and "Restart lab" starts over', asyn
   await expect(steps.nth(1)).toHaveAttribute('aria-label', /— pending$/);
   await expect(page.getByText('1 passed')).toBeVisible();
 
-  await page.getByRole('button', { name: 'Restart lab' }).click();
+  // Restart asks first (issue 17); starting as the scenario file has it.
+  await page.getByRole('button', { name: 'Restart lab…' }).click();
+  await page.getByRole('group', { name: 'Restart the lab?' }).getByRole('button', { name: 'Restart as the scenario starts' }).click();
   await expect(steps.nth(0)).toHaveAttribute('aria-label', /— pending$/);
   await expect(page.getByText('0 passed')).toBeVisible();
   await page.getByRole('tab', { name: 'Queue' }).click();

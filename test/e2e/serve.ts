@@ -1,7 +1,7 @@
 // Start `postcard-lab serve --port 0` as a user would, and read its URL from stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,4 +50,19 @@ export function servePerFile(): () => Served {
     expect(await served!.stop()).toBe(0);
   });
   return () => served!;
+}
+
+/** Browser errors and CSP violations end up here; every test expects none. */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  return problems;
+}
+
+/** From the scenario list (a bare address always shows it), open scenario `id` and wait for its lab. */
+export async function openFromList(page: Page, url: string, id: string): Promise<void> {
+  await page.goto(url);
+  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 20_000 });
 }

@@ -1,0 +1,272 @@
+/// <reference lib="dom" />
+// A trainer's walkthrough, end to end (issue 17), one test per numbered finding, each at the two
+// screen sizes a classroom has (1440×900 and 1024×700), with screenshots in test-results/.
+import { test, expect, type Page } from '@playwright/test';
+import { openFromList, servePerFile, watchPage } from './serve.ts';
+
+const served = servePerFile();
+const BIG = { width: 1440, height: 900 };
+const SMALL = { width: 1024, height: 700 };
+
+const watch = watchPage;
+
+const openScenario = (page: Page, id: string) => openFromList(page, served().url, id);
+
+const steps = (page: Page) => page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+
+async function runAll(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByRole('region', { name: /Scenario (complete|finished)/ })).toBeVisible();
+}
+
+async function imsLogon(page: Page, password: string): Promise<void> {
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  const edit = intellinet.getByRole('button', { name: 'Edit ntsol.example' });
+  const editing = (await edit.count()) > 0;
+  if (editing) await edit.click();
+  else await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  if (!editing) await dialog.getByLabel('E-Mail domain').fill('ntsol.example');
+  await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
+  await dialog.getByLabel('NT domain').fill('INTELLINET');
+  await dialog.getByLabel('Account').fill('DOUG');
+  await dialog.getByLabel('Password').fill(password);
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+}
+
+test('1. a wrong password keeps the checkpoint open with a clear hint; the right one passes and m1 is sealed', async ({ page }) => {
+  const problems = watch(page);
+  await page.setViewportSize(BIG);
+  await openScenario(page, 'ntlm-one-way');
+  // The story gives the account as the partner's administrator would.
+  await expect(page.getByRole('region', { name: /Sealing the road/ })).toContainText('password Sunrise-42');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  const checkpoint = page.getByRole('region', { name: /Your turn/ });
+  // Check and Show me are on screen at 1440×900, without scrolling.
+  await expect(checkpoint.getByRole('button', { name: 'Check' })).toBeInViewport();
+  await expect(checkpoint.getByRole('button', { name: 'Show me' })).toBeInViewport();
+
+  await imsLogon(page, 'guess');
+  await checkpoint.getByRole('button', { name: 'Check' }).click();
+  await expect(checkpoint.getByRole('status')).toHaveText('Not yet: ntsol.example\'s server refuses the logon as INTELLINET\\DOUG: the password does not match the account (a real session would get 535 and bounce). Check the password the partner\'s administrator gave you.');
+  await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— pending$/);
+  await page.screenshot({ path: 'test-results/walkthrough-1-wrong-password-1440.png' });
+
+  await imsLogon(page, 'Sunrise-42');
+  await checkpoint.getByRole('button', { name: 'Check' }).click();
+  await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await runAll(page);
+  for (let i = 0; i < 6; i++) await expect(steps(page).nth(i)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(steps(page).nth(2)).toContainText('m1 is delivered, wire: encrypted, 40-bit key');
+  await expect(page.getByRole('region', { name: 'Scenario complete' })).toContainText('What the lab showed');
+  await page.screenshot({ path: 'test-results/walkthrough-1-summary-1440.png' });
+  await page.setViewportSize(SMALL);
+  await page.screenshot({ path: 'test-results/walkthrough-1-summary-1024.png' });
+  expect(problems).toEqual([]);
+});
+
+test('1. a failed step re-runs after the fix; restart asks first and can keep the learner\'s changes', async ({ page }) => {
+  await page.setViewportSize(SMALL);
+  await openScenario(page, 'ntlm-one-way');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await page.getByRole('region', { name: /Your turn/ }).getByRole('button', { name: 'Show me' }).click();
+  // The partner changes DOUG's password; Intellinet does not know yet: m1 bounces, two steps fail.
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  await ntsol.getByRole('button', { name: 'Change the password of INTELLINET\\DOUG' }).click();
+  await ntsol.getByRole('form', { name: 'New password for INTELLINET\\DOUG' }).getByLabel('New password').fill('Changed-1');
+  await ntsol.getByRole('button', { name: 'Set' }).click();
+  await runAll(page);
+  await expect(steps(page).nth(2)).toHaveAttribute('aria-label', /— failed$/);
+  const summary = page.getByRole('region', { name: 'Scenario finished, with failures' });
+  await expect(summary).toContainText('What failed, and why');
+  await page.screenshot({ path: 'test-results/walkthrough-1-failed-1024.png' });
+
+  await imsLogon(page, 'Changed-1');
+  await steps(page).nth(2).getByRole('button', { name: 'Re-run from step 2' }).click();
+  await expect(steps(page).nth(1)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  for (let i = 0; i < 6; i++) await expect(steps(page).nth(i)).toHaveAttribute('aria-label', /— passed$/);
+
+  // Restart asks first; "keeping my changes" keeps the security table, with a fresh queue.
+  await page.getByRole('button', { name: 'Restart lab…' }).click();
+  const ask = page.getByRole('group', { name: 'Restart the lab?' });
+  await expect(ask).toBeVisible();
+  await page.screenshot({ path: 'test-results/walkthrough-1-restart-1024.png' });
+  await ask.getByRole('button', { name: 'Restart keeping my changes' }).click();
+  await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— pending$/);
+  await expect(page.getByRole('table', { name: 'Security table of intellinet.example' })).toContainText('as INTELLINET\\DOUG');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— passed$/);
+});
+
+test('2. rehearsal in the UI: no inspect esmtp on the ASA, retry now, send by hand with REQUIRETLS, advance the clock', async ({ page }) => {
+  const problems = watch(page);
+  await page.setViewportSize(BIG);
+  await openScenario(page, 'asa-breaks-ntlm');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps(page).nth(1)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('tab', { name: /Queue/ }).click();
+  await expect(page.getByRole('table', { name: 'Queue entries' })).toContainText('deferred');
+
+  await page.getByRole('tab', { name: 'Rehearse' }).click();
+  const fw = page.getByRole('group', { name: 'Firewall on intellinet-ntsol' });
+  await expect(fw).toContainText('asa');
+  await fw.getByRole('button', { name: 'no inspect esmtp' }).click();
+  await expect(fw.getByRole('status')).toHaveText('no inspect esmtp: the next connection on intellinet-ntsol runs pass.');
+  await page.screenshot({ path: 'test-results/walkthrough-2-rehearse-1440.png' });
+
+  await page.getByRole('tab', { name: /Queue/ }).click();
+  await page.getByRole('button', { name: /^Retry .* now$/ }).first().click();
+  await expect(page.getByRole('table', { name: 'Queue entries' }).getByText('delivered')).toBeVisible();
+
+  // A message by hand, with REQUIRETLS: the lab queues it under a hand-N id.
+  await page.getByRole('tab', { name: 'Rehearse' }).click();
+  const compose = page.getByRole('form', { name: 'Compose a message' });
+  await compose.getByLabel('To').fill('sean@ntsol.example');
+  await compose.getByLabel('Subject').fill('By hand');
+  await compose.getByLabel(/REQUIRETLS/).check();
+  await compose.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Message hand-1 queued at intellinet' })).toBeVisible();
+
+  const clock = page.getByRole('form', { name: 'Advance the lab clock' });
+  await clock.getByLabel('Advance by').fill('2h');
+  await clock.getByRole('button', { name: 'Advance the clock' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Lab clock now' })).toBeVisible();
+  await clock.getByLabel('Advance by').fill('soon');
+  await clock.getByRole('button', { name: 'Advance the clock' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'By: expected a duration such as 90s, 15m, 2h or 2d' })).toBeVisible();
+  await page.setViewportSize(SMALL);
+  await page.screenshot({ path: 'test-results/walkthrough-2-rehearse-1024.png' });
+  expect(problems).toEqual([]);
+});
+
+const packetRows = (page: Page) => page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
+
+test('4. the packet view fits: list, detail and bytes on screen at 1440×900 and 1024×700', async ({ page }) => {
+  for (const size of [BIG, SMALL]) {
+    await page.setViewportSize(size);
+    await openScenario(page, 'postcard');
+    await runAll(page);
+    await page.getByRole('tab', { name: 'Packets' }).click();
+    await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+    await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+    // The page itself does not scroll; the three panes share the window.
+    expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true);
+    const list = page.getByRole('grid', { name: 'Packet list' });
+    // How many rows the list pane shows at once (its scroll box over one row's height, less the header).
+    const rowsShown = await list.evaluate((table) => {
+      const box = table.parentElement!;
+      const row = table.querySelector('tbody tr')!.getBoundingClientRect().height;
+      return Math.floor(box.clientHeight / row) - 1;
+    });
+    expect(rowsShown).toBeGreaterThanOrEqual(size === BIG ? 10 : 5);
+    await expect(list).toBeInViewport();
+    await expect(page.getByRole('tree', { name: /layers/ })).toBeInViewport();
+    await expect(page.getByLabel(/^Frame bytes of packet/)).toBeInViewport();
+    // The Info column is visible without scrolling sideways.
+    await expect(list.getByRole('columnheader', { name: 'Info' })).toBeInViewport();
+    await page.screenshot({ path: `test-results/walkthrough-4-packets-${size.width}.png` });
+    await page.getByRole('button', { name: 'Follow stream' }).click();
+    await expect(page.getByRole('region', { name: 'Follow stream' })).toBeInViewport();
+    await page.screenshot({ path: `test-results/walkthrough-4-follow-${size.width}.png` });
+  }
+});
+
+test('5. selection is cleared when the point or the filter hides the packet, kept when it is still shown', async ({ page }) => {
+  await page.setViewportSize(BIG);
+  await openScenario(page, 'pix-mailguard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  const points = page.getByRole('group', { name: 'Capture point' });
+  await points.getByRole('radio').first().check();
+  await expect(packetRows(page).first()).toBeVisible();
+  const row = packetRows(page).filter({ hasText: 'EHLO' }).first();
+  await row.click();
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toBeVisible();
+  // A filter that still shows it keeps it.
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  await box.fill('smtp');
+  await box.press('Enter');
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toBeVisible();
+  // A bad filter empties the list and the detail.
+  await box.fill('smtp ==');
+  await box.press('Enter');
+  await expect(packetRows(page)).toHaveCount(0);
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toHaveCount(0);
+  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+  await box.fill('');
+  await box.press('Enter');
+  // The other point does not show this packet: its detail goes.
+  await packetRows(page).filter({ hasText: 'EHLO' }).first().click();
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toBeVisible();
+  await points.getByRole('radio').nth(1).check();
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toHaveCount(0);
+  await page.screenshot({ path: 'test-results/walkthrough-5-cleared-1440.png' });
+});
+
+test('9. the place survives a reload; the picker is a course with descriptions; focus, words and errors', async ({ page }) => {
+  await page.setViewportSize(SMALL);
+  await page.goto(served().url);
+  const cards = page.getByRole('listitem').filter({ has: page.getByRole('button', { name: /^Open scenario/ }) });
+  await expect(cards.first()).toContainText('Email between servers travels like a postcard');
+  await expect(cards.first()).toContainText('Send one message with no security');
+  await page.screenshot({ path: 'test-results/walkthrough-9-picker-1024.png' });
+  await page.getByRole('button', { name: /^Open scenario ntlm-one-way:/ }).click();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByRole('heading', { level: 1, name: /Sealing the road/ })).toBeFocused();
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await page.getByRole('region', { name: /Your turn/ }).getByRole('button', { name: 'Show me' }).click();
+  await expect(page).toHaveURL(/#scenario=ntlm-one-way&step=2$/);
+
+  // Reload: the same scenario, the same lab (its security table as changed), the same step.
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: /Sealing the road/ })).toBeVisible();
+  await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await expect(page.getByRole('table', { name: 'Security table of intellinet.example' })).toContainText('as INTELLINET\\DOUG');
+
+  // A mistake in a dialog reads as a sentence, not as an API message.
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  await dialog.getByLabel('E-Mail domain').fill('not a domain');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText(/^Domain: expected a domain name such as ntsol\.example/);
+  await expect(dialog.getByRole('alert')).not.toContainText('payload');
+  await page.screenshot({ path: 'test-results/walkthrough-9-reloaded-1024.png' });
+});
+
+test('9. domains never break mid-word', async ({ page }) => {
+  await page.setViewportSize(SMALL);
+  await openScenario(page, 'alternate-path');
+  // Every text node that holds a host name renders it on whole labels: measure each line box.
+  const broken = await page.evaluate(() => {
+    const bad: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.textContent ?? '';
+      for (const m of text.matchAll(/[a-z0-9-]+(\.[a-z0-9-]+)+\.example/g)) {
+        const range = document.createRange();
+        range.setStart(n, m.index!);
+        range.setEnd(n, m.index! + m[0].length);
+        const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+        if (rects.length > 1) {
+          // More than one line: each break must fall right after a dot.
+          let ok = true;
+          for (let i = m.index! + 1; i < m.index! + m[0].length && ok; i++) {
+            const r = document.createRange();
+            r.setStart(n, i - 1);
+            r.setEnd(n, i + 1);
+            const two = [...r.getClientRects()].filter((x) => x.width > 0);
+            if (two.length > 1 && Math.abs(two[0].top - two[1].top) > 2 && text[i - 1] !== '.') ok = false;
+          }
+          if (!ok) bad.push(m[0]);
+        }
+      }
+    }
+    return bad;
+  });
+  expect(broken).toEqual([]);
+  await page.screenshot({ path: 'test-results/walkthrough-9-domains-1024.png', fullPage: true });
+});
