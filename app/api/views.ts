@@ -9,7 +9,8 @@ import type { MailboxItem } from '../mta/mailbox.ts';
 import type { OrgConfig } from '../scenario/schema.ts';
 import { labEndpoints } from '../cli/up.ts';
 import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
-import { settingView, vocabularyOf } from './security.ts';
+import { describeEntry, settingView, vocabularyOf } from './security.ts';
+import { product } from '../products/index.ts';
 
 export function queueEntryView(e: QueueEntry): QueueEntryView {
   return {
@@ -51,6 +52,8 @@ export function labEventView(e: LabEvent): LabEventView {
 function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
   return {
     id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
+    form: product(c.profile).vocabulary.form,
+    ...(product(c.profile).tls.note ? { tlsNote: product(c.profile).tls.note } : {}),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
     hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
@@ -61,6 +64,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
       domain: s.domain, method: s.method, level: s.level, minKeyBits: s.minKeyBits, via: s.via,
       logon: s.logon ? { domain: s.logon.domain, user: s.logon.user } : undefined,
       setting: settingView(c.profile, s),
+      description: describeEntry(c.profile, s),
     })),
   };
 }

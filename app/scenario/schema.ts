@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../lab/clock.ts';
 import { profileSpecSchema } from '../path/profiles.ts';
+import { PRODUCT_NAMES } from '../products/index.ts';
 
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
@@ -17,7 +18,8 @@ const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'e
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
 
 export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
-export const serverProfile = z.enum(['exchange-5.5', 'exchange-2019', 'postfix', 'generic']);
+/** The server products of the registry (app/products/). */
+export const serverProfile = z.enum(PRODUCT_NAMES);
 export const tlsLevel = z.enum(['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts']);
 
 const host = z.strictObject({
