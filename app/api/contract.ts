@@ -25,7 +25,7 @@ const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 /**
  * One outbound security entry as a server product's own dialog states it (SPEC §3): the IMS
  * "E-Mail Domain security information" dialog (Exchange 5.5), a send connector's TLS parameters
- * (Exchange 2019), or a TLS security level (Postfix, generic, Exim). The union is derived from the
+ * (Exchange 2019), or a TLS security level (Postfix and others). The union is derived from the
  * product registry (app/products/): each vocabulary brings its own shape, and `saveSecurity`
  * translates it with the product's own mapping, so the renderer never holds a second copy.
  */
