@@ -13,12 +13,12 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep } from '../scenario/schema.ts';
+import { labAction, securityEntry, sendStep } from '../config/schema.ts';
 import { VOCABULARIES } from '../products/index.ts';
 import type { FormDescription } from '../products/types.ts';
+import type { MailboxItem } from '../mta/mailbox-item.ts';
 
 export type { FormDescription, FormField } from '../products/types.ts';
-import type { MailboxItem } from '../mta/mailbox.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 

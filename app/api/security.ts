@@ -9,7 +9,7 @@
  *   OrgView.form ─► dialog ─► saveSecurity { setting } ─► entryFromSetting ─► applyAction { setSecurity }
  *   SecurityEntry ─► settingView ─► SecurityRowView.setting (no password) ─► the dialog opens filled in
  */
-import type { SecurityEntry } from '../scenario/schema.ts';
+import type { SecurityEntry } from '../config/schema.ts';
 import { product, VOCABULARIES } from '../products/index.ts';
 import type { SaveSecurityRequest, SecuritySettingView, SecurityVocabulary } from './contract.ts';
 

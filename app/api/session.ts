@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Emitter } from '../lab/events.ts';
+import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { stepKind } from '../scenario/run.ts';
@@ -59,7 +59,7 @@ export class ApiSession {
 
   listScenarios(): ScenarioSummary[] {
     const seen = new Set<string>();
-    return expandScenarioArgs([this.options.scenariosDir]).map((file) => {
+    return expandScenarioArgs([this.options.scenariosDir]).files.map((file) => {
       const loaded = loadScenarioFile(file);
       const base = path.basename(file);
       if (!loaded.ok) {

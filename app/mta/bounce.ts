@@ -5,7 +5,7 @@
  * (`text/rfc822-headers`, RFC 6522 §3) — headers only, so a bounce never repeats a body that must
  * not travel in clear.
  */
-import { rfc5322Date } from './dates.ts';
+import { rfc5322Date } from '../smtp/dates.ts';
 import type { Product } from '../products/index.ts';
 
 export interface BounceInput {

@@ -12,7 +12,7 @@
  *   —                                    RequireTLS $true, CertificateValidation verify
  *   —                                    RequireTLS $true, DomainValidation      secure
  */
-import type { SecurityEntry } from '../scenario/schema.ts';
+import type { SecurityEntry } from '../config/schema.ts';
 import { PRODUCTS } from '../products/index.ts';
 
 export { fromIms, toIms, type ImsOption, type ImsSetting } from '../products/exchange-5.5.ts';

@@ -21,7 +21,7 @@
  * The lab's server has no BDAT: CHUNKING and BINARYMIME are left out of EHLO (docs/products.md).
  */
 import { z } from 'zod';
-import { rfc5322Date } from '../mta/dates.ts';
+import { rfc5322Date } from '../smtp/dates.ts';
 import { DAY, MIN, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
 
 export const sendConnectorSetting = z.strictObject({

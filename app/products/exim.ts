@@ -15,7 +15,7 @@
  * No NTLM in Exim's SMTP server here; its security table speaks the TLS levels (Exim's
  * `hosts_require_tls` and `tls_verify_hosts` map onto them).
  */
-import { rfc5322Date } from '../mta/dates.ts';
+import { rfc5322Date } from '../smtp/dates.ts';
 import { DAY, HOUR, MIN, type Product, type Vocabulary } from './types.ts';
 import { levelVocabulary } from './postfix.ts';
 

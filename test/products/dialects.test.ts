@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startInbound, type InboundServer } from '../../app/mta/inbound.ts';
 import { LIBRARY_TEXTS } from '../../app/mta/dialect-wire.ts';
 import { product } from '../../app/products/index.ts';
-import { realTimers } from '../../app/lab/timers.ts';
+import { realTimers } from '../../app/base/timers.ts';
 import { rawClient } from '../helpers/net.ts';
 import { ROOT } from '../helpers/cli.ts';
 

@@ -5,7 +5,7 @@ import { afterEach, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { validateRequest } from '../../app/api/contract.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 import { cli, ROOT } from '../helpers/cli.ts';

@@ -6,7 +6,7 @@
 // everything after 235 runs inside the NTLM seal (`=>`/`<=`, a labelled reconstruction: docs/ntlm.md).
 import { afterEach, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 
 const labs: Lab[] = [];
