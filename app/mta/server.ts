@@ -385,7 +385,8 @@ export class MailServer {
   /** The inbound policy changed: smtp-server reads these options at every EHLO, so they apply to the next session. */
   applyInbound(): void {
     for (const [host, server] of this.#mailServers) {
-      Object.assign(server.server.options, this.#deps.inboundOptions(this, host));
+      // updateSecureContext assigns the options and rebuilds the TLS context (versions, ciphers).
+      server.server.updateSecureContext(this.#deps.inboundOptions(this, host));
     }
   }
 
