@@ -23,9 +23,10 @@ export const LAYERS = {
   policy: { uses: ['base', 'products', 'config'], what: "security tables in each product's words" },
   scenario: { uses: ['base', 'smtp', 'capture', 'config', 'mta', 'lab'], what: 'scenario files: schema, load, run, expect, reports' },
   api: { uses: ['base', 'smtp', 'tls', 'capture', 'products', 'config', 'mta', 'lab', 'policy', 'scenario'], what: 'the contract, handlers, session, views' },
-  bench: { uses: ['base', 'smtp', 'ntlm', 'tls', 'capture', 'path', 'config', 'mta', 'lab', 'scenario'], what: '`postcard-lab bench`: ratios, not times' },
   bridge: { uses: ['base', 'capture', 'api'], what: 'the browser front-end: HTTP + WebSocket on 127.0.0.1' },
-  cli: { uses: ['base', 'tls', 'products', 'config', 'lab', 'policy', 'scenario', 'api', 'bench', 'bridge'], what: 'postcard-lab commands' },
+  classroom: { uses: ['base', 'api', 'bridge'], what: 'a class: one ApiSession and lab per seat, the board, three socket doors' },
+  bench: { uses: ['base', 'smtp', 'ntlm', 'tls', 'capture', 'path', 'config', 'mta', 'lab', 'scenario', 'classroom'], what: '`postcard-lab bench`: ratios, not times' },
+  cli: { uses: ['base', 'tls', 'products', 'config', 'lab', 'policy', 'scenario', 'api', 'bench', 'bridge', 'classroom'], what: 'postcard-lab commands' },
 };
 
 const APP = path.resolve(import.meta.dirname, '..', 'app');

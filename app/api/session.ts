@@ -38,6 +38,11 @@ export interface ApiSessionOptions {
    * passes its user-data folder, since a packaged app's own files are read-only.
    */
   keyCache?: string;
+  /**
+   * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
+   * `settings.captureLimit` applies when it is lower.
+   */
+  captureLimit?: number;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -111,7 +116,7 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
+        this.#lab = await createLab(this.#labConfig(o), { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;
@@ -179,6 +184,18 @@ export class ApiSession {
   /** Stop the lab and forget everything (the transport is closing). */
   async close(): Promise<void> {
     await this.#stopLab();
+  }
+
+  /** The open scenario's id, if any. */
+  get scenarioId(): string | undefined {
+    return this.#opened?.id;
+  }
+
+  #labConfig(o: Opened): Opened['scenario']['lab'] {
+    const cap = this.options.captureLimit;
+    if (cap === undefined) return o.scenario.lab;
+    const own = o.scenario.lab.settings?.captureLimit;
+    return { ...o.scenario.lab, settings: { ...o.scenario.lab.settings, captureLimit: Math.min(own ?? cap, cap) } };
   }
 
   #requireScenario(): Opened {
