@@ -13,7 +13,9 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { duration, labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
+import { duration, labAction, securityEntry, sendStep } from '../config/schema.ts';
+import { VOCABULARIES } from '../products/index.ts';
+import type { FormDescription } from '../products/types.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { LinkState } from '../observe/links.ts';
 import type { TimelineEvent } from '../observe/timeline.ts';
@@ -21,32 +23,23 @@ import type { FirewallView } from '../observe/firewall.ts';
 import type { ServerLog } from '../mta/logs/types.ts';
 import type { CertificateReport, TerminalInfo, TerminalTarget } from '../terminal/service.ts';
 
+export type { FormDescription, FormField } from '../products/types.ts';
+
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
-const text = z.string().max(200, 'is too long');
 
 /**
- * One outbound security entry as a server profile's own dialog states it (SPEC §3): the IMS
+ * One outbound security entry as a server product's own dialog states it (SPEC §3): the IMS
  * "E-Mail Domain security information" dialog (Exchange 5.5), a send connector's TLS parameters
- * (Exchange 2019), or a TLS security level (Postfix, generic). `saveSecurity` translates it with
- * app/policy/vocabulary.ts, so the renderer never holds a second copy of that mapping.
+ * (Exchange 2019), or a TLS security level (Postfix and others). The union is derived from the
+ * product registry (app/products/): each vocabulary brings its own shape, and `saveSecurity`
+ * translates it with the product's own mapping, so the renderer never holds a second copy.
  */
-export const securitySetting = z.discriminatedUnion('vocabulary', [
-  z.strictObject({
-    vocabulary: z.literal('ims'),
-    option: z.enum(['none', 'ntlm', 'sasl-ssl']),
-    /** The "SSL encryption" check box under SASL/SSL security. */
-    sslEncryption: z.boolean().optional(),
-    /** The NT domain, account and password this server logs on with. A blank password keeps the saved one. */
-    logon: z.strictObject({ domain: text, user: text, password: text }).optional(),
-  }),
-  z.strictObject({
-    vocabulary: z.literal('send-connector'),
-    RequireTLS: z.boolean(),
-    TlsAuthLevel: z.enum(['EncryptionOnly', 'CertificateValidation', 'DomainValidation']).optional(),
-  }),
-  z.strictObject({ vocabulary: z.literal('level'), level: tlsLevel }),
-]);
-export type SecurityVocabulary = z.infer<typeof securitySetting>['vocabulary'];
+type VocabularySchema = z.ZodObject<{ vocabulary: z.ZodLiteral<string> }>;
+const vocabularySchemas = VOCABULARIES.map((v) => v.schema as unknown as VocabularySchema);
+/** A dialog's values: the vocabulary's name and its fields (the product's form says which). */
+type SettingValues = { vocabulary: string; [field: string]: unknown };
+export const securitySetting = z.discriminatedUnion('vocabulary', vocabularySchemas as [VocabularySchema, ...VocabularySchema[]]) as unknown as z.ZodType<SettingValues, SettingValues>;
+export type SecurityVocabulary = string;
 
 /** A scenario file's name (no folders) and text, as a browser reads it (4 MiB is far beyond any scenario). */
 const scenarioText = z.strictObject({
@@ -226,11 +219,7 @@ export interface QueueEntryView {
 export type MailboxItemView = MailboxItem;
 
 /** A security entry in the organisation's own vocabulary, as its edit dialog opens (never the password). */
-export type SecuritySettingView = (
-  | { vocabulary: 'ims'; option: 'none' | 'ntlm' | 'sasl-ssl'; sslEncryption?: boolean; logon?: { domain: string; user: string } }
-  | { vocabulary: 'send-connector'; RequireTLS: boolean; TlsAuthLevel?: 'EncryptionOnly' | 'CertificateValidation' | 'DomainValidation' }
-  | { vocabulary: 'level'; level: z.infer<typeof tlsLevel> }
-) & {
+export type SecuritySettingView = { vocabulary: string; [field: string]: unknown } & {
   /** False when the vocabulary cannot say what the entry does; the setting shown is the nearest, and `note` says why. */
   exact: boolean;
   note?: string;
@@ -245,6 +234,8 @@ export interface SecurityRowView {
   minKeyBits?: number;
   via?: string;
   setting: SecuritySettingView;
+  /** The row in the product's console words. */
+  description: string;
 }
 
 export interface HostView {
@@ -264,6 +255,10 @@ export interface OrgView {
   profile: string;
   /** The words its security table is edited in (exchange-5.5: ims, exchange-2019: send-connector, else level). */
   vocabulary: SecurityVocabulary;
+  /** The product's security dialog, as data the renderer's form draws (app/products/). */
+  form: FormDescription;
+  /** What the runtime cannot reproduce of the product's TLS (SSL 3, export ciphers), said in the UI. */
+  tlsNote?: string;
   nt?: { domain: string; crypto: string; lmCompatibility: number };
   external?: string;
   /** The HTTPS host that serves its MTA-STS policy (RFC 8461 §3.2), when it publishes one. */

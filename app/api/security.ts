@@ -1,90 +1,53 @@
 /**
- * The outbound security table in each server profile's own words (SPEC §3), for the UI's edit
- * dialogs: an entry → the setting its profile's dialog shows, and a saved dialog → the entry the
- * lab stores. The product mappings themselves are app/policy/vocabulary.ts (fromIms / toIms,
- * fromSendConnector / toSendConnector); this module only picks the vocabulary, strips the
- * password on the way out, and carries over what a dialog cannot show (the alternate path `via`,
- * and a password left blank, as a Windows password box keeps the saved one).
+ * The outbound security table in each server product's own words (SPEC §3), for the UI's edit
+ * dialogs: an entry → the setting its product's dialog shows, and a saved dialog → the entry the
+ * lab stores. The mappings are the products' own (app/products/<name>.ts, `vocabulary`); this
+ * module only picks the product, strips passwords on the way out, and carries over what a dialog
+ * cannot show (the alternate path `via`, and a password left blank, as a Windows password box
+ * keeps the saved one — the product's `fromSetting` decides that).
  *
- *   OrgView.vocabulary ─► dialog ─► saveSecurity { setting } ─► entryFromSetting ─► applyAction { setSecurity }
+ *   OrgView.form ─► dialog ─► saveSecurity { setting } ─► entryFromSetting ─► applyAction { setSecurity }
  *   SecurityEntry ─► settingView ─► SecurityRowView.setting (no password) ─► the dialog opens filled in
  */
-import type { OrgConfig, SecurityEntry } from '../config/schema.ts';
-import { fromIms, fromSendConnector, toIms, toPostfix, toSendConnector, type TlsLevel } from '../policy/vocabulary.ts';
+import type { SecurityEntry } from '../config/schema.ts';
+import { product, VOCABULARIES } from '../products/index.ts';
 import type { SaveSecurityRequest, SecuritySettingView, SecurityVocabulary } from './contract.ts';
 
-export function vocabularyOf(profile: OrgConfig['profile']): SecurityVocabulary {
-  switch (profile) {
-    case 'exchange-5.5':
-      return 'ims';
-    case 'exchange-2019':
-      return 'send-connector';
-    case 'postfix':
-    case 'generic':
-      return 'level';
-  }
+export function vocabularyOf(profile: string): SecurityVocabulary {
+  return product(profile).vocabulary.id;
 }
 
-/** The lab's model is Postfix's levels plus method ntlm (vocabulary.ts), so a level is the entry minus NTLM. */
-function levelOf(e: SecurityEntry): TlsLevel {
-  return e.method === 'tls' ? (e.level ?? 'none') : 'none';
+/** A copy without any `password` key, at any depth: views never carry one. */
+function withoutPasswords(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPasswords);
+  if (!value || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'password').map(([k, v]) => [k, withoutPasswords(v)]));
 }
 
 /** An entry as its organisation's dialog shows it; what that vocabulary cannot say is flagged, never hidden. */
-export function settingView(profile: OrgConfig['profile'], e: SecurityEntry): SecuritySettingView {
-  switch (vocabularyOf(profile)) {
-    case 'ims': {
-      const t = toIms(e);
-      const s = t.ok ? t.value : (t.nearest ?? { option: 'none' as const });
-      const logon = s.logon && { domain: s.logon.domain, user: s.logon.user };
-      return { vocabulary: 'ims', option: s.option, sslEncryption: s.sslEncryption, logon, exact: t.ok, note: t.ok ? undefined : t.reason };
-    }
-    case 'send-connector': {
-      const t = toSendConnector(e);
-      const s = t.ok ? t.value : (t.nearest ?? { RequireTLS: false });
-      return { vocabulary: 'send-connector', RequireTLS: s.RequireTLS, TlsAuthLevel: s.TlsAuthLevel, exact: t.ok, note: t.ok ? undefined : t.reason };
-    }
-    case 'level': {
-      if (e.method !== 'ntlm') return { vocabulary: 'level', level: levelOf(e), exact: true };
-      const t = toPostfix(e);
-      return { vocabulary: 'level', level: 'encrypt', exact: false, note: t.ok ? undefined : t.reason };
-    }
-  }
+export function settingView(profile: string, e: SecurityEntry): SecuritySettingView {
+  const v = product(profile).vocabulary;
+  const t = v.toSetting(e);
+  const s = t.ok ? t.value : (t.nearest ?? { vocabulary: v.id });
+  return { ...(withoutPasswords(s) as object), vocabulary: v.id, exact: t.ok, note: t.ok ? t.note : t.reason } as SecuritySettingView;
+}
+
+/** The organisation's console words for one row (the table's "Setting" column). */
+export function describeEntry(profile: string, e: SecurityEntry): string {
+  return product(profile).vocabulary.describe(e);
 }
 
 export type Built = { ok: true; entry: SecurityEntry; note?: string } | { ok: false; error: string };
 
 /** A saved dialog → the security entry, given the entry it replaces (if any). */
 export function entryFromSetting(r: Omit<SaveSecurityRequest, 'org'>, existing: SecurityEntry | undefined): Built {
-  const s = r.setting;
-  let entry: SecurityEntry;
-  let note: string | undefined;
-  switch (s.vocabulary) {
-    case 'ims': {
-      let logon = s.logon;
-      if (s.option === 'ntlm') {
-        if (!logon?.user.trim()) return { ok: false, error: 'Windows NT challenge/response needs the NT account this server logs on with (domain, account and password)' };
-        logon = { domain: logon.domain.trim(), user: logon.user.trim(), password: logon.password };
-        if (logon.password === '') {
-          const same = existing?.method === 'ntlm' && existing.logon
-            && existing.logon.domain.toLowerCase() === logon.domain.toLowerCase() && existing.logon.user.toLowerCase() === logon.user.toLowerCase();
-          if (!same) return { ok: false, error: `enter the password of ${logon.domain ? `${logon.domain}\\` : ''}${logon.user}` };
-          logon = { ...logon, password: existing.logon!.password };
-        }
-      }
-      entry = fromIms(r.domain, { option: s.option, sslEncryption: s.sslEncryption, logon });
-      if (s.option === 'sasl-ssl' && !s.sslEncryption) note = 'SASL/SSL security without SSL encryption protects nothing the lab models: mail to this domain goes in clear';
-      break;
-    }
-    case 'send-connector':
-      entry = fromSendConnector(r.domain, { RequireTLS: s.RequireTLS, TlsAuthLevel: s.TlsAuthLevel });
-      break;
-    case 'level':
-      entry = s.level === 'none' ? { domain: r.domain, method: 'none' } : { domain: r.domain, method: 'tls', level: s.level };
-      break;
-  }
+  const v = VOCABULARIES.find((x) => x.id === r.setting.vocabulary);
+  if (!v) return { ok: false, error: `no product speaks the vocabulary "${r.setting.vocabulary}"` };
+  const built = v.fromSetting(r.domain, r.setting as Parameters<typeof v.fromSetting>[1], existing);
+  if (!built.ok) return built;
+  const entry = { ...built.entry } as SecurityEntry;
   // Key strength only means something for an NTLM session; no dialog shows an alternate path, so it stays.
   if (r.minKeyBits !== undefined && entry.method === 'ntlm') entry.minKeyBits = r.minKeyBits;
   if (existing?.via) entry.via = existing.via;
-  return { ok: true, entry, ...(note ? { note } : {}) };
+  return { ok: true, entry, ...(built.note ? { note: built.note } : {}) };
 }

@@ -10,7 +10,8 @@ import type { QueueEntry } from '../mta/queue.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
 import type { OrgConfig } from '../config/schema.ts';
 import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
-import { settingView, vocabularyOf } from './security.ts';
+import { describeEntry, settingView, vocabularyOf } from './security.ts';
+import { product } from '../products/index.ts';
 
 export function queueEntryView(e: QueueEntry): QueueEntryView {
   return {
@@ -52,6 +53,8 @@ export function labEventView(e: LabEvent): LabEventView {
 function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
   return {
     id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
+    form: product(c.profile).vocabulary.form,
+    ...(product(c.profile).tls.note ? { tlsNote: product(c.profile).tls.note } : {}),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
     mtaSts: c.mtaSts ? `mta-sts.${c.domain.toLowerCase()}` : undefined,
@@ -63,6 +66,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
       domain: s.domain, method: s.method, level: s.level, minKeyBits: s.minKeyBits, via: s.via,
       logon: s.logon ? { domain: s.logon.domain, user: s.logon.user } : undefined,
       setting: settingView(c.profile, s),
+      description: describeEntry(c.profile, s),
     })),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { parseDuration } from '../base/clock.ts';
+import { PRODUCT_NAMES } from '../products/index.ts';
 
 export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
@@ -18,7 +19,11 @@ export const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}
 export const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
 
 export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
-export const serverProfile = z.enum(['exchange-5.5', 'exchange-2019', 'postfix', 'generic']);
+const tlsVersion = z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
+const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersion: tlsVersion.optional(), ciphers: z.string().optional() });
+
+/** The server products of the registry (app/products/). */
+export const serverProfile = z.enum(PRODUCT_NAMES);
 export const tlsLevel = z.enum(['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts']);
 
 const host = z.strictObject({
@@ -76,11 +81,7 @@ export const org = z.strictObject({
     requireTls: z.boolean().default(false),
     greetingDelay: duration.optional(),
     /** TLS versions and ciphers this server accepts (OpenSSL names), e.g. { minVersion: TLSv1.2 }. */
-    tls: z.strictObject({
-      minVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
-      maxVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
-      ciphers: z.string().optional(),
-    }).optional(),
+    tls: inboundTls.optional(),
     authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),
   }).default({ starttls: false, requireTls: false }),
   security: z.array(securityEntry).default([]),
@@ -138,7 +139,8 @@ export const labAction = z.strictObject({
   setProfile: serverProfile.optional(),
   /** The partner installs another NT build (`us-128` after `export-40`) or changes LMCompatibilityLevel. */
   setNt: z.strictObject({ crypto: z.enum(['us-128', 'export-40']).optional(), lmCompatibility: z.number().int().min(0).max(5).optional() }).optional(),
-  setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional() }).optional(),
+  /** `tls` replaces the server's TLS versions and ciphers (defaults: its product's, app/products/). */
+  setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional(), tls: inboundTls.optional() }).optional(),
   addDns: dnsRecord.optional(),
   removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),
   /**

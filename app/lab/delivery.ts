@@ -27,7 +27,12 @@ function tlsaFacts(lab: Lab, host: string): { zone: 'secure' | 'insecure' | 'bog
 
 async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string, scanner?: string) {
   const at = lab.clock.now();
-  const session = new SmtpClientSession({ heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer, mailParams: prepared.mailParams });
+  // The sender's product decides the era's habits: no EHLO after the NTLM layer, RET=FULL (app/products/).
+  const habits = server.product.ntlm;
+  const session = new SmtpClientSession({
+    heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer, mailParams: prepared.mailParams,
+    reEhloAfterSeal: habits.reEhloAfterAuth, ...(habits.dsnRet ? { dsnRet: habits.dsnRet } : {}),
+  });
   if (scanner) {
     // SPEC §3: the promise of this policy covers the hops up to the first relay; say so.
     session.transcript.push({ dir: 'note', layer: 'clear', text: `this session ends at the content scanner ${scanner}: the message goes on from there under the scanner's own policy` });

@@ -18,6 +18,7 @@ import { NtlmServerSession } from '../ntlm/server.ts';
 import { registerNtlmMechanism, type NtlmMechanismOptions } from '../mta/inbound-ntlm.ts';
 import type { NtlmSessionKeys } from '../ntlm/keys.ts';
 import type { Timers } from '../base/timers.ts';
+import { wire } from '../products/types.ts';
 import type { SimDns } from './dns.ts';
 
 registerNtlmMechanism();
@@ -105,15 +106,18 @@ export class LabSecurity {
     const c = server.config;
     const cert = this.certs.get(hostName.toLowerCase());
     const host = c.hosts.find((h) => h.name.toLowerCase() === hostName.toLowerCase());
+    const product = server.product;
+    // The product's TLS of its era (app/products/), unless the scenario sets the server's own.
+    const tls = { ...product.tls, ...c.inbound.tls };
     const options: Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } = {
       hideSTARTTLS: !(host?.starttls ?? c.inbound.starttls) || !cert,
-      hideREQUIRETLS: !server.profile.requireTlsExtension,
+      hideREQUIRETLS: !product.requireTlsExtension,
       ...(cert ? { key: cert.keyPem, cert: cert.chainPem } : {}),
-      ...(c.inbound.tls?.minVersion ? { minVersion: c.inbound.tls.minVersion } : {}),
-      ...(c.inbound.tls?.maxVersion ? { maxVersion: c.inbound.tls.maxVersion } : {}),
-      ...(c.inbound.tls?.ciphers ? { ciphers: c.inbound.tls.ciphers } : {}),
+      ...(tls.minVersion ? { minVersion: tls.minVersion } : {}),
+      ...(tls.maxVersion ? { maxVersion: tls.maxVersion } : {}),
+      ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
     };
-    const mechanisms = c.inbound.authMechanisms ?? (c.nt ? ['NTLM'] : []);
+    const mechanisms = c.inbound.authMechanisms ?? (c.nt ? product.inboundAuth : []);
     if (c.nt && mechanisms.includes('NTLM')) {
       const ntlm: NtlmMechanismOptions = {
         // Read at each logon, so a changed NT build or account list applies to the next session.
@@ -125,18 +129,41 @@ export class LabSecurity {
             lookupAccount: (domain, user) => lookupAccount(server, domain, user),
           });
         },
-        failureReply: server.profile.authFailedReply,
+        // The product's words for the exchange, read per session (a changed profile applies at once).
+        replies: () => {
+          const r = server.product.dialect.replies;
+          return { ok: wire(r.authOk), failed: wire(r.authFailed), supported: wire(r.ntlmSupported) };
+        },
+        keepEhlo: () => server.product.ntlm.keepEhloAfterAuth,
         onResult: (connection, result) => {
           if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, result.keys);
         },
       };
       // Exchange 5.5 IMS took NTLM on the plain connection: the challenge/response is the protection.
-      Object.assign(options, { authMethods: ['NTLM'], disabledCommands: [], allowInsecureAuth: true, ntlm });
+      const login = mechanisms.includes('LOGIN');
+      Object.assign(options, {
+        authMethods: login ? ['NTLM', 'LOGIN'] : ['NTLM'], disabledCommands: [], allowInsecureAuth: true, ntlm,
+        // AUTH LOGIN (the IMS offered it, KB Q262945) checks the same NT accounts: `DOMAIN\user` and password.
+        ...(login ? { onAuth: ntAccountLogin(server) } : {}),
+      });
     } else {
       Object.assign(options, { authMethods: [], disabledCommands: ['AUTH'] });
     }
     return options;
   }
+}
+
+/** smtp-server's onAuth for AUTH LOGIN against the NT accounts this server keeps for partners. */
+function ntAccountLogin(server: MailServer): NonNullable<SMTPServerOptions['onAuth']> {
+  return (auth, _session, callback) => {
+    const [domain, user] = (auth.username ?? '').includes('\\') ? auth.username!.split('\\', 2) : ['', auth.username ?? ''];
+    const account = auth.method === 'LOGIN' ? lookupAccount(server, domain, user) : undefined;
+    if (!account || account.password !== auth.password) {
+      const r = server.product.dialect.replies.authFailed;
+      return callback(Object.assign(new Error(r.status ? `${r.status} ${r.text}` : r.text), { responseCode: r.code }));
+    }
+    callback(null, { user: `${domain || server.config.nt?.domain || ''}\\${user}` });
+  };
 }
 
 /**

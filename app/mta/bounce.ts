@@ -5,11 +5,11 @@
  * (`text/rfc822-headers`, RFC 6522 §3) — headers only, so a bounce never repeats a body that must
  * not travel in clear.
  */
-import { rfc5322Date } from './dates.ts';
-import type { Profile } from './profiles/index.ts';
+import { rfc5322Date } from '../smtp/dates.ts';
+import type { Product } from '../products/index.ts';
 
 export interface BounceInput {
-  profile: Profile;
+  product: Product;
   reportingHost: string;
   domain: string;
   /** Envelope sender of the original message: the bounce goes there. */
@@ -21,6 +21,10 @@ export interface BounceInput {
   /** The remote reply, e.g. `535 5.7.3 Authentication unsuccessful`; goes to Diagnostic-Code. */
   diagnostic?: string;
   remoteMta?: string;
+  /** The queue lifetime ran out: the reason is local, and no remote reply is invented for it. */
+  expired: boolean;
+  /** The sending organisation's NT domain (an Exchange NDR names its org and site). */
+  ntDomain?: string;
   arrivalDate: number;
   lastAttemptDate: number;
   now: number;
@@ -47,11 +51,15 @@ export function headerValue(message: Buffer, name: string): string | undefined {
 
 export function buildBounce(b: BounceInput): Buffer {
   const subject = headerValue(b.original, 'Subject') ?? '';
-  const human = b.profile.bounce.text({ recipients: b.recipients, reason: b.reason, diagnostic: b.diagnostic, reportingHost: b.reportingHost, subject });
-  // RFC 3464 §2.2 (per-message fields) and §2.3 (per-recipient fields).
+  const facts = {
+    recipients: b.recipients, reason: b.reason, diagnostic: b.diagnostic, remoteHost: b.remoteMta, expired: b.expired,
+    reportingHost: b.reportingHost, domain: b.domain, subject, status: b.status, queueId: b.queueId, ntDomain: b.ntDomain,
+  };
+  const human = b.product.bounce.text(facts);
+  // RFC 3464 §2.2 (per-message fields; X- fields are the product's own) and §2.3 (per-recipient).
   const perMessage = [
     `Reporting-MTA: dns; ${b.reportingHost}`,
-    `X-Postfix-Queue-ID: ${b.queueId}`,
+    ...b.product.bounce.extraFields(facts),
     `Arrival-Date: ${rfc5322Date(b.arrivalDate)}`,
   ];
   const perRecipient = b.recipients.map((r) => [
@@ -60,13 +68,16 @@ export function buildBounce(b: BounceInput): Buffer {
     'Action: failed',
     `Status: ${b.status}`,
     ...(b.remoteMta ? [`Remote-MTA: dns; ${b.remoteMta}`] : []),
-    `Diagnostic-Code: smtp; ${b.diagnostic ?? `${b.status.startsWith('5') ? 554 : 451} ${b.status} ${b.reason}`}`,
+    // RFC 3464 §2.3.6: the diagnostic the remote MTA gave. A local reason (the queue lifetime, a
+    // policy that refused to send) is no SMTP reply: it is said as the reporting MTA's own text
+    // (RFC 3464 §2.3.6 allows other diagnostic types: Postfix's X-Postfix), never as an invented `smtp; 554`.
+    b.diagnostic ? `Diagnostic-Code: smtp; ${b.diagnostic}` : `Diagnostic-Code: ${b.product.bounce.localDiagnosticType ?? 'X-Local'}; ${b.reason}`,
     `Last-Attempt-Date: ${rfc5322Date(b.lastAttemptDate)}`,
   ].join('\r\n'));
   const parts = [
-    'From: ' + b.profile.bounce.from(b.domain),
+    'From: ' + b.product.bounce.from(b.domain),
     `To: ${b.to}`,
-    `Subject: ${b.profile.bounce.subject(subject)}`,
+    `Subject: ${b.product.bounce.subject(subject)}`,
     `Date: ${rfc5322Date(b.now)}`,
     `Message-ID: <${b.messageId}>`,
     ...(b.ref ? [`X-Postcard-Message: ${b.ref}`] : []),

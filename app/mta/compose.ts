@@ -3,7 +3,7 @@
  * in the Subject, in an `X-Postcard-Canary` header and in the body. Deterministic: the date is the
  * lab clock's and the Message-ID comes from the seeded rng.
  */
-import { rfc5322Date } from './dates.ts';
+import { rfc5322Date } from '../smtp/dates.ts';
 import type { Canaries } from '../capture/leak.ts';
 
 export interface Composition {

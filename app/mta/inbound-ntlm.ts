@@ -26,8 +26,13 @@ import type { AuthenticateResult, NtlmServerSession } from '../ntlm/server.ts';
 export interface NtlmMechanismOptions {
   /** A fresh NTLM server session for this connection (its domain, accounts, crypto build). */
   newSession(connection: SMTPConnection): NtlmServerSession;
-  /** The whole failure line; the exchange-5.5 profile says `535 ntlm authentication failed`. */
-  failureReply?: string;
+  /**
+   * The whole reply lines in the server product's words (the exchange-5.5 profile says `235 ntlm
+   * authentication successful` and `535 ntlm authentication failed`); the catalogue's by default.
+   */
+  replies?(): { ok: string; failed: string; supported: string };
+  /** Keep the client's EHLO after the security layer starts (the IMS did; RFC 4954 §4 says forget it). */
+  keepEhlo?(): boolean;
   /** Every outcome, success or not, e.g. to hand the session keys to the capture engine. */
   onResult?(connection: SMTPConnection, result: AuthenticateResult): void;
   /** A sealed buffer failed its check; the session is being ended. */
@@ -71,7 +76,7 @@ function fail(conn: SMTPConnection, options: NtlmMechanismOptions, result: Authe
   if (!result.ok) {
     conn._server.logger.info({ tnx: 'authfail', cid: conn.id, method: 'NTLM' }, 'NTLM authentication failed: %s (%s)', result.reason, result.detail);
   }
-  sendLine(conn, options.failureReply ?? replyLine(replies.authFailed));
+  sendLine(conn, options.replies?.().failed ?? replyLine(replies.authFailed));
 }
 
 const SASL_NTLM: Mechanism = function (this: SMTPConnection, args, callback) {
@@ -110,7 +115,7 @@ const SASL_NTLM: Mechanism = function (this: SMTPConnection, args, callback) {
     this.session.transmissionType = this._transmissionType();
     this._server.logger.info({ tnx: 'auth', cid: this.id, method: 'NTLM', user: this.session.user }, '%s authenticated using NTLM (%s, %d-bit, %s)',
       this.session.user, result.response, result.keyBits, result.sealNegotiated ? 'sealed' : 'not sealed');
-    sendLine(this, replyLine(replies.authOk));
+    sendLine(this, options.replies?.().ok ?? replyLine(replies.authOk));
     // SPEC §4: a client that did not negotiate SEAL (swaks) continues authenticated in the clear.
     if (result.sealNegotiated && result.keys) installSecurityLayer(this, options, result.keys);
     done();
@@ -118,7 +123,7 @@ const SASL_NTLM: Mechanism = function (this: SMTPConnection, args, callback) {
   // RFC 4954 §4: `=` is an empty initial response, which NTLM treats as none.
   if (args.length === 1 && args[0] !== '=') return onNegotiate.call(this, Buffer.from(args[0]), callback);
   this._nextHandler = onNegotiate;
-  sendLine(this, replyLine(replies.ntlmSupported));
+  sendLine(this, options.replies?.().supported ?? replyLine(replies.ntlmSupported));
   callback();
 };
 
@@ -148,8 +153,12 @@ function installSecurityLayer(conn: SMTPConnection, options: NtlmMechanismOption
   // The sealed stream quacks like a socket where smtp-server looks (readyState, setTimeout).
   conn._socket = sealed as unknown as net.Socket;
   conn._armTimeout(conn._socket);
-  conn.hostNameAppearsAs = false;
-  conn.openingCommand = false;
+  // RFC 4954 §4: the server forgets the client's EHLO — except a product whose senders never sent
+  // a second one (the IMS, KB Q262945; app/products/exchange-5.5.ts).
+  if (!options.keepEhlo?.()) {
+    conn.hostNameAppearsAs = false;
+    conn.openingCommand = false;
+  }
   conn._resetSession();
   sealed.pipe(conn._parser);
 }

@@ -12,6 +12,8 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Timers } from '../base/timers.ts';
 import { hookReply, replies, type ReplyText } from '../smtp/replies.ts';
 import { checkRecipientAddress } from './address.ts';
+import type { Dialect } from '../products/types.ts';
+import { speak, type SpeakingConnection } from './dialect-wire.ts';
 
 export interface InboundEnvelope {
   from: string;
@@ -38,6 +40,11 @@ export interface InboundOptions {
   hostName: string;
   /** The whole greeting text after `220 `. */
   greeting: string;
+  /**
+   * The product's words (app/products/): every reply smtp-server would word itself is replaced
+   * (app/mta/dialect-wire.ts). Without it, smtp-server's own texts go out (tests of the adapter).
+   */
+  dialect?: () => Dialect;
   /** Real milliseconds before the greeting (a "pregreet" test knob); 0 by default. */
   greetingDelayMs: number;
   timers: Timers;
@@ -68,7 +75,7 @@ export interface InboundOptions {
   extra?: Partial<SMTPServerOptions>;
 }
 
-type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient'>;
+type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect'>;
 
 /** The private surface of smtp-server's connection this adapter relies on (see STACK.md). */
 interface ConnectionInternals {
@@ -115,6 +122,7 @@ export class LabSmtpServer extends SMTPServer {
     connection.on('connect', (data) => self._onClientConnect(data));
     const { greeting, greetingDelayMs, timers, heloRequired } = this.lab;
     connection._sendGreeting = () => connection.send(220, greeting, false);
+    if (this.lab.dialect) speak(connection as unknown as SpeakingConnection, this.lab.dialect);
     // smtp-server answers MAIL before HELO with 503 unless it has a name for the client.
     if (!heloRequired) connection.hostNameAppearsAs = 'unknown';
     // The name smtp-server greets the client by: the simulated address, not the loopback one.
@@ -153,6 +161,7 @@ export interface InboundServer {
 
 export async function startInbound(o: InboundOptions): Promise<InboundServer> {
   const portsByCid = new Map<string, number>();
+  const protocols = new Map<string, string>();
   const log = (level: string) => (entry: unknown, format: unknown, ...args: unknown[]) => {
     const e = entry as { tnx?: string; cid?: string };
     if (!o.onLog || !e || (e.tnx !== 'send' && e.tnx !== 'command') || (format !== 'S:' && format !== 'C:')) return;
@@ -179,6 +188,14 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     },
     onClose(session) {
       portsByCid.delete(session.id);
+      protocols.delete(session.id);
+    },
+    // smtp-server's session.tlsOptions is getCipher(), whose `version` is the cipher's first
+    // protocol (AES256-SHA says SSLv3 on a TLS 1.0 session): keep the negotiated one.
+    onSecure(socket, session, callback) {
+      const protocol = (socket as { getProtocol?: () => string | null }).getProtocol?.();
+      if (protocol) protocols.set(session.id, protocol);
+      callback();
     },
     onRcptTo(address, session, callback) {
       // RFC 5321 §4.1.2: a recipient without a domain (but <Postmaster>) or with a broken one is
@@ -206,7 +223,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           heloName: session.hostNameAppearsAs,
           remotePort: session.remotePort,
           secure: session.secure,
-          tlsProtocol: tls?.version,
+          tlsProtocol: protocols.get(session.id) ?? tls?.version,
           tlsCipher: tls?.name,
           user: typeof session.user === 'string' ? session.user : undefined,
           requireTls: (session.envelope as { requireTLS?: boolean }).requireTLS === true,
@@ -218,7 +235,11 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           accepted = Promise.reject(error);
         }
         accepted.then(
-          (id) => callback(null, hookReply(replies.queued, id).message),
+          (id) => {
+            // smtp-server sends `250 <text>`; the product words the text (app/products/).
+            const q = o.dialect?.().replies.queued(id);
+            callback(null, q ? (q.status ? `${q.status} ${q.text}` : q.text) : hookReply(replies.queued, id).message);
+          },
           (error: unknown) => {
             o.onInternalError?.(error instanceof Error ? error.stack ?? error.message : String(error));
             callback(hookError(replies.localError));

@@ -12,13 +12,18 @@ import type { Workspace } from '../base/store.ts';
 import type { MailEvent } from './events.ts';
 import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
-import { hookReply, replies } from '../smtp/replies.ts';
+import type { Said } from '../products/types.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
-import { profiles, type Profile } from './profiles/index.ts';
-import { rfc5322Date } from './dates.ts';
+import { product, type Product } from '../products/index.ts';
+import { rfc5322Date } from '../smtp/dates.ts';
 import { parseDuration } from '../base/clock.ts';
+
+/** A product's reply as smtp-server's hooks take it: code apart, enhanced status leading the text. */
+function said(r: Said): { code: number; message: string } {
+  return { code: r.code, message: r.status ? `${r.status} ${r.text}` : r.text };
+}
 
 export interface DeliveryOutcome {
   attempts: Attempt[];
@@ -79,8 +84,9 @@ export class MailServer {
     this.#counter = deps.ws.readJson<{ counter: number }>(`orgs/${config.id}/state.json`)?.counter ?? 0;
   }
 
-  get profile(): Profile {
-    return profiles[this.config.profile];
+  /** The server product this organisation runs (app/products/): its words, queue and NTLM behaviour. */
+  get product(): Product {
+    return product(this.config.profile);
   }
 
   get domain(): string {
@@ -115,9 +121,10 @@ export class MailServer {
     const delay = parseDuration(this.config.inbound.greetingDelay ?? 0) ?? 0;
     const server = await startInbound({
       hostName,
-      greeting: this.profile.banner(hostName, this.#deps.clock.now()),
+      greeting: this.product.dialect.banner(hostName, this.#deps.clock.now()),
+      dialect: () => this.product.dialect,
       greetingDelayMs: role === 'mail' ? delay : 0,
-      heloRequired: this.profile.heloRequired,
+      heloRequired: this.product.heloRequired,
       describeClient: (port) => this.#deps.describeClient(port),
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
@@ -128,13 +135,12 @@ export class MailServer {
       accept: async (envelope, data) => this.#accept(hostName, role, envelope, data),
       onLog: (line) => this.#deps.onServerLog?.(hostName, line),
       extra: {
-        heloResponse: this.profile.heloResponse,
         ...(role === 'mail' ? this.#deps.inboundOptions(this, hostName) : {}),
         onMailFrom: (_address, session, callback) => {
           // RFC 3207 §4: a server that requires TLS refuses mail before STARTTLS.
           if (role === 'mail' && this.config.inbound.requireTls && !session.secure) {
-            const r = hookReply(replies.mustStartTls);
-            return callback(Object.assign(new Error(r.message), { responseCode: r.code }));
+            const r = this.product.dialect.replies.mustStartTls;
+            return callback(Object.assign(new Error(r.status ? `${r.status} ${r.text}` : r.text), { responseCode: r.code }));
           }
           callback();
         },
@@ -166,22 +172,24 @@ export class MailServer {
   #checkRecipient(address: string, role: Listener['role']): { code: number; message: string } | undefined {
     if (this.isLocal(address)) {
       // RFC 5321 §3.3 / RFC 3463 5.1.1: no such mailbox here.
-      return this.hasUser(address) ? undefined : hookReply(replies.userUnknown, address);
+      return this.hasUser(address) ? undefined : said(this.product.dialect.replies.userUnknown(address));
     }
     if (this.relayDomains.includes(address.toLowerCase().split('@')[1])) return undefined;
     // The MX port relays for nobody else (RFC 5321 §7.1); the submission port takes the organisation's own users' mail anywhere.
-    return role === 'submission' ? undefined : hookReply(replies.relayDenied, address);
+    return role === 'submission' ? undefined : said(this.product.dialect.replies.relayDenied(address));
   }
 
   #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): string {
     const client = this.#deps.describeClient(envelope.remotePort);
     const id = this.#nextId();
     const proto = `ESMTP${envelope.secure ? 'S' : ''}${envelope.user ? 'A' : ''}`;
-    const tls = envelope.secure ? ` (using ${envelope.tlsProtocol ?? 'TLS'} with cipher ${envelope.tlsCipher ?? 'unknown'})` : '';
-    const auth = envelope.user ? `\r\n\t(Authenticated sender: ${envelope.user})` : '';
-    // RFC 5321 §4.4 trace field; RFC 3848 `with` keywords.
-    const received = `Received: from ${envelope.heloName || 'unknown'} (${client?.host ?? 'unknown'} [${client?.ip ?? '127.0.0.1'}])${tls}${auth}\r\n` +
-      `\tby ${hostName} (${this.profile.product}) with ${proto} id ${id};\r\n\t${rfc5322Date(this.#deps.clock.now())}\r\n`;
+    // RFC 5321 §4.4 trace field, in the product's own form (app/products/).
+    const received = this.product.dialect.received({
+      heloName: envelope.heloName, clientHost: client?.host, clientIp: client?.ip ?? '127.0.0.1', byHost: hostName,
+      byIp: this.config.hosts.find((h) => h.name === hostName)?.address, id, date: rfc5322Date(this.#deps.clock.now()),
+      ...(envelope.secure ? { tls: { protocol: envelope.tlsProtocol ?? 'TLS', cipher: envelope.tlsCipher ?? 'unknown' } } : {}),
+      ...(envelope.user ? { user: envelope.user } : {}),
+    });
     const message = Buffer.concat([Buffer.from(received, 'latin1'), data]);
     const ref = headerValue(data, 'X-Postcard-Message')?.trim();
     const local = envelope.to.filter((r) => this.isLocal(r));
@@ -319,12 +327,12 @@ export class MailServer {
   }
 
   #lifetime(): number {
-    return parseDuration(this.config.queue?.lifetime ?? '') ?? this.profile.queue.lifetimeMs;
+    return parseDuration(this.config.queue?.lifetime ?? '') ?? this.product.queue.lifetimeMs;
   }
 
   #retrySchedule(): number[] {
     const configured = this.config.queue?.retry?.map((r) => parseDuration(r) ?? 0).filter((r) => r > 0);
-    return configured?.length ? configured : this.profile.queue.retryMs;
+    return configured?.length ? configured : this.product.queue.retryMs;
   }
 
   #bounce(entry: QueueEntry, original: Buffer, recipients: string[], outcome: DeliveryOutcome): void {
@@ -334,14 +342,17 @@ export class MailServer {
     const status = expired ? (outcome.status?.replace(/^4/, '5') ?? '5.4.7') : (outcome.status ?? '5.0.0');
     const id = this.#nextId();
     const bounce = buildBounce({
-      profile: this.profile,
+      product: this.product,
+      expired,
+      ntDomain: this.config.nt?.domain,
       reportingHost: this.config.hosts[0].name,
       domain: this.domain,
       to: entry.from,
       recipients,
       status,
       reason: expired ? `delivery time expired; last error: ${outcome.reason ?? entry.lastError ?? 'unknown'}` : (outcome.reason ?? 'permanent failure'),
-      diagnostic: outcome.diagnostic ?? last?.diagnostic,
+      // Only a reply the remote MTA really sent is a diagnostic (RFC 3464 §2.3.6).
+      diagnostic: outcome.diagnostic ?? (expired ? last?.diagnostic : undefined),
       remoteMta: outcome.remoteMta ?? last?.host,
       arrivalDate: entry.arrivedAt,
       lastAttemptDate: last?.at ?? now,
@@ -379,7 +390,8 @@ export class MailServer {
   /** The inbound policy changed: smtp-server reads these options at every EHLO, so they apply to the next session. */
   applyInbound(): void {
     for (const [host, server] of this.#mailServers) {
-      Object.assign(server.server.options, this.#deps.inboundOptions(this, host));
+      // updateSecureContext assigns the options and rebuilds the TLS context (versions, ciphers).
+      server.server.updateSecureContext(this.#deps.inboundOptions(this, host));
     }
   }
 

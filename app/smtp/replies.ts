@@ -59,6 +59,7 @@ export const deferReasons = {
   mtaStsMxMismatch: 'MX host %s does not match the MTA-STS policy of %s',
   authNotOffered: 'NTLM authentication is required, but was not offered by host %s',
   authRejected: 'host %s said: %s (in reply to AUTH NTLM)',
+  authNotAnswered: 'host %s answered AUTH NTLM with "%s" instead of 334: the command never reached an NTLM server (a firewall rewrote it?)',
   sealNotNegotiated: 'NTLM sealing is required, but host %s did not negotiate SEAL',
   keyTooWeak: 'NTLM session key is %d-bit, weaker than the required %d-bit',
   connectFailed: 'connect to %s: %s',

@@ -95,11 +95,11 @@ describe('handlers against the postcard scenario', () => {
     const t = await d.call('getTranscripts', { org: 'intellinet', id: entry.id });
     expect(t.attempts).toHaveLength(1);
     expect(t.attempts[0].result).toBe('delivered');
-    expect(t.attempts[0].sender).toContain('<- 220 mail.ntsol.example Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready');
+    expect(t.attempts[0].sender).toContain('<- 220 mail.ntsol.example ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.2653.13) ready');
     expect(t.attempts[0].sender).toContain('-> MAIL FROM:<alice@intellinet.example>');
     // The receiver's log of the same connection: what it read arrives with `<-`.
     expect(t.attempts[0].receiver).toContain('<- MAIL FROM:<alice@intellinet.example>');
-    expect(t.attempts[0].receiver).toContain('-> 220 mail.ntsol.example Microsoft ESMTP MAIL Service');
+    expect(t.attempts[0].receiver).toContain('-> 220 mail.ntsol.example ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.2653.13) ready');
 
     expect(await d.fail('readMessage', { org: 'ntsol', user: 'sean', id: 'NOPE' })).toMatchObject({ code: 'not-found' });
     expect(await d.fail('listMailbox', { org: 'ntsol', user: 'alice' })).toEqual({ code: 'not-found', message: 'ntsol has no mailbox "alice" (users: sean)' });
@@ -116,6 +116,7 @@ describe('handlers against the postcard scenario', () => {
       domain: 'ntsol.example', method: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' },
       // The same row as the exchange-5.5 profile's IMS dialog shows it.
       setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' }, exact: true },
+      description: 'Windows NT challenge/response authentication and encryption as INTELLINET\\DOUG',
     }]);
     expect(JSON.stringify(r.snapshot)).not.toContain('Sunrise-42');
     expect(await d.fail('applyAction', { org: 'ntsol', deleteAccount: { domain: 'INTELLINET', user: 'DOUG' } })).toEqual({ code: 'failed', message: 'ntsol has no account INTELLINET\\DOUG' });

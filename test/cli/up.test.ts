@@ -69,19 +69,25 @@ describe('postcard-lab up', () => {
     const lines = await start(path.join(ROOT, 'scenarios/postcard.yaml'), ws).ready;
     const ntsol = endpoint(lines, 'mail.ntsol.example');
     const { stdout } = await promisify(execFile)('swaks', ['--server', `127.0.0.1:${ntsol.port}`, '--from', 'alice@intellinet.example', '--to', 'sean@ntsol.example', '--header', 'Subject: From swaks', '--body', 'Hi Sean', '--helo', 'mail.intellinet.example']);
-    expect(stdout).toMatch(/^<- {2}250 2\.0\.0 OK: queued as/m);
+    expect(stdout).toMatch(/^<- {2}250 OK$/m); // the IMS's end-of-data reply (app/products/exchange-5.5.ts)
     await eventually(() => mailboxFiles(ws, 'ntsol', 'sean').find((m) => m.includes('Subject: From swaks')), "swaks' message");
   });
 
   swaksNtlm.it('lets swaks (an independent NTLM client) log on to ntsol as DOUG, and refuses a wrong password', async () => {
     const ws = tmp();
-    const lines = await start(path.join(ROOT, 'scenarios/ntlm-one-way.yaml'), ws).ready;
+    // The IMS never lists NTLM in EHLO (KB Q262945) and swaks asks only for what is listed: NT
+    // Solutions runs the lab's generic server here, which does.
+    const file = path.join(ws, 'generic.yaml');
+    const yaml = fs.readFileSync(path.join(ROOT, 'scenarios/ntlm-one-way.yaml'), 'utf8');
+    const second = yaml.indexOf('profile: exchange-5.5', yaml.indexOf('profile: exchange-5.5') + 1);
+    fs.writeFileSync(file, `${yaml.slice(0, second)}profile: generic${yaml.slice(second + 'profile: exchange-5.5'.length)}`);
+    const lines = await start(file, path.join(ws, 'lab')).ready;
     const ntsol = endpoint(lines, 'mail.ntsol.example');
     const swaks = (password: string) => promisify(execFile)('swaks', ['-a', 'NTLM', '--auth-user', 'DOUG', '--auth-password', password,
       '--server', `127.0.0.1:${ntsol.port}`, '--from', 'alice@intellinet.example', '--to', 'sean@ntsol.example', '--helo', 'mail.intellinet.example'])
       .then((r) => r.stdout, (e: { stdout: string }) => e.stdout);
     expect(await swaks('Sunrise-42')).toMatch(/^<- {2}235 2\.7\.0 Authentication successful/m);
-    expect(await swaks('wrong-password')).toMatch(/^<\*\* 535 ntlm authentication failed/m);
+    expect(await swaks('wrong-password')).toMatch(/^<\*\* 535 5\.7\.3 Authentication unsuccessful/m);
   });
 
   describe('real TLS clients against the lab PKI', () => {
@@ -100,7 +106,7 @@ describe('postcard-lab up', () => {
       const { ca, partner, ws } = await tlsLab();
       const { stdout } = await promisify(execFile)('swaks', ['--server', `127.0.0.1:${partner.port}`, '--tls', '--tls-verify', '--tls-ca-path', ca,
         '--tls-sni', 'mail.partner.example', '--from', 'alice@intellinet.example', '--to', 'pat@partner.example', '--header', 'Subject: via swaks TLS']);
-      expect(stdout).toMatch(/^<- {2}220 Ready to start TLS/m);
+      expect(stdout).toMatch(/^<- {2}220 2\.0\.0 Ready to start TLS/m); // Postfix's words
       expect(stdout).toMatch(/^=== TLS started with cipher TLSv1\.3/m);
       expect(stdout).toMatch(/^ ~> MAIL FROM:<alice@intellinet\.example>/m);
       const mail = await eventually(() => mailboxFiles(ws, 'partner', 'pat').find((m) => m.includes('Subject: via swaks TLS')), "swaks' TLS message");

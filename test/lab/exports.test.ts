@@ -63,9 +63,13 @@ describe('postcard-lab run --pcap', () => {
     }
   });
 
-  tsharkTool.it('NTLM run: the AUTHENTICATE message shows the domain and account name, never the password', async () => {
-    const out = await tshark('-r', pcap('ntlm-one-way'), '-o', 'smtp.decryption:TRUE', '-Y', 'ntlmssp.messagetype == 3', '-T', 'fields', '-e', 'ntlmssp.auth.domain', '-e', 'ntlmssp.auth.username', '-e', 'ntlmssp.auth.hostname');
-    expect(out.trim().split('\n')[0]).toBe('INTELLINET\tDOUG\tMAIL');
+  tsharkTool.it('NTLM run in the IMS form: tshark decodes the server\'s CHALLENGE, shows the client\'s blobs as base64 only, never the password', async () => {
+    // The IMS sends a bare `AUTH NTLM` and its blobs on lines of their own (KB Q262945); tshark 4.0
+    // follows the 334 CHALLENGE but not those lines (docs/decisions.md). The packet view decodes all three.
+    const types = await tshark('-r', pcap('ntlm-one-way'), '-o', 'smtp.decryption:TRUE', '-Y', 'ntlmssp', '-T', 'fields', '-e', 'ntlmssp.messagetype');
+    expect(types.trim().split('\n').filter(Boolean)).toEqual(['0x00000002']);
+    const lines = await tshark('-r', pcap('ntlm-one-way'), '-Y', 'smtp.req.command == "AUTH"', '-T', 'fields', '-e', 'smtp.req.parameter');
+    expect(lines.trim()).toBe('NTLM');
     const raw = fs.readFileSync(pcap('ntlm-one-way'));
     expect(raw.includes(Buffer.from('Sunrise-42'))).toBe(false);
     expect(raw.includes(Buffer.from('Sunrise-42', 'utf16le'))).toBe(false);
@@ -75,7 +79,7 @@ describe('postcard-lab run --pcap', () => {
 describe('postcard-lab run --export', () => {
   it('writes the NSS key log, every message as .eml, and both views of every transcript', () => {
     const tls = path.join(dir, 'export', 'starttls-partner');
-    expect(fs.readFileSync(path.join(tls, 'keylog.txt'), 'utf8')).toMatch(/^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]+$/m);
+    expect(fs.readFileSync(path.join(tls, 'keylog.txt'), 'utf8')).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m); // TLS 1.0: the IMS's era (app/products/)
     const [eml] = fs.readdirSync(path.join(tls, 'messages/ntsol/sean'));
     expect(fs.readFileSync(path.join(tls, 'messages/ntsol/sean', eml), 'utf8')).toMatch(/^Received: from mail\.intellinet\.example/);
     const transcripts = path.join(dir, 'export', 'ntlm-one-way', 'transcripts', 'intellinet');

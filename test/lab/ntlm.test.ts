@@ -56,7 +56,8 @@ describe('method ntlm through the lab', () => {
     // The key hand-off: the capture knows the session keys of the connection (for "decrypt with lab keys").
     expect(lab.taps.keys.get(attempts[0].conn!)?.ntlm?.keyBits).toBe(40);
     const sean = lab.servers.get('ntsol')!.mailboxes;
-    expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/\(Authenticated sender: INTELLINET\\DOUG\)\r\n\tby mail\.ntsol\.example .* with ESMTPA/);
+    // The IMS's trace line says nothing of the logon (no ESMTPA before RFC 3848): app/products/exchange-5.5.ts.
+    expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Received: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service/);
   });
 
   it('bounces at once on 535, with an RFC 3464 report carrying the 535 and the original headers', async () => {
@@ -80,12 +81,23 @@ describe('method ntlm through the lab', () => {
   });
 
   it('defers when AUTH NTLM is not offered, retries, and bounces at the end of the lifetime', async () => {
-    const lab = await ntlmLab((l) => { delete l.orgs[1].nt; });
+    // A modern sender checks the EHLO keyword (the IMS sends AUTH NTLM blind: see the next test).
+    const lab = await ntlmLab((l) => { delete l.orgs[1].nt; l.orgs[0].profile = 'generic'; });
     const first = await sendAndSettle(lab, true);
     expect(first.outcome).toBe('deferred');
     expect(first.text).toContain('NTLM authentication is required, but was not offered by host mail.ntsol.example[198.51.100.25]');
     expect(await lab.settle('m1', false)).toBe('bounced');
     expect(lab.entriesOf('m1')[0].attempts.length).toBeGreaterThan(3);
+    expectNoLeak(lab);
+  });
+
+  it('the IMS sends AUTH NTLM blind (KB Q262945): a partner without NTLM refuses it, the message waits, nothing crosses', async () => {
+    const lab = await ntlmLab((l) => { delete l.orgs[1].nt; });
+    const first = await sendAndSettle(lab, true);
+    expect(first.outcome).toBe('deferred');
+    expect(first.text).toMatch(/^-> AUTH NTLM$/m);
+    expect(first.text).toContain('<- 500 Command unrecognized');
+    expect(first.text).not.toContain('MAIL FROM');
     expectNoLeak(lab);
   });
 

@@ -12,7 +12,7 @@ afterEach(async () => {
 
 async function sendRequireTls(patch: (l: LabInput) => void) {
   const lab = await createLab(twoOrgs((l) => {
-    l.orgs[1].profile = 'generic';
+    for (const o of l.orgs) o.profile = 'generic';
     l.orgs[1].inbound = { starttls: true };
     patch(l);
   }));

@@ -38,6 +38,8 @@ const hostOf = (v: Variant) => `${v}.ntsol.example`;
 
 beforeAll(async () => {
   lab = await createLab(twoOrgs((l) => {
+    // Modern TLS on both ends: exchange-5.5 (the helper's default) speaks TLS 1.0 only (app/products/).
+    for (const o of l.orgs) o.profile = 'generic';
     // One partner host per certificate variant; the security entry's `via` picks the host.
     l.orgs[1].hosts = variants.map((v, i) => ({ name: hostOf(v), address: `198.51.100.${30 + i}`, certificate: v }));
     l.orgs[1].mtaSts = { mode: 'enforce', maxAge: 86400 };

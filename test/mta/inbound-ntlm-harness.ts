@@ -72,7 +72,7 @@ export async function startNtlmServer(o: {
         randomBytes: (n) => rng.bytes(n),
         lookupAccount: accountLookup(o.accounts ?? [{ domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' }]),
       }),
-      failureReply: o.failureReply,
+      ...(o.failureReply ? { replies: () => ({ ok: '235 2.7.0 Authentication successful', failed: o.failureReply!, supported: '334 ntlm supported' }) } : {}),
       onResult: (_c, r) => results.push(r),
       onLayerError: (_c, e) => layerErrors.push(e),
     },

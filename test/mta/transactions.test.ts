@@ -39,7 +39,7 @@ describe('recipients at RCPT', () => {
     expect(await say(client, 'RCPT TO:<postmaster>')).toMatch(/^250/);
     expect(await say(client, 'DATA')).toMatch(/^354/);
     const reply = await say(client, 'Subject: to the postmaster\r\n\r\nhello\r\n.');
-    expect(reply).toMatch(/^250 2\.0\.0 OK: queued as /);
+    expect(reply).toBe('250 OK'); // the IMS's end-of-data reply (app/products/exchange-5.5.ts)
     expect(mailbox(lab, 'intellinet', 'alice')).toHaveLength(1);
     expect(mailbox(lab, 'intellinet', 'postmaster')).toHaveLength(1);
     expect(lab.servers.get('intellinet')!.internalErrors).toEqual([]);

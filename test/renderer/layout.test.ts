@@ -16,7 +16,7 @@ function snapshotOf(file: string): Pick<LabSnapshot, 'orgs' | 'paths'> {
   if (!loaded.ok) throw new Error(`${file} does not load`);
   const lab = loaded.scenario.lab;
   const org = (o: (typeof lab.orgs)[number]): OrgView => ({
-    id: o.id, domain: o.domain, profile: o.profile, vocabulary: 'level', hosts: o.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
+    id: o.id, domain: o.domain, profile: o.profile, vocabulary: 'level', form: { title: '', where: '', domainLabel: '', fields: [] }, hosts: o.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
     users: o.users, accounts: [], inbound: { starttls: false, requireTls: false }, security: [], mailboxes: [], queue: [],
     ...(o.mtaSts ? { mtaSts: `mta-sts.${o.domain}` } : {}),
   });

@@ -121,6 +121,13 @@ export interface ClientOptions {
   peer: string;
   /** Further MAIL FROM parameters, e.g. `REQUIRETLS` (RFC 8689 §4.1). */
   mailParams?: string[];
+  /**
+   * EHLO again once the NTLM security layer is up (RFC 4954 §4; default true). The Exchange 5.5
+   * IMS did not: it went straight to MAIL with what the first EHLO said (KB Q262945).
+   */
+  reEhloAfterSeal?: boolean;
+  /** `RET=` on MAIL FROM when the server offers DSN (RFC 3461 §4.3); the IMS sent `RET=FULL`. */
+  dsnRet?: 'FULL' | 'HDRS';
 }
 
 const PHASE_WORDS: Record<Phase, string> = {
@@ -179,6 +186,10 @@ export class SmtpClientSession {
       case 'seal-ready':
         this.#layer = 'sealed';
         this.#note('NTLM security layer installed: every byte from here on is sealed');
+        if (this.#o.reEhloAfterSeal === false) {
+          // The IMS's way (KB Q262945): no second EHLO; MAIL goes out under the first one's keywords.
+          return this.#step(this.#o.plan.afterEhlo({ extensions: this.#ext, layer: this.#layer, authenticated: true, esmtp: true }), true);
+        }
         // RFC 4954 §4: after a security layer is negotiated the client re-issues EHLO.
         this.#ext = new Map();
         return this.#ehlo();
@@ -290,7 +301,8 @@ export class SmtpClientSession {
           return this.#fail({ action: 'bounce', status: '5.3.4', reason: `message size ${this.#o.message.length} exceeds the fixed limit ${limit} of ${this.#o.peer}` }, connected);
         }
         this.#phase = 'mail';
-        const extra = (this.#o.mailParams ?? []).map((p) => ` ${p}`).join('');
+        const ret = this.#o.dsnRet && this.#ext.has('DSN') ? ` RET=${this.#o.dsnRet}` : '';
+        const extra = ret + (this.#o.mailParams ?? []).map((p) => ` ${p}`).join('');
         return [this.#send(`MAIL FROM:<${this.#o.from}>${size}${eightBit}${extra}`)];
       }
       case 'starttls':

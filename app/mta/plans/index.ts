@@ -19,6 +19,7 @@ import { TlsPlan } from './tls.ts';
 import { RequireTlsPlan, REQUIRETLS_LEVELS } from './requiretls.ts';
 import { sealStream } from '../../ntlm/sealed-stream.ts';
 import { upgradeClient } from '../../tls/session.ts';
+import { product } from '../../products/index.ts';
 
 /** What a session's plan learned, for the attempt record and the key hand-off. */
 export interface PlanReport {
@@ -65,10 +66,12 @@ export function plainSession(): PreparedPlan {
 export function preparePlan(p: PlanInput): PreparedPlan {
   const tlsKeyLog: string[] = [];
   if (p.security?.method === 'ntlm' && !p.requireTls) {
+    // The sender's product decides the era (app/products/): the IMS sends NTLMv1 responses
+    // (MS-NLMP §3.3), AUTH NTLM whether offered or not, and no initial response (KB Q262945).
+    const habits = product(p.sender.profile).ntlm;
     const plan = new NtlmPlan({
       logon: p.security.logon!, workstation: p.sender.hosts[0].name.split('.')[0].toUpperCase(),
-      // The NT 4.0-era IMS sends NTLMv1 responses; later profiles NTLMv2 (MS-NLMP §3.3).
-      responses: p.sender.profile === 'exchange-5.5' ? 'v1' : 'v2',
+      responses: habits.responses, blindAuth: habits.blindAuth, initialResponse: habits.initialResponse,
       crypto: p.sender.nt?.crypto ?? 'us-128', minKeyBits: p.security.minKeyBits, peer: p.peer,
       randomBytes: (n) => crypto.randomBytes(n), now: p.now,
     });
@@ -92,7 +95,8 @@ export function preparePlan(p: PlanInput): PreparedPlan {
     beforeConnect: () => tlsPlan.beforeConnect(),
     upgrades: {
       startTls: async (socket: Duplex) => {
-        const up = await upgradeClient(socket, { servername: p.host, timer: p.timers, timeoutMs: 30_000 });
+        // The sender's product speaks the TLS of its era (exchange-5.5: TLS 1.0 only).
+        const up = await upgradeClient(socket, { servername: p.host, timer: p.timers, timeoutMs: 30_000, ...product(p.sender.profile).tls });
         tlsKeyLog.push(...up.keyLog);
         tlsInfo = { protocol: up.protocol, cipher: up.cipher };
         return { stream: up.tls, info: { protocol: up.protocol, cipher: up.cipher, peerChainDer: up.peerChainDer } };

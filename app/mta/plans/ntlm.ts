@@ -23,6 +23,10 @@ export interface NtlmPlanOptions {
   logon: { domain: string; user: string; password: string };
   workstation: string;
   responses: 'v1' | 'v2';
+  /** Send AUTH NTLM even when EHLO did not offer it (the Exchange 5.5 IMS, KB Q262945). */
+  blindAuth?: boolean;
+  /** Put the NEGOTIATE on the AUTH line (RFC 4954 §4); false: `AUTH NTLM`, then wait for `334 ntlm supported`. */
+  initialResponse?: boolean;
   crypto: NtCrypto;
   minKeyBits?: 40 | 56 | 128;
   peer: string;
@@ -63,7 +67,11 @@ export class NtlmPlan implements SecurityPlan {
     }
     // RFC 4954 §3: AUTH is advertised in the EHLO reply; MS-SMTPNTLM §2.1 names the mechanism NTLM.
     const mechanisms = (facts.extensions.get('AUTH') ?? '').toUpperCase().split(/\s+/);
-    if (!facts.esmtp || !mechanisms.includes('NTLM')) return { step: 'fail', failure: defer(format(deferReasons.authNotOffered, this.#o.peer)) };
+    const offered = facts.esmtp && mechanisms.includes('NTLM');
+    // A modern sender checks the keyword; the IMS sent AUTH NTLM blind (KB Q262945), which is
+    // how a PIX's Mailguard came to answer it with `250 OK` (docs/products.md).
+    if (!offered && !this.#o.blindAuth) return { step: 'fail', failure: defer(format(deferReasons.authNotOffered, this.#o.peer)) };
+    if (this.#o.initialResponse === false) return { step: 'auth', mechanism: 'NTLM' };
     return { step: 'auth', mechanism: 'NTLM', initial: this.#client.negotiate().toString('base64') };
   }
 
@@ -93,6 +101,11 @@ export class NtlmPlan implements SecurityPlan {
 
   authResult(reply: Reply): { ok: true; seal: boolean } | { ok: false; failure: Failure } {
     if (reply.code === 235) return { ok: true, seal: true };
+    if (reply.code >= 200 && reply.code < 300) {
+      // A 2xx that is not 235 is no logon at all: something answered in the server's place (a
+      // PIX's Mailguard turned AUTH NTLM into NOOP). Nothing was negotiated; send nothing.
+      return { ok: false, failure: defer(format(deferReasons.authNotAnswered, this.#o.peer, replyText(reply))) };
+    }
     const reason = format(deferReasons.authRejected, this.#o.peer, replyText(reply));
     // RFC 4954 §6: 535 5.7.8 — the credentials are wrong; no retry will make them right.
     if (reply.code === 535) return { ok: false, failure: { action: 'bounce', status: reply.status ?? '5.7.8', reason, reply } };

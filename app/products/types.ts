@@ -1,0 +1,233 @@
+/**
+ * What a product (a server profile, SPEC §2) is made of: the one extension point where a new mail
+ * server is added. Each product module (`app/products/<name>.ts`) exports one `Product`; the
+ * registry (`index.ts`) lists them, and everything that used to switch on a profile name derives
+ * from it: the scenario schema's profile enum, the contract's security-setting union, the CLI's
+ * `policy --as` list, the policy translator, the security dialog's form, the inbound server's
+ * words on the wire, the sender's NTLM behaviour, bounces and the queue's retry schedule.
+ *
+ *   app/products/<name>.ts ─► index.ts (PRODUCTS) ─┬─► scenario schema  (profile enum)
+ *                                                  ├─► api/contract.ts  (setting union, OrgView.form)
+ *                                                  ├─► cli/policy.ts    (--as list)
+ *                                                  ├─► mta/inbound.ts   (dialect on the wire)
+ *                                                  └─► mta/server.ts, plans/ (queue, bounce, NTLM flags)
+ *
+ * Products import nothing of the engine but types: they are data plus small pure functions.
+ * Which texts are public record and which are reconstructed is said per line in each module and
+ * summarised in docs/products.md.
+ */
+import type { z } from 'zod';
+
+/** A reply as the product words it: code, RFC 3463 enhanced status (when the product sends one) and text. */
+export interface Said {
+  code: number;
+  status?: string;
+  text: string;
+}
+
+/** What the inbound server really offers in one EHLO reply; the dialect words and orders it. */
+export interface EhloOffer {
+  starttls: boolean;
+  /** SASL mechanisms the server will run (e.g. `NTLM`, `LOGIN`). */
+  auth: string[];
+  requireTls: boolean;
+  /** Largest message, octets. */
+  size: number;
+  /** The client is already authenticated (no AUTH keyword again, RFC 4954 §4). */
+  authenticated: boolean;
+}
+
+/** How the server stamps a `Received:` trace field (RFC 5321 §4.4). */
+export interface ReceivedFacts {
+  heloName: string;
+  clientHost?: string;
+  clientIp: string;
+  byHost: string;
+  byIp?: string;
+  id: string;
+  date: string;
+  tls?: { protocol: string; cipher: string };
+  /** `DOMAIN\user` when the session authenticated. */
+  user?: string;
+  /** The session ran inside the NTLM security layer (SPEC §4, a reconstruction). */
+  sealed?: boolean;
+}
+
+export interface BounceFacts {
+  recipients: string[];
+  /** Why, in the lab's words: the local reason or the remote reply quoted. */
+  reason: string;
+  /** The remote reply, when one decided it (`535 ntlm authentication failed`). */
+  diagnostic?: string;
+  /** The remote host it came from, when there was one. */
+  remoteHost?: string;
+  /** The queue lifetime ran out (the reason is local; no remote reply is invented). */
+  expired: boolean;
+  reportingHost: string;
+  domain: string;
+  subject: string;
+  status: string;
+  queueId: string;
+  /** The organisation's NT domain (Exchange's org/site in NDRs). */
+  ntDomain?: string;
+}
+
+export interface Dialect {
+  /** The greeting text after `220 `. */
+  banner(host: string, labTime: number): string;
+  /** First line of the EHLO reply: `%s` is the server's name, then the client's. */
+  ehloGreeting: string;
+  /** The HELO reply (one line), same placeholders. */
+  heloGreeting: string;
+  /** EHLO keyword lines after the first, in the product's order. */
+  ehlo(offer: EhloOffer): string[];
+  /** Does the server put RFC 3463 codes on replies the lab does not word itself? */
+  enhancedStatusCodes: boolean;
+  replies: {
+    mailOk(address: string): Said;
+    rcptOk(address: string): Said;
+    data: Said;
+    queued(id: string): Said;
+    quit(host: string): Said;
+    noop: Said;
+    rset: Said;
+    /** HELP: every line of the 214 reply (or a refusal for products that have none). */
+    help: Said[];
+    /** A verb the server does not know; `%s` is the verb. */
+    unknown(verb: string): Said;
+    /** STARTTLS when this server offers no TLS. */
+    starttlsNotOffered: Said;
+    readyToStartTls: Said;
+    mustStartTls: Said;
+    authOk: Said;
+    authFailed: Said;
+    ntlmSupported: Said;
+    userUnknown(address: string): Said;
+    relayDenied(address: string): Said;
+    /** ETRN (RFC 1985), for products that advertise it. */
+    etrn?: Said;
+    /** XEXCH50 (Exchange's proprietary property blob), for products that advertise it. */
+    xexch50?: Said;
+  };
+  received(f: ReceivedFacts): string;
+}
+
+export interface BounceStyle {
+  from(domain: string): string;
+  subject(original: string): string;
+  /** Extra per-message fields of the delivery-status part (RFC 3464 §2.2 allows X- fields). */
+  extraFields(f: BounceFacts): string[];
+  /** The human-readable first part (RFC 3464 §2). */
+  text(f: BounceFacts): string;
+  /** Diagnostic-Code type for a local reason (RFC 3464 §2.3.6); `X-Local` when unset. */
+  localDiagnosticType?: string;
+}
+
+/** How the product's sender runs NTLM (SPEC §4): era behaviour, not configuration. */
+export interface NtlmBehaviour {
+  /** Response version of the era: NT 4.0's IMS sent NTLMv1 (MS-NLMP §3.3.1). */
+  responses: 'v1' | 'v2';
+  /** Send `AUTH NTLM` whether or not EHLO offered it (the IMS did; KB Q262945). */
+  blindAuth: boolean;
+  /** Put the NEGOTIATE on the AUTH line (RFC 4954 §4 initial response) instead of waiting for `334`. */
+  initialResponse: boolean;
+  /** EHLO again after 235 (RFC 4954 §4). The IMS went straight to MAIL. */
+  reEhloAfterAuth: boolean;
+  /** As receiver: keep the client's EHLO after AUTH (the IMS did; its senders never re-EHLOed). */
+  keepEhloAfterAuth: boolean;
+  /** MAIL FROM parameters the sender adds when DSN is offered (`RET=FULL` on the IMS). */
+  dsnRet?: 'FULL' | 'HDRS';
+}
+
+/** TLS the product can speak, both as server and as sender (SPEC §5). */
+export interface TlsBehaviour {
+  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher string; `@SECLEVEL=0` where OpenSSL 3 must allow TLS 1.0's SHA-1. */
+  ciphers?: string;
+  /** Said in the UI and docs: what the runtime cannot reproduce. */
+  note?: string;
+}
+
+/** One field of a product's security dialog, rendered by the renderer's generic form. */
+export type FormField =
+  | { kind: 'radio'; key: string; legend: string; options: { value: string; label: string; hint?: string }[]; default?: string }
+  | { kind: 'checkbox'; key: string; label: string; hint?: string; indent?: boolean; when?: { key: string; is: string | boolean }; default?: boolean }
+  | { kind: 'select'; key: string; label: string; options: { value: string; label: string }[]; indent?: boolean; when?: { key: string; is: string | boolean }; default?: string }
+  | { kind: 'text' | 'password'; key: string; label: string; indent?: boolean; when?: { key: string; is: string | boolean }; keepBlank?: boolean }
+  | { kind: 'note'; text: string; when?: { key: string; is: string | boolean } };
+
+/** The dialog a product's console shows for one row of its security table. */
+export interface FormDescription {
+  title: string;
+  /** Where the table lives in the product's console. */
+  where: string;
+  domainLabel: string;
+  fields: FormField[];
+}
+
+/** The lab's own model of one outbound security entry (the scenario file's `security` entries). */
+export interface LabEntry {
+  domain: string;
+  method: 'none' | 'ntlm' | 'tls';
+  level?: 'none' | 'may' | 'encrypt' | 'verify' | 'secure' | 'dane' | 'dane-only' | 'mta-sts';
+  logon?: { domain: string; user: string; password: string };
+  minKeyBits?: 40 | 56 | 128;
+  via?: string;
+}
+
+export type Translation<T> = { ok: true; value: T; note?: string } | { ok: false; reason: string; nearest?: T };
+
+/**
+ * A product's words for its security table: the setting's shape (a zod object with a literal
+ * `vocabulary`), both directions of the mapping onto the lab's model, and the dialog.
+ */
+export interface Vocabulary<S extends { vocabulary: string } = { vocabulary: string } & Record<string, unknown>> {
+  id: S['vocabulary'];
+  /** The request shape (`saveSecurity.setting`); passwords included. */
+  schema: z.ZodType<S>;
+  form: FormDescription;
+  /** An entry as the dialog shows it; what it cannot say is flagged, never hidden. */
+  toSetting(e: LabEntry): Translation<S>;
+  /** A saved dialog → the entry, given the entry it replaces (a blank password keeps the saved one). */
+  fromSetting(domain: string, s: S, existing: LabEntry | undefined): { ok: true; entry: LabEntry; note?: string } | { ok: false; error: string };
+  /** One line in the product's console words, for the table. */
+  describe(e: LabEntry): string;
+  /** The table in the product's own configuration language (`postcard-lab policy --as <product>`). */
+  listing?(org: { domain: string; hostName: string; security: LabEntry[] }): string[];
+  /** Parts of the lab entry this product could not express (flagged by the translator). */
+  inexpressible?(e: LabEntry): string[];
+}
+
+export interface Product {
+  name: string;
+  /** Product name as in Received headers and logs. */
+  title: string;
+  dialect: Dialect;
+  bounce: BounceStyle;
+  queue: { lifetimeMs: number; retryMs: number[] };
+  ntlm: NtlmBehaviour;
+  tls: TlsBehaviour;
+  /** Does the server offer REQUIRETLS (RFC 8689) inside TLS? */
+  requireTlsExtension: boolean;
+  /** Does the server refuse MAIL before HELO/EHLO (`503`)? */
+  heloRequired: boolean;
+  /** SASL mechanisms the inbound server runs for partners' NT accounts (the IMS: NTLM and LOGIN). */
+  inboundAuth: ('NTLM' | 'LOGIN' | 'PLAIN')[];
+  vocabulary: Vocabulary;
+}
+
+export const MIN = 60_000;
+export const HOUR = 60 * MIN;
+export const DAY = 24 * HOUR;
+
+/** Fill `%s` placeholders in order. */
+export function fill(template: string, ...args: string[]): string {
+  let i = 0;
+  return template.replace(/%s/g, () => args[i++] ?? '');
+}
+
+/** A reply as it goes on the wire: `250 2.1.0 Sender OK`. */
+export function wire(s: Said): string {
+  return s.status ? `${s.code} ${s.status} ${s.text}` : `${s.code} ${s.text}`;
+}
