@@ -1,5 +1,5 @@
 /**
- * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR]`: start the scenario's lab, print its
+ * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--firewall-config FILE]`: start the scenario's lab, print its
  * endpoints (SPEC §12.2), and keep running until interrupted, so real tools — swaks, telnet,
  * `openssl s_client -starttls smtp` — can talk to it.
  */
@@ -8,6 +8,7 @@ import { formatError, loadScenarioFile } from '../scenario/load.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
+import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 
 export interface Endpoint {
   type: 'host' | 'path' | 'ready';
@@ -49,13 +50,15 @@ function table(head: string[], rows: unknown[][]): string[] {
 }
 
 export async function upCommand(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' } });
+  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, 'firewall-config': { type: 'value' } });
   if (args.positional.length !== 1) throw new UsageError('up takes exactly one scenario file');
   const loaded = loadScenarioFile(args.positional[0]);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatError(e));
     return EXIT.badInput;
   }
+  const configFile = stringFlag(args, 'firewall-config');
+  if (configFile) applyFirewallConfig(loaded.scenario, configFile, readFirewallConfig(configFile, io).spec);
   const workspace = path.resolve(stringFlag(args, 'workspace') ?? path.join('.lab', loaded.id));
   const lab = await createLab(loaded.scenario.lab, { workspace });
   const lines = labEndpoints(lab);
