@@ -142,10 +142,14 @@ function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
   const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown } }).lab;
   const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
   const named = { orgIds: new Set<string>(), domains: new Set<string>(), hosts: new Set<string>() };
-  for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown }[]) {
+  for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown; external?: { name?: unknown } }[]) {
     if (typeof o?.id === 'string') named.orgIds.add(o.id);
     for (const d of [o?.domain, ...list(o?.aliases)]) if (typeof d === 'string') named.domains.add(d.toLowerCase());
     for (const h of list(o?.hosts) as { name?: unknown }[]) if (typeof h?.name === 'string') named.hosts.add(h.name.toLowerCase());
+    // An external organisation without hosts gets one, named as externalHost() names it.
+    if (o?.hosts === undefined && o?.external && typeof o.domain === 'string') {
+      named.hosts.add((typeof o.external.name === 'string' ? o.external.name : `mx.${o.domain}`).toLowerCase());
+    }
   }
   if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named };
   const parsed = <T>(items: unknown[], schema: z.ZodType<T>): Indexed<T>[] =>
