@@ -244,10 +244,10 @@ function chainOf(f: Found): StageRef[] {
     const allow = new Set<string>(MAILGUARD_COMMANDS);
     for (const v of f.passed) allow.add(v);
     for (const v of f.denied) allow.delete(v);
-    const def = [...MAILGUARD_COMMANDS];
+    const def: string[] = [...MAILGUARD_COMMANDS];
     const list = [...allow];
     const sameAsDefault = list.length === def.length && def.every((v) => allow.has(v));
-    chain.push({ name: 'command-filter', config: { style: f.commandStyle, ...(sameAsDefault ? {} : { allow: def.filter((v) => allow.has(v)).concat(list.filter((v) => !def.includes(v as never))) }) } });
+    chain.push({ name: 'command-filter', config: { style: f.commandStyle, ...(sameAsDefault ? {} : { allow: def.filter((v) => allow.has(v)).concat(list.filter((v) => !def.includes(v))) }) } });
   }
   if (f.strip) chain.push({ name: 'strip-starttls', config: {} });
   if (f.ntlmClear.size) chain.push({ name: 'ntlm-downgrade', config: { clear: Object.keys(NTLM_FLAGS).filter((n) => f.ntlmClear.has(n)) } });

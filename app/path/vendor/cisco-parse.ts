@@ -40,17 +40,19 @@ export const UNLIMITED = 2 ** 31 - 1;
 interface EsmtpMap {
   name: string;
   line: number;
+  /** The lines of the map's definition (reported as ignored when no applied policy uses it). */
+  lines: number[];
   maskBanner: boolean;
   config: Record<string, unknown>;
 }
 
 /** The ASA's `_default_esmtp_map` is the esmtp-inspect stage's defaults, with the banner masked (docs/stages.md). */
 function defaultEsmtpMap(): EsmtpMap {
-  return { name: '_default_esmtp_map', line: 0, maskBanner: true, config: stageDefaults('esmtp-inspect') };
+  return { name: '_default_esmtp_map', line: 0, lines: [], maskBanner: true, config: stageDefaults('esmtp-inspect') };
 }
 
 function newUserMap(name: string, line: number): EsmtpMap {
-  return { name, line, maskBanner: false, config: { ...stageDefaults('esmtp-inspect'), allowTls: false, maxCommandLine: UNLIMITED, maxRcpts: UNLIMITED, maxHeaderLine: UNLIMITED } };
+  return { name, line, lines: [], maskBanner: false, config: { ...stageDefaults('esmtp-inspect'), allowTls: false, maxCommandLine: UNLIMITED, maxRcpts: UNLIMITED, maxHeaderLine: UNLIMITED } };
 }
 
 const NETWORK_WORDS = new Set(['hostname', 'domain-name', 'interface', 'nameif', 'ip', 'ipv6', 'security-level', 'access-list', 'access-group', 'static',
@@ -111,6 +113,8 @@ export function parseCiscoConfig(text: string): ParsedConfig {
     const lower = trimmed.toLowerCase();
     const lw = lower.split(/\s+/);
     if (trimmed === '') return;
+    if (!indented) skipBlock = false;
+    if (ctx.kind === 'esmtp-map' && (indented || !/^(policy-map|class-map|service-policy|regex|access-list|fixup|no|hostname|interface|exit)\b/i.test(trimmed))) ctx.map.lines.push(n);
 
     // Lab extension comments first: they are what a printed chain carries that Cisco cannot say.
     const lab = /^!\s*postcard-lab\s+(stage|with)\s+([a-z0-9-]+)\s*(\{.*\})?\s*$/i.exec(trimmed);
@@ -186,7 +190,9 @@ export function parseCiscoConfig(text: string): ParsedConfig {
     if (/^policy-map\s+type\s+inspect\s+esmtp\s+\S+/i.test(trimmed)) {
       settleMatch();
       const name = words[4];
-      const map = newUserMap(name, n);
+      // Editing the built-in map starts from its contents; a new map starts empty.
+      const map = name === '_default_esmtp_map' ? { ...defaultEsmtpMap(), line: n } : newUserMap(name, n);
+      map.lines.push(n);
       inspectMaps.set(name, map);
       ctx = { kind: 'esmtp-map', map, parameters: false };
       sawAsa = true;
@@ -208,6 +214,19 @@ export function parseCiscoConfig(text: string): ParsedConfig {
       sawAsa = true;
       report(n, raw, 'understood', `service policy ${name}`);
       skipBlock = false;
+      return;
+    }
+    if (/^class-map\s+type\s+(regex|inspect)\b/i.test(trimmed)) {
+      settleMatch();
+      ctx = { kind: 'top' };
+      skipBlock = true;
+      report(n, raw, 'ignored', `a ${words[2]} class map groups matches the lab's esmtp-inspect stage does not model`);
+      return;
+    }
+    if (/^regex\s+\S+/i.test(trimmed)) {
+      settleMatch();
+      ctx = { kind: 'top' };
+      report(n, raw, 'ignored', 'a regular expression for sender or recipient matches, which the lab does not model');
       return;
     }
     if (/^class-map\s+/i.test(trimmed)) {
@@ -234,12 +253,16 @@ export function parseCiscoConfig(text: string): ParsedConfig {
     }
 
     if (skipBlock && indented) {
-      report(n, raw, 'ignored', 'inside an inspection map for another protocol');
+      report(n, raw, 'ignored', 'inside a block the lab does not model (see the line that opened it)');
       return;
     }
 
     if (ctx.kind === 'esmtp-map') {
       const map = ctx.map;
+      if (lw[0] === 'description') {
+        report(n, raw, 'comment', 'description of the map');
+        return;
+      }
       if (lower === 'parameters') {
         settleMatch();
         ctx.parameters = true;
@@ -368,6 +391,7 @@ export function parseCiscoConfig(text: string): ParsedConfig {
       parts.push({ pos: pixFixup.line, refs: PROFILES[profile].stages.map(normalizeRef) });
     }
   }
+  const used = new Set<string>();
   if (sawAsa) {
     dialect = dialect === 'pix' ? 'pix' : 'asa';
     for (const [name, p] of policies) {
@@ -381,13 +405,24 @@ export function parseCiscoConfig(text: string): ParsedConfig {
         }
         if (!sawServicePolicy) r.note += ' (no service-policy line in the paste: assumed applied)';
         if (e.off) continue;
-        const map = e.map ? inspectMaps.get(e.map) : defaultEsmtpMap();
+        const map = e.map && e.map !== '_default_esmtp_map' ? inspectMaps.get(e.map) : inspectMaps.get('_default_esmtp_map') ?? defaultEsmtpMap();
+        if (map) used.add(map.name);
         if (!map) {
           r.status = 'error';
           r.note = `no "policy-map type inspect esmtp ${e.map}" in this configuration`;
           continue;
         }
         parts.push({ pos: e.line, refs: [...(map.maskBanner ? [normalizeRef({ name: 'mask-banner', config: {} })] : []), normalizeRef({ name: 'esmtp-inspect', config: map.config })] });
+      }
+    }
+  }
+  for (const map of inspectMaps.values()) {
+    if (used.has(map.name)) continue;
+    for (const n of map.lines) {
+      const r = lines.find((l) => l.line === n);
+      if (r && r.status === 'understood') {
+        r.status = 'ignored';
+        r.note = `${r.note} — but no applied policy inspects ESMTP with map ${map.name}`;
       }
     }
   }

@@ -30,7 +30,11 @@ const labWith = (ref: StageRef, except: string[] = []): string[] => {
   return Object.keys(extra).length ? [`! postcard-lab with ${ref.name} ${JSON.stringify(extra)}`] : [];
 };
 
-function esmtpBlock(maskBanner: boolean, ref: StageRef, mapName: string): string[] {
+/**
+ * The map, then the policy line that applies it, so the stage sits where the parser puts it (at
+ * its `inspect esmtp` line) — before any lab stage printed after it.
+ */
+function esmtpBlock(maskBanner: boolean, ref: StageRef, mapName: string, first: boolean): string[] {
   const c = ref.config;
   const limit = (key: string, match: string) => (c[key] as number) >= UNLIMITED ? [] : [` match ${match} gt ${String(c[key])}`, '  drop-connection log'];
   return [
@@ -44,6 +48,10 @@ function esmtpBlock(maskBanner: boolean, ref: StageRef, mapName: string): string
     ' match ehlo-reply-parameter others',
     '  mask',
     ...labWith(ref, ['allowTls', 'maxCommandLine', 'maxRcpts', 'maxHeaderLine']),
+    ...(first ? ['class-map inspection_default', ' match default-inspection-traffic'] : []),
+    'policy-map global_policy',
+    ' class inspection_default',
+    `  inspect esmtp ${mapName}`,
   ];
 }
 
@@ -65,12 +73,12 @@ export function printCiscoConfig(input: readonly StageRef[], options: PrintOptio
     } else if (r.name === 'mask-banner' && refs[i + 1]?.name === 'esmtp-inspect') {
       const name = `${options.mapName ?? 'postcard_esmtp_map'}${maps.length ? `_${maps.length + 1}` : ''}`;
       maps.push(name);
-      out.push(...esmtpBlock(true, refs[i + 1], name));
+      out.push(...esmtpBlock(true, refs[i + 1], name, maps.length === 1));
       i += 2;
     } else if (r.name === 'esmtp-inspect') {
       const name = `${options.mapName ?? 'postcard_esmtp_map'}${maps.length ? `_${maps.length + 1}` : ''}`;
       maps.push(name);
-      out.push(...esmtpBlock(false, r, name));
+      out.push(...esmtpBlock(false, r, name, maps.length === 1));
       i += 1;
     } else {
       const extra = nonDefault(r.name, r.config);
@@ -79,14 +87,7 @@ export function printCiscoConfig(input: readonly StageRef[], options: PrintOptio
     }
   }
   const head = pix ? [`PIX Version ${pix}(1)`] : [];
-  const tail = maps.length ? [
-    'class-map inspection_default',
-    ' match default-inspection-traffic',
-    'policy-map global_policy',
-    ' class inspection_default',
-    ...maps.map((m) => `  inspect esmtp ${m}`),
-    'service-policy global_policy global',
-  ] : [];
+  const tail = maps.length ? ['service-policy global_policy global'] : [];
   if (!pix && maps.length === 0) {
     const dialect = options.dialect ?? 'pix';
     if (dialect === 'pix') head.push('no fixup protocol smtp 25');
