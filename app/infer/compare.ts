@@ -9,10 +9,16 @@ import { verbOf, type Dialogue } from './smtp.ts';
 export function dialogueShape(d: Dialogue): string[] {
   const shape = [`greeting ${d.greeting?.partial ? 'unfinished' : d.greeting?.code ?? 'none'}`];
   for (const x of d.exchanges) {
+    // After 235 an NTLM session is sealed (SPEC §4): what follows is ciphertext, or ciphertext a
+    // box garbled — its line breaks fall where the random bytes put them, so it has no shape.
+    if (shape.at(-1) === 'auth-response 235') {
+      shape.push('then sealed');
+      return shape;
+    }
     const what = x.kind === 'auth-response' ? 'auth-response' : x.line.text === '.' ? 'end-of-data' : verbOf(x.line.text) || JSON.stringify(x.line.text.slice(0, 8));
     shape.push(`${what} ${x.reply ? x.reply.code : 'no reply'}`);
   }
-  if (d.opaque) shape.push(`then ${d.opaque.from}`);
+  if (d.opaque) shape.push(shape.at(-1) === 'auth-response 235' ? 'then sealed' : `then ${d.opaque.from}`);
   return shape;
 }
 

@@ -285,7 +285,25 @@ export function inferFromDialogues(sent: Dialogue[], wire: Dialogue[]): Inferenc
   }
   // An ASA overwrites denied commands with X as well: the EHLO-reply mask decides which box it is.
   if (f.asa) f.commandStyle = undefined;
-  return { chain: chainOf(f), evidence, unexplained, pairs };
+  let chain = chainOf(f);
+  // A box that never let the sender get a command out (PIX 4.4's endless banner) shows only its
+  // first stage. When that is the start of exactly one profile, the rest of that profile is
+  // implied — said so in the evidence, not passed off as seen.
+  const silent = pairs.length > 0 && pairs.every((p) => p.sent.exchanges.length === 0);
+  if (silent && chain.length > 0) {
+    const text = JSON.stringify(chain);
+    const matches = Object.entries(PROFILES).filter(([, p]) => {
+      const full = normalizeChain(p.stages);
+      return full.length > chain.length && JSON.stringify(full.slice(0, chain.length)) === text;
+    });
+    if (matches.length === 1) {
+      const [name, p] = matches[0];
+      const rest = normalizeChain(p.stages).slice(chain.length);
+      chain = [...chain, ...rest];
+      evidence.push({ stage: rest.map((r) => r.name).join(', '), text: `implied by the ${name} profile: the sender never got a command through to show it`, sentPackets: [], wirePackets: [] });
+    }
+  }
+  return { chain, evidence, unexplained, pairs };
 }
 
 /** The shipped profile a chain equals, if any (for the report). */
