@@ -13,7 +13,9 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
+import { labAction, securityEntry, sendStep, serverProfile, tlsLevel } from '../scenario/schema.ts';
+import { PROFILE_NAMES } from '../path/profiles.ts';
+import { SECURITY_METHOD_NAMES } from '../grid/axes.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
@@ -48,6 +50,7 @@ export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
   'applyAction', 'saveSecurity', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
   'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
+  'gridOptions', 'runGrid', 'gridCell',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -88,6 +91,17 @@ export const requestSchemas = {
   }),
   packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
+  // The compatibility grid (docs/grid.md): needs no scenario; each cell is a lab of its own.
+  gridOptions: z.strictObject({}),
+  runGrid: z.strictObject({
+    senders: z.array(serverProfile).min(1).max(4),
+    receivers: z.array(serverProfile).min(1).max(4),
+    firewalls: z.array(z.enum(PROFILE_NAMES)).min(1).max(PROFILE_NAMES.length),
+    methods: z.array(z.enum(SECURITY_METHOD_NAMES as [string, ...string[]])).min(1).max(SECURITY_METHOD_NAMES.length),
+    /** A pasted PIX/ASA configuration that replaces the firewall axis (docs/firewall-config.md). */
+    firewallConfig: z.string().max(100_000, 'is too long').optional(),
+  }),
+  gridCell: z.strictObject({ id }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -328,6 +342,44 @@ export interface FollowView {
   parts: { from: 'client' | 'server'; no: number; text: string }[];
 }
 
+export interface GridOptionsView {
+  senders: string[];
+  receivers: string[];
+  firewalls: { name: string; summary: string }[];
+  methods: string[];
+}
+
+/** One cell of a grid run, compact (the table); `gridCell` adds the transcripts. */
+export interface GridCellView {
+  id: string;
+  sender: string;
+  receiver: string;
+  firewall: string;
+  method: string;
+  outcome: 'delivered' | 'deferred' | 'bounced' | 'error';
+  leaked: boolean;
+  protection: 'tls' | 'sealed' | 'none' | 'not sent';
+  reason: string;
+  expected: { outcome: string; leak: 'never' | 'always'; protection?: string; because: string };
+  agrees: boolean;
+  mismatch: string;
+  durationMs: number;
+}
+
+export interface GridRunView {
+  cells: GridCellView[];
+  summary: { cells: number; agree: number; disagree: number; durationMs: number; cellsPerSecond: number; counts: Record<string, number> };
+  /** The imported configuration's line report, when the run used one. */
+  config?: { line: number; text: string; status: string; note: string }[];
+}
+
+export interface GridCellDetail extends GridCellView {
+  transcript: string;
+  receiverTranscript: string;
+  /** Where the browser front-end downloads the cell's pcapng (absent in the desktop app). */
+  capture?: string;
+}
+
 export interface Responses {
   listScenarios: { scenarios: ScenarioSummary[] };
   openScenario: ScenarioView;
@@ -347,6 +399,9 @@ export interface Responses {
   pagePackets: PacketPage;
   packetDetail: PacketDetailView;
   followStream: FollowView;
+  gridOptions: GridOptionsView;
+  runGrid: GridRunView;
+  gridCell: GridCellDetail;
 }
 
 export type ResponseOf<K extends CommandName> = Responses[K];
@@ -373,10 +428,12 @@ export interface Events {
   'step.result': { result: StepResultView; next: number };
   /** The session opened a scenario, or its lab started or stopped. */
   'session.changed': { scenario?: string; status: LabSnapshot['status'] };
+  /** A grid run finished another cell. */
+  'grid.progressed': { done: number; total: number; cell: GridCellView };
 }
 
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['lab.event', 'step.result', 'session.changed'];
+export const EVENT_NAMES: readonly EventName[] = ['lab.event', 'step.result', 'session.changed', 'grid.progressed'];
 
 export type EventMessage = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];
 

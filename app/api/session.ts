@@ -7,6 +7,7 @@
  * a second one while the first is running gets `busy`, never an interleaving. Reads, sends and
  * lab actions stay allowed, as they would be on a real server while mail is in flight.
  */
+import { gridStoreOf } from '../grid/api.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -178,6 +179,7 @@ export class ApiSession {
 
   /** Stop the lab and forget everything (the transport is closing). */
   async close(): Promise<void> {
+    gridStoreOf(this).dispose();
     await this.#stopLab();
   }
 

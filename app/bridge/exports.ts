@@ -5,10 +5,12 @@
  *
  *   GET /export/capture.pcapng      application/x-pcapng
  *   GET /export/keylog.txt          text/plain
+ *   GET /export/grid/<cell>.pcapng  a cell of the last compatibility grid run (docs/grid.md)
  */
 import type http from 'node:http';
 import type { ApiSession } from '../api/session.ts';
 import { exportKeyLog, pcapngBuffer } from '../capture/pcapng.ts';
+import { gridStoreOf } from '../grid/api.ts';
 
 export const EXPORT_PREFIX = '/export/';
 
@@ -18,6 +20,13 @@ export function exportHandler(session: ApiSession, headers: () => Record<string,
       res.writeHead(status, { ...headers(), 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
+    const rest = pathname.slice(EXPORT_PREFIX.length);
+    if (rest.startsWith('grid/')) {
+      // A grid cell's capture needs no running lab: the cell's lab has come and gone.
+      const data = gridStoreOf(session).capture(rest.slice('grid/'.length));
+      if (!data) return send(404, 'No such grid cell capture\n', 'text/plain; charset=utf-8');
+      return send(200, data, 'application/x-pcapng', { 'Content-Disposition': `attachment; filename="${rest.slice('grid/'.length)}"` });
+    }
     let lab;
     try {
       lab = session.lab;

@@ -8,6 +8,7 @@ import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
 import { TranscriptState } from './transcript.svelte.ts';
 import { CaptureState } from './capture.svelte.ts';
+import { GridState } from './grid.svelte.ts';
 
 export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets';
 
@@ -17,7 +18,10 @@ export class AppState {
   readonly mail: MailState;
   readonly transcript: TranscriptState;
   readonly capture: CaptureState;
+  readonly grid: GridState;
   tab = $state<Tab>('topology');
+  /** The compatibility grid replaces the main area while shown (it needs no scenario). */
+  showGrid = $state(false);
 
   constructor(api: PostcardApi) {
     this.scenario = new ScenarioState(api);
@@ -25,6 +29,7 @@ export class AppState {
     this.mail = new MailState(api);
     this.transcript = new TranscriptState(api);
     this.capture = new CaptureState(api);
+    this.grid = new GridState(api);
     api.onEvent((event) => this.#route(event));
   }
 
@@ -47,6 +52,11 @@ export class AppState {
     this.capture.clear();
     await this.scenario.restart();
     await this.lab.refresh();
+  }
+
+  async toggleGrid(): Promise<void> {
+    this.showGrid = !this.showGrid;
+    if (this.showGrid) await this.grid.load();
   }
 
   async showTranscript(org: string, id: string): Promise<void> {
@@ -76,6 +86,9 @@ export class AppState {
       case 'session.changed':
         void this.lab.refresh();
         this.capture.onLabEvent();
+        break;
+      case 'grid.progressed':
+        this.grid.onProgress(event.payload.done, event.payload.total, event.payload.cell);
         break;
       default: {
         const never: never = event;
