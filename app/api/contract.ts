@@ -13,10 +13,9 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep, serverProfile, tlsLevel } from '../scenario/schema.ts';
-import { PROFILE_NAMES } from '../path/profiles.ts';
-import { SECURITY_METHOD_NAMES } from '../grid/axes.ts';
-import type { MailboxItem } from '../mta/mailbox.ts';
+import { labAction, securityEntry, sendStep, serverProfile, tlsLevel } from '../config/schema.ts';
+import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
+import type { MailboxItem } from '../mta/mailbox-item.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const text = z.string().max(200, 'is too long');
@@ -96,7 +95,7 @@ export const requestSchemas = {
   runGrid: z.strictObject({
     senders: z.array(serverProfile).min(1).max(4),
     receivers: z.array(serverProfile).min(1).max(4),
-    firewalls: z.array(z.enum(PROFILE_NAMES)).min(1).max(PROFILE_NAMES.length),
+    firewalls: z.array(z.enum(FIREWALL_NAMES)).min(1).max(FIREWALL_NAMES.length),
     methods: z.array(z.enum(SECURITY_METHOD_NAMES as [string, ...string[]])).min(1).max(SECURITY_METHOD_NAMES.length),
     /** A pasted PIX/ASA configuration that replaces the firewall axis (docs/firewall-config.md). */
     firewallConfig: z.string().max(100_000, 'is too long').optional(),

@@ -7,11 +7,11 @@
  * a second one while the first is running gets `busy`, never an interleaving. Reads, sends and
  * lab actions stay allowed, as they would be on a real server while mail is in flight.
  */
-import { gridStoreOf } from '../grid/api.ts';
+import { gridStoreOf } from './grid.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Emitter } from '../lab/events.ts';
+import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { stepKind } from '../scenario/run.ts';
@@ -39,6 +39,11 @@ export interface ApiSessionOptions {
    * passes its user-data folder, since a packaged app's own files are read-only.
    */
   keyCache?: string;
+  /**
+   * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
+   * `settings.captureLimit` applies when it is lower.
+   */
+  captureLimit?: number;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -60,7 +65,7 @@ export class ApiSession {
 
   listScenarios(): ScenarioSummary[] {
     const seen = new Set<string>();
-    return expandScenarioArgs([this.options.scenariosDir]).map((file) => {
+    return expandScenarioArgs([this.options.scenariosDir]).files.map((file) => {
       const loaded = loadScenarioFile(file);
       const base = path.basename(file);
       if (!loaded.ok) {
@@ -112,7 +117,7 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
+        this.#lab = await createLab(this.#labConfig(o), { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;
@@ -181,6 +186,18 @@ export class ApiSession {
   async close(): Promise<void> {
     gridStoreOf(this).dispose();
     await this.#stopLab();
+  }
+
+  /** The open scenario's id, if any. */
+  get scenarioId(): string | undefined {
+    return this.#opened?.id;
+  }
+
+  #labConfig(o: Opened): Opened['scenario']['lab'] {
+    const cap = this.options.captureLimit;
+    if (cap === undefined) return o.scenario.lab;
+    const own = o.scenario.lab.settings?.captureLimit;
+    return { ...o.scenario.lab, settings: { ...o.scenario.lab.settings, captureLimit: Math.min(own ?? cap, cap) } };
   }
 
   #requireScenario(): Opened {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLab, type Lab, type SentMessage } from '../lab/lab.ts';
-import { createRng } from '../lab/rng.ts';
+import { createRng } from '../base/rng.ts';
 import { benchLab, type Method } from './labs.ts';
 import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
 import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';

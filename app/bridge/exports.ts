@@ -10,7 +10,7 @@
 import type http from 'node:http';
 import type { ApiSession } from '../api/session.ts';
 import { exportKeyLog, pcapngBuffer } from '../capture/pcapng.ts';
-import { gridStoreOf } from '../grid/api.ts';
+import { gridStoreOf } from '../api/grid.ts';
 
 export const EXPORT_PREFIX = '/export/';
 

@@ -7,9 +7,7 @@
  *   postcard-lab firewall export PROFILE|SCENARIO [--path N] [--dialect pix|asa]   a chain as configuration
  */
 import fs from 'node:fs';
-import { parseCiscoConfig, type LineReport, type ParsedConfig } from '../path/vendor/cisco-parse.ts';
-import { printCiscoConfig } from '../path/vendor/cisco-print.ts';
-import { PROFILE_NAMES, profileStages } from '../path/profiles.ts';
+import { PROFILE_NAMES, printVendorConfig, profileStages, readVendorConfig, type LineReport, type ParsedConfig } from '../grid/firewall.ts';
 import { formatError, loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
@@ -27,7 +25,7 @@ export function readFirewallConfig(file: string, io: CliIo): { text: string; par
   } catch (error) {
     throw new UsageError(`--firewall-config: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  const parsed = parseCiscoConfig(text);
+  const parsed = readVendorConfig(text);
   const counted = (s: string) => parsed.lines.filter((l) => l.status === s).length;
   io.err(`firewall configuration ${file} (${parsed.dialect}): ${counted('understood')} lines understood, ${counted('ignored')} ignored, ${parsed.errors.length} errors`);
   for (const l of parsed.lines) if (l.status !== 'comment') io.err(formatLineReport(l));
@@ -72,7 +70,7 @@ export async function firewallCommand(argv: string[], io: CliIo): Promise<number
       if (!paths[index]) throw new UsageError(`${target} has ${paths.length} firewall paths; --path takes 1 to ${paths.length}`);
       spec = paths[index].firewall;
     }
-    io.out(printCiscoConfig(profileStages(spec), { dialect }).trimEnd());
+    io.out(printVendorConfig(profileStages(spec), { dialect }).trimEnd());
     return EXIT.ok;
   }
   throw new UsageError(`firewall takes import or export, not ${JSON.stringify(sub ?? '')}`);

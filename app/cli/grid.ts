@@ -6,12 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { defaultAxes, SECURITY_METHOD_NAMES, SERVER_PROFILES, type GridAxes } from '../grid/axes.ts';
+import { defaultAxes, FIREWALL_NAMES, SECURITY_METHOD_NAMES, SERVER_PROFILES, type GridAxes } from '../grid/axes.ts';
 import { runGrid } from '../grid/run.ts';
 import { defaultJobs } from '../grid/pool.ts';
 import { gridCsv, gridHtml, gridJson } from '../grid/report.ts';
-import { PROFILE_NAMES } from '../path/profiles.ts';
-import { parseDuration } from '../lab/clock.ts';
+import { parseDuration } from '../base/clock.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError, type Parsed } from './args.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { readFirewallConfig } from './firewall-config.ts';
@@ -49,7 +48,7 @@ export async function gridCommand(argv: string[], io: CliIo): Promise<number> {
   const axes: GridAxes = {
     senders: listFlag(args, 'senders', SERVER_PROFILES, d.senders),
     receivers: listFlag(args, 'receivers', SERVER_PROFILES, d.receivers),
-    firewalls: imported ? [`config:${path.basename(configFile!)}`] : listFlag(args, 'firewalls', PROFILE_NAMES, d.firewalls),
+    firewalls: imported ? [`config:${path.basename(configFile!)}`] : listFlag(args, 'firewalls', FIREWALL_NAMES, d.firewalls),
     methods: listFlag(args, 'methods', SECURITY_METHOD_NAMES, d.methods),
   };
   const timeout = stringFlag(args, 'timeout');

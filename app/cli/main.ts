@@ -14,6 +14,8 @@ const USAGE = `usage:
                    [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]
   postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
   postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
+  postcard-lab classroom [--listen ADDR:PORT] [--seats N] [--scenario ID ...] [--idle MINUTES]
+                   [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]
   postcard-lab validate <file>...
   postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane
   postcard-lab bench [--json] [--quick]
@@ -29,6 +31,7 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   run: runCommand,
   up: upCommand,
   serve: (argv, io) => import('./serve.ts').then((m) => m.serveCommand(argv, io)),
+  classroom: (argv, io) => import('./classroom.ts').then((m) => m.classroomCommand(argv, io)),
   validate: validateCommand,
   policy: policyCommand,
   bench: (argv, io) => import('./bench.ts').then((m) => m.benchCommand(argv, io)),

@@ -28,11 +28,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const seed = intFlag(args, 'seed');
   const shard = shardFlag(args);
 
-  const files = expandScenarioArgs(args.positional);
-  if (files.length === 0) throw new UsageError(`no scenario files in ${args.positional.join(', ')}`);
+  const { files, errors: missing } = expandScenarioArgs(args.positional);
+  for (const e of missing) io.err(formatError(e));
   const loaded = files.map((f) => loadScenarioFile(f));
   const invalid = loaded.filter((l): l is Extract<Loaded, { ok: false }> => !l.ok);
   for (const l of invalid) for (const e of l.errors) io.err(formatError(e));
+  if (missing.length > 0 && files.length === 0) return EXIT.badInput;
   const valid = loaded.filter((l): l is Extract<Loaded, { ok: true }> => l.ok);
   const seen = new Map<string, string>();
   let duplicate = false;
@@ -44,7 +45,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     seen.set(l.id, l.file);
   }
-  if (invalid.length > 0 || duplicate) return EXIT.badInput;
+  if (invalid.length > 0 || duplicate || missing.length > 0) return EXIT.badInput;
   const configFile = stringFlag(args, 'firewall-config');
   if (configFile) {
     const { spec } = readFirewallConfig(configFile, io);

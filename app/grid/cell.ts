@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { exportPcapng } from '../lab/exports.ts';
-import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
+import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 import { cellId, cellLab, type GridCell } from './axes.ts';
 import { expectCell, type CellExpectation, type CellOutcome } from './expect.ts';
 

@@ -2,26 +2,11 @@
  * Users' mailboxes, one folder per user in the workspace: `<id>.eml` plus `<id>.json` (the summary
  * the UI lists). Written atomically before the server answers 250.
  */
-import type { Workspace } from '../lab/store.ts';
+import type { Workspace } from '../base/store.ts';
 import { headerValue } from './bounce.ts';
+import type { MailboxItem } from './mailbox-item.ts';
 
-export interface MailboxItem {
-  id: string;
-  user: string;
-  kind: 'mail' | 'bounce';
-  from: string;
-  subject: string;
-  receivedAt: number;
-  size: number;
-  /** The scenario message this is (or, for a bounce, the one it reports on). */
-  ref?: string;
-  /** For a bounce: the queue entry and connection that caused it (links to transcript and packets). */
-  cause?: { queueId: string; conn?: string; transcriptLine?: number };
-  /** How it travelled: the Received header's `with` clause (ESMTP, ESMTPS, ESMTPA, ESMTPSA). */
-  via?: string;
-  /** It arrived with REQUIRETLS (RFC 8689). */
-  requireTls?: boolean;
-}
+export type { MailboxItem };
 
 export class Mailboxes {
   #ws: Workspace;

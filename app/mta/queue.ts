@@ -5,7 +5,7 @@
  * deferred or in flight is queued again: nothing accepted is lost (a message may be sent twice if
  * the process died between the remote 250 and our record of it — SMTP's at-least-once, RFC 5321 §6.1).
  */
-import type { Workspace } from '../lab/store.ts';
+import type { Workspace } from '../base/store.ts';
 import type { TranscriptLine, TlsInfo } from './outbound/client.ts';
 
 export type QueueState = 'queued' | 'in-flight' | 'deferred' | 'delivered' | 'bounced';

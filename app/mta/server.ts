@@ -4,21 +4,21 @@
  * clock. Routing and the wire are the lab's business (`deliver`); this class decides what happens
  * to a message after each attempt: delivered, deferred and retried, or bounced (SPEC §3, §7).
  */
-import type { OrgConfig, NtAccount, SecurityEntry } from '../scenario/schema.ts';
-import type { LabClock } from '../lab/clock.ts';
-import type { Rng } from '../lab/rng.ts';
-import type { Timers } from '../lab/timers.ts';
-import type { Workspace } from '../lab/store.ts';
-import type { LabEvent } from '../lab/events.ts';
+import type { OrgConfig, NtAccount, SecurityEntry } from '../config/schema.ts';
+import type { LabClock } from '../base/clock.ts';
+import type { Rng } from '../base/rng.ts';
+import type { Timers } from '../base/timers.ts';
+import type { Workspace } from '../base/store.ts';
+import type { MailEvent } from './events.ts';
 import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
-import { hookReply, replies } from './replies.ts';
+import { hookReply, replies } from '../smtp/replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
 import { profiles, type Profile } from './profiles/index.ts';
 import { rfc5322Date } from './dates.ts';
-import { parseDuration } from '../lab/clock.ts';
+import { parseDuration } from '../base/clock.ts';
 
 export interface DeliveryOutcome {
   attempts: Attempt[];
@@ -40,7 +40,7 @@ export interface MailServerDeps {
   deliver(entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome>;
   /** The simulated client a loopback port stands for (from the tap log). */
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
-  emit(event: LabEvent): void;
+  emit(event: MailEvent): void;
   onServerLog?(host: string, line: ServerLogLine): void;
   /** smtp-server options the security layers add for a host (STARTTLS keys, AUTH NTLM). */
   inboundOptions(server: MailServer, host: string): Partial<SMTPServerOptions>;
@@ -122,7 +122,9 @@ export class MailServer {
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,
+      domain: this.domain,
       checkRecipient: (address) => this.#checkRecipient(address, role),
+      onInternalError: (detail) => this.#internalError(hostName, detail),
       accept: async (envelope, data) => this.#accept(hostName, role, envelope, data),
       onLog: (line) => this.#deps.onServerLog?.(hostName, line),
       extra: {
@@ -149,7 +151,16 @@ export class MailServer {
 
   hasUser(address: string): boolean {
     const [local, domain] = address.toLowerCase().split('@');
-    return this.domains.includes(domain) && this.config.users.some((u) => u.toLowerCase() === local);
+    // RFC 5321 §4.5.1: every domain that takes mail has a postmaster.
+    return this.domains.includes(domain) && (local === 'postmaster' || this.config.users.some((u) => u.toLowerCase() === local));
+  }
+
+  /** Local errors while taking mail, newest last (the detail the client's 451 does not carry). */
+  readonly internalErrors: { host: string; at: number; detail: string }[] = [];
+
+  #internalError(host: string, detail: string): void {
+    this.internalErrors.push({ host, at: this.#deps.clock.now(), detail });
+    if (this.internalErrors.length > 100) this.internalErrors.shift();
   }
 
   #checkRecipient(address: string, role: Listener['role']): { code: number; message: string } | undefined {
@@ -177,10 +188,12 @@ export class MailServer {
     const remote = envelope.to.filter((r) => !this.isLocal(r));
     // A delivery status notification arrives with a null reverse-path (RFC 5321 §4.5.5, RFC 3464 §2).
     const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) });
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
+    // One transaction: the queue entries first, local copies last, so a failure before the 250
+    // (which the client retries) leaves no local copy behind to be duplicated.
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
     if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls });
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) });
     return id;
   }
 

@@ -8,7 +8,7 @@ const methods = ['plain', 'starttls', 'ntlm'] as const;
 const figureKeys = ['messages', 'size', 'lab', 'baseline', 'ratio'];
 
 describe('postcard-lab bench --json --quick', () => {
-  it('prints the SPEC §12.3 object, having moved every message and session it was asked to', { timeout: 240_000 }, async () => {
+  it('prints the SPEC §12.3 object, having moved every message and session it was asked to', { timeout: 300_000 }, async () => {
     const { code, out, err } = await cli('bench', '--json', '--quick');
     expect(err).not.toMatch(/delivered \d+ of|ended with 221/);
     expect(code).toBe(0);
@@ -51,15 +51,21 @@ describe('postcard-lab bench --json --quick', () => {
     // The grid round: --quick runs a 48-cell slice of the default grid, every cell as expected.
     expect(r.grid).toMatchObject({ cells: 48, agree: 48 });
     expect(typeof r.grid.cellsPerSecond).toBe('number');
+
+    // Issue 13: a class of 20 seats; the board received one event per wrong check of every learner.
+    const c = r.classroom;
+    expect(c).toMatchObject({ seats: 20, checks: quickSizes.classroomChecks, boardEvents: 20 * quickSizes.classroomChecks });
+    for (const k of ['startMsPerSeat', 'singleStartMs', 'ratio', 'memoryMBPerSeat', 'heapMBPerSeat', 'boardEventsPerSec']) expect(typeof c[k]).toBe('number');
+    expect(c.boardEventsPerSec).toBeGreaterThan(0);
   });
 });
 
 describe('postcard-lab bench', () => {
-  it('prints readable tables without --json', { timeout: 60_000 }, async () => {
+  it('prints readable tables without --json', { timeout: 90_000 }, async () => {
     const out: string[] = [];
     const code = await benchCommand(['--quick'], { out: (l) => out.push(l), err: () => undefined, interrupted: () => new Promise(() => {}) }, {
       postfix: null,
-      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, grid: null },
+      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, classroomSeats: 2, classroomChecks: 2, grid: null },
     });
     expect(code).toBe(0);
     const text = out.join('\n');
@@ -67,6 +73,8 @@ describe('postcard-lab bench', () => {
     expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +4\/4$/m);
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
+    expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);
+    expect(text).toMatch(/^ {2}board events\/s \(4 seat updates\) +[\d.]+$/m);
   });
 
   for (const argv of [['--bogus'], ['--json=yes'], ['extra'], ['--quick', '--quick']]) {

@@ -7,17 +7,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { GridCellDetail, GridCellView, GridOptionsView, GridRunView } from '../api/contract.ts';
-import { PROFILES, PROFILE_NAMES } from '../path/profiles.ts';
-import { parseCiscoConfig } from '../path/vendor/cisco-parse.ts';
-import { SECURITY_METHOD_NAMES, SERVER_PROFILES, type GridAxes } from './axes.ts';
-import type { CellResult } from './cell.ts';
-import { runGrid } from './run.ts';
+import type { GridCellDetail, GridCellView, GridOptionsView, GridRunView } from './contract.ts';
+import { FIREWALLS, SECURITY_METHOD_NAMES, SERVER_PROFILES, type GridAxes } from '../grid/axes.ts';
+import type { CellResult } from '../grid/cell.ts';
+import { runGrid } from '../grid/run.ts';
+import { readVendorConfig } from '../grid/firewall.ts';
 
 export function gridOptions(): GridOptionsView {
   return {
     senders: [...SERVER_PROFILES], receivers: [...SERVER_PROFILES], methods: [...SECURITY_METHOD_NAMES],
-    firewalls: PROFILE_NAMES.map((name) => ({ name, summary: PROFILES[name].summary })),
+    firewalls: FIREWALLS(),
   };
 }
 
@@ -40,7 +39,7 @@ export class GridStore {
     let config: GridRunView['config'];
     let firewall: unknown;
     if (firewallConfig !== undefined) {
-      const parsed = parseCiscoConfig(firewallConfig);
+      const parsed = readVendorConfig(firewallConfig);
       config = parsed.lines.map((l) => ({ line: l.line, text: l.text, status: l.status, note: l.note }));
       if (parsed.errors.length) throw new GridBadInput(parsed.errors.map((e) => `configuration line ${e.line}: ${e.note}`).join('; '));
       firewall = { config: firewallConfig };
