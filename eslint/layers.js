@@ -24,11 +24,13 @@ export const LAYERS = {
   observe: { uses: ['base', 'smtp', 'capture', 'path', 'config', 'mta', 'lab'], what: 'what the lab saw: link states, replay timeline, firewall view, server logs' },
   terminal: { uses: ['base', 'capture', 'path', 'lab'], what: 'the terminal: a raw TCP session the engine owns' },
   scenario: { uses: ['base', 'smtp', 'capture', 'config', 'mta', 'lab'], what: 'scenario files: schema, load, run, expect, reports' },
-  api: { uses: ['base', 'smtp', 'tls', 'capture', 'products', 'config', 'mta', 'lab', 'policy', 'scenario', 'observe', 'terminal'], what: 'the contract, handlers, session, views' },
+  grid: { uses: ['base', 'path', 'products', 'config', 'mta', 'lab'], what: 'compatibility grid: axes, expectations from the policy rules, cells, worker pool, reports' },
+  infer: { uses: ['base', 'ntlm', 'path', 'config', 'scenario'], what: 'captures to a scenario: pcap/pcapng reader, TCP streams, SMTP dialogues, the box inferred' },
+  api: { uses: ['base', 'smtp', 'tls', 'capture', 'products', 'config', 'mta', 'lab', 'policy', 'scenario', 'observe', 'terminal', 'grid'], what: 'the contract, handlers, session, views' },
   bridge: { uses: ['base', 'capture', 'api'], what: 'the browser front-end: HTTP + WebSocket on 127.0.0.1' },
   classroom: { uses: ['base', 'api', 'bridge'], what: 'a class: one ApiSession and lab per seat, the board, three socket doors' },
-  bench: { uses: ['base', 'smtp', 'ntlm', 'tls', 'capture', 'path', 'config', 'mta', 'lab', 'scenario', 'classroom'], what: '`postcard-lab bench`: ratios, not times' },
-  cli: { uses: ['base', 'tls', 'products', 'config', 'lab', 'policy', 'scenario', 'api', 'bench', 'bridge', 'classroom'], what: 'postcard-lab commands' },
+  bench: { uses: ['base', 'smtp', 'ntlm', 'tls', 'capture', 'path', 'config', 'mta', 'lab', 'scenario', 'classroom', 'grid'], what: '`postcard-lab bench`: ratios, not times' },
+  cli: { uses: ['base', 'tls', 'products', 'config', 'lab', 'policy', 'scenario', 'api', 'bench', 'bridge', 'classroom', 'grid', 'infer'], what: 'postcard-lab commands' },
 };
 
 const APP = path.resolve(import.meta.dirname, '..', 'app');

@@ -13,9 +13,10 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { duration, labAction, securityEntry, sendStep } from '../config/schema.ts';
+import { duration, labAction, securityEntry, sendStep, serverProfile } from '../config/schema.ts';
 import { VOCABULARIES } from '../products/index.ts';
 import type { FormDescription } from '../products/types.ts';
+import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { LinkState } from '../observe/links.ts';
 import type { TimelineEvent } from '../observe/timeline.ts';
@@ -56,6 +57,7 @@ export const COMMAND_NAMES = [
   'terminalTargets', 'terminalOpen', 'terminalSend', 'terminalClose',
   'openScenarioText', 'checkScenarioText', 'reloadScenario', 'listRecent', 'openRecent', 'recordScenario',
   'currentScenario', 'rewindSteps', 'advanceClock',
+  'gridOptions', 'runGrid', 'gridCell',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -123,6 +125,17 @@ export const requestSchemas = {
   rewindSteps: z.strictObject({ to: z.number().int().min(0) }),
   // Rehearsal: move the lab clock forward, as a scenario's `advance` step does (same duration syntax).
   advanceClock: z.strictObject({ by: duration }),
+  // The compatibility grid (docs/grid.md): needs no scenario; each cell is a lab of its own.
+  gridOptions: z.strictObject({}),
+  runGrid: z.strictObject({
+    senders: z.array(serverProfile).min(1).max(4),
+    receivers: z.array(serverProfile).min(1).max(4),
+    firewalls: z.array(z.enum(FIREWALL_NAMES)).min(1).max(FIREWALL_NAMES.length),
+    methods: z.array(z.enum(SECURITY_METHOD_NAMES as [string, ...string[]])).min(1).max(SECURITY_METHOD_NAMES.length),
+    /** A pasted PIX/ASA configuration that replaces the firewall axis (docs/firewall-config.md). */
+    firewallConfig: z.string().max(100_000, 'is too long').optional(),
+  }),
+  gridCell: z.strictObject({ id }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export function isCommandName(name: unknown): name is CommandName {
@@ -410,6 +423,44 @@ export interface RecordedScenario {
   changes: number;
 }
 
+export interface GridOptionsView {
+  senders: string[];
+  receivers: string[];
+  firewalls: { name: string; summary: string }[];
+  methods: string[];
+}
+
+/** One cell of a grid run, compact (the table); `gridCell` adds the transcripts. */
+export interface GridCellView {
+  id: string;
+  sender: string;
+  receiver: string;
+  firewall: string;
+  method: string;
+  outcome: 'delivered' | 'deferred' | 'bounced' | 'error';
+  leaked: boolean;
+  protection: 'tls' | 'sealed' | 'none' | 'not sent';
+  reason: string;
+  expected: { outcome: string; leak: 'never' | 'always'; protection?: string; because: string };
+  agrees: boolean;
+  mismatch: string;
+  durationMs: number;
+}
+
+export interface GridRunView {
+  cells: GridCellView[];
+  summary: { cells: number; agree: number; disagree: number; durationMs: number; cellsPerSecond: number; counts: Record<string, number> };
+  /** The imported configuration's line report, when the run used one. */
+  config?: { line: number; text: string; status: string; note: string }[];
+}
+
+export interface GridCellDetail extends GridCellView {
+  transcript: string;
+  receiverTranscript: string;
+  /** Where the browser front-end downloads the cell's pcapng (absent in the desktop app). */
+  capture?: string;
+}
+
 export interface Responses {
   listScenarios: { scenarios: ScenarioSummary[] };
   openScenario: ScenarioView;
@@ -446,6 +497,9 @@ export interface Responses {
   currentScenario: { scenario?: ScenarioView; status: LabSnapshot['status']; nextStep: number; results: StepResultView[] };
   rewindSteps: { next: number; results: StepResultView[] };
   advanceClock: { now: number; snapshot: LabSnapshot };
+  gridOptions: GridOptionsView;
+  runGrid: GridRunView;
+  gridCell: GridCellDetail;
 }
 
 // —— Topology, replay, firewall, logs, terminal (docs/ui.md): the engine's plain JSON shapes ——
@@ -493,11 +547,13 @@ export interface Events {
    * `folder` another scenarios folder is listed; the file changed on disk — `story-updated` (applied,
    * the lab kept), `lab-changed` (ask, then `reloadScenario { restart: true }`), `invalid` (errors).
    */
+  /** A grid run finished another cell. */
+  'grid.progressed': { done: number; total: number; cell: GridCellView };
   'scenario.file': { status: 'opened' | 'folder' | 'story-updated' | 'lab-changed' | 'invalid'; file: string; scenario?: ScenarioView; errors?: ScenarioErrorView[] };
 }
 
 export type EventName = keyof Events;
-export const EVENT_NAMES = ['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed', 'scenario.file'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed', 'scenario.file', 'grid.progressed'] as const satisfies readonly EventName[];
 export type EventListIsComplete = Assert<Exact<(typeof EVENT_NAMES)[number], EventName>>;
 
 export type EventMessage = { [E in EventName]: { event: E; payload: Events[E] } }[EventName];

@@ -14,6 +14,8 @@ import { ApiFailure, type ApiSession } from './session.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
 import { followStream, packetDetail, pagePackets } from './packets.ts';
 import { firewallOf, linksOf, serverLogOf, timelineOf } from './observe.ts';
+import { GridBadInput, GridBusy, gridOptions, gridStoreOf } from './grid.ts';
+import type { SecurityMethodName, ServerProfileName } from '../grid/axes.ts';
 
 export type Handlers = { [K in CommandName]: (request: ParsedRequestOf<K>) => Promise<ResponseOf<K>> };
 
@@ -173,6 +175,25 @@ export function createHandlers(session: ApiSession): Handlers {
       } catch (error) {
         return asFailure(error);
       }
+    },
+    gridOptions: async () => gridOptions(),
+    runGrid: async ({ firewallConfig, ...axes }) => {
+      try {
+        return await gridStoreOf(session).run(
+          { senders: axes.senders as ServerProfileName[], receivers: axes.receivers as ServerProfileName[], firewalls: axes.firewalls, methods: axes.methods as SecurityMethodName[] },
+          firewallConfig,
+          (cell, done, total) => session.events.emit({ event: 'grid.progressed', payload: { done, total, cell } }),
+        );
+      } catch (error) {
+        if (error instanceof GridBusy) throw new ApiFailure('busy', error.message);
+        if (error instanceof GridBadInput) throw new ApiFailure('invalid-payload', error.message);
+        throw error;
+      }
+    },
+    gridCell: async ({ id }) => {
+      const cell = gridStoreOf(session).cell(id, (file) => `/export/grid/${file}`);
+      if (!cell) throw new ApiFailure('not-found', `no cell ${id} in the last grid run`);
+      return cell;
     },
   };
 }

@@ -7,6 +7,7 @@
  * a second one while the first is running gets `busy`, never an interleaving. Reads, sends and
  * lab actions stay allowed, as they would be on a real server while mail is in flight.
  */
+import { gridStoreOf } from './grid.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -309,6 +310,7 @@ export class ApiSession {
   async close(): Promise<void> {
     this.#watch?.close();
     this.#watch = undefined;
+    gridStoreOf(this).dispose();
     await this.#stopLab();
   }
 

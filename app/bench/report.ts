@@ -36,6 +36,7 @@ export function formatReport(r: BenchReport): string[] {
     ]),
     ...(s.postfixSkipped ? [`  (no Postfix figure: ${s.postfixSkipped})`] : []),
     '',
+    ...(r.grid ? [`Compatibility grid: ${r.grid.cells} cells in ${num(r.grid.seconds)} s, ${num(r.grid.cellsPerSecond, 2)} cells/s (${r.grid.jobs} workers), ${r.grid.agree} as expected`, ''] : []),
     `Start-up of the postcard lab, ms (median of ${r.startMs.runs})`,
     ...table([
       ['cold (empty key cache)', num(r.startMs.cold)],

@@ -12,6 +12,7 @@ import { benchSessions, type SessionsFigure } from './sessions.ts';
 import { benchStart, type StartFigure } from './start.ts';
 import { realClock, type BenchClock } from './measure.ts';
 import type { PostfixTools } from './postfix.ts';
+import { benchGrid, type GridBench } from './grid.ts';
 import { benchClassroom, type ClassroomFigure } from './classroom.ts';
 
 export interface BenchSizes {
@@ -25,6 +26,8 @@ export interface BenchSizes {
   startRuns: number;
   /** Packet counts of the capture rounds; a count left out is reported as null. */
   capture: { '100k': boolean; '1M': boolean };
+  /** The compatibility grid round (docs/grid.md): the default 768 cells, a 48-cell slice, or none (null). */
+  grid: 'default' | 'slice' | null;
   /** Seats of the classroom figure, and the wrong checks each learner sends for the board's rate. */
   classroomSeats: number;
   classroomChecks: number;
@@ -32,13 +35,13 @@ export interface BenchSizes {
 
 /** SPEC §12.3's defaults: 2000 messages of 2048 octets. Concurrency: see docs/bench.md. */
 export const fullSizes: BenchSizes = {
-  messages: 2000, size: 2048, concurrency: 20, warmup: 100, sessions: 2000, startRuns: 3, capture: { '100k': true, '1M': true },
+  messages: 2000, size: 2048, concurrency: 20, warmup: 100, sessions: 2000, startRuns: 3, capture: { '100k': true, '1M': true }, grid: 'default',
   classroomSeats: 20, classroomChecks: 50,
 };
 
 /** `--quick`: the same figures from far fewer messages and sessions, without the 1M capture round. */
 export const quickSizes: BenchSizes = {
-  messages: 50, size: 2048, concurrency: 20, warmup: 10, sessions: 200, startRuns: 1, capture: { '100k': true, '1M': false },
+  messages: 50, size: 2048, concurrency: 20, warmup: 10, sessions: 200, startRuns: 1, capture: { '100k': true, '1M': false }, grid: 'slice',
   classroomSeats: 20, classroomChecks: 10,
 };
 
@@ -64,6 +67,8 @@ export interface BenchReport {
   sessions: SessionsFigure;
   startMs: StartFigure;
   capture: { '100k': CaptureBench | null; '1M': CaptureBench | null };
+  /** Compatibility grid cells per second (each cell a lab of its own), or null when not run. */
+  grid: GridBench | null;
   /** Issue 13: a class of 20 seats on one machine (app/bench/classroom.ts). */
   classroom: ClassroomFigure;
 }
@@ -88,7 +93,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     progress(`capture: ${packets} packets`);
     capture[key] = await benchCapture(packets);
   }
-  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, startMs, capture, classroom };
+  const grid = sizes.grid ? await benchGrid(sizes.grid, progress) : null;
+  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, startMs, capture, classroom, grid };
 }
 
 /** What went missing in a run: the lab must move every message it was given. Empty when nothing did. */
@@ -99,6 +105,7 @@ export function shortfalls(report: BenchReport): string[] {
     if (t.delivered.lab < t.messages) out.push(`throughput ${method}: the lab delivered ${t.delivered.lab} of ${t.messages} messages`);
     if (t.delivered.baseline < t.messages) out.push(`throughput ${method}: the baseline delivered ${t.delivered.baseline} of ${t.messages} messages`);
   }
+  if (report.grid && report.grid.agree < report.grid.cells) out.push(`grid: ${report.grid.cells - report.grid.agree} of ${report.grid.cells} cells disagreed with their expectation`);
   const s = report.sessions;
   for (const key of ['lab', 'baseline', 'viaPath'] as const) {
     if (s.completed[key] < s.sessions) out.push(`sessions ${key}: ${s.completed[key]} of ${s.sessions} sessions ended with 221`);

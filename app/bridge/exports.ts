@@ -6,10 +6,12 @@
  *   GET /export/keylog.txt          text/plain
  *   GET /export/transcripts.txt     text/plain
  *   GET /export/report.html         text/html (as an attachment, never rendered by us)
+ *   GET /export/grid/<cell>.pcapng  a cell of the last compatibility grid run (docs/grid.md)
  */
 import type http from 'node:http';
 import type { ApiSession } from '../api/session.ts';
 import { exportFile, type ExportKind } from '../api/exports.ts';
+import { gridStoreOf } from '../api/grid.ts';
 
 export const EXPORT_PREFIX = '/export/';
 
@@ -26,7 +28,14 @@ export function exportHandler(session: ApiSession, headers: () => Record<string,
       res.writeHead(status, { ...headers(), 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    const kind = Object.hasOwn(ROUTES, pathname.slice(EXPORT_PREFIX.length)) ? ROUTES[pathname.slice(EXPORT_PREFIX.length)] : undefined;
+    const rest = pathname.slice(EXPORT_PREFIX.length);
+    if (rest.startsWith('grid/')) {
+      // A grid cell's capture needs no running lab: the cell's lab has come and gone.
+      const data = gridStoreOf(session).capture(rest.slice('grid/'.length));
+      if (!data) return send(404, 'No such grid cell capture\n', 'text/plain; charset=utf-8');
+      return send(200, data, 'application/x-pcapng', { 'Content-Disposition': `attachment; filename="${rest.slice('grid/'.length)}"` });
+    }
+    const kind = Object.hasOwn(ROUTES, rest) ? ROUTES[rest] : undefined;
     if (!kind) return send(404, 'Not Found\n', 'text/plain; charset=utf-8');
     let file;
     try {

@@ -129,6 +129,8 @@ export class Seat {
       case 'terminal.closed':
       case 'scenario.file':
         // A seat's scenario comes from the shipped folder; file reloads are a desktop window's business.
+      // The compatibility grid (docs/grid.md) runs labs of its own, not the seat's.
+      case 'grid.progressed':
         return;
       default: {
         const never: never = e;

@@ -56,3 +56,12 @@ export function stringFlag(parsed: Parsed, name: string): string | undefined {
   const v = parsed.flags.get(name);
   return typeof v === 'string' ? v : undefined;
 }
+
+/** `--shard I/N` (1 ≤ I ≤ N): this process takes every N-th item starting at the I-th. */
+export function shardFlag(parsed: Parsed): { index: number; count: number } | undefined {
+  const text = stringFlag(parsed, 'shard');
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(text)}`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}

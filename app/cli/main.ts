@@ -18,7 +18,14 @@ const USAGE = `usage:
                    [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]
   postcard-lab validate <file>...
   postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane
-  postcard-lab bench [--json] [--quick]`;
+  postcard-lab bench [--json] [--quick]
+  postcard-lab grid [--senders L] [--receivers L] [--firewalls L] [--methods L] [--firewall-config FILE]
+                    [--shard I/N] [--jobs N] [--concurrency N] [--seed N] [--timeout D]
+                    [--csv FILE] [--json FILE] [--html FILE] [--export DIR]
+  postcard-lab firewall import <config.txt> [--json]
+  postcard-lab firewall export <profile|scenario.yaml> [--path N] [--dialect pix|asa]
+  postcard-lab infer --sent A.pcapng --wire B.pcapng [--out scenario.yaml] [--json]
+  (run and up also take --firewall-config FILE: a PIX/ASA configuration for every firewall path)`;
 
 const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<number>> = {
   run: runCommand,
@@ -28,6 +35,9 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   validate: validateCommand,
   policy: policyCommand,
   bench: (argv, io) => import('./bench.ts').then((m) => m.benchCommand(argv, io)),
+  grid: (argv, io) => import('./grid.ts').then((m) => m.gridCommand(argv, io)),
+  firewall: (argv, io) => import('./firewall-config.ts').then((m) => m.firewallCommand(argv, io)),
+  infer: (argv, io) => import('./infer.ts').then((m) => m.inferCommand(argv, io)),
 };
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--pcap DIR]
- * [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]`: every scenario headless, one line
+ * [--export DIR] [--workspace DIR] [--seed N] [--shard I/N] [--firewall-config FILE]`: every scenario headless, one line
  * each, a closing `N passed, N failed`. `--pcap` writes `DIR/<id>.pcapng`; `--export` the key log,
  * messages, transcripts and TLS-RPT reports under `DIR/<id>/`.
  */
@@ -10,8 +10,9 @@ import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '
 import { runScenario, type ScenarioResult } from '../scenario/run.ts';
 import { htmlReport, jsonReport, junitReport } from '../scenario/reports.ts';
 import { exportFiles, exportPcapng } from '../lab/exports.ts';
-import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
+import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
+import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 
 function writeReport(file: string, text: string): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -21,17 +22,11 @@ function writeReport(file: string, text: string): void {
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
     junit: { type: 'value' }, json: { type: 'value' }, html: { type: 'value' }, pcap: { type: 'value' }, export: { type: 'value' },
-    workspace: { type: 'value' }, seed: { type: 'value' }, shard: { type: 'value' },
+    workspace: { type: 'value' }, seed: { type: 'value' }, shard: { type: 'value' }, 'firewall-config': { type: 'value' },
   });
   if (args.positional.length === 0) throw new UsageError('run needs at least one scenario file or folder');
   const seed = intFlag(args, 'seed');
-  const shardText = stringFlag(args, 'shard');
-  let shard: { index: number; count: number } | undefined;
-  if (shardText !== undefined) {
-    const m = /^(\d+)\/(\d+)$/.exec(shardText);
-    if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(shardText)}`);
-    shard = { index: Number(m[1]), count: Number(m[2]) };
-  }
+  const shard = shardFlag(args);
 
   const { files, errors: missing } = expandScenarioArgs(args.positional);
   for (const e of missing) io.err(formatError(e));
@@ -51,6 +46,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     seen.set(l.id, l.file);
   }
   if (invalid.length > 0 || duplicate || missing.length > 0) return EXIT.badInput;
+  const configFile = stringFlag(args, 'firewall-config');
+  if (configFile) {
+    const { spec } = readFirewallConfig(configFile, io);
+    for (const l of valid) applyFirewallConfig(l.scenario, configFile, spec);
+  }
 
   const mine = shard ? valid.filter((_, i) => i % shard!.count === shard!.index - 1) : valid;
   const results: ScenarioResult[] = [];

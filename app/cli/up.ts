@@ -1,9 +1,9 @@
 /**
- * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE]`: start the scenario's
- * lab, print its endpoints, and keep running until interrupted, so real tools — swaks, telnet,
- * `openssl s_client -starttls smtp` — can talk to it. With `--record FILE`, what happened during
- * the session (the messages real clients submitted and their outcomes) is written to FILE as a
- * scenario when it stops (app/scenario/record.ts, docs/authoring.md).
+ * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE] [--firewall-config FILE]`:
+ * start the scenario's lab, print its endpoints, and keep running until interrupted, so real tools —
+ * swaks, telnet, `openssl s_client -starttls smtp` — can talk to it. With `--record FILE`, what
+ * happened during the session (the messages real clients submitted and their outcomes) is written
+ * to FILE as a scenario when it stops (app/scenario/record.ts, docs/authoring.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { createLab } from '../lab/lab.ts';
 import { recordScenario } from '../scenario/record.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
+import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 
 /** Rows padded to their widest cell, two spaces apart. */
 function table(head: string[], rows: unknown[][]): string[] {
@@ -21,7 +22,7 @@ function table(head: string[], rows: unknown[][]): string[] {
 }
 
 export async function upCommand(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, record: { type: 'value' } });
+  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, record: { type: 'value' }, 'firewall-config': { type: 'value' } });
   if (args.positional.length !== 1) throw new UsageError('up takes exactly one scenario file');
   const record = stringFlag(args, 'record');
   if (record !== undefined) {
@@ -33,6 +34,8 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     for (const e of loaded.errors) io.err(formatError(e));
     return EXIT.badInput;
   }
+  const configFile = stringFlag(args, 'firewall-config');
+  if (configFile) applyFirewallConfig(loaded.scenario, configFile, readFirewallConfig(configFile, io).spec);
   const workspace = path.resolve(stringFlag(args, 'workspace') ?? path.join('.lab', loaded.id));
   const lab = await createLab(loaded.scenario.lab, { workspace });
   const lines = lab.endpoints();

@@ -6,6 +6,7 @@
  *   firewall: { profile: pix-4.4, before: [{ slicer: {} }] }            # a telnet user's segments
  *   firewall: { profile: asa, stages: [{ latency: { ms: 80, jitter: 20 } }] }
  *   firewall: { profile: rewrite, with: { rewrite: { rules: [{ dir: s2c, match: "250-PIPELINING", action: drop }] } } }
+ *   firewall: { config: "fixup protocol smtp 25" }                     # a pasted PIX/ASA configuration (vendor/)
  *
  *   client ──► before… ──► the profile's stages ──► stages… ──► server
  *
@@ -18,6 +19,7 @@ import type { Pipeline } from './pipeline.ts';
 import { createChain } from './chain.ts';
 import { createStage, stageDefinition, stageNames } from './stages/index.ts';
 import type { StageContext } from './stages/index.ts';
+import { parseCiscoConfig } from './vendor/cisco-parse.ts';
 
 export const PROFILE_NAMES = ['pass', 'pix-4.4', 'pix-5.1', 'asa', 'strip-starttls', 'ntlm-downgrade', 'injector', 'rewrite'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -66,13 +68,21 @@ export function buildProfileSpecSchema() {
     with: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     before: z.array(stageSpec).default([]),
     stages: z.array(stageSpec).default([]),
+    /** A PIX/ASA configuration (docs/firewall-config.md): its stage chain stands in for the profile's. */
+    config: z.string().optional(),
   }).superRefine((spec, ctx) => {
-    const own = PROFILES[spec.profile].stages;
+    if (spec.config !== undefined) {
+      if (spec.profile !== 'pass') ctx.addIssue({ code: 'custom', path: ['profile'], message: 'give either a profile or a config, not both' });
+      for (const e of parseCiscoConfig(spec.config).errors) {
+        ctx.addIssue({ code: 'custom', path: ['config'], message: `configuration line ${e.line} "${e.text.trim()}": ${e.note}` });
+      }
+    }
+    const own = spec.config !== undefined ? parseCiscoConfig(spec.config).chain : PROFILES[spec.profile].stages;
     for (const [name, overrides] of Object.entries(spec.with)) {
       const base = own.find((s) => s.name === name);
       if (!base) {
         const names = own.map((s) => s.name).join(', ') || 'none';
-        ctx.addIssue({ code: 'custom', path: ['with', name], message: `profile ${spec.profile} has no stage "${name}" (its stages: ${names})` });
+        ctx.addIssue({ code: 'custom', path: ['with', name], message: `${spec.config !== undefined ? 'the configuration' : `profile ${spec.profile}`} has no stage "${name}" (its stages: ${names})` });
         continue;
       }
       const parsed = stageDefinition(name)!.schema.safeParse({ ...base.config, ...overrides });
@@ -125,7 +135,8 @@ const refsOf = (specs: Record<string, unknown>[]): StageRef[] =>
 /** The stages a spec stands for, client side first. */
 export function profileStages(input: unknown): StageRef[] {
   const spec = parseProfileSpec(input);
-  const own = PROFILES[spec.profile].stages.map((s) => ({ name: s.name, config: { ...s.config, ...(spec.with[s.name] ?? {}) } }));
+  const base = spec.config !== undefined ? parseCiscoConfig(spec.config).chain : PROFILES[spec.profile].stages;
+  const own = base.map((s) => ({ name: s.name, config: { ...s.config, ...(spec.with[s.name] ?? {}) } }));
   return [...refsOf(spec.before), ...own, ...refsOf(spec.stages)];
 }
 

@@ -15,6 +15,7 @@ import { FirewallState, LogsState } from './firewall.svelte.ts';
 import { TerminalState } from './terminal.svelte.ts';
 import { ThemeState } from './theme.svelte.ts';
 import type { Place } from '../lib/place.ts';
+import { GridState } from './grid.svelte.ts';
 
 export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'rehearse' | 'terminal' | 'firewall' | 'logs';
 
@@ -33,6 +34,9 @@ export class AppState {
   tab = $state<Tab>('topology');
   /** The story column is shown; off, the views take the whole width (a wide packet list on a small screen). */
   showStory = $state(true);
+  readonly grid: GridState;
+  /** The compatibility grid replaces the main area while shown (it needs no scenario). */
+  showGrid = $state(false);
 
   constructor(api: PostcardApi) {
     this.scenario = new ScenarioState(api);
@@ -45,6 +49,7 @@ export class AppState {
     this.logs = new LogsState(api);
     this.terminal = new TerminalState(api);
     this.files = new FileState(api);
+    this.grid = new GridState(api);
     api.onEvent((event) => this.#route(event));
     this.files.desktop?.onMenu((action) => void this.menu(action));
   }
@@ -130,6 +135,11 @@ export class AppState {
     await this.lab.refresh();
   }
 
+  async toggleGrid(): Promise<void> {
+    this.showGrid = !this.showGrid;
+    if (this.showGrid) await this.grid.load();
+  }
+
   async showTranscript(org: string, id: string): Promise<void> {
     this.tab = 'transcript';
     await this.transcript.show(org, id);
@@ -209,6 +219,9 @@ export class AppState {
         }
         break;
       }
+      case 'grid.progressed':
+        this.grid.onProgress(event.payload.done, event.payload.total, event.payload.cell);
+        break;
       default: {
         const never: never = event;
         void never;

@@ -5,7 +5,7 @@ describe('the contract', () => {
   it('has one allow-list: every command name has a request schema and nothing else does', () => {
     expect(Object.keys(requestSchemas).sort()).toEqual([...COMMAND_NAMES].sort());
     expect(new Set(COMMAND_NAMES).size).toBe(COMMAND_NAMES.length);
-    expect(EVENT_NAMES).toEqual(['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed', 'scenario.file']);
+    expect(EVENT_NAMES).toEqual(['lab.event', 'step.result', 'session.changed', 'terminal.output', 'terminal.tls', 'terminal.closed', 'scenario.file', 'grid.progressed']);
   });
 
   it('refuses names that are not commands, including inherited object keys', () => {
@@ -43,5 +43,16 @@ describe('the contract', () => {
       expect(r.error.code).toBe('invalid-payload');
       expect(r.error.message).toContain(message);
     }
+  });
+});
+
+describe('the grid commands', () => {
+  it('validate their axes against the registries: an unknown firewall or method names itself', () => {
+    const ok = validateRequest('runGrid', { senders: ['postfix'], receivers: ['generic'], firewalls: ['asa'], methods: ['may'] });
+    expect(ok.ok).toBe(true);
+    const bad = validateRequest('runGrid', { senders: ['postfix'], receivers: ['generic'], firewalls: ['pix-9'], methods: ['maybe'] });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toMatch(/payload\.firewalls\[0\].*payload\.methods\[0\]/);
+    expect(validateRequest('runGrid', { senders: [], receivers: ['generic'], firewalls: ['asa'], methods: ['may'] }).ok).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ const methods = ['plain', 'starttls', 'ntlm'] as const;
 const figureKeys = ['messages', 'size', 'lab', 'baseline', 'ratio'];
 
 describe('postcard-lab bench --json --quick', () => {
-  it('prints the SPEC §12.3 object, having moved every message and session it was asked to', { timeout: 180_000 }, async () => {
+  it('prints the SPEC §12.3 object, having moved every message and session it was asked to', { timeout: 300_000 }, async () => {
     const { code, out, err } = await cli('bench', '--json', '--quick');
     expect(err).not.toMatch(/delivered \d+ of|ended with 221/);
     expect(code).toBe(0);
@@ -48,6 +48,10 @@ describe('postcard-lab bench --json --quick', () => {
     for (const k of ['filterPageMs', 'exportMBs', 'bytesPerPacket']) expect(typeof r.capture['100k'][k]).toBe('number');
     expect(r.capture['1M']).toBeNull();
 
+    // The grid round: --quick runs a 48-cell slice of the default grid, every cell as expected.
+    expect(r.grid).toMatchObject({ cells: 48, agree: 48 });
+    expect(typeof r.grid.cellsPerSecond).toBe('number');
+
     // Issue 13: a class of 20 seats; the board received one event per wrong check of every learner.
     const c = r.classroom;
     expect(c).toMatchObject({ seats: 20, checks: quickSizes.classroomChecks, boardEvents: 20 * quickSizes.classroomChecks });
@@ -61,7 +65,7 @@ describe('postcard-lab bench', () => {
     const out: string[] = [];
     const code = await benchCommand(['--quick'], { out: (l) => out.push(l), err: () => undefined, interrupted: () => new Promise(() => {}) }, {
       postfix: null,
-      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, classroomSeats: 2, classroomChecks: 2 },
+      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, classroomSeats: 2, classroomChecks: 2, grid: null },
     });
     expect(code).toBe(0);
     const text = out.join('\n');

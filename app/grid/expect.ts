@@ -1,0 +1,103 @@
+/**
+ * What each grid cell should do, derived from the policy rules — never from a run. Two sources:
+ *
+ * 1. What the firewall does to a session, read from the stages of its profile (app/path/profiles.ts
+ *    and docs/stages.md): a greeting that never ends, ESMTP hidden (EHLO overwritten), STARTTLS
+ *    hidden, NTLM sealing made impossible, the seal garbled after AUTH.
+ * 2. What the sender's security entry requires (docs/security.md, SPEC §3):
+ *    - `none` sends in clear whenever a session gets that far;
+ *    - `may` uses TLS when offered and otherwise sends in clear (downgraded);
+ *    - `encrypt`, `verify`, `ntlm` are fail-closed: without their protection the message waits
+ *      (deferred) and is never sent in clear;
+ *    - a session that never gets a greeting times out: deferred;
+ *    - a server that requires HELO (exchange-2019) refuses MAIL with 503 (permanent: bounced) when
+ *      the firewall overwrote the EHLO.
+ */
+import { profileStages } from '../path/profiles.ts';
+import { product } from '../products/index.ts';
+import { SECURITY_METHODS, type GridCell } from './axes.ts';
+
+export type CellOutcome = 'delivered' | 'deferred' | 'bounced';
+
+export interface CellExpectation {
+  outcome: CellOutcome;
+  /** `never`: no canary in clear on any tap; `always`: the message crossed in clear. */
+  leak: 'never' | 'always';
+  protection?: 'tls' | 'sealed' | 'none';
+  /** The rule that decided, in words (shown in the grid view). */
+  because: string;
+}
+
+/** What a firewall's stage chain does to an SMTP session, as far as the policy cares. */
+export interface FirewallTraits {
+  greetingNeverEnds: boolean;
+  esmtpHidden: boolean;
+  starttlsHidden: boolean;
+  sealImpossible: boolean;
+  sealGarbled: boolean;
+}
+
+const SMTP_EXTENDED = 'EHLO';
+
+export function firewallTraits(spec: unknown): FirewallTraits {
+  const traits: FirewallTraits = { greetingNeverEnds: false, esmtpHidden: false, starttlsHidden: false, sealImpossible: false, sealGarbled: false };
+  for (const { name, config } of profileStages(spec)) {
+    switch (name) {
+      case 'mask-banner-44':
+        // docs/stages.md: the CRLF is masked with the banner unless keepLineEnd.
+        if (config.keepLineEnd !== true) traits.greetingNeverEnds = true;
+        break;
+      case 'command-filter': {
+        const allow = Array.isArray(config.allow) ? (config.allow as string[]).map((v) => v.toUpperCase()) : undefined;
+        if (!allow || !allow.includes(SMTP_EXTENDED)) traits.esmtpHidden = true;
+        break;
+      }
+      case 'esmtp-inspect':
+        if (config.allowTls !== true) traits.starttlsHidden = true;
+        traits.sealGarbled = true;
+        break;
+      case 'strip-starttls':
+        traits.starttlsHidden = true;
+        break;
+      case 'ntlm-downgrade': {
+        const clear = Array.isArray(config.clear) ? config.clear as string[] : ['seal'];
+        if (clear.includes('seal')) traits.sealImpossible = true;
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return traits;
+}
+
+export function expectCell(cell: GridCell, firewallSpec: unknown = { profile: cell.firewall }): CellExpectation {
+  const t = firewallTraits(firewallSpec);
+  const entry = SECURITY_METHODS[cell.method];
+  const failClosed = entry.method === 'ntlm' || (entry.method === 'tls' && entry.level !== 'may');
+  const deferred = (because: string): CellExpectation => ({ outcome: 'deferred', leak: 'never', because });
+  if (t.greetingNeverEnds) return deferred('the greeting never ends (banner masked with its CRLF): the session times out');
+  const clearSession = (because: string): CellExpectation =>
+    t.esmtpHidden && product(cell.receiver).heloRequired
+      ? { outcome: 'bounced', leak: 'never', because: `${because}; the firewall overwrote EHLO and ${cell.receiver} refuses MAIL before HELO (503)` }
+      : { outcome: 'delivered', leak: 'always', protection: 'none', because };
+  switch (entry.method) {
+    case 'none':
+      return clearSession('method none sends in clear');
+    case 'ntlm':
+      if (t.esmtpHidden) return deferred('EHLO overwritten: AUTH NTLM is not offered (fail-closed)');
+      if (t.sealImpossible) return deferred('the SEAL flag is cleared in transit: no sealed session (fail-closed)');
+      if (t.sealGarbled) return deferred('the sealed bytes after 235 are garbled by the inspection (fail-closed)');
+      return { outcome: 'delivered', leak: 'never', protection: 'sealed', because: 'NTLM logon and sealed session pass' };
+    case 'tls': {
+      const offered = !t.esmtpHidden && !t.starttlsHidden;
+      if (offered) return { outcome: 'delivered', leak: 'never', protection: 'tls', because: 'STARTTLS offered and the certificate is valid' };
+      if (failClosed) return deferred(`STARTTLS not offered: level ${entry.level} is fail-closed`);
+      return clearSession('STARTTLS not offered: level may sends in clear (downgraded)');
+    }
+    default: {
+      const never: never = entry;
+      throw new Error(`unknown method ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Running many cells within the machine's limits: `jobs` worker processes (one per core by
+ * default, at most 2 here), each with `concurrency` cells in flight. `jobs: 0` runs in this
+ * process (tests, and the app's small grids).
+ *
+ *   parent ── cell ──► worker 1 (≤ concurrency labs at once) ── result ──► parent ──► onResult
+ *          ── cell ──► worker 2 …
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { runCell, type CellOptions, type CellResult } from './cell.ts';
+import type { GridCell } from './axes.ts';
+
+export interface PoolOptions extends CellOptions {
+  jobs: number;
+  concurrency: number;
+  /** A firewall spec that replaces each cell's profile (`--firewall-config`). */
+  firewall?: unknown;
+  onResult?(result: CellResult): void;
+}
+
+export const defaultJobs = (): number => Math.max(1, Math.min(2, os.availableParallelism()));
+
+async function inProcess(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
+  const results: CellResult[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < cells.length) {
+      const cell = cells[next++];
+      const r = await runCell(cell, o, o.firewall);
+      results.push(r);
+      o.onResult?.(r);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, lane));
+  return results;
+}
+
+const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+function inWorkers(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
+  const { onResult, jobs, concurrency, firewall, ...cellOptions } = o;
+  const results: CellResult[] = [];
+  let next = 0;
+  const workers: ChildProcess[] = [];
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    const finish = (error?: Error) => {
+      for (const w of workers) if (w.connected) w.send({ type: 'stop' });
+      if (error) {
+        if (!failed) reject(error);
+        failed = true;
+      } else resolve(results);
+    };
+    const feed = (w: ChildProcess) => {
+      if (next < cells.length) w.send({ type: 'run', cell: cells[next++], options: cellOptions, firewall });
+    };
+    for (let j = 0; j < Math.min(jobs, cells.length); j++) {
+      const w = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      workers.push(w);
+      w.on('message', (m: { type: string; result?: CellResult; index?: number; error?: string }) => {
+        if (m.type === 'ready') for (let k = 0; k < concurrency; k++) feed(w);
+        if (m.type === 'failed') finish(new Error(`grid cell ${m.index}: ${m.error}`));
+        if (m.type === 'result' && m.result) {
+          results.push(m.result);
+          onResult?.(m.result);
+          if (results.length === cells.length) finish();
+          else feed(w);
+        }
+      });
+      w.on('exit', (code) => {
+        if (results.length < cells.length && !failed) finish(new Error(`a grid worker exited (code ${code}) with ${cells.length - results.length} cells left`));
+      });
+    }
+    if (cells.length === 0) resolve(results);
+  });
+}
+
+/** Run the cells; results come back sorted by cell index. */
+export async function runCells(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
+  const results = o.jobs <= 0 ? await inProcess(cells, o) : await inWorkers(cells, o);
+  return results.sort((a, b) => a.cell.index - b.cell.index);
+}

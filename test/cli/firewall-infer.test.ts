@@ -1,0 +1,77 @@
+/**
+ * The CLI around the tester's tools: `--firewall-config` on run, `firewall import/export`, and
+ * `infer` from a capture `run --pcap` wrote to a scenario that runs.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../helpers/cli.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-cli-tools-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const corpus = (f: string) => path.join(ROOT, 'test/path/vendor/corpus', f);
+const scenario = (f: string) => path.join(ROOT, 'scenarios', f);
+
+describe('--firewall-config', () => {
+  it('a PIX 5.1 configuration stands in for the pix-5.1 profile: the scenario still passes, every line named on stderr', async () => {
+    const r = await cli('run', scenario('pix-mailguard.yaml'), '--firewall-config', corpus('02-pix51-mailguard.cfg'));
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/firewall configuration .*02-pix51-mailguard\.cfg \(pix\): \d+ lines understood, \d+ ignored, 0 errors/);
+    expect(r.err).toMatch(/line +\d+ +understood +fixup protocol smtp 25 +— Mailguard on port 25/);
+    expect(r.err).toMatch(/line +\d+ +ignored +access-list 101 permit tcp any host 192\.0\.2\.25 eq smtp +— access-list: addressing/);
+    expect(r.err).toContain('stage chain: mask-banner → command-filter');
+  }, 60_000);
+
+  it('an ASA configuration with Mailguard off changes what the scenario sees: its expectations fail', async () => {
+    const r = await cli('run', scenario('pix-mailguard.yaml'), '--firewall-config', corpus('10-asa-no-inspect-esmtp.cfg'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/FAIL pix-mailguard/);
+  }, 60_000);
+
+  it('a configuration with an error is exit 2 naming the line', async () => {
+    const bad = path.join(dir, 'bad.cfg');
+    fs.writeFileSync(bad, 'hostname x\nfixup protocol smtp 2x5\n');
+    const r = await cli('run', scenario('pix-mailguard.yaml'), '--firewall-config', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/line 2: expected a port or port range/);
+  });
+});
+
+describe('firewall import / export', () => {
+  it('exports a profile or a scenario path as configuration, and imports it back', async () => {
+    const asa = await cli('firewall', 'export', 'asa');
+    expect(asa.out).toContain('policy-map type inspect esmtp postcard_esmtp_map');
+    const fromScenario = await cli('firewall', 'export', scenario('telnet-through-asa.yaml'));
+    expect(fromScenario.out.split('\n')[0]).toBe('! postcard-lab stage slicer');
+    const file = path.join(dir, 'telnet.cfg');
+    fs.writeFileSync(file, `${fromScenario.out}\n`);
+    const back = await cli('firewall', 'import', file);
+    expect(back.code).toBe(0);
+    expect(back.out.split('\n').map((l) => l.split(' ')[0])).toEqual(['slicer', 'mask-banner', 'esmtp-inspect', 'slicer']);
+  });
+});
+
+describe('infer', () => {
+  it('from a capture run --pcap wrote: the chain, its evidence with packet numbers, and a scenario that runs', async () => {
+    const pcaps = path.join(dir, 'pcap');
+    expect((await cli('run', scenario('asa-strips-starttls.yaml'), '--pcap', pcaps)).code).toBe(0);
+    const file = path.join(pcaps, 'asa-strips-starttls.pcapng');
+    const out = path.join(dir, 'case.yaml');
+    const r = await cli('infer', '--sent', file, '--wire', file, '--out', out);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('inferred chain: mask-banner → esmtp-inspect (the asa profile)');
+    expect(r.out).toMatch(/because esmtp-inspect: EHLO keywords masked X…A: SMTPUTF8, STARTTLS \(sent packets? [\d, ]+; wire packet \d+\)/);
+    const again = await cli('run', out);
+    expect(again.code, again.out + again.err).toBe(0);
+    const json = JSON.parse((await cli('infer', '--sent', file, '--wire', file, '--json')).out) as { profile: string; unexplained: unknown[] };
+    expect(json).toMatchObject({ profile: 'asa', unexplained: [] });
+  }, 120_000);
+
+  it('names a missing flag or an unreadable file (exit 2)', async () => {
+    expect(await cli('infer', '--sent', 'a.pcap')).toMatchObject({ code: 2, err: expect.stringMatching(/needs --sent FILE .* and --wire FILE/) });
+    const txt = path.join(dir, 'x.txt');
+    fs.writeFileSync(txt, 'not a capture at all');
+    expect(await cli('infer', '--sent', txt, '--wire', txt)).toMatchObject({ code: 2, err: expect.stringMatching(/not a pcap or pcapng file/) });
+  });
+});
