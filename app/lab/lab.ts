@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LabAction, LabConfig, OrgConfig, SendStep } from '../scenario/schema.ts';
-import { VirtualClock, parseDuration } from './clock.ts';
+import { RunningClock, VirtualClock, parseDuration, type LabClock, type PendingTimers } from './clock.ts';
+import { DeliverySlots, type SlotLimits } from '../mta/slots.ts';
 import { createRng, type Rng } from './rng.ts';
 import { realTimers, type Timers } from './timers.ts';
 import { SimDns } from './dns.ts';
@@ -43,6 +44,13 @@ export interface LabDeps {
   keyCache?: string;
   /** Where issued certificates are cached; default: the workspace's `pki/`. Tests that build many labs share one. */
   certCache?: string;
+  /**
+   * Lab time follows real time, `scale` times as fast (`up` and `serve`, where no scenario moves
+   * the clock). Without it the clock is virtual and moves only when a scenario advances it.
+   */
+  running?: { scale: number };
+  /** Outbound session limits (default: 20 per destination, 100 in all). */
+  delivery?: Partial<SlotLimits>;
 }
 
 export interface SentMessage {
@@ -69,7 +77,9 @@ export interface RelayInfo {
 
 export class Lab {
   readonly config: LabConfig;
-  readonly clock: VirtualClock;
+  readonly clock: LabClock & PendingTimers;
+  /** Outbound session slots: the queue manager's concurrency limits. */
+  readonly slots: DeliverySlots;
   readonly rng: Rng;
   readonly seed: number;
   readonly timers: Timers;
@@ -93,6 +103,7 @@ export class Lab {
   #ephemeral = 49152;
   #upstreamPorts = new Map<number, string>();
   #pointRoles = new Map<string, PointRole[]>();
+  #cancelClockSave: () => void = () => {};
 
   constructor(config: LabConfig, deps: LabDeps = {}) {
     this.config = config;
@@ -102,7 +113,9 @@ export class Lab {
     this.ws = new Workspace(deps.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-')));
     const saved = this.ws.readJson<{ labTime: number }>('lab.json');
     const start = config.clock?.start ? Date.parse(config.clock.start) : Date.now();
-    this.clock = new VirtualClock(Math.max(start, saved?.labTime ?? 0));
+    const labStart = Math.max(start, saved?.labTime ?? 0);
+    this.clock = deps.running ? new RunningClock(labStart, this.timers, deps.running.scale) : new VirtualClock(labStart);
+    this.slots = new DeliverySlots(deps.delivery);
     for (const r of derivedDnsRecords(config)) this.dns.add(r);
     for (const r of config.dns) this.dns.add(r);
     for (const z of config.dnssec) this.dns.setZoneState(z.zone, z.state);
@@ -127,7 +140,7 @@ export class Lab {
       this.servers.set(org.id, new MailServer(org, {
         ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
         socketTimeoutMs, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
-        deliver: (entry, message) => deliver(this, entry, message),
+        deliver: (entry, message, onAccepted) => deliver(this, entry, message, onAccepted), slots: this.slots,
         inboundOptions: (server, host) => this.security.inboundOptions(server, host),
         describeClient: (port) => this.#describeClient(port),
         emit: (event) => this.events.emit(event),
@@ -171,6 +184,14 @@ export class Lab {
       }
     }
     for (const server of this.servers.values()) server.recover();
+    if (this.clock instanceof RunningClock) {
+      // A running clock is saved now and then, so a restart after a kill resumes close to where it was.
+      const save = () => {
+        this.#saveClock();
+        this.#cancelClockSave = this.timers.setTimeout(save, 10_000);
+      };
+      this.#cancelClockSave = this.timers.setTimeout(save, 10_000);
+    }
   }
 
   /** A recording relay from `from`'s server towards `host`, reaching `target`. */
@@ -192,10 +213,13 @@ export class Lab {
   }
 
   async stop(): Promise<void> {
+    this.#cancelClockSave();
+    if (this.clock instanceof RunningClock) this.clock.stop();
     this.#saveClock();
     await Promise.all(this.#relays.map((r) => r.close()));
     for (const server of this.servers.values()) await server.stop();
     await this.security.stop();
+    await this.ws.close();
   }
 
   #saveClock(): void {

@@ -1,8 +1,9 @@
 /**
- * Users' mailboxes, one folder per user in the workspace: `<id>.eml` plus `<id>.json` (the summary
- * the UI lists). Written atomically before the server answers 250.
+ * Users' mailboxes, kept in the organisation's journal (app/lab/journal.ts): one record per message,
+ * its summary (what the UI lists) and its bytes. Flushed before the server answers 250.
  */
 import type { Workspace } from '../lab/store.ts';
+import type { Journal } from '../lab/journal.ts';
 import { headerValue } from './bounce.ts';
 
 export interface MailboxItem {
@@ -24,40 +25,41 @@ export interface MailboxItem {
 }
 
 export class Mailboxes {
-  #ws: Workspace;
-  #org: string;
+  #journal: Journal;
 
   constructor(ws: Workspace, org: string) {
-    this.#ws = ws;
-    this.#org = org;
+    this.#journal = ws.journal(org);
   }
 
-  #dir(user: string): string {
-    return `orgs/${this.#org}/mailboxes/${user.toLowerCase()}`;
-  }
-
-  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer): MailboxItem {
+  /** Store a message (summary and bytes in one record). Durable once `commit()` resolves. */
+  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number): MailboxItem {
     const full: MailboxItem = {
       ...item,
+      user: item.user.toLowerCase(),
       from: headerValue(message, 'From') ?? '',
       subject: headerValue(message, 'Subject') ?? '',
       size: message.length,
     };
-    this.#ws.write(`${this.#dir(item.user)}/${item.id}.eml`, message);
-    this.#ws.writeJson(`${this.#dir(item.user)}/${item.id}.json`, full);
+    this.#journal.append({ k: 'm', n: counter, item: full }, message);
     return full;
   }
 
+  commit(): Promise<void> {
+    return this.#journal.commit();
+  }
+
+  /** Users with at least one message. */
+  users(): string[] {
+    return [...this.#journal.mailboxes.keys()].sort();
+  }
+
   list(user: string): MailboxItem[] {
-    return this.#ws
-      .list(this.#dir(user))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => this.#ws.readJson<MailboxItem>(`${this.#dir(user)}/${f}`))
-      .filter((x): x is MailboxItem => !!x)
-      .sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+    const box = this.#journal.mailboxes.get(user.toLowerCase());
+    return [...(box?.values() ?? [])].map((m) => m.item).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
   }
 
   read(user: string, id: string): Buffer | undefined {
-    return this.#ws.read(`${this.#dir(user)}/${id}.eml`);
+    const m = this.#journal.mailboxes.get(user.toLowerCase())?.get(id);
+    return m && this.#journal.readAt(m.body);
   }
 }

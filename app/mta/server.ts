@@ -14,6 +14,7 @@ import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
 import { hookReply, replies } from './replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
+import type { DeliverySlots } from './slots.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
 import { profiles, type Profile } from './profiles/index.ts';
@@ -37,7 +38,10 @@ export interface MailServerDeps {
   rng: Rng;
   socketTimeoutMs: number;
   maxMessageSize: number;
-  deliver(entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome>;
+  /** Deliver one entry; `onAccepted` when the remote server answered the final 250 after DATA. */
+  deliver(entry: QueueEntry, message: Buffer, onAccepted: () => void): Promise<DeliveryOutcome>;
+  /** Outbound session slots shared by every server of the lab (per-destination and total limits). */
+  slots: DeliverySlots;
   /** The simulated client a loopback port stands for (from the tap log). */
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
   emit(event: LabEvent): void;
@@ -65,6 +69,8 @@ export class MailServer {
   #inFlight = 0;
   #counter = 0;
   #cancelTimers = new Map<string, () => void>();
+  #waitingForSlot = new Set<string>();
+  #stopped = false;
 
   /** Domains this server relays for without being their final destination (a content scanner). */
   readonly relayDomains: string[];
@@ -76,7 +82,7 @@ export class MailServer {
     this.#deps = deps;
     this.#queue = new QueueStore(deps.ws, config.id);
     this.mailboxes = new Mailboxes(deps.ws, config.id);
-    this.#counter = deps.ws.readJson<{ counter: number }>(`orgs/${config.id}/state.json`)?.counter ?? 0;
+    this.#counter = this.#queue.counter;
   }
 
   get profile(): Profile {
@@ -107,6 +113,7 @@ export class MailServer {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     for (const cancel of this.#cancelTimers.values()) cancel();
     await Promise.all(this.#servers.map((s) => s.close()));
   }
@@ -162,7 +169,7 @@ export class MailServer {
     return role === 'submission' ? undefined : hookReply(replies.relayDenied, address);
   }
 
-  #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): string {
+  async #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): Promise<string> {
     const client = this.#deps.describeClient(envelope.remotePort);
     const id = this.#nextId();
     const proto = `ESMTP${envelope.secure ? 'S' : ''}${envelope.user ? 'A' : ''}`;
@@ -181,24 +188,32 @@ export class MailServer {
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
     if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls });
+    // The 250 waits for the flush that covers this message (and every other one that arrived meanwhile).
+    await this.#queue.commit();
+    if (role === 'submission') {
+      // Back-pressure (Postfix's in_flow_delay): while the queue manager is far behind, slow down
+      // whoever is submitting, by up to a second per message, instead of letting the queue grow without end.
+      await this.#deps.slots.whenWaitingBelow(this.#deps.slots.limits.total * 10, 1_000, (fn, ms) => this.#deps.timers.setTimeout(fn, ms));
+    }
     return id;
   }
 
   #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>): void {
     const user = rcpt.split('@')[0].toLowerCase();
-    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message);
+    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
   #nextId(): string {
+    // The counter is persisted with the next record written (every record carries it).
     this.#counter++;
-    this.#deps.ws.writeJson(`orgs/${this.id}/state.json`, { counter: this.#counter });
     return `${this.id.slice(0, 3).toUpperCase()}${String(this.#counter).padStart(5, '0')}${this.#deps.rng.hex(2).toUpperCase()}`;
   }
 
   /**
    * Take a message from one of our users: local recipients get it at once; remote ones are queued
-   * one entry per recipient domain and delivered. Written to disk before this returns.
+   * one entry per recipient domain and delivered. Written to the journal before this returns;
+   * durable once `commit()` resolves (a server's 250 waits for that).
    */
   submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean } = {}): QueueEntry[] {
     const byDomain = new Map<string, string[]>();
@@ -216,13 +231,18 @@ export class MailServer {
         id: byDomain.size === 1 && id ? id : this.#nextId(), org: this.id, from, to: rcpts, domain, ref,
         state: 'queued', arrivedAt: this.#deps.clock.now(), attempts: [], requireTls: options.requireTls,
       };
-      this.#queue.add(entry, message);
+      this.#queue.add(entry, message, this.#counter);
       this.entries.set(entry.id, entry);
       this.#deps.emit({ type: 'mail.queued', entry });
       entries.push(entry);
       void this.#attempt(entry);
     }
     return entries;
+  }
+
+  /** Resolves once everything this server wrote so far is on disk. */
+  commit(): Promise<void> {
+    return this.#queue.commit();
   }
 
   /** After a restart: pick up every entry a previous process left unfinished. */
@@ -248,19 +268,32 @@ export class MailServer {
   }
 
   async #attempt(entry: QueueEntry): Promise<void> {
-    const message = this.#queue.message(entry.id);
-    if (!message || entry.state === 'in-flight') return;
+    if (entry.state === 'in-flight' || this.#waitingForSlot.has(entry.id)) return;
     this.#cancelTimers.delete(entry.id);
-    entry.state = 'in-flight';
+    // Waiting for a session slot counts as in flight: the lab is not idle while mail waits to go.
     this.#inFlight++;
+    this.#waitingForSlot.add(entry.id);
+    const release = await this.#deps.slots.acquire(`${this.id}>${entry.domain}`);
+    this.#waitingForSlot.delete(entry.id);
+    const message = this.#queue.message(entry.id);
+    if (!message || this.#stopped) {
+      release();
+      this.#inFlight--;
+      return;
+    }
+    entry.state = 'in-flight';
     let outcome: DeliveryOutcome;
     try {
-      outcome = await this.#deps.deliver(entry, message);
+      outcome = await this.#deps.deliver(entry, message, () => this.#queue.accepted(entry.id, this.#deps.clock.now(), this.#counter));
     } catch (error) {
       outcome = { attempts: [], result: 'deferred', status: '4.3.0', reason: `local error: ${(error as Error).message}` };
     } finally {
+      release();
       this.#inFlight--;
     }
+    // Stopping: record nothing more; the journal still holds the entry as queued, and the next
+    // start sends it again (or finds the remote server's acceptance recorded).
+    if (this.#stopped) return;
     entry.attempts.push(...outcome.attempts);
     entry.lastError = outcome.reason;
     if (outcome.refused?.length) entry.refused = [...(entry.refused ?? []), ...outcome.refused];
@@ -269,7 +302,7 @@ export class MailServer {
       entry.state = 'delivered';
       entry.nextAttemptAt = undefined;
       if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
-      this.#queue.save(entry);
+      this.#queue.save(entry, this.#counter);
       this.#deps.emit({ type: 'mail.delivered', entry });
       return;
     }
@@ -279,7 +312,7 @@ export class MailServer {
       entry.state = 'bounced';
       entry.nextAttemptAt = undefined;
       this.#bounce(entry, message, entry.to, outcome);
-      this.#queue.save(entry);
+      this.#queue.save(entry, this.#counter);
       this.#deps.emit({ type: 'mail.bounced', entry });
       return;
     }
@@ -287,7 +320,7 @@ export class MailServer {
     const wait = retries[Math.min(entry.attempts.filter((a) => a.result !== 'next-mx').length - 1, retries.length - 1)] ?? retries[0];
     entry.state = 'deferred';
     entry.nextAttemptAt = Math.min(now + Math.max(wait, 1), expires);
-    this.#queue.save(entry);
+    this.#queue.save(entry, this.#counter);
     this.#schedule(entry, entry.nextAttemptAt);
     this.#deps.emit({ type: 'mail.deferred', entry });
   }
@@ -347,7 +380,7 @@ export class MailServer {
     const item = this.mailboxes.store({
       id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
       cause: { queueId: entry.id, conn: last?.conn, transcriptLine: last ? last.transcript.length - 1 : undefined },
-    }, bounce);
+    }, bounce, this.#counter);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
