@@ -38,6 +38,11 @@ export interface ApiSessionOptions {
    * passes its user-data folder, since a packaged app's own files are read-only.
    */
   keyCache?: string;
+  /**
+   * Lab time follows real time, this many times as fast (`serve --time-scale N`): queue retries,
+   * lifetimes and bounces happen by themselves. Unset: the virtual clock, moved only by steps.
+   */
+  timeScale?: number;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -111,7 +116,8 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
+        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache,
+          running: this.options.timeScale ? { scale: this.options.timeScale } : undefined });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;

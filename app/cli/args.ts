@@ -56,3 +56,12 @@ export function stringFlag(parsed: Parsed, name: string): string | undefined {
   const v = parsed.flags.get(name);
   return typeof v === 'string' ? v : undefined;
 }
+
+/** `--time-scale N`: how much faster than real time the lab clock runs (a positive number, at most 100000). */
+export function timeScaleFlag(parsed: Parsed): number | undefined {
+  const v = parsed.flags.get('time-scale');
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0 && n <= 100_000)) throw new UsageError(`--time-scale takes a positive number up to 100000, not ${JSON.stringify(v)}`);
+  return n;
+}

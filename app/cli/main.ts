@@ -12,8 +12,9 @@ import { policyCommand } from './policy.ts';
 const USAGE = `usage:
   postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE] [--pcap DIR]
                    [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]
-  postcard-lab up <scenario.yaml> [--json] [--workspace DIR]
-  postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
+  postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--time-scale N]
+  postcard-lab queue <workspace> [--json] [--all] [--eml ID]
+  postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]
   postcard-lab validate <file>...
   postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane
   postcard-lab bench [--json] [--quick]`;
@@ -23,6 +24,7 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   up: upCommand,
   serve: (argv, io) => import('./serve.ts').then((m) => m.serveCommand(argv, io)),
   validate: validateCommand,
+  queue: (argv, io) => import('./queue.ts').then((m) => m.queueCommand(argv, io)),
   policy: policyCommand,
   bench: (argv, io) => import('./bench.ts').then((m) => m.benchCommand(argv, io)),
 };

@@ -1,12 +1,13 @@
 /**
- * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR]`: start the scenario's lab, print its
- * endpoints (SPEC §12.2), and keep running until interrupted, so real tools — swaks, telnet,
- * `openssl s_client -starttls smtp` — can talk to it.
+ * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--time-scale N]`: start the scenario's
+ * lab, print its endpoints (SPEC §12.2), and keep running until interrupted, so real tools — swaks,
+ * telnet, `openssl s_client -starttls smtp` — can talk to it. The lab clock follows real time
+ * (N times as fast), and a restart on the same workspace resumes its queue.
  */
 import path from 'node:path';
 import { formatError, loadScenarioFile } from '../scenario/load.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
-import { parseArgs, stringFlag, UsageError } from './args.ts';
+import { parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 export interface Endpoint {
@@ -41,6 +42,18 @@ export function labEndpoints(lab: Lab): Endpoint[] {
   return lines;
 }
 
+/** What opening the workspace cleaned up or cut (a previous run was killed), one line each. */
+export function recoveryLines(lab: Lab): string[] {
+  const r = lab.ws.recovery;
+  return [
+    ...r.removed.map((f) => `recovery: removed ${f} (a write cut short by a kill)`),
+    ...r.journals.flatMap((j) => [
+      ...(j.cutBytes > 0 ? [`recovery: cut ${j.cutBytes} octets off ${path.relative(lab.ws.root, j.file)}: ${j.cutReason}`] : []),
+      ...(j.compacted ? [`recovery: compacted ${path.relative(lab.ws.root, j.file)} from ${j.compacted.before} to ${j.compacted.after} octets`] : []),
+    ]),
+  ];
+}
+
 /** Rows padded to their widest cell, two spaces apart. */
 function table(head: string[], rows: unknown[][]): string[] {
   const cells = [head, ...rows.map((r) => r.map((c) => String(c ?? '')))];
@@ -49,7 +62,8 @@ function table(head: string[], rows: unknown[][]): string[] {
 }
 
 export async function upCommand(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' } });
+  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, 'time-scale': { type: 'value' } });
+  const scale = timeScaleFlag(args) ?? 1;
   if (args.positional.length !== 1) throw new UsageError('up takes exactly one scenario file');
   const loaded = loadScenarioFile(args.positional[0]);
   if (!loaded.ok) {
@@ -57,7 +71,9 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
   const workspace = path.resolve(stringFlag(args, 'workspace') ?? path.join('.lab', loaded.id));
-  const lab = await createLab(loaded.scenario.lab, { workspace });
+  // No scenario drives the clock here: it follows real time, so retries and bounces happen (issue 18).
+  const lab = await createLab(loaded.scenario.lab, { workspace, running: { scale } });
+  for (const line of recoveryLines(lab)) io.err(line);
   const lines = labEndpoints(lab);
   const ready: Endpoint = { type: 'ready', workspace: lab.ws.root, ca: lab.security.caFile, scenario: loaded.id };
   if (args.flags.has('json')) {
