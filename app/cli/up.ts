@@ -46,6 +46,8 @@ export function labEndpoints(lab: Lab): Endpoint[] {
 export function recoveryLines(lab: Lab): string[] {
   const r = lab.ws.recovery;
   return [
+    ...(lab.recovered.discarded > 0 ? [`recovery: discarded ${lab.recovered.discarded} unacknowledged cop${lab.recovered.discarded === 1 ? 'y' : 'ies'} (their senders still hold them and send them again)`] : []),
+    ...(lab.recovered.settled > 0 ? [`recovery: ${lab.recovered.settled} message${lab.recovered.settled === 1 ? ' was' : 's were'} acknowledged by the receiving lab server just before the process died: recorded as delivered, not sent again`] : []),
     ...r.removed.map((f) => `recovery: removed ${f} (a write cut short by a kill)`),
     ...r.journals.flatMap((j) => [
       ...(j.cutBytes > 0 ? [`recovery: cut ${j.cutBytes} octets off ${path.relative(lab.ws.root, j.file)}: ${j.cutReason}`] : []),

@@ -34,11 +34,17 @@ async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, messa
   }
   if (downgraded) session.transcript.push({ dir: 'note', layer: 'clear', text: `new connection in cleartext: ${downgraded}` });
   let localPort = 0;
+  let forget = () => {};
   const result = await runClientSession(session, {
     host: '127.0.0.1', port, timers: lab.timers, upgrades: prepared.upgrades,
     timeoutMs: parseDuration(lab.config.settings?.timeout ?? '30s') ?? 30_000,
-    onConnected: (p) => (localPort = p), onAccepted,
+    onConnected: (p) => {
+      localPort = p;
+      forget = lab.noteSession(p, { org: entry.org, id: entry.id });
+    },
+    onAccepted,
   });
+  forget();
   const conn = lab.taps.connByClientPort(localPort);
   const report = prepared.report();
   if (conn && (report.tlsKeyLog.length || report.ntlmKeys)) lab.taps.addKeys(conn, { tlsKeyLog: report.tlsKeyLog, ntlm: report.ntlmKeys });

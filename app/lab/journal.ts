@@ -31,10 +31,35 @@ const MAX_RECORD = 1024 * 1024 * 1024;
 
 /** What a record says. `n` is the server's id counter when it was written (ids never repeat). */
 export type JournalRecord =
-  | { k: 'q'; n: number; entry: QueueEntry } // a queued message; body: the message
+  | ({ k: 'q'; n: number; entry: QueueEntry } & Awaited) // a queued message; body: the message
   | { k: 'e'; n: number; entry: QueueEntry } // a queue entry's new state
   | { k: 'a'; n: number; id: string; at: number } // the remote server accepted the message (final 250 after DATA)
-  | { k: 'm'; n: number; item: MailboxItem }; // a message stored in a mailbox; body: the message
+  | ({ k: 'm'; n: number; item: MailboxItem } & Awaited) // a message stored in a mailbox; body: the message
+  | { k: 'c'; n: number; upto: number } // everything before offset `upto` is on disk (written after the flush)
+  | { k: 'd'; n: number; id: string; user?: string }; // an unacknowledged copy discarded on recovery
+
+/**
+ * A record an SMTP client is waiting for: its `250` goes out only after the flush, and the flush's
+ * `c` record follows it in the file. Without one after it, the process died before the `250`.
+ */
+interface Awaited {
+  w?: 1;
+  /** The lab server and queue entry that sent it (when a lab server did), to reconcile on recovery. */
+  src?: MessageSource;
+}
+
+export interface MessageSource {
+  org: string;
+  id: string;
+}
+
+/** A message record whose `250` never went out (no flush record after it). */
+export interface Unacknowledged {
+  kind: 'q' | 'm';
+  id: string;
+  user?: string;
+  src?: MessageSource;
+}
 
 /** Where a body lies in the file. */
 interface Loc {
@@ -70,6 +95,12 @@ export class Journal {
   counter = 0;
   readonly entries = new Map<string, { entry: QueueEntry; body?: Loc }>();
   readonly mailboxes = new Map<string, Map<string, { item: MailboxItem; body: Loc }>>();
+  /** Records found on open whose sender never got its `250` (see `Awaited`). */
+  unacknowledged: Unacknowledged[] = [];
+  /** Lab senders of records whose `250` went out (or was about to: the flush marker is written first). */
+  acknowledged: MessageSource[] = [];
+  #pendingAck: (Unacknowledged & { offset: number })[] = [];
+  #markerEnd = 0;
   #fd: number;
   #size = 0;
   #synced = 0;
@@ -96,6 +127,8 @@ export class Journal {
     this.#fd = fs.openSync(file, this.#readOnly ? 'r' : 'r+');
     const replay = this.#replay();
     this.recovery = { file, records: replay.records, cutBytes: replay.size - replay.good, cutReason: replay.reason };
+    this.unacknowledged = this.#pendingAck.map(({ offset: _, ...u }) => u);
+    this.#pendingAck = [];
     this.#size = replay.good;
     if (!this.#readOnly && replay.good < replay.size) {
       fs.ftruncateSync(this.#fd, replay.good);
@@ -148,6 +181,12 @@ export class Journal {
         break;
       }
       this.#index(record, { offset: pos + HEAD + headerLength, length: length - headerLength });
+      if ((record.k === 'q' || record.k === 'm') && record.w) {
+        this.#pendingAck.push({ kind: record.k, id: record.k === 'q' ? record.entry.id : record.item.id, user: record.k === 'm' ? record.item.user : undefined, src: record.src, offset: pos });
+      } else if (record.k === 'c') {
+        for (const r of this.#pendingAck) if (r.offset < record.upto && r.src) this.acknowledged.push(r.src);
+        this.#pendingAck = this.#pendingAck.filter((r) => r.offset >= record.upto);
+      }
       records++;
       pos += HEAD + length;
     }
@@ -182,6 +221,12 @@ export class Journal {
         this.mailboxes.set(user, box);
         break;
       }
+      case 'd':
+        if (record.user) this.mailboxes.get(record.user)?.delete(record.id);
+        else this.entries.delete(record.id);
+        break;
+      case 'c':
+        break;
     }
   }
 
@@ -231,6 +276,15 @@ export class Journal {
   }
 
   /**
+   * Discard a copy whose `250` never went out and that its sender will send again (recovery;
+   * app/lab/lab.ts decides). Recorded, so the next replay agrees.
+   */
+  discard(u: Unacknowledged): void {
+    this.append({ k: 'd', n: this.counter, id: u.id, ...(u.kind === 'm' ? { user: u.user } : {}) });
+    this.unacknowledged = this.unacknowledged.filter((x) => x !== u);
+  }
+
+  /**
    * Resolves once everything appended so far is on disk. Callers that arrive while a flush runs
    * wait for the next one, which covers them all.
    */
@@ -251,7 +305,7 @@ export class Journal {
     if (this.#lazy || this.#closed) return;
     const handle = setTimeout(() => {
       this.#lazy = undefined;
-      if (this.#synced < this.#size) this.#kick();
+      if (this.#size > this.#markerEnd) this.#kick();
     }, 50);
     handle.unref?.();
     this.#lazy = () => clearTimeout(handle);
@@ -266,7 +320,13 @@ export class Journal {
       fs.fdatasync(this.#fd, (error) => {
         flushStats.fsyncs++;
         this.#flushing = false;
-        if (!error) this.#synced = Math.max(this.#synced, upto);
+        if (!error && !this.#closed) {
+          this.#synced = Math.max(this.#synced, upto);
+          // Before any 250 goes out: say that the flush happened. A record awaiting its 250 with no
+          // such marker after it was never acknowledged (the process died first).
+          this.append({ k: 'c', n: this.counter, upto });
+          this.#markerEnd = this.#size;
+        }
         const waiting = this.#waiters;
         this.#waiters = [];
         for (const w of waiting) {

@@ -31,6 +31,7 @@ import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
 import { startRelay, type Relay } from '../path/relay.ts';
 import { createPathPipeline } from '../path/middlebox.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
+import type { MessageSource } from './journal.ts';
 
 export { LabError };
 
@@ -104,6 +105,9 @@ export class Lab {
   #upstreamPorts = new Map<number, string>();
   #pointRoles = new Map<string, PointRole[]>();
   #cancelClockSave: () => void = () => {};
+  #sessions = new Map<number, MessageSource>();
+  /** What recovery did on start: unacknowledged copies discarded (their senders send them again). */
+  readonly recovered = { discarded: 0, settled: 0 };
 
   constructor(config: LabConfig, deps: LabDeps = {}) {
     this.config = config;
@@ -143,6 +147,7 @@ export class Lab {
         deliver: (entry, message, onAccepted) => deliver(this, entry, message, onAccepted), slots: this.slots,
         inboundOptions: (server, host) => this.security.inboundOptions(server, host),
         describeClient: (port) => this.#describeClient(port),
+        senderOf: (port) => this.#senderOf(port),
         emit: (event) => this.events.emit(event),
         onServerLog: (_host, line) => this.#serverLog(line),
       }, relayDomains));
@@ -183,14 +188,15 @@ export class Lab {
         for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), point, point, host, to.id, host.name);
       }
     }
+    this.#reconcile();
     for (const server of this.servers.values()) server.recover();
     if (this.clock instanceof RunningClock) {
       // A running clock is saved now and then, so a restart after a kill resumes close to where it was.
       const save = () => {
         this.#saveClock();
-        this.#cancelClockSave = this.timers.setTimeout(save, 10_000);
+        this.#cancelClockSave = this.timers.setTimeout(save, 2_000);
       };
-      this.#cancelClockSave = this.timers.setTimeout(save, 10_000);
+      this.#cancelClockSave = this.timers.setTimeout(save, 2_000);
     }
   }
 
@@ -236,6 +242,50 @@ export class Lab {
     const listener = server.listeners.find((l) => l.role === 'mail' && l.host.toLowerCase() === host.toLowerCase());
     if (!listener) throw new LabError(`host ${host} of ${orgId} has no listener`);
     return { host: '127.0.0.1', port: listener.port };
+  }
+
+  /** Which lab server's queue entry a delivery session on this loopback port is sending (see `noteSession`). */
+  #senderOf(remotePort: number): MessageSource | undefined {
+    const conn = this.#upstreamPorts.get(remotePort);
+    if (!conn) return undefined;
+    for (const c of this.taps.connections.values()) {
+      if (c.conn === conn && c.loopbackClientPort) return this.#sessions.get(c.loopbackClientPort);
+    }
+    return undefined;
+  }
+
+  /** A delivery session of `source` runs from this loopback port (until the returned function is called). */
+  noteSession(localPort: number, source: MessageSource): () => void {
+    this.#sessions.set(localPort, source);
+    return () => this.#sessions.delete(localPort);
+  }
+
+  /**
+   * Recovery: a copy a receiver stored whose 250 never went out (the process died during the flush)
+   * is dropped when its sender is a lab server still holding the message: that server sends it
+   * again, so keeping the copy would deliver it twice. A copy from any other client is kept — it
+   * may be the only one (docs/decisions.md, "Duplicates after a crash").
+   */
+  #reconcile(): void {
+    for (const server of this.servers.values()) {
+      // The receiver flushed the copy and its 250 was on its way when the process died: the sender
+      // records what its session would have read next, instead of sending the message again.
+      for (const src of server.acknowledgedSources()) {
+        const sender = this.servers.get(src.org);
+        const state = sender?.storedState(src.id);
+        if (sender && state && state !== 'delivered' && state !== 'bounced') {
+          sender.recordAccepted(src.id);
+          this.recovered.settled++;
+        }
+      }
+      for (const u of [...server.unacknowledged()]) {
+        const state = u.src && this.servers.get(u.src.org)?.storedState(u.src.id);
+        if (state && state !== 'delivered' && state !== 'bounced') {
+          server.discardUnacknowledged(u);
+          this.recovered.discarded++;
+        }
+      }
+    }
   }
 
   #describeClient(remotePort: number): { ip: string; host?: string } | undefined {

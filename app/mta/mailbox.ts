@@ -3,7 +3,7 @@
  * its summary (what the UI lists) and its bytes. Flushed before the server answers 250.
  */
 import type { Workspace } from '../lab/store.ts';
-import type { Journal } from '../lab/journal.ts';
+import type { Journal, MessageSource } from '../lab/journal.ts';
 import { headerValue } from './bounce.ts';
 
 export interface MailboxItem {
@@ -32,7 +32,7 @@ export class Mailboxes {
   }
 
   /** Store a message (summary and bytes in one record). Durable once `commit()` resolves. */
-  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number): MailboxItem {
+  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number, awaited?: { src?: MessageSource }): MailboxItem {
     const full: MailboxItem = {
       ...item,
       user: item.user.toLowerCase(),
@@ -40,7 +40,7 @@ export class Mailboxes {
       subject: headerValue(message, 'Subject') ?? '',
       size: message.length,
     };
-    this.#journal.append({ k: 'm', n: counter, item: full }, message);
+    this.#journal.append({ k: 'm', n: counter, item: full, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
     return full;
   }
 

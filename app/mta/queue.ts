@@ -6,7 +6,7 @@
  * the process died between the remote 250 and our record of it — SMTP's at-least-once, RFC 5321 §6.1).
  */
 import type { Workspace } from '../lab/store.ts';
-import type { Journal } from '../lab/journal.ts';
+import type { Journal, MessageSource, Unacknowledged } from '../lab/journal.ts';
 import type { TranscriptLine, TlsInfo } from './outbound/client.ts';
 
 export type QueueState = 'queued' | 'in-flight' | 'deferred' | 'delivered' | 'bounced';
@@ -61,8 +61,26 @@ export class QueueStore {
   }
 
   /** Record a queued message (entry and bytes in one record). Durable once `commit()` resolves. */
-  add(entry: QueueEntry, message: Buffer, counter: number): void {
-    this.#journal.append({ k: 'q', n: counter, entry }, message);
+  add(entry: QueueEntry, message: Buffer, counter: number, awaited?: { src?: MessageSource }): void {
+    this.#journal.append({ k: 'q', n: counter, entry, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
+  }
+
+  /** The entry's state as last recorded (recovery compares a receiver's copy with it). */
+  storedState(id: string): QueueEntry['state'] | undefined {
+    return this.#journal.entries.get(id)?.entry.state;
+  }
+
+  /** Copies (queued or in a mailbox) stored for an SMTP client that never got its 250. */
+  unacknowledged(): Unacknowledged[] {
+    return this.#journal.unacknowledged;
+  }
+
+  acknowledgedSources(): MessageSource[] {
+    return this.#journal.acknowledged;
+  }
+
+  discard(u: Unacknowledged): void {
+    this.#journal.discard(u);
   }
 
   /** Record an entry's new state. Outcomes of deliveries ride on the next flush (see `accepted`). */

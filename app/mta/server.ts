@@ -15,6 +15,7 @@ import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogL
 import { hookReply, replies } from './replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import type { DeliverySlots } from './slots.ts';
+import type { MessageSource, Unacknowledged } from '../lab/journal.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
 import { profiles, type Profile } from './profiles/index.ts';
@@ -42,6 +43,8 @@ export interface MailServerDeps {
   deliver(entry: QueueEntry, message: Buffer, onAccepted: () => void): Promise<DeliveryOutcome>;
   /** Outbound session slots shared by every server of the lab (per-destination and total limits). */
   slots: DeliverySlots;
+  /** The lab server and queue entry sending on this loopback port, when a lab server is the client. */
+  senderOf?(remotePort: number): MessageSource | undefined;
   /** The simulated client a loopback port stands for (from the tap log). */
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
   emit(event: LabEvent): void;
@@ -184,10 +187,12 @@ export class MailServer {
     const remote = envelope.to.filter((r) => !this.isLocal(r));
     // A delivery status notification arrives with a null reverse-path (RFC 5321 §4.5.5, RFC 3464 §2).
     const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) });
+    // These records wait for their 250; recovery knows them by the flush marker they lack.
+    const awaited = { src: this.#deps.senderOf?.(envelope.remotePort) };
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited);
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
-    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls });
+    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls, awaited });
     // The 250 waits for the flush that covers this message (and every other one that arrived meanwhile).
     await this.#queue.commit();
     if (role === 'submission') {
@@ -198,9 +203,9 @@ export class MailServer {
     return id;
   }
 
-  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>): void {
+  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>, awaited?: { src?: MessageSource }): void {
     const user = rcpt.split('@')[0].toLowerCase();
-    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter);
+    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter, awaited);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
@@ -215,11 +220,11 @@ export class MailServer {
    * one entry per recipient domain and delivered. Written to the journal before this returns;
    * durable once `commit()` resolves (a server's 250 waits for that).
    */
-  submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean } = {}): QueueEntry[] {
+  submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean; awaited?: { src?: MessageSource } } = {}): QueueEntry[] {
     const byDomain = new Map<string, string[]>();
     for (const rcpt of to) {
       if (this.isLocal(rcpt)) {
-        this.#storeLocal(rcpt, id ?? this.#nextId(), message, { ref, via: 'local' });
+        this.#storeLocal(rcpt, id ?? this.#nextId(), message, { ref, via: 'local' }, options.awaited);
         continue;
       }
       const domain = rcpt.split('@')[1].toLowerCase();
@@ -231,7 +236,7 @@ export class MailServer {
         id: byDomain.size === 1 && id ? id : this.#nextId(), org: this.id, from, to: rcpts, domain, ref,
         state: 'queued', arrivedAt: this.#deps.clock.now(), attempts: [], requireTls: options.requireTls,
       };
-      this.#queue.add(entry, message, this.#counter);
+      this.#queue.add(entry, message, this.#counter, options.awaited);
       this.entries.set(entry.id, entry);
       this.#deps.emit({ type: 'mail.queued', entry });
       entries.push(entry);
@@ -243,6 +248,30 @@ export class MailServer {
   /** Resolves once everything this server wrote so far is on disk. */
   commit(): Promise<void> {
     return this.#queue.commit();
+  }
+
+  /** Copies stored for a client that never got its 250 (found when the journal was opened). */
+  unacknowledged(): Unacknowledged[] {
+    return this.#queue.unacknowledged();
+  }
+
+  /** Lab servers' entries this server flushed and acknowledged (found when the journal was opened). */
+  acknowledgedSources(): MessageSource[] {
+    return this.#queue.acknowledgedSources();
+  }
+
+  /** Recovery: the receiver has this entry's message and acknowledged it; record the acceptance. */
+  recordAccepted(id: string): void {
+    this.#queue.accepted(id, this.#deps.clock.now(), this.#counter);
+  }
+
+  discardUnacknowledged(u: Unacknowledged): void {
+    this.#queue.discard(u);
+  }
+
+  /** A queue entry's last recorded state (before `recover`). */
+  storedState(id: string): QueueEntry['state'] | undefined {
+    return this.#queue.storedState(id);
   }
 
   /** After a restart: pick up every entry a previous process left unfinished. */
