@@ -10,7 +10,7 @@ import { runScenario } from '../app/scenario/run.ts';
 import { scenarioJsonSchema } from '../app/scenario/json-schema.ts';
 
 const dir = path.resolve(import.meta.dirname, '../scenarios');
-const files = expandScenarioArgs([dir]);
+const { files } = expandScenarioArgs([dir]);
 
 describe('shipped scenarios', () => {
   it('has scenarios to run', () => {

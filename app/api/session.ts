@@ -64,7 +64,7 @@ export class ApiSession {
 
   listScenarios(): ScenarioSummary[] {
     const seen = new Set<string>();
-    return expandScenarioArgs([this.options.scenariosDir]).map((file) => {
+    return expandScenarioArgs([this.options.scenariosDir]).files.map((file) => {
       const loaded = loadScenarioFile(file);
       const base = path.basename(file);
       if (!loaded.ok) {

@@ -8,6 +8,7 @@
  * are case-sensitive, `matches` is a case-insensitive regular expression. A protocol name alone
  * tests presence; `frame contains` searches the whole frame, `<proto> contains` its payload.
  */
+import { RE2JS } from 're2js';
 import type { FieldDef, FieldValue } from './dissect/types.ts';
 import { fieldTable } from './dissect/registry.ts';
 import type { Ast, FilterError, Literal, RelOp } from './filter-syntax.ts';
@@ -200,13 +201,16 @@ function compile(ast: Ast, table: ReadonlyMap<string, FieldDef>): Pred {
         test = (b) => b.includes(n);
       } else {
         if (!ast.value.quoted) return fail('"matches" needs a quoted regular expression.', ast.value.pos);
-        let re: RegExp;
+        // A linear-time engine (RE2's design, in JavaScript): a filter is user input, and a
+        // backtracking engine would let `^(a+)+$` freeze the thread that also serves SMTP.
+        // RE2 syntax is PCRE's without backreferences and look-around (docs/packet-view.md).
+        let re: RE2JS;
         try {
-          re = new RegExp(ast.value.text, 'i');
+          re = RE2JS.compile(ast.value.text, RE2JS.CASE_INSENSITIVE);
         } catch (e) {
-          return fail(`Invalid regular expression: ${e instanceof Error ? e.message : String(e)}`, ast.value.pos);
+          return fail(`Invalid regular expression: ${e instanceof Error ? e.message.replace(/^error parsing regexp: /, '') : String(e)}`, ast.value.pos);
         }
-        test = (b) => re.test(b.toString('latin1'));
+        test = (b) => re.matcher(b.toString('latin1')).find();
       }
       if (def.type === 'none') {
         if (needle) {

@@ -33,11 +33,12 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     shard = { index: Number(m[1]), count: Number(m[2]) };
   }
 
-  const files = expandScenarioArgs(args.positional);
-  if (files.length === 0) throw new UsageError(`no scenario files in ${args.positional.join(', ')}`);
+  const { files, errors: missing } = expandScenarioArgs(args.positional);
+  for (const e of missing) io.err(formatError(e));
   const loaded = files.map((f) => loadScenarioFile(f));
   const invalid = loaded.filter((l): l is Extract<Loaded, { ok: false }> => !l.ok);
   for (const l of invalid) for (const e of l.errors) io.err(formatError(e));
+  if (missing.length > 0 && files.length === 0) return EXIT.badInput;
   const valid = loaded.filter((l): l is Extract<Loaded, { ok: true }> => l.ok);
   const seen = new Map<string, string>();
   let duplicate = false;
@@ -49,7 +50,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     seen.set(l.id, l.file);
   }
-  if (invalid.length > 0 || duplicate) return EXIT.badInput;
+  if (invalid.length > 0 || duplicate || missing.length > 0) return EXIT.badInput;
 
   const mine = shard ? valid.filter((_, i) => i % shard!.count === shard!.index - 1) : valid;
   const results: ScenarioResult[] = [];

@@ -6,8 +6,10 @@ import { EXIT, type CliIo } from './io.ts';
 export function validateCommand(argv: string[], io: CliIo): number {
   const args = parseArgs(argv, {});
   if (args.positional.length === 0) throw new UsageError('validate needs at least one scenario file');
-  let bad = 0;
-  for (const file of expandScenarioArgs(args.positional)) {
+  const { files, errors } = expandScenarioArgs(args.positional);
+  for (const e of errors) io.err(formatError(e));
+  let bad = errors.length;
+  for (const file of files) {
     const loaded = loadScenarioFile(file);
     if (loaded.ok) io.out(`ok ${file} (${loaded.id}: ${loaded.scenario.steps.length} steps)`);
     else {

@@ -24,7 +24,15 @@ function encodeHeader(value: string): string {
   return `=?UTF-8?B?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
+/** RFC 5322 §3.6.8: field-name = 1*ftext; ftext = %d33-57 / %d59-126 (no CR, LF, space or colon). */
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
 export function composeMessage(c: Composition): Buffer {
+  // Every entry point validates header names; this is the last line of defence against a name
+  // that would end the header and start a body of its own (header injection).
+  for (const name of Object.keys(c.headers ?? {})) {
+    if (!FIELD_NAME.test(name)) throw new Error(`header name ${JSON.stringify(name)} is not a valid field name (RFC 5322 §3.6.8)`);
+  }
   const ascii = /^[\x00-\x7f]*$/.test(c.body);
   const subject = c.subject ? `${c.subject} [${c.canaries.subject}]` : `[${c.canaries.subject}]`;
   const lines = [

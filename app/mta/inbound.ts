@@ -11,6 +11,7 @@ import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPSe
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Timers } from '../lab/timers.ts';
 import { hookReply, replies, type ReplyText } from './replies.ts';
+import { checkRecipientAddress } from './address.ts';
 
 export interface InboundEnvelope {
   from: string;
@@ -48,8 +49,15 @@ export interface InboundOptions {
    * do not insist — which is why a PIX that overwrote EHLO with NOOP still let mail through.
    */
   heloRequired: boolean;
+  /** The server's own mail domain: `RCPT TO:<Postmaster>` without a domain means its postmaster. Default: the host name. */
+  domain?: string;
   /** May this recipient be accepted? Returns undefined when yes, or a reply to refuse it. */
   checkRecipient(address: string, session: { remotePort: number }): { code: number; message: string } | undefined;
+  /**
+   * A failure inside the server while taking a message (a bug, a full disk): the client gets
+   * `451 4.3.0 Local error in processing` and never the detail, which goes here.
+   */
+  onInternalError?(detail: string): void;
   /** Persist the message. Resolves with the queue id once it is safely on disk. */
   accept(envelope: InboundEnvelope, data: Buffer): Promise<string>;
   /** The simulated client a loopback port stands for, shown in the EHLO reply instead of 127.0.0.1. */
@@ -173,6 +181,12 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
       portsByCid.delete(session.id);
     },
     onRcptTo(address, session, callback) {
+      // RFC 5321 §4.1.2: a recipient without a domain (but <Postmaster>) or with a broken one is
+      // refused here, so nothing is stored for a transaction that cannot succeed.
+      const syntax = checkRecipientAddress(address.address, o.domain ?? o.hostName);
+      if (!syntax.ok) return callback(hookError(replies.badRecipientSyntax));
+      // smtp-server adds this same object to the envelope once we accept it.
+      address.address = syntax.address;
       const refusal = o.checkRecipient(address.address, { remotePort: session.remotePort });
       if (!refusal) return callback();
       callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
@@ -197,9 +211,18 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           user: typeof session.user === 'string' ? session.user : undefined,
           requireTls: (session.envelope as { requireTLS?: boolean }).requireTLS === true,
         };
-        o.accept(envelope, Buffer.concat(chunks)).then(
+        let accepted: Promise<string>;
+        try {
+          accepted = o.accept(envelope, Buffer.concat(chunks));
+        } catch (error) {
+          accepted = Promise.reject(error);
+        }
+        accepted.then(
           (id) => callback(null, hookReply(replies.queued, id).message),
-          (error: Error) => callback(hookError(replies.localError, error.message)),
+          (error: unknown) => {
+            o.onInternalError?.(error instanceof Error ? error.stack ?? error.message : String(error));
+            callback(hookError(replies.localError));
+          },
         );
       });
     },

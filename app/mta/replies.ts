@@ -37,7 +37,10 @@ export const replies = {
   lineTooLong: { code: 500, status: '5.5.2', text: 'Line too long' },
   userUnknown: { code: 550, status: '5.1.1', text: '<%s>: Recipient address rejected: User unknown' },
   relayDenied: { code: 550, status: '5.7.1', text: '<%s>: Relay access denied' },
-  localError: { code: 451, status: '4.3.0', text: 'Local error in processing: %s' },
+  // RFC 3463 X.1.3: bad destination mailbox address syntax (Postfix's wording)
+  badRecipientSyntax: { code: 501, status: '5.1.3', text: 'Bad recipient address syntax' },
+  // The detail of a local error goes to the server's error log, never onto the wire.
+  localError: { code: 451, status: '4.3.0', text: 'Local error in processing' },
   // RFC 1870 §6.1
   messageTooBig: { code: 552, status: '5.3.4', text: 'Message size exceeds fixed maximum message size' },
 } as const satisfies Record<string, ReplyText>;

@@ -132,7 +132,9 @@ export class MailServer {
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,
+      domain: this.domain,
       checkRecipient: (address) => this.#checkRecipient(address, role),
+      onInternalError: (detail) => this.#internalError(hostName, detail),
       accept: async (envelope, data) => this.#accept(hostName, role, envelope, data),
       onLog: (line) => this.#deps.onServerLog?.(hostName, line),
       extra: {
@@ -159,7 +161,16 @@ export class MailServer {
 
   hasUser(address: string): boolean {
     const [local, domain] = address.toLowerCase().split('@');
-    return this.domains.includes(domain) && this.config.users.some((u) => u.toLowerCase() === local);
+    // RFC 5321 §4.5.1: every domain that takes mail has a postmaster.
+    return this.domains.includes(domain) && (local === 'postmaster' || this.config.users.some((u) => u.toLowerCase() === local));
+  }
+
+  /** Local errors while taking mail, newest last (the detail the client's 451 does not carry). */
+  readonly internalErrors: { host: string; at: number; detail: string }[] = [];
+
+  #internalError(host: string, detail: string): void {
+    this.internalErrors.push({ host, at: this.#deps.clock.now(), detail });
+    if (this.internalErrors.length > 100) this.internalErrors.shift();
   }
 
   #checkRecipient(address: string, role: Listener['role']): { code: number; message: string } | undefined {
@@ -189,10 +200,12 @@ export class MailServer {
     const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
     // These records wait for their 250; recovery knows them by the flush marker they lack.
     const awaited = { src: this.#deps.senderOf?.(envelope.remotePort) };
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited);
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
+    // One transaction: the queue entries first, local copies last, so a failure before the 250
+    // (which the client retries) leaves no local copy behind to be duplicated.
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
     if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls, awaited });
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited);
     // The 250 waits for the flush that covers this message (and every other one that arrived meanwhile).
     await this.#queue.commit();
     if (role === 'submission') {

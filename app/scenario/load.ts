@@ -10,6 +10,7 @@ import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, typ
 import { z } from 'zod';
 import { scenario as scenarioSchema, checkpointStep, sendStep, labAction, expectStep, org as orgSchema, pathSpec, type LabConfig, type OrgConfig, type PathConfig, type Scenario, type Step } from './schema.ts';
 import { parseDuration } from '../lab/clock.ts';
+import { controlCharacterError, documentData, documentErrors, readScenarioText } from './input.ts';
 
 export interface ScenarioError {
   file: string;
@@ -88,19 +89,21 @@ function issueErrors(loc: Locator, issues: z.core.$ZodIssue[], prefix: Key[]): S
 }
 
 export function parseScenario(text: string, file: string): Loaded {
+  const control = controlCharacterError(text, file);
+  if (control) return { ok: false, file, errors: [control] };
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false, file,
-      errors: doc.errors.map((e) => {
-        const pos = counter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] };
-      }),
-    };
-  }
+  // Errors, and warnings such as an unresolved tag: a scenario is strict input (app/scenario/input.ts).
+  const yamlErrors: ScenarioError[] = [...doc.errors, ...doc.warnings].map((e) => {
+    const pos = counter.linePos(e.pos[0]);
+    return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] };
+  });
+  yamlErrors.push(...documentErrors(doc, counter, file));
+  if (yamlErrors.length > 0) return { ok: false, file, errors: yamlErrors.sort((a, b) => a.line - b.line || a.column - b.column) };
+  const data = documentData(doc, counter, file);
+  if (!data.ok) return { ok: false, file, errors: [data.error] };
   const loc = new Locator(doc, counter, file);
-  const raw: unknown = doc.toJS();
+  const raw: unknown = data.value;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, file, errors: [loc.at([], 'a scenario is a mapping with title, lab and steps')] };
   const errors: ScenarioError[] = [];
   const head = headSchema.safeParse(raw);
@@ -142,10 +145,14 @@ function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
   const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown } }).lab;
   const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
   const named = { orgIds: new Set<string>(), domains: new Set<string>(), hosts: new Set<string>() };
-  for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown }[]) {
+  for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown; external?: { name?: unknown } }[]) {
     if (typeof o?.id === 'string') named.orgIds.add(o.id);
     for (const d of [o?.domain, ...list(o?.aliases)]) if (typeof d === 'string') named.domains.add(d.toLowerCase());
     for (const h of list(o?.hosts) as { name?: unknown }[]) if (typeof h?.name === 'string') named.hosts.add(h.name.toLowerCase());
+    // An external organisation without hosts gets one, named as externalHost() names it.
+    if (o?.hosts === undefined && o?.external && typeof o.domain === 'string') {
+      named.hosts.add((typeof o.external.name === 'string' ? o.external.name : `mx.${o.domain}`).toLowerCase());
+    }
   }
   if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named };
   const parsed = <T>(items: unknown[], schema: z.ZodType<T>): Indexed<T>[] =>
@@ -215,19 +222,27 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
 }
 
 export function loadScenarioFile(file: string): Loaded {
-  let text: string;
+  const text = readScenarioText(file);
+  if (!text.ok) return { ok: false, file, errors: [text.error] };
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return parseScenario(text.value, file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, file, errors: [{ file, line: 0, column: 0, path: '(file)', message: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read: ${(error as Error).message}` }] };
+    // Fail closed: whatever the file holds, the caller gets an error naming it, never a stack.
+    return { ok: false, file, errors: [{ file, line: 0, column: 0, path: '(file)', message: `cannot read this scenario: ${(error as Error).message}` }] };
   }
-  return parseScenario(text, file);
 }
 
-/** Expand directories into their `*.yaml` / `*.yml` files, sorted. */
-export function expandScenarioArgs(args: string[]): string[] {
+export interface ExpandedArgs {
+  files: string[];
+  /** A folder that holds no scenario, or no argument at all: said, never passed over in silence. */
+  errors: ScenarioError[];
+}
+
+/** Expand directories into their `*.yaml` / `*.yml` regular files, sorted. */
+export function expandScenarioArgs(args: string[]): ExpandedArgs {
   const files: string[] = [];
+  const errors: ScenarioError[] = [];
+  if (args.length === 0) errors.push({ file: '(none)', line: 0, column: 0, path: '(file)', message: 'no scenario files given' });
   for (const arg of args) {
     let stat: fs.Stats | undefined;
     try {
@@ -236,8 +251,11 @@ export function expandScenarioArgs(args: string[]): string[] {
       stat = undefined;
     }
     if (stat?.isDirectory()) {
-      files.push(...fs.readdirSync(arg).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(arg, f)));
+      const found = fs.readdirSync(arg, { withFileTypes: true })
+        .filter((e) => /\.ya?ml$/i.test(e.name) && !e.isDirectory()).map((e) => e.name).sort().map((f) => path.join(arg, f));
+      if (found.length === 0) errors.push({ file: arg, line: 0, column: 0, path: '(file)', message: 'is a folder with no scenario files (*.yaml, *.yml) in it' });
+      files.push(...found);
     } else files.push(arg);
   }
-  return files;
+  return { files, errors };
 }

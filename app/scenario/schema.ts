@@ -67,7 +67,8 @@ export const org = z.strictObject({
     lmCompatibility: z.number().int().min(0).max(5).default(2),
   }).optional(),
   users: z.array(z.string().regex(/^[a-z0-9._-]+$/i, 'expected a mailbox name such as alice')).default([]),
-  hosts: z.array(host).min(1, 'an organisation needs at least one mail host'),
+  /** Optional for an `external` organisation: its one mail host is then derived (see below). */
+  hosts: z.array(host).min(1, 'an organisation needs at least one mail host').optional(),
   accounts: z.array(ntAccount).default([]),
   inbound: z.strictObject({
     starttls: z.boolean().default(false),
@@ -92,10 +93,31 @@ export const org = z.strictObject({
     /** The `id` of the `_mta-sts` TXT record the lab publishes (unless `dns` has one already). */
     id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'an MTA-STS id is 1-32 letters and digits (RFC 8461 §3.1)').default('20261128'),
   }).optional(),
-  /** The organisation's mail host is an existing SMTP server (a staging server; loopback in tests). */
-  external: z.strictObject({ smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port') }).optional(),
+  /**
+   * The organisation's mail host is an existing SMTP server (a staging server; loopback in tests).
+   * Without `hosts:`, the lab gives it one mail host named `name` (default `mx.<domain>`) with a
+   * documentation address (RFC 5737); TLS verification checks that name (docs/scenario-format.md).
+   */
+  external: z.strictObject({
+    smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port'),
+    name: hostName.optional(),
+    address: ipv4.optional(),
+  }).optional(),
   queue: z.strictObject({ lifetime: duration.optional(), retry: z.array(duration).optional() }).optional(),
-});
+}).superRefine((o, ctx) => {
+  if (!o.hosts && !o.external) ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'an organisation needs at least one mail host (only an external one may leave hosts out)' });
+}).transform((o) => ({ ...o, hosts: o.hosts ?? [externalHost(o.domain, o.external)] }));
+
+/**
+ * The one mail host of an external organisation that names none: `mx.<domain>` unless the
+ * scenario gives `external.name`, at an address in TEST-NET-3 (RFC 5737 §3) chosen from the
+ * domain, so two external partners in one lab get different addresses.
+ */
+export function externalHost(domain: string, external: { name?: string; address?: string } | undefined): z.infer<typeof host> {
+  let h = 0;
+  for (const c of domain) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return { name: external?.name ?? `mx.${domain}`, address: external?.address ?? `203.0.113.${10 + (h % 240)}`, certificate: 'valid' };
+}
 
 const dnsRecord = z.strictObject({
   name: z.string().min(1),
@@ -159,13 +181,21 @@ export const labAction = z.strictObject({
   if (changes.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `an action makes exactly one change (found ${changes.length === 0 ? 'none' : changes.join(', ')})` });
 });
 
+/** RFC 5322 §3.6.8: field-name = 1*ftext; ftext = %d33-57 / %d59-126. */
+export const HEADER_FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
 export const sendStep = z.strictObject({
   id,
   from: address,
   to: z.union([address, z.array(address).min(1)]),
   subject: z.string().default(''),
   body: z.string().default(''),
-  headers: z.record(z.string(), z.string()).optional(),
+  /** Further header fields; names as RFC 5322 §3.6.8 allows (printable ASCII but the colon). */
+  headers: z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers)) {
+      if (!HEADER_FIELD_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header name ${JSON.stringify(name)}: a header name is printable ASCII without spaces or ":" (RFC 5322 §3.6.8)` });
+    }
+  }).optional(),
   requireTls: z.boolean().optional(),
 });
 

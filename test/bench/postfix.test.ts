@@ -4,8 +4,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findPostfixTools, postfixSessions } from '../../app/bench/postfix.ts';
 import { realClock } from '../../app/bench/measure.ts';
+import { needs } from '../helpers/tools.ts';
 
 const tools = findPostfixTools();
+const postfix = needs('smtp-sink', 'smtp-source');
 
 describe('Postfix yardstick', () => {
   it('is null, with the reason, where smtp-sink and smtp-source are not installed', async () => {
@@ -20,7 +22,7 @@ describe('Postfix yardstick', () => {
     }
   });
 
-  it.skipIf(!tools)('measures smtp-source sessions into smtp-sink on loopback (needs Debian\'s postfix)', async () => {
+  postfix.it('measures smtp-source sessions into smtp-sink on loopback (needs Debian\'s postfix)', async () => {
     const figure = await postfixSessions(tools, 20, 4, realClock);
     expect(figure.skipped).toBeUndefined();
     expect(typeof figure.rate).toBe('number');

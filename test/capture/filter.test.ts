@@ -102,6 +102,22 @@ describe('display filter: mistakes name their position and never throw', () => {
   });
 });
 
+describe('display filter: matches runs in linear time', () => {
+  it('answers "^(a+)+$" on a long line of a\'s at once, where a backtracking engine would hang the engine', () => {
+    const body = subject({ 'imf.message_text': [`${'a'.repeat(5_000)}b`] }, ['imf']);
+    const r = parseFilter('imf.message_text matches "^(a+)+$"');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.filter.match(body)).toBe(false);
+    expect(r.filter.match(subject({ 'imf.message_text': ['a'.repeat(5_000)] }, ['imf']))).toBe(true);
+  });
+
+  it('refuses what needs backtracking (backreferences) with the position of the expression', () => {
+    const r = parseFilter(String.raw`imf.message_text matches "(a)\\1"`);
+    expect(r.ok ? undefined : r.error).toEqual({ position: 25, message: 'Invalid regular expression: invalid escape sequence: `\\1`' });
+  });
+});
+
 describe('display filter: nesting', () => {
   it('refuses nesting beyond 256 levels with the position where it happens', () => {
     const r = parseFilter(`${'('.repeat(300)}smtp${')'.repeat(300)}`);

@@ -3,12 +3,12 @@
  * AUTH lines decodes, and a real TLS 1.3 STARTTLS session decrypts only with the key log in the
  * Decryption Secrets Block.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needs } from '../helpers/tools.ts';
 import { promisify } from 'node:util';
 import { CaptureStore } from '../../app/capture/store.ts';
 import { pcapngBuffer } from '../../app/capture/pcapng.ts';
@@ -19,8 +19,7 @@ import { authenticateMessage, challengeMessage, negotiateMessage } from './disse
 
 const TSHARK = '/usr/bin/tshark';
 const run = promisify(execFile);
-const present = existsSync(TSHARK);
-if (!present) console.log(`tshark tests skipped: ${TSHARK} not installed`);
+const tool = needs('tshark');
 
 let dir = '';
 beforeAll(async () => {
@@ -45,7 +44,7 @@ async function tshark(file: string, ...args: string[]): Promise<string[]> {
   return stdout.split('\n').filter((l) => l !== '');
 }
 
-describe.skipIf(!present)('tshark reads our captures', () => {
+tool.describe('tshark reads our captures', () => {
   it('decodes SMTP commands and reply codes of a plaintext session', async () => {
     const file = await capture('plain', plainSession('Trial results'));
     const rows = await tshark(file, '-Y', 'smtp', '-T', 'fields', '-e', 'smtp.req.command', '-e', 'smtp.response.code');

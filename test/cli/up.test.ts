@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { ROOT, upChild, type Child } from '../helpers/cli.ts';
 import { mailboxMessages, pendingEntries } from '../helpers/workspace.ts';
+import { needs } from '../helpers/tools.ts';
 
 const children: Child[] = [];
 afterEach(() => {
@@ -14,7 +15,10 @@ afterEach(() => {
 });
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-'));
-const hasSwaks = fs.existsSync('/usr/bin/swaks');
+const swaksPlain = needs('swaks');
+const swaksNtlm = needs('swaks', 'Authen::NTLM');
+const swaksTls = needs('swaks', 'Net::SSLeay', 'IO::Socket::SSL');
+const openssl = needs('openssl');
 
 /** Poll the workspace (the on-disk truth) until `fn` holds. */
 async function eventually<T>(fn: () => T | undefined, what: string, tries = 400): Promise<T> {
@@ -58,7 +62,7 @@ describe('postcard-lab up', () => {
     expect(mail).toContain('Subject: From nodemailer');
   });
 
-  it.skipIf(!hasSwaks)('takes mail from swaks (Debian) on the ntsol endpoint', async () => {
+  swaksPlain.it('takes mail from swaks (Debian) on the ntsol endpoint', async () => {
     const ws = tmp();
     const lines = await start(path.join(ROOT, 'scenarios/postcard.yaml'), ws).ready;
     const ntsol = endpoint(lines, 'mail.ntsol.example');
@@ -67,7 +71,7 @@ describe('postcard-lab up', () => {
     await eventually(() => mailboxFiles(ws, 'ntsol', 'sean').find((m) => m.includes('Subject: From swaks')), "swaks' message");
   });
 
-  it.skipIf(!hasSwaks)('lets swaks (an independent NTLM client) log on to ntsol as DOUG, and refuses a wrong password', async () => {
+  swaksNtlm.it('lets swaks (an independent NTLM client) log on to ntsol as DOUG, and refuses a wrong password', async () => {
     const ws = tmp();
     const lines = await start(path.join(ROOT, 'scenarios/ntlm-one-way.yaml'), ws).ready;
     const ntsol = endpoint(lines, 'mail.ntsol.example');
@@ -90,7 +94,7 @@ describe('postcard-lab up', () => {
       return { ca, partner: endpoint(lines, 'mail.partner.example'), ws: path.join(ws, 'lab') };
     }
 
-    it.skipIf(!hasSwaks)('swaks --tls --tls-verify with the lab CA delivers over STARTTLS', async () => {
+    swaksTls.it('swaks --tls --tls-verify with the lab CA delivers over STARTTLS', async () => {
       const { ca, partner, ws } = await tlsLab();
       const { stdout } = await promisify(execFile)('swaks', ['--server', `127.0.0.1:${partner.port}`, '--tls', '--tls-verify', '--tls-ca-path', ca,
         '--tls-sni', 'mail.partner.example', '--from', 'alice@intellinet.example', '--to', 'pat@partner.example', '--header', 'Subject: via swaks TLS']);
@@ -101,7 +105,7 @@ describe('postcard-lab up', () => {
       expect(mail).toMatch(/with ESMTPS id/);
     });
 
-    it.skipIf(!fs.existsSync('/usr/bin/openssl'))('openssl s_client -starttls smtp verifies the chain and the name', async () => {
+    openssl.it('openssl s_client -starttls smtp verifies the chain and the name', async () => {
       const { ca, partner } = await tlsLab();
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const child = execFile('openssl', ['s_client', '-connect', `127.0.0.1:${partner.port}`, '-starttls', 'smtp', '-CAfile', ca,

@@ -10,11 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { cli, ROOT } from '../helpers/cli.ts';
+import { needs } from '../helpers/tools.ts';
 import { pcapngBuffer } from '../../app/capture/pcapng.ts';
 import { createLab } from '../../app/lab/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 
-const hasTshark = fs.existsSync('/usr/bin/tshark');
+const tsharkTool = needs('tshark');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-exports-'));
 const pcap = (id: string) => path.join(dir, 'pcap', `${id}.pcapng`);
 
@@ -34,7 +35,7 @@ describe('postcard-lab run --pcap', () => {
     for (const id of ['postcard', 'starttls-partner', 'ntlm-one-way']) expect(fs.statSync(pcap(id)).size).toBeGreaterThan(1000);
   });
 
-  it.skipIf(!hasTshark)('plaintext run: tshark decodes every SMTP command and reply code', async () => {
+  tsharkTool.it('plaintext run: tshark decodes every SMTP command and reply code', async () => {
     const rows = (await tshark('-r', pcap('postcard'), '-Y', 'smtp', '-T', 'fields', '-e', 'smtp.req.command', '-e', 'smtp.response.code')).trimEnd().split('\n');
     const commands = rows.map((r) => r.split('\t')[0]).filter(Boolean);
     const codes = rows.map((r) => r.split('\t')[1]).filter(Boolean).flatMap((c) => c.split(','));
@@ -42,7 +43,7 @@ describe('postcard-lab run --pcap', () => {
     expect(new Set(codes)).toEqual(new Set(['220', '250', '354', '221']));
   });
 
-  it.skipIf(!hasTshark)('STARTTLS run: MAIL inside TLS is found with the Decryption Secrets Block, and not without it', async () => {
+  tsharkTool.it('STARTTLS run: MAIL inside TLS is found with the Decryption Secrets Block, and not without it', async () => {
     const withKeys = await tshark('-r', pcap('starttls-partner'), '-Y', 'smtp.req.command == "MAIL"', '-T', 'fields', '-e', 'smtp.req.parameter');
     expect(withKeys).toContain('FROM:<alice@intellinet.example>');
     const loaded = loadScenarioFile(path.join(ROOT, 'scenarios/starttls-partner.yaml'));
@@ -62,7 +63,7 @@ describe('postcard-lab run --pcap', () => {
     }
   });
 
-  it.skipIf(!hasTshark)('NTLM run: the AUTHENTICATE message shows the domain and account name, never the password', async () => {
+  tsharkTool.it('NTLM run: the AUTHENTICATE message shows the domain and account name, never the password', async () => {
     const out = await tshark('-r', pcap('ntlm-one-way'), '-o', 'smtp.decryption:TRUE', '-Y', 'ntlmssp.messagetype == 3', '-T', 'fields', '-e', 'ntlmssp.auth.domain', '-e', 'ntlmssp.auth.username', '-e', 'ntlmssp.auth.hostname');
     expect(out.trim().split('\n')[0]).toBe('INTELLINET\tDOUG\tMAIL');
     const raw = fs.readFileSync(pcap('ntlm-one-way'));

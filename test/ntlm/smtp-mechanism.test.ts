@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -12,6 +11,7 @@ import { sealStream } from '../../app/ntlm/sealed-stream.ts';
 import { registerNtlmMechanism } from '../../app/ntlm/smtp-mechanism.ts';
 import { ReplyReader, connect, startNtlmServer, startRecordingRelay } from './smtp-harness.ts';
 import type { NtlmTestServer, RecordingRelay, Reply } from './smtp-harness.ts';
+import { needs } from '../helpers/tools.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -204,7 +204,7 @@ function swaks(args: string[]): Promise<{ code: number; output: string }> {
   });
 }
 
-const haveSwaks = existsSync('/usr/bin/swaks');
+const swaksNtlm = needs('swaks', 'Authen::NTLM');
 describe('(f) swaks, a real NTLMv1 client that does not negotiate SEAL', () => {
   const args = (port: number, password: string) => [
     '-a', 'NTLM', '--auth-user', 'DOUG', '--auth-password', password, '--server', `127.0.0.1:${port}`,
@@ -214,7 +214,7 @@ describe('(f) swaks, a real NTLMv1 client that does not negotiate SEAL', () => {
   // so swaks logs on to the server's own domain: the account lives there.
   const accounts = [{ domain: 'NTSOL', user: 'DOUG', password: 'Sunrise-42' }];
 
-  it.skipIf(!haveSwaks)(haveSwaks ? 'gets 235 and the message is accepted, unsealed' : '(skipped: swaks is not installed)', async () => {
+  swaksNtlm.it('gets 235 and the message is accepted, unsealed', async () => {
     const s = await server({ accounts });
     const r = await swaks(args(s.port, 'Sunrise-42'));
     expect(r.output).toContain('235 2.7.0 Authentication successful');
@@ -223,7 +223,7 @@ describe('(f) swaks, a real NTLMv1 client that does not negotiate SEAL', () => {
     expect(s.delivered).toMatchObject([{ user: 'NTSOL\\DOUG', from: 'y@intellinet.example', to: ['x@ntsol.example'] }]);
   });
 
-  it.skipIf(!haveSwaks)(haveSwaks ? 'gets 535 with a wrong password' : '(skipped: swaks is not installed)', async () => {
+  swaksNtlm.it('gets 535 with a wrong password', async () => {
     const s = await server({ accounts });
     const r = await swaks(args(s.port, 'Sunrise-24'));
     expect(r.output).toContain('535 5.7.3 Authentication unsuccessful');
