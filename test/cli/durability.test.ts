@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, upChild, type Child } from '../helpers/cli.ts';
-import { Submitter } from '../helpers/submit.ts';
+import { Submitter } from '../../app/bench/submitter.ts';
 import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
 
 const MESSAGES = Number(process.env.POSTCARD_DURABILITY_MESSAGES ?? 1000);

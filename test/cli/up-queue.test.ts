@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { ROOT, cli, upChild, type Child } from '../helpers/cli.ts';
-import { Submitter } from '../helpers/submit.ts';
+import { Submitter } from '../../app/bench/submitter.ts';
 import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
 
 const LOAD = Number(process.env.POSTCARD_UP_LOAD ?? 400);

@@ -1,5 +1,5 @@
 /**
- * A bare SMTP submitter for load and kill tests: one connection, EHLO once, then MAIL/RCPT/DATA per
+ * A bare SMTP submitter for the load figures (app/bench/load.ts) and the kill tests: one connection, EHLO once, then MAIL/RCPT/DATA per
  * message, reporting each message's final reply. Small on purpose: the tests count exactly which
  * messages got `250`, and a connection that dies mid-message says so instead of retrying.
  */
