@@ -50,6 +50,8 @@ export interface LabDeps {
    * the clock). Without it the clock is virtual and moves only when a scenario advances it.
    */
   running?: { scale: number };
+  /** Inbound limits per listener (default: 200 connections at once, sessions of at most 10 minutes). */
+  limits?: Partial<{ connectionsPerListener: number; sessionMs: number }>;
   /** Outbound session limits (default: 20 per destination, 100 in all). */
   delivery?: Partial<SlotLimits>;
 }
@@ -143,7 +145,7 @@ export class Lab {
     for (const { org, relayDomains } of [...config.orgs.map((org) => ({ org, relayDomains: [] as string[] })), ...scanners]) {
       this.servers.set(org.id, new MailServer(org, {
         ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
-        socketTimeoutMs, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
+        socketTimeoutMs, limits: { connectionsPerListener: 200, sessionMs: 600_000, ...deps.limits }, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
         deliver: (entry, message, onAccepted) => deliver(this, entry, message, onAccepted), slots: this.slots,
         inboundOptions: (server, host) => this.security.inboundOptions(server, host),
         describeClient: (port) => this.#describeClient(port),

@@ -39,6 +39,8 @@ export interface MailServerDeps {
   rng: Rng;
   socketTimeoutMs: number;
   maxMessageSize: number;
+  /** Per listener: connections at once, and how long one session may last (real ms). */
+  limits: { connectionsPerListener: number; sessionMs: number };
   /** Deliver one entry; `onAccepted` when the remote server answered the final 250 after DATA. */
   deliver(entry: QueueEntry, message: Buffer, onAccepted: () => void): Promise<DeliveryOutcome>;
   /** Outbound session slots shared by every server of the lab (per-destination and total limits). */
@@ -132,6 +134,8 @@ export class MailServer {
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,
+      maxConnections: this.#deps.limits.connectionsPerListener,
+      sessionLimitMs: this.#deps.limits.sessionMs,
       domain: this.domain,
       checkRecipient: (address) => this.#checkRecipient(address, role),
       onInternalError: (detail) => this.#internalError(hostName, detail),
