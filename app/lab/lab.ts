@@ -16,7 +16,7 @@ import { SimDns } from './dns.ts';
 import { Workspace } from './store.ts';
 import { Emitter, type LabEvent } from './events.ts';
 import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
-import { TapLog, type CapturePoint, type PointRole } from '../capture/tap.ts';
+import { TapLog, type CapturePoint, type PointRole, type TapConnection } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { MailServer } from '../mta/server.ts';
@@ -108,6 +108,8 @@ export class Lab {
   #pointRoles = new Map<string, PointRole[]>();
   #cancelClockSave: () => void = () => {};
   #sessions = new Map<number, MessageSource>();
+  /** Each relay connection as the tap first saw it (its client side), by connection id. */
+  #tapConns = new Map<string, TapConnection>();
   /** What recovery did on start: unacknowledged copies discarded (their senders send them again). */
   readonly recovered = { discarded: 0, settled: 0 };
 
@@ -137,6 +139,7 @@ export class Lab {
     this.capture = new CaptureStore({ keys: this.taps.keys, maxPackets: config.settings?.captureLimit ?? 200_000 });
     for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
     this.taps.subscribe((event) => {
+      if (event.kind === 'open' && !this.#tapConns.has(event.connection.conn)) this.#tapConns.set(event.connection.conn, event.connection);
       this.capture.ingest(event);
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
@@ -249,11 +252,8 @@ export class Lab {
   /** Which lab server's queue entry a delivery session on this loopback port is sending (see `noteSession`). */
   #senderOf(remotePort: number): MessageSource | undefined {
     const conn = this.#upstreamPorts.get(remotePort);
-    if (!conn) return undefined;
-    for (const c of this.taps.connections.values()) {
-      if (c.conn === conn && c.loopbackClientPort) return this.#sessions.get(c.loopbackClientPort);
-    }
-    return undefined;
+    const port = conn && this.#tapConns.get(conn)?.loopbackClientPort;
+    return port ? this.#sessions.get(port) : undefined;
   }
 
   /** A delivery session of `source` runs from this loopback port (until the returned function is called). */
@@ -293,8 +293,9 @@ export class Lab {
   #describeClient(remotePort: number): { ip: string; host?: string } | undefined {
     const conn = this.#upstreamPorts.get(remotePort);
     if (!conn) return { ip: '127.0.0.1', host: 'localhost' };
-    for (const c of this.taps.connections.values()) if (c.conn === conn) return { ip: c.client.ip, host: c.client.host };
-    return undefined;
+    // Indexed by connection id: a scan of every connection per accepted message grew with the run.
+    const c = this.#tapConns.get(conn);
+    return c && { ip: c.client.ip, host: c.client.host };
   }
 
   #serverLog(line: ServerLogLine): void {
