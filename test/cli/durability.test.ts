@@ -16,6 +16,7 @@ import path from 'node:path';
 import { ROOT, upChild, type Child } from '../helpers/cli.ts';
 import { Submitter } from '../../app/bench/submitter.ts';
 import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
+import { createRng } from '../../app/lab/rng.ts';
 
 const MESSAGES = Number(process.env.POSTCARD_DURABILITY_MESSAGES ?? 1000);
 const KILLS = 10;
@@ -68,10 +69,13 @@ describe('durability under SIGKILL', () => {
     };
     const loops = Array.from({ length: SUBMITTERS }, () => submitLoop());
 
+    // The kill moments come from a seed (printed), so a failing run can be replayed.
+    const seed = Number(process.env.POSTCARD_DURABILITY_SEED ?? Date.now() % 100_000);
+    const rng = createRng(seed);
     let kills = 0;
     let midCommit = 0;
     while (kills < KILLS) {
-      await sleep(300 + Math.random() * 2000);
+      await sleep(300 + rng.int(2000));
       if (submitters.some((s) => s.awaitingData && !s.closed)) midCommit++;
       child!.proc.kill('SIGKILL');
       await new Promise((r) => child.proc.once('exit', r));
@@ -100,7 +104,7 @@ describe('durability under SIGKILL', () => {
     const lost = [...accepted].filter((n) => !copies.has(n) && !stillQueued.has(String(n)));
     const duplicates = [...copies.values()].reduce((sum, c) => sum + c - 1, 0);
     const perThousand = (duplicates / accepted.size) * 1000;
-    console.log(`durability: ${accepted.size} accepted, ${kills} kills (${midCommit} with a message awaiting its 250), ` +
+    console.log(`durability (seed ${seed}): ${accepted.size} accepted, ${kills} kills (${midCommit} with a message awaiting its 250), ` +
       `${copies.size} distinct in Sean's mailbox, lost ${lost.length}, duplicates ${duplicates} (${perThousand.toFixed(1)} per 1000)`);
     expect(kills).toBeGreaterThanOrEqual(KILLS);
     expect(lost).toEqual([]);
