@@ -13,8 +13,8 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { labAction, securityEntry, sendStep, tlsLevel } from '../scenario/schema.ts';
-import type { MailboxItem } from '../mta/mailbox.ts';
+import { labAction, securityEntry, sendStep, tlsLevel } from '../config/schema.ts';
+import type { MailboxItem } from '../mta/mailbox-item.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 const text = z.string().max(200, 'is too long');

@@ -3,10 +3,10 @@
  * conversion to the contract's view — no engine logic of their own. `Handlers` is keyed by
  * `CommandName`, so a command without a handler does not compile.
  */
-import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
+import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
-import { labAction } from '../scenario/schema.ts';
+import { labAction } from '../config/schema.ts';
 import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
 import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';

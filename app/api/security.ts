@@ -9,7 +9,7 @@
  *   OrgView.vocabulary ─► dialog ─► saveSecurity { setting } ─► entryFromSetting ─► applyAction { setSecurity }
  *   SecurityEntry ─► settingView ─► SecurityRowView.setting (no password) ─► the dialog opens filled in
  */
-import type { OrgConfig, SecurityEntry } from '../scenario/schema.ts';
+import type { OrgConfig, SecurityEntry } from '../config/schema.ts';
 import { fromIms, fromSendConnector, toIms, toPostfix, toSendConnector, type TlsLevel } from '../policy/vocabulary.ts';
 import type { SaveSecurityRequest, SecuritySettingView, SecurityVocabulary } from './contract.ts';
 

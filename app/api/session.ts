@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Emitter } from '../lab/events.ts';
+import { Emitter } from '../base/emitter.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { stepKind } from '../scenario/run.ts';
@@ -43,6 +43,11 @@ export interface ApiSessionOptions {
    * lifetimes and bounces happen by themselves. Unset: the virtual clock, moved only by steps.
    */
   timeScale?: number;
+  /**
+   * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
+   * `settings.captureLimit` applies when it is lower.
+   */
+  captureLimit?: number;
 }
 
 type Opened = Extract<Loaded, { ok: true }>;
@@ -116,7 +121,7 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(o.scenario.lab, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache,
+        this.#lab = await createLab(this.#labConfig(o), { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache,
           running: this.options.timeScale ? { scale: this.options.timeScale } : undefined });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
@@ -185,6 +190,18 @@ export class ApiSession {
   /** Stop the lab and forget everything (the transport is closing). */
   async close(): Promise<void> {
     await this.#stopLab();
+  }
+
+  /** The open scenario's id, if any. */
+  get scenarioId(): string | undefined {
+    return this.#opened?.id;
+  }
+
+  #labConfig(o: Opened): Opened['scenario']['lab'] {
+    const cap = this.options.captureLimit;
+    if (cap === undefined) return o.scenario.lab;
+    const own = o.scenario.lab.settings?.captureLimit;
+    return { ...o.scenario.lab, settings: { ...o.scenario.lab.settings, captureLimit: Math.min(own ?? cap, cap) } };
   }
 
   #requireScenario(): Opened {

@@ -3,11 +3,11 @@
  * secrets stay behind (account passwords, key material). The renderer sees only these shapes.
  */
 import type { Lab } from '../lab/lab.ts';
+import type { HostEndpoint } from '../lab/endpoints.ts';
 import type { LabEvent } from '../lab/events.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
-import type { OrgConfig } from '../scenario/schema.ts';
-import { labEndpoints } from '../cli/up.ts';
+import type { OrgConfig } from '../config/schema.ts';
 import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
 import { settingView, vocabularyOf } from './security.ts';
 
@@ -66,13 +66,13 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
 }
 
 export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, cursor: { nextStep: number; results: StepResultView[] }): LabSnapshot {
-  const endpoints = labEndpoints(lab);
+  const endpoints = lab.endpoints();
   const orgs: OrgView[] = [...lab.servers.values()].map((server) => {
     const base = orgConfigView(server.config);
     for (const host of base.hosts) {
-      const ep = endpoints.find((x) => x.type === 'host' && x.org === server.id && x.name === host.name);
-      if (typeof ep?.smtp === 'string') host.smtp = ep.smtp;
-      if (typeof ep?.submission === 'string') host.submission = ep.submission;
+      const ep = endpoints.find((x): x is HostEndpoint => x.type === 'host' && x.org === server.id && x.name === host.name);
+      if (ep?.smtp) host.smtp = ep.smtp;
+      if (ep?.submission) host.submission = ep.submission;
     }
     const mailboxes = server.config.users.map((user) => {
       const items = server.mailboxes.list(user);

@@ -12,14 +12,15 @@
  */
 import crypto from 'node:crypto';
 import type { SMTPServerOptions } from 'smtp-server';
-import type { LabConfig, OrgConfig, SecurityEntry } from '../scenario/schema.ts';
+import type { OrgConfig, SecurityEntry } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
 import { startInbound, type InboundServer } from '../mta/inbound.ts';
-import { realTimers } from '../lab/timers.ts';
+import { realTimers } from '../base/timers.ts';
 import { SmtpClientSession } from '../mta/outbound/client.ts';
 import { runClientSession } from '../mta/outbound/connection.ts';
 import { preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { NtlmServerSession, accountLookup } from '../ntlm/server.ts';
-import { registerNtlmMechanism, type NtlmMechanismOptions } from '../ntlm/smtp-mechanism.ts';
+import { registerNtlmMechanism, type NtlmMechanismOptions } from '../mta/inbound-ntlm.ts';
 import type { Method } from './labs.ts';
 
 /** The receiving host's certificate and the lab CA, borrowed from the lab so both sides use the same keys. */

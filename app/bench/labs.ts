@@ -9,7 +9,7 @@
  *                                                 offering STARTTLS (TLS 1.2 at least)
  *   ntlm      scenarios/ntlm-both-ways.yaml      method ntlm, DOUG's logon, 128-bit NT both ends
  */
-import { lab as labSchema, type LabConfig } from '../scenario/schema.ts';
+import { lab as labSchema, type LabConfig } from '../config/lab.ts';
 
 export type Method = 'plain' | 'starttls' | 'ntlm';
 export const methods: readonly Method[] = ['plain', 'starttls', 'ntlm'];

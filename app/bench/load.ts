@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLab } from '../lab/lab.ts';
-import { lab as labSchema, type LabConfig } from '../scenario/schema.ts';
+import { lab as labSchema, type LabConfig } from '../config/lab.ts';
 import { benchLab } from './labs.ts';
 import { Submitter } from './submitter.ts';
 import { perSecond, round, type BenchClock } from './measure.ts';

@@ -4,10 +4,10 @@
  * them itself from a `send` step (app/mta/compose.ts); the baseline composes the same steps with
  * the same function, so both sides move the same bytes.
  */
-import type { SendStep } from '../scenario/schema.ts';
+import type { SendStep } from '../config/schema.ts';
 import { composeMessage } from '../mta/compose.ts';
 import { makeCanaries } from '../capture/leak.ts';
-import { createRng, type Rng } from '../lab/rng.ts';
+import { createRng, type Rng } from '../base/rng.ts';
 
 export const SENDER = 'alice@intellinet.example';
 export const RECIPIENT = 'sean@ntsol.example';

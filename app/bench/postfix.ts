@@ -13,7 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import { realTimers } from '../lab/timers.ts';
+import { realTimers } from '../base/timers.ts';
 import { openAndQuit } from './quit-session.ts';
 import { perSecond, round, timed, type BenchClock } from './measure.ts';
 

@@ -61,6 +61,16 @@ export function formatReport(r: BenchReport): string[] {
       }),
     ]),
     ...(r.capture['1M'] ? [] : ['  (1M: not measured in this run; the full run measures it)']),
+    '',
+    `Classroom (${r.classroom.seats} seats, one lab each)`,
+    ...table([
+      ['start per seat, ms (all seats assigned at once)', num(r.classroom.startMsPerSeat)],
+      ['start of one seat alone, ms', num(r.classroom.singleStartMs)],
+      ['per seat / alone', num(r.classroom.ratio, 3)],
+      ['memory per seat, MB (RSS)', num(r.classroom.memoryMBPerSeat)],
+      ['heap per seat, MB', num(r.classroom.heapMBPerSeat)],
+      [`board events/s (${r.classroom.boardEvents} seat updates)`, num(r.classroom.boardEventsPerSec)],
+    ]),
   ];
   return out;
 }

@@ -13,6 +13,7 @@ import { benchSessions, type SessionsFigure } from './sessions.ts';
 import { benchStart, type StartFigure } from './start.ts';
 import { realClock, type BenchClock } from './measure.ts';
 import type { PostfixTools } from './postfix.ts';
+import { benchClassroom, type ClassroomFigure } from './classroom.ts';
 
 export interface BenchSizes {
   /** Messages per throughput run, each `size` octets, `concurrency` in flight. */
@@ -28,18 +29,23 @@ export interface BenchSizes {
   up: { messages: number; sessions: number };
   /** Packet counts of the capture rounds; a count left out is reported as null. */
   capture: { '100k': boolean; '1M': boolean };
+  /** Seats of the classroom figure, and the wrong checks each learner sends for the board's rate. */
+  classroomSeats: number;
+  classroomChecks: number;
 }
 
 /** SPEC §12.3's defaults: 2000 messages of 2048 octets. Concurrency: see docs/bench.md. */
 export const fullSizes: BenchSizes = {
   messages: 2000, size: 2048, concurrency: 20, warmup: 100, sessions: 2000, startRuns: 3, capture: { '100k': true, '1M': true },
   load: { messages: 10_000, sessions: 50 }, up: { messages: 2000, sessions: 20 },
+  classroomSeats: 20, classroomChecks: 50,
 };
 
 /** `--quick`: the same figures from far fewer messages and sessions, without the 1M capture round. */
 export const quickSizes: BenchSizes = {
   messages: 50, size: 2048, concurrency: 20, warmup: 10, sessions: 200, startRuns: 1, capture: { '100k': true, '1M': false },
   load: { messages: 200, sessions: 50 }, up: { messages: 100, sessions: 20 },
+  classroomSeats: 20, classroomChecks: 10,
 };
 
 export interface BenchOptions {
@@ -67,6 +73,8 @@ export interface BenchReport {
   up: LoadFigure;
   startMs: StartFigure;
   capture: { '100k': CaptureBench | null; '1M': CaptureBench | null };
+  /** Issue 13: a class of 20 seats on one machine (app/bench/classroom.ts). */
+  classroom: ClassroomFigure;
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
@@ -84,13 +92,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   });
   const load = await benchLoad({ ...sizes.load, via: 'asa', clock, progress });
   const up = await benchLoad({ ...sizes.up, via: 'direct', clock, progress });
+  const classroom = await benchClassroom({ seats: sizes.classroomSeats, checks: sizes.classroomChecks, clock, progress });
   const capture: BenchReport['capture'] = { '100k': null, '1M': null };
   for (const [key, packets] of [['100k', 100_000], ['1M', 1_000_000]] as const) {
     if (!sizes.capture[key]) continue;
     progress(`capture: ${packets} packets`);
     capture[key] = await benchCapture(packets);
   }
-  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, load, up, startMs, capture };
+  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, load, up, startMs, capture, classroom };
 }
 
 /** What went missing in a run: the lab must move every message it was given. Empty when nothing did. */
@@ -109,5 +118,7 @@ export function shortfalls(report: BenchReport): string[] {
   for (const key of ['lab', 'baseline', 'viaPath'] as const) {
     if (s.completed[key] < s.sessions) out.push(`sessions ${key}: ${s.completed[key]} of ${s.sessions} sessions ended with 221`);
   }
+  const c = report.classroom;
+  if (c.boardEvents < c.seats * c.checks) out.push(`classroom: the board received ${c.boardEvents} of ${c.seats * c.checks} seat updates`);
   return out;
 }

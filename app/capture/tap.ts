@@ -11,6 +11,7 @@
  *
  * On a `direct` path there is one capture point; it plays all three roles (sender, wire, receiver).
  */
+import type { NtlmSessionKeys } from '../ntlm/keys.ts';
 
 /** Client to server, or server to client, relative to the TCP connection. */
 export type Direction = 'c2s' | 's2c';
@@ -76,15 +77,6 @@ export interface TapRecord {
  * Key hand-off (SPEC §12.4): what an endpoint knows about the secrets of one connection, so the
  * packet view can decrypt on request and pcapng can carry a Decryption Secrets Block.
  */
-export interface NtlmSessionKeys {
-  keyBits: 40 | 56 | 128;
-  clientSigningKey: Buffer;
-  clientSealingKey: Buffer;
-  serverSigningKey: Buffer;
-  serverSealingKey: Buffer;
-  negotiateFlags: number;
-}
-
 export interface ConnectionKeys {
   /** NSS key log lines (CLIENT_RANDOM …, CLIENT_HANDSHAKE_TRAFFIC_SECRET …), in order. */
   tlsKeyLog: string[];

@@ -15,6 +15,8 @@ const USAGE = `usage:
   postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--time-scale N]
   postcard-lab queue <workspace> [--json] [--all] [--eml ID]
   postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]
+  postcard-lab classroom [--listen ADDR:PORT] [--seats N] [--scenario ID ...] [--idle MINUTES]
+                   [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]
   postcard-lab validate <file>...
   postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane
   postcard-lab bench [--json] [--quick]`;
@@ -23,6 +25,7 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   run: runCommand,
   up: upCommand,
   serve: (argv, io) => import('./serve.ts').then((m) => m.serveCommand(argv, io)),
+  classroom: (argv, io) => import('./classroom.ts').then((m) => m.classroomCommand(argv, io)),
   validate: validateCommand,
   queue: (argv, io) => import('./queue.ts').then((m) => m.queueCommand(argv, io)),
   policy: policyCommand,

@@ -4,7 +4,7 @@
  * product's vocabulary, saying plainly what that product cannot express.
  */
 import { formatError, loadScenarioFile } from '../scenario/load.ts';
-import type { OrgConfig } from '../scenario/schema.ts';
+import type { OrgConfig } from '../config/schema.ts';
 import { toIms, toPostfix, toSendConnector } from '../policy/vocabulary.ts';
 import { createLab } from '../lab/lab.ts';
 import { formatTlsa, tlsaFor } from '../tls/dane.ts';

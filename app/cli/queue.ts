@@ -8,16 +8,26 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Workspace } from '../lab/store.ts';
-import type { Journal } from '../lab/journal.ts';
-import { isDone, type QueueEntry } from '../mta/queue.ts';
+import { Workspace } from '../base/store.ts';
+import type { Journal } from '../base/journal.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
+
+/** The stored queue entry fields this command shows (app/mta/queue.ts has the whole shape). */
+interface StoredEntry {
+  id: string;
+  state: string;
+  arrivedAt: number;
+  from: string;
+  to: string[];
+  lastError?: string;
+  nextAttemptAt?: number;
+}
 
 export interface QueueRow {
   org: string;
   id: string;
-  state: QueueEntry['state'];
+  state: 'queued' | 'in-flight' | 'deferred' | 'delivered' | 'bounced';
   /** Octets of the queued message (absent once finished: the copy is no longer kept). */
   size?: number;
   arrivedAt: string;
@@ -47,10 +57,11 @@ function orgsOf(ws: Workspace): string[] {
 
 export function queueRows(journal: Journal, org: string, all: boolean): QueueRow[] {
   return [...journal.entries.values()]
-    .filter(({ entry }) => all || !isDone(entry))
+    .map(({ entry, body }) => ({ entry: entry as StoredEntry, body }))
+    .filter(({ entry }) => all || (entry.state !== 'delivered' && entry.state !== 'bounced'))
     .sort((a, b) => a.entry.arrivedAt - b.entry.arrivedAt || a.entry.id.localeCompare(b.entry.id))
     .map(({ entry, body }) => ({
-      org, id: entry.id, state: entry.state, size: body?.length, arrivedAt: new Date(entry.arrivedAt).toISOString(),
+      org, id: entry.id, state: entry.state as QueueRow['state'], size: body?.length, arrivedAt: new Date(entry.arrivedAt).toISOString(),
       from: entry.from, to: entry.to, reason: entry.lastError,
       nextAttemptAt: entry.nextAttemptAt !== undefined ? new Date(entry.nextAttemptAt).toISOString() : undefined,
     }));

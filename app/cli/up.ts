@@ -10,38 +10,6 @@ import { createLab, type Lab } from '../lab/lab.ts';
 import { parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
-export interface Endpoint {
-  type: 'host' | 'path' | 'ready';
-  [key: string]: unknown;
-}
-
-export function labEndpoints(lab: Lab): Endpoint[] {
-  const lines: Endpoint[] = [];
-  for (const server of lab.servers.values()) {
-    const submission = server.listeners.find((l) => l.role === 'submission');
-    for (const host of server.config.hosts) {
-      const mail = server.listeners.find((l) => l.role === 'mail' && l.host === host.name);
-      const smtp = server.config.external?.smtp ?? (mail ? `127.0.0.1:${mail.port}` : undefined);
-      lines.push({
-        type: 'host', org: server.id, name: host.name, role: server.relayDomains.length > 0 ? 'scanner' : 'mail', smtp, address: host.address,
-        ...(submission && host === server.config.hosts[0] ? { submission: `127.0.0.1:${submission.port}` } : {}),
-        ...(server.config.external ? { external: true } : {}),
-      });
-    }
-  }
-  for (const [name, sts] of lab.security.stsHosts) {
-    const org = [...lab.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
-    lines.push({ type: 'host', org: org?.id, name, role: 'https', https: `127.0.0.1:${sts.host.port}` });
-  }
-  for (const r of lab.relays) {
-    lines.push({
-      type: 'path', between: r.path.config.between, via: r.path.config.via, from: r.fromOrg, toOrg: r.toOrg, to: r.host,
-      entry: `127.0.0.1:${r.port}`, capture: r.path.points.map((p) => p.id), ...(r.endsAtScanner ? { scanner: r.endsAtScanner } : {}),
-    });
-  }
-  return lines;
-}
-
 /** What opening the workspace cleaned up or cut (a previous run was killed), one line each. */
 export function recoveryLines(lab: Lab): string[] {
   const r = lab.ws.recovery;
@@ -76,8 +44,8 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   // No scenario drives the clock here: it follows real time, so retries and bounces happen (issue 18).
   const lab = await createLab(loaded.scenario.lab, { workspace, running: { scale } });
   for (const line of recoveryLines(lab)) io.err(line);
-  const lines = labEndpoints(lab);
-  const ready: Endpoint = { type: 'ready', workspace: lab.ws.root, ca: lab.security.caFile, scenario: loaded.id };
+  const lines = lab.endpoints();
+  const ready = { type: 'ready', workspace: lab.ws.root, ca: lab.security.caFile, scenario: loaded.id };
   if (args.flags.has('json')) {
     for (const line of [...lines, ready]) io.out(JSON.stringify(line));
   } else {

@@ -3,9 +3,9 @@
  * the security table, the profile and NT build, the inbound policy, DNS records. Each returns the
  * sentence the lab announces (`lab.changed`); a change that names nothing real is an error.
  */
-import type { LabAction } from '../scenario/schema.ts';
+import type { LabAction } from '../config/schema.ts';
 import type { Lab } from './lab.ts';
-import { LabError } from './errors.ts';
+import { LabError } from '../base/errors.ts';
 
 export function applyLabAction(lab: Lab, action: LabAction): string {
   const server = lab.servers.get(action.org);

@@ -12,10 +12,10 @@ import { SmtpClientSession } from '../mta/outbound/client.ts';
 import { runClientSession } from '../mta/outbound/connection.ts';
 import { replyText } from '../mta/outbound/replies.ts';
 import { lookupSecurity } from '../mta/security.ts';
-import { deferReasons, format } from '../mta/replies.ts';
+import { deferReasons, format } from '../smtp/replies.ts';
 import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
-import { parseDuration } from './clock.ts';
+import { parseDuration } from '../base/clock.ts';
 import { orgOfHost } from './topology.ts';
 
 /** TLSA records of an MX host as the sender's resolver returns them (RFC 7672 §2.2). */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Lab } from './lab.ts';
 import { writePcapng, exportKeyLog } from '../capture/pcapng.ts';
-import { formatReceiverTranscript, formatTranscript } from '../capture/transcript.ts';
+import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 
 /** Write the lab's capture as pcapng to `file` (leaks flagged first, so the packet view agrees). */
 export async function exportPcapng(lab: Lab, file: string): Promise<{ bytes: number; packets: number }> {

@@ -7,14 +7,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LabAction, LabConfig, OrgConfig, SendStep } from '../scenario/schema.ts';
-import { RunningClock, VirtualClock, parseDuration, type LabClock, type PendingTimers } from './clock.ts';
+import type { LabAction, OrgConfig, SendStep } from '../config/schema.ts';
+import type { LabConfig } from '../config/lab.ts';
+import { RunningClock, VirtualClock, parseDuration, type LabClock, type PendingTimers } from '../base/clock.ts';
 import { DeliverySlots, type SlotLimits } from '../mta/slots.ts';
-import { createRng, type Rng } from './rng.ts';
-import { realTimers, type Timers } from './timers.ts';
+import { createRng, type Rng } from '../base/rng.ts';
+import { realTimers, type Timers } from '../base/timers.ts';
 import { SimDns } from './dns.ts';
-import { Workspace } from './store.ts';
-import { Emitter, type LabEvent } from './events.ts';
+import { Workspace } from '../base/store.ts';
+import { Emitter } from '../base/emitter.ts';
+import type { LabEvent } from './events.ts';
+import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
 import { TapLog, type CapturePoint, type PointRole, type TapConnection } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
@@ -24,14 +27,14 @@ import type { QueueEntry } from '../mta/queue.ts';
 import { composeMessage } from '../mta/compose.ts';
 import { deliver } from './delivery.ts';
 import { applyLabAction } from './actions.ts';
-import { LabError } from './errors.ts';
+import { LabError } from '../base/errors.ts';
 import { LabSecurity } from './security.ts';
 import type { RptNote } from '../tls/levels.ts';
 import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
 import { startRelay, type Relay } from '../path/relay.ts';
 import { createPathPipeline } from '../path/middlebox.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
-import type { MessageSource } from './journal.ts';
+import type { MessageSource } from '../base/journal.ts';
 
 export { LabError };
 
@@ -221,6 +224,11 @@ export class Lab {
     });
     this.#relays.push(relay);
     this.relays.push({ path: p, fromOrg: from.id, toOrg, host, port: relay.port, endsAtScanner });
+  }
+
+  /** Where this lab listens: mail hosts, MTA-STS hosts, path entries (app/lab/endpoints.ts). */
+  endpoints(): LabEndpoint[] {
+    return labEndpoints(this);
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,8 @@
  * from the hosts, the paths between organisations, their capture points, and which path a
  * connection from one organisation to a given host takes (SPEC §2 "Paths").
  */
-import type { LabConfig, OrgConfig, PathConfig } from '../scenario/schema.ts';
+import type { OrgConfig } from '../config/schema.ts';
+import type { LabConfig, PathConfig } from '../config/lab.ts';
 import type { CapturePoint } from '../capture/tap.ts';
 import type { DnsRecord } from './dns.ts';
 

@@ -9,8 +9,8 @@
  */
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession, type SMTPServerDataStream } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import type { Timers } from '../lab/timers.ts';
-import { hookReply, replies, type ReplyText } from './replies.ts';
+import type { Timers } from '../base/timers.ts';
+import { hookReply, replies, type ReplyText } from '../smtp/replies.ts';
 import { checkRecipientAddress } from './address.ts';
 
 export interface InboundEnvelope {

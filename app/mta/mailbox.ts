@@ -1,28 +1,13 @@
 /**
- * Users' mailboxes, kept in the organisation's journal (app/lab/journal.ts): one record per message,
+ * Users' mailboxes, kept in the organisation's journal (app/base/journal.ts): one record per message,
  * its summary (what the UI lists) and its bytes. Flushed before the server answers 250.
  */
-import type { Workspace } from '../lab/store.ts';
-import type { Journal, MessageSource } from '../lab/journal.ts';
+import type { Workspace } from '../base/store.ts';
+import type { Journal, MessageSource } from '../base/journal.ts';
 import { headerValue } from './bounce.ts';
+import type { MailboxItem } from './mailbox-item.ts';
 
-export interface MailboxItem {
-  id: string;
-  user: string;
-  kind: 'mail' | 'bounce';
-  from: string;
-  subject: string;
-  receivedAt: number;
-  size: number;
-  /** The scenario message this is (or, for a bounce, the one it reports on). */
-  ref?: string;
-  /** For a bounce: the queue entry and connection that caused it (links to transcript and packets). */
-  cause?: { queueId: string; conn?: string; transcriptLine?: number };
-  /** How it travelled: the Received header's `with` clause (ESMTP, ESMTPS, ESMTPA, ESMTPSA). */
-  via?: string;
-  /** It arrived with REQUIRETLS (RFC 8689). */
-  requireTls?: boolean;
-}
+export type { MailboxItem };
 
 export class Mailboxes {
   #journal: Journal;
@@ -55,7 +40,7 @@ export class Mailboxes {
 
   list(user: string): MailboxItem[] {
     const box = this.#journal.mailboxes.get(user.toLowerCase());
-    return [...(box?.values() ?? [])].map((m) => m.item).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+    return [...(box?.values() ?? [])].map((m) => m.item as MailboxItem).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
   }
 
   read(user: string, id: string): Buffer | undefined {

@@ -1,12 +1,12 @@
 /**
  * A server's outbound queue (SPEC §3 "A deferred message stays in the queue…"). Entries live in
- * the organisation's journal (app/lab/journal.ts): the message and its entry in one record, flushed
+ * the organisation's journal (app/base/journal.ts): the message and its entry in one record, flushed
  * before the `250` that accepted them. After a kill and restart, every entry that was queued,
  * deferred or in flight is queued again: nothing accepted is lost (a message may be sent twice if
  * the process died between the remote 250 and our record of it — SMTP's at-least-once, RFC 5321 §6.1).
  */
-import type { Workspace } from '../lab/store.ts';
-import type { Journal, MessageSource, Unacknowledged } from '../lab/journal.ts';
+import type { Workspace } from '../base/store.ts';
+import type { Journal, MessageSource, Unacknowledged } from '../base/journal.ts';
 import type { TranscriptLine, TlsInfo } from './outbound/client.ts';
 
 export type QueueState = 'queued' | 'in-flight' | 'deferred' | 'delivered' | 'bounced';
@@ -67,7 +67,7 @@ export class QueueStore {
 
   /** The entry's state as last recorded (recovery compares a receiver's copy with it). */
   storedState(id: string): QueueEntry['state'] | undefined {
-    return this.#journal.entries.get(id)?.entry.state;
+    return (this.#journal.entries.get(id)?.entry as QueueEntry | undefined)?.state;
   }
 
   /** Copies (queued or in a mailbox) stored for an SMTP client that never got its 250. */
@@ -112,11 +112,11 @@ export class QueueStore {
 
   /** Entries still to deliver, as left by a previous process. */
   pending(): QueueEntry[] {
-    return [...this.#journal.entries.values()].filter((e) => e.body && !isDone(e.entry)).map((e) => e.entry);
+    return [...this.#journal.entries.values()].map((e) => e.body && (e.entry as QueueEntry)).filter((e): e is QueueEntry => !!e && !isDone(e));
   }
 
   finished(): QueueEntry[] {
-    return [...this.#journal.entries.values()].filter((e) => isDone(e.entry)).map((e) => e.entry);
+    return [...this.#journal.entries.values()].map((e) => e.entry as QueueEntry).filter(isDone);
   }
 }
 

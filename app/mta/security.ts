@@ -3,7 +3,7 @@
  * `SecurityPlan` a session follows for it. Lookup is as Postfix's tls_policy_maps: the exact domain
  * first, then `.parent` entries for subdomains, nearest parent first.
  */
-import type { SecurityEntry } from '../scenario/schema.ts';
+import type { SecurityEntry } from '../config/schema.ts';
 import type { SecurityPlan } from './outbound/client.ts';
 
 export function lookupSecurity(table: readonly SecurityEntry[], domain: string): SecurityEntry | undefined {

@@ -4,23 +4,23 @@
  * clock. Routing and the wire are the lab's business (`deliver`); this class decides what happens
  * to a message after each attempt: delivered, deferred and retried, or bounced (SPEC §3, §7).
  */
-import type { OrgConfig, NtAccount, SecurityEntry } from '../scenario/schema.ts';
-import type { LabClock } from '../lab/clock.ts';
-import type { Rng } from '../lab/rng.ts';
-import type { Timers } from '../lab/timers.ts';
-import type { Workspace } from '../lab/store.ts';
-import type { LabEvent } from '../lab/events.ts';
+import type { OrgConfig, NtAccount, SecurityEntry } from '../config/schema.ts';
+import type { LabClock } from '../base/clock.ts';
+import type { Rng } from '../base/rng.ts';
+import type { Timers } from '../base/timers.ts';
+import type { Workspace } from '../base/store.ts';
+import type { MailEvent } from './events.ts';
 import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
-import { hookReply, replies } from './replies.ts';
+import { hookReply, replies } from '../smtp/replies.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import type { DeliverySlots } from './slots.ts';
-import type { MessageSource, Unacknowledged } from '../lab/journal.ts';
+import type { MessageSource, Unacknowledged } from '../base/journal.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
 import { profiles, type Profile } from './profiles/index.ts';
 import { rfc5322Date } from './dates.ts';
-import { parseDuration } from '../lab/clock.ts';
+import { parseDuration } from '../base/clock.ts';
 
 export interface DeliveryOutcome {
   attempts: Attempt[];
@@ -49,7 +49,7 @@ export interface MailServerDeps {
   senderOf?(remotePort: number): MessageSource | undefined;
   /** The simulated client a loopback port stands for (from the tap log). */
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
-  emit(event: LabEvent): void;
+  emit(event: MailEvent): void;
   onServerLog?(host: string, line: ServerLogLine): void;
   /** smtp-server options the security layers add for a host (STARTTLS keys, AUTH NTLM). */
   inboundOptions(server: MailServer, host: string): Partial<SMTPServerOptions>;

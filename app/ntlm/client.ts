@@ -6,7 +6,7 @@
  *   initial ──negotiate()──► negotiate-sent ──onChallenge()──► authenticated
  *                                         └──(bad CHALLENGE)──► failed
  */
-import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { NtlmSessionKeys } from './keys.ts';
 import { AvId } from './av-pairs.ts';
 import {
   NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,

@@ -6,7 +6,6 @@
  *                                                                 └─(KEY_EXCH: RC4 of a random key)─┘
  *   ExportedSessionKey ─► client/server SigningKey, client/server SealingKey
  */
-import type { NtlmSessionKeys } from '../capture/tap.ts';
 import { concat, des, hmacMd5, md5 } from './crypto.ts';
 import {
   NTLMSSP_NEGOTIATE_128,
@@ -17,6 +16,19 @@ import {
   hasFlag,
 } from './flags.ts';
 import { rc4k } from './rc4.ts';
+
+/**
+ * The keys of one NTLM session: what the seal uses, and what an endpoint hands to the capture
+ * (its key hand-off) so the packet view can unseal on request.
+ */
+export interface NtlmSessionKeys {
+  keyBits: 40 | 56 | 128;
+  clientSigningKey: Buffer;
+  clientSealingKey: Buffer;
+  serverSigningKey: Buffer;
+  serverSealingKey: Buffer;
+  negotiateFlags: number;
+}
 
 /** MS-NLMP §3.4.5.1 KXKEY. NTLMv2 always uses the SessionBaseKey itself. */
 export function kxkey(a: {

@@ -13,7 +13,7 @@
  * number of its direction, so a dropped, replayed, reordered or altered buffer fails the check;
  * the caller ends the session (SPEC §4: "A bad signature or sequence number ends the session").
  */
-import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { NtlmSessionKeys } from './keys.ts';
 import { SIGNATURE_LENGTH, createSealContext } from './seal.ts';
 
 /**

@@ -6,7 +6,7 @@
  *   extended session security:  Version(1) | RC4?(HMAC_MD5(SignKey, SeqNum‖Msg)[0..7]) | SeqNum
  *   without it (NTLMv1):        Version(1) | RC4(RandomPad) | RC4(CRC32(Msg)) | RC4(0) XOR SeqNum
  */
-import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { NtlmSessionKeys } from './keys.ts';
 import { crc32 } from './crc32.ts';
 import { hmacMd5, sameBytes } from './crypto.ts';
 import { NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, NTLMSSP_NEGOTIATE_KEY_EXCH, hasFlag } from './flags.ts';

@@ -7,7 +7,7 @@
  *   app ⇄ SealedStream ⇄ (seal / unseal + signature check) ⇄ inner socket ⇄ wire
  */
 import { Duplex } from 'node:stream';
-import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { NtlmSessionKeys } from './keys.ts';
 import { createSecurityLayer } from './sasl-layer.ts';
 import type { SecurityLayer } from './sasl-layer.ts';
 

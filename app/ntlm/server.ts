@@ -6,7 +6,7 @@
  *
  *   initial ──onNegotiate()──► challenge-sent ──onAuthenticate()──► done
  */
-import type { NtlmSessionKeys } from '../capture/tap.ts';
+import type { NtlmSessionKeys } from './keys.ts';
 import { AvId, avName } from './av-pairs.ts';
 import type { NtCrypto } from './client.ts';
 import { desl, hmacMd5, md5, sameBytes } from './crypto.ts';

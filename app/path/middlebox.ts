@@ -2,8 +2,7 @@
  * Which pipeline a path's relay runs: `direct` paths pass bytes unchanged; a `firewall` runs its
  * profile's stages (app/path/profiles.ts, one file per stage in app/path/stages/).
  */
-import type { PathConfig } from '../scenario/schema.ts';
-import type { Rng } from '../lab/rng.ts';
+import type { Rng } from '../base/rng.ts';
 import { passPipeline, type Pipeline } from './pipeline.ts';
 import { createProfilePipeline } from './profiles.ts';
 
@@ -14,7 +13,17 @@ export interface PipelineContext {
   now(): number;
 }
 
-export function createPathPipeline(config: PathConfig, ctx: PipelineContext): Pipeline {
+/**
+ * What of a path's configuration (app/config/schema.ts `pathSpec`) decides its pipeline. Declared
+ * here, structurally, because the configuration schema embeds this folder's profile spec: path/
+ * sits below config/ (docs/architecture.md, "Layers").
+ */
+export interface PathPipelineSpec {
+  via: 'direct' | 'firewall' | 'content-scanner';
+  firewall?: unknown;
+}
+
+export function createPathPipeline(config: PathPipelineSpec, ctx: PipelineContext): Pipeline {
   if (config.via === 'direct' || !config.firewall) return passPipeline();
   return createProfilePipeline(config.firewall, ctx);
 }

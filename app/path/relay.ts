@@ -10,8 +10,8 @@
 import net from 'node:net';
 import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapSink } from '../capture/tap.ts';
 import type { Pipeline, PipelineOutput } from './pipeline.ts';
-import type { Timers } from '../lab/timers.ts';
-import type { LabClock } from '../lab/clock.ts';
+import type { Timers } from '../base/timers.ts';
+import type { LabClock } from '../base/clock.ts';
 
 export interface RelayOptions {
   target: { host: string; port: number };

@@ -10,7 +10,7 @@
  *   —                                    RequireTLS $true, CertificateValidation verify
  *   —                                    RequireTLS $true, DomainValidation      secure
  */
-import type { SecurityEntry } from '../scenario/schema.ts';
+import type { SecurityEntry } from '../config/schema.ts';
 
 export type TlsLevel = NonNullable<SecurityEntry['level']>;
 

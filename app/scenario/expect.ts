@@ -6,7 +6,7 @@
 import type { ExpectStep } from './schema.ts';
 import type { Lab } from '../lab/lab.ts';
 import type { PointRole } from '../capture/tap.ts';
-import { formatTranscript } from '../capture/transcript.ts';
+import { formatTranscript } from '../mta/transcript.ts';
 
 export interface CheckResult {
   ok: boolean;

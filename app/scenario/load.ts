@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { scenario as scenarioSchema, checkpointStep, sendStep, labAction, expectStep, org as orgSchema, pathSpec, type LabConfig, type OrgConfig, type PathConfig, type Scenario, type Step } from './schema.ts';
-import { parseDuration } from '../lab/clock.ts';
+import { sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
+import { pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
+import { scenario as scenarioSchema, checkpointStep, expectStep, type Scenario, type Step } from './schema.ts';
+import { parseDuration } from '../base/clock.ts';
 import { controlCharacterError, documentData, documentErrors, readScenarioText } from './input.ts';
 
 export interface ScenarioError {

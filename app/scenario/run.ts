@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Scenario, Step } from './schema.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
-import { parseDuration } from '../lab/clock.ts';
+import { parseDuration } from '../base/clock.ts';
 import { checkExpect } from './expect.ts';
 import { predicateHolds } from './predicate.ts';
 

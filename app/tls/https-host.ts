@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { parseStsPolicy, type StsPolicy } from './mta-sts.ts';
 import { collectServerKeyLog, peerChainDer } from './session.ts';
-import type { Timers } from '../lab/timers.ts';
+import type { Timers } from '../base/timers.ts';
 import type { TlsRptResultType } from './tlsrpt.ts';
 import { verifyChain } from './verify.ts';
 

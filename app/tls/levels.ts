@@ -12,7 +12,7 @@
  * becomes for one MX host); then each moment is a small switch over that policy. Defer texts come
  * from the reply catalogue. Every final decision carries a TLS-RPT note (RFC 8460) for tlsrpt.ts.
  */
-import { deferReasons, downgradeReasons, format } from '../mta/replies.ts';
+import { deferReasons, downgradeReasons, format } from '../smtp/replies.ts';
 import { daneCheck, daneState, type TlsaRecord, type ZoneState } from './dane.ts';
 import { policyAllowsMx, type StsPolicy } from './mta-sts.ts';
 import { resultTypeFor, type PolicyType, type TlsRptResultType } from './tlsrpt.ts';

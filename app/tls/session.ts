@@ -19,7 +19,7 @@ import type { Duplex } from 'node:stream';
 import tls, { type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { EventEmitter } from 'node:events';
-import type { Timers } from '../lab/timers.ts';
+import type { Timers } from '../base/timers.ts';
 
 export interface UpgradeOptions {
   /** SNI and the name our own check will use; omitted from SNI when it is an IP address (RFC 6066 §3). */

@@ -3,7 +3,7 @@
 // snapshot without a password, saved through `saveSecurity` as a `setSecurity` lab action.
 import { afterEach, describe, expect, it } from 'vitest';
 import { entryFromSetting, settingView } from '../../app/api/security.ts';
-import type { SecurityEntry } from '../../app/scenario/schema.ts';
+import type { SecurityEntry } from '../../app/config/schema.ts';
 import { drive, type Driven } from './helpers.ts';
 
 const open: Driven[] = [];

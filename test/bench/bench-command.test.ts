@@ -62,15 +62,21 @@ describe('postcard-lab bench --json --quick', () => {
     expect(r.capture['100k'].packets).toBe(100_000);
     for (const k of ['filterPageMs', 'exportMBs', 'bytesPerPacket']) expect(typeof r.capture['100k'][k]).toBe('number');
     expect(r.capture['1M']).toBeNull();
+
+    // Issue 13: a class of 20 seats; the board received one event per wrong check of every learner.
+    const c = r.classroom;
+    expect(c).toMatchObject({ seats: 20, checks: quickSizes.classroomChecks, boardEvents: 20 * quickSizes.classroomChecks });
+    for (const k of ['startMsPerSeat', 'singleStartMs', 'ratio', 'memoryMBPerSeat', 'heapMBPerSeat', 'boardEventsPerSec']) expect(typeof c[k]).toBe('number');
+    expect(c.boardEventsPerSec).toBeGreaterThan(0);
   });
 });
 
 describe('postcard-lab bench', () => {
-  it('prints readable tables without --json', { timeout: 60_000 }, async () => {
+  it('prints readable tables without --json', { timeout: 90_000 }, async () => {
     const out: string[] = [];
     const code = await benchCommand(['--quick'], { out: (l) => out.push(l), err: () => undefined, interrupted: () => new Promise(() => {}) }, {
       postfix: null,
-      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, load: { messages: 6, sessions: 3 }, up: { messages: 4, sessions: 2 } },
+      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, classroomSeats: 2, classroomChecks: 2, load: { messages: 6, sessions: 3 }, up: { messages: 4, sessions: 2 } },
     });
     expect(code).toBe(0);
     const text = out.join('\n');
@@ -79,6 +85,8 @@ describe('postcard-lab bench', () => {
     expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
+    expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);
+    expect(text).toMatch(/^ {2}board events\/s \(4 seat updates\) +[\d.]+$/m);
   });
 
   for (const argv of [['--bogus'], ['--json=yes'], ['extra'], ['--quick', '--quick']]) {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { benchBody, composeStep, filler, messageId, sendStep } from '../../app/bench/messages.ts';
 import { benchLab } from '../../app/bench/labs.ts';
 import { createLab } from '../../app/lab/lab.ts';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 
 const date = Date.UTC(2026, 10, 28, 9);
 const dirs: string[] = [];

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { attachBridge, type Bridge } from '../../app/bridge/server.ts';
-import { Emitter } from '../../app/lab/events.ts';
+import { Emitter } from '../../app/base/emitter.ts';
 import type { EventMessage } from '../../app/api/contract.ts';
 import type { Dispatch } from '../../app/api/dispatch.ts';
 import { validateRequest } from '../../app/api/contract.ts';

@@ -3,7 +3,7 @@ import { TapLog, type Direction } from '../../app/capture/tap.ts';
 import { findLeaks, makeCanaries } from '../../app/capture/leak.ts';
 import { composeMessage } from '../../app/mta/compose.ts';
 import { dotStuff } from '../../app/mta/outbound/client.ts';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 
 const rng = createRng(3);
 const canaries = makeCanaries((n) => rng.hex(n));

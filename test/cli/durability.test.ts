@@ -16,7 +16,7 @@ import path from 'node:path';
 import { ROOT, upChild, type Child } from '../helpers/cli.ts';
 import { Submitter } from '../../app/bench/submitter.ts';
 import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 
 const MESSAGES = Number(process.env.POSTCARD_DURABILITY_MESSAGES ?? 1000);
 const KILLS = 10;

@@ -1,6 +1,6 @@
 /** Builders for small labs in tests, and a bare smtp-server to stand for an external organisation. */
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { lab as labSchema, type LabConfig } from '../../app/scenario/schema.ts';
+import { lab as labSchema, type LabConfig } from '../../app/config/lab.ts';
 
 /** A lab as written in a scenario, before the schema fills in defaults; tests patch it freely. */
 export type LabInput = Record<string, unknown> & { orgs: Record<string, unknown>[] };

@@ -1,6 +1,6 @@
 /** Read a lab workspace the way `postcard-lab queue` does: its journals, opened read-only. */
 import path from 'node:path';
-import { Journal } from '../../app/lab/journal.ts';
+import { Journal } from '../../app/base/journal.ts';
 import { isDone, type QueueEntry } from '../../app/mta/queue.ts';
 
 function withJournal<T>(root: string, org: string, fn: (j: Journal) => T): T {
@@ -19,10 +19,10 @@ export function mailboxMessages(root: string, org: string, user: string): string
 
 /** Queue entries not yet delivered or bounced. */
 export function pendingEntries(root: string, org: string): QueueEntry[] {
-  return withJournal(root, org, (j) => [...j.entries.values()].map((e) => e.entry).filter((e) => !isDone(e)));
+  return withJournal(root, org, (j) => [...j.entries.values()].map((e) => e.entry as QueueEntry).filter((e) => !isDone(e)));
 }
 
 /** Every queue entry, finished or not. */
 export function allEntries(root: string, org: string): QueueEntry[] {
-  return withJournal(root, org, (j) => [...j.entries.values()].map((e) => e.entry));
+  return withJournal(root, org, (j) => [...j.entries.values()].map((e) => e.entry as QueueEntry));
 }

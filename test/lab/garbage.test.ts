@@ -6,8 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
-import { labEndpoints } from '../../app/cli/up.ts';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 
 let lab: Lab;
@@ -26,7 +25,7 @@ afterAll(() => lab?.stop());
 
 function listeners(): { what: string; port: number }[] {
   const out: { what: string; port: number }[] = [];
-  for (const e of labEndpoints(lab)) {
+  for (const e of lab.endpoints() as Record<string, unknown>[]) {
     for (const key of ['smtp', 'submission', 'entry', 'https'] as const) {
       const v = e[key];
       if (typeof v === 'string' && v.startsWith('127.0.0.1:')) out.push({ what: `${e.type} ${String(e.name ?? e.to)} ${key}`, port: Number(v.split(':')[1]) });

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { dsnFields } from '../../app/scenario/expect.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { bareSmtpServer, closedPort, twoOrgs, type BareServer } from '../helpers/lab.ts';
 
 const labs: Lab[] = [];

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { dsnFields } from '../../app/scenario/expect.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { encodeChallenge } from '../../app/ntlm/messages.ts';
 import { NTLMSSP_NEGOTIATE_NTLM, NTLMSSP_NEGOTIATE_SIGN, NTLMSSP_NEGOTIATE_UNICODE, NTLMSSP_REQUEST_TARGET } from '../../app/ntlm/flags.ts';
 import { bareSmtpServer, twoOrgs, type BareServer, type LabInput } from '../helpers/lab.ts';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { dsnFields } from '../../app/scenario/expect.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 import { ROOT } from '../helpers/cli.ts';

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { dsnFields } from '../../app/scenario/expect.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { twoOrgs, type LabInput } from '../helpers/lab.ts';
 
 const labs: Lab[] = [];

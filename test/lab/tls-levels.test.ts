@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { formatTlsa, tlsaFor } from '../../app/tls/dane.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 
 const variants = ['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca'] as const;

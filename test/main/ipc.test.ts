@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Dispatch } from '../../app/api/dispatch.ts';
 import type { EventMessage } from '../../app/api/contract.ts';
 import { validateRequest } from '../../app/api/contract.ts';
-import { Emitter } from '../../app/lab/events.ts';
+import { Emitter } from '../../app/base/emitter.ts';
 
 vi.mock('electron', () => import('./electron-mock.ts'));
 const { BrowserWindow, FakeFrame, FakeWebContents, ipcMain, resetElectronMock } = await import('./electron-mock.ts');

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { startInbound, type InboundOptions, type InboundServer, type InboundEnvelope } from '../../app/mta/inbound.ts';
-import { realTimers, type Timers } from '../../app/lab/timers.ts';
+import { realTimers, type Timers } from '../../app/base/timers.ts';
 import { rawClient } from '../helpers/net.ts';
 
 const servers: InboundServer[] = [];

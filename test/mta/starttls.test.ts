@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { startInbound, type InboundServer } from '../../app/mta/inbound.ts';
-import { realTimers } from '../../app/lab/timers.ts';
+import { realTimers } from '../../app/base/timers.ts';
 import { createKeyPool, sharedKeyCacheDir } from '../../app/tls/keys.ts';
 import { createLabPki } from '../../app/tls/pki.ts';
 import { createLab, type Lab } from '../../app/lab/lab.ts';

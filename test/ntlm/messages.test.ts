@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { AvId, avName, decodeAvPairs } from '../../app/ntlm/av-pairs.ts';
 import {
   decodeNtlmMessage,

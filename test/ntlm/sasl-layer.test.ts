@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { deriveSessionKeys } from '../../app/ntlm/keys.ts';
 import { MAX_PLAINTEXT, createSecurityLayer } from '../../app/ntlm/sasl-layer.ts';
 import { common, v2 } from './ms-nlmp-vectors.ts';

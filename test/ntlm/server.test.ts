@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { NtlmClientSession } from '../../app/ntlm/client.ts';
 import { desl } from '../../app/ntlm/crypto.ts';
 import type { NtlmClientOptions } from '../../app/ntlm/client.ts';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { createProfilePipeline } from '../../app/path/profiles.ts';
 import { startProxy } from './loopback-proxy.ts';
 import type { TestProxy } from './loopback-proxy.ts';

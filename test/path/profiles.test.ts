@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import {
   PROFILE_NAMES, ProfileSpecError, createProfilePipeline, parseProfileSpec, profileSpecSchema, profileStages,
 } from '../../app/path/profiles.ts';

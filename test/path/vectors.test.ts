@@ -3,7 +3,7 @@
  * named profiles as a trainee's lab would build them.
  */
 import { describe, expect, test } from 'vitest';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { createProfilePipeline } from '../../app/path/profiles.ts';
 import { drive } from './harness.ts';
 

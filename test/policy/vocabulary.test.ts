@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fromIms, fromSendConnector, toIms, toPostfix, toSendConnector } from '../../app/policy/vocabulary.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
 import path from 'node:path';
-import type { SecurityEntry } from '../../app/scenario/schema.ts';
+import type { SecurityEntry } from '../../app/config/schema.ts';
 
 const tls = (level: SecurityEntry['level']): SecurityEntry => ({ domain: 'ntsol.example', method: 'tls', level });
 const logon = { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' };

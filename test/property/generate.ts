@@ -7,8 +7,8 @@
  * Everything random comes from `createRng(seed)` (never Math.random), drawn in a fixed order.
  */
 import type { z } from 'zod';
-import { createRng, type Rng } from '../../app/lab/rng.ts';
-import { lab as labSchema, type LabConfig } from '../../app/scenario/schema.ts';
+import { createRng, type Rng } from '../../app/base/rng.ts';
+import { lab as labSchema, type LabConfig } from '../../app/config/lab.ts';
 
 export type Method = 'none' | 'ntlm' | 'tls';
 export type Level = 'may' | 'encrypt' | 'verify' | 'secure' | 'dane' | 'dane-only' | 'mta-sts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import { createLab } from '../../app/lab/lab.ts';
-import { formatTranscript } from '../../app/capture/transcript.ts';
+import { formatTranscript } from '../../app/mta/transcript.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 /** Run a scenario's lab: send three messages through a firewall and a TLS partner; return what a trainee would compare. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../app/lab/clock.ts';
+import { VirtualClock } from '../../app/base/clock.ts';
 import {
   MAX_AGE_LIMIT, mxMatches, parseStsPolicy, parseStsTxt, PolicyCache, policyAllowsMx, selectStsTxt,
   type FetchOutcome, type StsPolicy,

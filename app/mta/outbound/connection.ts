@@ -10,7 +10,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ReplyParser } from './replies.ts';
 import { SmtpClientSession, type ClientCommand, type ClientEvent, type SessionResult, type TlsInfo } from './client.ts';
-import type { Timers } from '../../lab/timers.ts';
+import type { Timers } from '../../base/timers.ts';
 
 /** How to turn the plain socket into a TLS one, and the sealed layer; supplied by the security plan. */
 export interface StreamUpgrades {

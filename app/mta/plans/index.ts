@@ -6,13 +6,13 @@
  */
 import crypto from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { OrgConfig, SecurityEntry } from '../../scenario/schema.ts';
+import type { OrgConfig, SecurityEntry } from '../../config/schema.ts';
 import type { Failure, SecurityPlan } from '../outbound/client.ts';
 import type { StreamUpgrades } from '../outbound/connection.ts';
 import type { Attempt } from '../queue.ts';
-import type { NtlmSessionKeys } from '../../capture/tap.ts';
+import type { NtlmSessionKeys } from '../../ntlm/keys.ts';
 import type { DnsFacts, RptNote } from '../../tls/levels.ts';
-import type { Timers } from '../../lab/timers.ts';
+import type { Timers } from '../../base/timers.ts';
 import { plainPlan } from '../security.ts';
 import { NtlmPlan } from './ntlm.ts';
 import { TlsPlan } from './tls.ts';

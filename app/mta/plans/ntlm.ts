@@ -16,8 +16,8 @@ import type { Reply } from '../outbound/replies.ts';
 import { replyText } from '../outbound/replies.ts';
 import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
 import { NtlmClientSession, type NtCrypto } from '../../ntlm/client.ts';
-import { deferReasons, format } from '../replies.ts';
-import type { NtlmSessionKeys } from '../../capture/tap.ts';
+import { deferReasons, format } from '../../smtp/replies.ts';
+import type { NtlmSessionKeys } from '../../ntlm/keys.ts';
 
 export interface NtlmPlanOptions {
   logon: { domain: string; user: string; password: string };

@@ -8,7 +8,7 @@
  */
 import type { Reply } from '../outbound/replies.ts';
 import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
-import { deferReasons, format } from '../replies.ts';
+import { deferReasons, format } from '../../smtp/replies.ts';
 import type { TlsPlan } from './tls.ts';
 
 /** Levels that authenticate the server on their own; anything weaker is raised to `verify`. */

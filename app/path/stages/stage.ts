@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import type { Direction, StageMark } from '../../capture/tap.ts';
-import type { Rng } from '../../lab/rng.ts';
+import type { Rng } from '../../base/rng.ts';
 import type { PipelineOutput } from '../pipeline.ts';
 
 export interface StageContext {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../app/lab/rng.ts';
-import type { Rng } from '../../../app/lab/rng.ts';
+import { createRng } from '../../../app/base/rng.ts';
+import type { Rng } from '../../../app/base/rng.ts';
 import { dissectors } from '../../../app/capture/dissect/registry.ts';
 import { TlsSession } from '../../../app/capture/dissect/tls.ts';
 import { SaslSession } from '../../../app/capture/dissect/sasl.ts';

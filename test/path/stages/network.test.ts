@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { createRng } from '../../../app/lab/rng.ts';
+import { createRng } from '../../../app/base/rng.ts';
 import { createChain } from '../../../app/path/chain.ts';
 import type { PipelineOutput } from '../../../app/path/pipeline.ts';
 import { createStage } from '../../../app/path/stages/index.ts';

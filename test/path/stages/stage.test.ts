@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { createRng } from '../../../app/lab/rng.ts';
+import { createRng } from '../../../app/base/rng.ts';
 import { createProfilePipeline } from '../../../app/path/profiles.ts';
 import {
   StageConfigError, createStage, defineStage, registerStage, stageNames,

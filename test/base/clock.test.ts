@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RunningClock, VirtualClock, parseDuration } from '../../app/lab/clock.ts';
-import { createRng } from '../../app/lab/rng.ts';
+import { RunningClock, VirtualClock, parseDuration } from '../../app/base/clock.ts';
+import { createRng } from '../../app/base/rng.ts';
 
 describe('VirtualClock', () => {
   it('fires timers in lab-time order only when advanced, and never moves backwards', () => {

@@ -3,14 +3,14 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import { NtlmClientSession } from '../../app/ntlm/client.ts';
 import type { NtlmClientOptions } from '../../app/ntlm/client.ts';
 import { createSecurityLayer } from '../../app/ntlm/sasl-layer.ts';
 import { sealStream } from '../../app/ntlm/sealed-stream.ts';
-import { registerNtlmMechanism } from '../../app/ntlm/smtp-mechanism.ts';
-import { ReplyReader, connect, startNtlmServer, startRecordingRelay } from './smtp-harness.ts';
-import type { NtlmTestServer, RecordingRelay, Reply } from './smtp-harness.ts';
+import { registerNtlmMechanism } from '../../app/mta/inbound-ntlm.ts';
+import { ReplyReader, connect, startNtlmServer, startRecordingRelay } from './inbound-ntlm-harness.ts';
+import type { NtlmTestServer, RecordingRelay, Reply } from './inbound-ntlm-harness.ts';
 import { needs } from '../helpers/tools.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Journal, flushStats } from '../../app/lab/journal.ts';
-import { Workspace } from '../../app/lab/store.ts';
+import { Journal, flushStats } from '../../app/base/journal.ts';
+import { Workspace } from '../../app/base/store.ts';
 import type { QueueEntry } from '../../app/mta/queue.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-journal-'));
@@ -16,7 +16,8 @@ describe('Journal', () => {
     const file = path.join(tmp(), 'journal.log');
     const j = new Journal(file);
     j.append({ k: 'q', n: 3, entry: entry('Q1') }, Buffer.from('Subject: one\r\n\r\nbody one\r\n'));
-    j.append({ k: 'm', n: 4, item: { id: 'M1', user: 'sean', kind: 'mail', from: 'a', subject: 's', receivedAt: 2, size: 5 } }, Buffer.from('hello'));
+    const item = { id: 'M1', user: 'sean', kind: 'mail', from: 'a', subject: 's', receivedAt: 2, size: 5 };
+    j.append({ k: 'm', n: 4, item }, Buffer.from('hello'));
     j.append({ k: 'e', n: 5, entry: entry('Q1', 'deferred') });
     await j.close();
     const again = new Journal(file);

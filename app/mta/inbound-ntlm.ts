@@ -18,10 +18,10 @@ import type net from 'node:net';
 import type { SMTPServerOptions } from 'smtp-server';
 import sasl from 'smtp-server/lib/sasl.js';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import type { NtlmSessionKeys } from '../capture/tap.ts';
-import { replies, replyLine } from '../mta/replies.ts';
-import { sealStream } from './sealed-stream.ts';
-import type { AuthenticateResult, NtlmServerSession } from './server.ts';
+import type { NtlmSessionKeys } from '../ntlm/keys.ts';
+import { replies, replyLine } from '../smtp/replies.ts';
+import { sealStream } from '../ntlm/sealed-stream.ts';
+import type { AuthenticateResult, NtlmServerSession } from '../ntlm/server.ts';
 
 export interface NtlmMechanismOptions {
   /** A fresh NTLM server session for this connection (its domain, accounts, crypto build). */

@@ -21,8 +21,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import type { QueueEntry } from '../mta/queue.ts';
-import type { MailboxItem } from '../mta/mailbox.ts';
+
+/** What the journal needs of a queue entry (app/mta/queue.ts owns the full shape). */
+export interface QueueEntry {
+  id: string;
+  state: string;
+  nextAttemptAt?: number;
+  lastError?: string;
+}
+
+/** What the journal needs of a mailbox item (app/mta/mailbox.ts owns the full shape). */
+export interface MailboxItem {
+  id: string;
+  user: string;
+}
 
 const MAGIC = 0x50434a31; // "PCJ1"
 const HEAD = 16;

@@ -8,12 +8,12 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
-import { createRng } from '../../app/lab/rng.ts';
+import { createRng } from '../../app/base/rng.ts';
 import type { NtCrypto } from '../../app/ntlm/client.ts';
 import { NtlmServerSession, accountLookup } from '../../app/ntlm/server.ts';
 import type { AuthenticateResult, NtAccount } from '../../app/ntlm/server.ts';
-import { registerNtlmMechanism } from '../../app/ntlm/smtp-mechanism.ts';
-import type { SMTPServerOptionsWithNtlm } from '../../app/ntlm/smtp-mechanism.ts';
+import { registerNtlmMechanism } from '../../app/mta/inbound-ntlm.ts';
+import type { SMTPServerOptionsWithNtlm } from '../../app/mta/inbound-ntlm.ts';
 
 export interface Delivered {
   user: string | undefined;

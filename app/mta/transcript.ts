@@ -3,7 +3,7 @@
  * TLS, `=>` / `<=` inside the NTLM seal, `===` a note from the lab, and `!!` flags a line a
  * middlebox rewrote. The sender's view comes from our client; the receiver's from its server log.
  */
-import type { TranscriptLine } from '../mta/outbound/client.ts';
+import type { TranscriptLine } from './outbound/client.ts';
 
 const MARKERS = {
   clear: { out: '->', in: '<-' },

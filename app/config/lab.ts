@@ -1,0 +1,48 @@
+/**
+ * A whole lab's configuration: its organisations (app/config/schema.ts), DNS, DNSSEC, the paths
+ * between organisations with their middleboxes, and lab settings. The scenario file embeds it under
+ * `lab:`. Apart from app/config/schema.ts because a path embeds the firewall profile spec
+ * (app/path/profiles.ts): what the API's requests use stays free of the path engine.
+ */
+import { z } from 'zod';
+import { profileSpecSchema } from '../path/profiles.ts';
+import { certificateVariant, dnsRecord, duration, hostName, id, ipv4, org, securityEntry, serverProfile } from './schema.ts';
+
+export const pathSpec = z.strictObject({
+  between: z.tuple([id, id]),
+  via: z.enum(['direct', 'firewall', 'content-scanner']).default('direct'),
+  /** Only connections to this host take the path (an alternate path); default: every host of the pair. */
+  to: hostName.optional(),
+  /** The middlebox: a named profile (SPEC §6) with optional extra stages, see docs/stages.md. */
+  firewall: profileSpecSchema.optional(),
+  /**
+   * A content scanner (SPEC §6): a store-and-forward relay host of its own. It ends the SMTP
+   * session, reads the message and relays it onward under its own outbound policy.
+   */
+  scanner: z.strictObject({
+    name: hostName,
+    address: ipv4,
+    profile: serverProfile.default('generic'),
+    certificate: certificateVariant.default('valid'),
+    inbound: z.strictObject({ starttls: z.boolean().default(true), requireTls: z.boolean().default(false) }).default({ starttls: true, requireTls: false }),
+    security: z.array(securityEntry).default([]),
+  }).optional(),
+});
+
+export const lab = z.strictObject({
+  seed: z.number().int().optional(),
+  clock: z.strictObject({ start: z.iso.datetime({ offset: true }).optional() }).optional(),
+  orgs: z.array(org).min(1),
+  dns: z.array(dnsRecord).default([]),
+  dnssec: z.array(z.strictObject({ zone: z.string(), state: z.enum(['secure', 'insecure', 'bogus']) })).default([]),
+  paths: z.array(pathSpec).default([]),
+  settings: z.strictObject({
+    timeout: duration.optional(),
+    maxMessageSize: z.number().int().positive().optional(),
+    /** Packets the packet view keeps per lab; the oldest go first, and the drop is counted. */
+    captureLimit: z.number().int().positive().optional(),
+  }).optional(),
+});
+
+export type LabConfig = z.infer<typeof lab>;
+export type PathConfig = z.infer<typeof pathSpec>;

@@ -1,0 +1,173 @@
+/**
+ * A lab's configuration: organisations, hosts, accounts, security tables, DNS, paths and the
+ * actions that change them, as zod schemas (docs/scenario-format.md, "lab"). This is the engine's
+ * immutable input: servers read it, they never write into it. The scenario file embeds it under
+ * `lab:` (app/scenario/schema.ts adds steps, expectations and checkpoints). Unknown keys are
+ * errors: a typo in a security entry must not silently mean "no security".
+ */
+import { z } from 'zod';
+import { parseDuration } from '../base/clock.ts';
+
+export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'expected a duration such as 90s, 15m, 2h or 2d',
+});
+export const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
+export const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
+export const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
+export const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'expected an IPv4 address such as 192.0.2.10');
+export const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
+
+export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
+export const serverProfile = z.enum(['exchange-5.5', 'exchange-2019', 'postfix', 'generic']);
+export const tlsLevel = z.enum(['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts']);
+
+const host = z.strictObject({
+  name: hostName,
+  address: ipv4,
+  certificate: certificateVariant.default('valid'),
+  /** Does this host offer STARTTLS? Default: the organisation's `inbound.starttls` (a backup MX often does not). */
+  starttls: z.boolean().optional(),
+  /** MX preference; hosts without one get 10, 20, … in order. `false`: no MX record (an alternate interface). */
+  mx: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
+});
+
+const ntAccount = z.strictObject({
+  domain: z.string().min(1),
+  user: z.string().min(1),
+  password: z.string(),
+  disabled: z.boolean().default(false),
+});
+
+const logon = z.strictObject({ domain: z.string(), user: z.string().min(1), password: z.string() });
+
+export const securityEntry = z.strictObject({
+  /** `ntsol.example` matches that domain; `.partner.example` matches its subdomains (as Postfix). */
+  domain: domainName,
+  method: z.enum(['none', 'ntlm', 'tls']).default('none'),
+  level: tlsLevel.optional(),
+  logon: logon.optional(),
+  /** A lab addition: refuse NTLM sessions weaker than this. */
+  minKeyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
+  /** Send to this host instead of the MX (an alternate path, SPEC §2). */
+  via: hostName.optional(),
+}).superRefine((entry, ctx) => {
+  if (entry.method === 'ntlm' && !entry.logon) ctx.addIssue({ code: 'custom', path: ['logon'], message: 'method ntlm needs the logon { domain, user, password } this server logs on with' });
+  if (entry.method === 'tls' && !entry.level) ctx.addIssue({ code: 'custom', path: ['level'], message: 'method tls needs a level: may, encrypt, verify, secure, dane, dane-only or mta-sts' });
+  if (entry.method !== 'tls' && entry.level && entry.level !== 'none') ctx.addIssue({ code: 'custom', path: ['level'], message: `level ${entry.level} needs method tls` });
+});
+
+export const org = z.strictObject({
+  id,
+  domain: domainName,
+  profile: serverProfile.default('generic'),
+  /** Further mail domains this organisation receives for, e.g. the domain of an alternate interface. */
+  aliases: z.array(domainName).default([]),
+  nt: z.strictObject({
+    domain: z.string().min(1),
+    crypto: z.enum(['us-128', 'export-40']).default('us-128'),
+    lmCompatibility: z.number().int().min(0).max(5).default(2),
+  }).optional(),
+  users: z.array(z.string().regex(/^[a-z0-9._-]+$/i, 'expected a mailbox name such as alice')).default([]),
+  /** Optional for an `external` organisation: its one mail host is then derived (see below). */
+  hosts: z.array(host).min(1, 'an organisation needs at least one mail host').optional(),
+  accounts: z.array(ntAccount).default([]),
+  inbound: z.strictObject({
+    starttls: z.boolean().default(false),
+    requireTls: z.boolean().default(false),
+    greetingDelay: duration.optional(),
+    /** TLS versions and ciphers this server accepts (OpenSSL names), e.g. { minVersion: TLSv1.2 }. */
+    tls: z.strictObject({
+      minVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
+      maxVersion: z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']).optional(),
+      ciphers: z.string().optional(),
+    }).optional(),
+    authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),
+  }).default({ starttls: false, requireTls: false }),
+  security: z.array(securityEntry).default([]),
+  /** The MTA-STS policy this organisation publishes at https://mta-sts.<domain>/.well-known/mta-sts.txt (RFC 8461 §3.2). */
+  mtaSts: z.strictObject({
+    mode: z.enum(['enforce', 'testing', 'none']),
+    /** MX patterns; default: every host of the organisation that has an MX record. */
+    mx: z.array(z.string()).optional(),
+    /** Seconds (RFC 8461 §3.2: at most 31557600). */
+    maxAge: z.number().int().positive().max(31_557_600).default(86_400),
+    /** The `id` of the `_mta-sts` TXT record the lab publishes (unless `dns` has one already). */
+    id: z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'an MTA-STS id is 1-32 letters and digits (RFC 8461 §3.1)').default('20261128'),
+  }).optional(),
+  /**
+   * The organisation's mail host is an existing SMTP server (a staging server; loopback in tests).
+   * Without `hosts:`, the lab gives it one mail host named `name` (default `mx.<domain>`) with a
+   * documentation address (RFC 5737); TLS verification checks that name (docs/scenario-format.md).
+   */
+  external: z.strictObject({
+    smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port'),
+    name: hostName.optional(),
+    address: ipv4.optional(),
+  }).optional(),
+  queue: z.strictObject({ lifetime: duration.optional(), retry: z.array(duration).optional() }).optional(),
+}).superRefine((o, ctx) => {
+  if (!o.hosts && !o.external) ctx.addIssue({ code: 'custom', path: ['hosts'], message: 'an organisation needs at least one mail host (only an external one may leave hosts out)' });
+}).transform((o) => ({ ...o, hosts: o.hosts ?? [externalHost(o.domain, o.external)] }));
+
+/**
+ * The one mail host of an external organisation that names none: `mx.<domain>` unless the
+ * scenario gives `external.name`, at an address in TEST-NET-3 (RFC 5737 §3) chosen from the
+ * domain, so two external partners in one lab get different addresses.
+ */
+export function externalHost(domain: string, external: { name?: string; address?: string } | undefined): z.infer<typeof host> {
+  let h = 0;
+  for (const c of domain) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return { name: external?.name ?? `mx.${domain}`, address: external?.address ?? `203.0.113.${10 + (h % 240)}`, certificate: 'valid' };
+}
+
+export const dnsRecord = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(['MX', 'A', 'TXT', 'TLSA']),
+  value: z.string(),
+  preference: z.number().int().optional(),
+});
+
+export const labAction = z.strictObject({
+  org: id,
+  createAccount: ntAccount.optional(),
+  deleteAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
+  disableAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
+  setPassword: z.strictObject({ domain: z.string(), user: z.string(), password: z.string() }).optional(),
+  setSecurity: securityEntry.optional(),
+  removeSecurity: z.strictObject({ domain: domainName }).optional(),
+  setProfile: serverProfile.optional(),
+  /** The partner installs another NT build (`us-128` after `export-40`) or changes LMCompatibilityLevel. */
+  setNt: z.strictObject({ crypto: z.enum(['us-128', 'export-40']).optional(), lmCompatibility: z.number().int().min(0).max(5).optional() }).optional(),
+  setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional() }).optional(),
+  addDns: dnsRecord.optional(),
+  removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),
+}).superRefine((a, ctx) => {
+  const changes = Object.keys(a).filter((k) => k !== 'org');
+  if (changes.length !== 1) ctx.addIssue({ code: 'custom', path: [], message: `an action makes exactly one change (found ${changes.length === 0 ? 'none' : changes.join(', ')})` });
+});
+
+/** A message a lab's server accepts for submission (a scenario's `send` step, the UI's "send"). */
+/** RFC 5322 §3.6.8: field-name = 1*ftext; ftext = %d33-57 / %d59-126. */
+export const HEADER_FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
+export const sendStep = z.strictObject({
+  id,
+  from: address,
+  to: z.union([address, z.array(address).min(1)]),
+  subject: z.string().default(''),
+  body: z.string().default(''),
+  /** Further header fields; names as RFC 5322 §3.6.8 allows (printable ASCII but the colon). */
+  headers: z.record(z.string(), z.string()).superRefine((headers, ctx) => {
+    for (const name of Object.keys(headers)) {
+      if (!HEADER_FIELD_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `header name ${JSON.stringify(name)}: a header name is printable ASCII without spaces or ":" (RFC 5322 §3.6.8)` });
+    }
+  }).optional(),
+  requireTls: z.boolean().optional(),
+});
+
+export type OrgConfig = z.infer<typeof org>;
+export type HostConfig = z.infer<typeof host>;
+export type SecurityEntry = z.infer<typeof securityEntry>;
+export type LabAction = z.infer<typeof labAction>;
+export type SendStep = z.infer<typeof sendStep>;
+export type NtAccount = z.infer<typeof ntAccount>;

@@ -1,0 +1,82 @@
+// The classroom pages (docs/classroom.md): join, a learner's seat (the app itself, on the seat's
+// socket), and the trainer's board. main.ts hands over here when the URL fragment asks for one.
+import { mount, unmount } from 'svelte';
+import App from './App.svelte';
+import Board from './views/Board.svelte';
+import JoinClass from './views/JoinClass.svelte';
+import SeatBar from './views/SeatBar.svelte';
+import { AppState } from './state/app.svelte.ts';
+import { BoardState } from './state/board.svelte.ts';
+import { SeatStatus, followSeat } from './state/classroom.svelte.ts';
+import { boardApi, forgetSeat, heldSeat, holdSeat, joinApi, seatApi, type PageMode } from './lib/classroom.ts';
+
+const BOARD_KEY = 'postcard-lab.classroom.board';
+
+function startSeat(target: HTMLElement, token: string): void {
+  history.replaceState(null, '', '#/seat');
+  // The packet view's downloads are plain links: the seat's token rides along in a cookie sent only to /export/ of this server.
+  document.cookie = `postcard-seat=${token}; path=/export/; SameSite=Strict`;
+  const api = seatApi(token);
+  const state = new AppState(api);
+  const status = new SeatStatus();
+  followSeat(state, status, (listener) => api.onEvent(listener));
+  const bar = document.createElement('div');
+  target.before(bar);
+  mount(SeatBar, { target: bar, props: { status } });
+  mount(App, { target, props: { state } });
+  void state.start().then(() => {
+    if (state.scenario.error?.startsWith('cannot reach')) status.message = 'Cannot reach your seat: the class may have ended, or the trainer freed it. Open the join link again.';
+  });
+}
+
+function startJoin(target: HTMLElement, code: string): void {
+  const held = heldSeat();
+  // This browser already holds a seat in this class: back to it (a reload, a laptop's sleep).
+  if (held && held.code === code) return startSeat(target, held.token);
+  const api = joinApi(code);
+  const page = mount(JoinClass, {
+    target,
+    props: {
+      onJoin: async (name: string) => {
+        try {
+          const seat = await api.join({ name });
+          holdSeat({ code, ...seat });
+        } catch (error) {
+          return (error as Error).message;
+        }
+        void unmount(page);
+        startSeat(target, heldSeat()!.token);
+        return undefined;
+      },
+    },
+  });
+}
+
+export function startClassroom(mode: Exclude<PageMode, { kind: 'app' }>, target: HTMLElement): void {
+  switch (mode.kind) {
+    case 'join':
+      return startJoin(target, mode.code);
+    case 'seat': {
+      const held = heldSeat();
+      if (held) return startSeat(target, held.token);
+      forgetSeat();
+      target.textContent = 'This browser holds no seat in a class. Open the join link the trainer shows.';
+      return;
+    }
+    case 'board': {
+      // The token leaves the address bar at once (the board may be on the projector); the tab keeps it for a reload.
+      const token = mode.token || sessionStorage.getItem(BOARD_KEY) || '';
+      sessionStorage.setItem(BOARD_KEY, token);
+      history.replaceState(null, '', '#/board');
+      document.body.classList.add('board-mode');
+      const board = new BoardState(boardApi(token));
+      mount(Board, { target, props: { board } });
+      void board.start();
+      return;
+    }
+    default: {
+      const never: never = mode;
+      void never;
+    }
+  }
+}
