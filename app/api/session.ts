@@ -46,6 +46,11 @@ export interface ApiSessionOptions {
   /** Where the recent-files list is kept (the desktop app: its user-data folder); in memory when absent. */
   recentFile?: string;
   /**
+   * Lab time follows real time, this many times as fast (`serve --time-scale N`): queue retries,
+   * lifetimes and bounces happen by themselves. Unset: the virtual clock, moved only by steps.
+   */
+  timeScale?: number;
+  /**
    * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
    * `settings.captureLimit` applies when it is lower.
    */
@@ -210,7 +215,8 @@ export class ApiSession {
       this.#resetCursor();
       const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-ui-'));
       try {
-        this.#lab = await createLab(config, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache });
+        this.#lab = await createLab(config, { workspace, seed: this.options.seed ?? o.scenario.lab.seed, keyCache: this.options.keyCache,
+          running: this.options.timeScale ? { scale: this.options.timeScale } : undefined });
       } catch (error) {
         fs.rmSync(workspace, { recursive: true, force: true });
         throw error;

@@ -1,3 +1,5 @@
+import type { Timers } from './timers.ts';
+
 /**
  * The lab's virtual clock (SPEC §2 "Time").
  *
@@ -26,10 +28,43 @@ interface Timer {
   fn: () => void;
 }
 
-export class VirtualClock implements LabClock {
-  #now: number;
+/** The timers scheduled on a lab clock, in order of lab time (ties: order of scheduling). */
+class TimerList {
   #timers: Timer[] = [];
   #order = 0;
+
+  add(at: number, label: string, fn: () => void): () => void {
+    const timer: Timer = { at, order: this.#order++, label, fn };
+    this.#timers.push(timer);
+    this.#timers.sort((a, b) => a.at - b.at || a.order - b.order);
+    return () => {
+      const i = this.#timers.indexOf(timer);
+      if (i >= 0) this.#timers.splice(i, 1);
+    };
+  }
+
+  get first(): Timer | undefined {
+    return this.#timers[0];
+  }
+
+  /** Remove and return the first timer when it is due at `t`. */
+  takeDue(t: number): Timer | undefined {
+    return this.#timers.length > 0 && this.#timers[0].at <= t ? this.#timers.shift() : undefined;
+  }
+
+  list(): { at: number; label: string }[] {
+    return this.#timers.map(({ at, label }) => ({ at, label }));
+  }
+}
+
+export interface PendingTimers {
+  /** Labels of pending timers, for the UI and for debugging a scenario that does not settle. */
+  pending(): { at: number; label: string }[];
+}
+
+export class VirtualClock implements LabClock, PendingTimers {
+  #now: number;
+  #timers = new TimerList();
 
   constructor(start: number) {
     this.#now = start;
@@ -40,27 +75,19 @@ export class VirtualClock implements LabClock {
   }
 
   at(at: number, label: string, fn: () => void): () => void {
-    const timer: Timer = { at: Math.max(at, this.#now), order: this.#order++, label, fn };
-    this.#timers.push(timer);
-    this.#timers.sort((a, b) => a.at - b.at || a.order - b.order);
-    return () => {
-      const i = this.#timers.indexOf(timer);
-      if (i >= 0) this.#timers.splice(i, 1);
-    };
+    return this.#timers.add(Math.max(at, this.#now), label, fn);
   }
 
   nextEventTime(): number | undefined {
-    return this.#timers[0]?.at;
+    return this.#timers.first?.at;
   }
 
-  /** Labels of pending timers, for the UI and for debugging a scenario that does not settle. */
   pending(): { at: number; label: string }[] {
-    return this.#timers.map(({ at, label }) => ({ at, label }));
+    return this.#timers.list();
   }
 
   advanceTo(t: number): void {
-    while (this.#timers.length > 0 && this.#timers[0].at <= t) {
-      const timer = this.#timers.shift()!;
+    for (let timer = this.#timers.takeDue(t); timer; timer = this.#timers.takeDue(t)) {
       this.#now = Math.max(this.#now, timer.at);
       timer.fn();
     }
@@ -69,6 +96,85 @@ export class VirtualClock implements LabClock {
 
   advance(ms: number): void {
     this.advanceTo(this.#now + ms);
+  }
+}
+
+/**
+ * A lab clock that runs by itself (docs/decisions.md, "A clock that runs"): where no scenario
+ * drives time — `postcard-lab up` and `serve` — lab time follows real time, `scale` times as fast
+ * (`--time-scale 60`: an hour of queue retries in a minute), so retries, queue lifetimes and
+ * bounces happen as on a real server. `advanceTo` still jumps ahead (a UI or scenario step).
+ */
+export class RunningClock implements LabClock, PendingTimers {
+  readonly scale: number;
+  #start: number;
+  #realStart: number;
+  #skipped = 0;
+  #timers = new TimerList();
+  #real: Timers;
+  #cancelWake: (() => void) | undefined;
+
+  constructor(start: number, real: Timers, scale = 1) {
+    if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`time scale must be a positive number, not ${scale}`);
+    this.scale = scale;
+    this.#start = start;
+    this.#real = real;
+    this.#realStart = real.now();
+  }
+
+  now(): number {
+    return Math.floor(this.#start + this.#skipped + (this.#real.now() - this.#realStart) * this.scale);
+  }
+
+  at(at: number, label: string, fn: () => void): () => void {
+    const cancel = this.#timers.add(at, label, fn);
+    this.#arm();
+    return () => {
+      cancel();
+      this.#arm();
+    };
+  }
+
+  nextEventTime(): number | undefined {
+    return this.#timers.first?.at;
+  }
+
+  pending(): { at: number; label: string }[] {
+    return this.#timers.list();
+  }
+
+  advanceTo(t: number): void {
+    const now = this.now();
+    if (t > now) this.#skipped += t - now;
+    this.#fireDue();
+  }
+
+  advance(ms: number): void {
+    this.advanceTo(this.now() + ms);
+  }
+
+  /** Stop the wake-up timer (the lab is stopping). */
+  stop(): void {
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
+  }
+
+  #fireDue(): void {
+    for (let timer = this.#timers.takeDue(this.now()); timer; timer = this.#timers.takeDue(this.now())) timer.fn();
+    this.#arm();
+  }
+
+  /** One real timer, for the earliest lab timer (a long wait is taken in steps a timer can hold). */
+  #arm(): void {
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
+    const first = this.#timers.first;
+    if (!first) return;
+    const wait = Math.min(Math.max(0, Math.ceil((first.at - this.now()) / this.scale)), 2 ** 31 - 1);
+    this.#cancelWake = this.#real.setTimeout(() => {
+      this.#cancelWake = undefined;
+      this.#fireDue();
+    }, wait);
   }
 }
 

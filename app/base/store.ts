@@ -1,18 +1,66 @@
 /**
- * The durable workspace (SPEC §11 "Nothing accepted is lost"). Every write is atomic: the bytes go
- * to a temporary file in the same folder, are flushed to disk, then renamed over the target, so a
- * process killed at any instant leaves either the old file or the new one, never half of one.
+ * The durable workspace (SPEC §11 "Nothing accepted is lost"). Queues and mailboxes live in one
+ * journal per organisation (app/base/journal.ts, group commit). The few other files (the lab
+ * clock, caches) are written atomically: the bytes go to a temporary file in the same folder, are
+ * flushed to disk, then renamed over the target, so a process killed at any instant leaves either
+ * the old file or the new one, never half of one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Journal, flushStats, type JournalOptions, type JournalRecovery } from './journal.ts';
+
+export interface WorkspaceRecovery {
+  /** Leftovers of writes a killed process never finished (temporary files), removed on open. */
+  removed: string[];
+  /** What replaying each journal found (only journals with something to say). */
+  journals: JournalRecovery[];
+}
 
 export class Workspace {
   readonly root: string;
+  readonly recovery: WorkspaceRecovery = { removed: [], journals: [] };
   #seq = 0;
+  #journals = new Map<string, Journal>();
+  #readOnly: boolean;
 
-  constructor(root: string) {
+  /** `readOnly`: inspect a workspace another process may be using: no clean-up, no writes. */
+  constructor(root: string, options: { readOnly?: boolean } = {}) {
     this.root = path.resolve(root);
+    this.#readOnly = options.readOnly ?? false;
+    if (this.#readOnly) return;
     fs.mkdirSync(this.root, { recursive: true });
+    this.#removeOrphans(this.root);
+  }
+
+  /** Temporary files of atomic writes and compactions cut short by a kill: never renamed, never needed. */
+  #removeOrphans(dir: string): void {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        this.#removeOrphans(full);
+      } else if ((entry.name.startsWith('.') && entry.name.endsWith('.tmp')) || entry.name.endsWith('.log.compact')) {
+        fs.rmSync(full, { force: true });
+        this.recovery.removed.push(path.relative(this.root, full));
+      }
+    }
+  }
+
+  /** The organisation's journal, opened (and replayed, its tail cut if torn) on first use. */
+  journal(org: string, options: JournalOptions = {}): Journal {
+    let journal = this.#journals.get(org);
+    if (!journal) {
+      journal = new Journal(this.path('orgs', org, 'journal.log'), { ...options, readOnly: this.#readOnly });
+      this.#journals.set(org, journal);
+      const r = journal.recovery;
+      if (r.cutBytes > 0 || r.compacted) this.recovery.journals.push(r);
+    }
+    return journal;
+  }
+
+  /** Flush and close every journal. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#journals.values()].map((j) => j.close()));
+    this.#journals.clear();
   }
 
   path(...parts: string[]): string {
@@ -21,6 +69,7 @@ export class Workspace {
 
   /** Write atomically: temp file + fsync + rename (+ fsync of the folder, so the rename survives). */
   write(rel: string, data: Buffer | string): void {
+    if (this.#readOnly) throw new Error(`workspace ${this.root} is open read-only`);
     const target = this.path(rel);
     const dir = path.dirname(target);
     fs.mkdirSync(dir, { recursive: true });
@@ -29,6 +78,7 @@ export class Workspace {
     try {
       fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
       fs.fsyncSync(fd);
+      flushStats.fsyncs++;
     } finally {
       fs.closeSync(fd);
     }
@@ -36,6 +86,7 @@ export class Workspace {
     const dfd = fs.openSync(dir, 'r');
     try {
       fs.fsyncSync(dfd);
+      flushStats.fsyncs++;
     } finally {
       fs.closeSync(dfd);
     }

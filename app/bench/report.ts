@@ -19,10 +19,19 @@ export function formatReport(r: BenchReport): string[] {
     '',
     `Throughput, messages/s (${t0.messages} messages of ${t0.size} octets, ${t0.concurrency} in flight; queue to mailbox)`,
     ...table([
-      ['method', 'lab', 'baseline', 'lab/baseline', 'delivered'],
+      ['method', 'lab', 'baseline', 'lab/baseline', 'delivered', 'fsyncs/msg', 'ms/msg added'],
       ...methods.map((m) => {
         const t = r.throughput[m];
-        return [m, num(t.lab), num(t.baseline), num(t.ratio, 3), `${t.delivered.lab}/${t.messages}`];
+        return [m, num(t.lab), num(t.baseline), num(t.ratio, 3), `${t.delivered.lab}/${t.messages}`, num(t.fsyncsPerMessage, 2), num(t.msPerMessage.path, 2)];
+      }),
+    ]),
+    '',
+    'Load through the submission port, lab clock running (delivered / deferred / msg/s / peak RSS MB / peak sessions)',
+    ...table([
+      ['run', 'messages', 'sessions', 'delivered', 'deferred', 'msg/s', 'RSS peak', 'sessions out'],
+      ...(['load', 'up'] as const).map((k) => {
+        const l = r[k];
+        return [k === 'load' ? 'load (asa, capture on)' : 'up (postcard)', String(l.messages), String(l.sessions), String(l.delivered), String(l.deferred), num(l.rate), num(l.rssPeakMB), String(l.peakSessions)];
       }),
     ]),
     '',

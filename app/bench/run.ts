@@ -7,6 +7,7 @@
 import os from 'node:os';
 import { benchCapture, type CaptureBench } from '../capture/bench.ts';
 import { methods, type Method } from './labs.ts';
+import { benchLoad, type LoadFigure } from './load.ts';
 import { benchThroughput, type ThroughputFigure } from './throughput.ts';
 import { benchSessions, type SessionsFigure } from './sessions.ts';
 import { benchStart, type StartFigure } from './start.ts';
@@ -24,6 +25,9 @@ export interface BenchSizes {
   warmup: number;
   sessions: number;
   startRuns: number;
+  /** The `load` run (through asa, capture on) and the `up` run: messages and sessions. */
+  load: { messages: number; sessions: number };
+  up: { messages: number; sessions: number };
   /** Packet counts of the capture rounds; a count left out is reported as null. */
   capture: { '100k': boolean; '1M': boolean };
   /** The compatibility grid round (docs/grid.md): the default 768 cells, a 48-cell slice, or none (null). */
@@ -36,12 +40,14 @@ export interface BenchSizes {
 /** SPEC §12.3's defaults: 2000 messages of 2048 octets. Concurrency: see docs/bench.md. */
 export const fullSizes: BenchSizes = {
   messages: 2000, size: 2048, concurrency: 20, warmup: 100, sessions: 2000, startRuns: 3, capture: { '100k': true, '1M': true }, grid: 'default',
+  load: { messages: 10_000, sessions: 50 }, up: { messages: 2000, sessions: 20 },
   classroomSeats: 20, classroomChecks: 50,
 };
 
 /** `--quick`: the same figures from far fewer messages and sessions, without the 1M capture round. */
 export const quickSizes: BenchSizes = {
   messages: 50, size: 2048, concurrency: 20, warmup: 10, sessions: 200, startRuns: 1, capture: { '100k': true, '1M': false }, grid: 'slice',
+  load: { messages: 200, sessions: 50 }, up: { messages: 100, sessions: 20 },
   classroomSeats: 20, classroomChecks: 10,
 };
 
@@ -65,6 +71,9 @@ export interface BenchReport {
   tmpdir: string;
   throughput: Record<Method, ThroughputFigure>;
   sessions: SessionsFigure;
+  /** Issue 11's load figure and issue 18's `up` figure (app/bench/load.ts). */
+  load: LoadFigure;
+  up: LoadFigure;
   startMs: StartFigure;
   capture: { '100k': CaptureBench | null; '1M': CaptureBench | null };
   /** Compatibility grid cells per second (each cell a lab of its own), or null when not run. */
@@ -86,6 +95,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const sessions = await benchSessions({
     sessions: sizes.sessions, concurrency: sizes.concurrency, warmup: sizes.warmup, clock, progress, postfix: options.postfix,
   });
+  const load = await benchLoad({ ...sizes.load, via: 'asa', clock, progress });
+  const up = await benchLoad({ ...sizes.up, via: 'direct', clock, progress });
   const classroom = await benchClassroom({ seats: sizes.classroomSeats, checks: sizes.classroomChecks, clock, progress });
   const capture: BenchReport['capture'] = { '100k': null, '1M': null };
   for (const [key, packets] of [['100k', 100_000], ['1M', 1_000_000]] as const) {
@@ -94,7 +105,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     capture[key] = await benchCapture(packets);
   }
   const grid = sizes.grid ? await benchGrid(sizes.grid, progress) : null;
-  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, startMs, capture, classroom, grid };
+  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, load, up, startMs, capture, classroom, grid };
 }
 
 /** What went missing in a run: the lab must move every message it was given. Empty when nothing did. */
@@ -106,6 +117,10 @@ export function shortfalls(report: BenchReport): string[] {
     if (t.delivered.baseline < t.messages) out.push(`throughput ${method}: the baseline delivered ${t.delivered.baseline} of ${t.messages} messages`);
   }
   if (report.grid && report.grid.agree < report.grid.cells) out.push(`grid: ${report.grid.cells - report.grid.agree} of ${report.grid.cells} cells disagreed with their expectation`);
+  for (const key of ['load', 'up'] as const) {
+    const l = report[key];
+    if (l.delivered < l.messages) out.push(`${key}: ${l.delivered} of ${l.messages} messages delivered`);
+  }
   const s = report.sessions;
   for (const key of ['lab', 'baseline', 'viaPath'] as const) {
     if (s.completed[key] < s.sessions) out.push(`sessions ${key}: ${s.completed[key]} of ${s.sessions} sessions ended with 221`);

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLab, type Lab, type SentMessage } from '../lab/lab.ts';
 import { createRng } from '../base/rng.ts';
+import { flushStats } from '../base/journal.ts';
 import { benchLab, type Method } from './labs.ts';
 import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
 import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';
@@ -36,6 +37,10 @@ export interface ThroughputFigure {
   /** Timed messages that arrived: in Sean's mailbox (lab), accepted with 250 (baseline). */
   delivered: { lab: number; baseline: number };
   ms: { lab: number; baseline: number };
+  /** Flushes to disk per timed lab message (journals and atomic writes): the durable store's cost. */
+  fsyncsPerMessage: number;
+  /** Milliseconds per message: lab, baseline, and `path`, what the lab adds (lab − baseline). */
+  msPerMessage: { lab: number; baseline: number; path: number };
 }
 
 /** Resolves when every queue entry of a sent message has settled: true when all were delivered. */
@@ -54,6 +59,12 @@ function settler(lab: Lab): { settled(sent: SentMessage): Promise<boolean>; clos
     settled: async (sent) => (await Promise.all(sent.entryIds.map((id) => new Promise<boolean>((r) => waiting.set(id, r))))).every(Boolean),
     close: unsubscribe,
   };
+}
+
+/** Wall milliseconds per message at the run's concurrency, and the difference the lab makes. */
+function perMessage(labMs: number, baseMs: number, messages: number): ThroughputFigure['msPerMessage'] {
+  const lab = labMs / messages, baseline = baseMs / messages;
+  return { lab: Math.round(lab * 1000) / 1000, baseline: Math.round(baseline * 1000) / 1000, path: Math.round((lab - baseline) * 1000) / 1000 };
 }
 
 function tlsMaterial(lab: Lab, method: Method): TlsMaterial | undefined {
@@ -92,8 +103,12 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
       const baseAccepted = server.accepted() - acceptedBefore;
 
       o.progress(`throughput ${method}: lab, ${o.messages} messages`);
+      const fsyncsBefore = flushStats.fsyncs;
       const viaLabRun = await timed(o.clock, () => runWindow(o.messages, o.concurrency, viaLab('b')));
       await lab.idle();
+      // The lazily flushed outcomes of the last messages belong to this run too.
+      for (const server of lab.servers.values()) await server.commit();
+      const fsyncs = flushStats.fsyncs - fsyncsBefore;
       const inMailbox = lab.servers.get(config.orgs[1].id)!.mailboxes.list('sean').filter((m) => m.kind === 'mail' && m.ref?.startsWith('b')).length;
 
       const labRate = perSecond(viaLabRun.value, viaLabRun.ms);
@@ -103,6 +118,8 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
         concurrency: o.concurrency,
         delivered: { lab: Math.min(inMailbox, viaLabRun.value), baseline: Math.min(baseAccepted, base.value) },
         ms: { lab: round(viaLabRun.ms), baseline: round(base.ms) },
+        fsyncsPerMessage: round(fsyncs / Math.max(1, viaLabRun.value)),
+        msPerMessage: perMessage(viaLabRun.ms, base.ms, o.messages),
       };
     } finally {
       await server.close();

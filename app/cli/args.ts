@@ -65,3 +65,12 @@ export function shardFlag(parsed: Parsed): { index: number; count: number } | un
   if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new UsageError(`--shard takes I/N with 1 ≤ I ≤ N, not ${JSON.stringify(text)}`);
   return { index: Number(m[1]), count: Number(m[2]) };
 }
+
+/** `--time-scale N`: how much faster than real time the lab clock runs (a positive number, at most 100000). */
+export function timeScaleFlag(parsed: Parsed): number | undefined {
+  const v = parsed.flags.get('time-scale');
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0 && n <= 100_000)) throw new UsageError(`--time-scale takes a positive number up to 100000, not ${JSON.stringify(v)}`);
+  return n;
+}

@@ -12,8 +12,9 @@ import { policyCommand } from './policy.ts';
 const USAGE = `usage:
   postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE] [--pcap DIR]
                    [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]
-  postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE]
-  postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]
+  postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE] [--time-scale N] [--firewall-config FILE]
+  postcard-lab queue <workspace> [--json] [--all] [--eml ID]
+  postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]
   postcard-lab classroom [--listen ADDR:PORT] [--seats N] [--scenario ID ...] [--idle MINUTES]
                    [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]
   postcard-lab validate <file>...
@@ -33,6 +34,7 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   serve: (argv, io) => import('./serve.ts').then((m) => m.serveCommand(argv, io)),
   classroom: (argv, io) => import('./classroom.ts').then((m) => m.classroomCommand(argv, io)),
   validate: validateCommand,
+  queue: (argv, io) => import('./queue.ts').then((m) => m.queueCommand(argv, io)),
   policy: policyCommand,
   bench: (argv, io) => import('./bench.ts').then((m) => m.benchCommand(argv, io)),
   grid: (argv, io) => import('./grid.ts').then((m) => m.gridCommand(argv, io)),

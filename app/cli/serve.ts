@@ -1,6 +1,7 @@
 /**
- * `postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N]`: the app's UI in a browser
- * (SPEC §10), for machines without the Electron binary. Listens on 127.0.0.1 only, prints the URL,
+ * `postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]`: the app's
+ * UI in a browser (SPEC §10), for machines without the Electron binary. The lab clock runs in real
+ * time (`--time-scale 60`: a minute per second), so queued mail is retried and expires by itself. Listens on 127.0.0.1 only, prints the URL,
  * and runs until interrupted. `--open` asks the desktop to open the URL and never fails for want
  * of one (a server, a container, CI): the URL is printed either way.
  */
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiSession } from '../api/session.ts';
 import { ensureRendererBuilt } from '../bridge/build.ts';
 import { startUiServer } from '../bridge/ui-server.ts';
-import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
+import { intFlag, parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -39,7 +40,7 @@ function openBrowser(url: string, io: CliIo): void {
 }
 
 export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { port: { type: 'value' }, open: { type: 'boolean' }, scenarios: { type: 'value' }, seed: { type: 'value' } });
+  const args = parseArgs(argv, { port: { type: 'value' }, open: { type: 'boolean' }, scenarios: { type: 'value' }, seed: { type: 'value' }, 'time-scale': { type: 'value' } });
   if (args.positional.length > 0) throw new UsageError(`serve takes no file arguments (got ${args.positional.join(' ')})`);
   const port = intFlag(args, 'port') ?? 5317;
   if (port < 0 || port > 65535) throw new UsageError(`--port takes 0 to 65535, not ${port}`);
@@ -47,7 +48,8 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const scenariosDir = path.resolve(stringFlag(args, 'scenarios') ?? path.join(PROJECT_ROOT, 'scenarios'));
 
   const { dir } = await ensureRendererBuilt(PROJECT_ROOT, (line) => io.err(line));
-  const session = new ApiSession({ scenariosDir, seed });
+  const timeScale = timeScaleFlag(args);
+  const session = new ApiSession({ scenariosDir, seed, timeScale });
   let server;
   try {
     server = await startUiServer({ port, rendererDir: dir, session });

@@ -1,18 +1,34 @@
 /**
- * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE] [--firewall-config FILE]`:
- * start the scenario's lab, print its endpoints, and keep running until interrupted, so real tools —
- * swaks, telnet, `openssl s_client -starttls smtp` — can talk to it. With `--record FILE`, what
- * happened during the session (the messages real clients submitted and their outcomes) is written
- * to FILE as a scenario when it stops (app/scenario/record.ts, docs/authoring.md).
+ * `postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE] [--time-scale N]
+ * [--firewall-config FILE]`: start the scenario's lab, print its endpoints, and keep running until
+ * interrupted, so real tools — swaks, telnet, `openssl s_client -starttls smtp` — can talk to it.
+ * The lab clock follows real time (N times as fast), and a restart on the same workspace resumes
+ * its queue. With `--record FILE`, what happened during the session (the messages real clients
+ * submitted and their outcomes) is written to FILE as a scenario when it stops
+ * (app/scenario/record.ts, docs/authoring.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { formatError, loadScenarioFile } from '../scenario/load.ts';
-import { createLab } from '../lab/lab.ts';
+import { createLab, type Lab } from '../lab/lab.ts';
 import { recordScenario } from '../scenario/record.ts';
-import { parseArgs, stringFlag, UsageError } from './args.ts';
+import { parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
+
+/** What opening the workspace cleaned up or cut (a previous run was killed), one line each. */
+export function recoveryLines(lab: Lab): string[] {
+  const r = lab.ws.recovery;
+  return [
+    ...(lab.recovered.discarded > 0 ? [`recovery: discarded ${lab.recovered.discarded} unacknowledged cop${lab.recovered.discarded === 1 ? 'y' : 'ies'} (their senders still hold them and send them again)`] : []),
+    ...(lab.recovered.settled > 0 ? [`recovery: ${lab.recovered.settled} message${lab.recovered.settled === 1 ? ' was' : 's were'} acknowledged by the receiving lab server just before the process died: recorded as delivered, not sent again`] : []),
+    ...r.removed.map((f) => `recovery: removed ${f} (a write cut short by a kill)`),
+    ...r.journals.flatMap((j) => [
+      ...(j.cutBytes > 0 ? [`recovery: cut ${j.cutBytes} octets off ${path.relative(lab.ws.root, j.file)}: ${j.cutReason}`] : []),
+      ...(j.compacted ? [`recovery: compacted ${path.relative(lab.ws.root, j.file)} from ${j.compacted.before} to ${j.compacted.after} octets`] : []),
+    ]),
+  ];
+}
 
 /** Rows padded to their widest cell, two spaces apart. */
 function table(head: string[], rows: unknown[][]): string[] {
@@ -22,7 +38,8 @@ function table(head: string[], rows: unknown[][]): string[] {
 }
 
 export async function upCommand(argv: string[], io: CliIo): Promise<number> {
-  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, record: { type: 'value' }, 'firewall-config': { type: 'value' } });
+  const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, record: { type: 'value' }, 'firewall-config': { type: 'value' }, 'time-scale': { type: 'value' } });
+  const scale = timeScaleFlag(args) ?? 1;
   if (args.positional.length !== 1) throw new UsageError('up takes exactly one scenario file');
   const record = stringFlag(args, 'record');
   if (record !== undefined) {
@@ -37,7 +54,9 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   const configFile = stringFlag(args, 'firewall-config');
   if (configFile) applyFirewallConfig(loaded.scenario, configFile, readFirewallConfig(configFile, io).spec);
   const workspace = path.resolve(stringFlag(args, 'workspace') ?? path.join('.lab', loaded.id));
-  const lab = await createLab(loaded.scenario.lab, { workspace });
+  // No scenario drives the clock here: it follows real time, so retries and bounces happen (issue 18).
+  const lab = await createLab(loaded.scenario.lab, { workspace, running: { scale } });
+  for (const line of recoveryLines(lab)) io.err(line);
   const lines = lab.endpoints();
   const ready = { type: 'ready', workspace: lab.ws.root, ca: lab.security.caFile, scenario: loaded.id };
   if (args.flags.has('json')) {

@@ -25,7 +25,7 @@ function tlsaFacts(lab: Lab, host: string): { zone: 'secure' | 'insecure' | 'bog
   return { zone: r.dnssec, records };
 }
 
-async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, downgraded?: string, scanner?: string) {
+async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string, scanner?: string) {
   const at = lab.clock.now();
   // The sender's product decides the era's habits: no EHLO after the NTLM layer, RET=FULL (app/products/).
   const habits = server.product.ntlm;
@@ -39,11 +39,17 @@ async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, messa
   }
   if (downgraded) session.transcript.push({ dir: 'note', layer: 'clear', text: `new connection in cleartext: ${downgraded}` });
   let localPort = 0;
+  let forget = () => {};
   const result = await runClientSession(session, {
     host: '127.0.0.1', port, timers: lab.timers, upgrades: prepared.upgrades,
     timeoutMs: parseDuration(lab.config.settings?.timeout ?? '30s') ?? 30_000,
-    onConnected: (p) => (localPort = p),
+    onConnected: (p) => {
+      localPort = p;
+      forget = lab.noteSession(p, { org: entry.org, id: entry.id });
+    },
+    onAccepted,
   });
+  forget();
   const conn = lab.taps.connByClientPort(localPort);
   const report = prepared.report();
   if (conn && (report.tlsKeyLog.length || report.ntlmKeys)) lab.taps.addKeys(conn, { tlsKeyLog: report.tlsKeyLog, ntlm: report.ntlmKeys });
@@ -61,7 +67,7 @@ async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, messa
   return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } as Attempt, failure, refused: undefined };
 }
 
-export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome> {
+export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer, onAccepted: () => void = () => {}): Promise<DeliveryOutcome> {
   const server = lab.servers.get(entry.org)!;
   const security = lookupSecurity(server.config.security, entry.domain);
   const attempts: Attempt[] = [];
@@ -105,11 +111,11 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer): Pro
       last = { attempts, result: 'deferred', reason: refusal.reason, status: refusal.status };
       continue;
     }
-    let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared, undefined, relay.endsAtScanner);
+    let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared, onAccepted, undefined, relay.endsAtScanner);
     if (outcome.failure?.action === 'reconnect-cleartext') {
       // SPEC §3 `may`: the handshake broke the connection; a new one, in cleartext, marked downgraded.
       attempts.push(outcome.attempt);
-      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, plainSession(), outcome.failure.reason, relay.endsAtScanner);
+      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, plainSession(), onAccepted, outcome.failure.reason, relay.endsAtScanner);
     }
     attempts.push(outcome.attempt);
     const a = outcome.attempt;

@@ -9,7 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LabAction, OrgConfig, SendStep } from '../config/schema.ts';
 import type { LabConfig } from '../config/lab.ts';
-import { VirtualClock, parseDuration } from '../base/clock.ts';
+import { RunningClock, VirtualClock, parseDuration, type LabClock, type PendingTimers } from '../base/clock.ts';
+import { DeliverySlots, type SlotLimits } from '../mta/slots.ts';
 import { createRng, type Rng } from '../base/rng.ts';
 import { realTimers, type Timers } from '../base/timers.ts';
 import { SimDns } from './dns.ts';
@@ -18,7 +19,7 @@ import { Emitter } from '../base/emitter.ts';
 import type { LabEvent } from './events.ts';
 import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
-import { TapLog, type CapturePoint, type Endpoint, type PointRole } from '../capture/tap.ts';
+import { TapLog, type CapturePoint, type Endpoint, type PointRole, type TapConnection } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { MailServer } from '../mta/server.ts';
@@ -35,6 +36,7 @@ import { startRelay, type Relay } from '../path/relay.ts';
 import { createPathPipeline } from '../path/middlebox.ts';
 import { passPipeline } from '../path/pipeline.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
+import type { MessageSource } from '../base/journal.ts';
 
 export { LabError };
 
@@ -48,6 +50,15 @@ export interface LabDeps {
   keyCache?: string;
   /** Where issued certificates are cached; default: the workspace's `pki/`. Tests that build many labs share one. */
   certCache?: string;
+  /**
+   * Lab time follows real time, `scale` times as fast (`up` and `serve`, where no scenario moves
+   * the clock). Without it the clock is virtual and moves only when a scenario advances it.
+   */
+  running?: { scale: number };
+  /** Inbound limits per listener (default: 200 connections at once, sessions of at most 10 minutes). */
+  limits?: Partial<{ connectionsPerListener: number; sessionMs: number }>;
+  /** Outbound session limits (default: 20 per destination, 100 in all). */
+  delivery?: Partial<SlotLimits>;
 }
 
 export interface SentMessage {
@@ -74,7 +85,9 @@ export interface RelayInfo {
 
 export class Lab {
   readonly config: LabConfig;
-  readonly clock: VirtualClock;
+  readonly clock: LabClock & PendingTimers;
+  /** Outbound session slots: the queue manager's concurrency limits. */
+  readonly slots: DeliverySlots;
   readonly rng: Rng;
   readonly seed: number;
   readonly timers: Timers;
@@ -100,6 +113,12 @@ export class Lab {
   #ephemeral = 49152;
   #upstreamPorts = new Map<number, string>();
   #pointRoles = new Map<string, PointRole[]>();
+  #cancelClockSave: () => void = () => {};
+  #sessions = new Map<number, MessageSource>();
+  /** Each relay connection as the tap first saw it (its client side), by connection id. */
+  #tapConns = new Map<string, TapConnection>();
+  /** What recovery did on start: unacknowledged copies discarded (their senders send them again). */
+  readonly recovered = { discarded: 0, settled: 0 };
 
   constructor(config: LabConfig, deps: LabDeps = {}) {
     this.config = config;
@@ -109,7 +128,9 @@ export class Lab {
     this.ws = new Workspace(deps.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-')));
     const saved = this.ws.readJson<{ labTime: number }>('lab.json');
     const start = config.clock?.start ? Date.parse(config.clock.start) : Date.now();
-    this.clock = new VirtualClock(Math.max(start, saved?.labTime ?? 0));
+    const labStart = Math.max(start, saved?.labTime ?? 0);
+    this.clock = deps.running ? new RunningClock(labStart, this.timers, deps.running.scale) : new VirtualClock(labStart);
+    this.slots = new DeliverySlots(deps.delivery);
     for (const r of derivedDnsRecords(config)) this.dns.add(r);
     for (const r of config.dns) this.dns.add(r);
     for (const z of config.dnssec) this.dns.setZoneState(z.zone, z.state);
@@ -125,6 +146,7 @@ export class Lab {
     this.capture = new CaptureStore({ keys: this.taps.keys, maxPackets: config.settings?.captureLimit ?? 200_000 });
     for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
     this.taps.subscribe((event) => {
+      if (event.kind === 'open' && !this.#tapConns.has(event.connection.conn)) this.#tapConns.set(event.connection.conn, event.connection);
       this.capture.ingest(event);
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
@@ -133,10 +155,11 @@ export class Lab {
     for (const { org, relayDomains } of [...config.orgs.map((org) => ({ org, relayDomains: [] as string[] })), ...scanners]) {
       this.servers.set(org.id, new MailServer(org, {
         ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
-        socketTimeoutMs, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
-        deliver: (entry, message) => deliver(this, entry, message),
+        socketTimeoutMs, limits: { connectionsPerListener: 200, sessionMs: 600_000, ...deps.limits }, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
+        deliver: (entry, message, onAccepted) => deliver(this, entry, message, onAccepted), slots: this.slots,
         inboundOptions: (server, host) => this.security.inboundOptions(server, host),
         describeClient: (port) => this.#describeClient(port),
+        senderOf: (port) => this.#senderOf(port),
         emit: (event) => this.events.emit(event),
         onServerLog: (_host, line) => this.#serverLog(line),
       }, relayDomains));
@@ -178,7 +201,16 @@ export class Lab {
         for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), point, point, host, to.id, host.name);
       }
     }
+    this.#reconcile();
     for (const server of this.servers.values()) server.recover();
+    if (this.clock instanceof RunningClock) {
+      // A running clock is saved now and then, so a restart after a kill resumes close to where it was.
+      const save = () => {
+        this.#saveClock();
+        this.#cancelClockSave = this.timers.setTimeout(save, 2_000);
+      };
+      this.#cancelClockSave = this.timers.setTimeout(save, 2_000);
+    }
   }
 
   /** A recording relay from `from`'s server towards `host`, reaching `target`. */
@@ -229,10 +261,13 @@ export class Lab {
   }
 
   async stop(): Promise<void> {
+    this.#cancelClockSave();
+    if (this.clock instanceof RunningClock) this.clock.stop();
     this.#saveClock();
     await Promise.all(this.#relays.map((r) => r.close()));
     for (const server of this.servers.values()) await server.stop();
     await this.security.stop();
+    await this.ws.close();
   }
 
   #saveClock(): void {
@@ -251,11 +286,53 @@ export class Lab {
     return { host: '127.0.0.1', port: listener.port };
   }
 
+  /** Which lab server's queue entry a delivery session on this loopback port is sending (see `noteSession`). */
+  #senderOf(remotePort: number): MessageSource | undefined {
+    const conn = this.#upstreamPorts.get(remotePort);
+    const port = conn && this.#tapConns.get(conn)?.loopbackClientPort;
+    return port ? this.#sessions.get(port) : undefined;
+  }
+
+  /** A delivery session of `source` runs from this loopback port (until the returned function is called). */
+  noteSession(localPort: number, source: MessageSource): () => void {
+    this.#sessions.set(localPort, source);
+    return () => this.#sessions.delete(localPort);
+  }
+
+  /**
+   * Recovery: a copy a receiver stored whose 250 never went out (the process died during the flush)
+   * is dropped when its sender is a lab server still holding the message: that server sends it
+   * again, so keeping the copy would deliver it twice. A copy from any other client is kept — it
+   * may be the only one (docs/decisions.md, "Duplicates after a crash").
+   */
+  #reconcile(): void {
+    for (const server of this.servers.values()) {
+      // The receiver flushed the copy and its 250 was on its way when the process died: the sender
+      // records what its session would have read next, instead of sending the message again.
+      for (const src of server.acknowledgedSources()) {
+        const sender = this.servers.get(src.org);
+        const state = sender?.storedState(src.id);
+        if (sender && state && state !== 'delivered' && state !== 'bounced') {
+          sender.recordAccepted(src.id);
+          this.recovered.settled++;
+        }
+      }
+      for (const u of [...server.unacknowledged()]) {
+        const state = u.src && this.servers.get(u.src.org)?.storedState(u.src.id);
+        if (state && state !== 'delivered' && state !== 'bounced') {
+          server.discardUnacknowledged(u);
+          this.recovered.discarded++;
+        }
+      }
+    }
+  }
+
   #describeClient(remotePort: number): { ip: string; host?: string } | undefined {
     const conn = this.#upstreamPorts.get(remotePort);
     if (!conn) return { ip: '127.0.0.1', host: 'localhost' };
-    for (const c of this.taps.connections.values()) if (c.conn === conn) return { ip: c.client.ip, host: c.client.host };
-    return undefined;
+    // Indexed by connection id: a scan of every connection per accepted message grew with the run.
+    const c = this.#tapConns.get(conn);
+    return c && { ip: c.client.ip, host: c.client.host };
   }
 
   #serverLog(line: ServerLogLine): void {

@@ -51,6 +51,10 @@ export interface InboundOptions {
   /** Largest message accepted (RFC 1870 SIZE), in octets. */
   maxSize: number;
   socketTimeoutMs: number;
+  /** Connections open at once on this listener; one more is answered 421 and closed (default 200). */
+  maxConnections?: number;
+  /** Real milliseconds a session may last, idle or not; then 421 and the connection closes (default 10 minutes). */
+  sessionLimitMs?: number;
   /**
    * Must the client say HELO/EHLO before MAIL? Exchange 5.5 and Postfix (smtpd_helo_required=no)
    * do not insist — which is why a PIX that overwrote EHLO with NOOP still let mail through.
@@ -75,7 +79,7 @@ export interface InboundOptions {
   extra?: Partial<SMTPServerOptions>;
 }
 
-type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect'>;
+type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect' | 'sessionLimitMs' | 'hostName'>;
 
 /** The private surface of smtp-server's connection this adapter relies on (see STACK.md). */
 interface ConnectionInternals {
@@ -90,6 +94,7 @@ interface ConnectionInternals {
   _setClientHostname(hostname: string): void;
   on(event: string, fn: (arg: unknown) => void): void;
   name: string;
+  close(): void;
 }
 
 interface ServerInternals {
@@ -136,9 +141,18 @@ export class LabSmtpServer extends SMTPServer {
       connection._setListeners(() => {
         const maxClients = self.options.maxClients;
         if (maxClients && self.connections.size > maxClients) {
-          connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
+          const r = hookReply(replies.tooManyConnections, this.lab.hostName);
+          connection.send(r.code, r.message, false);
+          connection.close();
           return;
         }
+        // A session that lasts too long — a client sending a byte now and then — is closed (issue 18).
+        const cancel = timers.setTimeout(() => {
+          const r = hookReply(replies.sessionTimeLimit, this.lab.hostName);
+          connection.send(r.code, r.message, false);
+          connection.close();
+        }, this.lab.sessionLimitMs ?? inboundDefaults.sessionLimitMs);
+        connection.on('close', () => cancel());
         if (greetingDelayMs > 0) timers.setTimeout(() => connection.connectionReady(), greetingDelayMs);
         else connection.connectionReady();
       });
@@ -146,6 +160,9 @@ export class LabSmtpServer extends SMTPServer {
     connection.init();
   }
 }
+
+/** Postfix-like defaults: smtpd's process limit is 100 a service; a lab listener takes twice that. */
+export const inboundDefaults = { maxConnections: 200, sessionLimitMs: 10 * 60_000 };
 
 /** An error smtp-server turns into the catalogue's reply. */
 function hookError(reply: ReplyText, ...args: (string | number)[]): Error {
@@ -180,6 +197,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     disabledCommands: ['AUTH'],
     hideSTARTTLS: true,
     socketTimeout: o.socketTimeoutMs,
+    maxClients: o.maxConnections ?? inboundDefaults.maxConnections,
     closeTimeout: 200,
     logger: logger as unknown as SMTPServerOptions['logger'],
     onConnect(session, callback) {

@@ -1,48 +1,50 @@
 /**
- * Users' mailboxes, one folder per user in the workspace: `<id>.eml` plus `<id>.json` (the summary
- * the UI lists). Written atomically before the server answers 250.
+ * Users' mailboxes, kept in the organisation's journal (app/base/journal.ts): one record per message,
+ * its summary (what the UI lists) and its bytes. Flushed before the server answers 250.
  */
 import type { Workspace } from '../base/store.ts';
+import type { Journal, MessageSource } from '../base/journal.ts';
 import { headerValue } from './bounce.ts';
 import type { MailboxItem } from './mailbox-item.ts';
 
 export type { MailboxItem };
 
 export class Mailboxes {
-  #ws: Workspace;
-  #org: string;
+  #journal: Journal;
 
   constructor(ws: Workspace, org: string) {
-    this.#ws = ws;
-    this.#org = org;
+    this.#journal = ws.journal(org);
   }
 
-  #dir(user: string): string {
-    return `orgs/${this.#org}/mailboxes/${user.toLowerCase()}`;
-  }
-
-  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer): MailboxItem {
+  /** Store a message (summary and bytes in one record). Durable once `commit()` resolves. */
+  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number, awaited?: { src?: MessageSource }): MailboxItem {
     const full: MailboxItem = {
       ...item,
+      user: item.user.toLowerCase(),
       from: headerValue(message, 'From') ?? '',
       subject: headerValue(message, 'Subject') ?? '',
       size: message.length,
     };
-    this.#ws.write(`${this.#dir(item.user)}/${item.id}.eml`, message);
-    this.#ws.writeJson(`${this.#dir(item.user)}/${item.id}.json`, full);
+    this.#journal.append({ k: 'm', n: counter, item: full, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
     return full;
   }
 
+  commit(): Promise<void> {
+    return this.#journal.commit();
+  }
+
+  /** Users with at least one message. */
+  users(): string[] {
+    return [...this.#journal.mailboxes.keys()].sort();
+  }
+
   list(user: string): MailboxItem[] {
-    return this.#ws
-      .list(this.#dir(user))
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => this.#ws.readJson<MailboxItem>(`${this.#dir(user)}/${f}`))
-      .filter((x): x is MailboxItem => !!x)
-      .sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+    const box = this.#journal.mailboxes.get(user.toLowerCase());
+    return [...(box?.values() ?? [])].map((m) => m.item as MailboxItem).sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
   }
 
   read(user: string, id: string): Buffer | undefined {
-    return this.#ws.read(`${this.#dir(user)}/${id}.eml`);
+    const m = this.#journal.mailboxes.get(user.toLowerCase())?.get(id);
+    return m && this.#journal.readAt(m.body);
   }
 }

@@ -1,11 +1,12 @@
 /**
  * A server's outbound queue (SPEC §3 "A deferred message stays in the queue…"). Entries live in
- * the workspace as `<id>.eml` + `<id>.json`, both written atomically before the `250` that accepted
- * them; a finished entry moves to `done/`. After a kill and restart, every entry that was queued,
+ * the organisation's journal (app/base/journal.ts): the message and its entry in one record, flushed
+ * before the `250` that accepted them. After a kill and restart, every entry that was queued,
  * deferred or in flight is queued again: nothing accepted is lost (a message may be sent twice if
  * the process died between the remote 250 and our record of it — SMTP's at-least-once, RFC 5321 §6.1).
  */
 import type { Workspace } from '../base/store.ts';
+import type { Journal, MessageSource, Unacknowledged } from '../base/journal.ts';
 import type { TranscriptLine, TlsInfo } from './outbound/client.ts';
 
 export type QueueState = 'queued' | 'in-flight' | 'deferred' | 'delivered' | 'bounced';
@@ -48,46 +49,77 @@ export interface QueueEntry {
 }
 
 export class QueueStore {
-  #ws: Workspace;
-  #dir: string;
+  #journal: Journal;
 
   constructor(ws: Workspace, org: string) {
-    this.#ws = ws;
-    this.#dir = `orgs/${org}/queue`;
+    this.#journal = ws.journal(org);
   }
 
-  /** Persist message and entry; the message bytes first, so an entry never points at nothing. */
-  add(entry: QueueEntry, message: Buffer): void {
-    this.#ws.write(`${this.#dir}/${entry.id}.eml`, message);
-    this.save(entry);
+  /** The highest id counter the store has seen (ids are never reused after a restart). */
+  get counter(): number {
+    return this.#journal.counter;
   }
 
-  save(entry: QueueEntry): void {
-    if (entry.state === 'delivered' || entry.state === 'bounced') {
-      this.#ws.writeJson(`${this.#dir}/done/${entry.id}.json`, entry);
-      this.#ws.remove(`${this.#dir}/${entry.id}.json`);
-    } else {
-      this.#ws.writeJson(`${this.#dir}/${entry.id}.json`, entry);
-    }
+  /** Record a queued message (entry and bytes in one record). Durable once `commit()` resolves. */
+  add(entry: QueueEntry, message: Buffer, counter: number, awaited?: { src?: MessageSource }): void {
+    this.#journal.append({ k: 'q', n: counter, entry, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
+  }
+
+  /** The entry's state as last recorded (recovery compares a receiver's copy with it). */
+  storedState(id: string): QueueEntry['state'] | undefined {
+    return (this.#journal.entries.get(id)?.entry as QueueEntry | undefined)?.state;
+  }
+
+  /** Copies (queued or in a mailbox) stored for an SMTP client that never got its 250. */
+  unacknowledged(): Unacknowledged[] {
+    return this.#journal.unacknowledged;
+  }
+
+  acknowledgedSources(): MessageSource[] {
+    return this.#journal.acknowledged;
+  }
+
+  discard(u: Unacknowledged): void {
+    this.#journal.discard(u);
+  }
+
+  /** Record an entry's new state. Outcomes of deliveries ride on the next flush (see `accepted`). */
+  save(entry: QueueEntry, counter: number): void {
+    this.#journal.append({ k: 'e', n: counter, entry });
+    this.#journal.commitLazily();
+  }
+
+  /**
+   * The remote server answered the final `250` after DATA (RFC 5321 §4.1.1.4): from here the
+   * message is its responsibility. Recorded at once, before QUIT, so a kill after this point does
+   * not send it again; a kill between the remote `250` and this record's flush still can (SMTP is
+   * at-least-once, RFC 5321 §6.1).
+   */
+  accepted(id: string, at: number, counter: number): void {
+    if (this.#journal.closed) return;
+    this.#journal.append({ k: 'a', n: counter, id, at });
+    this.#journal.commitLazily();
+  }
+
+  commit(): Promise<void> {
+    return this.#journal.commit();
   }
 
   message(id: string): Buffer | undefined {
-    return this.#ws.read(`${this.#dir}/${id}.eml`);
+    const body = this.#journal.entries.get(id)?.body;
+    return body && this.#journal.readAt(body);
   }
 
   /** Entries still to deliver, as left by a previous process. */
   pending(): QueueEntry[] {
-    return this.#ws
-      .list(this.#dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => this.#ws.readJson<QueueEntry>(`${this.#dir}/${f}`))
-      .filter((e): e is QueueEntry => !!e && this.message(e.id) !== undefined);
+    return [...this.#journal.entries.values()].map((e) => e.body && (e.entry as QueueEntry)).filter((e): e is QueueEntry => !!e && !isDone(e));
   }
 
   finished(): QueueEntry[] {
-    return this.#ws
-      .list(`${this.#dir}/done`)
-      .map((f) => this.#ws.readJson<QueueEntry>(`${this.#dir}/done/${f}`))
-      .filter((e): e is QueueEntry => !!e);
+    return [...this.#journal.entries.values()].map((e) => e.entry as QueueEntry).filter(isDone);
   }
+}
+
+export function isDone(entry: QueueEntry): boolean {
+  return entry.state === 'delivered' || entry.state === 'bounced';
 }

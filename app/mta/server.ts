@@ -14,6 +14,8 @@ import type { SMTPServerOptions } from 'smtp-server';
 import { startInbound, type InboundEnvelope, type InboundServer, type ServerLogLine } from './inbound.ts';
 import type { Said } from '../products/types.ts';
 import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
+import type { DeliverySlots } from './slots.ts';
+import type { MessageSource, Unacknowledged } from '../base/journal.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
 import { buildBounce, headerValue } from './bounce.ts';
 import { product, type Product } from '../products/index.ts';
@@ -42,7 +44,14 @@ export interface MailServerDeps {
   rng: Rng;
   socketTimeoutMs: number;
   maxMessageSize: number;
-  deliver(entry: QueueEntry, message: Buffer): Promise<DeliveryOutcome>;
+  /** Per listener: connections at once, and how long one session may last (real ms). */
+  limits: { connectionsPerListener: number; sessionMs: number };
+  /** Deliver one entry; `onAccepted` when the remote server answered the final 250 after DATA. */
+  deliver(entry: QueueEntry, message: Buffer, onAccepted: () => void): Promise<DeliveryOutcome>;
+  /** Outbound session slots shared by every server of the lab (per-destination and total limits). */
+  slots: DeliverySlots;
+  /** The lab server and queue entry sending on this loopback port, when a lab server is the client. */
+  senderOf?(remotePort: number): MessageSource | undefined;
   /** The simulated client a loopback port stands for (from the tap log). */
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
   emit(event: MailEvent): void;
@@ -70,6 +79,8 @@ export class MailServer {
   #inFlight = 0;
   #counter = 0;
   #cancelTimers = new Map<string, () => void>();
+  #waitingForSlot = new Set<string>();
+  #stopped = false;
 
   /** Domains this server relays for without being their final destination (a content scanner). */
   readonly relayDomains: string[];
@@ -81,7 +92,7 @@ export class MailServer {
     this.#deps = deps;
     this.#queue = new QueueStore(deps.ws, config.id);
     this.mailboxes = new Mailboxes(deps.ws, config.id);
-    this.#counter = deps.ws.readJson<{ counter: number }>(`orgs/${config.id}/state.json`)?.counter ?? 0;
+    this.#counter = this.#queue.counter;
   }
 
   /** The server product this organisation runs (app/products/): its words, queue and NTLM behaviour. */
@@ -113,6 +124,7 @@ export class MailServer {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     for (const cancel of this.#cancelTimers.values()) cancel();
     await Promise.all(this.#servers.map((s) => s.close()));
   }
@@ -129,6 +141,8 @@ export class MailServer {
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,
+      maxConnections: this.#deps.limits.connectionsPerListener,
+      sessionLimitMs: this.#deps.limits.sessionMs,
       domain: this.domain,
       checkRecipient: (address) => this.#checkRecipient(address, role),
       onInternalError: (detail) => this.#internalError(hostName, detail),
@@ -179,7 +193,7 @@ export class MailServer {
     return role === 'submission' ? undefined : said(this.product.dialect.replies.relayDenied(address));
   }
 
-  #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): string {
+  async #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): Promise<string> {
     const client = this.#deps.describeClient(envelope.remotePort);
     const id = this.#nextId();
     const proto = `ESMTP${envelope.secure ? 'S' : ''}${envelope.user ? 'A' : ''}`;
@@ -196,36 +210,46 @@ export class MailServer {
     const remote = envelope.to.filter((r) => !this.isLocal(r));
     // A delivery status notification arrives with a null reverse-path (RFC 5321 §4.5.5, RFC 3464 §2).
     const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
+    // These records wait for their 250; recovery knows them by the flush marker they lack.
+    const awaited = { src: this.#deps.senderOf?.(envelope.remotePort) };
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
     // One transaction: the queue entries first, local copies last, so a failure before the 250
     // (which the client retries) leaves no local copy behind to be duplicated.
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
-    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls });
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) });
+    if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls, awaited });
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited);
+    // The 250 waits for the flush that covers this message (and every other one that arrived meanwhile).
+    await this.#queue.commit();
+    if (role === 'submission') {
+      // Back-pressure (Postfix's in_flow_delay): while the queue manager is far behind, slow down
+      // whoever is submitting, by up to a second per message, instead of letting the queue grow without end.
+      await this.#deps.slots.whenWaitingBelow(this.#deps.slots.limits.total * 10, 1_000, (fn, ms) => this.#deps.timers.setTimeout(fn, ms));
+    }
     return id;
   }
 
-  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>): void {
+  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>, awaited?: { src?: MessageSource }): void {
     const user = rcpt.split('@')[0].toLowerCase();
-    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message);
+    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter, awaited);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
   #nextId(): string {
+    // The counter is persisted with the next record written (every record carries it).
     this.#counter++;
-    this.#deps.ws.writeJson(`orgs/${this.id}/state.json`, { counter: this.#counter });
     return `${this.id.slice(0, 3).toUpperCase()}${String(this.#counter).padStart(5, '0')}${this.#deps.rng.hex(2).toUpperCase()}`;
   }
 
   /**
    * Take a message from one of our users: local recipients get it at once; remote ones are queued
-   * one entry per recipient domain and delivered. Written to disk before this returns.
+   * one entry per recipient domain and delivered. Written to the journal before this returns;
+   * durable once `commit()` resolves (a server's 250 waits for that).
    */
-  submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean } = {}): QueueEntry[] {
+  submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean; awaited?: { src?: MessageSource } } = {}): QueueEntry[] {
     const byDomain = new Map<string, string[]>();
     for (const rcpt of to) {
       if (this.isLocal(rcpt)) {
-        this.#storeLocal(rcpt, id ?? this.#nextId(), message, { ref, via: 'local' });
+        this.#storeLocal(rcpt, id ?? this.#nextId(), message, { ref, via: 'local' }, options.awaited);
         continue;
       }
       const domain = rcpt.split('@')[1].toLowerCase();
@@ -237,7 +261,7 @@ export class MailServer {
         id: byDomain.size === 1 && id ? id : this.#nextId(), org: this.id, from, to: rcpts, domain, ref,
         state: 'queued', arrivedAt: this.#deps.clock.now(), attempts: [], requireTls: options.requireTls,
       };
-      this.#queue.add(entry, message);
+      this.#queue.add(entry, message, this.#counter, options.awaited);
       this.entries.set(entry.id, entry);
       this.#deps.emit({ type: 'mail.queued', entry });
       entries.push(entry);
@@ -249,6 +273,35 @@ export class MailServer {
   /** The bytes of a queued (or finished) entry's message, as accepted. */
   queuedMessage(id: string): Buffer | undefined {
     return this.#queue.message(id);
+  }
+
+  /** Resolves once everything this server wrote so far is on disk. */
+  commit(): Promise<void> {
+    return this.#queue.commit();
+  }
+
+  /** Copies stored for a client that never got its 250 (found when the journal was opened). */
+  unacknowledged(): Unacknowledged[] {
+    return this.#queue.unacknowledged();
+  }
+
+  /** Lab servers' entries this server flushed and acknowledged (found when the journal was opened). */
+  acknowledgedSources(): MessageSource[] {
+    return this.#queue.acknowledgedSources();
+  }
+
+  /** Recovery: the receiver has this entry's message and acknowledged it; record the acceptance. */
+  recordAccepted(id: string): void {
+    this.#queue.accepted(id, this.#deps.clock.now(), this.#counter);
+  }
+
+  discardUnacknowledged(u: Unacknowledged): void {
+    this.#queue.discard(u);
+  }
+
+  /** A queue entry's last recorded state (before `recover`). */
+  storedState(id: string): QueueEntry['state'] | undefined {
+    return this.#queue.storedState(id);
   }
 
   /** After a restart: pick up every entry a previous process left unfinished. */
@@ -274,19 +327,32 @@ export class MailServer {
   }
 
   async #attempt(entry: QueueEntry): Promise<void> {
-    const message = this.#queue.message(entry.id);
-    if (!message || entry.state === 'in-flight') return;
+    if (entry.state === 'in-flight' || this.#waitingForSlot.has(entry.id)) return;
     this.#cancelTimers.delete(entry.id);
-    entry.state = 'in-flight';
+    // Waiting for a session slot counts as in flight: the lab is not idle while mail waits to go.
     this.#inFlight++;
+    this.#waitingForSlot.add(entry.id);
+    const release = await this.#deps.slots.acquire(`${this.id}>${entry.domain}`);
+    this.#waitingForSlot.delete(entry.id);
+    const message = this.#queue.message(entry.id);
+    if (!message || this.#stopped) {
+      release();
+      this.#inFlight--;
+      return;
+    }
+    entry.state = 'in-flight';
     let outcome: DeliveryOutcome;
     try {
-      outcome = await this.#deps.deliver(entry, message);
+      outcome = await this.#deps.deliver(entry, message, () => this.#queue.accepted(entry.id, this.#deps.clock.now(), this.#counter));
     } catch (error) {
       outcome = { attempts: [], result: 'deferred', status: '4.3.0', reason: `local error: ${(error as Error).message}` };
     } finally {
+      release();
       this.#inFlight--;
     }
+    // Stopping: record nothing more; the journal still holds the entry as queued, and the next
+    // start sends it again (or finds the remote server's acceptance recorded).
+    if (this.#stopped) return;
     entry.attempts.push(...outcome.attempts);
     entry.lastError = outcome.reason;
     if (outcome.refused?.length) entry.refused = [...(entry.refused ?? []), ...outcome.refused];
@@ -295,7 +361,7 @@ export class MailServer {
       entry.state = 'delivered';
       entry.nextAttemptAt = undefined;
       if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
-      this.#queue.save(entry);
+      this.#queue.save(entry, this.#counter);
       this.#deps.emit({ type: 'mail.delivered', entry });
       return;
     }
@@ -305,7 +371,7 @@ export class MailServer {
       entry.state = 'bounced';
       entry.nextAttemptAt = undefined;
       this.#bounce(entry, message, entry.to, outcome);
-      this.#queue.save(entry);
+      this.#queue.save(entry, this.#counter);
       this.#deps.emit({ type: 'mail.bounced', entry });
       return;
     }
@@ -313,7 +379,7 @@ export class MailServer {
     const wait = retries[Math.min(entry.attempts.filter((a) => a.result !== 'next-mx').length - 1, retries.length - 1)] ?? retries[0];
     entry.state = 'deferred';
     entry.nextAttemptAt = Math.min(now + Math.max(wait, 1), expires);
-    this.#queue.save(entry);
+    this.#queue.save(entry, this.#counter);
     this.#schedule(entry, entry.nextAttemptAt);
     this.#deps.emit({ type: 'mail.deferred', entry });
   }
@@ -376,7 +442,7 @@ export class MailServer {
     const item = this.mailboxes.store({
       id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
       cause: { queueId: entry.id, conn: last?.conn, transcriptLine: last ? last.transcript.length - 1 : undefined },
-    }, bounce);
+    }, bounce, this.#counter);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 

@@ -24,6 +24,9 @@ export const replies = {
   tlsNotAvailable: { code: 454, status: '4.7.0', text: 'TLS not available due to temporary reason' },
   // RFC 3207 §4: a server that requires TLS answers other commands with 530
   mustStartTls: { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
+  // RFC 5321 §3.8 / §4.2.3: 421 closes the channel; RFC 3463 X.3.2 (system not accepting) and X.4.2 (connection dropped)
+  tooManyConnections: { code: 421, status: '4.3.2', text: '%s Too many connections, try again later' },
+  sessionTimeLimit: { code: 421, status: '4.4.2', text: '%s Session time limit exceeded, closing connection' },
   // RFC 4954 §6 and MS-SMTPNTLM §3.1.5
   authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' },
   authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock, parseDuration } from '../../app/base/clock.ts';
+import { RunningClock, VirtualClock, parseDuration } from '../../app/base/clock.ts';
 import { createRng } from '../../app/base/rng.ts';
 
 describe('VirtualClock', () => {
@@ -40,5 +40,56 @@ describe('createRng', () => {
     expect(seq(c)).not.toEqual(sa);
     expect(createRng(7).fork('canary').hex(8)).toBe(createRng(7).fork('canary').hex(8));
     expect(createRng(7).fork('canary').hex(8)).not.toBe(createRng(7).fork('stages').hex(8));
+  });
+});
+
+describe('RunningClock (up and serve)', () => {
+  /** Real time under the test's control. */
+  function fakeTimers() {
+    let now = 0;
+    const timers: { at: number; fn: () => void }[] = [];
+    return {
+      timers: {
+        now: () => now,
+        setTimeout(fn: () => void, ms: number) {
+          const t = { at: now + ms, fn };
+          timers.push(t);
+          return () => timers.splice(timers.indexOf(t), 1);
+        },
+      },
+      pass(ms: number) {
+        now += ms;
+        for (const t of timers.filter((x) => x.at <= now)) {
+          timers.splice(timers.indexOf(t), 1);
+          t.fn();
+        }
+      },
+    };
+  }
+
+  it('runs by itself, scale times as fast as real time, and fires retries when their lab time comes', () => {
+    const real = fakeTimers();
+    const clock = new RunningClock(Date.UTC(2026, 10, 28, 9), real.timers, 60);
+    const fired: string[] = [];
+    clock.at(clock.now() + 10 * 60_000, 'retry Q1', () => fired.push('Q1'));
+    real.pass(9_999); // 9.999 s real = 9 min 59.94 s lab
+    expect(fired).toEqual([]);
+    real.pass(1);
+    expect(fired).toEqual(['Q1']);
+    expect(clock.now()).toBe(Date.UTC(2026, 10, 28, 9, 10));
+  });
+
+  it('advanceTo still jumps ahead (a scenario step or the UI), firing what is due', () => {
+    const real = fakeTimers();
+    const clock = new RunningClock(0, real.timers);
+    const fired: number[] = [];
+    clock.at(3_600_000, 'one hour', () => fired.push(clock.now()));
+    clock.advance(3_600_000);
+    expect(fired).toEqual([3_600_000]);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('refuses a time scale that is not a positive number', () => {
+    expect(() => new RunningClock(0, fakeTimers().timers, 0)).toThrow(/positive/);
   });
 });

@@ -26,7 +26,22 @@ describe('postcard-lab bench --json --quick', () => {
       // The run really moved mail: every timed message reached Sean's mailbox, and the baseline server.
       expect(t.delivered).toEqual({ lab: t.messages, baseline: t.messages });
       for (const k of ['lab', 'baseline', 'ratio']) expect(typeof t[k]).toBe('number');
+      // The durable store's cost shows at once: group commit keeps it near one flush per message or below.
+      expect(t.fsyncsPerMessage).toBeGreaterThan(0);
+      expect(t.fsyncsPerMessage).toBeLessThan(2);
+      expect(Object.keys(t.msPerMessage)).toEqual(['lab', 'baseline', 'path']);
     }
+
+    // The reduced load run: every message through asa delivered, none deferred by the lab's own
+    // overload, the queue manager's limit held (issues 11 and 18; the full size runs in `bench`).
+    for (const key of ['load', 'up']) {
+      const l = r[key];
+      expect(l.messages).toBe(quickSizes[key as 'load' | 'up'].messages);
+      expect(l).toMatchObject({ accepted: l.messages, delivered: l.messages, deferred: 0 });
+      expect(l.peakSessions).toBeLessThanOrEqual(20);
+      expect(l.rssPeakMB).toBeGreaterThan(0);
+    }
+    expect(r.load.capture.packets).toBeGreaterThan(0);
 
     const s = r.sessions;
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['lab', 'baseline', 'ratio', 'postfixSink', 'ratioPostfix']));
@@ -65,12 +80,13 @@ describe('postcard-lab bench', () => {
     const out: string[] = [];
     const code = await benchCommand(['--quick'], { out: (l) => out.push(l), err: () => undefined, interrupted: () => new Promise(() => {}) }, {
       postfix: null,
-      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, classroomSeats: 2, classroomChecks: 2, grid: null },
+      sizes: { messages: 4, warmup: 1, sessions: 6, concurrency: 2, capture: { '100k': false, '1M': false }, classroomSeats: 2, classroomChecks: 2, grid: null, load: { messages: 6, sessions: 3 }, up: { messages: 4, sessions: 2 } },
     });
     expect(code).toBe(0);
     const text = out.join('\n');
-    expect(text).toMatch(/^ {2}plain +[\d.]+ +[\d.]+ +[\d.]+ +4\/4$/m);
-    expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +4\/4$/m);
+    expect(text).toMatch(/^ {2}plain +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
+    expect(text).toMatch(/^ {2}load \(asa, capture on\) +6 +3 +6 +0 /m);
+    expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
     expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
 import { ROOT, upChild, type Child } from '../helpers/cli.ts';
+import { mailboxMessages, pendingEntries } from '../helpers/workspace.ts';
 import { needs } from '../helpers/tools.ts';
 
 const children: Child[] = [];
@@ -29,10 +30,7 @@ async function eventually<T>(fn: () => T | undefined, what: string, tries = 400)
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const mailboxFiles = (ws: string, org: string, user: string) => {
-  const dir = path.join(ws, 'orgs', org, 'mailboxes', user);
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')) : [];
-};
+const mailboxFiles = mailboxMessages;
 
 function start(file: string, ws: string) {
   const child = upChild(file, ws);
@@ -142,7 +140,7 @@ describe('postcard-lab up', () => {
     first.proc.kill('SIGKILL');
     await new Promise((r) => first.proc.once('exit', r));
 
-    const queued = fs.readdirSync(path.join(ws, 'lab/orgs/intellinet/queue')).filter((f) => f.endsWith('.json'));
+    const queued = pendingEntries(path.join(ws, 'lab'), 'intellinet');
     const delivered = mailboxFiles(path.join(ws, 'lab'), 'ntsol', 'sean');
     expect(queued.length + delivered.length).toBeGreaterThan(0);
 

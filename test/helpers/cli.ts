@@ -19,9 +19,9 @@ export interface Child {
   ready: Promise<Record<string, unknown>[]>;
 }
 
-/** `postcard-lab up <file> --json` as a child process. */
-export function upChild(file: string, workspace: string): Child {
-  const proc = spawn(process.execPath, [BIN, 'up', file, '--json', '--workspace', workspace], { cwd: ROOT, stdio: 'pipe' });
+/** `postcard-lab up <file> --json` as a child process (`extra`: more flags, e.g. `--time-scale`). */
+export function upChild(file: string, workspace: string, extra: string[] = []): Child {
+  const proc = spawn(process.execPath, [BIN, 'up', file, '--json', '--workspace', workspace, ...extra], { cwd: ROOT, stdio: 'pipe' });
   const lines: Record<string, unknown>[] = [];
   const ready = new Promise<Record<string, unknown>[]>((resolve, reject) => {
     let stderr = '';

@@ -76,6 +76,8 @@ export type ClientCommand =
   | { type: 'send-message'; data: Buffer }
   | { type: 'start-tls' }
   | { type: 'start-seal' }
+  /** The final reply after the message was 2xx: the message is delivered (whatever QUIT brings). */
+  | { type: 'accepted' }
   | { type: 'close' };
 
 export type ClientEvent =
@@ -276,7 +278,9 @@ export class SmtpClientSession {
         this.#dataReply = reply;
         if (cls !== 2) return this.#fail(this.#remoteFailure(reply), true);
         this.#phase = 'quit';
-        return [this.#send('QUIT')];
+        // RFC 5321 §4.1.1.4: with this 250 the receiver took responsibility for the message; the
+        // queue records that now, not after QUIT (a crash in between would send it twice).
+        return [{ type: 'accepted' }, this.#send('QUIT')];
       case 'quit':
         return [{ type: 'close' }, ...this.#finish()];
       case 'tls-handshake':

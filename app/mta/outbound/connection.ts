@@ -27,6 +27,8 @@ export interface ConnectOptions {
   upgrades?: StreamUpgrades;
   /** Called with the local port once connected (the tap uses it to link keys to a capture). */
   onConnected?(localPort: number): void;
+  /** The server accepted the message (the final 250 after DATA), before QUIT. */
+  onAccepted?(): void;
 }
 
 export function runClientSession(session: SmtpClientSession, options: ConnectOptions): Promise<SessionResult> {
@@ -65,6 +67,9 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
             break;
           case 'close':
             stream.end();
+            break;
+          case 'accepted':
+            options.onAccepted?.();
             break;
           case 'start-tls':
             upgradeTls();

@@ -1,0 +1,136 @@
+/**
+ * `postcard-lab queue <workspace> [--json] [--all] [--eml ID]`: read a lab's queues from its
+ * workspace, in the spirit of Postfix's `mailq` (postqueue -p): one block per queued message with
+ * its size, arrival time (lab time, UTC), sender, the reason it is still waiting, and recipients.
+ * `--all` adds delivered and bounced entries; `--eml ID` writes one message — queued, or in any
+ * mailbox — to stdout as it is stored (an .eml file). The workspace is opened read-only: this is
+ * safe while the lab runs, and sees every record flushed so far.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Workspace } from '../base/store.ts';
+import type { Journal } from '../base/journal.ts';
+import { parseArgs, stringFlag, UsageError } from './args.ts';
+import { EXIT, type CliIo } from './io.ts';
+
+/** The stored queue entry fields this command shows (app/mta/queue.ts has the whole shape). */
+interface StoredEntry {
+  id: string;
+  state: string;
+  arrivedAt: number;
+  from: string;
+  to: string[];
+  lastError?: string;
+  nextAttemptAt?: number;
+}
+
+export interface QueueRow {
+  org: string;
+  id: string;
+  state: 'queued' | 'in-flight' | 'deferred' | 'delivered' | 'bounced';
+  /** Octets of the queued message (absent once finished: the copy is no longer kept). */
+  size?: number;
+  arrivedAt: string;
+  from: string;
+  to: string[];
+  reason?: string;
+  nextAttemptAt?: string;
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** mailq's arrival time, `Sat Dec  5 07:50:37` (here in UTC). */
+function mailqDate(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+}
+
+function orgsOf(ws: Workspace): string[] {
+  try {
+    return fs.readdirSync(ws.path('orgs')).filter((org) => fs.existsSync(ws.path('orgs', org, 'journal.log'))).sort();
+  } catch {
+    return [];
+  }
+}
+
+export function queueRows(journal: Journal, org: string, all: boolean): QueueRow[] {
+  return [...journal.entries.values()]
+    .map(({ entry, body }) => ({ entry: entry as StoredEntry, body }))
+    .filter(({ entry }) => all || (entry.state !== 'delivered' && entry.state !== 'bounced'))
+    .sort((a, b) => a.entry.arrivedAt - b.entry.arrivedAt || a.entry.id.localeCompare(b.entry.id))
+    .map(({ entry, body }) => ({
+      org, id: entry.id, state: entry.state as QueueRow['state'], size: body?.length, arrivedAt: new Date(entry.arrivedAt).toISOString(),
+      from: entry.from, to: entry.to, reason: entry.lastError,
+      nextAttemptAt: entry.nextAttemptAt !== undefined ? new Date(entry.nextAttemptAt).toISOString() : undefined,
+    }));
+}
+
+/** The bytes of message `id`: a queued copy, or a mailbox copy (the id a server's 250 named). */
+function findMessage(journal: Journal, id: string): Buffer | undefined {
+  const queued = journal.entries.get(id)?.body;
+  if (queued) return journal.readAt(queued);
+  for (const box of journal.mailboxes.values()) {
+    const m = box.get(id);
+    if (m) return journal.readAt(m.body);
+  }
+  return undefined;
+}
+
+export async function queueCommand(argv: string[], io: CliIo, stdout: (data: Buffer) => void = (d) => process.stdout.write(d)): Promise<number> {
+  const args = parseArgs(argv, { json: { type: 'boolean' }, all: { type: 'boolean' }, eml: { type: 'value' } });
+  if (args.positional.length !== 1) throw new UsageError('queue takes exactly one workspace folder');
+  const root = path.resolve(args.positional[0]);
+  if (!fs.existsSync(path.join(root, 'orgs'))) {
+    io.err(`postcard-lab queue: ${root} is not a lab workspace (no orgs/ folder)`);
+    return EXIT.badInput;
+  }
+  const ws = new Workspace(root, { readOnly: true });
+  const orgs = orgsOf(ws);
+  const emlId = stringFlag(args, 'eml');
+  if (emlId !== undefined) {
+    for (const org of orgs) {
+      const data = findMessage(ws.journal(org), emlId);
+      if (data) {
+        stdout(data);
+        await ws.close();
+        return EXIT.ok;
+      }
+    }
+    await ws.close();
+    io.err(`postcard-lab queue: no message ${emlId} in ${root} (neither queued nor in a mailbox)`);
+    return EXIT.badInput;
+  }
+  const all = args.flags.has('all');
+  const rows = orgs.flatMap((org) => queueRows(ws.journal(org), org, all));
+  await ws.close();
+  if (args.flags.has('json')) {
+    io.out(JSON.stringify(rows, null, 2));
+    return EXIT.ok;
+  }
+  if (rows.length === 0) {
+    io.out(all ? 'No mail has been queued' : 'Mail queue is empty');
+    return EXIT.ok;
+  }
+  for (const org of orgs) {
+    const mine = rows.filter((r) => r.org === org);
+    if (mine.length === 0) continue;
+    io.out(`${org}:`);
+    io.out('-Queue ID-      --Size-- ----Arrival Time---- -Sender/Recipient-------');
+    for (const r of mine) {
+      // mailq marks a message being delivered with `*`; finished ones show their state here.
+      const mark = r.state === 'in-flight' ? '*' : ' ';
+      const size = r.size === undefined ? '-' : String(r.size);
+      io.out(`${(r.id + mark).padEnd(15)} ${size.padStart(8)} ${mailqDate(Date.parse(r.arrivedAt))}  ${r.from || 'MAILER-DAEMON'}`);
+      if (r.state === 'delivered' || r.state === 'bounced') io.out(`(${r.state})`);
+      else if (r.reason) io.out(`(${r.reason})`);
+      for (const to of r.to) io.out(`${''.padEnd(45)}${to}`);
+      io.out('');
+    }
+    const pending = mine.filter((r) => r.size !== undefined);
+    const kbytes = Math.ceil(pending.reduce((n, r) => n + (r.size ?? 0), 0) / 1024);
+    io.out(`-- ${kbytes} Kbytes in ${pending.length} Request${pending.length === 1 ? '' : 's'}.`);
+  }
+  return EXIT.ok;
+}
