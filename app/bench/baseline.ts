@@ -6,7 +6,7 @@
  *
  * The server is `startInbound` (smtp-server with the greeting delay at 0 instead of its fixed
  * 100 ms early-talker wait, no reverse look-up) with nothing but what the method needs: STARTTLS
- * with the same certificate and TLS floor the lab's host has, or AUTH NTLM with the same NT build
+ * with the same certificate and TLS versions and ciphers the lab's host has (its product's, app/products/), or AUTH NTLM with the same NT build
  * and account. The client gets the same security plan the lab's delivery builds
  * (preparePlan in app/mta/plans/index.ts): plain, TLS at level encrypt, NTLM with the seal layer.
  */
@@ -28,6 +28,8 @@ export interface TlsMaterial {
   keyPem: string;
   chainPem: string;
   trustPem: string;
+  /** The host's TLS versions and ciphers as the lab offers them (its product's of its era, or the lab's own). */
+  versions: Pick<SMTPServerOptions, 'minVersion' | 'maxVersion' | 'ciphers'>;
 }
 
 export interface BaselineServer {
@@ -55,10 +57,7 @@ function methodOptions(method: Method, e: Ends, tls?: TlsMaterial): Partial<SMTP
       return {};
     case 'starttls':
       if (!tls) throw new Error('the STARTTLS baseline needs the receiving host\'s certificate');
-      return {
-        hideSTARTTLS: false, key: tls.keyPem, cert: tls.chainPem,
-        ...(e.receiver.inbound.tls?.minVersion ? { minVersion: e.receiver.inbound.tls.minVersion } : {}),
-      };
+      return { hideSTARTTLS: false, key: tls.keyPem, cert: tls.chainPem, ...tls.versions };
     case 'ntlm': {
       registerNtlmMechanism();
       const nt = e.receiver.nt!;

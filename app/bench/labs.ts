@@ -6,7 +6,8 @@
  *
  *   plain     scenarios/postcard.yaml            no entry for ntsol.example (method none)
  *   starttls  scenarios/starttls-partner.yaml    method tls, level encrypt, to a Postfix host
- *                                                 offering STARTTLS (TLS 1.2 at least)
+ *                                                 offering STARTTLS with Postfix's default floor
+ *                                                 (>=TLSv1): Exchange 5.5's IMS speaks TLS 1.0 only
  *   ntlm      scenarios/ntlm-both-ways.yaml      method ntlm, DOUG's logon, 128-bit NT both ends
  */
 import { lab as labSchema, type LabConfig } from '../config/lab.ts';
@@ -41,7 +42,7 @@ export function benchLab(method: Method, seed = 7): LabConfig {
         seed, clock, settings,
         orgs: [
           { ...intellinet, security: [{ domain: 'ntsol.example', method: 'tls', level: 'encrypt' }] },
-          { ...ntsol, profile: 'postfix', nt: undefined, inbound: { starttls: true, tls: { minVersion: 'TLSv1.2' } } },
+          { ...ntsol, profile: 'postfix', nt: undefined, inbound: { starttls: true } },
         ],
       });
     case 'ntlm':

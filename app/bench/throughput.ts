@@ -72,7 +72,10 @@ function tlsMaterial(lab: Lab, method: Method): TlsMaterial | undefined {
   const host = lab.config.orgs[1].hosts[0].name.toLowerCase();
   const cert = lab.security.certs.get(host);
   if (!cert) throw new Error(`the lab issued no certificate for ${host}`);
-  return { keyPem: cert.keyPem, chainPem: cert.chainPem, trustPem: lab.security.pki.trustStorePem() };
+  // The same TLS versions and ciphers the lab's host offers (Postfix's >=TLSv1 for Exchange 5.5's TLS 1.0).
+  const { minVersion, maxVersion, ciphers } = lab.security.inboundOptions(lab.servers.get(lab.config.orgs[1].id)!, host);
+  const versions = { ...(minVersion ? { minVersion } : {}), ...(maxVersion ? { maxVersion } : {}), ...(ciphers ? { ciphers } : {}) };
+  return { keyPem: cert.keyPem, chainPem: cert.chainPem, trustPem: lab.security.pki.trustStorePem(), versions };
 }
 
 export async function benchThroughput(method: Method, o: ThroughputOptions): Promise<ThroughputFigure> {

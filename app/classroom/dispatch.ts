@@ -8,7 +8,7 @@
  *
  * Every payload is validated (zod) before a handler runs; every refusal is a typed error.
  */
-import { describeIssues, isCommandName, validateRequest, type Result } from '../api/contract.ts';
+import { describeIssues, isCommandName, validateRequest, type CommandName, type Result } from '../api/contract.ts';
 import { createDispatch, errorOf, type Dispatch } from '../api/dispatch.ts';
 import { createHandlers } from '../api/handlers.ts';
 import { BOARD_COMMAND_NAMES, READ_ONLY_COMMANDS, boardSchemas, joinSchemas, type BoardCommandName, type BoardResponses } from '../api/classroom.ts';
@@ -42,9 +42,32 @@ export function joinDispatch(room: Classroom, onJoined: (seat: Seat) => void = (
   };
 }
 
+/**
+ * App commands a seat's socket refuses, with the reason: each would let a learner out of the class
+ * (a scenario the trainer did not offer, a file on the trainer's disk) or tie up the trainer's
+ * laptop (the compatibility grid runs dozens of labs of its own, six at a time). The seat's own
+ * lab — steps, rehearsal, terminals, the topology's views, recording it as YAML — stays open.
+ */
+const SEAT_REFUSED: Partial<Record<CommandName, string>> = {
+  openScenarioText: 'a class opens only the scenarios the trainer offers, not a file from your disk',
+  checkScenarioText: 'a class opens only the scenarios the trainer offers; check scenario files in the desktop app',
+  reloadScenario: 'a seat\'s scenario comes from the class; ask the trainer to reset your seat for a fresh lab',
+  listRecent: 'recent files are the desktop app\'s, not a class\'s',
+  openRecent: 'recent files are the desktop app\'s, not a class\'s: open one of the class\'s scenarios',
+  gridOptions: 'the compatibility grid runs labs of its own on the trainer\'s laptop; run it in the desktop app or `postcard-lab grid`',
+  runGrid: 'the compatibility grid runs labs of its own on the trainer\'s laptop; run it in the desktop app or `postcard-lab grid`',
+  gridCell: 'the compatibility grid runs labs of its own on the trainer\'s laptop; run it in the desktop app or `postcard-lab grid`',
+};
+
+/** The names `seatDispatch` refuses (docs/classroom.md, test/classroom/isolation.test.ts). */
+export const SEAT_REFUSED_COMMANDS = Object.keys(SEAT_REFUSED) as CommandName[];
+
 export function seatDispatch(room: Classroom, seat: Seat): Dispatch {
   const inner = createDispatch(createHandlers(seat.session));
   return async (command, payload) => {
+    // Refused by name, before its payload is read: the learner hears why, whatever they sent.
+    const refused = isCommandName(command) ? SEAT_REFUSED[command] : undefined;
+    if (refused) return refusal(new ClassroomFailure('forbidden', `${command as string}: not in a class: ${refused}`));
     const checked = validateRequest(command, payload);
     if (!checked.ok) return checked;
     seat.touch();

@@ -12,7 +12,12 @@
  *    - a session that never gets a greeting times out: deferred;
  *    - a server that requires HELO (exchange-2019) refuses MAIL with 503 (permanent: bounced) when
  *      the firewall overwrote the EHLO.
+ * 3. What the two products can speak (app/products/): STARTTLS offered to a sender that shares no
+ *    TLS version with the receiver (the IMS's TLS 1.0 against Exchange 2019's 1.2 and up) ends in a
+ *    failed handshake — `may` retries in clear, `encrypt` and `verify` wait. The NTLM sealed layer
+ *    needs nothing of either product: the lab's receivers keep the EHLO across it (docs/ntlm.md).
  */
+import tls from 'node:tls';
 import { profileStages } from '../path/profiles.ts';
 import { product } from '../products/index.ts';
 import { SECURITY_METHODS, type GridCell } from './axes.ts';
@@ -38,6 +43,19 @@ export interface FirewallTraits {
 }
 
 const SMTP_EXTENDED = 'EHLO';
+
+const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+
+/** Do the sender's and the receiver's TLS versions (their product's, else Node's defaults) overlap? */
+export function tlsVersionsOverlap(sender: GridCell['sender'], receiver: GridCell['receiver']): boolean {
+  const range = (name: GridCell['sender']) => {
+    const t = product(name).tls;
+    const at = (v: string) => TLS_VERSIONS.indexOf(v as (typeof TLS_VERSIONS)[number]);
+    return [at(t.minVersion ?? tls.DEFAULT_MIN_VERSION), at(t.maxVersion ?? tls.DEFAULT_MAX_VERSION)];
+  };
+  const [a, b] = [range(sender), range(receiver)];
+  return Math.max(a[0], b[0]) <= Math.min(a[1], b[1]);
+}
 
 export function firewallTraits(spec: unknown): FirewallTraits {
   const traits: FirewallTraits = { greetingNeverEnds: false, esmtpHidden: false, starttlsHidden: false, sealImpossible: false, sealGarbled: false };
@@ -91,6 +109,11 @@ export function expectCell(cell: GridCell, firewallSpec: unknown = { profile: ce
       return { outcome: 'delivered', leak: 'never', protection: 'sealed', because: 'NTLM logon and sealed session pass' };
     case 'tls': {
       const offered = !t.esmtpHidden && !t.starttlsHidden;
+      if (offered && !tlsVersionsOverlap(cell.sender, cell.receiver)) {
+        const why = `STARTTLS offered, but ${cell.sender} and ${cell.receiver} share no TLS version: the handshake fails`;
+        if (failClosed) return deferred(`${why}; level ${entry.level} is fail-closed`);
+        return clearSession(`${why}; level may retries in clear (downgraded)`);
+      }
       if (offered) return { outcome: 'delivered', leak: 'never', protection: 'tls', because: 'STARTTLS offered and the certificate is valid' };
       if (failClosed) return deferred(`STARTTLS not offered: level ${entry.level} is fail-closed`);
       return clearSession('STARTTLS not offered: level may sends in clear (downgraded)');

@@ -14,12 +14,26 @@ import { verbOf, type Dialogue } from './smtp.ts';
 
 type ServerProfile = 'exchange-5.5' | 'exchange-2019' | 'postfix' | 'generic';
 
-/** The product a banner's wording belongs to (the lab's own profiles, app/mta/profiles/). */
+/** The product a banner's wording belongs to (the lab's own profiles, app/products/). */
 export function profileFromBanner(text: string): ServerProfile {
-  if (/Microsoft ESMTP MAIL Service, Version: 5\.5/i.test(text)) return 'exchange-5.5';
+  // The IMS's own banner (KB Q262945), and the wording the lab used before its dialects.
+  if (/Microsoft Exchange Internet Mail Service 5\.5|Microsoft ESMTP MAIL Service, Version: 5\.5/i.test(text)) return 'exchange-5.5';
   if (/Microsoft ESMTP MAIL Service ready/i.test(text)) return 'exchange-2019';
   if (/Postfix/i.test(text)) return 'postfix';
   return 'generic';
+}
+
+/**
+ * The sender's product as its NTLM habits show it (as `profileFromBanner` reads the wording; the
+ * habits are the products' `ntlm` entries, app/products/): the IMS sent `AUTH NTLM` without the
+ * NEGOTIATE on its line and whether or not EHLO offered it (KB Q262945); the lab's other senders
+ * put the NEGOTIATE on the AUTH line (RFC 4954 §4 initial response) and only when offered, which
+ * the generic profile replays.
+ */
+export function senderProfileFromAuth(authLine: string | undefined, offered: boolean): ServerProfile {
+  if (!authLine || !/^AUTH\s+NTLM\b/i.test(authLine)) return 'generic';
+  const initial = authLine.trim().split(/\s+/).length > 2;
+  return !initial || !offered ? 'exchange-5.5' : 'generic';
 }
 
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;
@@ -83,6 +97,13 @@ export function scenarioFromInference(inf: Inference, o: { id?: string; title?: 
   }));
   const silent = inf.pairs.filter((p) => messagesOf(p.sent).length === 0);
   const opaquePairs = silent.filter((p) => p.sent.opaque && p.sent.exchanges.some((x) => ['STARTTLS', 'AUTH'].includes(verbOf(x.line.text))));
+  // A sender that asked for AUTH NTLM and ended the session before MAIL, in clear: method ntlm,
+  // failing closed (mailguard-blind-auth: Mailguard answered the AUTH with 250). Replayed too —
+  // unless another session took a message without AUTH: one security entry cannot say both (the
+  // capture of pix-mailguard, whose policy changed between its sessions).
+  const askedNtlm = (p: (typeof silent)[number]) => p.sent.exchanges.some((x) => x.kind === 'command' && /^AUTH\s+NTLM\b/i.test(x.line.text));
+  const clearWithoutAuth = inf.pairs.some((p) => messagesOf(p.sent).length > 0 && !askedNtlm(p));
+  const refusedPairs = clearWithoutAuth ? [] : silent.filter((p) => !opaquePairs.includes(p) && askedNtlm(p));
   const senderDomain = messages[0]?.from.split('@')[1]?.toLowerCase() ?? domainOfHost(clientHost);
   let receiverDomain = messages[0]?.to[0]?.split('@')[1]?.toLowerCase() ?? domainOfHost(serverHost);
   if (receiverDomain === senderDomain) receiverDomain = `partner-${receiverDomain}`;
@@ -90,16 +111,29 @@ export function scenarioFromInference(inf: Inference, o: { id?: string; title?: 
   const starttls = ehloReply.includes('STARTTLS');
   const ntlmOffered = ehloReply.some((t) => /^AUTH\b.*\bNTLM\b/.test(t));
   const sentVerbs = inf.pairs.flatMap((p) => p.sent.exchanges.map((x) => verbOf(x.line.text)));
-  const authLine = inf.pairs.flatMap((p) => p.sent.exchanges).find((x) => x.kind === 'auth-response' && decodeNtlmMessage(Buffer.from(x.line.text, 'base64')).ok);
+  // The AUTHENTICATE (type 3): the NEGOTIATE comes first when the sender waited for `334` (the IMS).
+  const isAuthenticate = (text: string) => {
+    const m = decodeNtlmMessage(Buffer.from(text, 'base64'));
+    return m.ok && m.message.type === 3;
+  };
+  const authLine = inf.pairs.flatMap((p) => p.sent.exchanges).find((x) => x.kind === 'auth-response' && isAuthenticate(x.line.text));
   const auth = authLine ? decodeNtlmMessage(Buffer.from(authLine.line.text, 'base64')) : undefined;
-  const logon = auth?.ok && auth.message.type === 3 ? { domain: auth.message.domain || 'DOMAIN', user: auth.message.user || 'USER', password: 'not-in-the-capture' } : undefined;
-  if (logon) notes.push(`the NTLM logon ${logon.domain}\\${logon.user} is from the capture; its password is not, so both sides use a placeholder`);
+  const seenLogon = auth?.ok && auth.message.type === 3 ? { domain: auth.message.domain || 'DOMAIN', user: auth.message.user || 'USER', password: 'not-in-the-capture' } : undefined;
+  if (seenLogon) notes.push(`the NTLM logon ${seenLogon.domain}\\${seenLogon.user} is from the capture; its password is not, so both sides use a placeholder`);
+  // No AUTHENTICATE crossed (the session failed before it): a placeholder account in the client's NT domain.
+  const logon = seenLogon ?? (refusedPairs.length ? { domain: (clientHost.split('.')[1] ?? 'DOMAIN').toUpperCase(), user: 'USER', password: 'not-in-the-capture' } : undefined);
+  if (!seenLogon && logon) notes.push(`the sender asked for AUTH NTLM but no logon crossed: both sides use the placeholder account ${logon.domain}\\${logon.user}`);
   const usesNtlm = sentVerbs.includes('AUTH') && logon;
   const usesTls = sentVerbs.includes('STARTTLS');
+  // The sender's habits, replayed (the reply shapes depend on them): what it sent as AUTH, and
+  // whether the EHLO reply it saw offered NTLM.
+  const sentAuth = inf.pairs.flatMap((p) => p.sent.exchanges).find((x) => x.kind === 'command' && verbOf(x.line.text) === 'AUTH')?.line.text;
+  const sentEhloReply = sent.exchanges.find((x) => /^EHLO /i.test(x.line.text))?.reply?.lines.map((l) => l.text.slice(4).toUpperCase()) ?? [];
+  const senderProfile = usesNtlm ? senderProfileFromAuth(sentAuth, sentEhloReply.some((t) => /^AUTH\b.*\bNTLM\b/.test(t))) : 'generic';
   const security = usesNtlm
     ? [{ domain: receiverDomain, method: 'ntlm', logon }]
     : usesTls ? [{ domain: receiverDomain, method: 'tls', level: 'may' }] : [];
-  const users = (domain: string, list: string[]) => [...new Set([...list, ...(opaquePairs.length ? [`postmaster@${domain}`] : [])].filter((a) => a.toLowerCase().endsWith(`@${domain}`)).map((a) => a.split('@')[0].toLowerCase().replace(/[^a-z0-9._-]/g, '')))].filter(Boolean);
+  const users = (domain: string, list: string[]) => [...new Set([...list, ...(opaquePairs.length || refusedPairs.length ? [`postmaster@${domain}`] : [])].filter((a) => a.toLowerCase().endsWith(`@${domain}`)).map((a) => a.split('@')[0].toLowerCase().replace(/[^a-z0-9._-]/g, '')))].filter(Boolean);
   const ip = (v: string, fallback: string) => (IPV4.test(v) ? v : fallback);
   const profile = profileOfChain(inf.chain);
   const firewall = profile ? { profile } : chainSpec(inf.chain);
@@ -112,7 +146,7 @@ export function scenarioFromInference(inf: Inference, o: { id?: string; title?: 
       seed: 1,
       orgs: [
         {
-          id: 'sender', domain: senderDomain, profile: 'generic',
+          id: 'sender', domain: senderDomain, profile: senderProfile,
           ...(usesNtlm ? { nt: { domain: logon!.domain } } : {}),
           users: users(senderDomain, messages.map((m) => m.from)).length ? users(senderDomain, messages.map((m) => m.from)) : ['postmaster'],
           hosts: [{ name: clientHost, address: ip(sent.conn.client.ip, '192.0.2.10') }],
@@ -148,10 +182,16 @@ export function scenarioFromInference(inf: Inference, o: { id?: string; title?: 
         { send: { id: `sealed${k + 1}`, from: `postmaster@${senderDomain}`, to: `postmaster@${receiverDomain}`, subject: 'Stand-in for a message the capture could not read' } },
         { expect: { message: `sealed${k + 1}`, wire: 'no-leak' } },
       ]),
+      // A session that asked for NTLM and gave up before MAIL: a stand-in message that must wait, unsent.
+      ...refusedPairs.flatMap((_, k) => [
+        { send: { id: `refused${k + 1}`, from: `postmaster@${senderDomain}`, to: `postmaster@${receiverDomain}`, subject: 'Stand-in for a message the sender held back' } },
+        { expect: { message: `refused${k + 1}`, outcome: 'deferred', wire: 'no-leak' } },
+      ]),
     ],
   };
   if (opaquePairs.length) notes.push(`${opaquePairs.length} session(s) carried their message inside TLS or an NTLM seal: replayed with a stand-in message between the postmasters`);
-  if (silent.length > opaquePairs.length) notes.push(`${silent.length - opaquePairs.length} session(s) ended before a message was sent (a refused or fail-closed session): not replayed as steps`);
+  if (refusedPairs.length) notes.push(`${refusedPairs.length} session(s) asked for AUTH NTLM and ended before MAIL (method ntlm, failing closed): replayed with a stand-in message that must be deferred`);
+  if (silent.length > opaquePairs.length + refusedPairs.length) notes.push(`${silent.length - opaquePairs.length - refusedPairs.length} session(s) ended before a message was sent (a refused or fail-closed session): not replayed as steps`);
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`the inferred scenario is not valid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const yaml = `# yaml-language-server: $schema=./schema.json\n# Written by postcard-lab infer. ${notes.join('. ')}${notes.length ? '.' : ''}\n${YAML.stringify(raw, { lineWidth: 0 })}`;

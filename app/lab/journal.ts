@@ -23,7 +23,8 @@ export type Settled = 'delivered' | 'deferred' | 'bounced';
 
 export type JournalEntry =
   | { kind: 'send'; step: SendStep; settled?: Settled }
-  | { kind: 'submitted'; org: string; entry: string; settled?: Settled }
+  /** `message`: read when it was queued (a delivered entry's copy may be gone from the store by the time a scenario is recorded). */
+  | { kind: 'submitted'; org: string; entry: string; message?: Buffer; settled?: Settled }
   | { kind: 'action'; action: LabAction }
   | { kind: 'advance'; by: string | number };
 
@@ -42,6 +43,8 @@ export interface JournaledLab {
   readonly dns: { records(): readonly DnsRecord[] };
   readonly clock: { now(): number };
   outcome(ref: string): Settled | 'pending';
+  /** The bytes of a queued entry's message, as accepted. */
+  messageOf?(org: string, entry: string): Buffer | undefined;
 }
 
 export class LabJournal {
@@ -56,7 +59,7 @@ export class LabJournal {
       // A message from a real client: queued without a scenario ref, by one of the lab's own
       // organisations (a content scanner's relayed copy and a bounce, with its null sender, are not).
       if (e.type === 'mail.queued' && !e.entry.ref && e.entry.from !== '' && orgs.has(e.entry.org)) {
-        this.#push({ kind: 'submitted', org: e.entry.org, entry: e.entry.id });
+        this.#push({ kind: 'submitted', org: e.entry.org, entry: e.entry.id, message: lab.messageOf?.(e.entry.org, e.entry.id) });
       }
     });
   }

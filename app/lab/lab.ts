@@ -167,6 +167,11 @@ export class Lab {
     this.journal = new LabJournal(this);
   }
 
+  /** The bytes of a queued entry's message, as accepted (the save-as-scenario journal reads it). */
+  messageOf(org: string, entry: string): Buffer | undefined {
+    return this.servers.get(org)?.queuedMessage(entry);
+  }
+
   /** Real milliseconds since the lab started (packet times). */
   elapsed(): number {
     return performance.now() - this.#started;

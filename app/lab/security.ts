@@ -134,7 +134,10 @@ export class LabSecurity {
           const r = server.product.dialect.replies;
           return { ok: wire(r.authOk), failed: wire(r.authFailed), supported: wire(r.ntlmSupported) };
         },
-        keepEhlo: () => server.product.ntlm.keepEhloAfterAuth,
+        // The sealed layer is the lab's reconstruction (docs/ntlm.md): every product's receiving side
+        // keeps the client's EHLO across it, so a sender that goes straight to MAIL (the IMS) and one
+        // that re-EHLOs inside the layer both deliver.
+        keepEhlo: () => true,
         onResult: (connection, result) => {
           if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, result.keys);
         },

@@ -8,7 +8,8 @@
  *   C: <base64 AUTHENTICATE_MESSAGE>
  *   S: 235 2.7.0 Authentication successful   |   535 5.7.3 Authentication unsuccessful
  *   … and, when SEAL was negotiated, everything after 235 runs inside the security layer
- *     (sasl-layer.ts, a reconstruction): the client re-EHLOs, the server has forgotten the first.
+ *     (sasl-layer.ts, a reconstruction). RFC 4954 §4 has the server forget the first EHLO; the lab's
+ *     servers keep it (`keepEhlo`, docs/ntlm.md), so a client may re-EHLO or go straight to MAIL.
  *
  * smtp-server looks mechanisms up in its SASL table at call time (STACK.md "smtp-server
  * internals"), so `registerNtlmMechanism()` adds `SASL_NTLM` there. The per-connection NTLM
@@ -31,7 +32,10 @@ export interface NtlmMechanismOptions {
    * authentication successful` and `535 ntlm authentication failed`); the catalogue's by default.
    */
   replies?(): { ok: string; failed: string; supported: string };
-  /** Keep the client's EHLO after the security layer starts (the IMS did; RFC 4954 §4 says forget it). */
+  /**
+   * Keep the client's EHLO after the security layer starts. RFC 4954 §4 says forget it (the default
+   * here); the lab's servers keep it for every product (app/lab/security.ts, docs/ntlm.md).
+   */
   keepEhlo?(): boolean;
   /** Every outcome, success or not, e.g. to hand the session keys to the capture engine. */
   onResult?(connection: SMTPConnection, result: AuthenticateResult): void;
@@ -130,8 +134,8 @@ const SASL_NTLM: Mechanism = function (this: SMTPConnection, args, callback) {
 /**
  * Swaps the connection's socket for the sealed stream, the way smtp-server's `upgrade()` swaps
  * in a TLS socket: the old parser is retired (whatever it still holds arrived unsealed and is
- * dropped), a new parser reads from the sealed stream, and — RFC 4954 §4 — the server forgets
- * the client's EHLO. The 235 was written to the raw socket before this runs.
+ * dropped), a new parser reads from the sealed stream, and — RFC 4954 §4, unless `keepEhlo` —
+ * the server forgets the client's EHLO. The 235 was written to the raw socket before this runs.
  */
 function installSecurityLayer(conn: SMTPConnection, options: NtlmMechanismOptions, keys: NtlmSessionKeys): void {
   const raw = conn._socket;
@@ -153,8 +157,8 @@ function installSecurityLayer(conn: SMTPConnection, options: NtlmMechanismOption
   // The sealed stream quacks like a socket where smtp-server looks (readyState, setTimeout).
   conn._socket = sealed as unknown as net.Socket;
   conn._armTimeout(conn._socket);
-  // RFC 4954 §4: the server forgets the client's EHLO — except a product whose senders never sent
-  // a second one (the IMS, KB Q262945; app/products/exchange-5.5.ts).
+  // RFC 4954 §4: the server forgets the client's EHLO — unless told to keep it, as the lab's
+  // servers are for every product (docs/ntlm.md: the IMS sent no second EHLO, KB Q262945).
   if (!options.keepEhlo?.()) {
     conn.hostNameAppearsAs = false;
     conn.openingCommand = false;

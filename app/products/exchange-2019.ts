@@ -188,7 +188,7 @@ export const exchange2019: Product = {
     ].join('\r\n'),
   },
   queue: { lifetimeMs: 2 * DAY, retryMs: [10 * MIN] }, // [Transport]
-  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true, keepEhloAfterAuth: false },
+  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true },
   tls: { minVersion: 'TLSv1.2' }, // [TLS]
   vocabulary: sendConnectorVocabulary as unknown as Vocabulary,
 };

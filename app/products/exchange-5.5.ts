@@ -217,7 +217,7 @@ export const exchange55: Product = {
     },
   },
   queue: { lifetimeMs: 2 * DAY, retryMs: [10 * MIN, 10 * MIN, 10 * MIN, 15 * MIN] }, // [Admin]
-  ntlm: { responses: 'v1', blindAuth: true, initialResponse: false, reEhloAfterAuth: false, keepEhloAfterAuth: true, dsnRet: 'FULL' }, // [KB262945]
+  ntlm: { responses: 'v1', blindAuth: true, initialResponse: false, reEhloAfterAuth: false, dsnRet: 'FULL' }, // [KB262945]
   tls: {
     minVersion: 'TLSv1', maxVersion: 'TLSv1',
     // The IMS's SSL 3 / TLS 1.0 with RC4 and export ciphers cannot be run: OpenSSL 3 has no SSL 3,

@@ -76,7 +76,7 @@ export const exim: Product = {
   },
   // F,2h,15m; G,16h,1h,1.5; F,4d,6h [spec]: every 15 min for 2 h, then growing from 1 h by 1.5x.
   queue: { lifetimeMs: 4 * DAY, retryMs: [...Array(8).fill(15 * MIN), HOUR, 1.5 * HOUR, 2.25 * HOUR, 3.375 * HOUR, 5.0625 * HOUR, 6 * HOUR] },
-  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true, keepEhloAfterAuth: false },
+  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true },
   tls: {},
   vocabulary: levelVocabulary((e) => (e.method === 'tls' ? `hosts_require_tls / tls_verify_hosts: ${e.level}` : 'no TLS requirement')) as unknown as Vocabulary,
 };

@@ -72,7 +72,7 @@ export const generic: Product = {
     ].join('\r\n'),
   },
   queue: { lifetimeMs: 5 * DAY, retryMs: [5 * MIN, 10 * MIN, 20 * MIN, 40 * MIN, HOUR] },
-  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true, keepEhloAfterAuth: false },
+  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true },
   tls: {},
   vocabulary: genericVocabulary as unknown as Vocabulary,
 };

@@ -150,7 +150,7 @@ export const postfix: Product = {
   },
   // maximal_queue_lifetime 5d; backoff from 300 s doubling up to 4000 s [postconf].
   queue: { lifetimeMs: 5 * DAY, retryMs: [5 * MIN, 10 * MIN, 20 * MIN, 40 * MIN, 4000_000] },
-  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true, keepEhloAfterAuth: false },
+  ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true },
   // smtpd_tls_protocols defaults to >=TLSv1 [postconf]: an old client still gets TLS. OpenSSL 3
   // needs @SECLEVEL=0 for TLS 1.0's SHA-1 (Debian's own openssl.cnf would refuse it: docs/products.md).
   tls: { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },

@@ -133,8 +133,6 @@ export interface NtlmBehaviour {
   initialResponse: boolean;
   /** EHLO again after 235 (RFC 4954 §4). The IMS went straight to MAIL. */
   reEhloAfterAuth: boolean;
-  /** As receiver: keep the client's EHLO after AUTH (the IMS did; its senders never re-EHLOed). */
-  keepEhloAfterAuth: boolean;
   /** MAIL FROM parameters the sender adds when DSN is offered (`RET=FULL` on the IMS). */
   dsnRet?: 'FULL' | 'HDRS';
 }

@@ -63,10 +63,10 @@ function dnsDelta(config: LabConfig, records: readonly DnsRecord[]): { extra: Dn
 }
 
 /** A message a real client submitted, as a `send` step: its envelope, Subject and text body. */
-function submittedStep(lab: Lab, org: string, entryId: string, id: string): SendStep | undefined {
+function submittedStep(lab: Lab, org: string, entryId: string, id: string, kept?: Buffer): SendStep | undefined {
   const server = lab.servers.get(org);
   const entry = server?.entries.get(entryId);
-  const data = server?.queuedMessage(entryId);
+  const data = kept ?? server?.queuedMessage(entryId);
   if (!entry || !data) return undefined;
   const text = data.toString('utf8');
   const end = /\r?\n\r?\n/.exec(text);
@@ -113,7 +113,7 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
         let id: string;
         do id = `s${++submitted}`; while (used.has(id));
         used.add(id);
-        send = submittedStep(lab, entry.org, entry.entry, id);
+        send = submittedStep(lab, entry.org, entry.entry, id, entry.message);
       }
       if (!send) continue;
       steps.push({ send });

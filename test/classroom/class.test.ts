@@ -37,11 +37,20 @@ async function walk(c: Client, kind: Kind): Promise<void> {
       expect((await next()).results[0].status).toBe('pending');
       expect((await c.call<StepRun>('runNextStep', { solve: true })).results[0].message).toBe('solution applied');
       break;
-    case 'wrong-password':
-      // NT challenge/response, but not the password the partner set: the checkpoint holds, the mail bounces.
-      await c.call('saveSecurity', save({ ...RIGHT, logon: { ...RIGHT.logon, password: 'Sunrise-24' } }));
+    case 'wrong-password': {
+      // NT challenge/response, but not the password the partner set: the checkpoint logs on as the
+      // real session would, so it holds (its hint never shows the password)…
+      const wrong = save({ ...RIGHT, logon: { ...RIGHT.logon, password: 'Sunrise-24' } });
+      await c.call('saveSecurity', wrong);
+      const held = (await next()).results[0];
+      expect(held.status).toBe('pending');
+      expect(held.message).not.toContain('Sunrise');
+      await c.call('saveSecurity', save(RIGHT));
       expect((await next()).results[0].status).toBe('passed');
+      // …and a password mistyped again after the checkpoint: the partner refuses the logon, the mail bounces.
+      await c.call('saveSecurity', wrong);
       break;
+    }
     case 'stuck':
       for (let i = 0; i < 3; i++) expect((await next()).results[0].status).toBe('pending');
       return;
@@ -71,7 +80,8 @@ describe('a class of 20 on loopback', () => {
   it('joins 20 learners, assigns them a scenario, and the board follows every seat to its true state', async () => {
     const board = await connect(cls.port, `board=${cls.trainerToken}`);
     const initial = await board.call('getBoard');
-    expect(initial.class).toMatchObject({ seats: SEATS, scenarios: [{ id: 'ntlm-one-way' }, { id: 'postcard' }] });
+    // The class offers the trainer's scenarios in course order (level, then `order`), as the picker shows them.
+    expect(initial.class).toMatchObject({ seats: SEATS, scenarios: [{ id: 'postcard' }, { id: 'ntlm-one-way' }] });
     expect(initial.seats).toEqual([]);
 
     const joined: { seat: string; token: string }[] = [];

@@ -110,7 +110,9 @@ describe('what a learner\'s socket reaches', () => {
     const b = await connect(port, `seat=${bSeat.token}`);
     for (const l of [a, b]) await l.call('openScenario', { id: 'postcard' });
     for (const l of [a, b]) await l.call('startLab');
-    const aPorts = (await a.call('getSnapshot')).orgs.map((o: { hosts: { smtp: string }[] }) => o.hosts[0].smtp);
+    const aSnapshot = await a.call('getSnapshot');
+    const aPorts = aSnapshot.orgs.map((o: { hosts: { smtp: string }[] }) => o.hosts[0].smtp);
+    const aHosts = aSnapshot.orgs.flatMap((o: { hosts: { name: string }[] }) => o.hosts.map((h) => h.name));
     const bPorts = (await b.call('getSnapshot')).orgs.map((o: { hosts: { smtp: string }[] }) => o.hosts[0].smtp);
     expect(aPorts.filter((p: string) => bPorts.includes(p))).toEqual([]);
 
@@ -129,9 +131,23 @@ describe('what a learner\'s socket reaches', () => {
     }
     // A contract command cannot name another seat: an extra key is refused, not ignored.
     expect(await a.send('getSnapshot', { seat: bSeat.seat })).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringContaining('seat') } });
-    // Only this class's scenarios.
-    expect((await a.call('listScenarios')).scenarios.map((s: { id: string }) => s.id)).toEqual(['ntlm-one-way', 'postcard']);
+    // Only this class's scenarios, in course order (level, then `order`).
+    expect((await a.call('listScenarios')).scenarios.map((s: { id: string }) => s.id)).toEqual(['postcard', 'ntlm-one-way']);
     expect(await a.send('openScenario', { id: 'asa-breaks-ntlm' })).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining('does not offer scenario "asa-breaks-ntlm"') } });
+    // No way out of the class's scenarios or onto the trainer's disk, and no grid of labs on the trainer's laptop.
+    const text = fs.readFileSync(path.join(SCENARIOS, 'asa-breaks-ntlm.yaml'), 'utf8');
+    const outside: [string, unknown][] = [
+      ['openScenarioText', { name: 'asa-breaks-ntlm.yaml', text }], ['checkScenarioText', { name: 'x.yaml', text }],
+      ['reloadScenario', { restart: true }], ['listRecent', {}], ['openRecent', { file: path.join(SCENARIOS, 'asa-breaks-ntlm.yaml') }], ['openRecent', { file: '/etc/passwd' }],
+      ['gridOptions', {}], ['runGrid', { senders: ['postfix'], receivers: ['postfix'], firewalls: ['none'], methods: ['none'] }], ['gridCell', { id: 'c1' }],
+    ];
+    for (const [command, payload] of outside) {
+      expect(await a.send(command, payload)).toMatchObject({ ok: false, error: { code: 'forbidden', message: expect.stringContaining(`${command}: not in a class`) } });
+    }
+    expect((await a.call('currentScenario')).scenario.id).toBe('postcard');
+    // The seat's own lab stays the learner's: a terminal reaches its own hosts only.
+    const targets = (await a.call('terminalTargets')).targets as { id: string; host: string }[];
+    expect(targets.every((t) => (aHosts as string[]).includes(t.host))).toBe(true);
     expect(room.seat(bSeat.seat).session.running).toBe(true);
 
     // Downloads: the seat's own capture with its cookie; nothing without one, or with another class's token.

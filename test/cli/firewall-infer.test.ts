@@ -61,7 +61,7 @@ describe('infer', () => {
     const r = await cli('infer', '--sent', file, '--wire', file, '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('inferred chain: mask-banner → esmtp-inspect (the asa profile)');
-    expect(r.out).toMatch(/because esmtp-inspect: EHLO keywords masked X…A: SMTPUTF8, STARTTLS \(sent packets? [\d, ]+; wire packet \d+\)/);
+    expect(r.out).toMatch(/because esmtp-inspect: EHLO keywords masked X…A: STARTTLS, SMTPUTF8 \(sent packets? [\d, ]+; wire packet \d+\)/);
     const again = await cli('run', out);
     expect(again.code, again.out + again.err).toBe(0);
     const json = JSON.parse((await cli('infer', '--sent', file, '--wire', file, '--json')).out) as { profile: string; unexplained: unknown[] };

@@ -109,6 +109,6 @@ describe('the profile spec scenario files embed', () => {
   test('the schema converts to JSON Schema for the scenario format', async () => {
     const { z } = await import('zod');
     const schema = z.toJSONSchema(profileSpecSchema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
-    expect(Object.keys(schema.properties ?? {})).toEqual(['profile', 'with', 'before', 'stages']);
+    expect(Object.keys(schema.properties ?? {})).toEqual(['profile', 'with', 'before', 'stages', 'config']);
   });
 });
