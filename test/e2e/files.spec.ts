@@ -113,7 +113,7 @@ test('a lab changed in the UI is saved as a scenario, and `postcard-lab run` pas
   await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
   await dialog.getByLabel('NT domain').fill('INTELLINET');
   await dialog.getByLabel('Account').fill('DOUG');
-  await dialog.getByLabel('Password').fill('Sunrise-42');
+  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
   await dialog.getByRole('button', { name: 'OK' }).click();
   await expect(dialog).toBeHidden();
   // The messages of the story, sent on the changed lab.

@@ -30,7 +30,7 @@ async function imsLogon(page: Page, password: string): Promise<void> {
   await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
   await dialog.getByLabel('NT domain').fill('INTELLINET');
   await dialog.getByLabel('Account').fill('DOUG');
-  await dialog.getByLabel('Password').fill(password);
+  await dialog.getByLabel('Password', { exact: true }).fill(password);
   await dialog.getByRole('button', { name: 'OK' }).click();
   await expect(dialog).toBeHidden();
 }
