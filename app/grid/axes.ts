@@ -48,7 +48,7 @@ export interface GridCell {
 
 /**
  * The default grid's products: the four the lab's stories are about (docs/grid.md). Any other
- * registered product (exim) can be chosen with --senders / --receivers or in the grid view.
+ * registered product can be chosen with --senders / --receivers or in the grid view.
  */
 export const DEFAULT_PROFILES: ServerProfileName[] = ['exchange-5.5', 'exchange-2019', 'postfix', 'generic'];
 
