@@ -100,7 +100,7 @@ export function rowOf(h: Held, firstT: number): PacketRow {
     conn: p.conn,
     point: p.point,
     recordSeq: p.recordSeq,
-    rewritten: (p.marks?.length ?? 0) > 0,
+    rewritten: (p.marks ?? []).some((m) => m.action !== 'logged'),
   };
 }
 

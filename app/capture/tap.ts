@@ -38,8 +38,9 @@ export interface CapturePoint {
 /** What a middlebox stage did to the bytes of a record (SPEC §6: every change is recorded). */
 export interface StageMark {
   stage: string;
-  action: 'changed' | 'dropped' | 'added';
-  /** The bytes before the stage touched them (for `changed` and `dropped`). */
+  /** `logged`: the bytes passed unchanged and the stage logged them (an ASA `match … log`). */
+  action: 'changed' | 'dropped' | 'added' | 'logged';
+  /** The bytes before the stage touched them (for `changed`, `dropped` and `logged`). */
   original?: Buffer;
   note?: string;
 }

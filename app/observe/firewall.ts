@@ -28,7 +28,9 @@ export interface FirewallCounters {
   dropped: number;
   /** Connections the firewall reset or refused. */
   reset: number;
-  perStage: { stage: string; changed: number; dropped: number; added: number }[];
+  /** Bytes a stage let pass but logged (an ASA `match … log`). */
+  logged: number;
+  perStage: { stage: string; changed: number; dropped: number; added: number; logged: number }[];
 }
 
 export interface SyslogLine {
@@ -165,7 +167,7 @@ export function markLine(v: Vendor, c: TapConnection, dir: 'c2s' | 's2c', mark: 
   if (v === 'pix') return `%PIX-4-108002: SMTP replaced string: out ${c.client.ip} in ${c.server.ip} data: ${data}`;
   const from = dir === 'c2s' ? `outside:${ep(c.client)}` : `inside:${ep(c.server)}`;
   const to = dir === 'c2s' ? `inside:${ep(c.server)}` : `outside:${ep(c.client)}`;
-  const action = mark.action === 'dropped' ? 'Drop-connection' : mark.action === 'added' ? 'Log' : 'Mask';
+  const action = mark.action === 'dropped' ? 'Drop-connection' : mark.action === 'added' || mark.action === 'logged' ? 'Log' : 'Mask';
   const reqResp = dir === 'c2s' ? 'Request' : 'Response';
   const tag = v === 'asa' ? '%ASA-4-108004' : `postcard-lab ${mark.stage}`;
   return `${tag}: ${mark.stage}: ${action} ESMTP ${reqResp} from ${from} to ${to};${mark.note ?? ''}${data ? ` data: ${data}` : ''}`;
@@ -181,7 +183,7 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
   const outsideFacts = mine.filter((f) => f.point === path.clientPoint.id);
 
   const perStage = new Map<string, FirewallCounters['perStage'][number]>();
-  for (const ref of refs) if (!perStage.has(ref.name)) perStage.set(ref.name, { stage: ref.name, changed: 0, dropped: 0, added: 0 });
+  for (const ref of refs) if (!perStage.has(ref.name)) perStage.set(ref.name, { stage: ref.name, changed: 0, dropped: 0, added: 0, logged: 0 });
   let commands = 0;
   const syslog: (SyslogLine & { order: number })[] = [];
   const log = (text: string, f: ConnFacts, order: number, record?: TapRecord) =>
@@ -198,7 +200,7 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
   }
   for (const f of mine) {
     for (const { record, mark } of f.marks) {
-      const s = perStage.get(mark.stage) ?? { stage: mark.stage, changed: 0, dropped: 0, added: 0 };
+      const s = perStage.get(mark.stage) ?? { stage: mark.stage, changed: 0, dropped: 0, added: 0, logged: 0 };
       s[mark.action]++;
       perStage.set(mark.stage, s);
       log(markLine(vendor, f.connection, record.dir, mark), f, record.t, record);
@@ -211,6 +213,7 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
     commands,
     masked: stages.reduce((n, s) => n + s.changed, 0),
     dropped: stages.reduce((n, s) => n + s.dropped, 0),
+    logged: stages.reduce((n, s) => n + s.logged, 0),
     reset: resetConns.size,
     perStage: stages,
   };
@@ -226,7 +229,7 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
 
 /** The counters as the device's show command words them. */
 export function showInspect(vendor: Vendor, c: FirewallCounters, packets: number): string[] {
-  const stage = (name: string) => c.perStage.find((s) => s.stage === name) ?? { changed: 0, dropped: 0, added: 0 };
+  const stage = (name: string) => c.perStage.find((s) => s.stage === name) ?? { changed: 0, dropped: 0, added: 0, logged: 0 };
   switch (vendor) {
     case 'asa': {
       const inspect = stage('esmtp-inspect');
@@ -239,6 +242,7 @@ export function showInspect(vendor: Vendor, c: FirewallCounters, packets: number
         `        mask-banner, count ${stage('mask-banner').changed}`,
         `        match ehlo-reply-parameter others / not an inspected command: mask, count ${inspect.changed}`,
         `        drop-connection log, count ${inspect.dropped}`,
+        `        log, count ${inspect.logged}`,
       ];
     }
     case 'pix':

@@ -61,7 +61,7 @@ export function linkSession(f: ConnFacts): LinkSession {
     leak: f.leak,
     ...(tls ? { tls } : {}),
     ...(a?.sealed && a.keyBits ? { ntlm: { keyBits: a.keyBits } } : {}),
-    rewritten: [...new Set(f.marks.map((m) => m.mark.stage))],
+    rewritten: [...new Set(f.marks.filter((m) => m.mark.action !== 'logged').map((m) => m.mark.stage))],
     ...endOf(f),
     ...(f.entry ? { message: f.entry.ref ?? f.entry.id } : {}),
     client: f.connection.client.host ?? f.connection.client.ip,

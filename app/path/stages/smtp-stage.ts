@@ -20,7 +20,7 @@ import type { PipelineOutput } from '../pipeline.ts';
 import { LF, isControlByte, sameBytes, splitLines, verbOf } from './lines.ts';
 import { SmtpTracker } from './smtp-track.ts';
 import type { SmtpView } from './smtp-track.ts';
-import { added, changed, deliver, dropped } from './stage.ts';
+import { added, changed, deliver, dropped, logged } from './stage.ts';
 import type { Stage } from './stage.ts';
 
 /** What a hook decides about one unit; `undefined` lets it pass unchanged. */
@@ -35,6 +35,8 @@ export interface Verdict {
   close?: { how: 'fin' | 'reset'; reason: string };
   /** Why, for the marks (shown beside the rewritten bytes). */
   note?: string;
+  /** Pass the unit unchanged but record a `logged` mark with `note` (an ASA `match … log`). */
+  log?: boolean;
 }
 
 export interface CommandUnit {
@@ -208,6 +210,8 @@ class SmtpStage implements Stage {
       forwarded = v.bytes;
       const mark = forwarded.length === 0 ? dropped(this.name, unit, v.note) : changed(this.name, unit, v.note);
       this.#emit(dir, forwarded, [mark]);
+    } else if (v?.log) {
+      this.#emit(dir, unit, [logged(this.name, unit, v.note)]);
     } else {
       this.#emit(dir, unit);
     }

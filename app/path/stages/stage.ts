@@ -143,6 +143,11 @@ export function dropped(stage: string, original: Buffer, note?: string): StageMa
   return note === undefined ? { stage, action: 'dropped', original } : { stage, action: 'dropped', original, note };
 }
 
+/** Bytes a stage let pass unchanged but logged (an ASA `match … log` action). */
+export function logged(stage: string, original: Buffer, note?: string): StageMark {
+  return note === undefined ? { stage, action: 'logged', original } : { stage, action: 'logged', original, note };
+}
+
 export function added(stage: string, note?: string): StageMark {
   return note === undefined ? { stage, action: 'added' } : { stage, action: 'added', note };
 }

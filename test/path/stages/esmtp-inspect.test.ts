@@ -104,3 +104,83 @@ describe('esmtp-inspect after AUTH (reconstructed: it breaks the NTLM seal layer
     expect(out.c2s).toBe('EHLO a.example\r\n\x00\x01\x02\r\n');
   });
 });
+
+describe("esmtp-inspect: Cisco's fifteen commands (ASA CLI Configuration Guide, SMTP and Extended SMTP Inspection)", () => {
+  test.each([
+    ['HELP\r\n', 'HELP\r\n'],
+    ['HELP MAIL\r\n', 'HELP MAIL\r\n'],
+    ['ETRN example.net\r\n', 'ETRN example.net\r\n'],
+    ['VRFY sean\r\n', 'VRFY sean\r\n'],
+    ['SAML FROM:<a@a>\r\n', 'SAML FROM:<a@a>\r\n'],
+    ['SEND FROM:<a@a>\r\n', 'SEND FROM:<a@a>\r\n'],
+    ['SOML FROM:<a@a>\r\n', 'SOML FROM:<a@a>\r\n'],
+    ['NOOP\r\n', 'NOOP\r\n'],
+    // Not in the list: "translated into Xs, which are rejected by the internal server".
+    ['ATRN\r\n', 'XXXX\r\n'],
+    ['ONEX\r\n', 'XXXX\r\n'],
+    ['VERB\r\n', 'XXXX\r\n'],
+    ['EXPN staff\r\n', 'XXXXXXXXXX\r\n'],
+    ['XEXCH50 1234 2\r\n', 'XXXXXXXXXXXXXX\r\n'],
+    ['X-LINK2STATE LAST CHUNK=1\r\n', 'XXXXXXXXXXXXXXXXXXXXXXXXX\r\n'],
+    // In the list, but removed by the default map's `no allow-tls`.
+    ['STARTTLS\r\n', 'XXXXXXXX\r\n'],
+  ])('%j reaches the server as %j', (line, server) => {
+    for (const split of [0, 1]) {
+      const out = drive(inspect(), [...greeted, ['c2s', line]], split);
+      expect(out.c2s).toBe(`EHLO a.example\r\n${server}`);
+      expect(markRows(out)).toEqual(line === server ? [] : [['c2s', 'esmtp-inspect', 'changed', line]]);
+    }
+  });
+});
+
+describe('esmtp-inspect: the default map limits, each acted on as its match action says', () => {
+  const mail = (address: string) => `MAIL FROM:<${address}>\r\n`;
+  const sender = (n: number) => `${'s'.repeat(n - '@a.example'.length)}@a.example`;
+  const message = (filename: string) => [
+    'Subject: files', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b"', '',
+    '--b', 'Content-Type: application/pdf;', ` name="${filename}"`, 'Content-Disposition: attachment;', ` filename="${filename}"`, '',
+    'JVBERi0=', '--b--', '.', '',
+  ].join('\r\n');
+  const inData: Step[] = [...greeted, ['s2c', '250 mx.example\r\n'], ['c2s', 'MAIL FROM:<a@a>\r\nRCPT TO:<b@b>\r\nDATA\r\n'], ['s2c', '250 ok\r\n250 ok\r\n354 go\r\n']];
+  const rcptLine = (n: number) => `RCPT TO:<${'a'.repeat(n - 'RCPT TO:<>\r\n'.length)}>\r\n`;
+
+  test.each([
+    // [what, config, steps, dropped?, lines logged]
+    ['sender address of 320 octets', {}, [...greeted, ['c2s', mail(sender(320))]], false, 0],
+    ['sender address of 321 octets', {}, [...greeted, ['c2s', mail(sender(321))]], true, 0],
+    ['sender address of 321 octets, action log', { senderAddressAction: 'log' }, [...greeted, ['c2s', mail(sender(321))]], false, 1],
+    ['sender address of 321 octets, action reset', { senderAddressAction: 'reset' }, [...greeted, ['c2s', mail(sender(321))]], true, 0],
+    ['sender address over a configured 64', { maxSenderAddress: 64 }, [...greeted, ['c2s', mail(sender(65))]], true, 0],
+    ['MIME file name of 255 characters', {}, [...inData, ['c2s', message(`${'f'.repeat(251)}.pdf`)]], false, 0],
+    ['MIME file name of 256 characters', {}, [...inData, ['c2s', message(`${'f'.repeat(252)}.pdf`)]], true, 0],
+    // Both the Content-Type `name=` and the Content-Disposition `filename=` line are logged.
+    ['MIME file name of 256 characters, action log', { mimeFilenameAction: 'log' }, [...inData, ['c2s', message(`${'f'.repeat(252)}.pdf`)]], false, 2],
+    ['command line of 513 octets, action log', { commandLineAction: 'log' }, [...greeted, ['c2s', rcptLine(513)]], false, 1],
+    ['command line of 513 octets, action reset', { commandLineAction: 'reset' }, [...greeted, ['c2s', rcptLine(513)]], true, 0],
+  ] as [string, object, Step[], boolean, number][])('%s', (_what, config, steps, isDropped, logs) => {
+    for (const split of [0, 1]) {
+      const out = drive(inspect(config), steps, split);
+      const actions = markRows(out).map((r) => r[2]);
+      if (isDropped) {
+        expect(out.close).toMatchObject({ type: 'close', how: 'reset' });
+        expect(actions).toContain('dropped');
+      } else {
+        expect(out.close).toBeUndefined();
+        // Nothing changed: every byte the client sent reaches the server.
+        expect(out.c2s).toBe(steps.filter(([d]) => d === 'c2s').map(([, t]) => t).join(''));
+        expect(actions).toEqual(Array(logs).fill('logged'));
+      }
+    }
+  });
+
+  test('a dropped MIME part never reaches the server: the message stops at the header that named the file', () => {
+    const out = drive(inspect(), [...inData, ['c2s', message(`${'f'.repeat(300)}.pdf`)]]);
+    expect(out.c2s.endsWith('Content-Type: application/pdf;\r\n')).toBe(true);
+    expect(out.close?.reason).toBe('esmtp-inspect: MIME file name longer than 255 characters (drop-connection)');
+  });
+
+  test('a long name= in body text that is not a MIME header is not a file name', () => {
+    const out = drive(inspect(), [...inData, ['c2s', `Subject: x\r\n\r\nname="${'n'.repeat(400)}"\r\n.\r\n`]]);
+    expect(out.close).toBeUndefined();
+  });
+});
