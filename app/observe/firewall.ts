@@ -49,6 +49,8 @@ export interface FirewallView {
   /** The configuration as the vendor's CLI shows it (`show running-config`). */
   config: string[];
   stages: { name: string; summary: string; config: Record<string, unknown> }[];
+  /** PIX only: what the sender gets back for EHLO, and why (the `command-filter` style). */
+  ehlo?: { style: 'noop' | 'x'; reply: string; how: string };
   counters: FirewallCounters;
   /** `show service-policy inspect esmtp` (ASA) / `show fixup` (PIX), with the counters filled in. */
   show: string[];
@@ -68,6 +70,25 @@ function stageConfig(stages: StageRef[], name: string): Record<string, unknown> 
   return parsed?.success ? (parsed.data as Record<string, unknown>) : {};
 }
 
+/** `match … gt N` and its action as `show running-config policy-map` prints them (a drop is always logged). */
+function limitLines(c: Record<string, unknown>, key: string, actionKey: string, match: string): string[] {
+  const action = String(c[actionKey] ?? 'drop-connection');
+  return [` match ${match} gt ${String(c[key])}`, `  ${action === 'log' ? 'log' : `${action} log`}`];
+}
+
+/**
+ * The PIX's answer to EHLO (Microsoft KB 320027: "you receive a 'Command unrecognized' or an 'OK'
+ * response"): Mailguard writes NOOP over it and the server answers 250 OK (style noop), or Xs and
+ * the server answers 500 Command unrecognized (style x) — docs/firewall-config.md.
+ */
+export function pixEhloOutcome(profile: string, stages: StageRef[]): { style: 'noop' | 'x'; reply: string; how: string } | undefined {
+  if (vendorOf(profile) !== 'pix') return undefined;
+  const style = stageConfig(stages, 'command-filter').style === 'x' ? 'x' : 'noop';
+  return style === 'x'
+    ? { style, reply: '500 Command unrecognized', how: 'EHLO overwritten with Xs, the server refuses it and the sender falls back to HELO' }
+    : { style, reply: '250 OK', how: 'EHLO overwritten with NOOP, the server answers the NOOP' };
+}
+
 /** The configuration lines of the modelled device, with the parameters the lab's stages use. */
 export function firewallConfig(profile: string, stages: StageRef[], inside: { address: string; name: string }): string[] {
   const common = (version: string) => [
@@ -78,10 +99,13 @@ export function firewallConfig(profile: string, stages: StageRef[], inside: { ad
   ];
   const vendor = vendorOf(profile);
   switch (vendor) {
-    case 'pix':
+    case 'pix': {
+      const ehlo = pixEhloOutcome(profile, stages);
+      const outcome = ehlo ? [`! EHLO outcome: ${ehlo.reply} (${ehlo.how}; lab setting command-filter style ${ehlo.style})`] : [];
       return profile === 'pix-4.4'
-        ? [...common('PIX Version 4.4(4)'), `conduit permit tcp host ${inside.address} eq smtp any`, 'fixup protocol smtp 25']
-        : [...common('PIX Version 5.1(1)'), `access-list outside_in permit tcp any host ${inside.address} eq smtp`, 'access-group outside_in in interface outside', 'fixup protocol smtp 25'];
+        ? [...common('PIX Version 4.4(4)'), `conduit permit tcp host ${inside.address} eq smtp any`, 'fixup protocol smtp 25', ...outcome]
+        : [...common('PIX Version 5.1(1)'), `access-list outside_in permit tcp any host ${inside.address} eq smtp`, 'access-group outside_in in interface outside', 'fixup protocol smtp 25', ...outcome];
+    }
     case 'asa': {
       const c = stageConfig(stages, 'esmtp-inspect');
       const masked = stages.some((s) => s.name === 'mask-banner');
@@ -98,9 +122,12 @@ export function firewallConfig(profile: string, stages: StageRef[], inside: { ad
         '  no mail-relay',
         '  no special-character',
         `  ${c.allowTls ? 'allow-tls' : 'no allow-tls'}`,
-        ` match cmd line length gt ${c.maxCommandLine ?? 512}`, '  drop-connection log',
-        ` match cmd RCPT count gt ${c.maxRcpts ?? 100}`, '  drop-connection log',
-        ` match header line length gt ${c.maxHeaderLine ?? 998}`, '  drop-connection log',
+        ...limitLines(c, 'maxCommandLine', 'commandLineAction', 'cmd line length'),
+        ...limitLines(c, 'maxRcpts', 'rcptsAction', 'cmd RCPT count'),
+        ' match body line length gt 998', '  log',
+        ...limitLines(c, 'maxHeaderLine', 'headerLineAction', 'header line length'),
+        ...limitLines(c, 'maxSenderAddress', 'senderAddressAction', 'sender-address length'),
+        ...limitLines(c, 'maxMimeFilename', 'mimeFilenameAction', 'MIME filename length'),
         ' match ehlo-reply-parameter others', '  mask',
         'policy-map global_policy', ' class inspection_default', '  inspect esmtp _default_esmtp_map',
         'service-policy global_policy global',
@@ -221,6 +248,7 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
     path: path.id, profile, vendor, summary: PROFILES[profile as keyof typeof PROFILES]?.summary ?? profile,
     config: firewallConfig(profile, refs, inside),
     stages: refs.map((r) => ({ name: r.name, summary: stageDefinition(r.name)?.summary ?? '', config: stageConfig(refs, r.name) })),
+    ...(pixEhloOutcome(profile, refs) ? { ehlo: pixEhloOutcome(profile, refs) } : {}),
     counters,
     show: showInspect(vendor, counters, outsideFacts.reduce((n, f) => n + f.records.length, 0)),
     syslog: syslog.sort((a, b) => a.order - b.order).map(({ order: _order, ...line }) => line),

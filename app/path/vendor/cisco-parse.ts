@@ -52,7 +52,10 @@ function defaultEsmtpMap(): EsmtpMap {
 }
 
 function newUserMap(name: string, line: number): EsmtpMap {
-  return { name, line, lines: [], maskBanner: false, config: { ...stageDefaults('esmtp-inspect'), allowTls: false, maxCommandLine: UNLIMITED, maxRcpts: UNLIMITED, maxHeaderLine: UNLIMITED } };
+  return {
+    name, line, lines: [], maskBanner: false,
+    config: { ...stageDefaults('esmtp-inspect'), allowTls: false, maxCommandLine: UNLIMITED, maxRcpts: UNLIMITED, maxHeaderLine: UNLIMITED, maxSenderAddress: UNLIMITED, maxMimeFilename: UNLIMITED },
+  };
 }
 
 const NETWORK_WORDS = new Set(['hostname', 'domain-name', 'interface', 'nameif', 'ip', 'ipv6', 'security-level', 'access-list', 'access-group', 'static',
@@ -62,15 +65,19 @@ const NETWORK_WORDS = new Set(['hostname', 'domain-name', 'interface', 'nameif',
   'configure', 'asdm', 'threat-detection', 'webvpn', 'prompt', 'call-home', 'firewall', 'boot', 'icmp', 'floodguard', 'sysopt', 'isakmp',
   'cryptochecksum', 'user-identity', 'license', 'mac-address', 'rip', 'router', 'tftp-server', 'url-server', 'filter', 'service']);
 
+/** `match … gt N` → the esmtp-inspect stage's limit key and the key of its action. */
 const limitKeys = {
-  'cmd line length': 'maxCommandLine',
-  'cmd rcpt count': 'maxRcpts',
-  'header line length': 'maxHeaderLine',
+  'cmd line length': ['maxCommandLine', 'commandLineAction'],
+  'cmd rcpt count': ['maxRcpts', 'rcptsAction'],
+  'header line length': ['maxHeaderLine', 'headerLineAction'],
+  'sender-address length': ['maxSenderAddress', 'senderAddressAction'],
+  'mime filename length': ['maxMimeFilename', 'mimeFilenameAction'],
 } as const;
 
 interface PendingMatch {
   line: number;
-  key?: (typeof limitKeys)[keyof typeof limitKeys];
+  key?: (typeof limitKeys)[keyof typeof limitKeys][number];
+  actionKey?: (typeof limitKeys)[keyof typeof limitKeys][number];
   value?: number;
   kind: 'limit' | 'body' | 'ehlo-others' | 'other';
   text: string;
@@ -288,10 +295,13 @@ export function parseCiscoConfig(text: string): ParsedConfig {
         settleMatch();
         ctx.parameters = false;
         const body = match[2];
-        const limit = /^(cmd line length|cmd rcpt count|header line length) gt (\d+)$/.exec(body);
+        const limit = /^(cmd line length|cmd rcpt count|header line length|sender-address length|mime filename length) gt (\d+)$/.exec(body);
         const m: PendingMatch = { line: n, kind: 'other', text: body };
         if (match[1]) m.kind = 'other';
-        else if (limit) Object.assign(m, { kind: 'limit', key: limitKeys[limit[1] as keyof typeof limitKeys], value: Number(limit[2]) });
+        else if (limit) {
+          const [key, actionKey] = limitKeys[limit[1] as keyof typeof limitKeys];
+          Object.assign(m, { kind: 'limit', key, actionKey, value: Number(limit[2]) });
+        }
         else if (/^body line length gt \d+$/.test(body)) m.kind = 'body';
         else if (body === 'ehlo-reply-parameter others') m.kind = 'ehlo-others';
         ctx.match = m;
@@ -309,12 +319,12 @@ export function parseCiscoConfig(text: string): ParsedConfig {
           matchLine.note = text;
           report(n, raw, s, s === 'understood' ? 'the action of the match above' : text);
         };
-        if (m.kind === 'limit' && (verb === 'drop-connection' || verb === 'reset')) {
+        if (m.kind === 'limit' && (verb === 'drop-connection' || verb === 'reset' || verb === 'log')) {
           map.config[m.key!] = m.value!;
-          note('understood', `${m.text}: the connection is reset (esmtp-inspect ${m.key} ${m.value})`);
-        } else if (m.kind === 'limit' && verb === 'log') {
-          map.config[m.key!] = UNLIMITED;
-          note('understood', `${m.text}: logged only, the session goes on`);
+          map.config[m.actionKey!] = verb;
+          note('understood', verb === 'log'
+            ? `${m.text}: logged only, the session goes on (esmtp-inspect ${m.key} ${m.value}, ${m.actionKey} log)`
+            : `${m.text}: the connection is dropped (esmtp-inspect ${m.key} ${m.value}, ${m.actionKey} ${verb})`);
         } else if (m.kind === 'body' && verb === 'log') {
           note('understood', 'long body lines are logged only and pass (as the esmtp-inspect stage does)');
         } else if (m.kind === 'ehlo-others' && verb === 'mask') {

@@ -22,7 +22,16 @@ export interface PrintOptions {
 /** Does `refs` start (at i) with the stages of a profile, the named keys equal? */
 function startsWithProfile(refs: StageRef[], i: number, profile: 'pix-4.4' | 'pix-5.1'): boolean {
   const want = normalizeChain(PROFILES[profile].stages);
-  return want.every((w, k) => refs[i + k]?.name === w.name && (w.name === 'command-filter' ? refs[i + k].config.style === w.config.style : true));
+  // Either EHLO outcome (command-filter style, docs/firewall-config.md) is the same fixup line.
+  return want.every((w, k) => refs[i + k]?.name === w.name);
+}
+
+/** The command filter's settings a fixup line cannot say: its style when not the version's own. */
+function filterWith(ref: StageRef, profile: 'pix-4.4' | 'pix-5.1'): string[] {
+  const own = PROFILES[profile].stages.find((s) => s.name === 'command-filter')!.config.style;
+  const extra = Object.fromEntries(Object.entries(nonDefault(ref.name, ref.config)).filter(([k]) => k !== 'style'));
+  if (ref.config.style !== own) extra.style = ref.config.style;
+  return Object.keys(extra).length ? [`! postcard-lab with ${ref.name} ${JSON.stringify(extra)}`] : [];
 }
 
 const labWith = (ref: StageRef, except: string[] = []): string[] => {
@@ -36,18 +45,25 @@ const labWith = (ref: StageRef, except: string[] = []): string[] => {
  */
 function esmtpBlock(maskBanner: boolean, ref: StageRef, mapName: string, first: boolean): string[] {
   const c = ref.config;
-  const limit = (key: string, match: string) => (c[key] as number) >= UNLIMITED ? [] : [` match ${match} gt ${String(c[key])}`, '  drop-connection log'];
+  // Cisco's `drop-connection log` for the lab's drop-connection (every drop is logged), `reset log`, or `log`.
+  const limit = (key: string, actionKey: string, match: string) => (c[key] as number) >= UNLIMITED ? []
+    : [` match ${match} gt ${String(c[key])}`, `  ${c[actionKey] === 'log' ? 'log' : `${String(c[actionKey] ?? 'drop-connection')} log`}`];
   return [
     `policy-map type inspect esmtp ${mapName}`,
     ' parameters',
     `  ${maskBanner ? '' : 'no '}mask-banner`,
     `  ${c.allowTls ? '' : 'no '}allow-tls`,
-    ...limit('maxCommandLine', 'cmd line length'),
-    ...limit('maxRcpts', 'cmd RCPT count'),
-    ...limit('maxHeaderLine', 'header line length'),
+    ...limit('maxCommandLine', 'commandLineAction', 'cmd line length'),
+    ...limit('maxRcpts', 'rcptsAction', 'cmd RCPT count'),
+    ' match body line length gt 998',
+    '  log',
+    ...limit('maxHeaderLine', 'headerLineAction', 'header line length'),
+    ...limit('maxSenderAddress', 'senderAddressAction', 'sender-address length'),
+    ...limit('maxMimeFilename', 'mimeFilenameAction', 'MIME filename length'),
     ' match ehlo-reply-parameter others',
     '  mask',
-    ...labWith(ref, ['allowTls', 'maxCommandLine', 'maxRcpts', 'maxHeaderLine']),
+    ...labWith(ref, ['allowTls', 'maxCommandLine', 'maxRcpts', 'maxHeaderLine', 'maxSenderAddress', 'maxMimeFilename',
+      'commandLineAction', 'rcptsAction', 'headerLineAction', 'senderAddressAction', 'mimeFilenameAction']),
     ...(first ? ['class-map inspection_default', ' match default-inspection-traffic'] : []),
     'policy-map global_policy',
     ' class inspection_default',
@@ -64,11 +80,11 @@ export function printCiscoConfig(input: readonly StageRef[], options: PrintOptio
     const r = refs[i];
     if (!pix && startsWithProfile(refs, i, 'pix-4.4')) {
       pix = '4.4';
-      out.push('fixup protocol smtp 25', ...labWith(refs[i]), ...labWith(refs[i + 1], ['style']));
+      out.push('fixup protocol smtp 25', ...labWith(refs[i]), ...filterWith(refs[i + 1], 'pix-4.4'));
       i += 2;
     } else if (!pix && startsWithProfile(refs, i, 'pix-5.1')) {
       pix = '5.1';
-      out.push('fixup protocol smtp 25', ...labWith(refs[i + 1], ['style']));
+      out.push('fixup protocol smtp 25', ...filterWith(refs[i + 1], 'pix-5.1'));
       i += 2;
     } else if (r.name === 'mask-banner' && refs[i + 1]?.name === 'esmtp-inspect') {
       const name = `${options.mapName ?? 'postcard_esmtp_map'}${maps.length ? `_${maps.length + 1}` : ''}`;

@@ -39,6 +39,29 @@ describe('every shipped profile round-trips through vendor configuration', () =>
     expect(printCiscoConfig(profileStages('strip-starttls'))).toBe('no fixup protocol smtp 25\n! postcard-lab stage strip-starttls\n');
   });
 
+  it.each([
+    ['pix-5.1', 'x', 'PIX Version 5.1(1)\nfixup protocol smtp 25\n! postcard-lab with command-filter {"style":"x"}\n'],
+    ['pix-5.1', 'noop', 'PIX Version 5.1(1)\nfixup protocol smtp 25\n'],
+    ['pix-4.4', 'noop', 'PIX Version 4.4(1)\nfixup protocol smtp 25\n! postcard-lab with command-filter {"style":"noop"}\n'],
+  ])('a %s whose EHLO outcome is style %s prints as the fixup plus the lab setting, and reads back', (profile, style, want) => {
+    const chain = normalizeChain(profileStages({ profile, with: { 'command-filter': { style } } }));
+    const text = printCiscoConfig(chain);
+    expect(text).toBe(want);
+    expect(parseCiscoConfig(text).chain).toEqual(chain);
+  });
+
+  it('prints the default map\'s limits with their actions, and reads them back', () => {
+    const spec = { profile: 'asa', with: { 'esmtp-inspect': { senderAddressAction: 'log', maxMimeFilename: 128, commandLineAction: 'reset' } } };
+    const chain = normalizeChain(profileStages(spec));
+    const text = printCiscoConfig(chain);
+    expect(text).toContain(' match cmd line length gt 512\n  reset log\n');
+    expect(text).toContain(' match sender-address length gt 320\n  log\n');
+    expect(text).toContain(' match MIME filename length gt 128\n  drop-connection log\n');
+    const back = parseCiscoConfig(text);
+    expect(back.errors).toEqual([]);
+    expect(back.chain).toEqual(chain);
+  });
+
   it('carries settings a device cannot express as postcard-lab comments, and reads them back', () => {
     const spec = { profile: 'asa', with: { 'esmtp-inspect': { allowTls: true, ehloKeywords: ['SIZE', 'STARTTLS'] } }, stages: [{ latency: { ms: 40 } }] };
     const chain = normalizeChain(profileStages(spec));
