@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { duration, labAction, securityEntry, sendStep, serverProfile } from '../config/schema.ts';
 import { VOCABULARIES } from '../products/index.ts';
-import type { FormDescription } from '../products/types.ts';
+import type { ConnectionsForm, FormDescription } from '../products/types.ts';
 import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { LinkState } from '../observe/links.ts';
@@ -24,7 +24,7 @@ import type { FirewallView } from '../observe/firewall.ts';
 import type { ServerLog } from '../mta/logs/types.ts';
 import type { CertificateReport, TerminalInfo, TerminalTarget } from '../terminal/service.ts';
 
-export type { FormDescription, FormField } from '../products/types.ts';
+export type { ConnectionsForm, FormDescription, FormField } from '../products/types.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 
@@ -257,6 +257,8 @@ export interface HostView {
   certificate: string;
   /** SHA-256 fingerprint of the certificate the lab issued this host (colon-separated hex), once the lab runs. */
   fingerprint?: string;
+  /** Which sessions may send mail on this interface (the IMS Connections tab); absent: from all hosts. */
+  accept?: { authentication: boolean; encryption: boolean };
   /** Loopback endpoint real tools can use (`127.0.0.1:40123`). */
   smtp?: string;
   submission?: string;
@@ -270,6 +272,8 @@ export interface OrgView {
   vocabulary: SecurityVocabulary;
   /** The product's security dialog, as data the renderer's form draws (app/products/). */
   form: FormDescription;
+  /** The product's inbound Connections page (exchange-5.5: the IMS Connections tab), if its console has one. */
+  connections?: ConnectionsForm;
   /** What the runtime cannot reproduce of the product's TLS (SSL 3, export ciphers), said in the UI. */
   tlsNote?: string;
   nt?: { domain: string; crypto: string; lmCompatibility: number };

@@ -54,11 +54,12 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
   return {
     id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
     form: product(c.profile).vocabulary.form,
+    ...(product(c.profile).connections ? { connections: product(c.profile).connections } : {}),
     ...(product(c.profile).tls.note ? { tlsNote: product(c.profile).tls.note } : {}),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
     mtaSts: c.mtaSts ? `mta-sts.${c.domain.toLowerCase()}` : undefined,
-    hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate })),
+    hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate, ...(h.accept ? { accept: { ...h.accept } } : {}) })),
     users: [...c.users],
     accounts: c.accounts.map((a) => ({ domain: a.domain, user: a.user, disabled: a.disabled })),
     inbound: { starttls: c.inbound.starttls, requireTls: c.inbound.requireTls },

@@ -26,6 +26,13 @@ const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersio
 export const serverProfile = z.enum(PRODUCT_NAMES);
 export const tlsLevel = z.enum(['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts']);
 
+/** The IMS Connections tab's "Accept connections" for one interface (host). */
+export const acceptConnections = z.strictObject({
+  authentication: z.boolean().default(false),
+  encryption: z.boolean().default(false),
+});
+export type AcceptConnections = z.infer<typeof acceptConnections>;
+
 const host = z.strictObject({
   name: hostName,
   address: ipv4,
@@ -34,7 +41,15 @@ const host = z.strictObject({
   starttls: z.boolean().optional(),
   /** MX preference; hosts without one get 10, 20, … in order. `false`: no MX record (an alternate interface). */
   mx: z.union([z.number().int().min(0).max(65535), z.literal(false)]).optional(),
+  /**
+   * Which inbound sessions on this interface may send mail (the IMS Connections tab, "Accept
+   * connections … only from hosts using Authentication / Encryption", docs/products.md). Default:
+   * from all hosts. A session that has not authenticated (AUTH) or is not encrypted (STARTTLS or
+   * the NTLM seal layer) is refused at MAIL.
+   */
+  accept: acceptConnections.optional(),
 });
+
 
 const ntAccount = z.strictObject({
   domain: z.string().min(1),
@@ -141,6 +156,8 @@ export const labAction = z.strictObject({
   setNt: z.strictObject({ crypto: z.enum(['us-128', 'export-40']).optional(), lmCompatibility: z.number().int().min(0).max(5).optional() }).optional(),
   /** `tls` replaces the server's TLS versions and ciphers (defaults: its product's, app/products/). */
   setInbound: z.strictObject({ starttls: z.boolean().optional(), requireTls: z.boolean().optional(), tls: inboundTls.optional() }).optional(),
+  /** The Connections tab of one of the organisation's hosts (interfaces): what its sessions must do before MAIL. */
+  setConnections: z.strictObject({ host: hostName, authentication: z.boolean(), encryption: z.boolean() }).optional(),
   addDns: dnsRecord.optional(),
   removeDns: z.strictObject({ name: z.string(), type: z.enum(['MX', 'A', 'TXT', 'TLSA']), value: z.string().optional() }).optional(),
   /**

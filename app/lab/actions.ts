@@ -47,6 +47,13 @@ export function applyLabAction(lab: Lab, action: LabAction): string {
     c.inbound = { ...c.inbound, ...Object.fromEntries(Object.entries(action.setInbound).filter(([, v]) => v !== undefined)) };
     server.applyInbound();
     what = 'inbound policy changed';
+  } else if (action.setConnections) {
+    const { host: name, authentication, encryption } = action.setConnections;
+    const host = c.hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
+    if (!host) throw new LabError(`${action.org} has no host ${name} (hosts: ${c.hosts.map((h) => h.name).join(', ')})`);
+    // Read at every MAIL (app/mta/server.ts), so the next session on that interface takes it.
+    host.accept = { authentication, encryption };
+    what = `connections on ${host.name}: ${acceptWords(host.accept)}`;
   } else if (action.addDns) {
     lab.dns.add(action.addDns);
     what = `DNS ${action.addDns.type} ${action.addDns.name} added`;
@@ -76,9 +83,19 @@ export function applyLabAction(lab: Lab, action: LabAction): string {
   return what;
 }
 
+/** The IMS Connections tab's words for an interface's setting (docs/products.md). */
+export function acceptWords(a: { authentication: boolean; encryption: boolean } | undefined): string {
+  if (!a || (!a.authentication && !a.encryption)) return 'accepts mail from all hosts';
+  const what = [a.authentication ? 'authentication' : '', a.encryption ? 'encryption' : ''].filter(Boolean).join(' and ');
+  return `accepts mail only from hosts using ${what}`;
+}
+
 /** The change in the words the firewall's own administrator would type (docs/stages.md). */
 export function firewallWords(spec: ProfileSpec): string {
   const extra = spec.before.length + spec.stages.length;
   const base = spec.profile === 'pass' ? 'pass (no fixup protocol smtp 25 / no inspect esmtp)' : spec.profile;
-  return extra ? `${base} with ${extra} more stage${extra > 1 ? 's' : ''}` : base;
+  // The PIX's EHLO outcome (docs/firewall-config.md): the command filter's style, when set.
+  const style = spec.with['command-filter']?.style;
+  const ehlo = style === 'x' ? ', EHLO answered 500 Command unrecognized' : style === 'noop' ? ', EHLO answered 250 OK' : '';
+  return `${base}${ehlo}${extra ? ` with ${extra} more stage${extra > 1 ? 's' : ''}` : ''}`;
 }

@@ -164,6 +164,8 @@ function installSecurityLayer(conn: SMTPConnection, options: NtlmMechanismOption
     conn.openingCommand = false;
   }
   conn._resetSession();
+  // The session now runs encrypted (an IMS interface that accepts only encrypted hosts takes it, app/mta/server.ts).
+  (conn.session as { sealed?: boolean }).sealed = true;
   sealed.pipe(conn._parser);
 }
 

@@ -151,18 +151,31 @@ export class MailServer {
       extra: {
         ...(role === 'mail' ? this.#deps.inboundOptions(this, hostName) : {}),
         onMailFrom: (_address, session, callback) => {
-          // RFC 3207 §4: a server that requires TLS refuses mail before STARTTLS.
-          if (role === 'mail' && this.config.inbound.requireTls && !session.secure) {
-            const r = this.product.dialect.replies.mustStartTls;
-            return callback(Object.assign(new Error(r.status ? `${r.status} ${r.text}` : r.text), { responseCode: r.code }));
-          }
-          callback();
+          const refusal = role === 'mail' ? this.#mailRefusal(hostName, session as typeof session & { sealed?: boolean }) : undefined;
+          if (!refusal) return callback();
+          callback(Object.assign(new Error(refusal.status ? `${refusal.status} ${refusal.text}` : refusal.text), { responseCode: refusal.code }));
         },
       },
     });
     this.#servers.push(server);
     if (role === 'mail') this.#mailServers.set(hostName, server);
     this.listeners.push({ host: hostName, role, port: server.port });
+  }
+
+  /**
+   * May this session on this interface send mail? RFC 3207 §4: a server that requires TLS refuses
+   * MAIL before STARTTLS (`inbound.requireTls`). The host's Connections setting (`hosts[].accept`,
+   * the IMS Connections tab, docs/products.md): "only from hosts using Encryption" takes TLS or the
+   * NTLM seal layer, "only from hosts using Authentication" a successful AUTH (RFC 4954 §6: 530).
+   * Read per session, so a changed setting applies to the next MAIL.
+   */
+  #mailRefusal(hostName: string, session: { secure: boolean; sealed?: boolean; user?: unknown }): Said | undefined {
+    const r = this.product.dialect.replies;
+    const accept = this.config.hosts.find((h) => h.name.toLowerCase() === hostName.toLowerCase())?.accept;
+    if (this.config.inbound.requireTls && !session.secure) return r.mustStartTls;
+    if (accept?.encryption && !session.secure && !session.sealed) return r.mustStartTls;
+    if (accept?.authentication && !session.user) return r.mustAuthenticate;
+    return undefined;
   }
 
   isLocal(address: string): boolean {

@@ -157,6 +157,7 @@ export const exchange2019: Product = {
       starttlsNotOffered: { code: 500, status: '5.3.3', text: 'Unrecognized command' }, // reconstructed: no certificate bound, STARTTLS unknown
       readyToStartTls: { code: 220, status: '2.0.0', text: 'SMTP server ready' }, // [ProtoLog]
       mustStartTls: { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' }, // reconstructed
+      mustAuthenticate: { code: 530, status: '5.7.1', text: 'Client was not authenticated' }, // [ProtoLog]: a receive connector without anonymous permission
       authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' }, // [ProtoLog]
       authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' }, // [ProtoLog]
       ntlmSupported: { code: 334, text: 'NTLM supported' }, // [ProtoLog]

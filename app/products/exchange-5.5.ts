@@ -20,7 +20,7 @@
  * Lines marked "reconstructed" have no public capture we could find; docs/products.md lists them.
  */
 import { z } from 'zod';
-import { DAY, MIN, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
+import { DAY, MIN, type ConnectionsForm, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
 
 const text = z.string().max(200, 'is too long');
 
@@ -139,6 +139,30 @@ const imsVocabulary: Vocabulary<ImsSetting> = {
   inexpressible: (e) => (e.method === 'ntlm' && e.minKeyBits ? ['minKeyBits'] : []),
 };
 
+/**
+ * The IMS Connections tab's "Accept connections" [Admin]. The IMS had one such setting per
+ * service; the lab keeps it per interface (host), so an alternate interface (a second IMS on its
+ * own address, as such sites ran it) can demand NT challenge/response while the main one does not.
+ * "Authentication" is a successful AUTH (NTLM or AUTH LOGIN against the NT accounts kept for
+ * partners), "Encryption" TLS or the NTLM seal layer. Option labels: reconstructed from the
+ * property page's wording ("From any host (secure or non-secure)", "Only from hosts using").
+ */
+const imsConnections: ConnectionsForm = {
+  title: 'Internet Mail Service Properties — Connections',
+  where: 'Internet Mail Service, Connections tab, Accept connections (per interface in the lab)',
+  legend: 'Accept connections',
+  options: [
+    { value: 'all', label: 'From any host (secure or non-secure)' },
+    { value: 'authentication', label: 'Only from hosts using: Authentication' },
+    { value: 'encryption', label: 'Only from hosts using: Encryption' },
+    { value: 'both', label: 'Only from hosts using: Authentication and encryption' },
+  ],
+  notes: [
+    'Authentication: Windows NT challenge/response (AUTH NTLM) or AUTH LOGIN with an NT account this server keeps for partners. Until then MAIL is answered "530 Authentication required".',
+    'Encryption: SSL (STARTTLS) or the NT challenge/response seal. Until then MAIL is answered "530 Must issue a STARTTLS command first".',
+  ],
+};
+
 /** NDR diagnostic codes of the IMS [NDR]: the `(code)` of `MSEXCH:IMS:…`. */
 function msexchCode(f: { diagnostic?: string; expired: boolean }): string {
   if (f.expired) return '0 (000C05A6)';
@@ -182,6 +206,9 @@ export const exchange55: Product = {
       starttlsNotOffered: { code: 500, text: 'Command unrecognized' }, // reconstructed: a verb it does not run
       readyToStartTls: { code: 220, text: 'Ready to start TLS' }, // reconstructed
       mustStartTls: { code: 530, text: 'Must issue a STARTTLS command first' }, // reconstructed
+      // reconstructed: RFC 2554 §6 (1999, the IMS's own AUTH era) words it `530 Authentication required`;
+      // the IMS sent no enhanced status codes (docs/products.md, Connections tab).
+      mustAuthenticate: { code: 530, text: 'Authentication required' },
       authOk: { code: 235, text: 'ntlm authentication successful' }, // [KB262945]
       authFailed: { code: 535, text: 'ntlm authentication failed' }, // reconstructed after [KB262945]'s success line
       ntlmSupported: { code: 334, text: 'ntlm supported' }, // [MS-SMTPNTLM] §3.1.5
@@ -227,4 +254,5 @@ export const exchange55: Product = {
     note: 'TLS 1.0 only; SSL 3 and the export ciphers of 1998 are gone from OpenSSL 3, so the lab offers TLS 1.0 with AES-CBC and SHA-1',
   },
   vocabulary: imsVocabulary as unknown as Vocabulary,
+  connections: imsConnections,
 };

@@ -52,6 +52,7 @@ export const exim: Product = {
       starttlsNotOffered: { code: 503, text: 'STARTTLS command used when not advertised' }, // [smtp]
       readyToStartTls: { code: 220, text: 'TLS go ahead' }, // [smtp]
       mustStartTls: { code: 530, text: 'Must issue a STARTTLS command first' }, // [smtp]
+      mustAuthenticate: { code: 530, text: 'Authentication required' }, // RFC 4954 §6's text (an ACL's own message in Exim)
       authOk: { code: 235, text: 'Authentication succeeded' }, // [smtp]
       authFailed: { code: 535, text: 'Incorrect authentication data' }, // [smtp]
       ntlmSupported: { code: 334, text: 'ntlm supported' }, // reconstructed: no NTLM server in this build

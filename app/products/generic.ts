@@ -46,6 +46,7 @@ export const generic: Product = {
       starttlsNotOffered: { code: 502, status: '5.5.1', text: 'Error: command not implemented' },
       readyToStartTls: { code: 220, status: '2.0.0', text: 'Ready to start TLS' },
       mustStartTls: { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
+      mustAuthenticate: { code: 530, status: '5.7.0', text: 'Authentication required' }, // RFC 4954 §6
       authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' },
       authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' },
       ntlmSupported: { code: 334, text: 'ntlm supported' },

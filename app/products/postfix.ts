@@ -119,6 +119,7 @@ export const postfix: Product = {
       starttlsNotOffered: { code: 502, status: '5.5.1', text: 'Error: command not implemented' }, // [smtpd]
       readyToStartTls: { code: 220, status: '2.0.0', text: 'Ready to start TLS' }, // [smtpd]
       mustStartTls: { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' }, // [smtpd]
+      mustAuthenticate: { code: 530, status: '5.7.0', text: 'Authentication required' }, // RFC 4954 §6 (reconstructed for Postfix: its restriction would say 554 5.7.1)
       authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' }, // [smtpd]
       authFailed: { code: 535, status: '5.7.8', text: 'Error: authentication failed: authentication failure' }, // [smtpd]
       ntlmSupported: { code: 334, text: 'ntlm supported' }, // reconstructed: Postfix's Cyrus SASL has no NTLM for SMTP servers here

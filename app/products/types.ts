@@ -99,6 +99,8 @@ export interface Dialect {
     starttlsNotOffered: Said;
     readyToStartTls: Said;
     mustStartTls: Said;
+    /** MAIL before AUTH on an interface that accepts only authenticated hosts (RFC 4954 §6 / RFC 2554 §6: 530). */
+    mustAuthenticate: Said;
     authOk: Said;
     authFailed: Said;
     ntlmSupported: Said;
@@ -164,6 +166,20 @@ export interface FormDescription {
   fields: FormField[];
 }
 
+/**
+ * The product's inbound "who may send mail here" page, per interface (host): the IMS Connections
+ * tab's "Accept connections". Each option stands for the host's `accept` setting.
+ */
+export interface ConnectionsForm {
+  title: string;
+  /** Where the page lives in the product's console. */
+  where: string;
+  legend: string;
+  options: { value: 'all' | 'authentication' | 'encryption' | 'both'; label: string }[];
+  /** Said under the options (what counts as authentication and encryption here). */
+  notes: string[];
+}
+
 /** The lab's own model of one outbound security entry (the scenario file's `security` entries). */
 export interface LabEntry {
   domain: string;
@@ -213,6 +229,8 @@ export interface Product {
   /** SASL mechanisms the inbound server runs for partners' NT accounts (the IMS: NTLM and LOGIN). */
   inboundAuth: ('NTLM' | 'LOGIN' | 'PLAIN')[];
   vocabulary: Vocabulary;
+  /** The inbound Connections page, for products whose console has one (the IMS). */
+  connections?: ConnectionsForm;
 }
 
 export const MIN = 60_000;
