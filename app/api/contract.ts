@@ -296,6 +296,8 @@ export interface PathView {
   to?: string;
   /** The middlebox profile on a firewall path (`asa`, `pix-5.1`, …). */
   firewall?: string;
+  /** A PIX's EHLO outcome (docs/firewall-config.md): `noop` → 250 OK, `x` → 500 Command unrecognized. */
+  ehlo?: 'noop' | 'x';
   points: { id: string; label: string; roles: string[] }[];
   /** One relay per sending organisation and destination host. */
   entries: { from: string; host: string; entry: string }[];

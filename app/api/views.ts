@@ -12,6 +12,13 @@ import type { OrgConfig } from '../config/schema.ts';
 import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
 import { describeEntry, settingView, vocabularyOf } from './security.ts';
 import { product } from '../products/index.ts';
+import { profileStages, type ProfileSpec } from '../path/profiles.ts';
+import { pixEhloOutcome } from '../observe/firewall.ts';
+
+/** A PIX path's EHLO outcome (the command filter's style), for the Rehearse tab's control. */
+function pixEhlo(spec: ProfileSpec | undefined): 'noop' | 'x' | undefined {
+  return spec ? pixEhloOutcome(spec.profile, profileStages(spec))?.style : undefined;
+}
 
 export function queueEntryView(e: QueueEntry): QueueEntryView {
   return {
@@ -96,6 +103,7 @@ export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, c
     via: p.config.via,
     to: p.config.to,
     firewall: p.config.firewall?.profile,
+    ...(pixEhlo(p.config.firewall) ? { ehlo: pixEhlo(p.config.firewall) } : {}),
     points: p.points.map((pt) => ({ id: pt.id, label: pt.label, roles: [...pt.roles] })),
     entries: lab.relays.filter((r) => r.path.id === p.id).map((r) => ({ from: r.fromOrg, host: r.host, entry: `127.0.0.1:${r.port}` })),
   }));
