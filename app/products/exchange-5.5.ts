@@ -149,7 +149,7 @@ const imsVocabulary: Vocabulary<ImsSetting> = {
  */
 const imsConnections: ConnectionsForm = {
   title: 'Internet Mail Service Properties — Connections',
-  where: 'Internet Mail Service, Connections tab, Accept connections (per interface in the lab)',
+  where: 'Internet Mail Service, Connections tab (one setting per interface in the lab)',
   legend: 'Accept connections',
   options: [
     { value: 'all', label: 'From any host (secure or non-secure)' },
