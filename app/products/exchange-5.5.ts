@@ -20,7 +20,7 @@
  * Lines marked "reconstructed" have no public capture we could find; docs/products.md lists them.
  */
 import { z } from 'zod';
-import { DAY, MIN, type ConnectionsForm, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
+import { DAY, MIN, wire, type ConnectionsForm, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
 
 const text = z.string().max(200, 'is too long');
 
@@ -147,6 +147,11 @@ const imsVocabulary: Vocabulary<ImsSetting> = {
  * partners), "Encryption" TLS or the NTLM seal layer. Option labels: reconstructed from the
  * property page's wording ("From any host (secure or non-secure)", "Only from hosts using").
  */
+const MUST_START_TLS = { code: 530, text: 'Must issue a STARTTLS command first' }; // reconstructed
+// reconstructed: RFC 2554 §6 (1999, the IMS's own AUTH era) words it `530 Authentication required`;
+// the IMS sent no enhanced status codes (docs/products.md, Connections tab).
+const MUST_AUTHENTICATE = { code: 530, text: 'Authentication required' };
+
 const imsConnections: ConnectionsForm = {
   title: 'Internet Mail Service Properties — Connections',
   where: 'Internet Mail Service, Connections tab (one setting per interface in the lab)',
@@ -158,8 +163,8 @@ const imsConnections: ConnectionsForm = {
     { value: 'both', label: 'Only from hosts using: Authentication and encryption' },
   ],
   notes: [
-    'Authentication: Windows NT challenge/response (AUTH NTLM) or AUTH LOGIN with an NT account this server keeps for partners. Until then MAIL is answered "530 Authentication required".',
-    'Encryption: SSL (STARTTLS) or the NT challenge/response seal. Until then MAIL is answered "530 Must issue a STARTTLS command first".',
+    `Authentication: Windows NT challenge/response (AUTH NTLM) or AUTH LOGIN with an NT account this server keeps for partners. Until then MAIL is answered "${wire(MUST_AUTHENTICATE)}".`,
+    `Encryption: SSL (STARTTLS) or the NT challenge/response seal. Until then MAIL is answered "${wire(MUST_START_TLS)}".`,
   ],
 };
 
@@ -205,10 +210,8 @@ export const exchange55: Product = {
       unknown: () => ({ code: 500, text: 'Command unrecognized' }), // [Cisco 4733]: PIX 4.4's Xs meet "command unrecognized"
       starttlsNotOffered: { code: 500, text: 'Command unrecognized' }, // reconstructed: a verb it does not run
       readyToStartTls: { code: 220, text: 'Ready to start TLS' }, // reconstructed
-      mustStartTls: { code: 530, text: 'Must issue a STARTTLS command first' }, // reconstructed
-      // reconstructed: RFC 2554 §6 (1999, the IMS's own AUTH era) words it `530 Authentication required`;
-      // the IMS sent no enhanced status codes (docs/products.md, Connections tab).
-      mustAuthenticate: { code: 530, text: 'Authentication required' },
+      mustStartTls: MUST_START_TLS,
+      mustAuthenticate: MUST_AUTHENTICATE,
       authOk: { code: 235, text: 'ntlm authentication successful' }, // [KB262945]
       authFailed: { code: 535, text: 'ntlm authentication failed' }, // reconstructed after [KB262945]'s success line
       ntlmSupported: { code: 334, text: 'ntlm supported' }, // [MS-SMTPNTLM] §3.1.5
