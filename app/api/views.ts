@@ -12,13 +12,7 @@ import type { OrgConfig } from '../config/schema.ts';
 import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
 import { describeEntry, settingView, vocabularyOf } from './security.ts';
 import { product } from '../products/index.ts';
-import { profileStages, type ProfileSpec } from '../path/profiles.ts';
-import { pixEhloOutcome } from '../observe/firewall.ts';
-
-/** A PIX path's EHLO outcome (the command filter's style), for the Rehearse tab's control. */
-function pixEhlo(spec: ProfileSpec | undefined): 'noop' | 'x' | undefined {
-  return spec ? pixEhloOutcome(spec.profile, profileStages(spec))?.style : undefined;
-}
+import { pixEhlo } from '../observe/firewall.ts';
 
 export function queueEntryView(e: QueueEntry): QueueEntryView {
   return {

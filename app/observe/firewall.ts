@@ -11,7 +11,7 @@
  */
 import type { Lab } from '../lab/lab.ts';
 import type { PathInfo } from '../lab/topology.ts';
-import { profileStages, PROFILES, type StageRef } from '../path/profiles.ts';
+import { profileStages, PROFILES, type ProfileSpec, type StageRef } from '../path/profiles.ts';
 import { stageDefinition } from '../path/stages/stage.ts';
 import type { Endpoint, StageMark, TapConnection, TapRecord } from '../capture/tap.ts';
 import type { ConnFacts } from './facts.ts';
@@ -87,6 +87,11 @@ export function pixEhloOutcome(profile: string, stages: StageRef[]): { style: 'n
   return style === 'x'
     ? { style, reply: '500 Command unrecognized', how: 'EHLO overwritten with Xs, the server refuses it and the sender falls back to HELO' }
     : { style, reply: '250 OK', how: 'EHLO overwritten with NOOP, the server answers the NOOP' };
+}
+
+/** A firewall spec's EHLO outcome when it is a PIX (the command filter's style), for the Rehearse tab's control. */
+export function pixEhlo(spec: ProfileSpec | undefined): 'noop' | 'x' | undefined {
+  return spec ? pixEhloOutcome(spec.profile, profileStages(spec))?.style : undefined;
 }
 
 /** The configuration lines of the modelled device, with the parameters the lab's stages use. */
