@@ -10,7 +10,7 @@ import type { MailServer, DeliveryOutcome } from '../mta/server.ts';
 import type { Attempt, QueueEntry } from '../mta/queue.ts';
 import { SmtpClientSession } from '../mta/outbound/client.ts';
 import { runClientSession } from '../mta/outbound/connection.ts';
-import { replyText } from '../mta/outbound/replies.ts';
+import { replyText } from '../smtp/wire.ts';
 import { lookupSecurity } from '../mta/security.ts';
 import { deferReasons, format } from '../smtp/replies.ts';
 import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';

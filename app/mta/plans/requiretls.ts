@@ -6,7 +6,7 @@
  * requirement travels on. Failures are not retried: the message is returned at once, with 5.7.30
  * when the extension is missing and 5.7.10 when TLS could not be had (§5).
  */
-import type { Reply } from '../outbound/replies.ts';
+import type { Reply } from '../../smtp/wire.ts';
 import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
 import { deferReasons, format } from '../../smtp/replies.ts';
 import type { TlsPlan } from './tls.ts';
