@@ -15,6 +15,7 @@ import { lookupSecurity } from '../mta/security.ts';
 import { deferReasons, format } from '../smtp/replies.ts';
 import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
+import { tlsLevelSpec } from '../tls/level-table.ts';
 import { parseDuration } from '../base/clock.ts';
 import { orgOfHost } from './topology.ts';
 
@@ -85,7 +86,7 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer, onAc
     }
     hosts = mx.answers.map((a) => a.host);
   }
-  const sts = security?.method === 'tls' && security.level === 'mta-sts' ? (await lab.security.mtaStsPolicy(entry.org, entry.domain)).policy : undefined;
+  const sts = security?.method === 'tls' && security.level && tlsLevelSpec(security.level)?.verification.kind === 'mta-sts' ? (await lab.security.mtaStsPolicy(entry.org, entry.domain)).policy : undefined;
   let last: DeliveryOutcome = { attempts, result: 'deferred', reason: 'no MX host could be reached', status: '4.4.1' };
   for (const host of hosts) {
     const toOrg = orgOfHost(lab.config, host);
