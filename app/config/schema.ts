@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../base/clock.ts';
 import { PRODUCT_NAMES } from '../products/index.ts';
-import { isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
+import { BUILT_IN_TLS_LEVELS, isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
 
 export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
@@ -26,7 +26,9 @@ const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersio
 /** The server products of the registry (app/products/). */
 export const serverProfile = z.enum(PRODUCT_NAMES);
 /** A level of the table (app/tls/level-table.ts), built-in or registered at run time. */
-export const tlsLevel = z.string().refine(isTlsLevel, { error: (issue) => `unknown TLS level ${JSON.stringify(issue.input)}: one of ${tlsLevelNames().join(', ')}` });
+export const tlsLevel = z.string().refine(isTlsLevel, { error: (issue) => `unknown TLS level ${JSON.stringify(issue.input)}: one of ${tlsLevelNames().join(', ')}` })
+  // The shipped JSON Schema (npm run schema) lists the built-in levels for editors.
+  .meta({ enum: [...BUILT_IN_TLS_LEVELS] });
 
 const host = z.strictObject({
   name: hostName,
