@@ -5,7 +5,7 @@
  *   connect ─► 220 greeting ─► QUIT ─► 221 ─► close          (RFC 5321 §3.1, §4.1.1.10)
  */
 import net from 'node:net';
-import { ReplyParser, type Reply } from '../mta/outbound/replies.ts';
+import { ReplyParser, type Reply } from '../smtp/wire.ts';
 
 export type QuitPhase = 'greeting' | 'quit' | 'done' | 'failed';
 

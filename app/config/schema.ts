@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { parseDuration } from '../base/clock.ts';
 import { PRODUCT_NAMES } from '../products/index.ts';
+import { BUILT_IN_TLS_LEVELS, isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
 
 export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
@@ -24,7 +25,10 @@ const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersio
 
 /** The server products of the registry (app/products/). */
 export const serverProfile = z.enum(PRODUCT_NAMES);
-export const tlsLevel = z.enum(['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts']);
+/** A level of the table (app/tls/level-table.ts), built-in or registered at run time. */
+export const tlsLevel = z.string().refine(isTlsLevel, { error: (issue) => `unknown TLS level ${JSON.stringify(issue.input)}: one of ${tlsLevelNames().join(', ')}` })
+  // The shipped JSON Schema (npm run schema) lists the built-in levels for editors.
+  .meta({ enum: [...BUILT_IN_TLS_LEVELS] });
 
 /** The IMS Connections tab's "Accept connections" for one interface (host). */
 export const acceptConnections = z.strictObject({
@@ -72,7 +76,7 @@ export const securityEntry = z.strictObject({
   via: hostName.optional(),
 }).superRefine((entry, ctx) => {
   if (entry.method === 'ntlm' && !entry.logon) ctx.addIssue({ code: 'custom', path: ['logon'], message: 'method ntlm needs the logon { domain, user, password } this server logs on with' });
-  if (entry.method === 'tls' && !entry.level) ctx.addIssue({ code: 'custom', path: ['level'], message: 'method tls needs a level: may, encrypt, verify, secure, dane, dane-only or mta-sts' });
+  if (entry.method === 'tls' && !entry.level) ctx.addIssue({ code: 'custom', path: ['level'], message: `method tls needs a level: ${tlsLevelNames().filter((l) => l !== 'none').join(', ')}` });
   if (entry.method !== 'tls' && entry.level && entry.level !== 'none') ctx.addIssue({ code: 'custom', path: ['level'], message: `level ${entry.level} needs method tls` });
 });
 

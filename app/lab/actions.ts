@@ -11,41 +11,35 @@ import { parseProfileSpec, ProfileSpecError, type ProfileSpec } from '../path/pr
 export function applyLabAction(lab: Lab, action: LabAction): string {
   const server = lab.servers.get(action.org);
   if (!server) throw new LabError(`no organisation ${action.org}`);
-  const c = server.config;
-  const sameAccount = (a: { domain: string; user: string }) => (b: { domain: string; user: string }) => a.domain.toLowerCase() === b.domain.toLowerCase() && a.user.toLowerCase() === b.user.toLowerCase();
+  // The server owns its live settings; the action only asks it (the lab's configuration stays as given).
   let what: string;
   if (action.createAccount) {
-    c.accounts = [...c.accounts.filter((a) => !sameAccount(action.createAccount!)(a)), action.createAccount];
+    server.createAccount(action.createAccount);
     what = `account ${action.createAccount.domain}\\${action.createAccount.user} created`;
   } else if (action.deleteAccount) {
-    const n = c.accounts.length;
-    c.accounts = c.accounts.filter((a) => !sameAccount(action.deleteAccount!)(a));
-    if (c.accounts.length === n) throw new LabError(`${action.org} has no account ${action.deleteAccount.domain}\\${action.deleteAccount.user}`);
+    if (!server.deleteAccount(action.deleteAccount.domain, action.deleteAccount.user)) throw new LabError(`${action.org} has no account ${action.deleteAccount.domain}\\${action.deleteAccount.user}`);
     what = `account ${action.deleteAccount.domain}\\${action.deleteAccount.user} deleted`;
   } else if (action.disableAccount || action.setPassword) {
     const target = (action.disableAccount ?? action.setPassword)!;
-    const account = server.findAccount(target.domain, target.user);
-    if (!account) throw new LabError(`${action.org} has no account ${target.domain}\\${target.user}`);
-    if (action.disableAccount) account.disabled = true;
-    if (action.setPassword) account.password = action.setPassword.password;
+    const found = action.disableAccount
+      ? server.disableAccount(target.domain, target.user)
+      : server.setAccountPassword(target.domain, target.user, action.setPassword!.password);
+    if (!found) throw new LabError(`${action.org} has no account ${target.domain}\\${target.user}`);
     what = `account ${target.domain}\\${target.user} ${action.disableAccount ? 'disabled' : 'password changed'}`;
   } else if (action.setSecurity) {
     server.setSecurity(action.setSecurity);
     what = `security for ${action.setSecurity.domain} set to ${action.setSecurity.method}${action.setSecurity.level ? ` ${action.setSecurity.level}` : ''}`;
   } else if (action.removeSecurity) {
-    c.security = c.security.filter((e) => e.domain.toLowerCase() !== action.removeSecurity!.domain.toLowerCase());
+    server.removeSecurity(action.removeSecurity.domain);
     what = `security for ${action.removeSecurity.domain} removed`;
   } else if (action.setProfile) {
-    c.profile = action.setProfile;
+    server.setProfile(action.setProfile);
     what = `profile set to ${action.setProfile}`;
   } else if (action.setNt) {
-    if (!c.nt) throw new LabError(`${action.org} has no NT domain to change`);
-    c.nt = { ...c.nt, ...Object.fromEntries(Object.entries(action.setNt).filter(([, v]) => v !== undefined)) };
-    server.applyInbound();
-    what = `NT settings changed: ${c.nt.crypto}, LM compatibility ${c.nt.lmCompatibility}`;
+    if (!server.setNt(action.setNt)) throw new LabError(`${action.org} has no NT domain to change`);
+    what = `NT settings changed: ${server.config.nt!.crypto}, LM compatibility ${server.config.nt!.lmCompatibility}`;
   } else if (action.setInbound) {
-    c.inbound = { ...c.inbound, ...Object.fromEntries(Object.entries(action.setInbound).filter(([, v]) => v !== undefined)) };
-    server.applyInbound();
+    server.setInbound(action.setInbound);
     what = 'inbound policy changed';
   } else if (action.setConnections) {
     const { host: name, authentication, encryption } = action.setConnections;

@@ -10,22 +10,42 @@ import type { MailServer, DeliveryOutcome } from '../mta/server.ts';
 import type { Attempt, QueueEntry } from '../mta/queue.ts';
 import { SmtpClientSession } from '../mta/outbound/client.ts';
 import { runClientSession } from '../mta/outbound/connection.ts';
-import { replyText } from '../mta/outbound/replies.ts';
+import { replyText } from '../smtp/wire.ts';
 import { lookupSecurity } from '../mta/security.ts';
 import { deferReasons, format } from '../smtp/replies.ts';
 import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
+import { tlsLevelSpec } from '../tls/level-table.ts';
 import { parseDuration } from '../base/clock.ts';
 import { orgOfHost } from './topology.ts';
 
+/**
+ * What delivery needs of the lab, and nothing more: the clock and timers, name service, the
+ * organisations' servers and the relays in front of them, the taps (to hand session keys to the
+ * capture), the PKI and MTA-STS cache, and two notes it leaves (which session sends which entry,
+ * the TLS-RPT results). The lab passes itself; a test may pass less.
+ */
+export interface DeliveryContext {
+  readonly clock: Pick<Lab['clock'], 'now'>;
+  readonly timers: Lab['timers'];
+  readonly config: Lab['config'];
+  readonly dns: Pick<Lab['dns'], 'mx' | 'a' | 'tlsa'>;
+  readonly servers: Pick<Lab['servers'], 'get'>;
+  readonly relays: Lab['relays'];
+  readonly taps: Pick<Lab['taps'], 'connByClientPort' | 'addKeys'>;
+  readonly security: Pick<Lab['security'], 'mtaStsPolicy' | 'pki'>;
+  noteSession: Lab['noteSession'];
+  recordTlsRpt: Lab['recordTlsRpt'];
+}
+
 /** TLSA records of an MX host as the sender's resolver returns them (RFC 7672 §2.2). */
-function tlsaFacts(lab: Lab, host: string): { zone: 'secure' | 'insecure' | 'bogus'; records: TlsaRecord[] } {
+function tlsaFacts(lab: DeliveryContext, host: string): { zone: 'secure' | 'insecure' | 'bogus'; records: TlsaRecord[] } {
   const r = lab.dns.tlsa(host);
   const records = r.ok ? r.answers.map((a) => parseTlsa(a)).filter((p) => p.ok).map((p) => (p as { ok: true; record: TlsaRecord }).record) : [];
   return { zone: r.dnssec, records };
 }
 
-async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string, scanner?: string) {
+async function runSession(lab: DeliveryContext, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string, scanner?: string) {
   const at = lab.clock.now();
   // The sender's product decides the era's habits: no EHLO after the NTLM layer, RET=FULL (app/products/).
   const habits = server.product.ntlm;
@@ -67,7 +87,7 @@ async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, messa
   return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } as Attempt, failure, refused: undefined };
 }
 
-export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer, onAccepted: () => void = () => {}): Promise<DeliveryOutcome> {
+export async function deliver(lab: DeliveryContext, entry: QueueEntry, message: Buffer, onAccepted: () => void = () => {}): Promise<DeliveryOutcome> {
   const server = lab.servers.get(entry.org)!;
   const security = lookupSecurity(server.config.security, entry.domain);
   const attempts: Attempt[] = [];
@@ -85,7 +105,7 @@ export async function deliver(lab: Lab, entry: QueueEntry, message: Buffer, onAc
     }
     hosts = mx.answers.map((a) => a.host);
   }
-  const sts = security?.method === 'tls' && security.level === 'mta-sts' ? (await lab.security.mtaStsPolicy(entry.org, entry.domain)).policy : undefined;
+  const sts = security?.method === 'tls' && security.level && tlsLevelSpec(security.level)?.verification.kind === 'mta-sts' ? (await lab.security.mtaStsPolicy(entry.org, entry.domain)).policy : undefined;
   let last: DeliveryOutcome = { attempts, result: 'deferred', reason: 'no MX host could be reached', status: '4.4.1' };
   for (const host of hosts) {
     const toOrg = orgOfHost(lab.config, host);

@@ -5,6 +5,7 @@
  */
 import type { SecurityEntry } from '../config/schema.ts';
 import type { SecurityPlan } from './outbound/client.ts';
+import { tlsLevelSpec } from '../tls/level-table.ts';
 
 export function lookupSecurity(table: readonly SecurityEntry[], domain: string): SecurityEntry | undefined {
   const d = domain.toLowerCase();
@@ -23,7 +24,7 @@ export function lookupSecurity(table: readonly SecurityEntry[], domain: string):
 export function isFailClosed(entry: SecurityEntry | undefined): boolean {
   if (!entry || entry.method === 'none') return false;
   if (entry.method === 'ntlm') return true;
-  return ['encrypt', 'verify', 'secure', 'dane-only'].includes(entry.level ?? 'none');
+  return entry.level !== undefined && (tlsLevelSpec(entry.level)?.failsClosed ?? false);
 }
 
 /** Method `none`: plain SMTP; STARTTLS and AUTH are never attempted. */

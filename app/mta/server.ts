@@ -68,7 +68,8 @@ export interface Listener {
 
 export class MailServer {
   readonly id: string;
-  config: OrgConfig;
+  /** The organisation as configured, then as lab actions changed it: read here, changed only through the methods below. */
+  #config: OrgConfig;
   readonly mailboxes: Mailboxes;
   readonly listeners: Listener[] = [];
   readonly entries = new Map<string, QueueEntry>();
@@ -88,11 +89,20 @@ export class MailServer {
   constructor(config: OrgConfig, deps: MailServerDeps, relayDomains: string[] = []) {
     this.id = config.id;
     this.relayDomains = relayDomains;
-    this.config = structuredClone(config);
+    this.#config = structuredClone(config);
     this.#deps = deps;
     this.#queue = new QueueStore(deps.ws, config.id);
     this.mailboxes = new Mailboxes(deps.ws, config.id);
     this.#counter = this.#queue.counter;
+  }
+
+  /**
+   * The organisation's live settings. Read-only to everyone else: the configuration a lab was
+   * built from is immutable input, and a change goes through a method of this server, which
+   * replaces what it changes (copy on write), so nothing read earlier changes under its reader.
+   */
+  get config(): Readonly<OrgConfig> {
+    return this.#config;
   }
 
   /** The server product this organisation runs (app/products/): its words, queue and NTLM behaviour. */
@@ -461,9 +471,57 @@ export class MailServer {
 
   // —— Lab actions (SPEC §9): accounts, security table, profile ——
 
-  findAccount(domain: string, user: string): NtAccount | undefined {
-    const d = domain.toLowerCase(), u = user.toLowerCase();
-    return this.config.accounts.find((a) => a.domain.toLowerCase() === d && a.user.toLowerCase() === u);
+  findAccount(domain: string, user: string): Readonly<NtAccount> | undefined {
+    return this.#config.accounts.find(sameAccount(domain, user));
+  }
+
+  /** Create an account, replacing one of the same domain and user. */
+  createAccount(account: NtAccount): void {
+    this.#config.accounts = [...this.#config.accounts.filter((a) => !sameAccount(account.domain, account.user)(a)), { ...account }];
+  }
+
+  /** Delete an account; false when there is none. */
+  deleteAccount(domain: string, user: string): boolean {
+    const n = this.#config.accounts.length;
+    this.#config.accounts = this.#config.accounts.filter((a) => !sameAccount(domain, user)(a));
+    return this.#config.accounts.length < n;
+  }
+
+  /** Change an account (disable it, set its password); false when there is none. */
+  updateAccount(domain: string, user: string, change: Partial<Pick<NtAccount, 'disabled' | 'password'>>): boolean {
+    const at = this.#config.accounts.findIndex(sameAccount(domain, user));
+    if (at < 0) return false;
+    this.#config.accounts = this.#config.accounts.map((a, i) => (i === at ? { ...a, ...definedOnly(change) } : a));
+    return true;
+  }
+
+  setAccountPassword(domain: string, user: string, password: string): boolean {
+    return this.updateAccount(domain, user, { password });
+  }
+
+  disableAccount(domain: string, user: string): boolean {
+    return this.updateAccount(domain, user, { disabled: true });
+  }
+
+  removeSecurity(domain: string): void {
+    this.#config.security = this.#config.security.filter((e) => e.domain.toLowerCase() !== domain.toLowerCase());
+  }
+
+  setProfile(profile: OrgConfig['profile']): void {
+    this.#config.profile = profile;
+  }
+
+  /** Change the NT build's settings (the inbound side applies them to the next session); false without an NT domain. */
+  setNt(change: Partial<NonNullable<OrgConfig['nt']>>): boolean {
+    if (!this.#config.nt) return false;
+    this.#config.nt = { ...this.#config.nt, ...definedOnly(change) };
+    this.applyInbound();
+    return true;
+  }
+
+  setInbound(change: Partial<OrgConfig['inbound']>): void {
+    this.#config.inbound = { ...this.#config.inbound, ...definedOnly(change) };
+    this.applyInbound();
   }
 
   /** The inbound policy changed: smtp-server reads these options at every EHLO, so they apply to the next session. */
@@ -475,6 +533,17 @@ export class MailServer {
   }
 
   setSecurity(entry: SecurityEntry): void {
-    this.config.security = [...this.config.security.filter((e) => e.domain.toLowerCase() !== entry.domain.toLowerCase()), entry];
+    this.#config.security = [...this.#config.security.filter((e) => e.domain.toLowerCase() !== entry.domain.toLowerCase()), { ...entry }];
   }
+}
+
+/** Account names compare case-insensitively (NT domains and user names are). */
+function sameAccount(domain: string, user: string): (a: { domain: string; user: string }) => boolean {
+  const d = domain.toLowerCase(), u = user.toLowerCase();
+  return (a) => a.domain.toLowerCase() === d && a.user.toLowerCase() === u;
+}
+
+/** A change's fields that are set (an absent field keeps its value). */
+function definedOnly<T extends object>(change: T): Partial<T> {
+  return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

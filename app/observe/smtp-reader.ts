@@ -1,7 +1,7 @@
 /**
  * Reads one tapped connection's records as an SMTP conversation (RFC 5321 §4.1, §4.2), so the
  * lab's timeline and the firewall's counters can say "EHLO", "354", "TLS started" without a second
- * protocol implementation: lines per direction, DATA content skipped, and nothing read as SMTP once
+ * protocol implementation (the grammar is app/smtp/wire.ts): lines per direction, DATA content skipped, and nothing read as SMTP once
  * the session is inside TLS (RFC 3207 §4: after `220` to STARTTLS) or an NTLM seal layer (SPEC §4,
  * after `235` when the session sealed).
  *
@@ -10,6 +10,7 @@
  * Pure: fed records, it answers items; the caller decides what to count or show.
  */
 import type { Direction, TapRecord } from '../capture/tap.ts';
+import { parseCommand, parseReplyLine } from '../smtp/wire.ts';
 
 export type SmtpItem =
   /** `continuation`: a line of an AUTH exchange (RFC 4954 §4), not a command of its own. */
@@ -75,17 +76,16 @@ export class SmtpReader {
       return { kind: 'content', bytes, record };
     }
     if (this.#auth) return { kind: 'command', verb: this.#lastVerb, text: line, record, continuation: true };
-    const verb = (/^\S*/.exec(line)?.[0] ?? '').toUpperCase();
+    const { verb } = parseCommand(line);
     this.#lastVerb = verb;
     this.#auth = verb === 'AUTH';
     return { kind: 'command', verb, text: line, record };
   }
 
   #reply(line: string, record: TapRecord): SmtpItem | undefined {
-    const m = /^(\d{3})([ -]?)(.*)$/.exec(line);
-    if (!m) return undefined;
-    const code = Number(m[1]);
-    const last = m[2] !== '-';
+    const parsed = parseReplyLine(line);
+    if (!parsed) return undefined;
+    const { code, final: last } = parsed;
     const item: SmtpItem = { kind: 'reply', code, text: line, record };
     if (!last) return item;
     if (code !== 334) this.#auth = false;

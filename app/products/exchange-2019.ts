@@ -22,6 +22,7 @@
  */
 import { z } from 'zod';
 import { rfc5322Date } from '../smtp/dates.ts';
+import { tlsLevelSpec } from '../tls/level-table.ts';
 import { DAY, MIN, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
 
 export const sendConnectorSetting = z.strictObject({
@@ -69,6 +70,13 @@ export function toSendConnector(e: LabEntry): Translation<SendConnectorTls> {
     case 'dane-only':
     case 'mta-sts':
       return { ok: false, reason: `on-premises Exchange 2019 has no outbound ${level === 'mta-sts' ? 'MTA-STS' : 'DANE'} support`, nearest: { RequireTLS: true, TlsAuthLevel: 'CertificateValidation' } };
+    default: {
+      // A level registered at run time (app/tls/level-table.ts): the nearest setting by what it does.
+      const spec = tlsLevelSpec(level);
+      const nearest: SendConnectorTls = !spec?.failsClosed ? { RequireTLS: false }
+        : spec.authenticates ? { RequireTLS: true, TlsAuthLevel: 'CertificateValidation' } : { RequireTLS: true, TlsAuthLevel: 'EncryptionOnly' };
+      return { ok: false, reason: `a send connector has no setting for TLS level ${level}`, nearest };
+    }
   }
 }
 

@@ -18,10 +18,13 @@
  */
 import { z } from 'zod';
 import { DAY, MIN, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
+import { isTlsLevel, tlsLevelNames, tlsLevelSpec } from '../tls/level-table.ts';
 
-export const LEVELS = ['none', 'may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts'] as const;
-
-export const levelSetting = z.strictObject({ vocabulary: z.literal('level'), level: z.enum(LEVELS) });
+/** A level of the table (app/tls/level-table.ts): the built-in ones and any registered at run time. */
+export const levelSetting = z.strictObject({
+  vocabulary: z.literal('level'),
+  level: z.string().refine(isTlsLevel, { error: (issue) => `unknown TLS level ${JSON.stringify(issue.input)}: one of ${tlsLevelNames().join(', ')}` }),
+});
 type LevelSetting = z.infer<typeof levelSetting>;
 
 /** A Postfix `smtp_tls_policy_maps` line (postconf(5), TLS_README "TLS policy table"). */
@@ -45,17 +48,12 @@ export function levelVocabulary(describe: (e: LabEntry) => string, listing?: Voc
       where: 'smtp_tls_policy_maps',
       domainLabel: 'Next-hop domain',
       fields: [{
-        kind: 'radio', key: 'level', legend: 'TLS security level (smtp_tls_policy_maps)', default: 'may', options: [
-          // Postfix's own one-line descriptions (TLS_README, "TLS security levels"), and the lab's mta-sts.
-          { value: 'none', label: 'none', hint: 'No TLS' },
-          { value: 'may', label: 'may', hint: 'Opportunistic TLS: STARTTLS when offered, else cleartext' },
-          { value: 'encrypt', label: 'encrypt', hint: 'Mandatory TLS encryption; the certificate is not checked' },
-          { value: 'verify', label: 'verify', hint: 'Mandatory TLS; the certificate is verified and names the MX host' },
-          { value: 'secure', label: 'secure', hint: 'Secure channel; the certificate names the recipient domain' },
-          { value: 'dane', label: 'dane', hint: 'Opportunistic DANE TLS (TLSA records in a signed zone)' },
-          { value: 'dane-only', label: 'dane-only', hint: 'Mandatory DANE TLS' },
-          { value: 'mta-sts', label: 'mta-sts', hint: "The partner's MTA-STS policy (RFC 8461)" },
-        ],
+        kind: 'radio', key: 'level', legend: 'TLS security level (smtp_tls_policy_maps)', default: 'may',
+        // The table's rows (Postfix's own one-line descriptions, TLS_README "TLS security levels",
+        // and the lab's mta-sts), read when the form is shown, so a registered level is offered too.
+        get options() {
+          return tlsLevelNames().map((name) => ({ value: name, label: name, hint: tlsLevelSpec(name)?.description ?? '' }));
+        },
       }],
     },
     toSetting(e) {

@@ -17,6 +17,7 @@
  * summarised in docs/products.md.
  */
 import type { z } from 'zod';
+import type { TlsLevel } from '../tls/level-table.ts';
 
 /** A reply as the product words it: code, RFC 3463 enhanced status (when the product sends one) and text. */
 export interface Said {
@@ -184,7 +185,8 @@ export interface ConnectionsForm {
 export interface LabEntry {
   domain: string;
   method: 'none' | 'ntlm' | 'tls';
-  level?: 'none' | 'may' | 'encrypt' | 'verify' | 'secure' | 'dane' | 'dane-only' | 'mta-sts';
+  /** A level of the table (app/tls/level-table.ts), built-in or registered at run time. */
+  level?: TlsLevel;
   logon?: { domain: string; user: string; password: string };
   minKeyBits?: 40 | 56 | 128;
   via?: string;

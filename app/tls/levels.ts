@@ -8,8 +8,9 @@
  *   connect     starttls        handshake      proceed-encrypted | testing-failure
  *   | defer     | cleartext-downgraded | defer   | defer | reconnect-cleartext (may)
  *
- * First the level and the DNS facts give an *effective policy* (Postfix's term for what a level
- * becomes for one MX host); then each moment is a small switch over that policy. Defer texts come
+ * First the level's row in the table (level-table.ts: what it must verify) and the DNS facts give an
+ * *effective policy* (Postfix's term for what a level becomes for one MX host); then each moment is
+ * a small switch over that policy, so a level added to the table needs no case here. Defer texts come
  * from the reply catalogue. Every final decision carries a TLS-RPT note (RFC 8460) for tlsrpt.ts.
  */
 import { deferReasons, downgradeReasons, format } from '../smtp/replies.ts';
@@ -17,9 +18,9 @@ import { daneCheck, daneState, type TlsaRecord, type ZoneState } from './dane.ts
 import { policyAllowsMx, type StsPolicy } from './mta-sts.ts';
 import { resultTypeFor, type PolicyType, type TlsRptResultType } from './tlsrpt.ts';
 import { verifyChain, type VerifyResult } from './verify.ts';
+import { tlsLevelSpec, type NameMatch, type TlsLevel } from './level-table.ts';
 
-export const tlsLevels = ['may', 'encrypt', 'verify', 'secure', 'dane', 'dane-only', 'mta-sts'] as const;
-export type TlsLevel = (typeof tlsLevels)[number];
+export type { TlsLevel } from './level-table.ts';
 
 export interface DnsFacts {
   /** TLSA records at `_25._tcp.<mx host>` and the DNSSEC state of that lookup. */
@@ -77,7 +78,7 @@ export type Effective =
   | { tier: 'refuse'; text: string; rpt: RptNote };
 
 /** RFC 7672 §2.2: what the TLSA lookup makes of `dane` and `dane-only`. */
-function daneEffective(level: 'dane' | 'dane-only', dest: Destination): Effective {
+function daneEffective(withoutTlsa: 'may' | 'refuse', dest: Destination): Effective {
   const { mxHost, nexthop, dns } = dest;
   const records = dns.tlsa?.records ?? [];
   switch (daneState(records, dns.tlsa?.zone ?? 'insecure')) {
@@ -88,34 +89,39 @@ function daneEffective(level: 'dane' | 'dane-only', dest: Destination): Effectiv
       return { tier: 'dane', records, names: [mxHost, nexthop] };
     case 'all-unusable':
       // RFC 7672 §2.2: TLS is mandatory, but there is nothing to authenticate with.
-      return level === 'dane'
+      return withoutTlsa === 'may'
         ? { tier: 'encrypt', policyType: 'tlsa' }
         : { tier: 'refuse', text: format(deferReasons.daneNoUsableTlsa, mxHost), rpt: { policyType: 'tlsa', result: 'tlsa-invalid' } };
     case 'none':
       // An unsigned zone or no records: DANE does not apply; `dane` falls back to `may`.
-      return level === 'dane'
+      return withoutTlsa === 'may'
         ? { tier: 'may', policyType: 'no-policy-found' }
         : { tier: 'refuse', text: format(deferReasons.daneNoUsableTlsa, mxHost), rpt: { policyType: 'tlsa', result: 'dane-required' } };
   }
 }
 
+/** The reference identifiers a `names` verification checks the certificate against. */
+function namesFor(match: readonly NameMatch[], dest: Destination): string[] {
+  return match.map((m) => (m === 'mx-host' ? dest.mxHost : m === 'nexthop' ? dest.nexthop : `.${dest.nexthop}`));
+}
+
 export function effectivePolicy(level: TlsLevel, dest: Destination): Effective {
   const { mxHost, nexthop, dns } = dest;
-  switch (level) {
-    case 'may':
+  const spec = tlsLevelSpec(level);
+  // The configuration schema admits only registered levels; `none` never reaches TLS at all.
+  if (!spec) throw new Error(`unknown TLS level ${JSON.stringify(level)}`);
+  const v = spec.verification;
+  switch (v.kind) {
+    case 'none':
+      throw new Error(`TLS level ${level} sends plain SMTP: it has no TLS policy`);
+    case 'opportunistic':
       return { tier: 'may', policyType: 'no-policy-found' };
     case 'encrypt':
       return { tier: 'encrypt', policyType: 'no-policy-found' };
-    case 'verify':
-      // Postfix smtp_tls_verify_cert_match default: the MX host name.
-      return { tier: 'verify', names: [mxHost], policyType: 'no-policy-found' };
-    case 'secure':
-      // Postfix smtp_tls_secure_cert_match default "nexthop, dot-nexthop": the recipient domain
-      // or a name below it — never a name taken from (forgeable) MX records.
-      return { tier: 'verify', names: [nexthop, `.${nexthop}`], policyType: 'no-policy-found' };
+    case 'names':
+      return { tier: 'verify', names: namesFor(v.names, dest), policyType: 'no-policy-found' };
     case 'dane':
-    case 'dane-only':
-      return daneEffective(level, dest);
+      return daneEffective(v.withoutTlsa, dest);
     case 'mta-sts': {
       const policy = dns.mtaSts;
       if (!policy || policy.mode === 'none') return { tier: 'may', policyType: 'no-policy-found' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TapLog, type Direction } from '../../app/capture/tap.ts';
 import { findLeaks, makeCanaries } from '../../app/capture/leak.ts';
 import { composeMessage } from '../../app/mta/compose.ts';
-import { dotStuff } from '../../app/mta/outbound/client.ts';
+import { dotStuff } from '../../app/smtp/wire.ts';
 import { createRng } from '../../app/base/rng.ts';
 
 const rng = createRng(3);

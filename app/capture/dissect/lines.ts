@@ -79,11 +79,3 @@ export class LineAssembler {
     return line;
   }
 }
-
-/** The line's text without its CRLF / LF. */
-export function lineText(bytes: Buffer): string {
-  let end = bytes.length;
-  if (end > 0 && bytes[end - 1] === 0x0a) end--;
-  if (end > 0 && bytes[end - 1] === 0x0d) end--;
-  return bytes.toString('latin1', 0, end);
-}

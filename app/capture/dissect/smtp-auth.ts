@@ -19,8 +19,6 @@ export interface AuthState {
   mech: string;
   /** Client responses seen so far (LOGIN: 0 → user name, 1 → password). */
   step: number;
-  /** The server sent 334: the next client line is a response, not a command. */
-  awaiting: boolean;
 }
 
 export interface AuthResult {

@@ -8,16 +8,17 @@
  *   command ──AUTH + 334──► one response line per 334 (RFC 4954 §4)           blobs → ntlmssp.ts
  *   AUTH NTLM ──235 with SEAL negotiated──► sealed both ways (SPEC §4)        frames → sasl.ts
  *
- * Replies are matched to commands in order, so pipelined commands (RFC 2920) switch state at the
- * right reply. Lines split across segments are reassembled (lines.ts); multi-line replies are one
- * PDU (§4.2.1). Bytes that start a TLS record or a sealed frame where a line should start switch
- * the direction too, so a capture that missed the STARTTLS still reads.
+ * The grammar and the phases — reply and command lines, pipelined matching (RFC 2920 §3), DATA,
+ * BDAT, AUTH, STARTTLS — are the shared wire (app/smtp/wire.ts); this file adds what a reader of a
+ * capture needs on top: lines split across segments reassembled (lines.ts), multi-line replies as
+ * one PDU (§4.2.1), and bytes that start a TLS record or a sealed frame where a line should start
+ * switch the direction too, so a capture that missed the STARTTLS still reads.
  */
 import type { Direction } from '../tap.ts';
 import type { DetailNode, Dissector, Field, FieldDef, Pdu, SessionContext, StreamDissector } from './types.ts';
 import { field, node } from './types.ts';
 import type { Line } from './lines.ts';
-import { LineAssembler, lineText } from './lines.ts';
+import { LineAssembler } from './lines.ts';
 import { ImfSession } from './imf.ts';
 import { TlsSession } from './tls.ts';
 import { SaslSession } from './sasl.ts';
@@ -25,6 +26,7 @@ import type { AuthState } from './smtp-auth.ts';
 import { clientAuthResponse, serverChallenge } from './smtp-auth.ts';
 import { negotiatesSeal } from './ntlmssp.ts';
 import type { NtlmMessage } from '../../ntlm/messages.ts';
+import { SmtpWire, endsData, endsWithCrlf, lineText, parseAuth, parseReplyLine, unstuff } from '../../smtp/wire.ts';
 
 export const smtpFields: FieldDef[] = [
   { name: 'smtp.req', type: 'boolean', label: 'Request' },
@@ -57,6 +59,8 @@ const REPLY_TEXT: Record<number, string> = {
 
 type ClientMode = 'command' | 'data' | 'bdat' | 'tls' | 'sealed';
 type ServerMode = 'reply' | 'tls' | 'sealed';
+/** A direction that left SMTP text, by the wire's phase or by what its bytes look like. */
+type Layer = 'tls' | 'sealed';
 
 const MAX_PENDING = 1000;
 const short = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -64,15 +68,15 @@ const short = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n)}…` : s)
 export class SmtpSession implements StreamDissector {
   readonly #ctx: SessionContext;
   readonly #lines: Record<Direction, LineAssembler> = { c2s: new LineAssembler(), s2c: new LineAssembler() };
-  #client: ClientMode = 'command';
-  #server: ServerMode = 'reply';
-  /** Commands awaiting their reply, oldest first (RFC 2920 keeps replies in order). */
-  #pending: string[] = [];
+  /** The session's phases and command/reply matching; made at the first bytes (see #wireFor). */
+  #wire: SmtpWire | undefined;
+  #layer: Record<Direction, Layer | undefined> = { c2s: undefined, s2c: undefined };
+  /** The last content line ended with CRLF, so a `.` line now ends the data (RFC 5321 §4.1.1.4). */
+  #afterCrlf = true;
   #reply: { nodes: DetailNode[]; fields: Field[]; texts: string[]; start: number } | undefined;
   #auth: AuthState | undefined;
   #ntlmAuthenticated = false;
   #seal = false;
-  #bdat = { left: 0, last: false };
   #imf: ImfSession | undefined;
   #frag: { bytes: number; start: number; end: number } | undefined;
   #tls: TlsSession | undefined;
@@ -88,11 +92,39 @@ export class SmtpSession implements StreamDissector {
     return { layer: 'smtp', protocol: 'SMTP', info, tree, depth: this.#ctx.depth };
   }
 
+  /**
+   * The wire, made when the first bytes come: a stream whose first bytes are the client's was
+   * captured after the greeting, so no reply is owed to the banner.
+   */
+  #wireFor(dir: Direction): SmtpWire {
+    this.#wire ??= new SmtpWire({ greeting: dir === 's2c', maxPending: MAX_PENDING });
+    return this.#wire;
+  }
+
+  #mode(dir: Direction): ClientMode | ServerMode {
+    const layer = this.#layer[dir];
+    if (layer) return layer;
+    if (dir === 's2c') return 'reply';
+    switch (this.#wireFor(dir).phase) {
+      case 'tls':
+        return 'tls';
+      case 'content':
+        return 'data';
+      case 'bdat':
+        return 'bdat';
+      case 'command':
+      case 'data-wait':
+      case 'auth':
+        return 'command';
+    }
+  }
+
   feed(dir: Direction, bytes: Buffer, offset: number): Pdu[] {
     const out: Pdu[] = [];
+    const wire = this.#wireFor(dir);
     let pos = 0;
     while (pos < bytes.length) {
-      const mode: ClientMode | ServerMode = dir === 'c2s' ? this.#client : this.#server;
+      const mode = this.#mode(dir);
       switch (mode) {
         case 'tls':
           this.#tls ??= new TlsSession(this.#ctx, this.#inner);
@@ -105,14 +137,10 @@ export class SmtpSession implements StreamDissector {
           pos = bytes.length;
           continue;
         case 'bdat': {
-          const take = Math.min(this.#bdat.left, bytes.length - pos);
+          const take = Math.min(wire.bdatLeft, bytes.length - pos);
           this.#content(bytes.subarray(pos, pos + take), offset + pos);
-          this.#bdat.left -= take;
           pos += take;
-          if (this.#bdat.left === 0) {
-            this.#client = 'command';
-            if (this.#bdat.last) out.push(...this.#endOfData());
-          }
+          if (wire.bdatBytes(take) && wire.bdatLast) out.push(...this.#endOfData());
           continue;
         }
         case 'command':
@@ -129,11 +157,11 @@ export class SmtpSession implements StreamDissector {
         // A TLS record (RFC 8446 §5.1: type 22, version 3.x) or a sealed frame (its 4-byte
         // length starts with 0) where a text line should start: the protocol switched unseen.
         if (bytes[pos] === 0x16 && (pos + 1 >= bytes.length || bytes[pos + 1] === 0x03)) {
-          this.#setMode(dir, 'tls');
+          this.#layer[dir] = 'tls';
           continue;
         }
         if (bytes[pos] === 0x00 && this.#ntlmAuthenticated) {
-          this.#setMode(dir, 'sealed');
+          this.#layer[dir] = 'sealed';
           continue;
         }
       }
@@ -153,15 +181,11 @@ export class SmtpSession implements StreamDissector {
       const text = lineText(rest.bytes);
       out.push(this.#pdu(node(`[Incomplete line: ${short(text)}]`, [], [], rest.range), `${dir === 'c2s' ? 'C' : 'S'}: ${short(text)} [incomplete]`));
     }
-    if (dir === 'c2s' && (this.#client === 'data' || this.#client === 'bdat')) out.push(...this.#endOfData());
+    const mode = this.#mode(dir);
+    if (dir === 'c2s' && (mode === 'data' || mode === 'bdat')) out.push(...this.#endOfData());
     if (this.#tls) out.push(...this.#tls.end(dir));
     if (this.#sasl) out.push(...this.#sasl.end(dir));
     return out;
-  }
-
-  #setMode(dir: Direction, mode: 'tls' | 'sealed'): void {
-    if (dir === 'c2s') this.#client = mode;
-    else this.#server = mode;
   }
 
   #content(bytes: Buffer, offset: number): void {
@@ -182,37 +206,42 @@ export class SmtpSession implements StreamDissector {
 
   #endOfData(): Pdu[] {
     const out = this.#flushFragment();
-    this.#client = 'command';
     if (this.#imf) out.push(...this.#imf.end('c2s'));
     this.#imf = undefined;
     return out;
   }
 
   #clientLine(line: Line): Pdu[] {
-    const text = lineText(line.bytes);
-    if (this.#client === 'data') {
-      // RFC 5321 §4.1.1.4: a line holding only "." ends the data; §4.5.2: a leading dot of a
+    const wire = this.#wireFor('c2s');
+    if (wire.phase === 'content') {
+      // RFC 5321 §4.1.1.4: the line "." after a CRLF ends the data; §4.5.2: a leading dot of a
       // content line was doubled by the sender and is removed here.
-      if (text === '.' && line.complete) {
+      const afterCrlf = this.#afterCrlf;
+      this.#afterCrlf = line.complete && endsWithCrlf(line.bytes);
+      if (line.complete && endsData(line.bytes, afterCrlf)) {
+        wire.contentEnd();
+        this.#afterCrlf = true;
         const out = this.#endOfData();
         out.push(this.#pdu(node('Simple Mail Transfer Protocol', [field('smtp.eom', true)], [node('End of message: .')], line.range), 'C: .'));
         return out;
       }
-      const dot = line.complete && line.bytes[0] === 0x2e ? 1 : 0;
-      this.#content(line.bytes.subarray(dot), line.range.start + dot);
+      const content = line.complete ? unstuff(line.bytes) : line.bytes;
+      const dot = line.bytes.length - content.length;
+      this.#content(content, line.range.start + dot);
       return [];
     }
-    if (this.#auth?.awaiting) {
-      this.#auth.awaiting = false;
-      this.#expect('AUTH');
-      const r = clientAuthResponse(this.#auth, text, this.#ctx.depth, line.range);
+    const text = lineText(line.bytes);
+    const read = wire.command(line.bytes);
+    if (read.kind === 'auth-response') {
+      // The wire is in its AUTH phase only after an AUTH command, which set #auth.
+      const auth = (this.#auth ??= { mech: '', step: 0 });
+      const r = clientAuthResponse(auth, text, this.#ctx.depth, line.range);
       if (r.ntlm) this.#notice(r.ntlm);
       const tree = node('Simple Mail Transfer Protocol', [field('smtp.req', true)], [node(`AUTH response: ${short(text, 60)}`, [], r.nodes, line.range)], line.range);
       return [this.#pdu(tree, `C: ${r.note ?? short(text)}`), ...r.pdus];
     }
-    const sp = text.indexOf(' ');
-    const verb = sp < 0 ? text : text.slice(0, sp);
-    const param = sp < 0 ? '' : text.slice(sp + 1);
+    const verb = read.word;
+    const param = read.args;
     const fields: Field[] = [field('smtp.req', true), field('smtp.command_line', text), field('smtp.req.command', verb)];
     const children = [node(`Command: ${verb}`)];
     if (param !== '') {
@@ -220,20 +249,13 @@ export class SmtpSession implements StreamDissector {
       children.push(node(`Request parameter: ${short(param, 200)}`));
     }
     const extra: Pdu[] = [];
-    const upper = verb.toUpperCase();
-    this.#expect(upper);
-    if (upper === 'BDAT') {
-      const m = /^(\d+)(\s+LAST)?\s*$/i.exec(param);
-      if (m) {
-        this.#bdat = { left: Number(m[1]), last: Boolean(m[2]) };
-        if (this.#bdat.left > 0) this.#client = 'bdat';
-        else if (this.#bdat.last) extra.push(...this.#endOfData());
-      }
-    } else if (upper === 'AUTH') {
-      const [mech = '', ...initial] = param.split(' ');
-      this.#auth = { mech: mech.toUpperCase(), step: 0, awaiting: false };
-      if (initial.length > 0) {
-        const r = clientAuthResponse(this.#auth, initial.join(' '), this.#ctx.depth, line.range);
+    // RFC 3030 §2: `BDAT 0 LAST` ends the message with no octets.
+    if (read.bdat?.size === 0 && read.bdat.last) extra.push(...this.#endOfData());
+    if (read.verb === 'AUTH') {
+      const { mechanism, initial } = parseAuth(param);
+      this.#auth = { mech: mechanism, step: 0 };
+      if (initial !== undefined) {
+        const r = clientAuthResponse(this.#auth, initial, this.#ctx.depth, line.range);
         if (r.ntlm) this.#notice(r.ntlm);
         children.push(...r.nodes);
         extra.push(...r.pdus);
@@ -243,10 +265,6 @@ export class SmtpSession implements StreamDissector {
     return [this.#pdu(tree, `C: ${short(text)}`), ...extra];
   }
 
-  #expect(verb: string): void {
-    if (this.#pending.length < MAX_PENDING) this.#pending.push(verb);
-  }
-
   /** NTLM facts the session needs: whether SEAL was agreed (the AUTHENTICATE's flags rule). */
   #notice(m: NtlmMessage): void {
     if (m.type === 2 || m.type === 3) this.#seal = negotiatesSeal(m);
@@ -254,46 +272,41 @@ export class SmtpSession implements StreamDissector {
 
   #serverLine(line: Line): Pdu[] {
     const text = lineText(line.bytes);
-    const m = /^(\d{3})([ -]?)(.*)$/.exec(text);
-    if (!m) {
+    const parsed = parseReplyLine(text);
+    if (!parsed) {
       const out = this.#reply ? this.#finishReply(0, '') : [];
       const tree = node('Simple Mail Transfer Protocol', [field('smtp.rsp', true), field('smtp.response', text)], [node(`[Malformed reply: ${short(text)}]`, [field('_ws.malformed', 'not a reply line')], [], line.range)], line.range);
       return [...out, this.#pdu(tree, `S: ${short(text)}`)];
     }
-    const code = Number(m[1]);
-    const rest = m[3];
+    const { code, text: rest } = parsed;
     this.#reply ??= { nodes: [], fields: [field('smtp.rsp', true)], texts: [], start: line.range.start };
     const lineFields = [field('smtp.response', text), field('smtp.response.code', code), field('smtp.rsp.parameter', rest)];
     this.#reply.fields.push(...lineFields);
     this.#reply.texts.push(text);
     this.#reply.nodes.push(node(`Response: ${short(text, 200)}`, [], [node(`Response code: ${REPLY_TEXT[code] ?? 'Unknown'} (${code})`), node(`Response parameter: ${short(rest, 200)}`)], line.range));
-    if (m[2] === '-') return [];
+    if (!parsed.final) return [];
     return this.#finishReply(code, rest, line.range.end);
   }
 
+  /** The reply ends (code 0 when a line that is not a reply cut it short). */
   #finishReply(code: number, rest: string, end?: number): Pdu[] {
     const r = this.#reply;
     if (!r) return [];
     this.#reply = undefined;
     const range = { start: r.start, end: end ?? r.start };
     const out: Pdu[] = [this.#pdu(node('Simple Mail Transfer Protocol', r.fields, r.nodes, range), `S: ${short(r.texts.join(' | '), 160)}`)];
-    const verb = this.#pending.shift();
-    switch (verb) {
+    switch (this.#wireFor('s2c').replyEnded(code)) {
       case 'DATA':
-        if (code === 354) this.#client = 'data';
+        this.#afterCrlf = true;
         break;
       case 'STARTTLS':
         // RFC 3207 §4: after 220 both sides start TLS at once; bytes that follow are records.
-        if (code === 220) {
-          this.#client = 'tls';
-          this.#server = 'tls';
-        }
+        if (code === 220) this.#layer.s2c = 'tls';
         break;
       case 'AUTH': {
         const auth = this.#auth;
         if (!auth) break;
         if (code === 334) {
-          auth.awaiting = true;
           const c = serverChallenge(auth, rest, this.#ctx.depth, range);
           if (c.ntlm) this.#notice(c.ntlm);
           out[0].tree.children.push(...c.nodes);
@@ -304,8 +317,8 @@ export class SmtpSession implements StreamDissector {
             const keyFlags = this.#ctx.keys?.()?.ntlm?.negotiateFlags;
             // SPEC §4: sealing follows 235 only when SEAL was negotiated.
             if (this.#seal || (keyFlags !== undefined && (keyFlags & 0x20) !== 0)) {
-              this.#client = 'sealed';
-              this.#server = 'sealed';
+              this.#layer.c2s = 'sealed';
+              this.#layer.s2c = 'sealed';
             }
           }
           this.#auth = undefined;

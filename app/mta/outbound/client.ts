@@ -8,9 +8,10 @@
  *
  * Security is decided by a `SecurityPlan` (app/mta/security.ts), consulted after every EHLO, so
  * the client itself knows nothing of policy tables. Every reply and error lands in the transcript.
- * RFC 5321 §3 (session), §4.1.1 (commands), §4.5.2 (dot-stuffing), §4.2.5 (reply classes).
+ * RFC 5321 §3 (session), §4.1.1 (commands), §4.5.2 (dot-stuffing), §4.2.5 (reply classes); the
+ * wire grammar (reply framing, dot-stuffing) is app/smtp/wire.ts.
  */
-import { ehloExtensions, replyText, type Reply } from './replies.ts';
+import { dotStuff, ehloExtensions, replyText, type Reply } from '../../smtp/wire.ts';
 
 export type Layer = 'clear' | 'tls' | 'sealed';
 
@@ -375,14 +376,4 @@ export class SmtpClientSession {
   #note(text: string): void {
     this.transcript.push({ dir: 'note', layer: this.#layer, text });
   }
-}
-
-/**
- * Normalise line endings to CRLF, dot-stuff (RFC 5321 §4.5.2) and terminate with CRLF.CRLF.
- */
-export function dotStuff(message: Buffer): Buffer {
-  const text = message.toString('latin1').replace(/\r?\n/g, '\r\n');
-  const body = text.endsWith('\r\n') ? text : `${text}\r\n`;
-  const stuffed = body.replace(/^\./gm, '..');
-  return Buffer.from(`${stuffed}.\r\n`, 'latin1');
 }

@@ -8,7 +8,7 @@
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ReplyParser } from './replies.ts';
+import { ReplyParser } from '../../smtp/wire.ts';
 import { SmtpClientSession, type ClientCommand, type ClientEvent, type SessionResult, type TlsInfo } from './client.ts';
 import type { Timers } from '../../base/timers.ts';
 

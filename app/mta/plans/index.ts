@@ -16,9 +16,10 @@ import type { Timers } from '../../base/timers.ts';
 import { plainPlan } from '../security.ts';
 import { NtlmPlan } from './ntlm.ts';
 import { TlsPlan } from './tls.ts';
-import { RequireTlsPlan, REQUIRETLS_LEVELS } from './requiretls.ts';
+import { RequireTlsPlan, requireTlsLevel } from './requiretls.ts';
 import { sealStream } from '../../ntlm/sealed-stream.ts';
 import { upgradeClient } from '../../tls/session.ts';
+import { tlsLevelSpec } from '../../tls/level-table.ts';
 import { product } from '../../products/index.ts';
 
 /** What a session's plan learned, for the attempt record and the key hand-off. */
@@ -83,9 +84,9 @@ export function preparePlan(p: PlanInput): PreparedPlan {
   }
   // RFC 8689: a REQUIRETLS message needs verified TLS whatever the table says for its domain.
   const level = p.requireTls
-    ? ((REQUIRETLS_LEVELS as readonly string[]).includes(p.security?.level ?? '') ? p.security!.level! : 'verify')
+    ? requireTlsLevel(p.security?.method === 'tls' ? p.security.level : undefined)
     : p.security?.method === 'tls' ? p.security.level : undefined;
-  if (!level || level === 'none') return plainSession();
+  if (!level || tlsLevelSpec(level)?.verification.kind === 'none') return plainSession();
   const tlsPlan = new TlsPlan({ level, destination: { mxHost: p.host, nexthop: p.nexthop, dns: p.dns }, trust: p.trust, now: p.now });
   const plan = p.requireTls ? new RequireTlsPlan(tlsPlan, p.peer) : tlsPlan;
   let tlsInfo: Attempt['tls'];

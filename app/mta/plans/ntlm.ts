@@ -12,8 +12,8 @@
  * offered, `504`, `500`, SEAL not negotiated, or fewer key bits than `minKeyBits`: defer and retry
  * (the partner may fix its server), bounce when the lifetime ends.
  */
-import type { Reply } from '../outbound/replies.ts';
-import { replyText } from '../outbound/replies.ts';
+import type { Reply } from '../../smtp/wire.ts';
+import { replyText } from '../../smtp/wire.ts';
 import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
 import { NtlmClientSession, type NtCrypto } from '../../ntlm/client.ts';
 import { deferReasons, format } from '../../smtp/replies.ts';

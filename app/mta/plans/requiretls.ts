@@ -6,13 +6,20 @@
  * requirement travels on. Failures are not retried: the message is returned at once, with 5.7.30
  * when the extension is missing and 5.7.10 when TLS could not be had (§5).
  */
-import type { Reply } from '../outbound/replies.ts';
+import type { Reply } from '../../smtp/wire.ts';
 import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
 import { deferReasons, format } from '../../smtp/replies.ts';
 import type { TlsPlan } from './tls.ts';
+import { requireTlsLevels, type TlsLevel } from '../../tls/level-table.ts';
 
-/** Levels that authenticate the server on their own; anything weaker is raised to `verify`. */
-export const REQUIRETLS_LEVELS = ['verify', 'secure', 'dane-only'] as const;
+/**
+ * The level a REQUIRETLS message travels at: the domain's own when it authenticates the server on
+ * its own and never falls back to cleartext (the table's `authenticates` and `failsClosed`,
+ * app/tls/level-table.ts), else `verify`.
+ */
+export function requireTlsLevel(own: TlsLevel | undefined): TlsLevel {
+  return own !== undefined && requireTlsLevels().includes(own) ? own : 'verify';
+}
 
 export class RequireTlsPlan implements SecurityPlan {
   readonly #inner: TlsPlan;

@@ -3,8 +3,8 @@
  * themselves are app/tls/levels.ts's (pure); this plan asks at each moment of the session and
  * remembers what happened — downgrade, authentication, the TLS-RPT note.
  */
-import type { Reply } from '../outbound/replies.ts';
-import { replyText } from '../outbound/replies.ts';
+import type { Reply } from '../../smtp/wire.ts';
+import { replyText } from '../../smtp/wire.ts';
 import type { EhloFacts, Failure, SecurityPlan, SecurityStep, TlsInfo } from '../outbound/client.ts';
 import { decideTls, rptOf, type Destination, type Moment, type RptNote, type TlsDecision, type TlsLevel } from '../../tls/levels.ts';
 

@@ -31,7 +31,8 @@
  *   the layer. AUTH response lines are exempt from the 512 limit (RFC 4954 §4 allows 12288).
  */
 import { z } from 'zod';
-import { CR, LF, bodyOf, parseReplyLine } from './lines.ts';
+import { parseReplyLine } from '../../smtp/wire.ts';
+import { CR, LF, bodyOf } from './lines.ts';
 import { smtpStage } from './smtp-stage.ts';
 import type { Verdict } from './smtp-stage.ts';
 import { defineStage } from './stage.ts';

@@ -2,7 +2,8 @@
  * Byte-level helpers for line-aware stages. SMTP is a line protocol (RFC 5321 §2.3.8: lines end in
  * CRLF); a real inspecting firewall buffers a command or reply up to its line end before it
  * decides, so a line split over several segments, or several lines in one segment, get the same
- * verdict. Everything here is pure and never throws on hostile bytes.
+ * verdict. Everything here is pure and never throws on hostile bytes. The SMTP grammar of those
+ * lines (verbs, reply codes) is app/smtp/wire.ts.
  */
 
 export const CR = 0x0d;
@@ -30,43 +31,6 @@ export function terminatorOf(line: Buffer): Buffer {
 /** The line without its terminator. */
 export function bodyOf(line: Buffer): Buffer {
   return line.subarray(0, line.length - terminatorOf(line).length);
-}
-
-/** The command verb of a client line: its first word, upper-cased (RFC 5321 §2.4: verbs are case-insensitive). */
-export function verbOf(line: Buffer): string {
-  const body = bodyOf(line);
-  let end = 0;
-  while (end < body.length && body[end] !== 0x20 && body[end] !== 0x09) end++;
-  return body.subarray(0, end).toString('latin1').toUpperCase();
-}
-
-/** The text after the verb and one space (the command's arguments). */
-export function argsOf(line: Buffer): string {
-  const body = bodyOf(line).toString('latin1');
-  const space = body.indexOf(' ');
-  return space < 0 ? '' : body.slice(space + 1);
-}
-
-export interface ReplyLine {
-  code: number;
-  /** A `-` after the code continues the reply; a space or nothing ends it (RFC 5321 §4.2.1). */
-  final: boolean;
-  /** The text after the code and separator. */
-  text: string;
-}
-
-/** Parse one reply line, or undefined when it is not one (RFC 5321 §4.2: three digits first). */
-export function parseReplyLine(line: Buffer): ReplyLine | undefined {
-  const body = bodyOf(line);
-  if (body.length < 3) return undefined;
-  for (let i = 0; i < 3; i++) if (body[i] < 0x30 || body[i] > 0x39) return undefined;
-  const sep = body.length > 3 ? body[3] : 0x20;
-  if (sep !== 0x20 && sep !== 0x2d) return undefined;
-  return {
-    code: Number(body.subarray(0, 3).toString('latin1')),
-    final: sep === 0x20,
-    text: body.subarray(Math.min(4, body.length)).toString('latin1'),
-  };
 }
 
 /** Same bytes? */

@@ -17,7 +17,8 @@
  * For a single-line 220 this is exactly the documented rule.
  */
 import { z } from 'zod';
-import { CR, LF, bodyOf, parseReplyLine } from './lines.ts';
+import { parseReplyLine } from '../../smtp/wire.ts';
+import { CR, LF, bodyOf } from './lines.ts';
 import { smtpStage } from './smtp-stage.ts';
 import { defineStage } from './stage.ts';
 

@@ -14,7 +14,8 @@
  * The re-encoded base64 has the same length (same byte count).
  */
 import { z } from 'zod';
-import { CRLF, bodyOf, parseReplyLine } from './lines.ts';
+import { parseReplyLine } from '../../smtp/wire.ts';
+import { CRLF, bodyOf } from './lines.ts';
 import { smtpStage } from './smtp-stage.ts';
 import type { Verdict } from './smtp-stage.ts';
 import { defineStage } from './stage.ts';

@@ -17,7 +17,8 @@
  */
 import type { Direction, StageMark } from '../../capture/tap.ts';
 import type { PipelineOutput } from '../pipeline.ts';
-import { LF, isControlByte, sameBytes, splitLines, verbOf } from './lines.ts';
+import { endsData, endsWithCrlf, parseCommand } from '../../smtp/wire.ts';
+import { LF, isControlByte, sameBytes, splitLines } from './lines.ts';
 import { SmtpTracker } from './smtp-track.ts';
 import type { SmtpView } from './smtp-track.ts';
 import { added, changed, deliver, dropped, logged } from './stage.ts';
@@ -136,8 +137,6 @@ class Framer {
     return undefined;
   }
 }
-
-const DOT_LINE = Buffer.from('.\r\n', 'latin1');
 
 class SmtpStage implements Stage {
   readonly name: string;
@@ -264,7 +263,7 @@ class SmtpStage implements Stage {
       return true;
     }
     const kind = st.phase === 'auth' ? 'auth' : 'command';
-    if (start) this.#commandVerb = kind === 'auth' ? '' : verbOf(unit.bytes);
+    if (start) this.#commandVerb = kind === 'auth' ? '' : parseCommand(unit.bytes).verb;
     const v = this.#hooks.command?.(
       { bytes: unit.bytes, kind, verb: this.#commandVerb, start, complete: unit.kind === 'line' },
       st,
@@ -283,12 +282,11 @@ class SmtpStage implements Stage {
     const start = !this.#c.mid;
     const unit = this.#c.next(this.#limits.maxContentLine, false);
     if (!unit) return false;
-    const last = start && this.#contentAfterCrlf && sameBytes(unit.bytes, DOT_LINE);
+    const last = start && endsData(unit.bytes, this.#contentAfterCrlf);
     const header = st.inHeaders;
     const v = this.#hooks.content?.({ bytes: unit.bytes, start, complete: unit.kind === 'line', header, last }, st);
     this.#apply('c2s', unit.bytes, v);
-    const b = unit.bytes;
-    this.#contentAfterCrlf = unit.endsLine && b.length >= 2 && b[b.length - 2] === 0x0d;
+    this.#contentAfterCrlf = unit.endsLine && endsWithCrlf(unit.bytes);
     if (last) st.contentEnd();
     else if (start && unit.endsLine) st.contentLine(unit.bytes);
     return true;

@@ -11,7 +11,8 @@
  *   in turn after any replies still due to earlier pipelined commands.
  */
 import { z } from 'zod';
-import { CRLF, parseReplyLine } from './lines.ts';
+import { parseReplyLine } from '../../smtp/wire.ts';
+import { CRLF } from './lines.ts';
 import { smtpStage } from './smtp-stage.ts';
 import { defineStage } from './stage.ts';
 

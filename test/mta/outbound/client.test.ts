@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SmtpClientSession, dotStuff, type ClientCommand, type SecurityPlan } from '../../../app/mta/outbound/client.ts';
-import { ReplyParser, type Reply } from '../../../app/mta/outbound/replies.ts';
+import { SmtpClientSession, type ClientCommand, type SecurityPlan } from '../../../app/mta/outbound/client.ts';
+import { ReplyParser, dotStuff, type Reply } from '../../../app/smtp/wire.ts';
 
 const plain: SecurityPlan = {
   afterEhlo: () => ({ step: 'proceed' }),

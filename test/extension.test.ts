@@ -1,0 +1,108 @@
+// The extension points' proofs (docs/architecture.md, "Registries"). A TLS level is a row of data
+// in one table (app/tls/level-table.ts): this fixture registers one at run time, from this file
+// alone, and the configuration schema, the decision function, the fail-closed column, REQUIRETLS
+// and the Postfix dialog all use it. (The product fixture, Exim, is test/products/exim.test.ts.)
+import { afterEach, describe, expect, it } from 'vitest';
+import { securityEntry } from '../app/config/schema.ts';
+import { createLab, type Lab } from '../app/lab/lab.ts';
+import { requireTlsLevel } from '../app/mta/plans/requiretls.ts';
+import { isFailClosed as entryFailsClosed } from '../app/mta/security.ts';
+import { formatTranscript } from '../app/mta/transcript.ts';
+import { product } from '../app/products/index.ts';
+import { registerTlsLevel, requireTlsLevels, tlsLevelNames, type TlsLevelSpec } from '../app/tls/level-table.ts';
+import { effectivePolicy, isFailClosed } from '../app/tls/levels.ts';
+import { twoOrgs, type LabInput } from './helpers/lab.ts';
+
+/** Mandatory TLS whose certificate must name the recipient domain itself (no name below it). */
+const exactDomain: TlsLevelSpec = {
+  name: 'exact-domain', description: 'Mandatory TLS; the certificate names exactly the recipient domain',
+  failsClosed: true, authenticates: true, verification: { kind: 'names', names: ['nexthop'] },
+};
+/** Mandatory TLS to the MX host or the recipient domain. */
+const mxOrDomain: TlsLevelSpec = {
+  name: 'mx-or-domain', description: 'Mandatory TLS; the certificate names the MX host or the recipient domain',
+  failsClosed: true, authenticates: true, verification: { kind: 'names', names: ['mx-host', 'nexthop'] },
+};
+
+const unregister: (() => void)[] = [];
+const labs: Lab[] = [];
+afterEach(async () => {
+  for (const u of unregister.splice(0)) u();
+  await Promise.all(labs.splice(0).map((l) => l.stop()));
+});
+const register = (spec: TlsLevelSpec) => unregister.push(registerTlsLevel(spec));
+
+const entry = (level: string) => securityEntry.safeParse({ domain: 'ntsol.example', method: 'tls', level });
+const dest = { mxHost: 'mail.ntsol.example', nexthop: 'ntsol.example', dns: {} };
+
+async function send(level: string, requireTls = false) {
+  const lab = await createLab(twoOrgs((l: LabInput) => {
+    for (const o of l.orgs) o.profile = 'generic';
+    l.orgs[1].inbound = { starttls: true };
+    l.orgs[0].security = [{ domain: 'ntsol.example', method: 'tls', level }];
+  }));
+  labs.push(lab);
+  lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y', requireTls });
+  const outcome = await lab.settle('m1', true);
+  const e = lab.entriesOf('m1')[0];
+  return { outcome, lastError: e.lastError, text: e.attempts.map((a) => formatTranscript(a.transcript)).join('\n') };
+}
+
+describe('a TLS level registered at run time', () => {
+  it('is a value of the schema enum while registered, and only then', () => {
+    expect(entry('exact-domain').success).toBe(false);
+    expect(entry('exact-domain').error?.issues[0].message).toMatch(/^unknown TLS level "exact-domain": one of none, may, encrypt, verify, secure, dane, dane-only, mta-sts$/);
+    register(exactDomain);
+    expect(entry('exact-domain').success).toBe(true);
+    expect(tlsLevelNames().at(-1)).toBe('exact-domain');
+    unregister.pop()!();
+    expect(entry('exact-domain').success).toBe(false);
+  });
+
+  it('drives the policy from its row: the names it verifies, and fail-closed', () => {
+    register(exactDomain);
+    expect(effectivePolicy('exact-domain', dest)).toEqual({ tier: 'verify', names: ['ntsol.example'], policyType: 'no-policy-found' });
+    expect(isFailClosed('exact-domain', dest)).toBe(true);
+    expect(entryFailsClosed({ domain: 'ntsol.example', method: 'tls', level: 'exact-domain' })).toBe(true);
+  });
+
+  it('is one REQUIRETLS may use as it is, when it authenticates and fails closed (RFC 8689 §4.2)', () => {
+    register(exactDomain);
+    register({ name: 'encrypt-too', description: 'encrypt again', failsClosed: true, authenticates: false, verification: { kind: 'encrypt' } });
+    expect(requireTlsLevels()).toEqual(['verify', 'secure', 'dane-only', 'exact-domain']);
+    expect(requireTlsLevel('exact-domain')).toBe('exact-domain');
+    expect(requireTlsLevel('encrypt-too')).toBe('verify');
+  });
+
+  it('is offered by the level dialog, with its description', () => {
+    register(exactDomain);
+    const field = product('postfix').vocabulary.form.fields[0];
+    expect(field.kind === 'radio' && field.options.at(-1)).toEqual({ value: 'exact-domain', label: 'exact-domain', hint: exactDomain.description });
+  });
+
+  it('refuses a row whose flags contradict what it verifies, and a name taken', () => {
+    expect(() => registerTlsLevel({ ...exactDomain, verification: { kind: 'encrypt' } })).toThrow(/authenticates needs a verification by names/);
+    expect(() => registerTlsLevel({ ...exactDomain, authenticates: false, verification: { kind: 'opportunistic' } })).toThrow(/cannot fail closed/);
+    expect(() => registerTlsLevel({ ...exactDomain, name: 'verify' })).toThrow(/already registered/);
+  });
+
+  it('runs in a lab: delivered when its names fit the certificate, deferred when they do not', async () => {
+    register(exactDomain);
+    register(mxOrDomain);
+    // The partner's certificate names mail.ntsol.example, not ntsol.example.
+    const fits = await send('mx-or-domain');
+    expect(fits.outcome).toBe('delivered');
+    expect(fits.text).toContain('peer certificate: verified');
+    const strict = await send('exact-domain');
+    expect(strict.outcome).toBe('deferred');
+    expect(strict.lastError).toMatch(/Server certificate not verified/);
+    expect(strict.text).not.toContain('MAIL FROM');
+  });
+
+  it('is the level a REQUIRETLS message travels at: exact-domain returns it where verify would deliver', async () => {
+    register(exactDomain);
+    const r = await send('exact-domain', true);
+    expect(r.outcome).toBe('bounced');
+    expect(r.text).not.toContain('MAIL FROM');
+  });
+});
