@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createLab } from '../lab/lab.ts';
+import { createLab, type Lab } from '../lab/lab.ts';
 import { lab as labSchema, type LabConfig } from '../config/lab.ts';
 import { benchLab } from './labs.ts';
 import { Submitter } from './submitter.ts';
@@ -36,6 +36,11 @@ export interface LoadFigure {
   capture: { packets: number; dropped: number };
   /** Most outbound sessions open at once (the queue manager's limit holds). */
   peakSessions: number;
+  /**
+   * Set when the queue stopped moving: nothing was delivered, deferred or bounced for `stallMs`
+   * while mail was still in flight (what was waiting then). Absent when the lab settled.
+   */
+  stalled?: { afterMs: number; waiting: number; active: number; inFlight: number };
 }
 
 export interface LoadOptions {
@@ -44,6 +49,65 @@ export interface LoadOptions {
   via: 'asa' | 'direct';
   clock: BenchClock;
   progress(line: string): void;
+  /**
+   * How long the queue may go without settling any message before the run calls it a stall
+   * (default 300 s: longer than a bench session's 120 s idle timeout, after which a hung session
+   * would be deferred and show as movement).
+   */
+  stallMs?: number;
+}
+
+/**
+ * Wait until nothing is in flight. Slow is not stuck: on a loaded machine the backlog left when
+ * submission ends can take longer than any fixed limit to drain (the submission port's back-pressure
+ * holds each 250 for at most 1 s, so when delivery is slower than the sessions submit, the queue
+ * grows past its threshold). So the wait has no total limit; it ends as a stall only when no message
+ * settled for `stallMs` while entries were still in flight. Progress goes to `progress` every 10 s.
+ */
+/** What `drained` reads of a lab. */
+export type DrainingLab = Pick<Lab, 'timers' | 'events' | 'inFlight'> & { slots: { readonly waiting: number; readonly active: number } };
+
+export function drained(lab: DrainingLab, stallMs: number, progress: (line: string) => void, delivered: () => number): Promise<LoadFigure['stalled']> {
+  return new Promise((resolve) => {
+    const started = lab.timers.now();
+    let cancelStall = () => {};
+    let cancelReport = () => {};
+    let done = false;
+    const finish = (stalled: LoadFigure['stalled']) => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      cancelStall();
+      cancelReport();
+      resolve(stalled);
+    };
+    const state = () => ({ waiting: lab.slots.waiting, active: lab.slots.active, inFlight: lab.inFlight });
+    const armStall = () => {
+      cancelStall();
+      cancelStall = lab.timers.setTimeout(() => finish({ afterMs: Math.round(lab.timers.now() - started), ...state() }), stallMs);
+    };
+    const report = () => {
+      const s = state();
+      progress(`  draining: ${delivered()} delivered, ${s.active} sessions open, ${s.waiting} waiting for a slot, RSS ${mb(process.memoryUsage().rss)} MB`);
+      cancelReport = lab.timers.setTimeout(report, 10_000);
+    };
+    const check = () => {
+      if (lab.inFlight > 0) return;
+      // As Lab.idle does: a bounce may be queued right after the event that caused it.
+      queueMicrotask(() => {
+        if (lab.inFlight === 0) finish(undefined);
+      });
+    };
+    const unsubscribe = lab.events.subscribe((e) => {
+      if (e.type === 'mail.delivered' || e.type === 'mail.deferred' || e.type === 'mail.bounced') {
+        armStall();
+      }
+      check();
+    });
+    armStall();
+    cancelReport = lab.timers.setTimeout(report, 10_000);
+    check();
+  });
 }
 
 function loadLab(via: LoadOptions['via']): LabConfig {
@@ -77,7 +141,8 @@ export async function benchLoad(o: LoadOptions): Promise<LoadFigure> {
       }
       s.close();
     }));
-    await lab.idle(600_000);
+    o.progress(`  submitted: ${accepted} accepted; ${lab.slots.waiting} waiting for a slot`);
+    const stalled = await drained(lab, o.stallMs ?? 300_000, o.progress, () => sean.mailboxes.list('sean').length);
     const ms = o.clock.now() - started;
     const delivered = sean.mailboxes.list('sean').length;
     const entries = [...lab.servers.get('intellinet')!.entries.values()];
@@ -88,6 +153,7 @@ export async function benchLoad(o: LoadOptions): Promise<LoadFigure> {
       rssStartMB: mb(rssStart), rssPeakMB: mb(rssPeak),
       capture: { packets: lab.capture.size, dropped: lab.capture.points().reduce((n, p) => n + p.dropped, 0) },
       peakSessions: lab.slots.peak,
+      ...(stalled ? { stalled } : {}),
     };
   } finally {
     clearInterval(sample);

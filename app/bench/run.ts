@@ -120,6 +120,9 @@ export function shortfalls(report: BenchReport): string[] {
   for (const key of ['load', 'up'] as const) {
     const l = report[key];
     if (l.delivered < l.messages) out.push(`${key}: ${l.delivered} of ${l.messages} messages delivered`);
+    // Issue 18: none deferred by the lab's own overload (nothing in these labs refuses mail).
+    if (l.deferred > 0) out.push(`${key}: ${l.deferred} of ${l.messages} messages were deferred at least once`);
+    if (l.stalled) out.push(`${key}: the queue stopped moving after ${Math.round(l.stalled.afterMs / 1000)} s with ${l.stalled.inFlight} entries in flight (${l.stalled.active} sessions open, ${l.stalled.waiting} waiting for a slot)`);
   }
   const s = report.sessions;
   for (const key of ['lab', 'baseline', 'viaPath'] as const) {

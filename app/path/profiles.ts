@@ -17,8 +17,8 @@
 import { z } from 'zod';
 import type { Pipeline } from './pipeline.ts';
 import { createChain } from './chain.ts';
-import { createStage, stageDefinition, stageNames } from './stages/index.ts';
-import type { StageContext } from './stages/index.ts';
+import { stageDefinition, stageFactory, stageNames } from './stages/index.ts';
+import type { Stage, StageContext } from './stages/index.ts';
 import { parseCiscoConfig } from './vendor/cisco-parse.ts';
 
 export const PROFILE_NAMES = ['pass', 'pix-4.4', 'pix-5.1', 'asa', 'strip-starttls', 'ntlm-downgrade', 'injector', 'rewrite'] as const;
@@ -140,9 +140,23 @@ export function profileStages(input: unknown): StageRef[] {
   return [...refsOf(spec.before), ...own, ...refsOf(spec.stages)];
 }
 
+/**
+ * Specs already validated, by object: a relay builds a pipeline per connection from the same spec
+ * (a lab action replaces the spec object, never edits it), so it is parsed once, not per session.
+ */
+const compiled = new WeakMap<object, { name: string; create: (ctx: StageContext) => Stage }[]>();
+
+function stageFactories(input: unknown): { name: string; create: (ctx: StageContext) => Stage }[] {
+  const key = typeof input === 'object' && input !== null ? input : undefined;
+  const known = key && compiled.get(key);
+  if (known) return known;
+  const factories = profileStages(input).map((ref) => ({ name: ref.name, create: stageFactory(ref.name, ref.config) }));
+  if (key) compiled.set(key, factories);
+  return factories;
+}
+
 /** Build the pipeline for one connection. Each stage gets its own rng stream, forked by position. */
 export function createProfilePipeline(input: unknown, ctx: StageContext): Pipeline {
-  const stages = profileStages(input).map((ref, i) =>
-    createStage(ref.name, ref.config, { ...ctx, rng: ctx.rng.fork(`stage:${i}:${ref.name}`) }));
+  const stages = stageFactories(input).map((f, i) => f.create({ ...ctx, rng: ctx.rng.fork(`stage:${i}:${f.name}`) }));
   return createChain(stages);
 }

@@ -26,5 +26,5 @@ export const BUILTIN_STAGES: readonly RegisteredStage[] = [
 
 for (const def of BUILTIN_STAGES) if (!stageDefinition(def.name)) registerStage(def);
 
-export { createStage, registerStage, stageDefinition, stageNames, StageConfigError, defineStage } from './stage.ts';
+export { createStage, registerStage, stageDefinition, stageFactory, stageNames, StageConfigError, defineStage } from './stage.ts';
 export type { RegisteredStage, Stage, StageConfigIssue, StageContext, StageDefinition } from './stage.ts';

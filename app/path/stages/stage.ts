@@ -111,6 +111,15 @@ export function stageDefinition(name: string): RegisteredStage | undefined {
 
 /** Validate `config` against the stage's schema and build the stage for one connection. */
 export function createStage(name: string, config: unknown, ctx: StageContext): Stage {
+  return stageFactory(name, config)(ctx);
+}
+
+/**
+ * Validate a stage's config once and return what builds the stage for each connection: a relay
+ * opens one pipeline per connection, and parsing the same config every time cost more than the
+ * stages' own work on a short session (docs/bench.md, "Where the time goes").
+ */
+export function stageFactory(name: string, config: unknown): (ctx: StageContext) => Stage {
   const def = registry.get(name);
   if (!def) {
     throw new StageConfigError([{ stage: name, path: [], message: `unknown stage (known: ${stageNames().join(', ')})` }]);
@@ -123,7 +132,7 @@ export function createStage(name: string, config: unknown, ctx: StageContext): S
       message: i.message,
     })));
   }
-  return def.create(parsed.data, ctx);
+  return (ctx) => def.create(parsed.data, ctx);
 }
 
 // ── helpers every stage uses to build its outputs ───────────────────────────────────────────

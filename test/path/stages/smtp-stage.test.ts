@@ -26,6 +26,23 @@ describe('the SMTP stage frame', () => {
     expect(seen).toEqual(['binary:c2s:8']);
   });
 
+  test('a chunk of lines that all pass unchanged leaves as a view of the same bytes, not a copy', () => {
+    const { pipeline } = probe();
+    const chunk = Buffer.from('MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n', 'latin1');
+    const out = pipeline.push('c2s', chunk);
+    expect(out).toHaveLength(1);
+    const bytes = (out[0] as { bytes: Buffer }).bytes;
+    expect(bytes.toString('latin1')).toBe(chunk.toString('latin1'));
+    expect(bytes.buffer).toBe(chunk.buffer);
+    expect(bytes.byteOffset).toBe(chunk.byteOffset);
+    // A line held back across chunks still joins correctly (a copy, as it must be).
+    const { pipeline: p2 } = probe();
+    const first = p2.push('c2s', Buffer.from('MAIL FROM:<a@', 'latin1'));
+    const second = p2.push('c2s', Buffer.from('b>\r\nNOOP\r\n', 'latin1'));
+    expect(first).toHaveLength(0);
+    expect(Buffer.concat(second.map((o) => (o as { bytes: Buffer }).bytes)).toString('latin1')).toBe('MAIL FROM:<a@b>\r\nNOOP\r\n');
+  });
+
   test('several commands in one segment and one command over many segments are the same lines', () => {
     const a = probe();
     drive(a.pipeline, [['c2s', 'EHLO a\r\nMAIL FROM:<a@b>\r\n']]);
