@@ -57,6 +57,7 @@ async function runSession(lab: Lab, server: MailServer, entry: QueueEntry, messa
   const base = {
     at, host, conn, transcript: session.transcript, downgraded: downgraded ?? result.downgraded, sealed: result.sealed,
     keyBits: report.keyBits, tls: result.tls ? report.tls : undefined,
+    ...(result.causeLine !== undefined ? { causeLine: result.causeLine } : {}),
   };
   if (result.delivered) {
     const refused = result.recipients.filter((r) => !r.accepted).map((r) => ({ address: r.address, diagnostic: r.reply ? replyText(r.reply) : 'refused', status: r.reply?.status ?? '5.1.1' }));
