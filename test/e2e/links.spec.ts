@@ -3,22 +3,13 @@
 // (docs/ui.md). Screenshots at 1024×700 and 1440×900, light and dark, under test-results/.
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { openFromList, servePerFile, watchPage as watch } from './serve.ts';
 import { axe } from './axe.ts';
 
 const served = servePerFile();
 
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
-
 async function runScenario(page: Page, id: string): Promise<void> {
-  await page.goto(served().url);
-  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
+  await openFromList(page, served().url, id);
   await page.getByRole('button', { name: 'Run all steps' }).click();
   const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
   const count = await steps.count();
