@@ -48,11 +48,11 @@ function actorOf(path: PathInfo, stage: string): string {
 const detailOf = (reason: string, stage: string) => (reason.startsWith(`${stage}: `) ? reason.slice(stage.length + 2) : reason);
 
 /**
- * The failure reworded to name the middlebox, or undefined when no box acted (or the session
- * failed on a reply: then the reply speaks for itself).
+ * The failure reworded to name the middlebox, or undefined when no box acted, or the session did
+ * not break (a reply refused, or the plan gave up: those speak for themselves).
  */
 export function middleboxCause(lab: Lab, path: PathInfo | undefined, conn: string | undefined, transcript: readonly TranscriptLine[], failure: Failure, peer: string): string | undefined {
-  if (!path || !conn || path.config.via === 'direct' || failure.reply) return undefined;
+  if (!path || !conn || path.config.via === 'direct' || !failure.broken) return undefined;
   const stages = new Set(profileStages(path.config.firewall ?? {}).map((s) => s.name));
   const tapped = [...lab.taps.connections.values()].filter((c: TapConnection) => c.conn === conn);
   const lastSent = [...transcript].reverse().find((l) => l.dir === 'out');
@@ -76,9 +76,9 @@ export function middleboxCause(lab: Lab, path: PathInfo | undefined, conn: strin
   const after = records.some((r) => r.seq > acted!.record.seq && r.point === client && r.dir === 's2c' && r.bytes.length > 0);
   if (after) return undefined;
   const what = acted.record.dir === 'c2s' ? commandWords(lastSent) : `the reply to ${commandWords(lastSent).replace(/^the /, '')}`;
-  const then = /timed out/.test(failure.reason)
+  const then = failure.broken === 'timeout'
     ? format(middleboxReasons.timedOut, peer)
-    : /protocol error/.test(failure.reason)
+    : failure.broken === 'protocol'
       ? format(middleboxReasons.unreadable, failure.reason.replace(/^.*?: /, ''))
       : format(middleboxReasons.peerClosed, peer);
   return format(middleboxReasons.acted, actorOf(path, acted.mark.stage), acted.mark.action, what, acted.mark.note ?? acted.mark.action, then);

@@ -49,6 +49,8 @@ export interface Failure {
   reply?: Reply;
   /** RFC 3463 status for a bounce or defer. */
   status: string;
+  /** The session broke without a reply: the connection closed, it timed out, or a reply was unreadable. */
+  broken?: 'closed' | 'timeout' | 'protocol';
 }
 
 export type SecurityStep =
@@ -213,12 +215,12 @@ export class SmtpClientSession {
         return this.#ehlo();
       case 'protocol-error':
         this.#note(`protocol error: ${event.error}`);
-        return this.#fail({ action: 'defer', status: '4.4.2', reason: `protocol error with ${this.#o.peer} while ${PHASE_WORDS[this.#phase]}: ${event.error}` }, false);
+        return this.#fail({ action: 'defer', status: '4.4.2', broken: 'protocol', reason: `protocol error with ${this.#o.peer} while ${PHASE_WORDS[this.#phase]}: ${event.error}` }, false);
       case 'timeout':
-        return this.#fail({ action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2', reason: `conversation with ${this.#o.peer} timed out while ${PHASE_WORDS[this.#phase]}` }, false);
+        return this.#fail({ action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2', broken: 'timeout', reason: `conversation with ${this.#o.peer} timed out while ${PHASE_WORDS[this.#phase]}` }, false);
       case 'closed':
         return this.#fail({
-          action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2',
+          action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2', broken: 'closed',
           reason: `lost connection with ${this.#o.peer} while ${PHASE_WORDS[this.#phase]}`,
         }, false);
     }
