@@ -30,7 +30,7 @@ export const joinSchemas = {
  * can never change a learner's work. (The learner's own socket has every command.)
  */
 export const READ_ONLY_COMMANDS = [
-  'getSnapshot', 'listMailbox', 'readMessage', 'getTranscripts', 'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
+  'getSnapshot', 'listMailbox', 'readMessage', 'getTranscripts', 'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream', 'packetOfLine',
   'getLinks', 'getTimeline', 'getFirewall', 'getServerLog',
 ] as const;
 

@@ -52,7 +52,7 @@ const scenarioText = z.strictObject({
 export const COMMAND_NAMES = [
   'listScenarios', 'openScenario', 'startLab', 'stopLab', 'getSnapshot', 'runNextStep', 'runAllSteps',
   'applyAction', 'saveSecurity', 'sendMessage', 'listMailbox', 'readMessage', 'retryEntry', 'getTranscripts',
-  'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream',
+  'listCapturePoints', 'pagePackets', 'packetDetail', 'followStream', 'packetOfLine',
   'getLinks', 'getTimeline', 'getFirewall', 'getServerLog',
   'terminalTargets', 'terminalOpen', 'terminalSend', 'terminalClose',
   'openScenarioText', 'checkScenarioText', 'reloadScenario', 'listRecent', 'openRecent', 'recordScenario',
@@ -99,6 +99,8 @@ export const requestSchemas = {
   }),
   packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
+  // A transcript line's packet (docs/packet-view.md, "Links"): at `point` when the connection crossed it, else as sent.
+  packetOfLine: z.strictObject({ org: id, id, attempt: z.number().int().min(0), line: z.number().int().min(0), point: id.optional() }),
   // The topology's link states, the replay timeline, the firewall's view, a server's log (docs/ui.md).
   getLinks: z.strictObject({}),
   getTimeline: z.strictObject({ from: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(5000).default(2000) }),
@@ -326,6 +328,10 @@ export interface AttemptTranscript {
   sender: string;
   /** What the receiving server logged for the same connection (its `<-` is what it read). */
   receiver: string;
+  /** For a failed attempt: the line of `sender` (0-based) that caused the failure. */
+  causeLine?: number;
+  /** The lines of `sender` (0-based) that went over the wire and link to the packet carrying them. */
+  linked: number[];
 }
 
 // —— The packet view (SPEC §8) ——
@@ -486,6 +492,7 @@ export interface Responses {
   pagePackets: PacketPage;
   packetDetail: PacketDetailView;
   followStream: FollowView;
+  packetOfLine: { point: string; no: number; index: number };
   getLinks: { links: LinkStateView[] };
   getTimeline: { total: number; events: TimelineEventView[] };
   getFirewall: FirewallViewDto;

@@ -12,7 +12,7 @@ import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf
 import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
-import { followStream, packetDetail, pagePackets } from './packets.ts';
+import { followStream, packetDetail, packetOfLine, pagePackets } from './packets.ts';
 import { firewallOf, linksOf, serverLogOf, timelineOf } from './observe.ts';
 import { GridBadInput, GridBusy, gridOptions, gridStoreOf } from './grid.ts';
 import type { SecurityMethodName, ServerProfileName } from '../grid/axes.ts';
@@ -118,6 +118,8 @@ export function createHandlers(session: ApiSession): Handlers {
           index, at: a.at, host: a.host, conn: a.conn, result: a.result, reason: a.reason,
           sender: formatTranscript(a.transcript),
           receiver: a.conn ? formatReceiverTranscript(logs.get(a.conn) ?? []) : '',
+          ...(a.causeLine !== undefined && a.result !== 'delivered' ? { causeLine: a.causeLine } : {}),
+          linked: a.conn ? a.transcript.flatMap((l, i) => (l.at ? [i] : [])) : [],
         })),
       };
     },
@@ -126,6 +128,7 @@ export function createHandlers(session: ApiSession): Handlers {
     pagePackets: async (r) => pagePackets(session.lab, r),
     packetDetail: async (r) => packetDetail(session.lab, r),
     followStream: async (r) => followStream(session.lab, r),
+    packetOfLine: async (r) => packetOfLine(session.lab, r),
 
     getLinks: async () => linksOf(session),
     getTimeline: async (r) => timelineOf(session, r),

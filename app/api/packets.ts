@@ -4,7 +4,10 @@
  */
 import type { Lab } from '../lab/lab.ts';
 import type { DetailNode } from '../capture/dissect/types.ts';
-import type { DetailNodeView, FollowView, PacketDetailView, PacketPage, ParsedRequestOf } from './contract.ts';
+import type { DetailNodeView, FollowView, PacketDetailView, PacketPage, ParsedRequestOf, ResponseOf } from './contract.ts';
+import type { QueueEntry } from '../mta/queue.ts';
+import type { TranscriptLine } from '../mta/outbound/client.ts';
+import { fromSenderOffset, sidesOf, toSenderOffset } from '../capture/anchor.ts';
 import { ApiFailure } from './session.ts';
 
 function tree(nodes: DetailNode[]): DetailNodeView[] {
@@ -17,22 +20,67 @@ function withDecrypt<T>(lab: Lab, decrypt: boolean, fn: () => T): T {
   return fn();
 }
 
-/**
- * The packet's link to its session (SPEC §8): the queue entry and attempt that used the
- * connection, the scenario message, and — when the packet carries an SMTP line the sender's
- * transcript has (`C: MAIL FROM:…`, `S: 250 …`) — that transcript line.
- */
-function linkOf(lab: Lab, conn: string, info: string): PacketDetailView['link'] {
-  const m = /^([CS]): (.*)$/.exec(info);
+/** The queue entry and attempt that used a connection. */
+function attemptOf(lab: Lab, conn: string): { org: string; entry: QueueEntry; attempt: number } | undefined {
   for (const server of lab.servers.values()) {
     for (const entry of server.entries.values()) {
       const attempt = entry.attempts.findIndex((a) => a.conn === conn);
-      if (attempt < 0) continue;
-      const line = m ? entry.attempts[attempt].transcript.findIndex((l) => l.dir === (m[1] === 'C' ? 'out' : 'in') && l.text === m[2]) : -1;
-      return { org: server.id, entry: entry.id, attempt, ref: entry.ref, ...(line >= 0 ? { line, text: entry.attempts[attempt].transcript[line].text } : {}) };
+      if (attempt >= 0) return { org: server.id, entry, attempt };
     }
   }
   return undefined;
+}
+
+/**
+ * The transcript line a packet carries (docs/packet-view.md, "Links"): the packet's payload is
+ * mapped to the sender's stream (app/capture/anchor.ts) and matched with the lines' anchors — a
+ * line that starts in the packet, or a cleartext line the packet continues. Inside TLS or the seal
+ * a line is anchored at the end of its record, so the packet carrying that end links to it.
+ */
+function lineOf(lab: Lab, transcript: readonly TranscriptLine[], pos: { point: string; conn: string; dir: 'c2s' | 's2c'; offset: number; length: number }): number | undefined {
+  if (pos.length === 0) return undefined;
+  const first = toSenderOffset(lab.taps, { ...pos });
+  const last = toSenderOffset(lab.taps, { ...pos, offset: pos.offset + pos.length - 1 });
+  if (first === undefined || last === undefined) return undefined;
+  const starts = transcript.findIndex((l) => l.at?.dir === pos.dir && l.at.offset >= first && l.at.offset <= last);
+  if (starts >= 0) return starts;
+  const continues = transcript.findIndex((l) => l.at?.dir === pos.dir && l.layer === 'clear' && l.at.offset < first && first < l.at.offset + Buffer.byteLength(l.text) + 2);
+  return continues >= 0 ? continues : undefined;
+}
+
+/**
+ * The packet's link to its session (SPEC §8): the queue entry and attempt that used the
+ * connection, the scenario message, and the sender's transcript line it carries, if any.
+ */
+function linkOf(lab: Lab, no: number, conn: string): PacketDetailView['link'] {
+  const found = attemptOf(lab, conn);
+  const pos = lab.capture.position(no);
+  if (!found || !pos) return undefined;
+  const { org, entry, attempt } = found;
+  const transcript = entry.attempts[attempt].transcript;
+  const line = lineOf(lab, transcript, pos);
+  return { org, entry: entry.id, attempt, ref: entry.ref, ...(line !== undefined ? { line, text: transcript[line].text } : {}) };
+}
+
+/** The packet that carried a transcript line: at the point asked for when it saw the connection, else as sent. */
+export function packetOfLine(lab: Lab, r: ParsedRequestOf<'packetOfLine'>): ResponseOf<'packetOfLine'> {
+  const server = lab.servers.get(r.org);
+  const attempt = server?.entries.get(r.id)?.attempts[r.attempt];
+  if (!attempt) throw new ApiFailure('not-found', `no attempt ${r.attempt + 1} of queue entry ${r.id} at ${r.org}`);
+  const line = attempt.transcript[r.line];
+  if (!line) throw new ApiFailure('not-found', `attempt ${r.attempt + 1} of ${r.id} has no transcript line ${r.line + 1}`);
+  if (!attempt.conn || !line.at) throw new ApiFailure('not-found', `transcript line ${r.line + 1} of ${r.id} did not cross a tapped connection`);
+  const { conn } = attempt;
+  const { dir, offset } = line.at;
+  const sides = sidesOf(lab.taps, conn);
+  const points = [r.point, sides.client].filter((p): p is string => p !== undefined && (p === sides.client || p === sides.server));
+  for (const point of points) {
+    const at = fromSenderOffset(lab.taps, conn, dir, offset, point);
+    const no = at === undefined ? undefined : lab.capture.packetAt(point, conn, dir, at);
+    const index = no === undefined ? undefined : lab.capture.indexOf(point, no);
+    if (no !== undefined && index !== undefined) return { point, no, index };
+  }
+  throw new ApiFailure('not-found', `the packet of transcript line ${r.line + 1} is no longer in the capture (it keeps the newest packets)`);
 }
 
 export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): PacketPage {
@@ -55,7 +103,7 @@ export function packetDetail(lab: Lab, r: ParsedRequestOf<'packetDetail'>): Pack
     no: d.no, point: d.point, conn: d.conn, dir: d.dir, protocol: d.protocol, info: d.info, leak: d.leak,
     marks: d.marks.map((m) => ({ stage: m.stage, action: m.action, note: m.note, ...(m.original ? { originalHex: m.original.toString('hex') } : {}) })),
     tree: tree(d.tree), hex: d.bytes, tabs: d.tabs.map((t) => ({ label: t.label, hex: t.bytes })),
-    link: linkOf(lab, d.conn, d.info),
+    link: linkOf(lab, d.no, d.conn),
   };
 }
 

@@ -204,6 +204,31 @@ export class CaptureStore {
     return out;
   }
 
+  /** Where a packet's payload sits: its capture point, connection, direction and stream offset. */
+  position(no: number): { point: string; conn: string; dir: Direction; offset: number; length: number } | undefined {
+    const p = this.#get(no)?.p;
+    return p && { point: p.point, conn: p.conn, dir: p.dir, offset: p.streamOffset, length: p.payload.length };
+  }
+
+  /** The packet at `point` whose payload holds byte `offset` of the connection's stream in `dir`. */
+  packetAt(point: string, conn: string, dir: Direction, offset: number): number | undefined {
+    const view = this.#conns.get(connKey(point, conn));
+    if (!view) return undefined;
+    for (const h of view.held) {
+      const p = h.p;
+      if (p.dir === dir && p.payload.length > 0 && offset >= p.streamOffset && offset < p.streamOffset + p.payload.length) return p.no;
+    }
+    return undefined;
+  }
+
+  /** A packet's index in its capture point's list (unfiltered), so a view can page to it. */
+  indexOf(point: string, no: number): number | undefined {
+    const list = this.#points.get(point)?.held;
+    if (!list) return undefined;
+    const i = list.lowerBound((h) => h.p.no < no);
+    return list.at(i)?.p.no === no ? i : undefined;
+  }
+
   // ---- internals ----
 
   #point(id: string): PointView {

@@ -60,6 +60,11 @@ export interface TapConnection {
   closeReason?: string;
   /** The loopback port the client connected from, used to hand keys from an endpoint to a capture. */
   loopbackClientPort?: number;
+  /**
+   * Which side of the relay's middlebox this point sits on: `client`, the bytes exactly as the
+   * connecting side wrote and read them (on a `direct` path the only point), or `server`.
+   */
+  side?: 'client' | 'server';
 }
 
 export interface TapRecord {
@@ -74,6 +79,12 @@ export interface TapRecord {
   labTime: number;
   bytes: Buffer;
   marks?: StageMark[];
+  /**
+   * For bytes a middlebox passed on: the offset, in the same direction's stream on the side they
+   * came from, of the first byte of the chunk that produced them. With it a packet on one side
+   * maps to the bytes on the other side (app/capture/anchor.ts).
+   */
+  origin?: number;
 }
 
 /**

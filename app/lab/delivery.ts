@@ -18,6 +18,7 @@ import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
 import { tlsLevelSpec } from '../tls/level-table.ts';
 import { parseDuration } from '../base/clock.ts';
 import { orgOfHost } from './topology.ts';
+import { middleboxCause } from './middlebox-cause.ts';
 
 /**
  * What delivery needs of the lab, and nothing more: the clock and timers, name service, the
@@ -77,12 +78,20 @@ async function runSession(lab: DeliveryContext, server: MailServer, entry: Queue
   const base = {
     at, host, conn, transcript: session.transcript, downgraded: downgraded ?? result.downgraded, sealed: result.sealed,
     keyBits: report.keyBits, tls: result.tls ? report.tls : undefined,
+    ...(result.causeLine !== undefined ? { causeLine: result.causeLine } : {}),
   };
   if (result.delivered) {
     const refused = result.recipients.filter((r) => !r.accepted).map((r) => ({ address: r.address, diagnostic: r.reply ? replyText(r.reply) : 'refused', status: r.reply?.status ?? '5.1.1' }));
     return { attempt: { ...base, result: 'delivered', diagnostic: result.dataReply ? replyText(result.dataReply) : undefined } as Attempt, refused, failure: undefined };
   }
-  const failure = result.failure!;
+  let failure = result.failure!;
+  // The lab saw both sides of the path: when a middlebox broke the session, say so (issue 17).
+  const told = middleboxCause(lab, lab.relays.find((r) => r.port === port)?.path, conn, session.transcript, failure, peer);
+  if (told) {
+    const note = session.transcript.findLastIndex((l) => l.dir === 'note' && l.text === `${failure.action}: ${failure.reason}`);
+    if (note >= 0) session.transcript[note] = { ...session.transcript[note], text: `${failure.action}: ${told}` };
+    failure = { ...failure, reason: told };
+  }
   const mapped = failure.action === 'bounce' ? 'bounced' : failure.action === 'defer' ? 'deferred' : 'next-mx';
   return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } as Attempt, failure, refused: undefined };
 }

@@ -13,7 +13,7 @@ export interface MailboxItem {
   /** The scenario message this is (or, for a bounce, the one it reports on). */
   ref?: string;
   /** For a bounce: the queue entry and connection that caused it (links to transcript and packets). */
-  cause?: { queueId: string; conn?: string; transcriptLine?: number };
+  cause?: { queueId: string; conn?: string; attempt?: number; transcriptLine?: number };
   /** How it travelled: the Received header's `with` clause (ESMTP, ESMTPS, ESMTPA, ESMTPSA). */
   via?: string;
   /** It arrived with REQUIRETLS (RFC 8689). */

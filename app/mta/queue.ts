@@ -26,6 +26,8 @@ export interface Attempt {
   keyBits?: number;
   downgraded?: string;
   transcript: TranscriptLine[];
+  /** The transcript line that caused a failed attempt (SessionResult.causeLine). */
+  causeLine?: number;
 }
 
 export interface QueueEntry {

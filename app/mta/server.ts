@@ -464,7 +464,7 @@ export class MailServer {
     const user = entry.from.split('@')[0].toLowerCase();
     const item = this.mailboxes.store({
       id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
-      cause: { queueId: entry.id, conn: last?.conn, transcriptLine: last ? last.transcript.length - 1 : undefined },
+      cause: { queueId: entry.id, conn: last?.conn, attempt: last ? entry.attempts.length - 1 : undefined, transcriptLine: last ? last.causeLine ?? last.transcript.length - 1 : undefined },
     }, bounce, this.#counter);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }

@@ -47,17 +47,21 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     client.on('error', () => undefined);
     const conn = o.nextConnId();
     const samePoint = o.clientPoint.id === o.serverPoint.id;
-    const base = (point: CapturePoint): TapConnection => ({
+    const base = (point: CapturePoint, side: 'client' | 'server'): TapConnection => ({
       conn, point: point.id, client: o.clientEndpoint(), server: o.serverEndpoint,
-      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort,
+      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort, side,
     });
-    const cConn = base(o.clientPoint);
-    const sConn: TapConnection = samePoint ? cConn : { ...base(o.serverPoint), client: cConn.client };
+    const cConn = base(o.clientPoint, 'client');
+    const sConn: TapConnection = samePoint ? cConn : { ...base(o.serverPoint, 'server'), client: cConn.client };
     o.tap.open(cConn);
     if (!samePoint) o.tap.open(sConn);
-    const record = (point: TapConnection, dir: Direction, bytes: Buffer, marks?: StageMark[]) => {
-      if (bytes.length > 0 || marks?.length) o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks });
+    const record = (point: TapConnection, dir: Direction, bytes: Buffer, marks?: StageMark[], origin?: number) => {
+      if (bytes.length > 0 || marks?.length) {
+        o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks, ...(origin !== undefined ? { origin } : {}) });
+      }
     };
+    // Bytes read so far from each side: the offset a push starts at, on the side it came from.
+    const read: Record<Direction, number> = { c2s: 0, s2c: 0 };
     let closed = false;
     const finish = (by: TapConnection['closedBy'], reason?: string) => {
       if (closed) return;
@@ -82,19 +86,20 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
 
     // `half-close`: one side sent FIN; pass it on in order, after any delayed bytes (TCP half-close).
     type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: number };
-    const carry = (outputs: Step[]) => {
+    /** `from`: the direction and offset of the push that produced these outputs. */
+    const carry = (outputs: Step[], from?: { dir: Direction; offset: number }) => {
       for (const out of outputs) {
         const delay = out.delayMs ?? 0;
         const dir: Direction = out.type === 'close' ? 'c2s' : out.dir;
         const at = Math.max(o.timers.now() + delay, due[dir]);
         due[dir] = at;
-        const act = () => perform(out);
+        const act = () => perform(out, from?.dir === dir ? from.offset : undefined);
         const wait = at - o.timers.now();
         if (wait > 0) o.timers.setTimeout(act, wait);
         else act();
       }
     };
-    const perform = (out: Step) => {
+    const perform = (out: Step, origin?: number) => {
       if (out.type === 'half-close') {
         if (out.dir === 'c2s') upstream.end();
         else client.end();
@@ -112,11 +117,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
         return;
       }
       if (out.dir === 'c2s') {
-        if (!samePoint) record(sConn, 'c2s', out.bytes, out.marks);
+        if (!samePoint) record(sConn, 'c2s', out.bytes, out.marks, origin);
         if (upstreamReady) upstream.write(out.bytes);
         else pendingUp.push(out.bytes);
       } else {
-        if (!samePoint) record(cConn, 's2c', out.bytes, out.marks);
+        if (!samePoint) record(cConn, 's2c', out.bytes, out.marks, origin);
         if (!client.destroyed) client.write(out.bytes);
       }
     };
@@ -133,7 +138,9 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
 
     client.on('data', (bytes: Buffer) => {
       record(cConn, 'c2s', bytes);
-      carry(pipeline.push('c2s', bytes));
+      const offset = read.c2s;
+      read.c2s += bytes.length;
+      carry(pipeline.push('c2s', bytes), { dir: 'c2s', offset });
     });
     client.on('end', () => carry([...pipeline.end('c2s'), { type: 'half-close', dir: 'c2s' }]));
     client.on('close', () => {
@@ -143,7 +150,9 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
 
     upstream.on('data', (bytes: Buffer) => {
       record(sConn, 's2c', bytes);
-      carry(pipeline.push('s2c', bytes));
+      const offset = read.s2c;
+      read.s2c += bytes.length;
+      carry(pipeline.push('s2c', bytes), { dir: 's2c', offset });
     });
     upstream.on('end', () => carry([...pipeline.end('s2c'), { type: 'half-close', dir: 's2c' }]));
     upstream.on('close', () => {

@@ -75,6 +75,24 @@ export const deferReasons = {
 } as const;
 
 /**
+ * What a middlebox did, when a session broke without a reply (docs/ui.md, "Errors that name what
+ * acted"): the lab sees both sides, so the queue, the bounce and the transcript name the box, its
+ * profile and its feature in the vendor's words instead of the sender's bare "lost connection".
+ */
+export const middleboxReasons = {
+  /** The box: `the firewall (asa, inspect esmtp)`. */
+  actor: 'the %s (%s, %s)',
+  /** A stage reset the connection: `reset by the firewall (asa, inspect esmtp) after EHLO: …`. */
+  reset: 'reset by %s after %s: %s',
+  refused: 'connection refused by %s: %s',
+  /** A stage changed or dropped bytes, and the session broke after that. */
+  acted: '%s %s %s (%s); then %s',
+  peerClosed: '%s closed the connection',
+  timedOut: 'the conversation with %s timed out',
+  unreadable: 'the reply could not be read (%s)',
+} as const;
+
+/**
  * Why a `may` session went on in cleartext (SPEC §3: the message is marked *downgraded* with
  * the reason). Postfix logs the same facts at `smtp_tls_loglevel` 1.
  */

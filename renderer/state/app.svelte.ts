@@ -8,7 +8,7 @@ import { FileState } from './files.svelte.ts';
 import { LabState } from './lab.svelte.ts';
 import { MailState } from './mail.svelte.ts';
 import { ScenarioState } from './scenario.svelte.ts';
-import { TranscriptState } from './transcript.svelte.ts';
+import { TranscriptState, type TranscriptFocus } from './transcript.svelte.ts';
 import { CaptureState } from './capture.svelte.ts';
 import { TopologyState } from './topology.svelte.ts';
 import { FirewallState, LogsState } from './firewall.svelte.ts';
@@ -140,9 +140,18 @@ export class AppState {
     if (this.showGrid) await this.grid.load();
   }
 
-  async showTranscript(org: string, id: string): Promise<void> {
+  /** A queue entry's transcript, with a line highlighted (the one given, or the failure's cause). */
+  async showTranscript(org: string, id: string, focus?: TranscriptFocus): Promise<void> {
     this.tab = 'transcript';
-    await this.transcript.show(org, id);
+    await this.transcript.show(org, id, focus);
+  }
+
+  /** A transcript line's packet, selected in the packet view at the point on screen when it has the connection. */
+  async openLinePacket(org: string, id: string, attempt: number, line: number): Promise<void> {
+    const found = await this.transcript.packetOf({ org, id }, { attempt, line }, this.capture.point);
+    if (!found) return;
+    this.capture.reveal(found.point, found.no, found.index);
+    this.tab = 'packets';
   }
 
   /** A link on the topology: its capture point in the packet view. */

@@ -188,6 +188,23 @@ export class CaptureState {
     void this.refresh();
   }
 
+  /**
+   * Show one packet a link points at (a transcript line's packet): its capture point, the page
+   * that holds it (`index` in the point's unfiltered list, so filter and "Leaks only" are cleared),
+   * selected with its detail. The list scrolls the selected row into view.
+   */
+  reveal(point: string, no: number, index: number): void {
+    if (this.stream && this.stream.point !== point) this.closeStream();
+    this.point = point;
+    this.filter = '';
+    this.leaksOnly = false;
+    this.from = Math.floor(index / PAGE_SIZE) * PAGE_SIZE;
+    this.#recheckSelection = false;
+    this.selected = undefined;
+    this.select(no);
+    void this.refresh();
+  }
+
   /** Select a packet: its detail loads; the selection survives refreshes and paging. */
   select(no: number): void {
     if (no === this.selected) return;

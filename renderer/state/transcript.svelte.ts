@@ -2,20 +2,41 @@
 import { friendly } from '../lib/format.ts';
 import type { PostcardApi, ResponseOf } from '../../app/api/contract.ts';
 
+/** One line of one attempt's sender transcript (0-based). */
+export interface TranscriptFocus {
+  attempt: number;
+  line: number;
+}
+
 export class TranscriptState {
   #api: PostcardApi;
   target = $state.raw<{ org: string; id: string } | undefined>(undefined);
+  /**
+   * The line to highlight and scroll to: the one a link named (a bounce's cause, a packet's line),
+   * or by default the line that caused the last failed attempt.
+   */
+  focus = $state.raw<TranscriptFocus | undefined>(undefined);
   data = $state.raw<ResponseOf<'getTranscripts'> | undefined>(undefined);
   error = $state<string | undefined>(undefined);
+  /** Why a line's packet could not be shown (dropped from the bounded capture). */
+  lineError = $state<string | undefined>(undefined);
 
   constructor(api: PostcardApi) {
     this.#api = api;
   }
 
-  async show(org: string, id: string): Promise<void> {
+  async show(org: string, id: string, focus?: TranscriptFocus): Promise<void> {
     this.target = { org, id };
+    this.focus = focus;
     this.data = undefined;
     await this.reload();
+    // Read again after the await (TypeScript keeps the narrowing from the assignment above).
+    const data = this.data as ResponseOf<'getTranscripts'> | undefined;
+    if (!focus && this.target?.id === id && data) {
+      const failed = data.attempts.findLast((a) => a.causeLine !== undefined);
+      const last = data.attempts.at(-1);
+      if (failed && failed === last) this.focus = { attempt: failed.index, line: failed.causeLine! };
+    }
   }
 
   async reload(): Promise<void> {
@@ -30,8 +51,22 @@ export class TranscriptState {
     }
   }
 
+  /** The packet that carried a line (at `point` when the connection crossed it); the line stays highlighted. */
+  async packetOf(target: { org: string; id: string }, focus: TranscriptFocus, point?: string): Promise<ResponseOf<'packetOfLine'> | undefined> {
+    try {
+      const found = await this.#api.packetOfLine({ ...target, ...focus, ...(point ? { point } : {}) });
+      this.focus = focus;
+      this.lineError = undefined;
+      return found;
+    } catch (error) {
+      this.lineError = friendly((error as Error).message);
+      return undefined;
+    }
+  }
+
   clear(): void {
     this.target = undefined;
+    this.focus = undefined;
     this.data = undefined;
   }
 }

@@ -103,10 +103,10 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await stream.scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'test-results/packets-postcard-follow.png', fullPage: true });
 
-  // The session link opens the transcript of that queue entry.
-  await page.getByRole('button', { name: /^Open the transcript of / }).click();
+  // The session link opens the transcript of that queue entry, on the line the packet carries.
+  await page.getByRole('button', { name: /^Show transcript line \d+ of / }).click();
   await expect(page.getByRole('tab', { name: 'Transcript' })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByLabel('Sender transcript')).toContainText('-> MAIL FROM:<alice@intellinet.example>');
+  await expect(page.getByLabel('Sender transcript').locator('[aria-current="true"]')).toHaveText(/^-> MAIL FROM:<alice@intellinet\.example>/);
 
   expect(problems).toEqual([]);
 });

@@ -130,7 +130,8 @@ test('asa-breaks-ntlm: a reset link and a queued envelope', async ({ page }) => 
   for (const point of ['intellinet-ntsol/sent', 'intellinet-ntsol/wire']) {
     await expect(link(page, point)).toHaveClass(/tone-bad/);
     await expect(badge(page, point).locator('.detail')).toContainText('lost (reset)');
-    await expect(link(page, point)).toHaveAttribute('aria-label', /lost \(reset\) · 128-bit keys \(lost connection with mail\.ntsol\.example/);
+    // The link's reason names what broke the session: the ASA's inspection (issue 17 item 8).
+    await expect(link(page, point)).toHaveAttribute('aria-label', /lost \(reset\) · 128-bit keys \(the firewall \(asa, inspect esmtp\) changed the sealed MAIL FROM/);
   }
   await expect(page.locator('svg.topo .queue-mark')).toHaveText('1 queued');
   await expect(page.getByRole('button', { name: /^mail\.intellinet\.example 192\.0\.2\.10: host of intellinet\.example, 1 message waiting in the queue/ })).toBeVisible();

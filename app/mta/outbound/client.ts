@@ -20,6 +20,13 @@ export interface TranscriptLine {
   dir: 'out' | 'in' | 'note';
   layer: Layer;
   text: string;
+  /**
+   * Where the bytes that carried this line start in the TCP stream as the sender wrote and read
+   * it (set by the socket adapter, connection.ts): the connection's direction and byte offset.
+   * Inside TLS or the NTLM seal it is the offset of the record or sealed frame that carried the
+   * line. The packet view links a line and a packet by this (docs/packet-view.md, "Links").
+   */
+  at?: { dir: 'c2s' | 's2c'; offset: number };
 }
 
 export interface TlsInfo {
@@ -43,6 +50,8 @@ export interface Failure {
   reply?: Reply;
   /** RFC 3463 status for a bounce or defer. */
   status: string;
+  /** The session broke without a reply: the connection closed, it timed out, or a reply was unreadable. */
+  broken?: 'closed' | 'timeout' | 'protocol';
 }
 
 export type SecurityStep =
@@ -111,6 +120,11 @@ export interface SessionResult {
   downgraded?: string;
   /** The phase the session was in when it ended. */
   phase: Phase;
+  /**
+   * The transcript line that caused a failure: the first line of the reply that refused, or
+   * the last line sent or received before the connection broke (what the bounce links to).
+   */
+  causeLine?: number;
 }
 
 export interface ClientOptions {
@@ -154,6 +168,9 @@ export class SmtpClientSession {
   #downgraded: string | undefined;
   #dataReply: Reply | undefined;
   #failure: Failure | undefined;
+  /** Index of the first transcript line of the last reply received. */
+  #replyLine = -1;
+  #causeLine: number | undefined;
 
   constructor(options: ClientOptions) {
     this.#o = options;
@@ -170,6 +187,7 @@ export class SmtpClientSession {
     if (this.#phase === 'quit' && event.type !== 'reply') return [{ type: 'close' }, ...this.#finish()];
     switch (event.type) {
       case 'reply':
+        this.#replyLine = this.transcript.length;
         this.#log('in', event.reply.raw);
         return this.#onReply(event.reply);
       case 'tls-ready': {
@@ -198,12 +216,12 @@ export class SmtpClientSession {
         return this.#ehlo();
       case 'protocol-error':
         this.#note(`protocol error: ${event.error}`);
-        return this.#fail({ action: 'defer', status: '4.4.2', reason: `protocol error with ${this.#o.peer} while ${PHASE_WORDS[this.#phase]}: ${event.error}` }, false);
+        return this.#fail({ action: 'defer', status: '4.4.2', broken: 'protocol', reason: `protocol error with ${this.#o.peer} while ${PHASE_WORDS[this.#phase]}: ${event.error}` }, false);
       case 'timeout':
-        return this.#fail({ action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2', reason: `conversation with ${this.#o.peer} timed out while ${PHASE_WORDS[this.#phase]}` }, false);
+        return this.#fail({ action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2', broken: 'timeout', reason: `conversation with ${this.#o.peer} timed out while ${PHASE_WORDS[this.#phase]}` }, false);
       case 'closed':
         return this.#fail({
-          action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2',
+          action: this.#phase === 'greeting' ? 'next-mx' : 'defer', status: '4.4.2', broken: 'closed',
           reason: `lost connection with ${this.#o.peer} while ${PHASE_WORDS[this.#phase]}`,
         }, false);
     }
@@ -345,6 +363,7 @@ export class SmtpClientSession {
   /** End the session with a failure; when still connected, say QUIT politely first (RFC 5321 §4.1.1.10). */
   #fail(failure: Failure, connected: boolean): ClientCommand[] {
     this.#failure = failure;
+    this.#causeLine = failure.reply && this.#replyLine >= 0 ? this.#replyLine : lastLineIndex(this.transcript);
     this.#note(`${failure.action}: ${failure.reason}`);
     const phase = this.#phase;
     this.#result = this.#makeResult(false, phase);
@@ -365,7 +384,7 @@ export class SmtpClientSession {
     return {
       delivered, failure: this.#failure, recipients: this.#recipients, dataReply: this.#dataReply,
       tls: this.#tls, sealed: this.#layer === 'sealed', authenticated: this.#authenticated,
-      downgraded: this.#downgraded, phase,
+      downgraded: this.#downgraded, phase, ...(this.#causeLine !== undefined ? { causeLine: this.#causeLine } : {}),
     };
   }
 
@@ -377,3 +396,10 @@ export class SmtpClientSession {
     this.transcript.push({ dir: 'note', layer: this.#layer, text });
   }
 }
+
+/** The last line that went over the wire (not a note), or undefined when nothing did. */
+function lastLineIndex(lines: readonly TranscriptLine[]): number | undefined {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i].dir !== 'note') return i;
+  return undefined;
+}
+

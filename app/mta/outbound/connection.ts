@@ -5,6 +5,12 @@
  *
  *   net.Socket ──bytes──► ReplyParser ──reply──► SmtpClientSession ──commands──► socket writes,
  *                                                                     TLS upgrade, seal install
+ *
+ * It also anchors every transcript line in the TCP stream (`TranscriptLine.at`): the raw socket
+ * counts the bytes that crossed it even after TLS or the seal took over (`bytesWritten`,
+ * `bytesRead`), so a line sent starts at the count before its write, and a reply line received
+ * in clear starts at its own offset; inside TLS or the seal, whose records hide the line, it is
+ * the last byte received when the plaintext came out (the end of the record that carried it).
  */
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -35,6 +41,14 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
   return new Promise((resolve) => {
     const parser = new ReplyParser();
     let stream: Duplex;
+    // TCP stream anchors (see the header): whether bytes read are the raw bytes (no TLS, no seal),
+    // a generation bumped when the layer changes, where the line being read started, and where
+    // the complete lines of the reply being read started.
+    let clear = true;
+    let generation = 0;
+    let lineAt: number | undefined;
+    let replyLines: number[] = [];
+    let outCursor = 0;
     let cancelTimer: (() => void) | undefined;
     let finished = false;
     let busy = false; // a TLS handshake is in progress: ignore the plain socket's events
@@ -50,9 +64,16 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
       cancelTimer?.();
       cancelTimer = options.timers.setTimeout(() => dispatch({ type: 'timeout' }), options.timeoutMs);
     };
-    const dispatch = (event: ClientEvent) => {
+    const dispatch = (event: ClientEvent, anchors: number[] = []) => {
       if (finished) return;
-      execute(session.handle(event));
+      const before = session.transcript.length;
+      const commands = session.handle(event);
+      // The reply's lines are the first ones the session logged for this event.
+      anchors.forEach((offset, k) => {
+        const line = session.transcript[before + k];
+        if (line?.dir === 'in') line.at = { dir: 's2c', offset };
+      });
+      execute(commands);
       if (session.result) finish();
       else armTimer();
     };
@@ -60,9 +81,11 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
       for (const command of commands) {
         switch (command.type) {
           case 'send':
+            anchorOut();
             stream.write(`${command.line}\r\n`);
             break;
           case 'send-message':
+            anchorOut();
             stream.write(command.data);
             break;
           case 'close':
@@ -82,6 +105,7 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
             }
             detach(stream);
             parser.reset();
+            newLayer();
             stream = seal(stream);
             attach(stream);
             queueMicrotask(() => dispatch({ type: 'seal-ready' }));
@@ -100,6 +124,7 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
       detach(stream);
       // RFC 3207 §4.2 / CVE-2011-0411: nothing received in cleartext after 220 carries over.
       parser.reset();
+      newLayer();
       start(stream).then(
         ({ stream: tlsStream, info }) => {
           busy = false;
@@ -113,16 +138,47 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
         },
       );
     };
+    /** The next line the session logged as sent starts at the raw stream's current length. */
+    const anchorOut = () => {
+      const lines = session.transcript;
+      while (outCursor < lines.length && !(lines[outCursor].dir === 'out' && !lines[outCursor].at)) outCursor++;
+      if (outCursor < lines.length) lines[outCursor++].at = { dir: 'c2s', offset: socket.bytesWritten };
+    };
+    const newLayer = () => {
+      clear = false;
+      generation++;
+      lineAt = undefined;
+      replyLines = [];
+    };
     const onData = (chunk: Buffer) => {
       if (busy) return;
-      const parsed = parser.push(chunk);
-      for (const reply of parsed.replies) {
+      const layer = generation;
+      const end = socket.bytesRead;
+      // Line by line, so each reply's lines have their offsets (the parser is fed the same bytes).
+      for (let from = 0; from < chunk.length;) {
         // Once the handshake starts, whatever else came in cleartext is discarded (RFC 3207 §4.2,
-        // CVE-2011-0411): a reply injected after `220` must not be read as if it came over TLS.
-        if (finished || busy) return;
-        dispatch({ type: 'reply', reply });
+        // CVE-2011-0411): a reply injected after `220` must not be read as if it came over TLS;
+        // the same holds for bytes after `235` when the seal goes up.
+        if (finished || busy || layer !== generation) return;
+        const nl = chunk.indexOf(0x0a, from);
+        const to = nl < 0 ? chunk.length : nl + 1;
+        lineAt ??= clear ? end - (chunk.length - from) : end - 1;
+        if (nl >= 0) {
+          replyLines.push(lineAt);
+          lineAt = undefined;
+        }
+        const parsed = parser.push(chunk.subarray(from, to));
+        from = to;
+        for (const reply of parsed.replies) {
+          if (finished || busy) return;
+          const anchors = replyLines.splice(0, reply.lines.length);
+          dispatch({ type: 'reply', reply }, anchors);
+        }
+        if (parsed.error) {
+          if (!busy) dispatch({ type: 'protocol-error', error: parsed.error });
+          return;
+        }
       }
-      if (parsed.error && !busy) dispatch({ type: 'protocol-error', error: parsed.error });
     };
     const onClose = () => {
       if (!busy) dispatch({ type: 'closed' });
