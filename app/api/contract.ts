@@ -97,7 +97,8 @@ export const requestSchemas = {
     // Per request, default off (an eavesdropper's view): two windows on one lab never see each other's toggle.
     decrypt: z.boolean().default(false),
   }),
-  packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
+  // A packet is its capture point and its frame number within that point (numbers are per point).
+  packetDetail: z.strictObject({ point: id, no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
   // The topology's link states, the replay timeline, the firewall's view, a server's log (docs/ui.md).
   getLinks: z.strictObject({}),
@@ -292,7 +293,8 @@ export interface PathView {
   to?: string;
   /** The middlebox profile on a firewall path (`asa`, `pix-5.1`, …). */
   firewall?: string;
-  points: { id: string; label: string; roles: string[] }[];
+  /** The forward direction's capture points; on a firewall path `side` says before or after the box. */
+  points: { id: string; label: string; roles: string[]; side?: 'before' | 'after' }[];
   /** One relay per sending organisation and destination host. */
   entries: { from: string; host: string; entry: string }[];
 }
@@ -332,6 +334,7 @@ export interface CapturePointView {
 }
 
 export interface PacketRowView {
+  /** The frame number within its capture point (`point`): 1..n in each point's list. */
   no: number;
   time: number;
   source: string;

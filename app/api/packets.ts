@@ -49,8 +49,8 @@ export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): Packet
 }
 
 export function packetDetail(lab: Lab, r: ParsedRequestOf<'packetDetail'>): PacketDetailView {
-  const d = withDecrypt(lab, r.decrypt, () => lab.capture.detail(r.no));
-  if (!d) throw new ApiFailure('not-found', `no packet ${r.no} (it may have been dropped from the bounded capture)`);
+  const d = withDecrypt(lab, r.decrypt, () => lab.capture.detail(r.point, r.no));
+  if (!d) throw new ApiFailure('not-found', `no packet ${r.no} at ${r.point} (it may have been dropped from the bounded capture)`);
   return {
     no: d.no, point: d.point, conn: d.conn, dir: d.dir, protocol: d.protocol, info: d.info, leak: d.leak,
     marks: d.marks.map((m) => ({ stage: m.stage, action: m.action, note: m.note, ...(m.original ? { originalHex: m.original.toString('hex') } : {}) })),

@@ -38,6 +38,7 @@ interface PointView {
 }
 
 interface MatchCache {
+  /** Synthesis order (`Packet.order`) of the last packet looked at, and of the matches. */
   upTo: number;
   nos: number[];
   filter: CompiledFilter;
@@ -175,14 +176,15 @@ export class CaptureStore {
       for (let i = from; i < Math.min(list.length, from + limit); i++) rows.push(rowOf(list.at(i)!, firstT));
       return { total: list.length, matched: list.length, dropped, rows };
     }
-    const nos = this.#matches(list, q, parsed.filter, firstT);
-    const rows = nos.slice(from, from + limit).map((no) => rowOf(this.#get(no)!, firstT));
-    return { total: list.length, matched: nos.length, dropped, rows };
+    const orders = this.#matches(list, q, parsed.filter, firstT);
+    const rows = orders.slice(from, from + limit).map((order) => rowOf(this.#get(order)!, firstT));
+    return { total: list.length, matched: orders.length, dropped, rows };
   }
 
-  detail(no: number): PacketDetail | undefined {
+  /** One packet by its frame number within its capture point (`Packet.no`, as the list shows it). */
+  detail(point: string, no: number): PacketDetail | undefined {
     this.#catchUp();
-    const h = this.#get(no);
+    const h = this.#atPoint(point, no);
     const view = h && this.#conns.get(connKey(h.p.point, h.p.conn));
     if (!h || !view) return undefined;
     return detailOf(h, view, this.#context(view), this.#firstTime(h.p.point));
@@ -197,10 +199,13 @@ export class CaptureStore {
     return followOf(view, { ...this.#context(view), decrypt: opts.decrypted ?? false }, opts.decrypted ?? false);
   }
 
-  /** Packet numbers that carry bytes of a tap record (links from transcripts and bounces). */
-  packetsOfRecord(recordSeq: number): number[] {
-    const out: number[] = [];
-    for (const h of this.#all) if (h.p.recordSeq === recordSeq) out.push(h.p.no);
+  /**
+   * The packets that carry bytes of a tap record (links from transcripts and bounces), each as
+   * its capture point and its frame number within that point. A record belongs to one point.
+   */
+  packetsOfRecord(recordSeq: number): { point: string; no: number }[] {
+    const out: { point: string; no: number }[] = [];
+    for (const h of this.#all) if (h.p.recordSeq === recordSeq) out.push({ point: h.p.point, no: h.p.no });
     return out;
   }
 
@@ -285,10 +290,20 @@ export class CaptureStore {
     this.#dirty.clear();
   }
 
-  #get(no: number): Held | undefined {
+  /** A held packet by its synthesis order (the key of the match caches). */
+  #get(order: number): Held | undefined {
     const first = this.#all.first();
     if (!first) return undefined;
-    const h = this.#all.at(no - first.p.no);
+    const h = this.#all.at(order - first.p.order);
+    return h?.p.order === order ? h : undefined;
+  }
+
+  /** A held packet by point and frame number: numbers within a point have no gaps. */
+  #atPoint(point: string, no: number): Held | undefined {
+    const list = this.#points.get(point)?.held;
+    const first = list?.first();
+    if (!list || !first) return undefined;
+    const h = list.at(no - first.p.no);
     return h?.p.no === no ? h : undefined;
   }
 
@@ -304,19 +319,20 @@ export class CaptureStore {
       if (this.#caches.size >= MAX_CACHES) this.#caches.delete(this.#caches.keys().next().value!);
       this.#caches.set(key, (cache = { upTo: 0, nos: [], filter }));
     }
-    const oldest = list.first()?.p.no ?? Infinity;
+    // Keyed by synthesis order, which is monotonic in every list (one point's, or all points').
+    const oldest = list.first()?.p.order ?? Infinity;
     if (cache.nos.length > 0 && cache.nos[0] < oldest) {
       let cut = 0;
       while (cut < cache.nos.length && cache.nos[cut] < oldest) cut++;
       cache.nos.splice(0, cut);
     }
     const upTo = cache.upTo;
-    const start = list.lowerBound((h) => h.p.no <= upTo);
+    const start = list.lowerBound((h) => h.p.order <= upTo);
     const s = this.#subject;
     for (let i = start; i < list.length; i++) {
       const h = list.at(i)!;
-      if ((!q.leaksOnly || h.leak) && filter.match(s.bind(h, firstT))) cache.nos.push(h.p.no);
-      cache.upTo = h.p.no;
+      if ((!q.leaksOnly || h.leak) && filter.match(s.bind(h, firstT))) cache.nos.push(h.p.order);
+      cache.upTo = h.p.order;
     }
     return cache.nos;
   }

@@ -3,9 +3,11 @@
  * crosses (SPEC §2: every hop is tapped). It drives a middlebox `Pipeline` (app/path/pipeline.ts)
  * and reports every chunk to the tap log at the capture points on either side of it:
  *
- *   sender ──► [clientPoint] ──► pipeline stages ──► [serverPoint] ──► receiver
+ *   sender ──► [clientPoints] ──► pipeline stages ──► [serverPoints] ──► receiver
  *
- * On a `direct` path both points are the same and the pipeline is `pass`: one record per chunk.
+ * A side may have several points (a firewall's wire records what its side records). On a
+ * `direct` path, and in front of a host's listener, both sides are the same one point and the
+ * pipeline is `pass`: one record per chunk.
  */
 import net from 'node:net';
 import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapSink } from '../capture/tap.ts';
@@ -16,8 +18,9 @@ import type { LabClock } from '../base/clock.ts';
 export interface RelayOptions {
   target: { host: string; port: number };
   createPipeline(conn: string): Pipeline;
-  clientPoint: CapturePoint;
-  serverPoint: CapturePoint;
+  /** Where the connecting side is recorded (before the pipeline), and the far side (after it). */
+  clientPoints: CapturePoint[];
+  serverPoints: CapturePoint[];
   /** Simulated endpoints for the packet view: the sender's address and the receiver's. */
   clientEndpoint(): Endpoint;
   serverEndpoint: Endpoint;
@@ -46,23 +49,27 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     client.on('close', () => sockets.delete(client));
     client.on('error', () => undefined);
     const conn = o.nextConnId();
-    const samePoint = o.clientPoint.id === o.serverPoint.id;
     const base = (point: CapturePoint): TapConnection => ({
       conn, point: point.id, client: o.clientEndpoint(), server: o.serverEndpoint,
       openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort,
     });
-    const cConn = base(o.clientPoint);
-    const sConn: TapConnection = samePoint ? cConn : { ...base(o.serverPoint), client: cConn.client };
-    o.tap.open(cConn);
-    if (!samePoint) o.tap.open(sConn);
-    const record = (point: TapConnection, dir: Direction, bytes: Buffer, marks?: StageMark[]) => {
-      if (bytes.length > 0 || marks?.length) o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks });
+    // One simulated client endpoint for every point of this connection.
+    const first = base(o.clientPoints[0]);
+    const at = (point: CapturePoint): TapConnection => (point === o.clientPoints[0] ? first : { ...base(point), client: first.client });
+    const cConns = o.clientPoints.map(at);
+    // A point on both sides (a direct path) records each chunk once, as it arrives.
+    const sConns = o.serverPoints.filter((p) => !o.clientPoints.includes(p)).map(at);
+    const samePoint = sConns.length === 0;
+    for (const c of [...cConns, ...sConns]) o.tap.open(c);
+    const record = (points: TapConnection[], dir: Direction, bytes: Buffer, marks?: StageMark[]) => {
+      if (bytes.length === 0 && !marks?.length) return;
+      for (const point of points) o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks });
     };
     let closed = false;
     const finish = (by: TapConnection['closedBy'], reason?: string) => {
       if (closed) return;
       closed = true;
-      for (const c of samePoint ? [cConn] : [cConn, sConn]) {
+      for (const c of [...cConns, ...sConns]) {
         c.closedAt = o.elapsed();
         c.closedBy = by;
         if (reason) c.closeReason = reason;
@@ -112,11 +119,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
         return;
       }
       if (out.dir === 'c2s') {
-        if (!samePoint) record(sConn, 'c2s', out.bytes, out.marks);
+        if (!samePoint) record(sConns, 'c2s', out.bytes, out.marks);
         if (upstreamReady) upstream.write(out.bytes);
         else pendingUp.push(out.bytes);
       } else {
-        if (!samePoint) record(cConn, 's2c', out.bytes, out.marks);
+        if (!samePoint) record(cConns, 's2c', out.bytes, out.marks);
         if (!client.destroyed) client.write(out.bytes);
       }
     };
@@ -132,7 +139,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     carry(opening);
 
     client.on('data', (bytes: Buffer) => {
-      record(cConn, 'c2s', bytes);
+      record(cConns, 'c2s', bytes);
       carry(pipeline.push('c2s', bytes));
     });
     client.on('end', () => carry([...pipeline.end('c2s'), { type: 'half-close', dir: 'c2s' }]));
@@ -142,7 +149,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     });
 
     upstream.on('data', (bytes: Buffer) => {
-      record(sConn, 's2c', bytes);
+      record(samePoint ? cConns : sConns, 's2c', bytes);
       carry(pipeline.push('s2c', bytes));
     });
     upstream.on('end', () => carry([...pipeline.end('s2c'), { type: 'half-close', dir: 's2c' }]));

@@ -188,7 +188,10 @@ export class CaptureState {
     void this.refresh();
   }
 
-  /** Select a packet: its detail loads; the selection survives refreshes and paging. */
+  /**
+   * Select a packet of the current point by its frame number within that point (numbers are per
+   * point): its detail loads; the selection survives refreshes and paging.
+   */
   select(no: number): void {
     if (no === this.selected) return;
     this.selected = no;
@@ -197,8 +200,10 @@ export class CaptureState {
 
   async #loadDetail(no: number): Promise<void> {
     const seq = ++this.#detailSeq;
+    const point = this.point;
     try {
-      const detail = await this.#api.packetDetail({ no, decrypt: this.decrypt });
+      if (!point) throw new Error('no capture point is selected');
+      const detail = await this.#api.packetDetail({ point, no, decrypt: this.decrypt });
       if (seq !== this.#detailSeq) return;
       this.detail = detail;
       this.detailError = undefined;

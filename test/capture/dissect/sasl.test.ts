@@ -72,7 +72,8 @@ describe('SASL sealed-frame dissector', () => {
     expect(store.page({ filter: 'smtp.req.command == "MAIL"' }).rows.map((r) => r.protocol)).toEqual(['SMTP']);
     const follow = store.follow('c1', { decrypted: true })!;
     expect(follow.parts.at(-1)?.text).toBe('MAIL FROM:<alice@intellinet.example>\r\n');
-    const detail = store.detail(store.page({ filter: 'sasl' }).rows[0].no)!;
+    const first = store.page({ filter: 'sasl' }).rows[0];
+    const detail = store.detail(first.point, first.no)!;
     expect(detail.tabs.map((t) => t.label)).toEqual(['Unsealed SASL']);
   });
 
