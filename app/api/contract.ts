@@ -331,6 +331,11 @@ export interface CapturePointView {
   label: string;
   packets: number;
   dropped: number;
+  /**
+   * Where the point is (docs/packet-view.md): on a path between organisations, in front of a
+   * host's listener for sessions from outside the lab, or a terminal session's own.
+   */
+  kind: 'path' | 'outside' | 'terminal';
 }
 
 export interface PacketRowView {

@@ -121,6 +121,7 @@ export class Lab {
   #upstreamPorts = new Map<number, string>();
   /** Each listener's tapped relay for sessions from outside: `org/host/role` → port. */
   #outside = new Map<string, number>();
+  #outsidePoints = new Set<string>();
   #pointRoles = new Map<string, PointRole[]>();
   #cancelClockSave: () => void = () => {};
   #sessions = new Map<number, MessageSource>();
@@ -280,6 +281,7 @@ export class Lab {
         };
         this.capture.addPoint(point);
         this.#pointRoles.set(id, []);
+        this.#outsidePoints.add(id);
         const relay = await startRelay({
           target: { host: '127.0.0.1', port: l.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
           clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#ephemeral++ }), serverEndpoint: { ip: host.address, port, host: host.name },
@@ -291,6 +293,13 @@ export class Lab {
         this.#outside.set(`${server.id}/${l.host}/${l.role}`, relay.port);
       }
     }
+  }
+
+  /** Where a capture point is: on a path, in front of a listener (from outside), or a terminal's own. */
+  pointKind(id: string): 'path' | 'outside' | 'terminal' {
+    const roles = this.#pointRoles.get(id);
+    if (roles && roles.length > 0) return 'path';
+    return this.#outsidePoints.has(id) ? 'outside' : 'terminal';
   }
 
   /** The port a listener is reached on from outside the lab (its tapped relay), if it has one. */

@@ -59,6 +59,11 @@ export class CaptureState {
   canPrevious = $derived(this.from > 0);
   canNext = $derived(this.page !== undefined && this.from + PAGE_SIZE < this.page.matched);
   current = $derived(this.points.find((p) => p.id === this.point));
+  /**
+   * The points offered: every path's, and a listener's "from outside" point once a session came
+   * (a lab has one per listener; empty ones would only crowd the bar).
+   */
+  shown = $derived(this.points.filter((p) => p.kind !== 'outside' || p.packets > 0 || p.id === this.point));
 
   constructor(api: PostcardApi) {
     this.#api = api;
@@ -125,7 +130,9 @@ export class CaptureState {
     if (id === this.point) return;
     this.point = id;
     this.from = 0;
-    this.#recheckSelection = true;
+    // Frame numbers are per point: another point is another capture, and no packet of this one
+    // is in it (the same bytes there are another frame, with its own number).
+    this.clearSelection();
     // A stream followed at another point is another view of the connection: it goes with its point.
     if (this.stream && this.stream.point !== id) this.closeStream();
     void this.refresh();
