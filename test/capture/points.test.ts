@@ -13,6 +13,7 @@ import type { LabConfig } from '../../app/config/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import type { HostEndpoint } from '../../app/lab/endpoints.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { nextReply as reply } from '../helpers/net.ts';
 
 const labs: Lab[] = [];
 afterEach(async () => {
@@ -83,21 +84,6 @@ describe('a firewall path\'s three captures', () => {
   });
 });
 
-/** Read until a complete SMTP reply (a line `ddd text`) has arrived. */
-function reply(socket: net.Socket | tls.TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (b: Buffer) => {
-      text += b.toString('latin1');
-      if (/^\d{3} .*\r\n/m.test(text)) {
-        socket.off('data', onData);
-        resolve(text);
-      }
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-  });
-}
 
 describe('every listener is tapped', () => {
   it('a session typed from outside shows under the listener\'s own point, STARTTLS as TLS records opened with the server\'s keys', async () => {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { test, expect, type Page } from '@playwright/test';
 import { openFromList, servePerFile, watchPage } from './serve.ts';
+import { nextReply as reply } from '../helpers/net.ts';
 
 const served = servePerFile();
 const SIZES = [{ width: 1024, height: 700 }, { width: 1440, height: 900 }] as const;
@@ -31,21 +32,6 @@ async function shots(page: Page, name: string): Promise<void> {
   await theme(page, 'light');
 }
 
-/** Read until a complete SMTP reply (its last line `ddd text`). */
-function reply(socket: net.Socket | tls.TLSSocket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const onData = (b: Buffer) => {
-      text += b.toString('latin1');
-      if (/^\d{3} .*\r\n/m.test(text)) {
-        socket.off('data', onData);
-        resolve(text);
-      }
-    };
-    socket.on('data', onData);
-    socket.once('error', reject);
-  });
-}
 
 test('3. a session typed from outside to a host\'s port shows under that listener\'s point, STARTTLS and all', async ({ page }) => {
   const problems = watchPage(page);
