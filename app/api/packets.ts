@@ -11,12 +11,6 @@ function tree(nodes: DetailNode[]): DetailNodeView[] {
   return nodes.map((n) => (n.children.length ? { label: n.label, children: tree(n.children) } : { label: n.label }));
 }
 
-/** The store's decryption is one setting; set it for this request and read synchronously, so no other request interleaves. */
-function withDecrypt<T>(lab: Lab, decrypt: boolean, fn: () => T): T {
-  lab.capture.setDecrypt(decrypt);
-  return fn();
-}
-
 /**
  * The packet's link to its session (SPEC §8): the queue entry and attempt that used the
  * connection, the scenario message, and — when the packet carries an SMTP line the sender's
@@ -37,7 +31,8 @@ function linkOf(lab: Lab, conn: string, info: string): PacketDetailView['link'] 
 
 export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): PacketPage {
   lab.markLeaks();
-  const page = withDecrypt(lab, r.decrypt, () => lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly }));
+  // Decryption is a parameter of the read: each window keeps its own choice (docs/packet-view.md).
+  const page = lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly, decrypt: r.decrypt });
   return {
     total: page.total, matched: page.matched, dropped: page.dropped,
     rows: page.rows.map((row) => ({
@@ -49,7 +44,7 @@ export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): Packet
 }
 
 export function packetDetail(lab: Lab, r: ParsedRequestOf<'packetDetail'>): PacketDetailView {
-  const d = withDecrypt(lab, r.decrypt, () => lab.capture.detail(r.point, r.no));
+  const d = lab.capture.detail(r.point, r.no, { decrypt: r.decrypt });
   if (!d) throw new ApiFailure('not-found', `no packet ${r.no} at ${r.point} (it may have been dropped from the bounded capture)`);
   return {
     no: d.no, point: d.point, conn: d.conn, dir: d.dir, protocol: d.protocol, info: d.info, leak: d.leak,

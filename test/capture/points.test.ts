@@ -115,9 +115,8 @@ describe('every listener is tapped', () => {
     expect(lab.capture.page({ point, filter: 'tls' }).matched).toBeGreaterThan(0);
     expect(lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"' }).matched).toBe(1);
     // The test logged no keys: the receiving server's own key log opens the session.
-    lab.capture.setDecrypt(true);
-    expect(lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"' }).matched).toBe(2);
-    lab.capture.setDecrypt(false);
+    expect(lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"', decrypt: true }).matched).toBe(2);
+    expect(lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"' }).matched).toBe(1);
   });
 
   it('the submission port and a second interface each have their point', async () => {
