@@ -23,7 +23,7 @@ import { openConnection } from './dissect/registry.ts';
 import type { CompiledFilter } from './filter.ts';
 import { parseFilter } from './filter.ts';
 import type { Held } from './summary.ts';
-import { Subject, held, resetSummary, rowOf, summarise } from './summary.ts';
+import { Subject, held, rowOf, summarise } from './summary.ts';
 import type { ConnView, PacketRow, PageQuery, PageResult, StoreOptions, StreamHit } from './store-types.ts';
 import { Deque } from './deque.ts';
 import type { FollowOptions, FollowResult, PacketDetail } from './inspect.ts';
