@@ -6,8 +6,8 @@
  *   intent (point, filter, toggles, paging) ─► refresh() ─► listCapturePoints + pagePackets
  *   select(no) ─► packetDetail          follow() ─► followStream          lab events ─► refresh()
  *
- * "Decrypt with lab keys" is sent with every request: the engine's store keeps the last value it
- * was given, so a request without it would inherit whatever another window asked for.
+ * "Decrypt with lab keys" is sent with every request: it is a parameter of the engine's reads, so
+ * each window keeps its own choice (docs/packet-view.md).
  */
 import { friendly } from '../lib/format.ts';
 import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
