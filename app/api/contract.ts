@@ -97,7 +97,8 @@ export const requestSchemas = {
     // Per request, default off (an eavesdropper's view): two windows on one lab never see each other's toggle.
     decrypt: z.boolean().default(false),
   }),
-  packetDetail: z.strictObject({ no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
+  // A packet is its capture point and its frame number within that point (numbers are per point).
+  packetDetail: z.strictObject({ point: id, no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
   followStream: z.strictObject({ conn: id, point: id.optional(), decrypt: z.boolean().optional() }),
   // A transcript line's packet (docs/packet-view.md, "Links"): at `point` when the connection crossed it, else as sent.
   packetOfLine: z.strictObject({ org: id, id, attempt: z.number().int().min(0), line: z.number().int().min(0), point: id.optional() }),
@@ -300,7 +301,8 @@ export interface PathView {
   firewall?: string;
   /** A PIX's EHLO outcome (docs/firewall-config.md): `noop` → 250 OK, `x` → 500 Command unrecognized. */
   ehlo?: 'noop' | 'x';
-  points: { id: string; label: string; roles: string[] }[];
+  /** The forward direction's capture points; on a firewall path `side` says before or after the box. */
+  points: { id: string; label: string; roles: string[]; side?: 'before' | 'after' }[];
   /** One relay per sending organisation and destination host. */
   entries: { from: string; host: string; entry: string }[];
 }
@@ -341,9 +343,15 @@ export interface CapturePointView {
   label: string;
   packets: number;
   dropped: number;
+  /**
+   * Where the point is (docs/packet-view.md): on a path between organisations, in front of a
+   * host's listener for sessions from outside the lab, or a terminal session's own.
+   */
+  kind: 'path' | 'outside' | 'terminal';
 }
 
 export interface PacketRowView {
+  /** The frame number within its capture point (`point`): 1..n in each point's list. */
   no: number;
   time: number;
   source: string;

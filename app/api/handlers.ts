@@ -124,7 +124,7 @@ export function createHandlers(session: ApiSession): Handlers {
       };
     },
 
-    listCapturePoints: async () => ({ points: session.lab.capture.points() }),
+    listCapturePoints: async () => ({ points: session.lab.capture.points().map((p) => ({ ...p, kind: session.lab.pointKind(p.id) })) }),
     pagePackets: async (r) => pagePackets(session.lab, r),
     packetDetail: async (r) => packetDetail(session.lab, r),
     followStream: async (r) => followStream(session.lab, r),

@@ -14,12 +14,6 @@ function tree(nodes: DetailNode[]): DetailNodeView[] {
   return nodes.map((n) => (n.children.length ? { label: n.label, children: tree(n.children) } : { label: n.label }));
 }
 
-/** The store's decryption is one setting; set it for this request and read synchronously, so no other request interleaves. */
-function withDecrypt<T>(lab: Lab, decrypt: boolean, fn: () => T): T {
-  lab.capture.setDecrypt(decrypt);
-  return fn();
-}
-
 /** The queue entry and attempt that used a connection. */
 function attemptOf(lab: Lab, conn: string): { org: string; entry: QueueEntry; attempt: number } | undefined {
   for (const server of lab.servers.values()) {
@@ -52,9 +46,9 @@ function lineOf(lab: Lab, transcript: readonly TranscriptLine[], pos: { point: s
  * The packet's link to its session (SPEC §8): the queue entry and attempt that used the
  * connection, the scenario message, and the sender's transcript line it carries, if any.
  */
-function linkOf(lab: Lab, no: number, conn: string): PacketDetailView['link'] {
+function linkOf(lab: Lab, point: string, no: number, conn: string): PacketDetailView['link'] {
   const found = attemptOf(lab, conn);
-  const pos = lab.capture.position(no);
+  const pos = lab.capture.position(point, no);
   if (!found || !pos) return undefined;
   const { org, entry, attempt } = found;
   const transcript = entry.attempts[attempt].transcript;
@@ -73,7 +67,7 @@ export function packetOfLine(lab: Lab, r: ParsedRequestOf<'packetOfLine'>): Resp
   const { conn } = attempt;
   const { dir, offset } = line.at;
   const sides = sidesOf(lab.taps, conn);
-  const points = [r.point, sides.client].filter((p): p is string => p !== undefined && (p === sides.client || p === sides.server));
+  const points = [r.point, sides.client].filter((p): p is string => p !== undefined && sides.of.has(p));
   for (const point of points) {
     const at = fromSenderOffset(lab.taps, conn, dir, offset, point);
     const no = at === undefined ? undefined : lab.capture.packetAt(point, conn, dir, at);
@@ -85,7 +79,8 @@ export function packetOfLine(lab: Lab, r: ParsedRequestOf<'packetOfLine'>): Resp
 
 export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): PacketPage {
   lab.markLeaks();
-  const page = withDecrypt(lab, r.decrypt, () => lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly }));
+  // Decryption is a parameter of the read: each window keeps its own choice (docs/packet-view.md).
+  const page = lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly, decrypt: r.decrypt });
   return {
     total: page.total, matched: page.matched, dropped: page.dropped,
     rows: page.rows.map((row) => ({
@@ -97,13 +92,13 @@ export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): Packet
 }
 
 export function packetDetail(lab: Lab, r: ParsedRequestOf<'packetDetail'>): PacketDetailView {
-  const d = withDecrypt(lab, r.decrypt, () => lab.capture.detail(r.no));
-  if (!d) throw new ApiFailure('not-found', `no packet ${r.no} (it may have been dropped from the bounded capture)`);
+  const d = lab.capture.detail(r.point, r.no, { decrypt: r.decrypt });
+  if (!d) throw new ApiFailure('not-found', `no packet ${r.no} at ${r.point} (it may have been dropped from the bounded capture)`);
   return {
     no: d.no, point: d.point, conn: d.conn, dir: d.dir, protocol: d.protocol, info: d.info, leak: d.leak,
     marks: d.marks.map((m) => ({ stage: m.stage, action: m.action, note: m.note, ...(m.original ? { originalHex: m.original.toString('hex') } : {}) })),
     tree: tree(d.tree), hex: d.bytes, tabs: d.tabs.map((t) => ({ label: t.label, hex: t.bytes })),
-    link: linkOf(lab, d.no, d.conn),
+    link: linkOf(lab, d.point, d.no, d.conn),
   };
 }
 

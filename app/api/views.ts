@@ -98,7 +98,7 @@ export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, c
     to: p.config.to,
     firewall: p.config.firewall?.profile,
     ...(pixEhlo(p.config.firewall) ? { ehlo: pixEhlo(p.config.firewall) } : {}),
-    points: p.points.map((pt) => ({ id: pt.id, label: pt.label, roles: [...pt.roles] })),
+    points: p.points.map((pt) => ({ id: pt.id, label: pt.label, roles: [...pt.roles], ...(pt.side ? { side: pt.side } : {}) })),
     entries: lab.relays.filter((r) => r.path.id === p.id).map((r) => ({ from: r.fromOrg, host: r.host, entry: `127.0.0.1:${r.port}` })),
   }));
   return {

@@ -44,12 +44,18 @@ function spans(log: TapView, point: string, conn: string, dir: Direction): Span[
   return out;
 }
 
-/** The connection's points: the client side (the sender's stream) and the server side, if apart. */
-export function sidesOf(log: TapView, conn: string): { client?: string; server?: string } {
-  const sides: { client?: string; server?: string } = {};
+/**
+ * The connection's sides: the client side (the sender's stream: its first point) and the server
+ * side (its first point, if apart), and which side each point sits on. Every point of one side
+ * records the same bytes (a wire point beside the sender's own), so any one of them maps.
+ */
+export function sidesOf(log: TapView, conn: string): { client?: string; server?: string; of: Map<string, 'client' | 'server'> } {
+  const sides: { client?: string; server?: string; of: Map<string, 'client' | 'server'> } = { of: new Map() };
   for (const c of log.connections.values()) {
     if (c.conn !== conn) continue;
-    if (c.side === 'server') sides.server = c.point;
+    const side = c.side === 'server' ? 'server' : 'client';
+    sides.of.set(c.point, side);
+    if (side === 'server') sides.server ??= c.point;
     else sides.client ??= c.point;
   }
   return sides;
@@ -71,8 +77,9 @@ const within = (span: Span, delta: number) => span.start + Math.min(delta, span.
 /** A position at any point of the connection, as an offset in the sender's stream (the client side). */
 export function toSenderOffset(log: TapView, pos: StreamPosition): number | undefined {
   const sides = sidesOf(log, pos.conn);
-  if (pos.point === sides.client) return pos.offset;
-  if (pos.point !== sides.server || !sides.client) return undefined;
+  const side = sides.of.get(pos.point);
+  if (side === 'client') return pos.offset;
+  if (side !== 'server' || !sides.client) return undefined;
   const here = covering(spans(log, pos.point, pos.conn, pos.dir), pos.offset);
   if (!here) return undefined;
   const client = spans(log, sides.client, pos.conn, pos.dir);
@@ -85,8 +92,9 @@ export function toSenderOffset(log: TapView, pos: StreamPosition): number | unde
 /** An offset in the sender's stream, as an offset at `point` (the client side, or the server side). */
 export function fromSenderOffset(log: TapView, conn: string, dir: Direction, offset: number, point: string): number | undefined {
   const sides = sidesOf(log, conn);
-  if (point === sides.client) return offset;
-  if (point !== sides.server || !sides.client) return undefined;
+  const side = sides.of.get(point);
+  if (side === 'client') return offset;
+  if (side !== 'server' || !sides.client) return undefined;
   const here = covering(spans(log, sides.client, conn, dir), offset);
   if (!here) return undefined;
   const server = spans(log, point, conn, dir);

@@ -90,11 +90,12 @@ function pdusOf(h: Held, view: ConnView, ctx: SessionContext): Pdu[] {
   return found;
 }
 
-export function detailOf(h: Held, view: ConnView, ctx: SessionContext, firstT: number): PacketDetail {
+/** `shown`: the packet's summary in the view asked for (decrypted or not); `h` finds it in its connection. */
+export function detailOf(h: Held, view: ConnView, ctx: SessionContext, firstT: number, shown: Held = h): PacketDetail {
   const p = h.p;
   const pdus = pdusOf(h, view, ctx);
   const header = headerLength(p);
-  const pc = { stream: h.stream, leak: h.leak, relative: (p.t - firstT) / 1000, protocols: protocolsInFrame(h) };
+  const pc = { stream: h.stream, leak: h.leak, relative: (p.t - firstT) / 1000, protocols: protocolsInFrame(shown) };
   const tree = [...lowerLayers(p, pc), ...pdus.map((pdu) => toFrame(pdu.tree, p, header))];
   if (h.leak) tree.unshift({ label: '[Postcard Lab: this segment carries canary bytes in clear]', fields: [{ name: 'lab.leak', value: true }], children: [] });
   return {
@@ -105,8 +106,8 @@ export function detailOf(h: Held, view: ConnView, ctx: SessionContext, firstT: n
     link: { conn: p.conn, recordSeq: p.recordSeq },
     leak: h.leak,
     marks: p.marks ?? [],
-    protocol: protocolColumn(h),
-    info: infoColumn(h),
+    protocol: protocolColumn(shown),
+    info: infoColumn(shown),
     length: header + p.payload.length,
     tree,
     bytes: hexRows(frameBytes(p)),

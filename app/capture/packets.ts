@@ -27,8 +27,14 @@ export const TCP_ACK = 0x10;
 export const DEFAULT_MSS = 1460;
 
 export interface Packet {
-  /** Number in the capture (1-based, in order of synthesis). */
+  /**
+   * The frame number within its capture point (1-based, no gaps): what the list's `No.` column,
+   * `frame.number`, Follow stream and links from transcripts show. Each capture point is its own
+   * capture, as a sniffer at that place would number it (docs/packet-view.md).
+   */
   no: number;
+  /** Order of synthesis across every point of the store (1-based): the store's own key. */
+  order: number;
   /** Real milliseconds since lab start (the tap's clock). */
   t: number;
   /** Lab clock, ms since epoch. */
@@ -101,21 +107,25 @@ function validPort(p: number | undefined): p is number {
 
 export interface SynthOptions {
   mss?: number;
-  /** Number of the first packet (default 1). */
+  /** Number of the first packet (default 1), of each point and of the whole synthesis order. */
   firstNo?: number;
 }
 
 /** A sans-IO packet synthesiser: feed tap events in order, get packets back. */
 export class PacketSynth {
   #mss: number;
-  #no: number;
+  #first: number;
+  #order: number;
+  /** Next frame number per capture point (frame numbers are per point). */
+  #pointNo = new Map<string, number>();
   #conns = new Map<string, TcpState>();
   /** Data or close events for connections that never opened (a log that dropped its head). */
   orphans = 0;
 
   constructor(opts: SynthOptions = {}) {
     this.#mss = Math.max(1, Math.min(opts.mss ?? DEFAULT_MSS, 65495));
-    this.#no = opts.firstNo ?? 1;
+    this.#first = opts.firstNo ?? 1;
+    this.#order = this.#first;
   }
 
   push(ev: TapEvent): Packet[] {
@@ -141,8 +151,11 @@ export class PacketSynth {
   #packet(s: TcpState, dir: Direction, flags: number, payload: Buffer, rec?: TapRecord): Packet {
     const me = s.side[dir];
     const peer = s.side[peerOf(dir)];
+    const no = this.#pointNo.get(s.point) ?? this.#first;
+    this.#pointNo.set(s.point, no + 1);
     return {
-      no: this.#no++,
+      no,
+      order: this.#order++,
       t: s.lastT,
       labTime: s.lastLabTime,
       src: me.ip,

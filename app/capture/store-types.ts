@@ -8,7 +8,7 @@ import type { Held } from './summary.ts';
 export interface StoreOptions {
   maxPackets?: number;
   maxBytes?: number;
-  /** "Decrypt with lab keys" (default off: the view shows what an eavesdropper sees). */
+  /** The decryption of reads that do not say (default off: what an eavesdropper sees). */
   decrypt?: boolean;
   mss?: number;
   /** Where keys are looked up when `setKeys` was not called for a connection (e.g. TapLog.keys). */
@@ -32,6 +32,8 @@ export interface PageQuery {
   limit?: number;
   /** Only packets that carry canary bytes in clear. */
   leaksOnly?: boolean;
+  /** "Decrypt with lab keys" for this read (default: the store's `decrypt` option, off). */
+  decrypt?: boolean;
 }
 
 export interface PacketRow {
@@ -70,5 +72,4 @@ export interface ConnView {
   held: Deque<Held>;
   closed: boolean;
   truncated: boolean;
-  dirty: boolean;
 }

@@ -7,9 +7,12 @@
  *
  * Bounded: past `maxPackets` or `maxBytes` the oldest packets go, counted per capture point.
  * Dissection runs as packets arrive, so a filter over 100,000 packets only evaluates stored
- * fields; matching packet numbers are cached per (point, filter) and extended as packets come.
- * Toggling decryption, or keys arriving late, re-dissects the connections concerned on the next
- * query. Detail trees are never stored: `detail(no)` dissects that packet's connection again.
+ * fields; matching packet numbers are cached per (point, filter, decrypt) and extended as packets
+ * come. "Decrypt with lab keys" is a parameter of every read, not a setting of the store: the
+ * eavesdropper's view is dissected eagerly; the decrypted view of a connection that carries TLS or
+ * a sealed layer is built on the first read that asks for it, kept, extended as packets come, and
+ * rebuilt when the connection's keys change. Two readers with different choices never disturb each
+ * other. Detail trees are never stored: `detail(point, no)` dissects that packet's connection again.
  */
 import type { CapturePoint, ConnectionKeys, Direction, TapConnection, TapEvent } from './tap.ts';
 import type { Packet } from './packets.ts';
@@ -20,7 +23,7 @@ import { openConnection } from './dissect/registry.ts';
 import type { CompiledFilter } from './filter.ts';
 import { parseFilter } from './filter.ts';
 import type { Held } from './summary.ts';
-import { Subject, held, resetSummary, rowOf, summarise } from './summary.ts';
+import { Subject, held, rowOf, summarise } from './summary.ts';
 import type { ConnView, PacketRow, PageQuery, PageResult, StoreOptions, StreamHit } from './store-types.ts';
 import { Deque } from './deque.ts';
 import type { FollowOptions, FollowResult, PacketDetail } from './inspect.ts';
@@ -37,7 +40,18 @@ interface PointView {
   firstT: number | undefined;
 }
 
+/** A connection's decrypted view: its own dissector and a summary per packet (docs/packet-view.md). */
+interface OpenView {
+  session: StreamDissector;
+  /** The last packet summarised, and whether the close was fed. */
+  last: Held | undefined;
+  ended: boolean;
+  /** What the keys were when the view was built (a change rebuilds it). */
+  keyStamp: string;
+}
+
 interface MatchCache {
+  /** Synthesis order (`Packet.order`) of the last packet looked at, and of the matches. */
   upTo: number;
   nos: number[];
   filter: CompiledFilter;
@@ -56,11 +70,15 @@ export class CaptureStore {
   readonly #keys = new Map<string, ConnectionKeys>();
   readonly #keySource: ReadonlyMap<string, ConnectionKeys> | undefined;
   readonly #hits = new Map<string, Record<Direction, ByteRange[]>>();
-  readonly #dirty = new Set<ConnView>();
+  /** Connections that carry TLS or a sealed layer: the only ones whose decrypted view differs. */
+  readonly #wrapped = new Map<ConnView, OpenView | undefined>();
+  /** A packet's summary in the decrypted view, for packets of wrapped connections. */
+  #opened = new WeakMap<Held, Held>();
   #caches = new Map<string, MatchCache>();
   #bytes = 0;
   #streams = 0;
-  #decrypt: boolean;
+  /** The decryption a read gets when it does not say. */
+  readonly #decrypt: boolean;
   #firstT: number | undefined;
   #subject = new Subject();
 
@@ -69,10 +87,6 @@ export class CaptureStore {
     this.#synth = new PacketSynth({ mss: opts.mss });
     this.#decrypt = opts.decrypt ?? false;
     this.#keySource = opts.keys;
-  }
-
-  get decrypt(): boolean {
-    return this.#decrypt;
   }
 
   /** Labels for capture points (pcapng interface descriptions, UI titles). */
@@ -96,14 +110,14 @@ export class CaptureStore {
       if (view && !view.closed) {
         view.closed = true;
         const last = view.held.last();
-        if (last && !view.dirty) {
+        if (last) {
           const pdus = [...view.session.end('c2s'), ...view.session.end('s2c')];
           summarise(last, pdus);
+          this.#noteWrapped(view, last);
           if (pdus.length > 0) this.#caches.clear();
         }
-        // A closed connection gets no more bytes: its dissection state can go (a re-dissection
-        // starts a fresh one).
-        if (!view.dirty) view.session = FINISHED;
+        // A closed connection gets no more bytes: its dissection state can go.
+        view.session = FINISHED;
       }
     }
     this.#enforceLimits();
@@ -113,11 +127,9 @@ export class CaptureStore {
     for (const ev of events) this.ingest(ev);
   }
 
-  /** Key hand-off for a connection (all capture points of it); re-dissects when decrypting. */
+  /** Key hand-off for a connection (all capture points of it); its decrypted view is rebuilt when next read. */
   setKeys(conn: string, keys: ConnectionKeys): void {
     this.#keys.set(conn, keys);
-    if (!this.#decrypt) return;
-    for (const view of this.#conns.values()) if (view.c.conn === conn) this.#markDirty(view);
   }
 
   keysFor(conn: string): ConnectionKeys | undefined {
@@ -128,12 +140,6 @@ export class CaptureStore {
   allKeys(): ConnectionKeys[] {
     const conns = new Set([...this.#keys.keys(), ...(this.#keySource?.keys() ?? [])]);
     return [...conns].map((c) => this.keysFor(c)).filter((k): k is ConnectionKeys => k !== undefined);
-  }
-
-  setDecrypt(on: boolean): void {
-    if (on === this.#decrypt) return;
-    this.#decrypt = on;
-    for (const view of this.#conns.values()) this.#markDirty(view);
   }
 
   /** Flag the packets whose payload holds bytes of a canary hit (offsets in the reassembled stream). */
@@ -161,7 +167,9 @@ export class CaptureStore {
   }
 
   page(q: PageQuery = {}): PageResult {
-    this.#catchUp();
+    const decrypt = q.decrypt ?? this.#decrypt;
+    if (decrypt) this.#openAll();
+    const shown = (h: Held) => (decrypt ? this.#shown(h) : h);
     const list = q.point === undefined ? this.#all : this.#points.get(q.point)?.held;
     const dropped = q.point === undefined ? [...this.#points.values()].reduce((n, p) => n + p.dropped, 0) : this.#points.get(q.point)?.dropped ?? 0;
     if (!list) return { total: 0, matched: 0, dropped, rows: [] };
@@ -172,20 +180,22 @@ export class CaptureStore {
     if (!parsed.ok) return { total: list.length, matched: 0, dropped, rows: [], error: parsed.error };
     if (parsed.filter.all && !q.leaksOnly) {
       const rows: PacketRow[] = [];
-      for (let i = from; i < Math.min(list.length, from + limit); i++) rows.push(rowOf(list.at(i)!, firstT));
+      for (let i = from; i < Math.min(list.length, from + limit); i++) rows.push(rowOf(shown(list.at(i)!), firstT));
       return { total: list.length, matched: list.length, dropped, rows };
     }
-    const nos = this.#matches(list, q, parsed.filter, firstT);
-    const rows = nos.slice(from, from + limit).map((no) => rowOf(this.#get(no)!, firstT));
-    return { total: list.length, matched: nos.length, dropped, rows };
+    const orders = this.#matches(list, q, parsed.filter, firstT, decrypt);
+    const rows = orders.slice(from, from + limit).map((order) => rowOf(shown(this.#get(order)!), firstT));
+    return { total: list.length, matched: orders.length, dropped, rows };
   }
 
-  detail(no: number): PacketDetail | undefined {
-    this.#catchUp();
-    const h = this.#get(no);
+  /** One packet by its frame number within its capture point (`Packet.no`, as the list shows it). */
+  detail(point: string, no: number, opts: { decrypt?: boolean } = {}): PacketDetail | undefined {
+    const decrypt = opts.decrypt ?? this.#decrypt;
+    const h = this.#atPoint(point, no);
     const view = h && this.#conns.get(connKey(h.p.point, h.p.conn));
     if (!h || !view) return undefined;
-    return detailOf(h, view, this.#context(view), this.#firstTime(h.p.point));
+    if (decrypt) this.#openView(view);
+    return detailOf(h, view, this.#context(view, decrypt), this.#firstTime(h.p.point), decrypt ? this.#shown(h) : h);
   }
 
   /** Client and server parts of a connection in order (Follow TCP/TLS Stream). */
@@ -194,19 +204,22 @@ export class CaptureStore {
       ? this.#conns.get(connKey(opts.point, conn))
       : [...this.#conns.values()].find((v) => v.c.conn === conn);
     if (!view) return undefined;
-    return followOf(view, { ...this.#context(view), decrypt: opts.decrypted ?? false }, opts.decrypted ?? false);
+    return followOf(view, this.#context(view, opts.decrypted ?? false), opts.decrypted ?? false);
   }
 
-  /** Packet numbers that carry bytes of a tap record (links from transcripts and bounces). */
-  packetsOfRecord(recordSeq: number): number[] {
-    const out: number[] = [];
-    for (const h of this.#all) if (h.p.recordSeq === recordSeq) out.push(h.p.no);
+  /**
+   * The packets that carry bytes of a tap record (links from transcripts and bounces), each as
+   * its capture point and its frame number within that point. A record belongs to one point.
+   */
+  packetsOfRecord(recordSeq: number): { point: string; no: number }[] {
+    const out: { point: string; no: number }[] = [];
+    for (const h of this.#all) if (h.p.recordSeq === recordSeq) out.push({ point: h.p.point, no: h.p.no });
     return out;
   }
 
   /** Where a packet's payload sits: its capture point, connection, direction and stream offset. */
-  position(no: number): { point: string; conn: string; dir: Direction; offset: number; length: number } | undefined {
-    const p = this.#get(no)?.p;
+  position(point: string, no: number): { point: string; conn: string; dir: Direction; offset: number; length: number } | undefined {
+    const p = this.#atPoint(point, no)?.p;
     return p && { point: p.point, conn: p.conn, dir: p.dir, offset: p.streamOffset, length: p.payload.length };
   }
 
@@ -237,16 +250,17 @@ export class CaptureStore {
     return p;
   }
 
-  #context(view: ConnView): SessionContext {
+  #context(view: ConnView, decrypt: boolean): SessionContext {
     const conn = view.c.conn;
-    return { depth: 0, decrypt: this.#decrypt, serverPort: view.c.server.port, keys: () => this.keysFor(conn) };
+    return { depth: 0, decrypt, serverPort: view.c.server.port, keys: () => this.keysFor(conn) };
   }
 
   #open(c: TapConnection): void {
     const key = connKey(c.point, c.conn);
     if (this.#conns.has(key)) return;
-    const view: ConnView = { key, c, stream: this.#streams++, session: undefined as unknown as StreamDissector, held: new Deque(), closed: false, truncated: false, dirty: false };
-    view.session = openConnection(this.#context(view));
+    const view: ConnView = { key, c, stream: this.#streams++, session: undefined as unknown as StreamDissector, held: new Deque(), closed: false, truncated: false };
+    // The eavesdropper's view, dissected as packets come; the decrypted one only when read.
+    view.session = openConnection(this.#context(view, false));
     this.#conns.set(key, view);
     this.#point(c.point);
   }
@@ -256,7 +270,8 @@ export class CaptureStore {
     if (!view) return;
     const h = held(p, view.stream);
     if (p.payload.length > 0) {
-      if (!view.dirty) summarise(h, view.session.feed(p.dir, p.payload, p.streamOffset));
+      summarise(h, view.session.feed(p.dir, p.payload, p.streamOffset));
+      this.#noteWrapped(view, h);
       const hits = this.#hits.get(view.key)?.[p.dir];
       if (hits?.some((r) => overlaps(p, r))) h.leak = true;
     }
@@ -282,38 +297,86 @@ export class CaptureStore {
         view.truncated = true;
         if (view.closed && view.held.length === 0) {
           this.#conns.delete(view.key);
-          this.#dirty.delete(view);
+          this.#wrapped.delete(view);
         }
       }
     }
   }
 
-  #markDirty(view: ConnView): void {
-    view.dirty = true;
-    this.#dirty.add(view);
-    this.#caches.clear();
+  /** Once a packet shows TLS or a sealed layer, its connection has a decrypted view of its own. */
+  #noteWrapped(view: ConnView, h: Held): void {
+    if (this.#wrapped.has(view) || !h.layers?.some((l) => l === 'tls' || l === 'sasl')) return;
+    this.#wrapped.set(view, undefined);
   }
 
-  /** Re-dissect connections whose keys or decryption setting changed. */
-  #catchUp(): void {
-    for (const view of this.#dirty) {
-      view.session = openConnection(this.#context(view));
-      for (const h of view.held) {
-        resetSummary(h);
-        if (h.p.payload.length > 0) summarise(h, view.session.feed(h.p.dir, h.p.payload, h.p.streamOffset));
-      }
-      const last = view.held.last();
-      if (view.closed && last) for (const dir of ['c2s', 's2c'] as const) summarise(last, view.session.end(dir));
-      if (view.closed) view.session = FINISHED;
-      view.dirty = false;
+  /** What the keys of a connection are now: a change rebuilds its decrypted view. */
+  #keyStamp(view: ConnView): string {
+    const k = this.keysFor(view.c.conn);
+    return k ? `${k.tlsKeyLog.length}/${k.ntlm ? 1 : 0}` : '';
+  }
+
+  /** Bring a wrapped connection's decrypted view up to date: built once, extended, rebuilt on new keys. */
+  #openView(view: ConnView): boolean {
+    if (!this.#wrapped.has(view)) return false;
+    let open = this.#wrapped.get(view);
+    const stamp = this.#keyStamp(view);
+    let changed = false;
+    if (!open || open.keyStamp !== stamp) {
+      open = { session: openConnection(this.#context(view, true)), last: undefined, ended: false, keyStamp: stamp };
+      this.#wrapped.set(view, open);
+      changed = true;
     }
-    this.#dirty.clear();
+    let seen = open.last === undefined;
+    for (const h of view.held) {
+      if (!seen) {
+        seen = h === open.last;
+        continue;
+      }
+      const copy = held(h.p, h.stream);
+      if (h.p.payload.length > 0) summarise(copy, open.session.feed(h.p.dir, h.p.payload, h.p.streamOffset));
+      this.#opened.set(h, copy);
+      open.last = h;
+      changed = true;
+    }
+    if (view.closed && !open.ended && open.last) {
+      open.ended = true;
+      const pdus = [...open.session.end('c2s'), ...open.session.end('s2c')];
+      summarise(this.#opened.get(open.last)!, pdus);
+      open.session = FINISHED;
+      if (pdus.length > 0) changed = true;
+    }
+    return changed;
   }
 
-  #get(no: number): Held | undefined {
+  /** Every wrapped connection's decrypted view, before a read that decrypts; stale caches go. */
+  #openAll(): void {
+    let changed = false;
+    for (const view of this.#wrapped.keys()) if (this.#openView(view)) changed = true;
+    if (changed) for (const key of [...this.#caches.keys()]) if (key.startsWith('1')) this.#caches.delete(key);
+  }
+
+  /** A packet as the decrypted view shows it (its own summary, the leak flag of the packet). */
+  #shown(h: Held): Held {
+    const copy = this.#opened.get(h);
+    if (!copy) return h;
+    copy.leak = h.leak;
+    return copy;
+  }
+
+  /** A held packet by its synthesis order (the key of the match caches). */
+  #get(order: number): Held | undefined {
     const first = this.#all.first();
     if (!first) return undefined;
-    const h = this.#all.at(no - first.p.no);
+    const h = this.#all.at(order - first.p.order);
+    return h?.p.order === order ? h : undefined;
+  }
+
+  /** A held packet by point and frame number: numbers within a point have no gaps. */
+  #atPoint(point: string, no: number): Held | undefined {
+    const list = this.#points.get(point)?.held;
+    const first = list?.first();
+    if (!list || !first) return undefined;
+    const h = list.at(no - first.p.no);
     return h?.p.no === no ? h : undefined;
   }
 
@@ -322,26 +385,28 @@ export class CaptureStore {
   }
 
   /** Matching packet numbers, cached and extended incrementally as packets arrive or go. */
-  #matches(list: Deque<Held>, q: PageQuery, filter: CompiledFilter, firstT: number): number[] {
-    const key = `${q.point ?? ''}\u0000${q.leaksOnly ? 1 : 0}\u0000${filter.text}`;
+  #matches(list: Deque<Held>, q: PageQuery, filter: CompiledFilter, firstT: number, decrypt: boolean): number[] {
+    // Keyed by the decryption first (`#openAll` drops the decrypted ones when a view is rebuilt).
+    const key = `${decrypt ? 1 : 0}\u0000${q.point ?? ''}\u0000${q.leaksOnly ? 1 : 0}\u0000${filter.text}`;
     let cache = this.#caches.get(key);
     if (!cache) {
       if (this.#caches.size >= MAX_CACHES) this.#caches.delete(this.#caches.keys().next().value!);
       this.#caches.set(key, (cache = { upTo: 0, nos: [], filter }));
     }
-    const oldest = list.first()?.p.no ?? Infinity;
+    // Keyed by synthesis order, which is monotonic in every list (one point's, or all points').
+    const oldest = list.first()?.p.order ?? Infinity;
     if (cache.nos.length > 0 && cache.nos[0] < oldest) {
       let cut = 0;
       while (cut < cache.nos.length && cache.nos[cut] < oldest) cut++;
       cache.nos.splice(0, cut);
     }
     const upTo = cache.upTo;
-    const start = list.lowerBound((h) => h.p.no <= upTo);
+    const start = list.lowerBound((h) => h.p.order <= upTo);
     const s = this.#subject;
     for (let i = start; i < list.length; i++) {
       const h = list.at(i)!;
-      if ((!q.leaksOnly || h.leak) && filter.match(s.bind(h, firstT))) cache.nos.push(h.p.no);
-      cache.upTo = h.p.no;
+      if ((!q.leaksOnly || h.leak) && filter.match(s.bind(decrypt ? this.#shown(h) : h, firstT))) cache.nos.push(h.p.order);
+      cache.upTo = h.p.order;
     }
     return cache.nos;
   }

@@ -33,14 +33,6 @@ export function held(p: Packet, stream: number): Held {
   return { p, stream, proto: undefined, info: undefined, depth: -1, layers: undefined, fields: undefined, leak: false };
 }
 
-export function resetSummary(h: Held): void {
-  h.proto = undefined;
-  h.info = undefined;
-  h.depth = -1;
-  h.layers = undefined;
-  h.fields = undefined;
-}
-
 /**
  * Add PDUs to a packet's summary. The columns show the innermost layer, as Wireshark does: a
  * decrypted SMTP command shows as SMTP, not as the TLS record around it.

@@ -7,9 +7,12 @@
  * leak detector, transcripts, the packet view, pcapng exports — reads these records and nothing
  * else, so the wire is the single source of truth about what an eavesdropper could read.
  *
- *   sender MTA ──► [point: inside] ──► middlebox stages ──► [point: outside] ──► receiver MTA
+ *   sender MTA ──► [sent (+ wire)] ──► middlebox stages ──► [(wire +) received] ──► receiver MTA
  *
- * On a `direct` path there is one capture point; it plays all three roles (sender, wire, receiver).
+ * A firewall path has three points per direction: the wire (the Internet) is the side of the box
+ * away from its owner, so it records the same bytes as `sent` or as `received`. On a `direct`
+ * path there is one capture point; it plays all three roles (sender, wire, receiver). A listener
+ * of a host has a point of its own for sessions from outside the lab (roles: none).
  */
 import type { NtlmSessionKeys } from '../ntlm/keys.ts';
 
@@ -33,6 +36,8 @@ export interface CapturePoint {
   /** The path this point sits on. */
   path: string;
   roles: PointRole[];
+  /** On a firewall path: before the middlebox (the connecting side) or after it. */
+  side?: 'before' | 'after';
 }
 
 /** What a middlebox stage did to the bytes of a record (SPEC §6: every change is recorded). */
@@ -164,11 +169,15 @@ export class TapLog implements TapSink {
     return this.#byClientPort.get(port);
   }
 
-  /** Key hand-off: an endpoint reports what it knows about a connection's secrets. */
+  /**
+   * Key hand-off: an endpoint reports what it knows about a connection's secrets. Both ends of a
+   * lab session log the same TLS lines; each line is kept once.
+   */
   addKeys(conn: string, keys: Partial<ConnectionKeys>): void {
     const current = this.keys.get(conn) ?? { tlsKeyLog: [] };
+    const fresh = (keys.tlsKeyLog ?? []).filter((line) => !current.tlsKeyLog.includes(line));
     this.keys.set(conn, {
-      tlsKeyLog: [...current.tlsKeyLog, ...(keys.tlsKeyLog ?? [])],
+      tlsKeyLog: fresh.length > 0 ? [...current.tlsKeyLog, ...fresh] : current.tlsKeyLog,
       ntlm: keys.ntlm ?? current.ntlm,
     });
   }

@@ -16,6 +16,12 @@ export const pathSpec = z.strictObject({
   /** The middlebox: a named profile (SPEC §6) with optional extra stages, see docs/stages.md. */
   firewall: profileSpecSchema.optional(),
   /**
+   * Whose firewall it is: the organisation at whose edge it stands (default: the second of
+   * `between`, the partner being reached). The Internet is on the other side of it, which names
+   * the packet view's capture points (docs/packet-view.md).
+   */
+  owner: id.optional(),
+  /**
    * A content scanner (SPEC §6): a store-and-forward relay host of its own. It ends the SMTP
    * session, reads the message and relays it onward under its own outbound policy.
    */

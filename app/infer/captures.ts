@@ -4,8 +4,10 @@
  * order and infer the box between them (infer.ts).
  *
  * One file may hold both sides: the lab's own pcapng names its interfaces `<path>/sent` (before
- * the box) and `<path>/wire` (after it). With such names, `--sent` takes the `/sent` interfaces
- * and `--wire` the `/wire` ones; a file without them is taken whole.
+ * the box) and `<path>/received` (after it; `<path>/wire` is the Internet, on whichever side of
+ * the box that is — docs/packet-view.md). With such names, `--sent` takes the `/sent` interfaces
+ * and `--wire` the ones after the box (`/received`, or `/wire` in files of the lab's first
+ * versions, which named the point after the box so); a file without them is taken whole.
  */
 import fs from 'node:fs';
 import { readCapture, type CapturedPacket } from './pcap.ts';
@@ -18,23 +20,34 @@ export interface SideOptions {
   iface?: string;
 }
 
-/** The lab's paths in a file (`<path>/sent` and `<path>/wire` interface pairs), in order of first packet. */
+function ifaceNames(packets: CapturedPacket[]): Set<string> {
+  return new Set(packets.map((p) => p.iface).filter((n): n is string => !!n));
+}
+
+/** The interface after the box: `/received`, or `/wire` in older files. */
+function afterBox(names: Set<string>, path: string): string | undefined {
+  return [`${path}/received`, `${path}/wire`].find((n) => names.has(n));
+}
+
+/** The lab's paths in a file (`<path>/sent` with an interface after the box), in order of first packet. */
 export function labPaths(packets: CapturedPacket[]): string[] {
-  const names = new Set(packets.map((p) => p.iface).filter((n): n is string => !!n));
+  const names = ifaceNames(packets);
   const paths: string[] = [];
   for (const n of names) {
     const m = /^(.*)\/sent$/.exec(n);
-    if (m && names.has(`${m[1]}/wire`) && !paths.includes(m[1])) paths.push(m[1]);
+    if (m && afterBox(names, m[1]) && !paths.includes(m[1])) paths.push(m[1]);
   }
   return paths;
 }
 
+/** `sent`: before the box; `wire`: after it (the side the box changed). */
 export function sidePackets(packets: CapturedPacket[], role: 'sent' | 'wire', o: SideOptions & { path?: string } = {}): CapturedPacket[] {
   if (o.iface) return packets.filter((p) => p.iface === o.iface);
   const paths = labPaths(packets);
   if (paths.length === 0) return packets;
   const path = o.path ?? paths[0];
-  return packets.filter((p) => p.iface === `${path}/${role}`);
+  const iface = role === 'sent' ? `${path}/sent` : afterBox(ifaceNames(packets), path);
+  return packets.filter((p) => p.iface === iface);
 }
 
 /** SMTP dialogues of a side: connections whose server greets with a 2xx/4xx/5xx reply or listens on an SMTP port. */

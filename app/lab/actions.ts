@@ -43,10 +43,8 @@ export function applyLabAction(lab: Lab, action: LabAction): string {
     what = 'inbound policy changed';
   } else if (action.setConnections) {
     const { host: name, authentication, encryption } = action.setConnections;
-    const host = c.hosts.find((h) => h.name.toLowerCase() === name.toLowerCase());
-    if (!host) throw new LabError(`${action.org} has no host ${name} (hosts: ${c.hosts.map((h) => h.name).join(', ')})`);
-    // Read at every MAIL (app/mta/server.ts), so the next session on that interface takes it.
-    host.accept = { authentication, encryption };
+    const host = server.setConnections(name, { authentication, encryption });
+    if (!host?.accept) throw new LabError(`${action.org} has no host ${name} (hosts: ${server.config.hosts.map((h) => h.name).join(', ')})`);
     what = `connections on ${host.name}: ${acceptWords(host.accept)}`;
   } else if (action.addDns) {
     lab.dns.add(action.addDns);

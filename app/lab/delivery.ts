@@ -33,7 +33,7 @@ export interface DeliveryContext {
   readonly dns: Pick<Lab['dns'], 'mx' | 'a' | 'tlsa'>;
   readonly servers: Pick<Lab['servers'], 'get'>;
   readonly relays: Lab['relays'];
-  readonly taps: Pick<Lab['taps'], 'connByClientPort' | 'addKeys'>;
+  readonly taps: Pick<Lab['taps'], 'connByClientPort' | 'addKeys' | 'connections' | 'records'>;
   readonly security: Pick<Lab['security'], 'mtaStsPolicy' | 'pki'>;
   noteSession: Lab['noteSession'];
   recordTlsRpt: Lab['recordTlsRpt'];

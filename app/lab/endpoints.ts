@@ -11,7 +11,10 @@ export type HostEndpoint = {
   org: string | undefined;
   name: string;
   role: 'mail' | 'scanner' | 'https';
-  /** `127.0.0.1:port` of a mail host (or the external server it stands for). */
+  /**
+   * `127.0.0.1:port` of a mail host (or the external server it stands for): the listener's tapped
+   * relay, so a session from outside shows in the packet view (app/lab/lab.ts `#tapListeners`).
+   */
   smtp?: string;
   /** `127.0.0.1:port` of an MTA-STS policy host. */
   https?: string;
@@ -42,10 +45,11 @@ export function labEndpoints(lab: Lab): LabEndpoint[] {
     const submission = server.listeners.find((l) => l.role === 'submission');
     for (const host of server.config.hosts) {
       const mail = server.listeners.find((l) => l.role === 'mail' && l.host === host.name);
-      const smtp = server.config.external?.smtp ?? (mail ? `127.0.0.1:${mail.port}` : undefined);
+      const port = (l: { host: string; role: 'mail' | 'submission'; port: number }) => lab.outsidePort(server.id, l.host, l.role) ?? l.port;
+      const smtp = server.config.external?.smtp ?? (mail ? `127.0.0.1:${port(mail)}` : undefined);
       lines.push({
         type: 'host', org: server.id, name: host.name, role: server.relayDomains.length > 0 ? 'scanner' : 'mail', smtp, address: host.address,
-        ...(submission && host === server.config.hosts[0] ? { submission: `127.0.0.1:${submission.port}` } : {}),
+        ...(submission && host === server.config.hosts[0] ? { submission: `127.0.0.1:${port(submission)}` } : {}),
         ...(server.config.external ? { external: true as const } : {}),
       });
     }

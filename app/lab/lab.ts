@@ -40,6 +40,13 @@ import type { MessageSource } from '../base/journal.ts';
 
 export { LabError };
 
+/**
+ * Where a session from outside the lab (a real tool on this machine) appears to come from in the
+ * packet view and the server's greeting: an address of TEST-NET-3 (RFC 5737), apart from the
+ * organisations' own ranges.
+ */
+export const OUTSIDE_PEER = { ip: '203.0.113.1', host: 'outside.lab.example' };
+
 export interface LabDeps {
   /** Workspace folder (durable state); a fresh temporary folder when absent. */
   workspace?: string;
@@ -112,6 +119,9 @@ export class Lab {
   #connSeq = 0;
   #ephemeral = 49152;
   #upstreamPorts = new Map<number, string>();
+  /** Each listener's tapped relay for sessions from outside: `org/host/role` → port. */
+  #outside = new Map<string, number>();
+  #outsidePoints = new Set<string>();
   #pointRoles = new Map<string, PointRole[]>();
   #cancelClockSave: () => void = () => {};
   #sessions = new Map<number, MessageSource>();
@@ -136,17 +146,30 @@ export class Lab {
     for (const z of config.dnssec) this.dns.setZoneState(z.zone, z.state);
     this.security = new LabSecurity({
       ws: this.ws, dns: this.dns, timers: this.timers, now: () => this.clock.now(), keyCache: deps.keyCache, certCache: deps.certCache,
+      // The receiving side's TLS secrets (RFC 3207 sessions it accepted): a real tool as the client
+      // logs none for us, so an outside session decrypts with these (docs/packet-view.md).
+      onTlsKeyLog: (port, line) => {
+        const conn = this.#upstreamPorts.get(port);
+        if (conn) this.taps.addKeys(conn, { tlsKeyLog: [line] });
+      },
       onNtlmKeys: (port, keys) => {
         const conn = this.#upstreamPorts.get(port);
         if (conn) this.taps.addKeys(conn, { ntlm: keys });
       },
     });
     this.paths = buildPaths(config);
-    for (const p of this.paths) for (const pt of p.points) this.#pointRoles.set(pt.id, pt.roles);
+    for (const p of this.paths) for (const pt of [...p.points, ...p.reversePoints]) this.#pointRoles.set(pt.id, pt.roles);
     this.capture = new CaptureStore({ keys: this.taps.keys, maxPackets: config.settings?.captureLimit ?? 200_000 });
     for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
+    // A firewall path's reverse direction is listed once a connection crosses it.
+    const later = new Map(this.paths.flatMap((p) => p.reversePoints.map((pt) => [pt.id, pt] as const)));
     this.taps.subscribe((event) => {
       if (event.kind === 'open' && !this.#tapConns.has(event.connection.conn)) this.#tapConns.set(event.connection.conn, event.connection);
+      const pending = event.kind === 'open' ? later.get(event.connection.point) : undefined;
+      if (pending) {
+        this.capture.addPoint(pending);
+        later.delete(pending.id);
+      }
       this.capture.ingest(event);
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
@@ -190,9 +213,10 @@ export class Lab {
           if (scanner) {
             // The session ends at the scanner: this hop is the sender's side of the path only.
             const point = p.config.between[0] === from.id ? p.clientPoint : p.serverPoint;
-            await this.#relay(p, from, this.#target(scanner.id, scanner.hosts[0].name), point, point, { ...scanner.hosts[0] }, to.id, host.name, scanner.hosts[0].name);
+            await this.#relay(p, from, this.#target(scanner.id, scanner.hosts[0].name), [point], [point], { ...scanner.hosts[0] }, to.id, host.name, scanner.hosts[0].name);
           } else {
-            await this.#relay(p, from, this.#target(to.id, host.name), p.clientPoint, p.serverPoint, host, to.id, host.name);
+            const sides = p.sides(from.id);
+            await this.#relay(p, from, this.#target(to.id, host.name), sides.client, sides.server, host, to.id, host.name);
           }
         }
       }
@@ -203,9 +227,10 @@ export class Lab {
       if (!scanner) continue;
       for (const to of this.config.orgs.filter((o) => p.config.between.includes(o.id))) {
         const point = p.config.between[1] === to.id ? p.serverPoint : p.clientPoint;
-        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), point, point, host, to.id, host.name);
+        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), [point], [point], host, to.id, host.name);
       }
     }
+    await this.#tapListeners();
     this.#reconcile();
     for (const server of this.servers.values()) server.recover();
     if (this.clock instanceof RunningClock) {
@@ -219,12 +244,12 @@ export class Lab {
   }
 
   /** A recording relay from `from`'s server towards `host`, reaching `target`. */
-  async #relay(p: PathInfo, from: OrgConfig, target: { host: string; port: number }, clientPoint: CapturePoint, serverPoint: CapturePoint,
+  async #relay(p: PathInfo, from: OrgConfig, target: { host: string; port: number }, clientPoints: CapturePoint[], serverPoints: CapturePoint[],
     peer: { name: string; address: string }, toOrg: string, host: string, endsAtScanner?: string): Promise<void> {
     const relay = await startRelay({
       target,
       createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
-      clientPoint, serverPoint,
+      clientPoints, serverPoints,
       clientEndpoint: () => ({ ip: from.hosts[0].address, port: this.#ephemeral++, host: from.hosts[0].name }),
       serverEndpoint: { ip: peer.address, port: 25, host: peer.name },
       tap: this.taps, timers: this.timers, clock: this.clock,
@@ -234,6 +259,52 @@ export class Lab {
     });
     this.#relays.push(relay);
     this.relays.push({ path: p, fromOrg: from.id, toOrg, host, port: relay.port, endsAtScanner });
+  }
+
+  /**
+   * Every listener a lab shows (`endpoints()`: each mail host, alternate interfaces, the submission
+   * port) is reached from outside the lab through a recording relay of its own, so a session typed
+   * by hand (swaks, telnet, openssl s_client) is tapped like any hop (SPEC §2) under a capture point
+   * that names the host and the port: "mail.ntsol.example :25 — from outside". The lab's own paths
+   * and the terminal reach the server's listener behind it and are tapped on their own points.
+   */
+  async #tapListeners(): Promise<void> {
+    for (const server of this.servers.values()) {
+      for (const l of server.listeners) {
+        const host = server.config.hosts.find((h) => h.name === l.host);
+        if (!host) continue;
+        const port = l.role === 'submission' ? 587 : 25;
+        const id = `outside/${l.host}:${port}`;
+        const point: CapturePoint = {
+          id, path: id, roles: [],
+          label: `${l.host} :${port}${l.role === 'submission' ? ' (submission)' : ''} — from outside`,
+        };
+        this.capture.addPoint(point);
+        this.#pointRoles.set(id, []);
+        this.#outsidePoints.add(id);
+        const relay = await startRelay({
+          target: { host: '127.0.0.1', port: l.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
+          clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#ephemeral++ }), serverEndpoint: { ip: host.address, port, host: host.name },
+          tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
+          nextConnId: () => `c${++this.#connSeq}`,
+          onUpstream: (conn, local) => this.#upstreamPorts.set(local, conn),
+        });
+        this.#relays.push(relay);
+        this.#outside.set(`${server.id}/${l.host}/${l.role}`, relay.port);
+      }
+    }
+  }
+
+  /** Where a capture point is: on a path, in front of a listener (from outside), or a terminal's own. */
+  pointKind(id: string): 'path' | 'outside' | 'terminal' {
+    const roles = this.#pointRoles.get(id);
+    if (roles && roles.length > 0) return 'path';
+    return this.#outsidePoints.has(id) ? 'outside' : 'terminal';
+  }
+
+  /** The port a listener is reached on from outside the lab (its tapped relay), if it has one. */
+  outsidePort(org: string, host: string, role: 'mail' | 'submission'): number | undefined {
+    return this.#outside.get(`${org}/${host}/${role}`);
   }
 
   /**
@@ -247,7 +318,7 @@ export class Lab {
     this.capture.addPoint(full);
     this.#pointRoles.set(full.id, []);
     const relay = await startRelay({
-      target, createPipeline: () => passPipeline(), clientPoint: full, serverPoint: full,
+      target, createPipeline: () => passPipeline(), clientPoints: [full], serverPoints: [full],
       clientEndpoint: () => ({ ...ends.client, port: this.#ephemeral++ }), serverEndpoint: ends.server,
       tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
       nextConnId: () => `c${++this.#connSeq}`,

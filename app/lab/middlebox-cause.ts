@@ -51,7 +51,7 @@ const detailOf = (reason: string, stage: string) => (reason.startsWith(`${stage}
  * The failure reworded to name the middlebox, or undefined when no box acted, or the session did
  * not break (a reply refused, or the plan gave up: those speak for themselves).
  */
-export function middleboxCause(lab: Lab, path: PathInfo | undefined, conn: string | undefined, transcript: readonly TranscriptLine[], failure: Failure, peer: string): string | undefined {
+export function middleboxCause(lab: { taps: Pick<Lab['taps'], 'connections' | 'records'> }, path: PathInfo | undefined, conn: string | undefined, transcript: readonly TranscriptLine[], failure: Failure, peer: string): string | undefined {
   if (!path || !conn || path.config.via === 'direct' || !failure.broken) return undefined;
   const stages = new Set(profileStages(path.config.firewall ?? {}).map((s) => s.name));
   const tapped = [...lab.taps.connections.values()].filter((c: TapConnection) => c.conn === conn);

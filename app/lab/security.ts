@@ -35,6 +35,8 @@ export interface SecurityDeps {
   certCache?: string;
   /** The receiving side learned a connection's NTLM keys (by the relay's loopback port). */
   onNtlmKeys(remotePort: number, keys: NtlmSessionKeys): void;
+  /** The receiving side logged a TLS secret of a STARTTLS session (NSS key log line, by loopback port). */
+  onTlsKeyLog?(remotePort: number, line: string): void;
 }
 
 export class LabSecurity {
@@ -116,6 +118,7 @@ export class LabSecurity {
       ...(tls.minVersion ? { minVersion: tls.minVersion } : {}),
       ...(tls.maxVersion ? { maxVersion: tls.maxVersion } : {}),
       ...(tls.ciphers ? { ciphers: tls.ciphers } : {}),
+      ...(cert && this.#deps.onTlsKeyLog ? { onKeyLog: this.#deps.onTlsKeyLog } : {}),
     };
     const mechanisms = c.inbound.authMechanisms ?? (c.nt ? product.inboundAuth : []);
     if (c.nt && mechanisms.includes('NTLM')) {

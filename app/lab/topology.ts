@@ -11,10 +11,20 @@ import type { DnsRecord } from './dns.ts';
 export interface PathInfo {
   id: string;
   config: PathConfig;
+  /** The capture points of the path's forward direction, between[0] → between[1] (docs/packet-view.md). */
   points: CapturePoint[];
-  /** Where the sender's side is recorded, and where the far side is. */
+  /** A firewall path's points for the other direction: shown once a connection crosses them. */
+  reversePoints: CapturePoint[];
+  /** Before the middlebox and after it, as the path's forward direction (between[0] → between[1]) crosses it. */
   clientPoint: CapturePoint;
   serverPoint: CapturePoint;
+  /** Whose edge the middlebox stands at; the Internet is on the other side of it. Undefined on a direct path. */
+  owner?: string;
+  /**
+   * The points a connection from `fromOrg` is recorded at: `client` before the middlebox (the
+   * sender's side), `server` after it. The wire (the Internet) joins the side away from the owner.
+   */
+  sides(fromOrg: string): { client: CapturePoint[]; server: CapturePoint[] };
 }
 
 export interface Route {
@@ -43,30 +53,59 @@ function pathId(config: PathConfig): string {
 }
 
 export function buildPaths(config: LabConfig): PathInfo[] {
-  const explicit = config.paths.map((p) => makePath(p));
+  const explicit = config.paths.map((p) => makePath(p, config));
   // Every pair of organisations without a path gets an implicit direct one, tapped all the same.
   const implicit: PathInfo[] = [];
   for (let i = 0; i < config.orgs.length; i++) {
     for (let j = i + 1; j < config.orgs.length; j++) {
       const a = config.orgs[i].id, b = config.orgs[j].id;
       const covered = config.paths.some((p) => !p.to && p.between.includes(a) && p.between.includes(b));
-      if (!covered) implicit.push(makePath({ between: [a, b], via: 'direct' }));
+      if (!covered) implicit.push(makePath({ between: [a, b], via: 'direct' }, config));
     }
   }
   return [...explicit, ...implicit];
 }
 
-function makePath(config: PathConfig): PathInfo {
+/** The host names a path reaches at `to`: its `to`, or the organisation's hosts no alternate path claims. */
+function reached(config: LabConfig, path: PathConfig, to: string): string[] {
+  const org = config.orgs.find((o) => o.id === to);
+  if (path.to) return org?.hosts.some((h) => h.name.toLowerCase() === path.to!.toLowerCase()) ? [path.to] : (org?.hosts ?? []).map((h) => h.name);
+  const claimed = (host: string) => config.paths.some((p) => p.to?.toLowerCase() === host.toLowerCase() && p.between.includes(path.between[0]) && p.between.includes(path.between[1]));
+  return (org?.hosts ?? []).map((h) => h.name).filter((h) => !claimed(h));
+}
+
+function makePath(config: PathConfig, lab: LabConfig): PathInfo {
   const id = pathId(config);
   const [a, b] = config.between;
   if (config.via === 'direct') {
     const point: CapturePoint = { id, label: `${a} ↔ ${b}${config.to ? ` (to ${config.to})` : ''}, direct`, path: id, roles: ['sender', 'wire', 'receiver'] };
-    return { id, config, points: [point], clientPoint: point, serverPoint: point };
+    return { id, config, points: [point], reversePoints: [], clientPoint: point, serverPoint: point, sides: () => ({ client: [point], server: [point] }) };
   }
-  const box = config.via === 'firewall' ? 'the firewall' : 'the content scanner';
-  const sent: CapturePoint = { id: `${id}/sent`, label: `${a} ↔ ${b}, before ${box} (as sent)`, path: id, roles: ['sender'] };
-  const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after ${box} (the Internet)`, path: id, roles: ['wire', 'receiver'] };
-  return { id, config, points: [sent, wire], clientPoint: sent, serverPoint: wire };
+  if (config.via === 'content-scanner') {
+    // The scanner ends every session: each hop is its own capture, on its own side (app/lab/lab.ts).
+    const sent: CapturePoint = { id: `${id}/sent`, label: `${a} ↔ ${b}, before the content scanner (as sent)`, path: id, roles: ['sender'] };
+    const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after the content scanner`, path: id, roles: ['wire', 'receiver'] };
+    return { id, config, points: [sent, wire], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire] }) };
+  }
+  // A firewall: three captures per direction (SPEC §2). The box stands at its owner's edge, so the
+  // Internet is on the other side of it (docs/packet-view.md, "Capture points").
+  const owner = config.owner ?? b;
+  const several = lab.paths.filter((p) => p.via !== 'direct').length > 1;
+  const hostOf = (org: string) => lab.orgs.find((o) => o.id === org)?.hosts[0]?.name ?? org;
+  const direction = (from: string, to: string, prefix: string) => {
+    const suffix = several ? ` — ${from} → ${to}` : '';
+    const sent: CapturePoint = { id: `${prefix}/sent`, label: `sent (${hostOf(from)})${suffix}`, path: id, roles: ['sender'], side: 'before' };
+    const wireBefore = owner === to;
+    const wire: CapturePoint = { id: `${prefix}/wire`, label: `on the wire (the Internet)${suffix}`, path: id, roles: ['wire'], side: wireBefore ? 'before' : 'after' };
+    const received: CapturePoint = { id: `${prefix}/received`, label: `received (${reached(lab, config, to).join(', ')})${suffix}`, path: id, roles: ['receiver'], side: 'after' };
+    return { points: [sent, wire, received], client: wireBefore ? [sent, wire] : [sent], server: wireBefore ? [received] : [wire, received] };
+  };
+  const forward = direction(a, b, id);
+  const reverse = direction(b, a, `${id}/reverse`);
+  return {
+    id, config, owner, points: forward.points, reversePoints: reverse.points, clientPoint: forward.points[0], serverPoint: forward.points[2],
+    sides: (fromOrg) => (fromOrg === b ? reverse : forward),
+  };
 }
 
 /** The path a connection from `fromOrg` to `host` (of `toOrg`) takes: an alternate path to that host first. */

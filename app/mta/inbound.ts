@@ -14,6 +14,8 @@ import { hookReply, replies, type ReplyText } from '../smtp/replies.ts';
 import { checkRecipientAddress } from './address.ts';
 import type { Dialect } from '../products/types.ts';
 import { speak, type SpeakingConnection } from './dialect-wire.ts';
+import type { TLSSocket } from 'node:tls';
+import { enableWrappedServerKeylog } from '../tls/session.ts';
 
 export interface InboundEnvelope {
   from: string;
@@ -75,8 +77,11 @@ export interface InboundOptions {
   describeClient?(remotePort: number): { ip: string } | undefined;
   /** Every command and reply line, for the receiver's view of a transcript. */
   onLog?(line: ServerLogLine): void;
-  /** Further smtp-server options (TLS, AUTH), set by the security layers. */
-  extra?: Partial<SMTPServerOptions>;
+  /**
+   * Further smtp-server options (TLS, AUTH), set by the security layers; `onKeyLog` hears the
+   * server's TLS secrets of each STARTTLS session (NSS key log lines), by the client's loopback port.
+   */
+  extra?: Partial<SMTPServerOptions> & { onKeyLog?(remotePort: number, line: string): void };
 }
 
 type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect' | 'sessionLimitMs' | 'hostName'>;
@@ -271,6 +276,16 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
   server.on('error', () => {
     /* per-connection errors (resets, garbage) must never take the listener down */
   });
+  const onKeyLog = o.extra?.onKeyLog;
+  if (onKeyLog) {
+    // smtp-server wraps STARTTLS sockets itself; the documented patch forwards their key log to
+    // its net.Server (app/tls/session.ts), attached before any session starts.
+    enableWrappedServerKeylog();
+    server.server.on('keylog', (line: Buffer, socket: TLSSocket) => {
+      const port = socket.remotePort ?? (socket as TLSSocket & { _parent?: { remotePort?: number } })._parent?.remotePort;
+      if (port) onKeyLog(port, line.toString('latin1').replace(/\r?\n$/, ''));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -519,6 +519,17 @@ export class MailServer {
     return true;
   }
 
+  /**
+   * A host's Connections setting (IMS Connections tab: accept only authenticated or encrypted
+   * sessions). Read at every MAIL (`#mailRefusal`), so the next session on that interface takes it.
+   * Returns the host as named in the configuration, or undefined when the organisation has none.
+   */
+  setConnections(hostName: string, accept: NonNullable<OrgConfig['hosts'][number]['accept']>): OrgConfig['hosts'][number] | undefined {
+    const host = this.#config.hosts.find((h) => h.name.toLowerCase() === hostName.toLowerCase());
+    if (host) host.accept = { ...accept };
+    return host;
+  }
+
   setInbound(change: Partial<OrgConfig['inbound']>): void {
     this.#config.inbound = { ...this.#config.inbound, ...definedOnly(change) };
     this.applyInbound();

@@ -75,7 +75,10 @@ function connNumber(conn: string): number {
   return Number(/\d+/.exec(conn)?.[0] ?? 0);
 }
 
-/** The first packet number that carries a record's bytes (or its marks), if still held. */
+/**
+ * The first packet that carries a record's bytes (or its marks), if still held: its frame number
+ * within the record's own capture point (`record.point`), as that point's packet list shows it.
+ */
 export function packetOf(lab: Lab, record: TapRecord): number | undefined {
-  return lab.capture.packetsOfRecord(record.seq)[0];
+  return lab.capture.packetsOfRecord(record.seq)[0]?.no;
 }

@@ -212,7 +212,11 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
   const mine = facts.filter((f) => f.path === path.id);
   const inside = lab.config.orgs.find((o) => o.id === path.config.between[1])?.hosts.find((h) => !path.config.to || h.name === path.config.to)
     ?? { name: path.config.between[1], address: '0.0.0.0' };
-  const outsideFacts = mine.filter((f) => f.point === path.clientPoint.id);
+  // The wire point records what one side of the box records (docs/packet-view.md): counted once,
+  // at the box's own edges — the sender's side of each connection and the receiver's.
+  const roles = (point: string) => lab.pointRoles().get(point) ?? [];
+  const edges = mine.filter((f) => roles(f.point).some((r) => r !== 'wire'));
+  const outsideFacts = edges.filter((f) => roles(f.point).includes('sender'));
 
   const perStage = new Map<string, FirewallCounters['perStage'][number]>();
   for (const ref of refs) if (!perStage.has(ref.name)) perStage.set(ref.name, { stage: ref.name, changed: 0, dropped: 0, added: 0, logged: 0 });
@@ -226,11 +230,11 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
     commands += readSmtp(f.records, { sealed: f.attempt?.sealed === true }).filter((i) => i.kind === 'command' && !i.continuation).length;
     log(builtLine(vendor, c), f, c.openedAt);
     if (c.closedAt !== undefined) {
-      const bytes = mine.filter((x) => x.conn === f.conn && x.point === path.serverPoint.id).flatMap((x) => x.records).reduce((n, r) => n + r.bytes.length, 0);
+      const bytes = edges.filter((x) => x.conn === f.conn && roles(x.point).includes('receiver')).flatMap((x) => x.records).reduce((n, r) => n + r.bytes.length, 0);
       log(teardownLine(vendor, c, bytes), f, c.closedAt + 0.5);
     }
   }
-  for (const f of mine) {
+  for (const f of edges) {
     for (const { record, mark } of f.marks) {
       const s = perStage.get(mark.stage) ?? { stage: mark.stage, changed: 0, dropped: 0, added: 0, logged: 0 };
       s[mark.action]++;

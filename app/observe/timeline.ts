@@ -78,6 +78,8 @@ function connectionEvents(lab: Lab, facts: ConnFacts[], roles: Map<string, Point
     }
   }
   for (const f of facts) {
+    // A wire point repeats one side of the box (docs/packet-view.md): each rewrite is told once.
+    if (roles.get(f.point)?.every((r) => r === 'wire')) continue;
     for (const { record, mark } of f.marks) {
       const was = mark.original ? ` (was ${JSON.stringify(shorten(mark.original.toString('latin1').replace(/\r?\n$/, ''), 60))})` : '';
       out.push({

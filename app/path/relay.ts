@@ -3,9 +3,11 @@
  * crosses (SPEC §2: every hop is tapped). It drives a middlebox `Pipeline` (app/path/pipeline.ts)
  * and reports every chunk to the tap log at the capture points on either side of it:
  *
- *   sender ──► [clientPoint] ──► pipeline stages ──► [serverPoint] ──► receiver
+ *   sender ──► [clientPoints] ──► pipeline stages ──► [serverPoints] ──► receiver
  *
- * On a `direct` path both points are the same and the pipeline is `pass`: one record per chunk.
+ * A side may have several points (a firewall's wire records what its side records). On a
+ * `direct` path, and in front of a host's listener, both sides are the same one point and the
+ * pipeline is `pass`: one record per chunk.
  */
 import net from 'node:net';
 import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapSink } from '../capture/tap.ts';
@@ -16,8 +18,9 @@ import type { LabClock } from '../base/clock.ts';
 export interface RelayOptions {
   target: { host: string; port: number };
   createPipeline(conn: string): Pipeline;
-  clientPoint: CapturePoint;
-  serverPoint: CapturePoint;
+  /** Where the connecting side is recorded (before the pipeline), and the far side (after it). */
+  clientPoints: CapturePoint[];
+  serverPoints: CapturePoint[];
   /** Simulated endpoints for the packet view: the sender's address and the receiver's. */
   clientEndpoint(): Endpoint;
   serverEndpoint: Endpoint;
@@ -46,17 +49,22 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     client.on('close', () => sockets.delete(client));
     client.on('error', () => undefined);
     const conn = o.nextConnId();
-    const samePoint = o.clientPoint.id === o.serverPoint.id;
     const base = (point: CapturePoint, side: 'client' | 'server'): TapConnection => ({
       conn, point: point.id, client: o.clientEndpoint(), server: o.serverEndpoint,
       openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort, side,
     });
-    const cConn = base(o.clientPoint, 'client');
-    const sConn: TapConnection = samePoint ? cConn : { ...base(o.serverPoint, 'server'), client: cConn.client };
-    o.tap.open(cConn);
-    if (!samePoint) o.tap.open(sConn);
-    const record = (point: TapConnection, dir: Direction, bytes: Buffer, marks?: StageMark[], origin?: number) => {
-      if (bytes.length > 0 || marks?.length) {
+    // One simulated client endpoint for every point of this connection.
+    const first = base(o.clientPoints[0], 'client');
+    const at = (point: CapturePoint, side: 'client' | 'server'): TapConnection =>
+      point === o.clientPoints[0] ? first : { ...base(point, side), client: first.client };
+    const cConns = o.clientPoints.map((p) => at(p, 'client'));
+    // A point on both sides (a direct path) records each chunk once, as it arrives.
+    const sConns = o.serverPoints.filter((p) => !o.clientPoints.includes(p)).map((p) => at(p, 'server'));
+    const samePoint = sConns.length === 0;
+    for (const c of [...cConns, ...sConns]) o.tap.open(c);
+    const record = (points: TapConnection[], dir: Direction, bytes: Buffer, marks?: StageMark[], origin?: number) => {
+      if (bytes.length === 0 && !marks?.length) return;
+      for (const point of points) {
         o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks, ...(origin !== undefined ? { origin } : {}) });
       }
     };
@@ -66,7 +74,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     const finish = (by: TapConnection['closedBy'], reason?: string) => {
       if (closed) return;
       closed = true;
-      for (const c of samePoint ? [cConn] : [cConn, sConn]) {
+      for (const c of [...cConns, ...sConns]) {
         c.closedAt = o.elapsed();
         c.closedBy = by;
         if (reason) c.closeReason = reason;
@@ -117,11 +125,11 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
         return;
       }
       if (out.dir === 'c2s') {
-        if (!samePoint) record(sConn, 'c2s', out.bytes, out.marks, origin);
+        if (!samePoint) record(sConns, 'c2s', out.bytes, out.marks, origin);
         if (upstreamReady) upstream.write(out.bytes);
         else pendingUp.push(out.bytes);
       } else {
-        if (!samePoint) record(cConn, 's2c', out.bytes, out.marks, origin);
+        if (!samePoint) record(cConns, 's2c', out.bytes, out.marks, origin);
         if (!client.destroyed) client.write(out.bytes);
       }
     };
@@ -137,7 +145,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     carry(opening);
 
     client.on('data', (bytes: Buffer) => {
-      record(cConn, 'c2s', bytes);
+      record(cConns, 'c2s', bytes);
       const offset = read.c2s;
       read.c2s += bytes.length;
       carry(pipeline.push('c2s', bytes), { dir: 'c2s', offset });
@@ -149,7 +157,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     });
 
     upstream.on('data', (bytes: Buffer) => {
-      record(sConn, 's2c', bytes);
+      record(samePoint ? cConns : sConns, 's2c', bytes);
       const offset = read.s2c;
       read.s2c += bytes.length;
       carry(pipeline.push('s2c', bytes), { dir: 's2c', offset });

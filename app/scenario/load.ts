@@ -191,6 +191,8 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     });
     if (p.between[0] === p.between[1]) errors.push(loc.at(['lab', 'paths', i, 'between'], 'a path joins two different organisations'));
     if (p.to && !lab.named.hosts.has(p.to.toLowerCase())) errors.push(loc.at(['lab', 'paths', i, 'to'], `no host ${p.to} in this lab`));
+    if (p.owner && !p.between.includes(p.owner)) errors.push(loc.at(['lab', 'paths', i, 'owner'], `the firewall's owner must be one of between (${p.between.join(', ')})`));
+    if (p.owner && p.via !== 'firewall') errors.push(loc.at(['lab', 'paths', i, 'owner'], 'owner goes with via: firewall'));
     if (p.via === 'firewall' && !p.firewall) errors.push(loc.at(['lab', 'paths', i], 'a firewall path needs firewall: { profile: ... }'));
     if (p.via === 'content-scanner' && !p.scanner) errors.push(loc.at(['lab', 'paths', i], 'a content-scanner path needs scanner: { name, address, ... }'));
     if (p.via !== 'content-scanner' && p.scanner) errors.push(loc.at(['lab', 'paths', i, 'scanner'], 'scanner goes with via: content-scanner'));

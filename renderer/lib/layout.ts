@@ -179,7 +179,13 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
       middles.push(box);
       const boxIn = port(box, pa);
       const boxOut = port(box, pb);
-      const [sent, wire] = [p.points[0], p.points[1] ?? p.points[0]];
+      // Each side of the box is drawn as one link: the Internet's side carries the wire point
+      // (what an eavesdropper taps), the other side the sender's or the receiver's own capture.
+      const sideOf = (side: 'before' | 'after', fallback: PathView['points'][number]) => {
+        const here = p.points.filter((pt) => pt.side === side);
+        return here.find((pt) => pt.roles.includes('wire')) ?? here[0] ?? fallback;
+      };
+      const [sent, wire] = [sideOf('before', p.points[0]), sideOf('after', p.points[1] ?? p.points[0])];
       const seg = (from: { x: number; y: number }, to: { x: number; y: number }) => ({ from, to, via: { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 }, mid: { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 } });
       links.push({ point: sent.id, path: p.id, label: sent.label, side: 'outside', ...seg(pa, boxIn) });
       links.push({ point: wire.id, path: p.id, label: wire.label, side: 'inside', ...seg(boxOut, pb) });

@@ -6,8 +6,8 @@
  *   intent (point, filter, toggles, paging) ─► refresh() ─► listCapturePoints + pagePackets
  *   select(no) ─► packetDetail          follow() ─► followStream          lab events ─► refresh()
  *
- * "Decrypt with lab keys" is sent with every request: the engine's store keeps the last value it
- * was given, so a request without it would inherit whatever another window asked for.
+ * "Decrypt with lab keys" is sent with every request: it is a parameter of the engine's reads, so
+ * each window keeps its own choice (docs/packet-view.md).
  */
 import { friendly } from '../lib/format.ts';
 import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
@@ -59,6 +59,11 @@ export class CaptureState {
   canPrevious = $derived(this.from > 0);
   canNext = $derived(this.page !== undefined && this.from + PAGE_SIZE < this.page.matched);
   current = $derived(this.points.find((p) => p.id === this.point));
+  /**
+   * The points offered: every path's, and a listener's "from outside" point once a session came
+   * (a lab has one per listener; empty ones would only crowd the bar).
+   */
+  shown = $derived(this.points.filter((p) => p.kind !== 'outside' || p.packets > 0 || p.id === this.point));
 
   constructor(api: PostcardApi) {
     this.#api = api;
@@ -125,7 +130,9 @@ export class CaptureState {
     if (id === this.point) return;
     this.point = id;
     this.from = 0;
-    this.#recheckSelection = true;
+    // Frame numbers are per point: another point is another capture, and no packet of this one
+    // is in it (the same bytes there are another frame, with its own number).
+    this.clearSelection();
     // A stream followed at another point is another view of the connection: it goes with its point.
     if (this.stream && this.stream.point !== id) this.closeStream();
     void this.refresh();
@@ -205,7 +212,10 @@ export class CaptureState {
     void this.refresh();
   }
 
-  /** Select a packet: its detail loads; the selection survives refreshes and paging. */
+  /**
+   * Select a packet of the current point by its frame number within that point (numbers are per
+   * point): its detail loads; the selection survives refreshes and paging.
+   */
   select(no: number): void {
     if (no === this.selected) return;
     this.selected = no;
@@ -214,8 +224,10 @@ export class CaptureState {
 
   async #loadDetail(no: number): Promise<void> {
     const seq = ++this.#detailSeq;
+    const point = this.point;
     try {
-      const detail = await this.#api.packetDetail({ no, decrypt: this.decrypt });
+      if (!point) throw new Error('no capture point is selected');
+      const detail = await this.#api.packetDetail({ point, no, decrypt: this.decrypt });
       if (seq !== this.#detailSeq) return;
       this.detail = detail;
       this.detailError = undefined;

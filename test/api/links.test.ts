@@ -69,7 +69,7 @@ describe('transcript lines and packets, linked by connection and offset', () => 
       // Back from the packet: the first line it carries (the lines of one reply share a packet).
       for (const [line, no] of packetOf) {
         const first = [...packetOf].find(([, n]) => n === no)![0];
-        const detail = await d.call('packetDetail', { no, decrypt: true });
+        const detail = await d.call('packetDetail', { point, no, decrypt: true });
         expect({ point, text: lines[line], back: detail.link?.line, info: detail.info }).toEqual({ point, text: lines[line], back: first, info: detail.info });
       }
       // Every command the sender wrote went in a packet of its own.
@@ -79,12 +79,12 @@ describe('transcript lines and packets, linked by connection and offset', () => 
 
     // The sealed EHLO's packet is a sealed frame: without the keys it shows no EHLO at all.
     const sealed = await d.call('packetOfLine', { org: 'intellinet', id: entry.id, attempt: 0, line: sealedEhlo, point: 'intellinet-ntsol/wire' });
-    const eavesdropper = await d.call('packetDetail', { no: sealed.no });
+    const eavesdropper = await d.call('packetDetail', { point: sealed.point, no: sealed.no });
     expect(eavesdropper.info).not.toContain('EHLO');
     expect(eavesdropper.link).toMatchObject({ line: sealedEhlo, text: 'EHLO mail.intellinet.example' });
     const clear = await d.call('packetOfLine', { org: 'intellinet', id: entry.id, attempt: 0, line: clearEhlo, point: 'intellinet-ntsol/wire' });
     expect(clear.no).toBeLessThan(sealed.no);
-    expect((await d.call('packetDetail', { no: clear.no })).info).toContain('EHLO mail.intellinet.example');
+    expect((await d.call('packetDetail', { point: clear.point, no: clear.no })).info).toContain('EHLO mail.intellinet.example');
   });
 
   it('refuses a line that never crossed the wire, and an attempt that does not exist', async () => {

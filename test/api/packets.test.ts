@@ -20,7 +20,9 @@ describe('the packet view through the contract', () => {
   it('pages one capture point with a display filter, and flags the packets that carry canaries', async () => {
     const d = await ran('postcard');
     const { points } = await d.call('listCapturePoints', {});
-    expect(points).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0 }]);
+    expect(points.filter((p) => p.kind === 'path')).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0, kind: 'path' }]);
+    // Every listener has its point for sessions from outside the lab (docs/packet-view.md).
+    expect(points.filter((p) => p.kind === 'outside').map((p) => p.label)).toEqual(expect.arrayContaining(['mail.ntsol.example :25 — from outside']));
     const all = await d.call('pagePackets', { point: 'intellinet-ntsol', limit: 5 });
     expect(all.rows).toHaveLength(5);
     expect(all.total).toBeGreaterThan(10);
@@ -44,13 +46,14 @@ describe('the packet view through the contract', () => {
   it('gives a packet\'s detail tree and hex rows, with its link to the queue entry and attempt', async () => {
     const d = await ran('postcard');
     const [row] = (await d.call('pagePackets', { filter: 'smtp.req.command == "RCPT"' })).rows;
-    const detail = await d.call('packetDetail', { no: row.no });
+    const detail = await d.call('packetDetail', { point: row.point, no: row.no });
     expect(detail.tree.map((n) => n.label.split(',')[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^Frame/), expect.stringMatching(/^Internet Protocol/), expect.stringMatching(/^Transmission Control Protocol/)]));
     expect(detail.hex[0]).toMatchObject({ offset: 0, hex: expect.stringMatching(/^[0-9a-f]{2} /) });
     expect(detail.link).toMatchObject({ org: 'intellinet', attempt: 0, ref: 'm1', text: 'RCPT TO:<sean@ntsol.example>' });
     const { attempts } = await d.call('getTranscripts', { org: 'intellinet', id: detail.link!.entry });
     expect(attempts[0].sender.split('\n')[detail.link!.line!]).toBe('-> RCPT TO:<sean@ntsol.example>');
-    expect((await d.fail('packetDetail', { no: 999999 })).code).toBe('not-found');
+    expect((await d.fail('packetDetail', { point: row.point, no: 999999 })).code).toBe('not-found');
+    expect((await d.fail('packetDetail', { no: row.no })).code).toBe('invalid-payload');
   });
 
   it('follows a sealed NTLM stream: ciphertext for the eavesdropper, SMTP with the lab keys', async () => {

@@ -57,8 +57,8 @@ describe('capture store: the packet list', () => {
     const page = store.page({});
     expect([page.total, page.dropped]).toEqual([10, 9]);
     expect(page.rows[0].no).toBe(10);
-    expect(store.detail(3)).toBeUndefined();
-    expect(store.detail(10)?.no).toBe(10);
+    expect(store.detail('p1', 3)).toBeUndefined();
+    expect(store.detail('p1', 10)?.no).toBe(10);
     expect(store.follow('c1')?.truncated).toBe(true);
     expect(store.page({ filter: 'smtp.req.command' }).rows.map((r) => r.info)).toEqual(['C: DATA', 'C: QUIT']);
   });
@@ -74,12 +74,36 @@ describe('capture store: the packet list', () => {
     expect(store.page({ filter: 'tcp.stream == 1' }).matched).toBe(7);
     expect(store.points().map((p) => [p.id, p.packets])).toEqual([['inside', 19], ['outside', 7]]);
   });
+
+  it('numbers frames per capture point: 1..n in each list, whatever the other points hold', () => {
+    const store = new CaptureStore();
+    // Interleaved: the outside point's packets arrive between the inside point's.
+    const inside = tapScript(plainSession(), { conn: 'a', point: 'inside' });
+    const outside = tapScript(plainSession(), { conn: 'a', point: 'outside', seq: 100 });
+    for (let i = 0; i < Math.max(inside.length, outside.length); i++) store.ingestAll([inside[i], outside[i]].filter((e) => e !== undefined));
+    for (const point of ['inside', 'outside']) {
+      const rows = store.page({ point }).rows;
+      expect(rows.map((r) => r.no)).toEqual(rows.map((_r, i) => i + 1));
+      // A filter shows the point's own numbers (frame.number reads them too).
+      const mail = store.page({ point, filter: 'smtp.req.command == "MAIL"' }).rows[0];
+      expect(store.page({ point, filter: `frame.number == ${mail.no}` }).rows.map((r) => r.info)).toEqual([mail.info]);
+      const d = store.detail(point, mail.no)!;
+      expect([d.point, d.no, d.info]).toEqual([point, mail.no, mail.info]);
+      expect(d.tree[0].label).toMatch(new RegExp(`^Frame ${mail.no}:`));
+      // Follow stream and record links name the same per-point numbers.
+      const f = store.follow('a', { point })!;
+      expect(f.parts.every((part) => rows.some((r) => r.no === part.no))).toBe(true);
+      expect(store.packetsOfRecord(d.link.recordSeq!)).toEqual([{ point, no: mail.no }]);
+    }
+    expect(store.detail('inside', 999)).toBeUndefined();
+    expect(store.detail('nowhere', 1)).toBeUndefined();
+  });
 });
 
 describe('capture store: detail, bytes, follow, links', () => {
   it('gives the detail tree with byte ranges that select the command in the frame', () => {
     const store = storeWith();
-    const d = store.detail(7)!;
+    const d = store.detail('p1', 7)!;
     expect(d.tree.map((n) => n.label.split(',')[0])).toEqual(['Frame 7: 92 bytes on wire (736 bits)', 'Ethernet II', 'Internet Protocol Version 4', 'Transmission Control Protocol', 'Simple Mail Transfer Protocol']);
     const line = d.tree[4].children[0];
     const frame = hexOf(d.bytes);
@@ -89,7 +113,7 @@ describe('capture store: detail, bytes, follow, links', () => {
     expect(d.bytes[1].offset).toBe(16);
     expect(frame.equals(frameBytes([...store.packets()][6]))).toBe(true);
     expect(d.link).toEqual({ conn: 'c1', recordSeq: 3 });
-    expect(store.packetsOfRecord(3)).toEqual([7]);
+    expect(store.packetsOfRecord(3)).toEqual([{ point: 'p1', no: 7 }]);
   });
 
   it('follows a stream as alternating client and server parts', () => {
@@ -115,9 +139,9 @@ describe('capture store: leak marking', () => {
     // SYN, SYN/ACK, ACK, DATA, 354, then the content in segments of 16 and 13 bytes.
     expect(leaking.map((r) => [r.no, r.length - 54])).toEqual([[6, 16], [7, 13]]);
     expect(store.page({ filter: 'lab.leak == 1' }).matched).toBe(2);
-    expect(store.detail(6)?.leak).toBe(true);
-    expect(store.detail(6)?.tree[0].label).toMatch(/canary/);
-    expect(store.detail(5)?.leak).toBe(false);
+    expect(store.detail('p1', 6)?.leak).toBe(true);
+    expect(store.detail('p1', 6)?.tree[0].label).toMatch(/canary/);
+    expect(store.detail('p1', 5)?.leak).toBe(false);
   });
 
   it('flags packets that arrive after the hit was reported', () => {

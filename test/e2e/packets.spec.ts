@@ -149,7 +149,7 @@ test('ntlm-one-way: the sealed stream hides MAIL FROM until "decrypt with lab ke
   expect(problems).toEqual([]);
 });
 
-test('a firewall path: two capture points, the rewrite marked with its original bytes, refresh keeps the selection', async ({ page }) => {
+test('a firewall path: three capture points, the rewrite marked with its original bytes, refresh keeps the selection', async ({ page }) => {
   const problems = watch(page);
   await openScenario(page, 'asa-strips-starttls');
   await page.getByRole('tab', { name: 'Packets' }).click();
@@ -157,11 +157,13 @@ test('a firewall path: two capture points, the rewrite marked with its original 
 
   // The first message goes out while the packet view is open: rows arrive with the lab's events.
   await page.getByRole('button', { name: 'Next step' }).click();
-  await expect(page.getByRole('radio', { name: /after the firewall \(the Internet\)/ })).toBeChecked();
+  await expect(page.getByRole('radio', { name: /^on the wire \(the Internet\)/ })).toBeChecked();
+  // The receiver's own capture: the reply as its server sent it, before the ASA (NT Solutions') masked it.
+  await page.getByRole('radio', { name: /^received \(mail\.ntsol\.example\)/ }).check();
   await expect(packetRows(page).filter({ hasText: '250-STARTTLS' })).toHaveCount(1);
 
-  // Before the firewall, the sender read the EHLO reply with STARTTLS masked.
-  await page.getByRole('radio', { name: /before the firewall \(as sent\)/ }).check();
+  // On the Internet (and at the sender), the EHLO reply has STARTTLS masked.
+  await page.getByRole('radio', { name: /^on the wire \(the Internet\)/ }).check();
   const masked = packetRows(page).filter({ hasText: '250-XXXXXXXA' });
   await expect(masked).toHaveCount(1);
   await expect(masked).toContainText('Rewritten by a middlebox');

@@ -86,7 +86,7 @@ test('character mode through the asa profile: one keystroke is one packet', asyn
   await page.getByRole('button', { name: 'Show its packets' }).click();
   const rows = page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
   const box = page.getByRole('textbox', { name: 'Display filter' });
-  for (const point of [/terminal t1/, /before the firewall/]) {
+  for (const point of [/terminal t1/, /^sent \(mail\.intellinet\.example\)/]) {
     await page.getByRole('radio', { name: point }).check();
     await box.fill('tcp.len == 1');
     await box.press('Enter');

@@ -91,14 +91,15 @@ test('pix-mailguard: the rewrite mark on the firewall\'s inside, and the counter
   await openScenario(page, 'pix-mailguard');
   await nextStep(page, 0);
   await nextStep(page, 1);
-  const inside = link(page, 'intellinet-ntsol/wire');
+  // The PIX is NT Solutions': its inside link is the receiver's capture, the Internet is outside.
+  const inside = link(page, 'intellinet-ntsol/received');
   await expect(inside).toHaveAttribute('aria-label', /rewritten by command-filter/);
-  const mark = badge(page, 'intellinet-ntsol/wire').locator('.rewrite-mark');
+  const mark = badge(page, 'intellinet-ntsol/received').locator('.rewrite-mark');
   await expect(mark).toBeVisible();
   // The mark sits on the inside link, at the firewall's end: below the box, above the link's badge.
   const box = (await page.locator('svg.topo g.middle').boundingBox())!;
   const at = (await mark.boundingBox())!;
-  const label = (await badge(page, 'intellinet-ntsol/wire').locator('.badge').boundingBox())!;
+  const label = (await badge(page, 'intellinet-ntsol/received').locator('.badge').boundingBox())!;
   expect(at.y).toBeGreaterThan(box.y + box.height / 2);
   expect(at.y).toBeLessThan(label.y);
   await page.locator('svg.topo').screenshot({ path: 'test-results/topology-pix-mailguard.png' });
@@ -127,7 +128,7 @@ test('pix-mailguard: the rewrite mark on the firewall\'s inside, and the counter
 test('asa-breaks-ntlm: a reset link and a queued envelope', async ({ page }) => {
   await openScenario(page, 'asa-breaks-ntlm');
   await runAll(page);
-  for (const point of ['intellinet-ntsol/sent', 'intellinet-ntsol/wire']) {
+  for (const point of ['intellinet-ntsol/wire', 'intellinet-ntsol/received']) {
     await expect(link(page, point)).toHaveClass(/tone-bad/);
     await expect(badge(page, point).locator('.detail')).toContainText('lost (reset)');
     // The link's reason names what broke the session: the ASA's inspection (issue 17 item 8).

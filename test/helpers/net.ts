@@ -44,3 +44,19 @@ export function rawClient(port: number): Promise<RawClient> {
     );
   });
 }
+
+/** The next complete SMTP reply (its last line `ddd text`) on a plain or TLS socket, read as it arrives. */
+export function nextReply(socket: net.Socket | import('node:tls').TLSSocket): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const onData = (b: Buffer) => {
+      text += b.toString('latin1');
+      if (/^\d{3} .*\r\n/m.test(text)) {
+        socket.off('data', onData);
+        resolve(text);
+      }
+    };
+    socket.on('data', onData);
+    socket.once('error', reject);
+  });
+}

@@ -1,6 +1,6 @@
 /**
  * infer on the lab's own captures: every shipped scenario with a firewall is run with its pcapng
- * exported (as `postcard-lab run --pcap` does), the box is inferred from the `/sent` and `/wire`
+ * exported (as `postcard-lab run --pcap` does), the box is inferred from the `/sent` and `/received`
  * interfaces of each firewall path, and must be the path's own stage chain (network stages such as
  * `slicer` change no SMTP byte and are not inferable). The written scenario is run in turn and its
  * wire dialogues must have the shapes of the original's. Profiles no shipped scenario uses are
@@ -108,7 +108,7 @@ tshark.describe('captures rewritten by tshark (pcap and pcapng) infer alike', ()
   it('sent side as pcap, wire side as pcapng, each written by tshark', () => {
     const sent = path.join(dir, 'tshark-sent.pcap'), wire = path.join(dir, 'tshark-wire.pcapng');
     execFileSync('/usr/bin/tshark', ['-r', lab, '-Y', 'frame.interface_name == "intellinet-ntsol/sent"', '-F', 'pcap', '-w', sent], { stdio: 'ignore' });
-    execFileSync('/usr/bin/tshark', ['-r', lab, '-Y', 'frame.interface_name == "intellinet-ntsol/wire"', '-F', 'pcapng', '-w', wire], { stdio: 'ignore' });
+    execFileSync('/usr/bin/tshark', ['-r', lab, '-Y', 'frame.interface_name == "intellinet-ntsol/received"', '-F', 'pcapng', '-w', wire], { stdio: 'ignore' });
     expect(fs.readFileSync(sent).readUInt32LE(0)).toBe(0xa1b2c3d4);
     const inf = inferFromFiles(sent, wire);
     expect(inf.unexplained).toEqual([]);

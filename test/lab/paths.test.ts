@@ -60,14 +60,17 @@ describe('a backup MX without STARTTLS behind a primary that fails', () => {
 });
 
 describe('the views of a firewall path', () => {
-  it('pix-5.1: the sender sent EHLO, the wire and the receiver saw NOOP and 24 spaces, and the rewrite is marked', async () => {
+  it('pix-5.1 (the receiver\'s firewall): the sender and the Internet carried EHLO, the receiver saw NOOP and 24 spaces, and the rewrite is marked', async () => {
     const lab = await scenarioLab('pix-mailguard.yaml');
     lab.send({ id: 'm1', from: 'bob@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
     expect(await lab.settle('m1', false)).toBe('delivered');
     const conn = lab.entriesOf('m1')[0].attempts[0].conn!;
     const stream = (point: string) => Buffer.concat(lab.taps.records.filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
     expect(stream('intellinet-ntsol/sent')).toContain('EHLO mail.intellinet.example\r\n');
-    expect(stream('intellinet-ntsol/wire')).toContain(`NOOP${' '.repeat(24)}\r\n`);
+    // The PIX stands at NT Solutions' edge: the Internet is before it (docs/packet-view.md).
+    expect(stream('intellinet-ntsol/wire')).toBe(stream('intellinet-ntsol/sent'));
+    expect(stream('intellinet-ntsol/received')).toContain(`NOOP${' '.repeat(24)}\r\n`);
+    expect(stream('intellinet-ntsol/received')).not.toContain('EHLO');
     const marked = lab.taps.records.filter((r) => r.conn === conn && r.marks?.some((m) => m.stage === 'command-filter' && m.action === 'changed'));
     expect(marked.length).toBeGreaterThan(0);
     const received = (lab.serverLogs.get(conn) ?? []).filter((l) => l.dir === 'in').map((l) => l.text);

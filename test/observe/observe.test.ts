@@ -69,7 +69,9 @@ describe('link states', () => {
     const { links } = await x.call('getLinks', {});
     expect(link(links, 'intellinet-ntsol@secure.ntsol.example').last).toMatchObject({ protection: 'sealed', message: 'm1', leak: false, rewritten: [] });
     expect(link(links, 'intellinet-ntsol/wire').last).toMatchObject({ protection: 'clear', message: 'm2', leak: true });
-    expect(link(links, 'intellinet-ntsol/wire').last!.rewritten).toContain('command-filter');
+    // The PIX is NT Solutions': the Internet (wire) carries the banner it masked, the receiver the commands it rewrote.
+    expect(link(links, 'intellinet-ntsol/wire').last!.rewritten).toEqual(['mask-banner']);
+    expect(link(links, 'intellinet-ntsol/received').last!.rewritten).toContain('command-filter');
   });
 });
 
@@ -78,7 +80,8 @@ describe('firewall view', () => {
     const x = await ran('pix-mailguard');
     const fw = await x.call('getFirewall', { path: 'intellinet-ntsol' });
     const lab = x.session.lab;
-    const marked = lab.taps.records.filter((r) => r.marks?.length);
+    // The wire point repeats the sender's side of this PIX (NT Solutions' own): its marks are the same ones.
+    const marked = lab.taps.records.filter((r) => r.marks?.length && r.point !== 'intellinet-ntsol/wire');
     const marks = marked.flatMap((r) => r.marks!.map((m) => ({ r, m })));
     expect(marks.length).toBeGreaterThan(0);
     expect(fw.counters.masked).toBe(marks.filter(({ m }) => m.action === 'changed').length);
@@ -94,7 +97,7 @@ describe('firewall view', () => {
     expect(ehloLines).toHaveLength(ehlo.length);
     // Each line links to the packet that carries the changed bytes.
     for (const line of ehloLines) {
-      const detail = await x.call('packetDetail', { no: line.packet! });
+      const detail = await x.call('packetDetail', { point: line.point, no: line.packet! });
       expect(detail.marks.some((m) => m.stage === 'command-filter')).toBe(true);
       expect(detail.info).toContain('NOOP');
     }
@@ -129,7 +132,7 @@ describe('timeline', () => {
     expect(kinds.at(-1)).toBe('delivered');
     const rewrite = first.find((e) => e.kind === 'rewrite' && e.text.includes('EHLO'))!;
     expect(rewrite.text).toContain('command-filter changed bytes');
-    expect(rewrite.point).toBe('intellinet-ntsol/wire');
+    expect(rewrite.point).toBe('intellinet-ntsol/received');
     const ehlo = first.find((e) => e.kind === 'command' && e.text.startsWith('EHLO'))!;
     expect(ehlo.index).toBeLessThan(rewrite.index);
     expect(first.find((e) => e.kind === 'content')!.text).toMatch(/message content, \d+ bytes/);

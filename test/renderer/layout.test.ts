@@ -24,7 +24,7 @@ function snapshotOf(file: string): Pick<LabSnapshot, 'orgs' | 'paths'> {
   const scanners = infos.map((p) => scannerOrg(p, lab)?.org).filter((o) => o !== undefined).map((o) => ({ ...org(o), id: o.id }));
   const paths: PathView[] = infos.map((p) => ({
     id: p.id, between: [p.config.between[0], p.config.between[1]], via: p.config.via, to: p.config.to, firewall: p.config.firewall?.profile,
-    points: p.points.map((pt) => ({ id: pt.id, label: pt.label, roles: pt.roles })), entries: [],
+    points: p.points.map((pt) => ({ id: pt.id, label: pt.label, roles: pt.roles, ...(pt.side ? { side: pt.side } : {}) })), entries: [],
   }));
   expect(scanners.every((s) => infos.some((p) => scannerId(p) === s.id))).toBe(true);
   return { orgs: [...lab.orgs.map(org), ...scanners], paths };
@@ -38,8 +38,18 @@ describe('topology layout', () => {
   it.each(files)('%s', (file) => {
     const snap = snapshotOf(path.join(SCENARIOS, file));
     const l = layoutTopology(snap);
-    const points = snap.paths.flatMap((p) => p.points.map((pt) => pt.id));
-    expect(l.links.map((x) => x.point).sort()).toEqual([...points].sort());
+    // One link per side of a box (two on a firewall path, one on a direct path): the Internet's
+    // side carries the wire point, the other side the sender's or the receiver's capture.
+    for (const p of snap.paths) {
+      const drawn = l.links.filter((x) => x.path === p.id).map((x) => x.point);
+      const wire = p.points.find((pt) => pt.roles.includes('wire'))!;
+      expect(drawn, `${file}: ${p.id}`).toContain(wire.id);
+      expect(drawn.length).toBe(p.via === 'direct' ? 1 : 2);
+      if (p.via === 'firewall') {
+        expect(drawn).toEqual([p.points.find((pt) => pt.side === 'before' && (pt.roles.includes('wire') || pt.id === drawn[0]))!.id, drawn[1]]);
+        expect(new Set(drawn.map((id) => p.points.find((pt) => pt.id === id)!.side))).toEqual(new Set(['before', 'after']));
+      }
+    }
     const boxes: Box[] = [...l.orgs, ...l.middles, ...l.orgs.flatMap((o) => (o.mtaSts ? [o.mtaSts] : []))];
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `${file}: boxes ${i} and ${j} overlap`).toBe(false);
     for (const b of boxes) expect(b.x >= 0 && b.y >= 0 && b.x + b.w <= l.width && b.y + b.h <= l.height, `${file}: a box leaves the picture`).toBe(true);

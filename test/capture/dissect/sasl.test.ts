@@ -66,13 +66,14 @@ describe('SASL sealed-frame dissector', () => {
     ]));
     expect(store.page({ filter: 'sasl' }).rows.map((r) => r.protocol)).toEqual(['SASL']);
     expect(store.page({ filter: 'ntlmssp.auth.username == "User"' }).matched).toBe(1);
-    store.setDecrypt(true);
-    expect(store.page({ filter: 'smtp.req.command == "MAIL"' }).matched).toBe(0);
+    expect(store.page({ filter: 'smtp.req.command == "MAIL"', decrypt: true }).matched).toBe(0);
     store.setKeys('c1', { tlsKeyLog: [], ntlm: keys });
-    expect(store.page({ filter: 'smtp.req.command == "MAIL"' }).rows.map((r) => r.protocol)).toEqual(['SMTP']);
+    expect(store.page({ filter: 'smtp.req.command == "MAIL"', decrypt: true }).rows.map((r) => r.protocol)).toEqual(['SMTP']);
+    expect(store.page({ filter: 'smtp.req.command == "MAIL"' }).matched).toBe(0);
     const follow = store.follow('c1', { decrypted: true })!;
     expect(follow.parts.at(-1)?.text).toBe('MAIL FROM:<alice@intellinet.example>\r\n');
-    const detail = store.detail(store.page({ filter: 'sasl' }).rows[0].no)!;
+    const first = store.page({ filter: 'sasl', decrypt: true }).rows[0];
+    const detail = store.detail(first.point, first.no, { decrypt: true })!;
     expect(detail.tabs.map((t) => t.label)).toEqual(['Unsealed SASL']);
   });
 

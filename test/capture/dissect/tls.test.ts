@@ -116,12 +116,20 @@ describe('STARTTLS sessions recorded on loopback', () => {
       const mail = 'smtp.req.command == "MAIL"';
       expect(store.page({ filter: mail }).matched).toBe(0);
       expect(store.page({ filter: 'imf.subject == "Quarterly numbers"' }).matched).toBe(0);
-      store.setDecrypt(true);
-      expect(store.page({ filter: mail }).matched).toBe(0);
+      expect(store.page({ filter: mail, decrypt: true }).matched).toBe(0);
       store.setKeys('c1', { tlsKeyLog: rec.keyLog });
-      expect(store.page({ filter: mail }).matched).toBe(1);
-      expect(store.page({ filter: 'imf.subject == "Quarterly numbers"' }).matched).toBe(1);
-      expect(store.page({ filter: `tls.handshake.extensions_server_name == "mail.ntsol.example"` }).matched).toBe(1);
+      expect(store.page({ filter: mail, decrypt: true }).matched).toBe(1);
+      expect(store.page({ filter: 'imf.subject == "Quarterly numbers"', decrypt: true }).matched).toBe(1);
+      expect(store.page({ filter: `tls.handshake.extensions_server_name == "mail.ntsol.example"`, decrypt: true }).matched).toBe(1);
+      // Decryption is a parameter of each read: an eavesdropper's read in between sees ciphertext,
+      // and the decrypting reader's view is still there after it (issue 16: no global switch).
+      for (let i = 0; i < 2; i++) {
+        expect(store.page({ filter: mail }).matched).toBe(0);
+        expect(store.page({ filter: mail, decrypt: true }).matched).toBe(1);
+      }
+      const row = store.page({ filter: mail, decrypt: true }).rows[0];
+      expect(store.detail(row.point, row.no, { decrypt: true })!.info).toMatch(/^C: MAIL FROM/);
+      expect(store.detail(row.point, row.no)!.info).not.toMatch(/MAIL FROM/);
       const follow = store.follow('c1', { decrypted: true })!;
       const client = follow.parts.filter((p) => p.from === 'client').map((p) => p.text).join('');
       expect(client).toContain('MAIL FROM:<alice@intellinet.example>\r\n');

@@ -1,0 +1,121 @@
+// Capture points in a real browser (issue 17, items 3 and 6; docs/packet-view.md):
+//  3. a session typed by hand — a raw socket from this test to the port a host card shows — appears
+//     in the packet view under the listener's own point, STARTTLS as TLS records, opened with the
+//     lab's keys;
+//  6. pix-mailguard offers the story's three captures, named from the topology (the PIX is NT
+//     Solutions', so the Internet is before it), each numbered from frame 1.
+import net from 'node:net';
+import tls from 'node:tls';
+import { test, expect, type Page } from '@playwright/test';
+import { openFromList, servePerFile, watchPage } from './serve.ts';
+import { nextReply as reply } from '../helpers/net.ts';
+
+const served = servePerFile();
+const SIZES = [{ width: 1024, height: 700 }, { width: 1440, height: 900 }] as const;
+
+const packetRows = (page: Page) => page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
+const numbers = async (page: Page) => (await packetRows(page).locator('td.c-no').allInnerTexts()).map(Number);
+
+async function theme(page: Page, choice: 'light' | 'dark'): Promise<void> {
+  await page.getByLabel('Theme').selectOption(choice);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', choice);
+}
+
+async function shots(page: Page, name: string): Promise<void> {
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    for (const t of ['light', 'dark'] as const) {
+      await theme(page, t);
+      await page.screenshot({ path: `test-results/${name}-${size.width}x${size.height}-${t}.png` });
+    }
+  }
+  await theme(page, 'light');
+}
+
+
+test('3. a session typed from outside to a host\'s port shows under that listener\'s point, STARTTLS and all', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SIZES[0]);
+  await openFromList(page, served().url, 'starttls-partner');
+  // The port the UI shows for the partner's mail host.
+  const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
+  const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
+
+  const raw = net.connect(port, '127.0.0.1');
+  expect(await reply(raw)).toMatch(/^220 /);
+  raw.write('EHLO outside.example\r\n');
+  expect(await reply(raw)).toContain('STARTTLS');
+  raw.write('STARTTLS\r\n');
+  expect(await reply(raw)).toMatch(/^220 /);
+  const secure = tls.connect({ socket: raw, servername: 'mail.ntsol.example', rejectUnauthorized: false });
+  await new Promise((resolve) => secure.once('secureConnect', resolve));
+  secure.write('EHLO outside.example\r\n');
+  expect(await reply(secure)).toMatch(/^250 /m);
+  secure.write('QUIT\r\n');
+  await reply(secure);
+  secure.destroy();
+
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  const point = page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ });
+  await point.check();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' }).or(packetRows(page).filter({ hasText: '[RST, ACK]' })).first()).toBeVisible();
+  await expect(packetRows(page).filter({ hasText: 'C: EHLO outside.example' })).toHaveCount(1);
+  await expect(packetRows(page).filter({ hasText: 'C: STARTTLS' })).toHaveCount(1);
+  await expect(packetRows(page).filter({ hasText: /Client Hello/ })).toHaveCount(1);
+  await expect(packetRows(page).first()).toContainText('203.0.113.1');
+  const n = await numbers(page);
+  expect(n).toEqual(n.map((_x, i) => i + 1));
+  await shots(page, 'capture-points-outside');
+
+  // With the lab's keys (the receiving server's own key log), the EHLO inside TLS reads as SMTP.
+  await page.getByRole('checkbox', { name: 'Decrypt with lab keys' }).check();
+  await expect(packetRows(page).filter({ hasText: 'C: EHLO outside.example' })).toHaveCount(2);
+  await page.screenshot({ path: 'test-results/capture-points-outside-decrypted-1440x900-light.png' });
+  expect(problems).toEqual([]);
+});
+
+test('6. pix-mailguard: sent, on the wire (the Internet, before NT Solutions\' PIX) and received, each numbered from 1', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SIZES[1]);
+  await openFromList(page, served().url, 'pix-mailguard');
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  for (let i = 0; i < (await steps.count()); i++) await expect(steps.nth(i)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+
+  const group = page.getByRole('group', { name: 'Capture point' });
+  await expect(group.getByRole('radio')).toHaveCount(3);
+  const sent = group.getByRole('radio', { name: /^sent \(mail\.intellinet\.example\)/ });
+  const wire = group.getByRole('radio', { name: /^on the wire \(the Internet\)/ });
+  const received = group.getByRole('radio', { name: /^received \(mail\.ntsol\.example\)/ });
+  // The view opens on the Internet.
+  await expect(wire).toBeChecked();
+  // The Internet is before the PIX: the EHLO as sent; only the receiver got NOOP.
+  await expect(packetRows(page).filter({ hasText: 'C: EHLO mail.intellinet.example' }).first()).toBeVisible();
+  await expect(packetRows(page).filter({ hasText: /C: NOOP/ })).toHaveCount(0);
+  expect((await numbers(page))[0]).toBe(1);
+  await shots(page, 'capture-points-pix-wire');
+
+  for (const radio of [sent, wire, received]) {
+    await radio.check();
+    await expect(packetRows(page).first()).toBeVisible();
+    const n = await numbers(page);
+    expect(n).toEqual(n.map((_x, i) => i + 1));
+    // frame.number reads the point's own numbers.
+    const box = page.getByRole('textbox', { name: 'Display filter' });
+    await box.fill('frame.number == 1');
+    await box.press('Enter');
+    await expect(packetRows(page)).toHaveCount(1);
+    await expect(packetRows(page).locator('td.c-no')).toHaveText('1');
+    await box.fill('');
+    await box.press('Enter');
+  }
+  await received.check();
+  const noop = packetRows(page).filter({ hasText: /C: NOOP {24}/ }).first();
+  await expect(noop).toBeVisible();
+  await noop.click();
+  const no = Number(await noop.locator('td.c-no').innerText());
+  await expect(page.getByRole('region', { name: `Packet ${no} detail` })).toContainText(`Frame ${no}:`);
+  await shots(page, 'capture-points-pix-received');
+  expect(problems).toEqual([]);
+});
