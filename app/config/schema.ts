@@ -10,6 +10,11 @@ import { parseDuration } from '../base/clock.ts';
 import { PRODUCT_NAMES } from '../products/index.ts';
 import { BUILT_IN_TLS_LEVELS, isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
 
+/** `a, b or c`: a list of choices as a sentence says it. */
+function alternatives(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}
+
 export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
   message: 'expected a duration such as 90s, 15m, 2h or 2d',
 });
@@ -76,7 +81,7 @@ export const securityEntry = z.strictObject({
   via: hostName.optional(),
 }).superRefine((entry, ctx) => {
   if (entry.method === 'ntlm' && !entry.logon) ctx.addIssue({ code: 'custom', path: ['logon'], message: 'method ntlm needs the logon { domain, user, password } this server logs on with' });
-  if (entry.method === 'tls' && !entry.level) ctx.addIssue({ code: 'custom', path: ['level'], message: `method tls needs a level: ${tlsLevelNames().filter((l) => l !== 'none').join(', ')}` });
+  if (entry.method === 'tls' && !entry.level) ctx.addIssue({ code: 'custom', path: ['level'], message: `method tls needs a level: ${alternatives(tlsLevelNames().filter((l) => l !== 'none'))}` });
   if (entry.method !== 'tls' && entry.level && entry.level !== 'none') ctx.addIssue({ code: 'custom', path: ['level'], message: `level ${entry.level} needs method tls` });
 });
 

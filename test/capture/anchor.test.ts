@@ -22,7 +22,7 @@ const log = { records, connections: new Map([['sent/c1', conn('sent', 'client')]
 
 describe('stream positions across a middlebox', () => {
   it('knows which point is the sender\'s side', () => {
-    expect(sidesOf(log, 'c1')).toEqual({ client: 'sent', server: 'wire' });
+    expect(sidesOf(log, 'c1')).toEqual({ client: 'sent', server: 'wire', of: new Map([['sent', 'client'], ['wire', 'server']]) });
   });
 
   it.each([
@@ -46,5 +46,16 @@ describe('stream positions across a middlebox', () => {
     ['elsewhere', 'c2s', 10, undefined],
   ] as const)('offset as sent maps to %s %s: %d → %s', (point, dir, offset, there) => {
     expect(fromSenderOffset(log, 'c1', dir, offset, point)).toBe(there);
+  });
+
+  it('maps every point of a side alike: "received" records what "wire" records', () => {
+    // A firewall path has two points past the box (docs/packet-view.md): the wire and the receiver's own.
+    const received = records.filter((r) => r.point === 'wire').map((r) => ({ ...r, point: 'received' }));
+    const three = { records: [...records, ...received], connections: new Map([...log.connections, ['received/c1', conn('received', 'server')]]) };
+    expect(sidesOf(three, 'c1').of.get('received')).toBe('server');
+    for (const offset of [0, 9, 17, 20]) {
+      expect(toSenderOffset(three, { point: 'received', conn: 'c1', dir: 's2c', offset })).toBe(toSenderOffset(log, { point: 'wire', conn: 'c1', dir: 's2c', offset }));
+    }
+    expect(fromSenderOffset(three, 'c1', 's2c', 26, 'received')).toBe(17);
   });
 });
