@@ -13,7 +13,7 @@ import { realTimers, type Timers } from '../base/timers.ts';
 import type { ApiErrorCode, ScenarioSummary } from '../api/contract.ts';
 import type { BoardEventMessage, ClassroomErrorCode, SeatEventMessage, SeatView, SeatWelcome } from '../api/classroom.ts';
 import { Seat } from './seat.ts';
-import { newToken } from './tokens.ts';
+import { newToken } from '../bridge/tokens.ts';
 
 export interface ClassroomOptions {
   scenariosDir: string;

@@ -105,7 +105,8 @@ describe('who may open a socket', () => {
 describe('what a learner\'s socket reaches', () => {
   it('its own seat\'s lab only: never another seat\'s lab or events, never a board command', async () => {
     const { room, port } = await open();
-    const a = await connect(port, `seat=${(await join(port, room.code, 'Ada')).token}`);
+    const aToken = (await join(port, room.code, 'Ada')).token;
+    const a = await connect(port, `seat=${aToken}`);
     const bSeat = await join(port, room.code, 'Bea');
     const b = await connect(port, `seat=${bSeat.token}`);
     for (const l of [a, b]) await l.call('openScenario', { id: 'postcard' });
@@ -162,6 +163,28 @@ describe('what a learner\'s socket reaches', () => {
     expect((await download(`postcard-seat=${'A'.repeat(43)}`)).status).toBe(401);
     const mine = await download(`other=1; postcard-seat=${bSeat.token}`);
     expect(mine).toMatchObject({ status: 200, type: 'application/x-pcapng' });
+
+    // Serve's per-run token is not used here: each seat's own token is what a download needs, and it
+    // serves that seat only (docs/security.md "The classroom's secrets"). A local process with a
+    // forged Origin and no secret gets nothing; A's cookie gets A's lab, B's cookie B's lab.
+    const fetchText = (urlPath: string, headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve) => {
+      http.get({ port, host: '127.0.0.1', path: urlPath, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+    });
+    const forged = { origin: `http://127.0.0.1:${port}` };
+    for (const file of ['/export/keylog.txt', '/export/transcripts.txt', '/export/capture.pcapng']) {
+      const refused = await fetchText(file, forged);
+      expect(refused.status, file).toBe(401);
+      expect(refused.body).toMatch(/^Unauthorized: downloads are for a seat/);
+    }
+    const aTranscripts = await fetchText('/export/transcripts.txt', { ...forged, cookie: `postcard-seat=${aToken}` });
+    const bTranscripts = await fetchText('/export/transcripts.txt', { ...forged, cookie: `postcard-seat=${bSeat.token}` });
+    expect(aTranscripts.status).toBe(200);
+    expect(aTranscripts.body).toMatch(/^-> DATA$/m);
+    expect(bTranscripts.body).not.toMatch(/^-> DATA$/m);
   });
 
   it('a second tab on the same seat shares its one lab (one lab per seat); the join door joins and does nothing else', async () => {
