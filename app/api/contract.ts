@@ -329,6 +329,8 @@ export interface CapturePointView {
   label: string;
   packets: number;
   dropped: number;
+  /** Frame bytes of the dropped packets (the capture budget, docs/packet-view.md). */
+  droppedBytes: number;
 }
 
 export interface PacketRowView {
@@ -351,6 +353,7 @@ export interface PacketPage {
   total: number;
   matched: number;
   dropped: number;
+  droppedBytes: number;
   rows: PacketRowView[];
   /** A filter that does not parse: the message and the position of the mistake; then no rows. */
   error?: { message: string; position: number };

@@ -23,7 +23,7 @@ export interface ClassroomOptions {
   seats: number;
   /** A seat whose learner sent no command for this long has its lab stopped. */
   idleMinutes: number;
-  /** Packets each lab keeps (the oldest go first). */
+  /** Bytes of capture each lab keeps, tap log and packet view together (the oldest go first). */
   capturePerLab: number;
   seed?: number;
   keyCache?: string;

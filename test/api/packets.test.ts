@@ -20,7 +20,7 @@ describe('the packet view through the contract', () => {
   it('pages one capture point with a display filter, and flags the packets that carry canaries', async () => {
     const d = await ran('postcard');
     const { points } = await d.call('listCapturePoints', {});
-    expect(points).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0 }]);
+    expect(points).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0, droppedBytes: 0 }]);
     const all = await d.call('pagePackets', { point: 'intellinet-ntsol', limit: 5 });
     expect(all.rows).toHaveLength(5);
     expect(all.total).toBeGreaterThan(10);

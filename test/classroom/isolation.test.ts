@@ -23,7 +23,7 @@ async function open(options: Partial<ConstructorParameters<typeof Classroom>[0]>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-class-ui-'));
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Postcard Lab</title>');
   const room = new Classroom({
-    scenariosDir: SCENARIOS, scenarios: ['postcard', 'ntlm-one-way'], seats: 3, idleMinutes: 30, capturePerLab: 50_000,
+    scenariosDir: SCENARIOS, scenarios: ['postcard', 'ntlm-one-way'], seats: 3, idleMinutes: 30, capturePerLab: 32 * 1024 * 1024,
     ...(clock ? { now: clock.now, timers: clock.timers } : {}), ...options,
   });
   const server = await startClassroomServer({ room, rendererDir: dir, host: '127.0.0.1', port: 0 });
@@ -233,15 +233,20 @@ describe('the board', () => {
 
   it('limits: a capture cap per lab, and idle labs stop after the trainer\'s time (the board says so)', async () => {
     const clock = manualNow(Date.parse('2026-12-05T09:00:00Z'));
-    const { room, port } = await open({ capturePerLab: 10, idleMinutes: 10 }, clock);
+    // 1 KiB of capture per lab: the postcard scenario's conversation (about 2 KiB) does not fit.
+    const { room, port } = await open({ capturePerLab: 1024, idleMinutes: 10 }, clock);
     const { seat, token } = await join(port, room.code, 'Ada');
     const learner = await connect(port, `seat=${token}`);
     const board = await connect(port, `board=${room.trainerToken}`);
     await board.call('assignScenario', { scenario: 'postcard' });
     await learner.call('runAllSteps');
-    const points = (await learner.call('listCapturePoints')).points as { packets: number; dropped: number }[];
-    expect(points.reduce((n, p) => n + p.packets, 0)).toBeLessThanOrEqual(10);
+    const points = (await learner.call('listCapturePoints')).points as { packets: number; dropped: number; droppedBytes: number }[];
+    expect(points.reduce((n, p) => n + p.packets, 0)).toBeGreaterThan(0);
     expect(points.reduce((n, p) => n + p.dropped, 0)).toBeGreaterThan(0);
+    expect(points.reduce((n, p) => n + p.droppedBytes, 0)).toBeGreaterThan(0);
+    const lab = room.seat(seat).session.lab;
+    expect(lab.taps.budget.maxBytes).toBe(1024);
+    expect(lab.taps.budget.used).toBeLessThanOrEqual(1024);
 
     clock.advance(9 * 60_000);
     expect(await room.sweepIdle()).toEqual([]);
