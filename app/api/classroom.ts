@@ -92,6 +92,7 @@ export interface ClassView {
   seats: number;
   scenarios: { id: string; title: string }[];
   idleMinutes: number;
+  /** Bytes of capture each seat's lab keeps. */
   capturePerLab: number;
   joinUrl: string;
 }

@@ -348,6 +348,8 @@ export interface CapturePointView {
    * host's listener for sessions from outside the lab, or a terminal session's own.
    */
   kind: 'path' | 'outside' | 'terminal';
+  /** Frame bytes of the dropped packets (the capture budget, docs/packet-view.md). */
+  droppedBytes: number;
 }
 
 export interface PacketRowView {
@@ -371,6 +373,7 @@ export interface PacketPage {
   total: number;
   matched: number;
   dropped: number;
+  droppedBytes: number;
   rows: PacketRowView[];
   /** A filter that does not parse: the message and the position of the mistake; then no rows. */
   error?: { message: string; position: number };

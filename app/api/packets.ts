@@ -82,7 +82,7 @@ export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): Packet
   // Decryption is a parameter of the read: each window keeps its own choice (docs/packet-view.md).
   const page = lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly, decrypt: r.decrypt });
   return {
-    total: page.total, matched: page.matched, dropped: page.dropped,
+    total: page.total, matched: page.matched, dropped: page.dropped, droppedBytes: page.droppedBytes,
     rows: page.rows.map((row) => ({
       no: row.no, time: row.time, source: row.source, destination: row.destination, protocol: row.protocol,
       length: row.length, info: row.info, leak: row.leak, rewritten: row.rewritten, conn: row.conn, point: row.point,

@@ -51,8 +51,8 @@ export interface ApiSessionOptions {
    */
   timeScale?: number;
   /**
-   * The most packets any lab of this session keeps (a classroom's capture per lab): a scenario's own
-   * `settings.captureLimit` applies when it is lower.
+   * The most bytes of capture any lab of this session keeps (a classroom's capture per lab): a
+   * scenario's own `settings.captureLimit` applies when it is lower.
    */
   captureLimit?: number;
 }

@@ -106,7 +106,7 @@ export async function benchClassroom(o: { seats: number; checks: number; clock: 
   fs.mkdirSync(ui);
   writeScenario(scenarios);
   fs.writeFileSync(path.join(ui, 'index.html'), '<!doctype html><title>bench</title>');
-  const room = new Classroom({ scenariosDir: scenarios, scenarios: [SCENARIO], seats: o.seats, idleMinutes: 60, capturePerLab: 50_000, keyCache: path.join(root, 'keys') });
+  const room = new Classroom({ scenariosDir: scenarios, scenarios: [SCENARIO], seats: o.seats, idleMinutes: 60, capturePerLab: 32 * 1024 * 1024, keyCache: path.join(root, 'keys') });
   const server = await startClassroomServer({ room, rendererDir: ui, host: '127.0.0.1', port: 0 });
   const sockets: Socket[] = [];
   try {

@@ -25,6 +25,8 @@ export interface BridgeOptions {
   allowOrigin(origin: string | undefined): boolean;
   /** Is this Host header ours? (A DNS-rebinding guard: the page's host must be our own address.) */
   allowHost(host: string | undefined): boolean;
+  /** Does the upgrade carry what this server asks for (serve's token)? undefined: yes; else the refusal's text (403). */
+  allowRequest?(req: http.IncomingMessage): string | undefined;
   dispatch: Dispatch;
   /** Where events come from; returns its unsubscribe. */
   subscribe(listener: (event: EventMessage) => void): () => void;
@@ -38,8 +40,9 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+/** Refuse an upgrade with an HTTP status before any socket exists; `detail` is the body. */
+export function refuse(socket: Duplex, status: number, reason: string, detail = reason): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(detail)}\r\n\r\n${detail}`);
 }
 
 export function attachBridge(o: BridgeOptions): Bridge {
@@ -50,6 +53,8 @@ export function attachBridge(o: BridgeOptions): Bridge {
     if (url.pathname !== o.path) return refuse(socket, 404, 'Not Found');
     if (!o.allowHost(req.headers.host)) return refuse(socket, 421, 'Misdirected Request');
     if (!o.allowOrigin(req.headers.origin)) return refuse(socket, 403, 'Forbidden');
+    const refusal = o.allowRequest?.(req);
+    if (refusal !== undefined) return refuse(socket, 403, 'Forbidden', refusal);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   };
   o.server.on('upgrade', onUpgrade);

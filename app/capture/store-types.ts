@@ -4,10 +4,15 @@ import type { StreamDissector } from './dissect/types.ts';
 import type { FilterError } from './filter.ts';
 import type { Deque } from './deque.ts';
 import type { Held } from './summary.ts';
+import type { CaptureBudget } from './budget.ts';
 
 export interface StoreOptions {
+  /** At most this many packets (a guard on object count; the byte budget is the real limit). */
   maxPackets?: number;
+  /** A budget of its own of this many bytes, when `budget` is not given (default budget.ts). */
   maxBytes?: number;
+  /** The byte budget shared with the lab's tap log (app/capture/budget.ts). */
+  budget?: CaptureBudget;
   /** The decryption of reads that do not say (default off: what an eavesdropper sees). */
   decrypt?: boolean;
   mss?: number;
@@ -58,6 +63,8 @@ export interface PageResult {
   total: number;
   matched: number;
   dropped: number;
+  /** Frame bytes of the dropped packets. */
+  droppedBytes: number;
   rows: PacketRow[];
   /** Set when the filter does not parse; then no rows. */
   error?: FilterError;

@@ -5,7 +5,9 @@
  *                                   │             (eager, incremental)        fields, layers)
  *                                   └──► bounded deques: all / per point / per connection
  *
- * Bounded: past `maxPackets` or `maxBytes` the oldest packets go, counted per capture point.
+ * Bounded: past `maxPackets`, or past the byte budget it shares with the lab's tap log
+ * (budget.ts: a packet's payload is a view on its tap record's bytes, so a message is counted and
+ * kept once), the oldest packets go, counted per capture point in packets and bytes.
  * Dissection runs as packets arrive, so a filter over 100,000 packets only evaluates stored
  * fields; matching packet numbers are cached per (point, filter, decrypt) and extended as packets
  * come. "Decrypt with lab keys" is a parameter of every read, not a setting of the store: the
@@ -26,6 +28,7 @@ import type { Held } from './summary.ts';
 import { Subject, held, rowOf, summarise } from './summary.ts';
 import type { ConnView, PacketRow, PageQuery, PageResult, StoreOptions, StreamHit } from './store-types.ts';
 import { Deque } from './deque.ts';
+import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from './budget.ts';
 import type { FollowOptions, FollowResult, PacketDetail } from './inspect.ts';
 import { detailOf, followOf } from './inspect.ts';
 
@@ -37,6 +40,8 @@ interface PointView {
   meta: CapturePoint | undefined;
   held: Deque<Held>;
   dropped: number;
+  /** Frame bytes of the dropped packets (what they would take in a pcapng). */
+  droppedBytes: number;
   firstT: number | undefined;
 }
 
@@ -62,7 +67,10 @@ const MAX_CACHES = 8;
 const FINISHED: StreamDissector = { feed: () => [], end: () => [] };
 
 export class CaptureStore {
-  readonly #opts: Required<Pick<StoreOptions, 'maxPackets' | 'maxBytes'>>;
+  readonly #maxPackets: number;
+  readonly #budget: CaptureBudget;
+  /** Tap records whose bytes packets held here carry, oldest first, with how many such packets. */
+  readonly #records = new Map<number, { bytes: Buffer; packets: number }>();
   readonly #synth: PacketSynth;
   readonly #all = new Deque<Held>();
   readonly #conns = new Map<string, ConnView>();
@@ -75,7 +83,6 @@ export class CaptureStore {
   /** A packet's summary in the decrypted view, for packets of wrapped connections. */
   #opened = new WeakMap<Held, Held>();
   #caches = new Map<string, MatchCache>();
-  #bytes = 0;
   #streams = 0;
   /** The decryption a read gets when it does not say. */
   readonly #decrypt: boolean;
@@ -83,7 +90,9 @@ export class CaptureStore {
   #subject = new Subject();
 
   constructor(opts: StoreOptions = {}) {
-    this.#opts = { maxPackets: opts.maxPackets ?? 1_000_000, maxBytes: opts.maxBytes ?? 256 * 1024 * 1024 };
+    this.#maxPackets = opts.maxPackets ?? 1_000_000;
+    this.#budget = opts.budget ?? new CaptureBudget(opts.maxBytes ?? DEFAULT_CAPTURE_BYTES);
+    this.#budget.register({ oldestSeq: () => this.#records.keys().next().value, dropOldest: () => this.#dropOldestRecord() });
     this.#synth = new PacketSynth({ mss: opts.mss });
     this.#decrypt = opts.decrypt ?? false;
     this.#keySource = opts.keys;
@@ -94,8 +103,13 @@ export class CaptureStore {
     this.#point(point.id).meta = point;
   }
 
-  points(): { id: string; label: string; packets: number; dropped: number }[] {
-    return [...this.#points.values()].map((p) => ({ id: p.id, label: p.meta?.label ?? p.id, packets: p.held.length, dropped: p.dropped }));
+  points(): { id: string; label: string; packets: number; dropped: number; droppedBytes: number }[] {
+    return [...this.#points.values()].map((p) => ({ id: p.id, label: p.meta?.label ?? p.id, packets: p.held.length, dropped: p.dropped, droppedBytes: p.droppedBytes }));
+  }
+
+  /** The byte budget this store counts against (shared with the lab's tap log). */
+  get budget(): CaptureBudget {
+    return this.#budget;
   }
 
   capturePoint(id: string): CapturePoint | undefined {
@@ -104,7 +118,13 @@ export class CaptureStore {
 
   ingest(ev: TapEvent): void {
     if (ev.kind === 'open') this.#open(ev.connection);
-    for (const p of this.#synth.push(ev)) this.#add(p);
+    let carried = 0;
+    for (const p of this.#synth.push(ev)) if (this.#add(p) && p.recordSeq !== undefined) carried++;
+    // The packets' payloads are views on the record's bytes: the store holds that one buffer.
+    if (ev.kind === 'data' && carried > 0) {
+      this.#records.set(ev.record.seq, { bytes: ev.record.bytes, packets: carried });
+      this.#budget.hold(ev.record.seq, ev.record.bytes);
+    }
     if (ev.kind === 'close') {
       const view = this.#conns.get(connKey(ev.connection.point, ev.connection.conn));
       if (view && !view.closed) {
@@ -171,21 +191,23 @@ export class CaptureStore {
     if (decrypt) this.#openAll();
     const shown = (h: Held) => (decrypt ? this.#shown(h) : h);
     const list = q.point === undefined ? this.#all : this.#points.get(q.point)?.held;
-    const dropped = q.point === undefined ? [...this.#points.values()].reduce((n, p) => n + p.dropped, 0) : this.#points.get(q.point)?.dropped ?? 0;
-    if (!list) return { total: 0, matched: 0, dropped, rows: [] };
+    const counted = q.point === undefined ? [...this.#points.values()] : [this.#points.get(q.point)].filter((p) => p !== undefined);
+    const dropped = counted.reduce((n, p) => n + p.dropped, 0);
+    const droppedBytes = counted.reduce((n, p) => n + p.droppedBytes, 0);
+    if (!list) return { total: 0, matched: 0, dropped, droppedBytes, rows: [] };
     const from = Math.max(0, Math.floor(q.from ?? 0));
     const limit = Math.max(0, Math.floor(q.limit ?? 100));
     const firstT = this.#firstTime(q.point);
     const parsed = parseFilter(q.filter ?? '');
-    if (!parsed.ok) return { total: list.length, matched: 0, dropped, rows: [], error: parsed.error };
+    if (!parsed.ok) return { total: list.length, matched: 0, dropped, droppedBytes, rows: [], error: parsed.error };
     if (parsed.filter.all && !q.leaksOnly) {
       const rows: PacketRow[] = [];
       for (let i = from; i < Math.min(list.length, from + limit); i++) rows.push(rowOf(shown(list.at(i)!), firstT));
-      return { total: list.length, matched: list.length, dropped, rows };
+      return { total: list.length, matched: list.length, dropped, droppedBytes, rows };
     }
     const orders = this.#matches(list, q, parsed.filter, firstT, decrypt);
     const rows = orders.slice(from, from + limit).map((order) => rowOf(shown(this.#get(order)!), firstT));
-    return { total: list.length, matched: orders.length, dropped, rows };
+    return { total: list.length, matched: orders.length, dropped, droppedBytes, rows };
   }
 
   /** One packet by its frame number within its capture point (`Packet.no`, as the list shows it). */
@@ -246,7 +268,7 @@ export class CaptureStore {
 
   #point(id: string): PointView {
     let p = this.#points.get(id);
-    if (!p) this.#points.set(id, (p = { id, meta: undefined, held: new Deque(), dropped: 0, firstT: undefined }));
+    if (!p) this.#points.set(id, (p = { id, meta: undefined, held: new Deque(), dropped: 0, droppedBytes: 0, firstT: undefined }));
     return p;
   }
 
@@ -265,9 +287,10 @@ export class CaptureStore {
     this.#point(c.point);
   }
 
-  #add(p: Packet): void {
+  /** Keep a packet; false when its connection is unknown (its head was dropped). */
+  #add(p: Packet): boolean {
     const view = this.#conns.get(connKey(p.point, p.conn));
-    if (!view) return;
+    if (!view) return false;
     const h = held(p, view.stream);
     if (p.payload.length > 0) {
       summarise(h, view.session.feed(p.dir, p.payload, p.streamOffset));
@@ -281,24 +304,43 @@ export class CaptureStore {
     this.#all.push(h);
     point.held.push(h);
     view.held.push(h);
-    this.#bytes += frameLength(p);
+    // The payload is counted with its record's buffer; the synthesized headers are the store's own.
+    this.#budget.add(frameLength(p) - p.payload.length);
+    return true;
   }
 
   #enforceLimits(): void {
-    while (this.#all.length > 0 && (this.#all.length > this.#opts.maxPackets || this.#bytes > this.#opts.maxBytes)) {
-      const h = this.#all.shift()!;
-      this.#bytes -= frameLength(h.p);
-      const point = this.#points.get(h.p.point)!;
-      point.held.shift();
-      point.dropped++;
-      const view = this.#conns.get(connKey(h.p.point, h.p.conn));
-      if (view) {
-        view.held.shift();
-        view.truncated = true;
-        if (view.closed && view.held.length === 0) {
-          this.#conns.delete(view.key);
-          this.#wrapped.delete(view);
-        }
+    while (this.#all.length > this.#maxPackets) this.#dropHead();
+    this.#budget.enforce();
+  }
+
+  /** The budget's call: drop packets from the front up to the last one carrying the oldest record. */
+  #dropOldestRecord(): void {
+    const seq = this.#records.keys().next().value;
+    while (seq !== undefined && this.#records.has(seq) && this.#all.length > 0) this.#dropHead();
+  }
+
+  #dropHead(): void {
+    const h = this.#all.shift();
+    if (!h) return;
+    const length = frameLength(h.p);
+    this.#budget.add(-(length - h.p.payload.length));
+    const record = h.p.recordSeq === undefined ? undefined : this.#records.get(h.p.recordSeq);
+    if (record && h.p.payload.length > 0 && --record.packets === 0) {
+      this.#records.delete(h.p.recordSeq!);
+      this.#budget.release(record.bytes);
+    }
+    const point = this.#points.get(h.p.point)!;
+    point.held.shift();
+    point.dropped++;
+    point.droppedBytes += length;
+    const view = this.#conns.get(connKey(h.p.point, h.p.conn));
+    if (view) {
+      view.held.shift();
+      view.truncated = true;
+      if (view.closed && view.held.length === 0) {
+        this.#conns.delete(view.key);
+        this.#wrapped.delete(view);
       }
     }
   }

@@ -15,6 +15,7 @@
  * of a host has a point of its own for sessions from outside the lab (roles: none).
  */
 import type { NtlmSessionKeys } from '../ntlm/keys.ts';
+import { CaptureBudget } from './budget.ts';
 
 /** Client to server, or server to client, relative to the TCP connection. */
 export type Direction = 'c2s' | 's2c';
@@ -115,22 +116,26 @@ export interface TapSink {
 }
 
 /**
- * The lab's log of everything the taps saw, in order, with the key hand-off beside it. Bounded:
- * past `maxBytes` the oldest records go and are counted (`dropped`), never an unbounded array.
+ * The lab's log of everything the taps saw, in order, with the key hand-off beside it. Bounded by
+ * the byte budget it shares with the lab's packet store (budget.ts): the oldest records go and are
+ * counted (`dropped`, `droppedBytes`), never an unbounded array.
  */
 export class TapLog implements TapSink {
   readonly records: TapRecord[] = [];
   readonly connections = new Map<string, TapConnection>();
   readonly keys = new Map<string, ConnectionKeys>();
   dropped = 0;
-  #bytes = 0;
+  /** Bytes of the dropped records (their data and the originals of stage marks). */
+  droppedBytes = 0;
   #seq = 0;
   #listeners = new Set<(event: TapEvent) => void>();
   #byClientPort = new Map<number, string>();
-  readonly maxBytes: number;
+  readonly budget: CaptureBudget;
 
-  constructor(maxBytes = 256 * 1024 * 1024) {
-    this.maxBytes = maxBytes;
+  /** `budget`: the lab's shared one, or a number of bytes for a budget of its own. */
+  constructor(budget: CaptureBudget | number = new CaptureBudget()) {
+    this.budget = typeof budget === 'number' ? new CaptureBudget(budget) : budget;
+    this.budget.register({ oldestSeq: () => this.records[0]?.seq, dropOldest: () => this.#dropOldest() });
   }
 
   /** Subscribe to tap events; returns the unsubscribe function. */
@@ -151,12 +156,19 @@ export class TapLog implements TapSink {
     const full = record as TapRecord;
     full.seq = this.#seq++;
     this.records.push(full);
-    this.#bytes += full.bytes.length;
-    while (this.#bytes > this.maxBytes && this.records.length > 1) {
-      this.#bytes -= this.records.shift()!.bytes.length;
-      this.dropped++;
-    }
+    for (const b of buffersOf(full)) this.budget.hold(full.seq, b);
     this.#emit({ kind: 'data', record: full });
+    this.budget.enforce();
+  }
+
+  #dropOldest(): void {
+    const gone = this.records.shift();
+    if (!gone) return;
+    this.dropped++;
+    for (const b of buffersOf(gone)) {
+      this.droppedBytes += b.length;
+      this.budget.release(b);
+    }
   }
 
   close(connection: TapConnection): void {
@@ -185,4 +197,11 @@ export class TapLog implements TapSink {
   #emit(event: TapEvent): void {
     for (const fn of this.#listeners) fn(event);
   }
+}
+
+/** The buffers a record keeps: its bytes and what stages changed or dropped. */
+function buffersOf(r: TapRecord): Buffer[] {
+  const out = [r.bytes];
+  for (const m of r.marks ?? []) if (m.original) out.push(m.original);
+  return out;
 }

@@ -13,7 +13,7 @@ import { realTimers, type Timers } from '../base/timers.ts';
 import type { ApiErrorCode, ScenarioSummary } from '../api/contract.ts';
 import type { BoardEventMessage, ClassroomErrorCode, SeatEventMessage, SeatView, SeatWelcome } from '../api/classroom.ts';
 import { Seat } from './seat.ts';
-import { newToken } from './tokens.ts';
+import { newToken } from '../bridge/tokens.ts';
 
 export interface ClassroomOptions {
   scenariosDir: string;
@@ -23,7 +23,7 @@ export interface ClassroomOptions {
   seats: number;
   /** A seat whose learner sent no command for this long has its lab stopped. */
   idleMinutes: number;
-  /** Packets each lab keeps (the oldest go first). */
+  /** Bytes of capture each lab keeps, tap log and packet view together (the oldest go first). */
   capturePerLab: number;
   seed?: number;
   keyCache?: string;

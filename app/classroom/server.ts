@@ -19,11 +19,12 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Dispatch } from '../api/dispatch.ts';
 import { encode, handleFrame } from '../bridge/protocol.ts';
+import { refuse } from '../bridge/server.ts';
 import { contentSecurityPolicy, securityHeaders, staticHandler } from '../bridge/static.ts';
 import { EXPORT_PREFIX, exportHandler } from '../bridge/exports.ts';
 import type { Classroom } from './room.ts';
 import { boardDispatch, joinDispatch, seatDispatch, type BoardConnection } from './dispatch.ts';
-import { sameToken } from './tokens.ts';
+import { cookieValue, sameToken } from '../bridge/tokens.ts';
 
 export const CLASS_SOCKET_PATH = '/ws';
 /** A learner's or trainer's frame is a command; 1 MiB is far above any of them. */
@@ -72,18 +73,6 @@ export function linkHost(host: string, interfaces = os.networkInterfaces()): str
 /** The cookie a learner's page sets for its downloads (path /export/, SameSite=Strict). */
 export const SEAT_COOKIE = 'postcard-seat';
 
-function seatCookie(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SEAT_COOKIE) return value.join('=');
-  }
-  return undefined;
-}
-
-function refuse(socket: Duplex, status: number, reason: string, detail = reason): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(detail)}\r\n\r\n${detail}`);
-}
-
 type Door =
   | { kind: 'join' }
   | { kind: 'seat'; seat: NonNullable<ReturnType<Classroom['seatByToken']>> }
@@ -115,7 +104,7 @@ export async function startClassroomServer(o: ClassroomServerOptions): Promise<C
     // Host and method are checked as for every static file; only then a seat's download.
     const allowed = allowHost(req.headers.host) && (req.method === 'GET' || req.method === 'HEAD');
     if (!allowed || !pathname.startsWith(EXPORT_PREFIX)) return statics(req, res);
-    const seat = room.seatByToken(seatCookie(req.headers.cookie));
+    const seat = room.seatByToken(cookieValue(req.headers.cookie, SEAT_COOKIE));
     if (!seat) {
       res.writeHead(401, { ...headers(), 'Content-Type': 'text/plain; charset=utf-8' });
       return res.end(req.method === 'HEAD' ? undefined : 'Unauthorized: downloads are for a seat; open them from your seat\'s page\n');

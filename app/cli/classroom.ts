@@ -1,6 +1,6 @@
 /**
  * `postcard-lab classroom [--listen ADDR:PORT] [--seats N] [--scenario ID ...] [--idle MINUTES]
- *  [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]`: one trainer machine serves an
+ *  [--capture MIB] [--scenarios DIR] [--seed N] [--no-qr]`: one trainer machine serves an
  * isolated lab to every learner's browser, and a live board to the trainer (docs/classroom.md).
  *
  * Listens on 127.0.0.1 unless --listen names another address, and then says in one line that the
@@ -60,7 +60,8 @@ export async function classroomCommand(argv: string[], io: CliIo): Promise<numbe
   const { host, port } = parseListen(stringFlag(args, 'listen'));
   const seats = bounded(intFlag(args, 'seats'), 'seats', 20, 1, MAX_SEATS);
   const idleMinutes = bounded(intFlag(args, 'idle'), 'idle', 30, 1, 24 * 60);
-  const capturePerLab = bounded(intFlag(args, 'capture'), 'capture', 50_000, 1000, 1_000_000);
+  // --capture is in MiB: the byte budget of each seat's lab, tap log and packet view together.
+  const capturePerLab = bounded(intFlag(args, 'capture'), 'capture', 32, 1, 4096) * 1024 * 1024;
   const scenariosDir = path.resolve(stringFlag(args, 'scenarios') ?? path.join(PROJECT_ROOT, 'scenarios'));
 
   let room: Classroom;

@@ -16,7 +16,7 @@ const USAGE = `usage:
   postcard-lab queue <workspace> [--json] [--all] [--eml ID]
   postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]
   postcard-lab classroom [--listen ADDR:PORT] [--seats N] [--scenario ID ...] [--idle MINUTES]
-                   [--capture PACKETS] [--scenarios DIR] [--seed N] [--no-qr]
+                   [--capture MIB] [--scenarios DIR] [--seed N] [--no-qr]
   postcard-lab validate <file>...
   postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane
   postcard-lab bench [--json] [--quick]

@@ -1,8 +1,8 @@
 /**
  * `postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]`: the app's
  * UI in a browser (SPEC §10), for machines without the Electron binary. The lab clock runs in real
- * time (`--time-scale 60`: a minute per second), so queued mail is retried and expires by itself. Listens on 127.0.0.1 only, prints the URL,
- * and runs until interrupted. `--open` asks the desktop to open the URL and never fails for want
+ * time (`--time-scale 60`: a minute per second), so queued mail is retried and expires by itself. Listens on 127.0.0.1 only, prints the URL
+ * with this run's token (`/?token=…`, docs/security.md), and runs until interrupted. `--open` asks the desktop to open the URL and never fails for want
  * of one (a server, a container, CI): the URL is printed either way.
  */
 import { spawn } from 'node:child_process';
@@ -62,7 +62,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
     throw error;
   }
   io.out(`Postcard Lab UI: ${server.url}`);
-  io.out('Serving on 127.0.0.1 only. Press Ctrl+C to stop.');
+  io.out('Serving on 127.0.0.1 only, to whoever has this address: its token is new each run. Press Ctrl+C to stop.');
   if (args.flags.has('open')) openBrowser(server.url, io);
   await io.interrupted();
   await server.close();

@@ -8,6 +8,12 @@ import { z } from 'zod';
 import { profileSpecSchema } from '../path/profiles.ts';
 import { certificateVariant, dnsRecord, duration, hostName, id, ipv4, org, securityEntry, serverProfile } from './schema.ts';
 
+/**
+ * The smallest capture budget a lab may ask for (settings.captureLimit, in bytes): below it a single
+ * TLS handshake would not fit, and a packet count written before the limit was in bytes is refused.
+ */
+export const MIN_CAPTURE_BYTES = 64 * 1024;
+
 export const pathSpec = z.strictObject({
   between: z.tuple([id, id]),
   via: z.enum(['direct', 'firewall', 'content-scanner']).default('direct'),
@@ -45,8 +51,11 @@ export const lab = z.strictObject({
   settings: z.strictObject({
     timeout: duration.optional(),
     maxMessageSize: z.number().int().positive().optional(),
-    /** Packets the packet view keeps per lab; the oldest go first, and the drop is counted. */
-    captureLimit: z.number().int().positive().optional(),
+    /**
+     * Bytes the lab keeps of its capture, tap log and packet view together (app/capture/budget.ts;
+     * default 128 MiB); the oldest go first, and the drop is counted in packets and bytes.
+     */
+    captureLimit: z.number().int().min(MIN_CAPTURE_BYTES, `captureLimit is in bytes (the tap log and the packet view together) and must be at least ${MIN_CAPTURE_BYTES} (64 KiB)`).optional(),
   }).optional(),
 });
 

@@ -22,6 +22,7 @@ import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } fr
 import { TapLog, type CapturePoint, type Endpoint, type PointRole, type TapConnection } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
+import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from '../capture/budget.ts';
 import { MailServer } from '../mta/server.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import { composeMessage } from '../mta/compose.ts';
@@ -99,7 +100,8 @@ export class Lab {
   readonly seed: number;
   readonly timers: Timers;
   readonly dns = new SimDns();
-  readonly taps = new TapLog();
+  /** What the taps saw; it shares one byte budget with `capture` (settings.captureLimit). */
+  readonly taps: TapLog;
   /** The packet view of everything the taps saw: bounded, paged, filterable (SPEC §8). */
   readonly capture: CaptureStore;
   readonly events = new Emitter<LabEvent>();
@@ -157,9 +159,10 @@ export class Lab {
         if (conn) this.taps.addKeys(conn, { ntlm: keys });
       },
     });
+    this.taps = new TapLog(new CaptureBudget(config.settings?.captureLimit ?? DEFAULT_CAPTURE_BYTES));
     this.paths = buildPaths(config);
     for (const p of this.paths) for (const pt of [...p.points, ...p.reversePoints]) this.#pointRoles.set(pt.id, pt.roles);
-    this.capture = new CaptureStore({ keys: this.taps.keys, maxPackets: config.settings?.captureLimit ?? 200_000 });
+    this.capture = new CaptureStore({ keys: this.taps.keys, budget: this.taps.budget });
     for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
     // A firewall path's reverse direction is listed once a connection crosses it.
     const later = new Map(this.paths.flatMap((p) => p.reversePoints.map((pt) => [pt.id, pt] as const)));

@@ -8,7 +8,8 @@ export function labTime(ms: number | undefined): string {
 }
 
 export function size(bytes: number): string {
-  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`;
+  if (bytes < 1024) return `${bytes} B`;
+  return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
 /** Does this row promise that the message never crosses in clear (SPEC §3 "fail closed")? */

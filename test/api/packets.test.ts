@@ -20,7 +20,7 @@ describe('the packet view through the contract', () => {
   it('pages one capture point with a display filter, and flags the packets that carry canaries', async () => {
     const d = await ran('postcard');
     const { points } = await d.call('listCapturePoints', {});
-    expect(points.filter((p) => p.kind === 'path')).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0, kind: 'path' }]);
+    expect(points.filter((p) => p.kind === 'path')).toEqual([{ id: 'intellinet-ntsol', label: 'intellinet ↔ ntsol, direct', packets: expect.any(Number), dropped: 0, droppedBytes: 0, kind: 'path' }]);
     // Every listener has its point for sessions from outside the lab (docs/packet-view.md).
     expect(points.filter((p) => p.kind === 'outside').map((p) => p.label)).toEqual(expect.arrayContaining(['mail.ntsol.example :25 — from outside']));
     const all = await d.call('pagePackets', { point: 'intellinet-ntsol', limit: 5 });

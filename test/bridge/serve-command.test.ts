@@ -34,9 +34,14 @@ describe('postcard-lab serve', () => {
     const f = fakeIo();
     const exit = main(['serve', '--port', '0', '--open'], f.io);
     const url = await f.url;
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const status = await new Promise<number>((resolve, reject) => http.get(url, (res) => { res.resume(); resolve(res.statusCode ?? 0); }).on('error', reject));
-    expect(status).toBe(200);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]{43}$/);
+    const fetchHead = (address: string) => new Promise<http.IncomingMessage>((resolve, reject) => http.get(address, (res) => { res.resume(); resolve(res); }).on('error', reject));
+    // The printed address trades its token for a cookie; the bare address is refused.
+    const first = await fetchHead(url);
+    expect(first.statusCode).toBe(303);
+    expect(first.headers.location).toBe('/');
+    expect(String(first.headers['set-cookie'])).toMatch(/HttpOnly; SameSite=Strict; Path=\//);
+    expect((await fetchHead(url.replace(/\?token=.*$/, ''))).statusCode).toBe(403);
     expect(f.err).toContain('(--open: no display here; open the URL above in a browser)');
     f.interrupt();
     expect(await exit).toBe(0);

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { startUiServer, type UiServer } from '../../app/bridge/ui-server.ts';
 import { ApiSession } from '../../app/api/session.ts';
 import { SCENARIOS } from '../api/helpers.ts';
+import { upgrade } from '../classroom/helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,6 +20,7 @@ async function start(): Promise<{ server: UiServer; session: ApiSession }> {
   fs.writeFileSync(path.join(dir, 'app.js'), 'export {};');
   const session = new ApiSession({ scenariosDir: SCENARIOS });
   const server = await startUiServer({ port: 0, rendererDir: dir, session });
+  tokenCookie = () => `${server.cookieName}=${server.token}`;
   cleanup.push(async () => {
     await server.close();
     await session.close();
@@ -27,9 +29,25 @@ async function start(): Promise<{ server: UiServer; session: ApiSession }> {
   return { server, session };
 }
 
-function get(port: number, urlPath: string, options: { method?: string; host?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+interface GetOptions {
+  method?: string;
+  host?: string;
+  /** A `Cookie` header; by default the token's cookie, as a browser that opened the printed URL sends it. */
+  cookie?: string | null;
+  origin?: string;
+}
+
+/** The cookie of `server`'s token, as the first page load sets it. */
+let tokenCookie = (_server?: UiServer): string | null => null;
+
+function get(port: number, urlPath: string, options: GetOptions = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: options.method ?? 'GET', headers: options.host ? { host: options.host } : {} }, (res) => {
+    const headers: Record<string, string> = {};
+    if (options.host) headers.host = options.host;
+    if (options.origin) headers.origin = options.origin;
+    const cookie = options.cookie === undefined ? tokenCookie() : options.cookie;
+    if (cookie) headers.cookie = cookie;
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: options.method ?? 'GET', headers }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -42,7 +60,7 @@ function get(port: number, urlPath: string, options: { method?: string; host?: s
 describe('the UI server (postcard-lab serve)', () => {
   it('listens on 127.0.0.1 only and serves the renderer with a strict CSP naming only its own socket', async () => {
     const { server } = await start();
-    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+    expect(server.origin).toBe(`http://127.0.0.1:${server.port}/`);
     const r = await get(server.port, '/');
     expect(r.status).toBe(200);
     expect(r.body).toContain('<title>Postcard Lab</title>');
@@ -67,7 +85,7 @@ describe('the UI server (postcard-lab serve)', () => {
 
   it('runs the postcard scenario over its WebSocket, with events pushed while the steps run', async () => {
     const { server } = await start();
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}` });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { cookie: `${server.cookieName}=${server.token}` } });
     const frames: { id?: number; event?: string; ok?: boolean; result?: unknown }[] = [];
     const waiters = new Map<number, (f: unknown) => void>();
     ws.on('message', (d) => {
@@ -96,7 +114,7 @@ describe('the UI server (postcard-lab serve)', () => {
 describe('downloads of the running lab', () => {
   function getBytes(port: number, urlPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: urlPath }, (res) => {
+      http.get({ host: '127.0.0.1', port, path: urlPath, headers: { cookie: tokenCookie() ?? '' } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -133,5 +151,96 @@ describe('downloads of the running lab', () => {
     expect((await get(server.port, '/export/../../etc/passwd')).status).toBe(404);
     expect((await get(server.port, '/export/capture.pcapng', { host: 'evil.example' })).status).toBe(421);
     expect((await get(server.port, '/export/capture.pcapng', { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('the per-run token (docs/security.md)', () => {
+  it('is 256 random bits, new for every server, and in the printed URL', async () => {
+    const a = (await start()).server;
+    const b = (await start()).server;
+    expect(a.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a.token).not.toBe(b.token);
+    expect(a.url).toBe(`http://127.0.0.1:${a.port}/?token=${a.token}`);
+    // Cookies ignore ports (RFC 6265 §8.5): each server's cookie carries its own port in the name.
+    expect(a.cookieName).toBe(`postcard-lab-${a.port}`);
+  });
+
+  it('trades the token in the URL for an HttpOnly, SameSite=Strict cookie and redirects to the URL without it', async () => {
+    const { server } = await start();
+    const first = await get(server.port, `/?token=${server.token}`, { cookie: null });
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    expect(first.headers['set-cookie']).toEqual([`${server.cookieName}=${server.token}; HttpOnly; SameSite=Strict; Path=/`]);
+    // Other query parameters stay; a path that would be another host (//evil) does not.
+    expect((await get(server.port, `/?a=1&token=${server.token}`, { cookie: null })).headers.location).toBe('/?a=1');
+    expect((await get(server.port, `//evil.example/?token=${server.token}`, { cookie: null })).headers.location).toBe('/');
+    expect((await get(server.port, `/\\evil.example?token=${server.token}`, { cookie: null })).headers.location).toBe('/');
+    const page = await get(server.port, '/', { cookie: `other=1; ${server.cookieName}=${server.token}` });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Postcard Lab</title>');
+  });
+
+  it('serves nothing without it, or with a wrong one: 403 with a text that says what to open', async () => {
+    const { server, session } = await start();
+    await session.openScenario('starttls-partner');
+    await session.startLab();
+    await session.runSteps(Number.POSITIVE_INFINITY, true);
+    const origin = `http://127.0.0.1:${server.port}`;
+    for (const urlPath of ['/', '/index.html', '/app.js', '/export/keylog.txt', '/export/capture.pcapng', '/export/transcripts.txt', '/export/report.html', '/export/grid/x.pcapng', '/nope']) {
+      const none = await get(server.port, urlPath, { cookie: null, origin });
+      expect(none.status, urlPath).toBe(403);
+      expect(none.body, urlPath).toMatch(/^Forbidden: this Postcard Lab server needs the token of this run/);
+      expect(none.body).not.toContain('CLIENT_RANDOM');
+      const wrong = await get(server.port, urlPath, { cookie: `${server.cookieName}=${'A'.repeat(43)}`, origin });
+      expect(wrong.status, urlPath).toBe(403);
+      expect(wrong.body).toMatch(/wrong token/);
+      expect((await get(server.port, `${urlPath}?token=${'B'.repeat(43)}`, { cookie: null })).status).toBe(403);
+    }
+    // A cookie named for another port (another run of serve) is not this run's.
+    expect((await get(server.port, '/', { cookie: `postcard-lab-1=${server.token}` })).status).toBe(403);
+    expect((await get(server.port, '/', { method: 'HEAD', cookie: null })).status).toBe(403);
+    // The Host check still comes first; with the token the method and traversal checks still hold.
+    expect((await get(server.port, '/', { cookie: null, host: `evil.example:${server.port}` })).status).toBe(421);
+    expect((await get(server.port, '/export/keylog.txt', { method: 'POST' })).status).toBe(405);
+    expect((await get(server.port, `/%2e%2e/%2e%2e/etc/passwd`)).status).toBe(404);
+  });
+
+  it('a non-browser process with a forged Origin can neither drive the lab nor download the key log; with the token it can', async () => {
+    const { server, session } = await start();
+    await session.openScenario('starttls-partner');
+    await session.startLab();
+    await session.runSteps(Number.POSITIVE_INFINITY, true);
+    const socket = `ws://127.0.0.1:${server.port}/ws`;
+    const origin = `http://127.0.0.1:${server.port}`;
+    const refused = await upgrade(socket, { origin });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/needs the token of this run/);
+    expect((await upgrade(`${socket}?token=${'C'.repeat(43)}`, { origin })).body).toMatch(/wrong token/);
+    expect((await upgrade(socket, { origin, headers: { cookie: `${server.cookieName}=nope` } })).status).toBe(403);
+    // The token does not replace the Origin check: a page of another site with a stolen token is refused too.
+    expect((await upgrade(`${socket}?token=${server.token}`, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await upgrade(`${socket}?token=${server.token}`, { origin })).status).toBe(101);
+    expect((await upgrade(socket, { origin, headers: { cookie: `${server.cookieName}=${server.token}` } })).status).toBe(101);
+
+    const keylog = await get(server.port, '/export/keylog.txt', { cookie: null, origin });
+    expect(keylog.status).toBe(403);
+    expect(keylog.body).not.toMatch(/CLIENT_RANDOM/);
+    // With the token in the query a download is served as is (no redirect, no cookie): curl can use it.
+    const tokened = await get(server.port, `/export/keylog.txt?token=${server.token}`, { cookie: null });
+    expect(tokened.status).toBe(200);
+    expect(tokened.headers['set-cookie']).toBeUndefined();
+    expect(tokened.body).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
+
+    // And with the token it really drives the lab: a command over the socket is answered.
+    const ws = new WebSocket(`${socket}?token=${server.token}`, { origin });
+    cleanup.push(async () => { ws.terminate(); });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const answer = new Promise<{ id: number; ok: boolean }>((resolve) => ws.on('message', (d) => {
+      const f = JSON.parse(String(d));
+      if (f.id === 1) resolve(f);
+    }));
+    ws.send(JSON.stringify({ id: 1, command: 'stopLab', payload: {} }));
+    expect(await answer).toMatchObject({ id: 1, ok: true });
+    expect(session.snapshot().status).toBe('stopped');
   });
 });

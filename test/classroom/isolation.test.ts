@@ -23,7 +23,7 @@ async function open(options: Partial<ConstructorParameters<typeof Classroom>[0]>
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-class-ui-'));
   fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Postcard Lab</title>');
   const room = new Classroom({
-    scenariosDir: SCENARIOS, scenarios: ['postcard', 'ntlm-one-way'], seats: 3, idleMinutes: 30, capturePerLab: 50_000,
+    scenariosDir: SCENARIOS, scenarios: ['postcard', 'ntlm-one-way'], seats: 3, idleMinutes: 30, capturePerLab: 32 * 1024 * 1024,
     ...(clock ? { now: clock.now, timers: clock.timers } : {}), ...options,
   });
   const server = await startClassroomServer({ room, rendererDir: dir, host: '127.0.0.1', port: 0 });
@@ -105,7 +105,8 @@ describe('who may open a socket', () => {
 describe('what a learner\'s socket reaches', () => {
   it('its own seat\'s lab only: never another seat\'s lab or events, never a board command', async () => {
     const { room, port } = await open();
-    const a = await connect(port, `seat=${(await join(port, room.code, 'Ada')).token}`);
+    const aToken = (await join(port, room.code, 'Ada')).token;
+    const a = await connect(port, `seat=${aToken}`);
     const bSeat = await join(port, room.code, 'Bea');
     const b = await connect(port, `seat=${bSeat.token}`);
     for (const l of [a, b]) await l.call('openScenario', { id: 'postcard' });
@@ -162,6 +163,28 @@ describe('what a learner\'s socket reaches', () => {
     expect((await download(`postcard-seat=${'A'.repeat(43)}`)).status).toBe(401);
     const mine = await download(`other=1; postcard-seat=${bSeat.token}`);
     expect(mine).toMatchObject({ status: 200, type: 'application/x-pcapng' });
+
+    // Serve's per-run token is not used here: each seat's own token is what a download needs, and it
+    // serves that seat only (docs/security.md "The classroom's secrets"). A local process with a
+    // forged Origin and no secret gets nothing; A's cookie gets A's lab, B's cookie B's lab.
+    const fetchText = (urlPath: string, headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve) => {
+      http.get({ port, host: '127.0.0.1', path: urlPath, headers: { host: `127.0.0.1:${port}`, ...headers } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+    });
+    const forged = { origin: `http://127.0.0.1:${port}` };
+    for (const file of ['/export/keylog.txt', '/export/transcripts.txt', '/export/capture.pcapng']) {
+      const refused = await fetchText(file, forged);
+      expect(refused.status, file).toBe(401);
+      expect(refused.body).toMatch(/^Unauthorized: downloads are for a seat/);
+    }
+    const aTranscripts = await fetchText('/export/transcripts.txt', { ...forged, cookie: `postcard-seat=${aToken}` });
+    const bTranscripts = await fetchText('/export/transcripts.txt', { ...forged, cookie: `postcard-seat=${bSeat.token}` });
+    expect(aTranscripts.status).toBe(200);
+    expect(aTranscripts.body).toMatch(/^-> DATA$/m);
+    expect(bTranscripts.body).not.toMatch(/^-> DATA$/m);
   });
 
   it('a second tab on the same seat shares its one lab (one lab per seat); the join door joins and does nothing else', async () => {
@@ -210,15 +233,20 @@ describe('the board', () => {
 
   it('limits: a capture cap per lab, and idle labs stop after the trainer\'s time (the board says so)', async () => {
     const clock = manualNow(Date.parse('2026-12-05T09:00:00Z'));
-    const { room, port } = await open({ capturePerLab: 10, idleMinutes: 10 }, clock);
+    // 1 KiB of capture per lab: the postcard scenario's conversation (about 2 KiB) does not fit.
+    const { room, port } = await open({ capturePerLab: 1024, idleMinutes: 10 }, clock);
     const { seat, token } = await join(port, room.code, 'Ada');
     const learner = await connect(port, `seat=${token}`);
     const board = await connect(port, `board=${room.trainerToken}`);
     await board.call('assignScenario', { scenario: 'postcard' });
     await learner.call('runAllSteps');
-    const points = (await learner.call('listCapturePoints')).points as { packets: number; dropped: number }[];
-    expect(points.reduce((n, p) => n + p.packets, 0)).toBeLessThanOrEqual(10);
+    const points = (await learner.call('listCapturePoints')).points as { packets: number; dropped: number; droppedBytes: number }[];
+    expect(points.reduce((n, p) => n + p.packets, 0)).toBeGreaterThan(0);
     expect(points.reduce((n, p) => n + p.dropped, 0)).toBeGreaterThan(0);
+    expect(points.reduce((n, p) => n + p.droppedBytes, 0)).toBeGreaterThan(0);
+    const lab = room.seat(seat).session.lab;
+    expect(lab.taps.budget.maxBytes).toBe(1024);
+    expect(lab.taps.budget.used).toBeLessThanOrEqual(1024);
 
     clock.advance(9 * 60_000);
     expect(await room.sweepIdle()).toEqual([]);

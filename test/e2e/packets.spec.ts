@@ -192,7 +192,8 @@ test('a capture longer than a page: pages of 100 from the engine, arrow keys, an
   await expect(page.getByText(/^Rows 1–\d+ of \d+$/)).toBeVisible();
 
   // Six more messages through the lab's own API (the same socket the page uses): well over a page.
-  const socketUrl = served().url.replace(/^http/, 'ws') + 'ws';
+  // The page's cookie carries the run's token on this socket as on the page's own.
+  const socketUrl = served().origin.replace(/^http/, 'ws') + 'ws';
   await page.evaluate(async (url) => {
     const ws = new WebSocket(url);
     await new Promise((resolve) => ws.addEventListener('open', resolve, { once: true }));

@@ -82,3 +82,38 @@ test('the page is served with a CSP that names only its own socket, and breaks n
   await expect(page.getByText('Lab running')).toBeVisible();
   expect(violations).toEqual([]);
 });
+
+test('the printed URL\'s token becomes an HttpOnly cookie: the page, its socket and its downloads work, a browser without it gets 403', async ({ page, browser }) => {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(served().url);
+  // Redirected to the same address without the token: the address bar and history never keep it.
+  expect(page.url()).toBe(served().origin);
+  const cookies = await page.context().cookies(served().origin);
+  const port = new URL(served().origin).port;
+  expect(cookies).toEqual([expect.objectContaining({ name: `postcard-lab-${port}`, value: served().token, httpOnly: true, sameSite: 'Strict', path: '/' })]);
+  // The page cannot read it (HttpOnly), yet its WebSocket carries it: the lab runs.
+  expect(await page.evaluate(() => document.cookie)).toBe('');
+  await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByText('3 passed')).toBeVisible();
+  // A download from the page's own context is served (the cookie goes with it).
+  const transcripts = await page.request.get(`${served().origin}export/transcripts.txt`);
+  expect(transcripts.status()).toBe(200);
+  expect(await transcripts.text()).toMatch(/^## as the sender saw it$/m);
+  expect(problems).toEqual([]);
+
+  // Another browser profile that only knows the address without the token: 403, nothing served.
+  const stranger = await browser.newContext();
+  const other = await stranger.newPage();
+  const refused = await other.goto(served().origin);
+  expect(refused!.status()).toBe(403);
+  await expect(other.locator('body')).toContainText('needs the token of this run');
+  const keylog = await other.request.get(`${served().origin}export/keylog.txt`);
+  expect(keylog.status()).toBe(403);
+  expect(await keylog.text()).not.toContain('CLIENT_RANDOM');
+  await other.screenshot({ path: 'test-results/serve-token-refused.png' });
+  await stranger.close();
+});

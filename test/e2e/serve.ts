@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface Served {
+  /** The address serve printed, with this run's token: what a user opens (and what tests `goto`). */
   url: string;
+  /** The same address without the token (`http://127.0.0.1:P/`), where the first load redirects to. */
+  origin: string;
+  token: string;
   child: ChildProcess;
   output(): string;
   stop(): Promise<number | null>;
@@ -27,8 +31,8 @@ export function serve(args: string[] = []): Promise<Served> {
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /Postcard Lab UI: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) resolve({ url: m[1], child, output: () => out, stop });
+      const m = /Postcard Lab UI: (http:\/\/127\.0\.0\.1:\d+\/)\?token=([A-Za-z0-9_-]{43})\n/.exec(out);
+      if (m) resolve({ url: `${m[1]}?token=${m[2]}`, origin: m[1], token: m[2], child, output: () => out, stop });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk: Buffer) => { out += chunk.toString(); });
