@@ -1,6 +1,6 @@
 /**
- * The contract between the engine and every front-end (SPEC §12.4, STYLE.md "one contract, several
- * transports"): each command with its request schema and response type, each event, and the
+ * The contract between the engine and every front-end (docs/lab.md, "Shared shapes";
+ * docs/architecture.md, "Conventions": one contract, several transports): each command with its request schema and response type, each event, and the
  * message envelopes. Electron IPC (main/), the WebSocket bridge (app/bridge/) and the renderer's
  * API all derive from this one file, so a command is declared once and a transport cannot forget
  * one: `CommandName` is the compile-time allow-list, `requestSchemas` the run-time check.
@@ -29,7 +29,7 @@ export type { ConnectionsForm, FormDescription, FormField } from '../products/ty
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 
 /**
- * One outbound security entry as a server product's own dialog states it (SPEC §3): the IMS
+ * One outbound security entry as a server product's own dialog states it (docs/lab.md, "Outbound security"): the IMS
  * "E-Mail Domain security information" dialog (Exchange 5.5), a send connector's TLS parameters
  * (Exchange 2019), or a TLS security level (Postfix and others). The union is derived from the
  * product registry (app/products/): each vocabulary brings its own shape, and `saveSecurity`
@@ -61,7 +61,7 @@ export const COMMAND_NAMES = [
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
-/** Run-time validation of every request payload, where it enters (SPEC §11 "every IPC payload validated"). */
+/** Run-time validation of every request payload, where it enters (docs/security.md: every IPC payload validated). */
 export const requestSchemas = {
   listScenarios: z.strictObject({}),
   openScenario: z.strictObject({ id }),
@@ -78,7 +78,7 @@ export const requestSchemas = {
     org: id,
     domain: securityEntry.shape.domain,
     setting: securitySetting,
-    /** A lab addition the products lacked (SPEC §3): refuse NTLM sessions weaker than this. */
+    /** A lab addition the products lacked (docs/lab.md, "Queue, retries and key strength"): refuse NTLM sessions weaker than this. */
     minKeyBits: securityEntry.shape.minKeyBits,
   }),
   sendMessage: sendStep,
@@ -87,7 +87,7 @@ export const requestSchemas = {
   retryEntry: z.strictObject({ org: id, id }),
   getTranscripts: z.strictObject({ org: id, id }),
   listCapturePoints: z.strictObject({}),
-  // Paging (SPEC §8): the UI asks for one page of one capture point; it never holds the capture.
+  // Paging (docs/packet-view.md): the UI asks for one page of one capture point; it never holds the capture.
   pagePackets: z.strictObject({
     point: id.optional(),
     filter: z.string().max(2000, 'is too long').optional(),
@@ -336,7 +336,7 @@ export interface AttemptTranscript {
   linked: number[];
 }
 
-// —— The packet view (SPEC §8) ——
+// —— The packet view (docs/packet-view.md) ——
 
 export interface CapturePointView {
   id: string;
@@ -544,7 +544,7 @@ type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type ContractIsComplete = Assert<Exact<keyof Responses, CommandName> & Exact<keyof typeof requestSchemas, CommandName>>;
 
-// —— Events (past tense, STYLE.md §7) ——
+// —— Events (past tense, docs/architecture.md "Conventions") ——
 
 export type LabEventView =
   | { type: 'mail.queued' | 'mail.attempted' | 'mail.deferred' | 'mail.delivered' | 'mail.bounced'; entry: QueueEntryView }

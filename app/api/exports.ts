@@ -1,5 +1,5 @@
 /**
- * The running lab's exports as files for a front-end (SPEC §8 "Exports"): the browser downloads
+ * The running lab's exports as files for a front-end (docs/packet-view.md, "What the view shows"): the browser downloads
  * them from `postcard-lab serve` (app/bridge/exports.ts), the desktop app saves them where its
  * Save dialog says (main/engine-host.ts). One list, so both offer the same four.
  *

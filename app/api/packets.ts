@@ -1,5 +1,5 @@
 /**
- * The packet view's commands (SPEC §8): capture points, one page of packets, one packet's detail,
+ * The packet view's commands (docs/packet-view.md): capture points, one page of packets, one packet's detail,
  * and follow stream — converted to the contract's plain JSON views. The store does the work.
  */
 import type { Lab } from '../lab/lab.ts';
@@ -43,7 +43,7 @@ function lineOf(lab: Lab, transcript: readonly TranscriptLine[], pos: { point: s
 }
 
 /**
- * The packet's link to its session (SPEC §8): the queue entry and attempt that used the
+ * The packet's link to its session (docs/packet-view.md, "Links"): the queue entry and attempt that used the
  * connection, the scenario message, and the sender's transcript line it carries, if any.
  */
 function linkOf(lab: Lab, point: string, no: number, conn: string): PacketDetailView['link'] {

@@ -1,5 +1,5 @@
 /**
- * The outbound security table in each server product's own words (SPEC §3), for the UI's edit
+ * The outbound security table in each server product's own words (docs/lab.md, "Outbound security"), for the UI's edit
  * dialogs: an entry → the setting its product's dialog shows, and a saved dialog → the entry the
  * lab stores. The mappings are the products' own (app/products/<name>.ts, `vocabulary`); this
  * module only picks the product, strips passwords on the way out, and carries over what a dialog

@@ -1,5 +1,5 @@
 /**
- * Steps as the UI shows them (SPEC §9): names and one-line summaries. Running a step is the
+ * Steps as the UI shows them (docs/scenario-format.md): names and one-line summaries. Running a step is the
  * headless runner's `runStep` (app/scenario/run.ts) — one implementation for both front-ends.
  * The one difference is a checkpoint: in the UI the learner makes its predicate true, so
  * a checkpoint that does not hold yet waits (`pending`) instead of applying its solution, unless

@@ -1,7 +1,7 @@
 import type { Timers } from './timers.ts';
 
 /**
- * The lab's virtual clock (SPEC §2 "Time").
+ * The lab's virtual clock (docs/lab.md, "Time").
  *
  * Network I/O runs in real time; everything else — queue retries and lifetimes, certificate
  * validity, MTA-STS policy ages, scenario `advance` steps — runs on this clock. Timers scheduled

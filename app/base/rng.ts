@@ -1,5 +1,5 @@
 /**
- * A seeded random source (STYLE.md: inject randomness). Everything a trainee is graded on — canary
+ * A seeded random source (docs/architecture.md, "Conventions": inject randomness). Everything a trainee is graded on — canary
  * tokens, stage decisions, property-test labs — draws from here, so a seed replays a run.
  *
  * sfc32 seeded through splitmix32: small, fast, and good enough for simulation (not for keys;

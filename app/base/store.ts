@@ -1,5 +1,5 @@
 /**
- * The durable workspace (SPEC §11 "Nothing accepted is lost"). Queues and mailboxes live in one
+ * The durable workspace (docs/lab.md, "Quality bars": nothing accepted is lost). Queues and mailboxes live in one
  * journal per organisation (app/base/journal.ts, group commit). The few other files (the lab
  * clock, caches) are written atomically: the bytes go to a temporary file in the same folder, are
  * flushed to disk, then renamed over the target, so a process killed at any instant leaves either

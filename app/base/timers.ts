@@ -1,5 +1,5 @@
 /**
- * Real-time timers, injected (STYLE.md: inject time). Network I/O runs in real time (SPEC §2), so
+ * Real-time timers, injected (docs/architecture.md, "Conventions": inject time). Network I/O runs in real time (docs/lab.md, "Time"), so
  * socket timeouts and middlebox delays use these; everything else uses the lab clock.
  */
 export interface Timers {

@@ -1,5 +1,5 @@
 /**
- * The baseline of SPEC §12.3: the lab's own client code sending straight to a bare smtp-server.
+ * The baseline of `bench` (docs/bench.md): the lab's own client code sending straight to a bare smtp-server.
  *
  *   lab:       Lab.send ─► queue (fsync) ─► SmtpClientSession ─► relay + taps ─► MailServer ─► mailbox (fsync)
  *   baseline:             composeMessage ─► SmtpClientSession ──────────────────► smtp-server ─► (discarded)

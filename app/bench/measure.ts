@@ -1,6 +1,6 @@
 /**
  * Time for the bench, and the arithmetic of its figures. The bench is the one part of Postcard Lab
- * that measures real time (SPEC §11 "Performance"); it still takes its clock as a parameter, so a
+ * that measures real time (docs/bench.md); it still takes its clock as a parameter, so a
  * test can run the bench with a clock of its own and nothing else reads `performance.now`.
  */
 import { performance } from 'node:perf_hooks';
@@ -25,7 +25,7 @@ export function perSecond(count: number, ms: number): number {
   return round(count / (Math.max(ms, 1e-3) / 1000));
 }
 
-/** `lab / baseline`, the form every ratio of SPEC §12.3 takes; null when either side is missing. */
+/** `lab / baseline`, the form every ratio of `bench --json` takes (docs/bench.md); null when either side is missing. */
 export function ratio(lab: number | null, baseline: number | null): number | null {
   if (lab === null || baseline === null || baseline <= 0) return null;
   return Math.round((lab / baseline) * 1000) / 1000;

@@ -1,5 +1,5 @@
 /**
- * `sessions.postfixSink` of SPEC §12.3: how many new sessions per second Postfix's `smtp-sink`
+ * `sessions.postfixSink` of `bench --json` (docs/bench.md): how many new sessions per second Postfix's `smtp-sink`
  * takes from `smtp-source` on this machine, in the same run — a yardstick outside Node for what
  * loopback SMTP can do here. Both tools come from Debian's `postfix` package; when either is
  * missing the figure is null.

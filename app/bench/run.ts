@@ -1,5 +1,5 @@
 /**
- * `runBench`: every figure of SPEC §11 "Performance" in one run, shaped as §12.3 (fields are only
+ * `runBench`: every figure of docs/bench.md in one run, shaped as `bench --json` (fields are only
  * ever added to that shape, never renamed). Order: start-up first (a fresh process is as cold as it
  * gets), then throughput per method, sessions, and the capture store last (its 1M-packet round is
  * the one that fills the heap).
@@ -37,7 +37,7 @@ export interface BenchSizes {
   classroomChecks: number;
 }
 
-/** SPEC §12.3's defaults: 2000 messages of 2048 octets. Concurrency: see docs/bench.md. */
+/** The defaults: 2000 messages of 2048 octets; concurrency too: see docs/bench.md. */
 export const fullSizes: BenchSizes = {
   messages: 2000, size: 2048, concurrency: 20, warmup: 100, sessions: 2000, startRuns: 3, capture: { '100k': true, '1M': true }, grid: 'default',
   load: { messages: 10_000, sessions: 50 }, up: { messages: 2000, sessions: 20 },

@@ -1,5 +1,5 @@
 /**
- * `sessions` of SPEC §12.3: new SMTP sessions per second (connect, greeting, QUIT, 221), with
+ * `sessions` of `bench --json` (docs/bench.md): new SMTP sessions per second (connect, greeting, QUIT, 221), with
  * `concurrency` sessions open at once, against
  *
  *   lab        NT Solutions' mail host listener in the postcard lab (its profile's banner, its

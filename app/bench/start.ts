@@ -1,5 +1,5 @@
 /**
- * `startMs` of SPEC §12.3: milliseconds `createLab` takes for the postcard lab (two organisations,
+ * `startMs` of `bench --json` (docs/bench.md): milliseconds `createLab` takes for the postcard lab (two organisations,
  * one host each, the direct path) until every listener is up.
  *
  *   cold         empty key cache, empty certificate cache, new workspace: the lab CA and each

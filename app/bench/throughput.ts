@@ -1,5 +1,5 @@
 /**
- * `throughput.<method>` of SPEC §12.3: messages per second the lab moves from Intellinet's queue
+ * `throughput.<method>` of `bench --json` (docs/bench.md): messages per second the lab moves from Intellinet's queue
  * into Sean's mailbox at NT Solutions, against the baseline (baseline.ts) in the same run.
  *
  * Both sides run the same window: at most `concurrency` messages in flight, the next one starting

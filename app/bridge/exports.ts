@@ -1,5 +1,5 @@
 /**
- * Downloads for the browser front-end (SPEC §8 "Exports"), from app/api/exports.ts: GET only, our
+ * Downloads for the browser front-end (docs/packet-view.md, "What the view shows"), from app/api/exports.ts: GET only, our
  * own Host only, nothing but what the lab already shows.
  *
  *   GET /export/capture.pcapng      application/x-pcapng

@@ -1,5 +1,5 @@
 /**
- * The WebSocket bridge: the contract carried to the browser UI (STYLE.md "one contract, several
+ * The WebSocket bridge: the contract carried to the browser UI (docs/architecture.md "Conventions": one contract, several
  * transports"). It shares the HTTP server that serves the UI, accepts an upgrade only on its path
  * and only from the UI's own origin (a page on another site must not drive the lab through the
  * user's browser — the Origin check RFC 6455 §10.2 asks servers to make), and pushes every session

@@ -110,7 +110,7 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // 127.0.0.1 only (SPEC §10): the lab is never reachable from another machine.
+    // 127.0.0.1 only (docs/lab.md, "Command line"): the lab is never reachable from another machine.
     server.listen(o.port, '127.0.0.1', () => resolve());
   });
   port = (server.address() as AddressInfo).port;

@@ -1,5 +1,5 @@
 /**
- * The capture figures of `postcard-lab bench` (SPEC §12.3 "capture"): synthetic plain SMTP
+ * The capture figures of `postcard-lab bench` (docs/bench.md, "capture"): synthetic plain SMTP
  * sessions until `packetCount` packets are stored, then
  *
  *   filterPageMs    the first `smtp.req.command == "MAIL"` query plus its first page of 100 rows,

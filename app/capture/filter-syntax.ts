@@ -1,5 +1,5 @@
 /**
- * Display-filter syntax, shaped like Wireshark's for the common cases (SPEC §8):
+ * Display-filter syntax, shaped like Wireshark's for the common cases (docs/packet-view.md):
  *
  *   expr    := and ( ("or" | "||") and )*
  *   and     := unary ( ("and" | "&&") unary )*

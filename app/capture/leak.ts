@@ -1,5 +1,5 @@
 /**
- * Leak detection (SPEC §8): every message carries distinct canaries — in its Subject, in another
+ * Leak detection (docs/packet-view.md): every message carries distinct canaries — in its Subject, in another
  * header and in its body. The detector reassembles each connection's byte stream per capture point
  * and direction before searching, so a canary cut across TCP segments, or sent one byte per segment
  * by a `slicer`, is still found. A hit gives the stream offset, so the packet view can flag exactly

@@ -1,4 +1,4 @@
-/** The shapes the capture store takes and gives (SPEC §8); the store itself is store.ts. */
+/** The shapes the capture store takes and gives (docs/packet-view.md); the store itself is store.ts. */
 import type { ConnectionKeys, Direction, TapConnection } from './tap.ts';
 import type { StreamDissector } from './dissect/types.ts';
 import type { FilterError } from './filter.ts';

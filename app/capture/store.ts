@@ -1,5 +1,5 @@
 /**
- * The capture store of one lab: tap events in, pages of the packet list out (SPEC §8).
+ * The capture store of one lab: tap events in, pages of the packet list out (docs/packet-view.md).
  *
  *   TapEvent ──► PacketSynth ──► packets ──► dissection per connection ──► summaries (columns,
  *                                   │             (eager, incremental)        fields, layers)

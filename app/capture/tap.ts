@@ -1,5 +1,5 @@
 /**
- * The tap record: one chunk of bytes seen at one capture point (SPEC §12.4).
+ * The tap record: one chunk of bytes seen at one capture point (docs/lab.md, "Shared shapes").
  *
  * Every connection between organisations runs through a recording relay (app/path/relay.ts). The
  * relay reports, per connection, that it opened, every chunk per direction as it crossed each
@@ -20,7 +20,7 @@ import { CaptureBudget } from './budget.ts';
 /** Client to server, or server to client, relative to the TCP connection. */
 export type Direction = 'c2s' | 's2c';
 
-/** Which view of SPEC §2 a capture point gives: as sent, as it crossed the Internet, as received. */
+/** Which view (docs/lab.md, "Paths and capture points") a capture point gives: as sent, as it crossed the Internet, as received. */
 export type PointRole = 'sender' | 'wire' | 'receiver';
 
 /** A simulated network endpoint (documentation-range address, RFC 5737). */
@@ -41,7 +41,7 @@ export interface CapturePoint {
   side?: 'before' | 'after';
 }
 
-/** What a middlebox stage did to the bytes of a record (SPEC §6: every change is recorded). */
+/** What a middlebox stage did to the bytes of a record (docs/stages.md, "Fixed vectors": every change is recorded). */
 export interface StageMark {
   stage: string;
   /** `logged`: the bytes passed unchanged and the stage logged them (an ASA `match … log`). */
@@ -94,7 +94,7 @@ export interface TapRecord {
 }
 
 /**
- * Key hand-off (SPEC §12.4): what an endpoint knows about the secrets of one connection, so the
+ * Key hand-off (docs/lab.md, "Shared shapes"): what an endpoint knows about the secrets of one connection, so the
  * packet view can decrypt on request and pcapng can carry a Decryption Secrets Block.
  */
 export interface ConnectionKeys {

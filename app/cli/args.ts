@@ -1,6 +1,6 @@
 /**
  * A small, strict argument parser: every flag is declared, a wrong one is an error that names it
- * (exit 2, SPEC §10), never silently ignored.
+ * (exit 2, docs/lab.md, "Command line"), never silently ignored.
  */
 export interface FlagSpec {
   /** `value`: takes the next argument (or `--flag=value`); `boolean`: stands alone. */

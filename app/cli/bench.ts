@@ -1,6 +1,6 @@
 /**
- * `postcard-lab bench [--json] [--quick]`: the performance figures of SPEC §11, as a readable table
- * or, with --json, exactly the object of SPEC §12.3 on stdout (progress goes to stderr). Exit 1
+ * `postcard-lab bench [--json] [--quick]`: the performance figures of docs/bench.md, as a readable table
+ * or, with --json, exactly its `bench --json` object on stdout (progress goes to stderr). Exit 1
  * when the lab or a baseline failed to move every message or session it was given: a figure from
  * a run that lost mail is no figure.
  */

@@ -21,5 +21,5 @@ export const processIo: CliIo = {
   }),
 };
 
-/** Exit codes (SPEC §10). */
+/** Exit codes (docs/lab.md, "Command line"). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;

@@ -1,5 +1,5 @@
 /**
- * `postcard-lab`: the command line (SPEC §10). Exit codes: 0 all passed, 1 an expectation failed,
+ * `postcard-lab`: the command line (docs/lab.md, "Command line"). Exit codes: 0 all passed, 1 an expectation failed,
  * 2 bad input (unreadable or invalid file, bad flag, duplicate scenario ids).
  */
 import { UsageError } from './args.ts';

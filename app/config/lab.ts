@@ -19,7 +19,7 @@ export const pathSpec = z.strictObject({
   via: z.enum(['direct', 'firewall', 'content-scanner']).default('direct'),
   /** Only connections to this host take the path (an alternate path); default: every host of the pair. */
   to: hostName.optional(),
-  /** The middlebox: a named profile (SPEC §6) with optional extra stages, see docs/stages.md. */
+  /** The middlebox: a named profile with optional extra stages (docs/stages.md, "Profiles"). */
   firewall: profileSpecSchema.optional(),
   /**
    * Whose firewall it is: the organisation at whose edge it stands (default: the second of
@@ -28,7 +28,7 @@ export const pathSpec = z.strictObject({
    */
   owner: id.optional(),
   /**
-   * A content scanner (SPEC §6): a store-and-forward relay host of its own. It ends the SMTP
+   * A content scanner (docs/lab.md, "Fail closed"): a store-and-forward relay host of its own. It ends the SMTP
    * session, reads the message and relays it onward under its own outbound policy.
    */
   scanner: z.strictObject({

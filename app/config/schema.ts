@@ -77,7 +77,7 @@ export const securityEntry = z.strictObject({
   logon: logon.optional(),
   /** A lab addition: refuse NTLM sessions weaker than this. */
   minKeyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
-  /** Send to this host instead of the MX (an alternate path, SPEC §2). */
+  /** Send to this host instead of the MX (an alternate path, docs/lab.md "Paths and capture points"). */
   via: hostName.optional(),
 }).superRefine((entry, ctx) => {
   if (entry.method === 'ntlm' && !entry.logon) ctx.addIssue({ code: 'custom', path: ['logon'], message: 'method ntlm needs the logon { domain, user, password } this server logs on with' });

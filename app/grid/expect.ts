@@ -4,7 +4,7 @@
  * 1. What the firewall does to a session, read from the stages of its profile (app/path/profiles.ts
  *    and docs/stages.md): a greeting that never ends, ESMTP hidden (EHLO overwritten), STARTTLS
  *    hidden, NTLM sealing made impossible, the seal garbled after AUTH.
- * 2. What the sender's security entry requires (docs/security.md, SPEC §3):
+ * 2. What the sender's security entry requires (docs/lab.md, "Outbound security"):
  *    - `none` sends in clear whenever a session gets that far;
  *    - `may` uses TLS when offered and otherwise sends in clear (downgraded);
  *    - `encrypt`, `verify`, `ntlm` are fail-closed: without their protection the message waits

@@ -11,7 +11,7 @@ import { verbOf, type Dialogue } from './smtp.ts';
 export function dialogueShape(d: Dialogue): string[] {
   const shape = [`greeting ${d.greeting?.partial ? 'unfinished' : d.greeting?.code ?? 'none'}`];
   for (const [i, x] of d.exchanges.entries()) {
-    // After 235 an NTLM session is sealed (SPEC §4): what follows is ciphertext, or ciphertext a
+    // After 235 an NTLM session is sealed (docs/ntlm.md): what follows is ciphertext, or ciphertext a
     // box garbled — its line breaks fall where the random bytes put them, so it has no shape.
     if (shape.at(-1) === 'auth-response 235') {
       shape.push('then sealed');

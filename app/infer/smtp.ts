@@ -3,7 +3,7 @@
  * the reply that answered it (replies come in order, RFC 2920 §3, so pipelining does not matter),
  * DATA content up to the lone "." (§4.1.1.4), AUTH continuation lines (RFC 4954 §4). The readable
  * part ends where TLS begins (220 to STARTTLS, RFC 3207 §4) or where binary bytes appear (an NTLM
- * seal, SPEC §4); what follows is kept as a count of bytes and the packet it starts in.
+ * seal, docs/ntlm.md); what follows is kept as a count of bytes and the packet it starts in.
  */
 import type { Stream, TcpConnection } from './tcp.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Lab actions (SPEC §9): the changes a scenario step or the UI makes to a running lab — accounts,
+ * Lab actions (docs/scenario-format.md): the changes a scenario step or the UI makes to a running lab — accounts,
  * the security table, the profile and NT build, the inbound policy, DNS records. Each returns the
  * sentence the lab announces (`lab.changed`); a change that names nothing real is an error.
  */

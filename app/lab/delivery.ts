@@ -55,7 +55,7 @@ async function runSession(lab: DeliveryContext, server: MailServer, entry: Queue
     reEhloAfterSeal: habits.reEhloAfterAuth, ...(habits.dsnRet ? { dsnRet: habits.dsnRet } : {}),
   });
   if (scanner) {
-    // SPEC §3: the promise of this policy covers the hops up to the first relay; say so.
+    // docs/lab.md, "Fail closed": the promise of this policy covers the hops up to the first relay; say so.
     session.transcript.push({ dir: 'note', layer: 'clear', text: `this session ends at the content scanner ${scanner}: the message goes on from there under the scanner's own policy` });
   }
   if (downgraded) session.transcript.push({ dir: 'note', layer: 'clear', text: `new connection in cleartext: ${downgraded}` });
@@ -142,7 +142,7 @@ export async function deliver(lab: DeliveryContext, entry: QueueEntry, message: 
     }
     let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared, onAccepted, undefined, relay.endsAtScanner);
     if (outcome.failure?.action === 'reconnect-cleartext') {
-      // SPEC §3 `may`: the handshake broke the connection; a new one, in cleartext, marked downgraded.
+      // `may` (docs/lab.md, "Outbound security"): the handshake broke the connection; a new one, in cleartext, marked downgraded.
       attempts.push(outcome.attempt);
       outcome = await runSession(lab, server, entry, message, host, peer, relay.port, plainSession(), onAccepted, outcome.failure.reason, relay.endsAtScanner);
     }

@@ -1,5 +1,5 @@
 /**
- * The lab's simulated DNS (SPEC §2). It holds MX, A, TXT and TLSA records and a DNSSEC state per
+ * The lab's simulated DNS (docs/lab.md, "Hosts, addresses and DNS"). It holds MX, A, TXT and TLSA records and a DNSSEC state per
  * zone; it never asks a real resolver. Names compare case-insensitively without a trailing dot.
  */
 

@@ -1,5 +1,5 @@
 /**
- * What a finished (or running) lab can hand over as files (SPEC §8 "Exports"): the pcapng capture
+ * What a finished (or running) lab can hand over as files (docs/packet-view.md, "What the view shows"): the pcapng capture
  * with its Decryption Secrets Block, the NSS key log, each message as `.eml`, each session
  * transcript as text (both views), and the TLS-RPT reports the partners would receive.
  */

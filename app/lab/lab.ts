@@ -1,5 +1,5 @@
 /**
- * `createLab(config, deps)`: the composition root of the engine (STYLE.md §8). It builds the
+ * `createLab(config, deps)`: the composition root of the engine (docs/architecture.md, "The engine"). It builds the
  * simulated DNS, one mail server per organisation, a recording relay for every route between
  * them, and runs the outbound routing: MX look-up, path choice, the SMTP client session and its
  * security plan. Scenario steps (send, action, advance, expect) call in here.
@@ -102,7 +102,7 @@ export class Lab {
   readonly dns = new SimDns();
   /** What the taps saw; it shares one byte budget with `capture` (settings.captureLimit). */
   readonly taps: TapLog;
-  /** The packet view of everything the taps saw: bounded, paged, filterable (SPEC §8). */
+  /** The packet view of everything the taps saw: bounded, paged, filterable (docs/packet-view.md). */
   readonly capture: CaptureStore;
   readonly events = new Emitter<LabEvent>();
   readonly ws: Workspace;
@@ -267,7 +267,7 @@ export class Lab {
   /**
    * Every listener a lab shows (`endpoints()`: each mail host, alternate interfaces, the submission
    * port) is reached from outside the lab through a recording relay of its own, so a session typed
-   * by hand (swaks, telnet, openssl s_client) is tapped like any hop (SPEC §2) under a capture point
+   * by hand (swaks, telnet, openssl s_client) is tapped like any hop (docs/lab.md, "Paths and capture points") under a capture point
    * that names the host and the port: "mail.ntsol.example :25 — from outside". The lab's own paths
    * and the terminal reach the server's listener behind it and are tapped on their own points.
    */
@@ -312,7 +312,7 @@ export class Lab {
 
   /**
    * A recording relay for a session the lab opens itself (the terminal): every hop is tapped
-   * (SPEC §2), so it gets its own capture point, with no role in scenario expectations. Closed
+   * (docs/lab.md, "Paths and capture points"), so it gets its own capture point, with no role in scenario expectations. Closed
    * with the lab, or earlier by the caller.
    */
   async openTap(point: Omit<CapturePoint, 'roles'>, target: { host: string; port: number }, ends: { client: Endpoint; server: Endpoint },
@@ -521,7 +521,7 @@ export class Lab {
   }
 
   /**
-   * Wait until message `ref` settles (SPEC §12.1): delivered, bounced, or — when `deferredIsFinal` —
+   * Wait until message `ref` settles (docs/scenario-format.md): delivered, bounced, or — when `deferredIsFinal` —
    * deferred. While it waits and nothing is in flight, the clock jumps to the next scheduled event.
    */
   async settle(ref: string, deferredIsFinal: boolean): Promise<MessageOutcome> {
@@ -556,7 +556,7 @@ export class Lab {
     return findLeaks(this.taps, sent.canaries, this.#pointRoles, roles);
   }
 
-  /** A lab change from a scenario step or the UI (SPEC §9): exactly one change, announced as an event. */
+  /** A lab change from a scenario step or the UI (docs/scenario-format.md): exactly one change, announced as an event. */
   applyAction(action: LabAction): void {
     const what = applyLabAction(this, action);
     this.journal.acted(action);

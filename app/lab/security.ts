@@ -1,5 +1,5 @@
 /**
- * The security services of a lab (SPEC §3–§5): the lab PKI and each host's certificate, what the
+ * The security services of a lab (docs/tls.md; docs/ntlm.md): the lab PKI and each host's certificate, what the
  * inbound servers offer (STARTTLS, AUTH NTLM), the partners' MTA-STS web hosts and the senders'
  * policy caches, and the TLS-RPT notes of every session.
  */
@@ -23,7 +23,7 @@ import type { SimDns } from './dns.ts';
 
 registerNtlmMechanism();
 
-/** Where RSA keys are cached: the package's own node_modules/.cache, shared by every lab (SPEC §5). */
+/** Where RSA keys are cached: the package's own node_modules/.cache, shared by every lab (docs/tls.md, "Keys and certificates"). */
 const PACKAGE_ROOT = path.resolve(import.meta.dirname, '../..');
 
 export interface SecurityDeps {
@@ -101,7 +101,7 @@ export class LabSecurity {
   }
 
   /**
-   * What a host's inbound server offers (SPEC §3 "Inbound"): STARTTLS with the host's certificate
+   * What a host's inbound server offers (docs/lab.md, "Inbound"): STARTTLS with the host's certificate
    * when the organisation offers it, AUTH NTLM when it keeps NT accounts for partners.
    */
   inboundOptions(server: MailServer, hostName: string): Partial<SMTPServerOptions> & { ntlm?: NtlmMechanismOptions } {

@@ -1,7 +1,7 @@
 /**
  * The lab's topology, derived from the scenario's `lab:` section (pure, no sockets): DNS records
  * from the hosts, the paths between organisations, their capture points, and which path a
- * connection from one organisation to a given host takes (SPEC §2 "Paths").
+ * connection from one organisation to a given host takes (docs/lab.md, "Paths and capture points").
  */
 import type { OrgConfig } from '../config/schema.ts';
 import type { LabConfig, PathConfig } from '../config/lab.ts';
@@ -87,7 +87,7 @@ function makePath(config: PathConfig, lab: LabConfig): PathInfo {
     const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after the content scanner`, path: id, roles: ['wire', 'receiver'] };
     return { id, config, points: [sent, wire], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire] }) };
   }
-  // A firewall: three captures per direction (SPEC §2). The box stands at its owner's edge, so the
+  // A firewall: three captures per direction (docs/packet-view.md, "Capture points"). The box stands at its owner's edge, so the
   // Internet is on the other side of it (docs/packet-view.md, "Capture points").
   const owner = config.owner ?? b;
   const several = lab.paths.filter((p) => p.via !== 'direct').length > 1;

@@ -1,5 +1,5 @@
 /**
- * Delivery status notifications (SPEC §7): RFC 3464 `multipart/report; report-type=delivery-status`
+ * Delivery status notifications (docs/products.md, "Bounces"): RFC 3464 `multipart/report; report-type=delivery-status`
  * (RFC 6522) with RFC 3463 status codes. Three parts: the human explanation in the sending server's
  * wording, the machine-readable `message/delivery-status`, and the original headers
  * (`text/rfc822-headers`, RFC 6522 §3) — headers only, so a bounce never repeats a body that must

@@ -1,5 +1,5 @@
 /**
- * Build the RFC 5322 message a scenario's `send` step writes, with the leak canaries of SPEC §8
+ * Build the RFC 5322 message a scenario's `send` step writes, with the leak canaries of docs/packet-view.md ("What the view shows")
  * in the Subject, in an `X-Postcard-Canary` header and in the body. Deterministic: the date is the
  * lab clock's and the Message-ID comes from the seeded rng.
  */

@@ -11,8 +11,8 @@
  *     (sasl-layer.ts, a reconstruction). RFC 4954 §4 has the server forget the first EHLO; the lab's
  *     servers keep it (`keepEhlo`, docs/ntlm.md), so a client may re-EHLO or go straight to MAIL.
  *
- * smtp-server looks mechanisms up in its SASL table at call time (STACK.md "smtp-server
- * internals"), so `registerNtlmMechanism()` adds `SASL_NTLM` there. The per-connection NTLM
+ * smtp-server looks mechanisms up in its SASL table at call time (docs/ntlm.md, "smtp-server
+ * integration"), so `registerNtlmMechanism()` adds `SASL_NTLM` there. The per-connection NTLM
  * state comes from `options.ntlm` of the SMTPServer.
  */
 import type net from 'node:net';
@@ -120,7 +120,7 @@ const SASL_NTLM: Mechanism = function (this: SMTPConnection, args, callback) {
     this._server.logger.info({ tnx: 'auth', cid: this.id, method: 'NTLM', user: this.session.user }, '%s authenticated using NTLM (%s, %d-bit, %s)',
       this.session.user, result.response, result.keyBits, result.sealNegotiated ? 'sealed' : 'not sealed');
     sendLine(this, options.replies?.().ok ?? replyLine(replies.authOk));
-    // SPEC §4: a client that did not negotiate SEAL (swaks) continues authenticated in the clear.
+    // docs/ntlm.md, "Who gets in": a client that did not negotiate SEAL (swaks) continues authenticated in the clear.
     if (result.sealNegotiated && result.keys) installSecurityLayer(this, options, result.keys);
     done();
   };

@@ -86,7 +86,7 @@ export interface InboundOptions {
 
 type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect' | 'sessionLimitMs' | 'hostName'>;
 
-/** The private surface of smtp-server's connection this adapter relies on (see STACK.md). */
+/** The private surface of smtp-server's connection this adapter relies on (see docs/ntlm.md, "smtp-server integration"). */
 interface ConnectionInternals {
   _setListeners(callback: () => void): void;
   connectionReady(): void;

@@ -1,5 +1,5 @@
 /**
- * A server's outbound queue (SPEC §3 "A deferred message stays in the queue…"). Entries live in
+ * A server's outbound queue (docs/lab.md, "Queue, retries and key strength"). Entries live in
  * the organisation's journal (app/base/journal.ts): the message and its entry in one record, flushed
  * before the `250` that accepted them. After a kill and restart, every entry that was queued,
  * deferred or in flight is queued again: nothing accepted is lost (a message may be sent twice if

@@ -1,5 +1,5 @@
 /**
- * The outbound security table (SPEC §3): which entry applies to a remote domain, and the sans-IO
+ * The outbound security table (docs/lab.md, "Outbound security"): which entry applies to a remote domain, and the sans-IO
  * `SecurityPlan` a session follows for it. Lookup is as Postfix's tls_policy_maps: the exact domain
  * first, then `.parent` entries for subdomains, nearest parent first.
  */
@@ -20,7 +20,7 @@ export function lookupSecurity(table: readonly SecurityEntry[], domain: string):
   return undefined;
 }
 
-/** Is the effective policy fail-closed (SPEC §3, right-hand column)? */
+/** Is the effective policy fail-closed (docs/lab.md, "Outbound security", right-hand column; "Fail closed")? */
 export function isFailClosed(entry: SecurityEntry | undefined): boolean {
   if (!entry || entry.method === 'none') return false;
   if (entry.method === 'ntlm') return true;

@@ -2,7 +2,7 @@
  * One organisation's mail server: inbound listeners (one per host, plus a submission port for the
  * organisation's own users), mailboxes, and the outbound queue with its retry schedule on the lab
  * clock. Routing and the wire are the lab's business (`deliver`); this class decides what happens
- * to a message after each attempt: delivered, deferred and retried, or bounced (SPEC §3, §7).
+ * to a message after each attempt: delivered, deferred and retried, or bounced (docs/lab.md, "Outbound security"; docs/products.md, "Bounces").
  */
 import type { OrgConfig, NtAccount, SecurityEntry } from '../config/schema.ts';
 import type { LabClock } from '../base/clock.ts';
@@ -469,7 +469,7 @@ export class MailServer {
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
-  // —— Lab actions (SPEC §9): accounts, security table, profile ——
+  // —— Lab actions (docs/scenario-format.md): accounts, security table, profile ——
 
   findAccount(domain: string, user: string): Readonly<NtAccount> | undefined {
     return this.#config.accounts.find(sameAccount(domain, user));

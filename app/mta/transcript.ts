@@ -1,5 +1,5 @@
 /**
- * Session transcripts in the style of swaks (SPEC §8): `->` / `<-` cleartext, `~>` / `<~` inside
+ * Session transcripts in the style of swaks (docs/packet-view.md, "What the view shows"): `->` / `<-` cleartext, `~>` / `<~` inside
  * TLS, `=>` / `<=` inside the NTLM seal, `===` a note from the lab, and `!!` flags a line a
  * middlebox rewrote. The sender's view comes from our client; the receiver's from its server log.
  */

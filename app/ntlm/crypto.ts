@@ -1,7 +1,7 @@
 /**
  * The cryptographic operations of MS-NLMP §6 that NTLM builds on: DES with a 7-byte key, DESL,
  * MD5, HMAC_MD5, and the string encodings of the protocol. DES comes from node-forge (OpenSSL 3
- * moved it to the legacy provider, STACK.md "Legacy crypto"); MD5 and HMAC-MD5 from node:crypto.
+ * moved it to the legacy provider, docs/ntlm.md "Legacy crypto"); MD5 and HMAC-MD5 from node:crypto.
  */
 import { createHash, createHmac } from 'node:crypto';
 import forge from 'node-forge';

@@ -1,6 +1,6 @@
 /**
  * MD4 (RFC 1320), written out because Node 20's OpenSSL 3 default provider and Electron's
- * BoringSSL no longer offer it (STACK.md "Legacy crypto"), and NTLM's NT one-way function is
+ * BoringSSL no longer offer it (docs/ntlm.md, "Legacy crypto"), and NTLM's NT one-way function is
  * MD4 over the UTF-16LE password (MS-NLMP §3.3.1 NTOWFv1). Not for anything but NTLM.
  */
 

@@ -1,7 +1,7 @@
 /**
  * RC4, the stream cipher NTLM seals with (MS-NLMP §3.4.3, §6 "RC4"), written out because
  * Node 20's OpenSSL 3 default provider and Electron's BoringSSL no longer offer it
- * (STACK.md "Legacy crypto"). Stateful: NTLM keeps one keystream per direction for the whole
+ * (docs/ntlm.md, "Legacy crypto"). Stateful: NTLM keeps one keystream per direction for the whole
  * session (the "handle" of MS-NLMP §3.1.1.1), so each `update` continues where the last stopped.
  */
 export class Rc4 {

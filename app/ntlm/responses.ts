@@ -3,7 +3,7 @@
  * NTLMv1 / NTLMv2 responses with their session base keys. Pure functions; the client computes
  * them to answer, the server computes them again to check.
  *
- * What crosses the wire is a response to the server's challenge — never the password (SPEC §4).
+ * What crosses the wire is a response to the server's challenge — never the password (MS-NLMP §3.3).
  */
 import { concat, des, desl, hmacMd5, md5, oem, unicode } from './crypto.ts';
 import { md4 } from './md4.ts';

@@ -1,5 +1,5 @@
 /**
- * The SASL security layer after `235` when SEAL was negotiated (SPEC §4, RFC 4422 §3.7).
+ * The SASL security layer after `235` when SEAL was negotiated (docs/ntlm.md "The sealed session after 235", RFC 4422 §3.7).
  *
  * A RECONSTRUCTION: MS-SMTPNTLM documents only the authentication exchange; what Exchange 5.5
  * put on the wire afterwards is not published. The lab frames it the way RFC 4422 §3.7 frames
@@ -11,7 +11,7 @@
  *
  * The length counts the sealed bytes and the signature. Every buffer carries the next sequence
  * number of its direction, so a dropped, replayed, reordered or altered buffer fails the check;
- * the caller ends the session (SPEC §4: "A bad signature or sequence number ends the session").
+ * the caller ends the session (docs/ntlm.md, "The sealed session after 235": a bad signature or sequence number ends it).
  */
 import type { NtlmSessionKeys } from './keys.ts';
 import { SIGNATURE_LENGTH, createSealContext } from './seal.ts';

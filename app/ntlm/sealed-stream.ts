@@ -86,7 +86,7 @@ export class SealedStream extends Duplex {
     callback(error);
   }
 
-  /** smtp-server writes a reply only while its socket says `open` (STACK.md "smtp-server internals"). */
+  /** smtp-server writes a reply only while its socket says `open` (docs/ntlm.md, "smtp-server integration"). */
   get readyState(): string {
     if (this.destroyed) return 'closed';
     return this.#inner.readyState ?? (this.writable ? 'open' : 'closed');

@@ -1,7 +1,7 @@
 /**
  * The server side of NTLM, sans-IO (MS-NLMP §3.2.5.1): `onNegotiate()` answers with a
  * CHALLENGE, `onAuthenticate()` checks the response against the account's password and fixes the
- * session keys. Accounts live on this server (SPEC §4); the server knows the password, so it
+ * session keys. Accounts live on this server (docs/ntlm.md, "Who gets in"); the server knows the password, so it
  * recomputes the response the client should have sent — the password itself never crosses.
  *
  *   initial ──onNegotiate()──► challenge-sent ──onAuthenticate()──► done
@@ -102,7 +102,7 @@ export class NtlmServerSession {
     this.#challengeFlags = flags;
     this.#serverChallenge = this.#o.randomBytes(8);
     this.#state = 'challenge-sent';
-    // No MsvAvTimestamp: an NT 4.0-era server sends none, so clients send no MIC (SPEC §4).
+    // No MsvAvTimestamp: an NT 4.0-era server sends none, so clients send no MIC (docs/ntlm.md, "Negotiation").
     const challenge = encodeChallenge({
       flags,
       serverChallenge: this.#serverChallenge,
@@ -122,7 +122,7 @@ export class NtlmServerSession {
     if (m.type !== 3) return { ok: false, reason: 'malformed', detail: `expected an AUTHENTICATE_MESSAGE, got type ${m.type}` };
     if (m.user === '' && m.ntResponse.length === 0) return { ok: false, reason: 'unknown-account', detail: 'anonymous logon refused' };
 
-    // SPEC §4: an empty domain means this server's own NT domain.
+    // docs/ntlm.md, "Who gets in": an empty domain means this server's own NT domain.
     const domain = m.domain === '' ? this.#o.ntDomain : m.domain;
     const account = this.#o.lookupAccount(domain, m.user);
     if (!account) return { ok: false, reason: 'unknown-account', detail: `no account ${domain}\\${m.user}` };

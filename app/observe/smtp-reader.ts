@@ -2,7 +2,7 @@
  * Reads one tapped connection's records as an SMTP conversation (RFC 5321 §4.1, §4.2), so the
  * lab's timeline and the firewall's counters can say "EHLO", "354", "TLS started" without a second
  * protocol implementation (the grammar is app/smtp/wire.ts): lines per direction, DATA content skipped, and nothing read as SMTP once
- * the session is inside TLS (RFC 3207 §4: after `220` to STARTTLS) or an NTLM seal layer (SPEC §4,
+ * the session is inside TLS (RFC 3207 §4: after `220` to STARTTLS) or an NTLM seal layer (docs/ntlm.md,
  * after `235` when the session sealed).
  *
  *   records (seq order) ─► per direction: bytes → lines ─► command / reply / content / tls / sealed

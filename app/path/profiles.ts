@@ -1,5 +1,5 @@
 /**
- * The named middlebox profiles of SPEC §6 as chains of stages, and the spec a scenario file embeds
+ * The named middlebox profiles (docs/stages.md, "Profiles") as chains of stages, and the spec a scenario file embeds
  * to pick one (`paths[].firewall`):
  *
  *   firewall: { profile: asa }

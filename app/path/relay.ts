@@ -1,6 +1,6 @@
 /**
  * A recording relay: a real TCP proxy on 127.0.0.1 that every connection between organisations
- * crosses (SPEC §2: every hop is tapped). It drives a middlebox `Pipeline` (app/path/pipeline.ts)
+ * crosses (docs/lab.md, "Paths and capture points": every hop is tapped). It drives a middlebox `Pipeline` (app/path/pipeline.ts)
  * and reports every chunk to the tap log at the capture points on either side of it:
  *
  *   sender ──► [clientPoints] ──► pipeline stages ──► [serverPoints] ──► receiver

@@ -1,6 +1,6 @@
 /**
- * One security setting in every product's words (SPEC §3: "the policy translator shows one setting
- * in every vocabulary"). The lab's own model is Postfix's levels plus method `ntlm`; each product
+ * One security setting in every product's words (docs/lab.md, "Outbound security": the policy translator shows one
+ * entry in every vocabulary). The lab's own model is Postfix's levels plus method `ntlm`; each product
  * maps its settings onto it, both ways, in its own module (app/products/<name>.ts), and says
  * plainly what it cannot express. This module is the translator's front: one entry → every
  * product's view of it.

@@ -54,7 +54,7 @@ export function fromIms(domain: string, s: Omit<ImsSetting, 'vocabulary'>): LabE
 export function toIms(e: LabEntry): Translation<Omit<ImsSetting, 'vocabulary'>> {
   if (e.method === 'ntlm') {
     const value = { option: 'ntlm' as const, logon: e.logon };
-    // The IMS had no way to refuse a 40-bit session (SPEC §3); the lab's minKeyBits cannot be said here.
+    // The IMS had no way to refuse a 40-bit session (docs/lab.md, "Queue, retries and key strength"); the lab's minKeyBits cannot be said here.
     if (e.minKeyBits) return { ok: false, reason: `the IMS cannot refuse weak sessions: minKeyBits ${e.minKeyBits} is a lab addition it could not express`, nearest: value };
     return { ok: true, value };
   }
@@ -86,7 +86,7 @@ const imsVocabulary: Vocabulary<ImsSetting> = {
       { kind: 'text', key: 'logon.domain', label: 'NT domain', indent: true, when: { key: 'option', is: 'ntlm' } },
       { kind: 'text', key: 'logon.user', label: 'Account', indent: true, when: { key: 'option', is: 'ntlm' } },
       { kind: 'password', key: 'logon.password', label: 'Password', indent: true, when: { key: 'option', is: 'ntlm' }, keepBlank: true },
-      // Not the IMS's: the lab's addition (SPEC §3), sent as saveSecurity's own minKeyBits, flagged as inexpressible.
+      // Not the IMS's: the lab's addition (docs/lab.md, "Queue, retries and key strength"), sent as saveSecurity's own minKeyBits, flagged as inexpressible.
       {
         kind: 'select', key: 'minKeyBits', label: 'Minimum session key (lab addition)', indent: true, when: { key: 'option', is: 'ntlm' }, default: '', options: [
           { value: '', label: 'Any (the IMS could not refuse)' }, { value: '56', label: '56-bit' }, { value: '128', label: '128-bit' },

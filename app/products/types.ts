@@ -1,5 +1,5 @@
 /**
- * What a product (a server profile, SPEC §2) is made of: the one extension point where a new mail
+ * What a product (a server profile, docs/products.md) is made of: the one extension point where a new mail
  * server is added. Each product module (`app/products/<name>.ts`) exports one `Product`; the
  * registry (`index.ts`) lists them, and everything that used to switch on a profile name derives
  * from it: the scenario schema's profile enum, the contract's security-setting union, the CLI's
@@ -50,7 +50,7 @@ export interface ReceivedFacts {
   tls?: { protocol: string; cipher: string };
   /** `DOMAIN\user` when the session authenticated. */
   user?: string;
-  /** The session ran inside the NTLM security layer (SPEC §4, a reconstruction). */
+  /** The session ran inside the NTLM security layer (docs/ntlm.md, "The sealed session after 235": a reconstruction). */
   sealed?: boolean;
 }
 
@@ -126,7 +126,7 @@ export interface BounceStyle {
   localDiagnosticType?: string;
 }
 
-/** How the product's sender runs NTLM (SPEC §4): era behaviour, not configuration. */
+/** How the product's sender runs NTLM (docs/ntlm.md, "The sender"): era behaviour, not configuration. */
 export interface NtlmBehaviour {
   /** Response version of the era: NT 4.0's IMS sent NTLMv1 (MS-NLMP §3.3.1). */
   responses: 'v1' | 'v2';
@@ -140,7 +140,7 @@ export interface NtlmBehaviour {
   dsnRet?: 'FULL' | 'HDRS';
 }
 
-/** TLS the product can speak, both as server and as sender (SPEC §5). */
+/** TLS the product can speak, both as server and as sender (docs/tls.md). */
 export interface TlsBehaviour {
   minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
   maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';

@@ -1,5 +1,5 @@
 /**
- * `expect` steps (SPEC §12.1): wait for the message to settle on the lab clock, then check what the
+ * `expect` steps (docs/scenario-format.md, "Expectations"): wait for the message to settle on the lab clock, then check what the
  * scenario claims — outcome, bounce status and diagnostic, what crossed the wire, the transcript.
  * Each failed check says what was expected and what happened, in a trainer's words.
  */
@@ -28,7 +28,7 @@ export function dsnFields(bounce: Buffer): { status?: string; diagnostic?: strin
 }
 
 export async function checkExpect(lab: Lab, e: ExpectStep): Promise<CheckResult> {
-  // A deferral is a settled state (SPEC §12.1) unless the step waits for delivery or a bounce:
+  // A deferral is a settled state (docs/scenario-format.md, "Expectations") unless the step waits for delivery or a bounce:
   // then the clock jumps over retries to the next scheduled event until one of them happens.
   const outcome = await lab.settle(e.message, e.outcome !== 'delivered' && e.outcome !== 'bounced');
   const problems: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * The JSON Schema of the scenario format (SPEC §9), generated from the zod schema so the two can
+ * The JSON Schema of the scenario format (docs/scenario-format.md), generated from the zod schema so the two can
  * never disagree. `npm run schema` writes it to scenarios/schema.json; a test fails when the
  * committed file is stale.
  */

@@ -2,7 +2,7 @@
  * Load a scenario file: YAML with positions, validated by the schema, then checked for references
  * that a schema cannot see (an `expect` about a message never sent, a path to an unknown
  * organisation). Every error names file, line, column and key path — all of them at once, never a
- * stack trace (SPEC §9).
+ * stack trace (docs/scenario-format.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';

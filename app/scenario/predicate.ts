@@ -1,5 +1,5 @@
 /**
- * Checkpoint predicates (SPEC §9): a declarative statement about the lab the learner must make
+ * Checkpoint predicates (docs/scenario-format.md, "Steps"): a declarative statement about the lab the learner must make
  * true in the UI — "ntsol.example is in the security table with method ntlm". Every key given must
  * match the lab's current value; keys not given are free.
  *

@@ -1,5 +1,5 @@
 /**
- * Run reports (SPEC §12.2): JSON (`version: 1`), JUnit XML (one `<testsuite>` per scenario, one
+ * Run reports (docs/scenario-format.md, "Reports of postcard-lab run"): JSON (`version: 1`), JUnit XML (one `<testsuite>` per scenario, one
  * `<testcase>` per `expect` and `checkpoint`), and a self-contained HTML page for people.
  */
 import type { ScenarioResult } from './run.ts';

@@ -1,5 +1,5 @@
 /**
- * The scenario runner: one lab per scenario, steps in order (SPEC §9). The CLI, the test suite
+ * The scenario runner: one lab per scenario, steps in order (docs/scenario-format.md). The CLI, the test suite
  * (every file in scenarios/ is a test) and the UI's "run unattended" all come through here.
  */
 import path from 'node:path';

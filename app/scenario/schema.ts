@@ -31,7 +31,7 @@ export const expectStep = z.strictObject({
   mailbox: z.string().optional(),
 });
 
-/** A predicate on the lab the learner must make true (SPEC §9). */
+/** A predicate on the lab the learner must make true (docs/scenario-format.md). */
 export const labPredicate = z.strictObject({
   org: id,
   security: z.looseObject({ domain: domainName }).optional(),

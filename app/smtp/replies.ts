@@ -1,6 +1,6 @@
 /**
  * The reply catalogue: every SMTP reply text, enhanced status code and queue/defer reason the lab
- * speaks, in one place (STYLE.md §12). Profiles (app/mta/profiles/) may reword a reply; code never
+ * speaks, in one place (docs/architecture.md, "Conventions"). Profiles (app/mta/profiles/) may reword a reply; code never
  * spells a reply inline.
  *
  * Codes: RFC 5321 §4.2; enhanced status codes: RFC 3463 and the IANA registry (RFC 5248).
@@ -49,7 +49,7 @@ export const replies = {
 } as const satisfies Record<string, ReplyText>;
 
 /**
- * Reasons a sending server gives for deferring a message (SPEC §3). These are the texts a
+ * Reasons a sending server gives for deferring a message (docs/lab.md, "Outbound security"). These are the texts a
  * Postfix administrator knows from `mailq` and the maillog; other profiles reword them.
  */
 export const deferReasons = {
@@ -93,8 +93,8 @@ export const middleboxReasons = {
 } as const;
 
 /**
- * Why a `may` session went on in cleartext (SPEC §3: the message is marked *downgraded* with
- * the reason). Postfix logs the same facts at `smtp_tls_loglevel` 1.
+ * Why a `may` session went on in cleartext (docs/lab.md, "Outbound security": the message is marked
+ * *downgraded* with the reason). Postfix logs the same facts at `smtp_tls_loglevel` 1.
  */
 export const downgradeReasons = {
   notOffered: 'STARTTLS not offered by host %s',

@@ -44,7 +44,7 @@ export interface CertificateReport {
   issuer: string;
   validFrom: string;
   validTo: string;
-  /** Valid at the lab clock's now (the lab never asks the wall clock, SPEC §2). */
+  /** Valid at the lab clock's now (the lab never asks the wall clock, docs/lab.md "Time"). */
   validNow: boolean;
   labTime: number;
   fingerprint256: string;

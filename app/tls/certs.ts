@@ -1,5 +1,5 @@
 /**
- * Certificate building with node-forge (STACK.md: forge signs with keys exported from Node as
+ * Certificate building with node-forge (docs/tls.md, "Keys and certificates": forge signs with keys exported from Node as
  * PKCS#1 PEM; Node's X509Certificate and a real TLS handshake accept the result).
  *
  * Pure given its inputs: the same keys, names, dates and serial give byte-identical certificates

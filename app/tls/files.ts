@@ -1,6 +1,6 @@
 /**
- * Small atomic file helpers for the key pool and the certificate cache (SPEC §11: "writes are
- * atomic"; a lab killed mid-write must not leave half a key behind).
+ * Small atomic file helpers for the key pool and the certificate cache (docs/lab.md, "Quality bars": writes
+ * are atomic; a lab killed mid-write must not leave half a key behind).
  *
  * `writeOnce` is first-writer-wins: write a temporary file, then hard-link it to the final name.
  * `link` fails with EEXIST when another process got there first, and we adopt what it wrote, so

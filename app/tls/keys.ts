@@ -1,12 +1,12 @@
 /**
- * The lab's RSA key pool (SPEC §5: "a seeded key pool may be reused across labs to keep tests fast").
+ * The lab's RSA key pool (docs/tls.md, "Keys and certificates": one pool, reused across labs).
  *
  * RSA 2048 generation costs tens to hundreds of milliseconds per key, so keys are made once and
  * kept in a directory: the lab workspace (a restart keeps its keys, and with them its
  * certificates), or a shared cache such as `node_modules/.cache/postcard-lab/keys` for tests.
  * The same label in the same directory always gives the same key.
  *
- * Keys come from node:crypto (STACK.md: never pure-JS RSA), exported as PKCS#1 PEM because that is
+ * Keys come from node:crypto (docs/tls.md, "Keys and certificates": never pure-JS RSA), exported as PKCS#1 PEM because that is
  * what node-forge's `privateKeyFromPem` reads.
  *
  * Writes are atomic and first-writer-wins (files.ts), so parallel test workers sharing one cache

@@ -1,5 +1,5 @@
 /**
- * The TLS security levels of SPEC §3 as one pure decision function, asked at each moment a sending
+ * The TLS security levels (docs/lab.md, "Outbound security") as one pure decision function, asked at each moment a sending
  * MTA decides something about TLS:
  *
  *   connect ──► EHLO reply ──► STARTTLS reply ──► handshake ──► (MAIL FROM …)
@@ -140,7 +140,7 @@ export function effectivePolicy(level: TlsLevel, dest: Destination): Effective {
   }
 }
 
-/** SPEC §3 right column: may a byte of the message cross this hop in cleartext? */
+/** docs/lab.md, "Fail closed" (the right-hand column): may a byte of the message cross this hop in cleartext? */
 export function isFailClosed(level: TlsLevel, dest: Destination): boolean {
   const tier = effectivePolicy(level, dest).tier;
   return tier === 'encrypt' || tier === 'verify' || tier === 'dane' || tier === 'refuse';
@@ -219,7 +219,7 @@ export function decideTls(level: TlsLevel, input: TlsInput): TlsDecision {
       return afterHandshake(e, input);
     case 'handshake-failed': {
       const rpt: RptNote = { policyType: rptType(e), result: 'validation-failure', detail: input.error };
-      // SPEC §3: a failed handshake leaves the connection unusable; `may` retries in cleartext on a
+      // docs/lab.md, "Outbound security", `may`: a failed handshake leaves the connection unusable; `may` retries in cleartext on a
       // NEW connection (as Postfix does), the message marked downgraded.
       return e.tier === 'may' || e.tier === 'sts-testing'
         ? { action: 'reconnect-cleartext', reason: format(downgradeReasons.handshake, mx, input.error), rpt }

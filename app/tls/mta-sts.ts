@@ -2,7 +2,7 @@
  * MTA-STS (RFC 8461): the `_mta-sts` TXT record, the policy file, MX pattern matching and the
  * sender's policy cache on the lab clock. Sans-IO: the HTTPS fetch is injected (https-host.ts).
  *
- * The lesson this module carries (SPEC §5): a policy, once fetched, keeps protecting after an
+ * The lesson this module carries (RFC 8461 §5.1): a policy, once fetched, keeps protecting after an
  * attacker strips the TXT record or blocks the policy host, until its `max_age` runs out (§5.1).
  */
 

@@ -1,12 +1,12 @@
 /**
- * The lab PKI (SPEC §5): one public root CA that every lab server trusts, a second CA that nobody
+ * The lab PKI (docs/tls.md, "Keys and certificates"): one public root CA that every lab server trusts, a second CA that nobody
  * trusts, and per-host certificates in the six variants a trainee meets in the wild.
  *
  *   lab root CA ──signs──► valid, expired, not-yet-valid, wrong-name
  *   untrusted CA ──signs─► untrusted-ca
  *   (nobody) ─────────────► self-signed (signed by the host's own key)
  *
- * Validity is relative to the LAB time `now` (SPEC §2), never the wall clock. Each host has one
+ * Validity is relative to the LAB time `now` (docs/lab.md, "Time"), never the wall clock. Each host has one
  * key for all its variants (a renewal usually keeps the key), which is also what makes a DANE-EE
  * `3 1 1` record match every variant: RFC 7672 §3.1.1 ignores names and dates.
  *

@@ -1,6 +1,6 @@
 /**
  * Thin socket adapters for STARTTLS (RFC 3207): upgrade a connected client socket, collect the
- * session's NSS key log (SPEC §5: the packet view decrypts with it; pcapng carries it in a DSB),
+ * session's NSS key log (docs/tls.md, "Key logs: what Node offers": the packet view decrypts with it; pcapng carries it in a DSB),
  * and hand the peer chain to our own checks. No decision is taken here: the client connects with
  * `rejectUnauthorized: false` and levels.ts judges the chain on the lab clock.
  *

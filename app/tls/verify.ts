@@ -1,5 +1,5 @@
 /**
- * Certificate verification on the LAB clock (SPEC §2: "never by OpenSSL against the wall clock").
+ * Certificate verification on the LAB clock (docs/lab.md, "Time": never by OpenSSL against the wall clock).
  *
  * Our sender connects with `rejectUnauthorized: false` and hands the peer chain here. Checks, in
  * this order, the first failure being the reason reported:

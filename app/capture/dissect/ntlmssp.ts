@@ -79,7 +79,7 @@ function messageTree(m: NtlmMessage): { children: DetailNode[]; info: string } {
           node(
             `${v2 ? 'NTLMv2' : 'NTLMv1'} Response (${m.ntResponse.length} bytes): ${hexPreview(m.ntResponse)}`,
             [field('ntlmssp.auth.ntresponse', m.ntResponse)],
-            // SPEC §4: the blob carries a response to the challenge, not the password.
+            // MS-NLMP §3.3: the blob carries a response to the challenge, not the password.
             [node('[A response computed from the challenge and the password hash; the password itself does not cross]')],
           ),
           node(`Domain name: ${m.domain || 'NULL'}`, [field('ntlmssp.auth.domain', m.domain)]),

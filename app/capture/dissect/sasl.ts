@@ -1,5 +1,5 @@
 /**
- * The NTLM-sealed SASL security layer after `235` (SPEC §4, RFC 4422 §3.7) — a reconstruction,
+ * The NTLM-sealed SASL security layer after `235` (docs/ntlm.md, RFC 4422 §3.7) — a reconstruction,
  * like the layer itself (app/ntlm/sasl-layer.ts):
  *
  *   length (4, big-endian) | RC4-sealed bytes (length - 16) | NTLMSSP signature (16)

@@ -6,7 +6,7 @@
  *   command ──BDAT n──────► n bytes of content (RFC 3030)                     content → IMF
  *   command ──STARTTLS + 220──► TLS both ways (RFC 3207 §4)                   records → tls.ts
  *   command ──AUTH + 334──► one response line per 334 (RFC 4954 §4)           blobs → ntlmssp.ts
- *   AUTH NTLM ──235 with SEAL negotiated──► sealed both ways (SPEC §4)        frames → sasl.ts
+ *   AUTH NTLM ──235 with SEAL negotiated──► sealed both ways (docs/ntlm.md)        frames → sasl.ts
  *
  * The grammar and the phases — reply and command lines, pipelined matching (RFC 2920 §3), DATA,
  * BDAT, AUTH, STARTTLS — are the shared wire (app/smtp/wire.ts); this file adds what a reader of a
@@ -315,7 +315,7 @@ export class SmtpSession implements StreamDissector {
           if (code === 235 && auth.mech === 'NTLM') {
             this.#ntlmAuthenticated = true;
             const keyFlags = this.#ctx.keys?.()?.ntlm?.negotiateFlags;
-            // SPEC §4: sealing follows 235 only when SEAL was negotiated.
+            // docs/ntlm.md, "The sealed session after 235": sealing follows 235 only when SEAL was negotiated.
             if (this.#seal || (keyFlags !== undefined && (keyFlags & 0x20) !== 0)) {
               this.#layer.c2s = 'sealed';
               this.#layer.s2c = 'sealed';

@@ -1,5 +1,5 @@
 /**
- * The common shape of every dissector (SPEC §8).
+ * The common shape of every dissector (docs/packet-view.md).
  *
  * A dissector is a sans-IO state machine over the reassembled byte streams of one connection:
  * `feed` hands it the payload of one packet (one direction) and gets back the PDUs that this
@@ -56,7 +56,7 @@ export interface SessionContext {
   /** Nesting depth of the session's PDUs. */
   depth: number;
   /**
-   * Key hand-off for this connection, if any (SPEC §12.4). A function, because keys may arrive
+   * Key hand-off for this connection, if any (docs/lab.md, "Shared shapes"). A function, because keys may arrive
    * while the connection is being dissected (the client logs them during its handshake).
    */
   keys?: () => ConnectionKeys | undefined;

@@ -1,5 +1,5 @@
 /**
- * Server-log formatters by profile name (SPEC §2: the profile decides the style of the server's
+ * Server-log formatters by profile name (docs/lab.md, "Organisations and products": the profile decides the style of the server's
  * log). A profile without its own formatter falls back to `generic`. Register a new product's
  * formatter here under its profile name.
  */

@@ -1,6 +1,6 @@
 /**
- * The shapes every server-log formatter takes and gives (SPEC §2: "the style of the server's
- * log"). A formatter is pure: the lab gathers what its server did (app/observe/server-log.ts),
+ * The shapes every server-log formatter takes and gives (docs/lab.md, "Organisations and
+ * products": the style of the server's log). A formatter is pure: the lab gathers what its server did (app/observe/server-log.ts),
  * the formatter words it as its product would, keyed by profile name in ./index.ts.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The security plan for one outbound session (SPEC §3): from the sending organisation, the
+ * The security plan for one outbound session (docs/lab.md, "Outbound security"): from the sending organisation, the
  * security entry for the recipient domain, REQUIRETLS, and what DNS says about the MX host, build
  * the sans-IO plan, the stream upgrades it needs (TLS, NTLM seal), and a report of what the
  * session learned. The lab's delivery and the bench's baseline both build their plans here.

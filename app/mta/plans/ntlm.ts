@@ -1,5 +1,5 @@
 /**
- * Method `ntlm` (SPEC §3, §4): `AUTH NTLM` with the configured logon, SEAL required, then every byte
+ * Method `ntlm` (docs/lab.md, "Outbound security"; docs/ntlm.md): `AUTH NTLM` with the configured logon, SEAL required, then every byte
  * sealed. Fail-closed: the message is only ever sent inside the seal.
  *
  *   EHLO ─► AUTH NTLM <NEGOTIATE> ─► 334 CHALLENGE ─► AUTHENTICATE ─► 235 ─► seal ─► EHLO (sealed) ─► MAIL …

@@ -1,5 +1,5 @@
 /**
- * Method `tls` (SPEC §3, §5): STARTTLS at one of the levels of the security table. The decisions
+ * Method `tls` (docs/lab.md, "Outbound security"; docs/tls.md): STARTTLS at one of the levels of the security table. The decisions
  * themselves are app/tls/levels.ts's (pure); this plan asks at each moment of the session and
  * remembers what happened — downgrade, authentication, the TLS-RPT note.
  */

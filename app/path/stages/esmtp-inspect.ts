@@ -27,7 +27,7 @@
  * - commands outside Cisco's list of fifteen (ASA_COMMANDS) are overwritten with `X`s of the
  *   same length, so the server answers "500 Command unknown" (Cisco's own description);
  * - reconstructed: after a successful AUTH (235), bytes that are not SMTP command or reply lines —
- *   the NTLM seal layer's frames (SPEC §4) — are masked with `X`s (CR and LF kept), which breaks
+ *   the NTLM seal layer's frames (docs/ntlm.md) — are masked with `X`s (CR and LF kept), which breaks
  *   the layer. AUTH response lines are exempt from the 512 limit (RFC 4954 §4 allows 12288).
  */
 import { z } from 'zod';

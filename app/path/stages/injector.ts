@@ -1,12 +1,12 @@
 /**
- * `injector`: plaintext injection around STARTTLS, the CVE-2011-0411 class (SPEC §5, §6).
+ * `injector`: plaintext injection around STARTTLS, the CVE-2011-0411 class (docs/tls.md; docs/stages.md).
  *
  * Wietse Venema's 2011 advisory: a man in the middle appends a command to the client's
  * `STARTTLS\r\n` in the same TCP segment; a vulnerable server leaves it in its input buffer and
  * executes it after the TLS handshake, as if the client had sent it encrypted. The mirror case
  * tests clients: plaintext appended to the server's `220` before the handshake. The fix is to
  * discard plaintext buffered before the handshake (in the spirit of RFC 3207 §4.2: after TLS
- * starts, forget what came before); the lab's servers do (SPEC §5).
+ * starts, forget what came before); the lab's servers do (docs/tls.md).
  *
  * Places (`at`):
  * - `starttls`:  after the client's STARTTLS line, in the same chunk (c2s);

@@ -8,7 +8,7 @@
  * packet's length, so the client still reads a 220 of the same size.
  *
  * The same sources say that 5.1 leaves CR and LF alone but that 4.4 turns *all* characters into
- * asterisks, and SPEC §6's vector (`220 ` and 77 `*` for a 75-character banner) counts the CRLF
+ * asterisks, and the fixed vector (docs/stages.md, "Fixed vectors": `220 ` and 77 `*` for a 75-character banner) counts the CRLF
  * too: by default `mask-banner-44` masks the line end, so the greeting never ends and a client
  * waits for it until its timeout. `keepLineEnd: true` keeps CRLF (the session then goes on).
  *

@@ -1,6 +1,6 @@
 /**
  * `ntlm-downgrade`: a box on the path that clears the strength and sealing flags of NTLM
- * (SPEC §4, §6). Without a MIC (MS-NLMP §2.2.1.3, only with NTLMv2 and a timestamp), nothing in
+ * (docs/ntlm.md; docs/stages.md). Without a MIC (MS-NLMP §2.2.1.3, only with NTLMv2 and a timestamp), nothing in
  * NTLM protects the negotiated flags, so neither end notices.
  *
  * MS-NLMP §2.2.1.1 NEGOTIATE_MESSAGE: Signature "NTLMSSP\0" (8), MessageType = 1 (4),

@@ -1,6 +1,6 @@
 /**
  * `rewrite`: a firewall described by data, so a tester can reproduce the box in front of their own
- * server (SPEC §6). Rules apply to each text line of the SMTP session — commands, AUTH lines,
+ * server (docs/stages.md). Rules apply to each text line of the SMTP session — commands, AUTH lines,
  * message content, reply lines — in the directions they name, in order:
  *
  *   rules:

@@ -1,5 +1,5 @@
 /**
- * The stage contract and the stage registry (STYLE.md: "middlebox stages like toxics").
+ * The stage contract and the stage registry (docs/stages.md, "How to write a new stage").
  *
  * A stage is one small, named fault or inspection rule. It is created per connection from a
  * config that its own zod schema validated, and it is fed the bytes of one direction at a time:
@@ -13,7 +13,7 @@
  * It answers with PipelineOutputs (app/path/pipeline.ts): bytes to deliver in either direction
  * (a reply it makes itself goes back to the sender), an optional delay, or a close. Every byte
  * it changes, drops or adds carries a StageMark with the stage's name and the original bytes, so
- * the three views of SPEC §2 show the rewrite. A deliver of zero bytes carries marks only (bytes
+ * the three views (docs/lab.md, "Paths and capture points") show the rewrite. A deliver of zero bytes carries marks only (bytes
  * the stage swallowed). Stages never touch sockets or timers (sans-IO), and draw randomness only
  * from `ctx.rng`, so a seed replays a run.
  */
