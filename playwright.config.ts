@@ -1,4 +1,4 @@
-// Browser end-to-end tests (SPEC §11): Playwright drives Debian's Chromium (Playwright never
+// Browser end-to-end tests (docs/lab.md, "Quality bars"): Playwright drives Debian's Chromium (Playwright never
 // downloads a browser here) against `postcard-lab serve --port 0`, which each spec starts itself.
 import { defineConfig } from '@playwright/test';
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: the desktop app when the Electron binary is installed, otherwise the same UI in the
-// browser (SPEC §10). The binary is looked for the way electron's own index.js does — path.txt,
+// browser (docs/lab.md, "Command line"). The binary is looked for the way electron's own index.js does — path.txt,
 // then dist/<that> — without ever loading `electron`, whose first require downloads the binary.
 //
 //   node scripts/start.mjs [--dry-run] [serve options…]

@@ -1,5 +1,5 @@
 /**
- * Every shipped scenario is a test (STYLE.md §10): a new file in scenarios/ is a new test case,
+ * Every shipped scenario is a test (docs/architecture.md, "Conventions"): a new file in scenarios/ is a new test case,
  * run through the same runner as `postcard-lab run`.
  */
 import { describe, expect, it } from 'vitest';

@@ -12,7 +12,7 @@ export function size(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-/** Does this row promise that the message never crosses in clear (SPEC §3 "fail closed")? */
+/** Does this row promise that the message never crosses in clear (docs/lab.md, "Fail closed")? */
 export function failsClosed(row: SecurityRowView): boolean {
   if (row.method === 'ntlm') return true;
   return row.method === 'tls' && ['encrypt', 'verify', 'secure', 'dane-only'].includes(row.level ?? '');

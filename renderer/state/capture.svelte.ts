@@ -1,5 +1,5 @@
 /**
- * The packet view (SPEC §8): which capture point, the display filter, one page of packets, the
+ * The packet view (docs/packet-view.md): which capture point, the display filter, one page of packets, the
  * selected packet's detail and its connection's stream. The engine holds the capture; this class
  * holds one page of it at a time (never the whole capture), each answer replacing the last whole.
  *

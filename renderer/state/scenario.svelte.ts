@@ -3,7 +3,7 @@
  * far the run has come. Step results arrive both as responses and as `step.result` events (so a
  * long "run all" fills in step by step); both land in the same per-index table.
  *
- * A checkpoint (SPEC §9) is the learner's turn: "Next step" on it answers `pending` with its
+ * A checkpoint (docs/scenario-format.md) is the learner's turn: "Next step" on it answers `pending` with its
  * question and the cursor stays; "Check" asks again (it passes once the learner made it true);
  * "Show me" asks the engine to apply the solution. "Run all steps" applies solutions, unattended.
  */

@@ -1,4 +1,4 @@
-/** The packet view through the contract (SPEC §8): pages, filters, detail with links, follow stream. */
+/** The packet view through the contract (docs/packet-view.md): pages, filters, detail with links, follow stream. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { drive, type Driven } from './helpers.ts';
 

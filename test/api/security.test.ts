@@ -1,4 +1,4 @@
-// The security table in each profile's words (SPEC §3): the IMS "E-Mail Domain security
+// The security table in each profile's words (docs/lab.md, "Outbound security"): the IMS "E-Mail Domain security
 // information" dialog, Exchange 2019 send-connector TLS settings, Postfix levels — read from the
 // snapshot without a password, saved through `saveSecurity` as a `setSecurity` lab action.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ const scenario = scenarioSessions(afterEach);
 const DOUG = { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' };
 
 describe('a dialog saved → the entry the lab stores', () => {
-  // SPEC §3: the IMS's SSL encryption is level encrypt; Exchange 2019 send connectors map
+  // docs/lab.md, "Outbound security": the IMS's SSL encryption is level encrypt; Exchange 2019 send connectors map
   // RequireTLS/TlsAuthLevel onto may/encrypt/verify/secure (Set-SendConnector); Postfix levels are the model.
   it.each<[string, Parameters<typeof entryFromSetting>[0]['setting'], Partial<SecurityEntry>]>([
     ['IMS: no authentication or encryption', { vocabulary: 'ims', option: 'none' }, { method: 'none' }],

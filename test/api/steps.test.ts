@@ -1,4 +1,4 @@
-// Checkpoints in the UI (SPEC §9): "Next step" leaves an unmet checkpoint to the learner instead of
+// Checkpoints in the UI (docs/scenario-format.md): "Next step" leaves an unmet checkpoint to the learner instead of
 // applying its solution; running it again checks the learner's work; "Show me" (solve) and
 // "Run all steps" apply the solution, as the headless runner does.
 import { afterEach, describe, expect, it } from 'vitest';

@@ -8,7 +8,7 @@ const methods = ['plain', 'starttls', 'ntlm'] as const;
 const figureKeys = ['messages', 'size', 'lab', 'baseline', 'ratio'];
 
 describe('postcard-lab bench --json --quick', () => {
-  it('prints the SPEC §12.3 object, having moved every message and session it was asked to', { timeout: 300_000 }, async () => {
+  it('prints the bench --json object, having moved every message and session it was asked to', { timeout: 300_000 }, async () => {
     const { code, out, err } = await cli('bench', '--json', '--quick');
     expect(err).not.toMatch(/delivered \d+ of|ended with 221/);
     expect(code).toBe(0);

@@ -1,5 +1,5 @@
 /**
- * Durability under SIGKILL (issue 11, SPEC §11 "Nothing accepted is lost"): a lab runs in a child
+ * Durability under SIGKILL (issue 11, docs/lab.md "Quality bars": nothing accepted is lost): a lab runs in a child
  * process (`postcard-lab up`); ten submitters send messages through Alice's submission port while
  * the test kills the process at random moments and starts it again on the same workspace. Every
  * message that got `250` must end up in Sean's mailbox (or still queued, or bounced). Copies beyond

@@ -1,5 +1,5 @@
-// A checkpoint as a lesson (SPEC §9): "Next step" stops at the checkpoint and asks; the learner
-// makes the change in the UI (the IMS "E-Mail Domain security information" dialog, SPEC §3);
+// A checkpoint as a lesson (docs/scenario-format.md): "Next step" stops at the checkpoint and asks; the learner
+// makes the change in the UI (the IMS "E-Mail Domain security information" dialog, docs/lab.md, "Outbound security");
 // "Check" passes only then; "Show me" applies the scenario's own solution.
 import { test, expect, type Page } from '@playwright/test';
 import { openFromList, servePerFile } from './serve.ts';

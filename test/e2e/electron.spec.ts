@@ -1,5 +1,5 @@
 /**
- * The desktop app itself, in the real Electron binary (SPEC §11: Electron-only tests skip with
+ * The desktop app itself, in the real Electron binary (docs/lab.md, "Quality bars": Electron-only tests skip with
  * one line where no binary is present — it cannot be downloaded on these machines). Where it is
  * installed: launch it under a display, check the window's web preferences and that the UI works.
  */

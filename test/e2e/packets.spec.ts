@@ -1,4 +1,4 @@
-// The packet view in a real browser (SPEC §8): what a trainer does when a story says "open the
+// The packet view in a real browser (docs/packet-view.md): what a trainer does when a story says "open the
 // packet view" — leaks flagged, a display filter, a bad filter, Follow stream, the lab's keys, and
 // a firewall path's two capture points with the middlebox's rewrite and its original bytes.
 import fs from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * A lab's exports opened by Wireshark's engine (SPEC §8): `postcard-lab run --pcap/--export` on
+ * A lab's exports opened by Wireshark's engine (docs/packet-view.md): `postcard-lab run --pcap/--export` on
  * shipped scenarios, then tshark on the files — commands and replies from a plaintext run, the MAIL
  * inside TLS only with the Decryption Secrets Block, the account name inside AUTH NTLM.
  */

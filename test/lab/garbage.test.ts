@@ -1,5 +1,5 @@
 /**
- * SPEC §11 "Bad input": garbage, oversized lines and abrupt disconnects on every listener a lab
+ * Bad input (docs/lab.md, "Quality bars"): garbage, oversized lines and abrupt disconnects on every listener a lab
  * opens — mail hosts, submission ports, relays (direct, firewall, content scanner) and the MTA-STS
  * web host. Each gets a clear refusal or a closed connection; none dies; mail flows afterwards.
  */

@@ -38,7 +38,7 @@ async function sendAndSettle(lab: Lab, deferredIsFinal = false) {
   return { outcome, attempts, text: attempts.map((a) => formatTranscript(a.transcript)).join('\n') };
 }
 
-/** SPEC §3: on a fail-closed hop, not one canary in the reassembled streams of any tap. */
+/** docs/lab.md, "Fail closed": on a fail-closed hop, not one canary in the reassembled streams of any tap. */
 function expectNoLeak(lab: Lab) {
   expect(lab.leaks('m1')).toEqual([]);
   const wire = Buffer.concat(lab.taps.records.map((r) => r.bytes)).toString('latin1');

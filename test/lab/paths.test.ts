@@ -1,5 +1,5 @@
 /**
- * Paths between organisations (SPEC §2, §6): a backup MX without STARTTLS behind a failed primary,
+ * Paths between organisations (docs/lab.md, "Paths and capture points"; docs/stages.md): a backup MX without STARTTLS behind a failed primary,
  * the three views of a firewall, and the content scanner's two hops.
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-/** STARTTLS behaviours beyond the level table (SPEC §3, §5): handshake failures, required TLS inbound, MTA-STS testing. */
+/** STARTTLS behaviours beyond the level table (docs/lab.md, "Outbound security"; docs/tls.md): handshake failures, required TLS inbound, MTA-STS testing. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { dsnFields } from '../../app/scenario/expect.ts';

@@ -1,6 +1,6 @@
 /**
- * SPEC §3, end to end: every TLS level against every certificate variant, with STARTTLS offered
- * and not offered, through real sockets. The expected table is written by hand from SPEC §3.
+ * The outbound TLS levels (docs/lab.md, "Outbound security"; docs/tls.md), end to end: every TLS level against every certificate variant, with STARTTLS offered
+ * and not offered, through real sockets. The expected table is written by hand from those rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
@@ -17,7 +17,7 @@ type Expected = 'encrypted' | 'downgraded' | { deferred: string };
 const notOffered = (host: string): Expected => ({ deferred: `TLS is required, but was not offered by host ${host}` });
 const notVerified: Expected = { deferred: 'Server certificate not verified' };
 
-/** SPEC §3, by hand. DANE here is a `3 1 1` record of each host's key in a signed zone (DANE-EE ignores names and dates). */
+/** The levels table, by hand. DANE here is a `3 1 1` record of each host's key in a signed zone (DANE-EE ignores names and dates). */
 function expected(level: Level, variant: Variant, offered: boolean, host: string): Expected {
   if (!offered) return level === 'may' ? 'downgraded' : notOffered(host);
   switch (level) {

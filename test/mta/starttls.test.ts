@@ -1,5 +1,5 @@
 /**
- * CVE-2011-0411 class, both directions (SPEC §5): plaintext pipelined after STARTTLS, and a
+ * CVE-2011-0411 class, both directions (docs/tls.md): plaintext pipelined after STARTTLS, and a
  * partial line carried across the switch, are discarded — by our inbound server (smtp-server) and
  * by our sending client — never executed as if they had come inside TLS.
  */

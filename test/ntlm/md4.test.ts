@@ -18,7 +18,7 @@ describe('md4', () => {
     expect(md4(Buffer.from(input, 'latin1')).toString('hex')).toBe(digest);
   });
 
-  it('gives the NT hash of "Password" (STACK.md, MS-NLMP §4.2.2.1.2)', () => {
+  it('gives the NT hash of "Password" (MS-NLMP §4.2.2.1.2, docs/ntlm.md "Legacy crypto")', () => {
     expect(md4(Buffer.from('Password', 'utf16le')).toString('hex')).toBe('a4f49c406510bdcab6824ee7c30fd852');
   });
 

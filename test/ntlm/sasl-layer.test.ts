@@ -10,7 +10,7 @@ function pair() {
   return { client: createSecurityLayer(keys, 'client'), server: createSecurityLayer(keys, 'server') };
 }
 
-describe('createSecurityLayer (the reconstructed SASL layer of SPEC §4)', () => {
+describe('createSecurityLayer (the reconstructed SASL layer, docs/ntlm.md)', () => {
   it('frames the §4.2.4.4 SEAL output: 4-byte big-endian length, sealed bytes, 16-byte signature', () => {
     const frame = pair().client.wrap(common.plaintext);
     expect(frame.readUInt32BE(0)).toBe(common.plaintext.length + 16);

@@ -92,7 +92,7 @@ describe('NtlmServerSession: who gets in', () => {
     expect(logon(client({ domain: 'intellinet', user: 'doug' }), server())).toMatchObject({ ok: true });
   });
 
-  it('an empty domain logs on to the server\'s own NT domain (SPEC §4)', () => {
+  it('an empty domain logs on to the server\'s own NT domain (docs/ntlm.md)', () => {
     expect(logon(client({ domain: '', user: 'SEAN', password: 'Tide-7' }), server())).toMatchObject({ ok: true, identity: { domain: 'NTSOL', user: 'SEAN' } });
     expect(logon(client({ domain: '', user: 'DOUG' }), server())).toMatchObject({ ok: false, reason: 'unknown-account', detail: 'no account NTSOL\\DOUG' });
   });

@@ -43,7 +43,7 @@ describe.each(Object.entries(SESSIONS))('profile %s, a full SMTP session', (_nam
   });
 });
 
-test('every named profile of SPEC §6 has a session table', () => {
+test('every named profile (docs/stages.md) has a session table', () => {
   expect(Object.keys(SESSIONS).sort()).toEqual([...PROFILE_NAMES].sort());
 });
 

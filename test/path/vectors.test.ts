@@ -1,5 +1,5 @@
 /**
- * The fixed vectors of SPEC §6, copied from the spec (written there by hand), run through the
+ * The fixed vectors of docs/stages.md ("Fixed vectors", written there by hand), run through the
  * named profiles as a trainee's lab would build them.
  */
 import { describe, expect, test } from 'vitest';
@@ -10,7 +10,7 @@ import { drive } from './harness.ts';
 const BANNER = '220 mail.ntsol.example Microsoft ESMTP MAIL Service, Version: 5.5.2653.13 ready';
 const pipeline = (profile: string) => createProfilePipeline({ profile }, { rng: createRng(7), conn: 'c1' });
 
-describe('SPEC §6 fixed vectors', () => {
+describe('docs/stages.md fixed vectors', () => {
   test('pix-5.1 masks the banner except 2, 0, space, CR and LF', () => {
     const out = drive(pipeline('pix-5.1'), [['s2c', `${BANNER}\r\n`]]);
     expect(out.s2c).toBe('220 ****************** ********* ***** **** ******** ******** ****2****** *****\r\n');

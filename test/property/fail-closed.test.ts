@@ -1,5 +1,5 @@
 /**
- * The fail-closed property (SPEC §3 "Fail closed", §11): over seeded random labs — method and
+ * The fail-closed property (docs/lab.md, "Fail closed"; docs/property-test.md): over seeded random labs — method and
  * level × middlebox profile (and sometimes a network stage) × account state × certificate variant
  * × DNS state × inbound STARTTLS × NT crypto builds, 2–4 messages each —
  *
@@ -66,7 +66,7 @@ function record(plan: LabPlan, messages: MessageReport[]): void {
   }
 }
 
-describe('fail closed over seeded random labs (SPEC §3, §11)', () => {
+describe('fail closed over seeded random labs (docs/lab.md, "Fail closed")', () => {
   it.each(plans.map((plan) => [describePlan(plan), plan] as const))('%s', async (line, plan) => {
     let run: LabRun;
     try {
@@ -94,7 +94,7 @@ describe('fail closed over seeded random labs (SPEC §3, §11)', () => {
   });
 });
 
-describe('the detector is not blind (SPEC §8)', () => {
+describe('the detector is not blind (docs/packet-view.md)', () => {
   it('finds a message sent with method none through a pass firewall, even one byte per segment', async () => {
     const plan = generateLab(1);
     const open: LabPlan = {

@@ -1,5 +1,5 @@
 /**
- * The lab generator of the fail-closed property test (SPEC §11): one seed → one `LabPlan`, a plain
+ * The lab generator of the fail-closed property test (docs/property-test.md): one seed → one `LabPlan`, a plain
  * description of two organisations, the sender's security entry for the partner, the firewall
  * between them, the partner's certificates, accounts and DNS, and the messages to send. Pure: the
  * same seed gives the same plan, so `PCL_PROPERTY_SEED=<n>` replays a failure.
@@ -19,7 +19,7 @@ export type Crypto = 'us-128' | 'export-40';
 export type Firewall = 'pass' | 'pix-4.4' | 'pix-5.1' | 'asa' | 'strip-starttls' | 'ntlm-downgrade' | 'injector' | 'rewrite';
 /** What the partner's TLSA record at `_25._tcp.<host>` is (RFC 7672 §3.1). */
 export type Tlsa = 'ee-match' | 'ta-match' | 'mismatch' | 'unusable' | 'absent';
-/** Account state of the sender's NT logon on the partner's server (SPEC §4). */
+/** Account state of the sender's NT logon on the partner's server (docs/ntlm.md, "Who gets in"). */
 export type Account = 'valid' | 'deleted' | 'disabled' | 'wrong-password';
 /** One lab change between the first message and the rest (a scenario `action`). */
 export type Change = 'none' | 'delete-account' | 'disable-account' | 'strip-txt' | 'remove-tlsa' | 'starttls-off';
@@ -95,7 +95,7 @@ function extraStages(rng: Rng): { before: StageSpec[]; stages: StageSpec[]; sile
     case 'latency': return { before: [], stages: [{ latency: { ms: 1 + rng.int(3), jitter: 1 } }], silent: false };
     case 'reset': return { before: [], stages: [chance(rng, 0.5) ? { reset: { after: 20 + rng.int(600) } } : { reset: { from: 'data', after: rng.int(60) } }], silent: false };
     case 'block': return { before: [], stages: [{ block: {} }], silent: false };
-    // `drop`: silence until the lab's timeout (SPEC §6); rare, it costs a timeout per connection.
+    // `drop`: silence until the lab's timeout (docs/stages.md, "Network stages"); rare, it costs a timeout per connection.
     case 'drop': return { before: [], stages: [{ drop: {} }], silent: true };
   }
 }

@@ -1,6 +1,6 @@
 /**
  * "Should this hop be fail-closed?", computed from the generated plan alone, by hand from the
- * right-hand column of SPEC §3's table — deliberately not by calling the engine's own
+ * right-hand column of the table in docs/lab.md, "Outbound security" — deliberately not by calling the engine's own
  * `isFailClosed` (app/tls/levels.ts, app/mta/security.ts): a property test that asks the code under
  * test what to expect proves nothing.
  *
@@ -20,10 +20,10 @@ function tlsaAt(plan: LabPlan, host: string, epoch: 0 | 1): Tlsa {
 }
 
 /**
- * SPEC §3 `mta-sts`: fail-closed "only in enforce with a policy known or cached". The sender
+ * `mta-sts` (docs/lab.md, "Outbound security"): fail-closed "only in enforce with a policy known or cached". The sender
  * fetches the policy when the `_mta-sts` TXT record is there (RFC 8461 §3.3); once fetched it stays
  * cached for max_age (a day here, far beyond any lab) even when the TXT record is stripped later
- * (SPEC §5). A bogus partner zone fails the TXT lookup, so no policy is ever learnt.
+ * (RFC 8461 §5.1, docs/tls.md). A bogus partner zone fails the TXT lookup, so no policy is ever learnt.
  */
 function stsEnforced(plan: LabPlan, epoch: 0 | 1): boolean {
   const p = plan.partner;
@@ -38,7 +38,7 @@ export function shouldFailClosed(plan: LabPlan, host: string, epoch: 0 | 1): boo
     case 'none':
       return false;
     case 'ntlm':
-      // SPEC §3: NTLM is always fail-closed: 535 bounces, everything else defers; never plain.
+      // docs/lab.md, "Outbound security": NTLM is always fail-closed: 535 bounces, everything else defers; never plain.
       return true;
     case 'tls':
       switch (level) {
@@ -51,7 +51,7 @@ export function shouldFailClosed(plan: LabPlan, host: string, epoch: 0 | 1): boo
         case 'dane-only':
           return true;
         case 'dane': {
-          // SPEC §3: a usable TLSA record in a `secure` zone → DANE, never cleartext; a `bogus`
+          // docs/lab.md, "Outbound security": a usable TLSA record in a `secure` zone → DANE, never cleartext; a `bogus`
           // zone → defer; no usable record or an `insecure` zone → as `may`.
           const zone = zoneOfHost(plan, host);
           return zone === 'bogus' || (zone === 'secure' && usable(tlsaAt(plan, host, epoch)));
@@ -65,7 +65,7 @@ export function shouldFailClosed(plan: LabPlan, host: string, epoch: 0 | 1): boo
 /**
  * Where the detector must see the message: nothing on the path hides it (method none, or `may`
  * towards a partner that offers no STARTTLS; a `pass` firewall that at most re-segments), so a
- * delivered message must be found in clear — the proof that the detector is not blind (SPEC §8).
+ * delivered message must be found in clear — the proof that the detector is not blind (docs/packet-view.md).
  */
 export function mustBeSeen(plan: LabPlan): boolean {
   const { method, level } = plan.security;

@@ -1,6 +1,6 @@
 /**
  * Runs one generated lab on real loopback sockets and reports what the property needs: each
- * message's outcome, and every place where something crossed a hop in clear that SPEC §3 says must
+ * message's outcome, and every place where something crossed a hop in clear that docs/lab.md ("Fail closed") says must
  * not (a canary of the message — `lab.leaks` —, or its envelope in the raw tap bytes).
  *
  *   plan ─► config ─► createLab ─► TLSA / TXT as planned ─► send m1 … settle

@@ -1,5 +1,5 @@
 /**
- * SPEC §2: a run with a fixed seed gives the same outcomes and transcripts every time (apart from
+ * docs/lab.md, "Seeds": a run with a fixed seed gives the same outcomes and transcripts every time (apart from
  * key material and real-time stamps) — and another seed gives other canaries and ids.
  */
 import { describe, expect, it } from 'vitest';

@@ -7,14 +7,14 @@ import { certVariants, createLabPki, type CertVariant, type IssuedCert, type Lab
 import { pemToDer } from '../../app/tls/certs.ts';
 import type { VerifyFailureReason } from '../../app/tls/verify.ts';
 
-/** Lab time of every test: 2026-11-28 09:00 UTC (the scenario example of SPEC §12.1). */
+/** Lab time of every test: 2026-11-28 09:00 UTC (the date of the scenario examples, docs/scenario-format.md). */
 export const NOW = Date.UTC(2026, 10, 28, 9);
 export const DAY = 86_400_000;
 export const LAB = 'tls-test';
 export const MX = 'mail.ntsol.example';
 export const NEXTHOP = 'ntsol.example';
 
-/** Written by hand from what each variant is (SPEC §5): the verdict with the MX host as the name. */
+/** Written by hand from what each variant is (docs/tls.md): the verdict with the MX host as the name. */
 export const EXPECTED_VERDICT: Record<CertVariant, 'ok' | VerifyFailureReason> = {
   valid: 'ok',
   expired: 'expired',

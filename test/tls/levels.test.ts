@@ -5,7 +5,7 @@ import { parseStsPolicy, type StsPolicy } from '../../app/tls/mta-sts.ts';
 import { certVariants, type CertVariant } from '../../app/tls/pki.ts';
 import { allVariants, chainOf, MX, NEXTHOP, NOW, testPki } from './fixtures.ts';
 
-// The defer texts of SPEC §3, typed in by hand (not imported from the catalogue).
+// The defer texts (docs/tls.md, "What each level checks"), typed in by hand (not imported from the catalogue).
 const NOT_OFFERED = 'D:TLS is required, but was not offered by host mail.ntsol.example';
 const NOT_VERIFIED = 'D:Server certificate not verified';
 const BOGUS = 'D:DNSSEC validation failed for mail.ntsol.example';
@@ -97,7 +97,7 @@ const TABLE: Row[] = [
   ['mta-sts', 'sts-testing-other-mx', 'C', six('T')],
 ];
 
-describe('decideTls: every level × certificate variant × STARTTLS offered or not (SPEC §3)', () => {
+describe('decideTls: every level × certificate variant × STARTTLS offered or not (docs/lab.md, "Outbound security")', () => {
   it.each(TABLE)('%s with DNS %s', async (level, setup, notOffered, byVariant) => {
     const pki = await testPki();
     const certs = await allVariants();
@@ -155,7 +155,7 @@ describe('decideTls: the other moments', () => {
   });
 });
 
-describe('isFailClosed (SPEC §3, right column)', () => {
+describe('isFailClosed (docs/lab.md, "Fail closed")', () => {
   it.each([
     ['may', 'none', false],
     ['encrypt', 'none', true],

@@ -27,7 +27,7 @@ describe('mask-banner (PIX 5.1+, ASA)', () => {
 });
 
 describe('mask-banner-44 (PIX 4.4)', () => {
-  test('by default the line end is masked too, so the greeting never ends (SPEC §6 vector)', () => {
+  test('by default the line end is masked too, so the greeting never ends (docs/stages.md fixed vector)', () => {
     expect(drive(stage('mask-banner-44'), [['s2c', '220 mx1 ok\r\n']]).s2c).toBe('220 ********');
   });
 
