@@ -1,7 +1,9 @@
 // The extension points' proofs (docs/architecture.md, "Registries"). A TLS level is a row of data
 // in one table (app/tls/level-table.ts): this fixture registers one at run time, from this file
 // alone, and the configuration schema, the decision function, the fail-closed column, REQUIRETLS
-// and the Postfix dialog all use it. (The product fixture, Exim, is test/products/exim.test.ts.)
+// and the Postfix dialog all use it. A firewall profile is a named chain of registered stages
+// (app/path/profiles.ts): the fixture below registers one from this file and a lab's path runs it.
+// (The product fixture, Exim, is test/products/exim.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { securityEntry } from '../app/config/schema.ts';
 import { createLab, type Lab } from '../app/lab/lab.ts';
@@ -11,6 +13,10 @@ import { formatTranscript } from '../app/mta/transcript.ts';
 import { product } from '../app/products/index.ts';
 import { registerTlsLevel, requireTlsLevels, tlsLevelNames, type TlsLevelSpec } from '../app/tls/level-table.ts';
 import { effectivePolicy, isFailClosed } from '../app/tls/levels.ts';
+import { parseProfileSpec, registerFirewallProfile, type FirewallProfile } from '../app/path/profiles.ts';
+import { FIREWALLS } from '../app/grid/axes.ts';
+import { firewallView } from '../app/observe/firewall.ts';
+import { labSnapshot } from '../app/api/views.ts';
 import { twoOrgs, type LabInput } from './helpers/lab.ts';
 
 /** Mandatory TLS whose certificate must name the recipient domain itself (no name below it). */
@@ -104,5 +110,54 @@ describe('a TLS level registered at run time', () => {
     const r = await send('exact-domain', true);
     expect(r.outcome).toBe('bounced');
     expect(r.text).not.toContain('MAIL FROM');
+  });
+});
+
+/** A box that deletes STARTTLS from the EHLO reply behind a masked banner: a downgrade in two stages. */
+const maskedDowngrade: FirewallProfile = {
+  name: 'masked-downgrade', summary: 'banner masked, STARTTLS deleted (answers 454)',
+  stages: [{ name: 'mask-banner', config: {} }, { name: 'strip-starttls', config: {} }],
+};
+
+async function sendThrough(profile: string, level: string) {
+  const lab = await createLab(twoOrgs((l: LabInput) => {
+    for (const o of l.orgs) o.profile = 'postfix';
+    l.orgs[1].inbound = { starttls: true };
+    l.orgs[0].security = [{ domain: 'ntsol.example', method: 'tls', level }];
+    l.paths = [{ between: ['intellinet', 'ntsol'], via: 'firewall', firewall: { profile } }];
+  }));
+  labs.push(lab);
+  lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+  const outcome = await lab.settle('m1', true);
+  const e = lab.entriesOf('m1')[0];
+  return { lab, outcome, lastError: e.lastError, text: e.attempts.map((a) => formatTranscript(a.transcript)).join('\n') };
+}
+
+describe('a firewall profile registered at run time', () => {
+  it('is a profile a path spec names, while registered, and only then', () => {
+    expect(() => parseProfileSpec('masked-downgrade')).toThrow(/unknown firewall profile "masked-downgrade"/);
+    unregister.push(registerFirewallProfile(maskedDowngrade));
+    expect(parseProfileSpec({ profile: 'masked-downgrade', with: { 'strip-starttls': {} } }).profile).toBe('masked-downgrade');
+    expect(FIREWALLS().at(-1)).toEqual({ name: 'masked-downgrade', summary: maskedDowngrade.summary });
+    unregister.pop()!();
+    expect(() => parseProfileSpec('masked-downgrade')).toThrow(/unknown firewall profile/);
+  });
+
+  it('refuses a stage nobody registered, a stage config its schema refuses, and a name taken', () => {
+    expect(() => registerFirewallProfile({ ...maskedDowngrade, stages: [{ name: 'teleport', config: {} }] })).toThrow(/no stage "teleport"/);
+    expect(() => registerFirewallProfile({ ...maskedDowngrade, stages: [{ name: 'latency', config: { ms: 'slow' } }] })).toThrow(/masked-downgrade: stage latency: /);
+    expect(() => registerFirewallProfile({ ...maskedDowngrade, name: 'asa' })).toThrow(/already registered/);
+  });
+
+  it('runs on a lab path: encrypt is held back (fails closed), may goes in clear, and the views name it', async () => {
+    unregister.push(registerFirewallProfile(maskedDowngrade));
+    const held = await sendThrough('masked-downgrade', 'encrypt');
+    expect(held.outcome).toBe('deferred');
+    expect(held.text).not.toContain('MAIL FROM');
+    const clear = await sendThrough('masked-downgrade', 'may');
+    expect(clear.outcome).toBe('delivered');
+    expect(clear.text).toContain('MAIL FROM');
+    expect(labSnapshot(clear.lab, { id: 'x', title: 'x' }, { nextStep: 0, results: [] }).paths[0].firewall).toBe('masked-downgrade');
+    expect(firewallView(clear.lab, clear.lab.paths[0], []).summary).toBe(maskedDowngrade.summary);
   });
 });
