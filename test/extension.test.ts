@@ -1,7 +1,10 @@
 // The extension points' proofs (docs/architecture.md, "Registries"). A TLS level is a row of data
 // in one table (app/tls/level-table.ts): this fixture registers one at run time, from this file
 // alone, and the configuration schema, the decision function, the fail-closed column, REQUIRETLS
-// and the Postfix dialog all use it. (The product fixture, Exim, is test/products/exim.test.ts.)
+// and the Postfix dialog all use it. A firewall profile is a named chain of registered stages
+// (app/path/profiles.ts): the fixture below registers one from this file and a lab's path runs it.
+// A dissector declares its ports (app/capture/dissect/registry.ts): the IMAP fixture is this file's.
+// (The product fixture, Exim, is test/products/exim.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { securityEntry } from '../app/config/schema.ts';
 import { createLab, type Lab } from '../app/lab/lab.ts';
@@ -11,6 +14,14 @@ import { formatTranscript } from '../app/mta/transcript.ts';
 import { product } from '../app/products/index.ts';
 import { registerTlsLevel, requireTlsLevels, tlsLevelNames, type TlsLevelSpec } from '../app/tls/level-table.ts';
 import { effectivePolicy, isFailClosed } from '../app/tls/levels.ts';
+import { parseProfileSpec, registerFirewallProfile, type FirewallProfile } from '../app/path/profiles.ts';
+import { FIREWALLS } from '../app/grid/axes.ts';
+import { firewallView } from '../app/observe/firewall.ts';
+import { labSnapshot } from '../app/api/views.ts';
+import { registerDissector } from '../app/capture/dissect/registry.ts';
+import { field, node, type Dissector, type Pdu } from '../app/capture/dissect/types.ts';
+import { CaptureStore } from '../app/capture/store.ts';
+import { tapScript } from './capture/tap-script.ts';
 import { twoOrgs, type LabInput } from './helpers/lab.ts';
 
 /** Mandatory TLS whose certificate must name the recipient domain itself (no name below it). */
@@ -104,5 +115,120 @@ describe('a TLS level registered at run time', () => {
     const r = await send('exact-domain', true);
     expect(r.outcome).toBe('bounced');
     expect(r.text).not.toContain('MAIL FROM');
+  });
+});
+
+/** A box that deletes STARTTLS from the EHLO reply behind a masked banner: a downgrade in two stages. */
+const maskedDowngrade: FirewallProfile = {
+  name: 'masked-downgrade', summary: 'banner masked, STARTTLS deleted (answers 454)',
+  stages: [{ name: 'mask-banner', config: {} }, { name: 'strip-starttls', config: {} }],
+};
+
+async function sendThrough(profile: string, level: string) {
+  const lab = await createLab(twoOrgs((l: LabInput) => {
+    for (const o of l.orgs) o.profile = 'postfix';
+    l.orgs[1].inbound = { starttls: true };
+    l.orgs[0].security = [{ domain: 'ntsol.example', method: 'tls', level }];
+    l.paths = [{ between: ['intellinet', 'ntsol'], via: 'firewall', firewall: { profile } }];
+  }));
+  labs.push(lab);
+  lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+  const outcome = await lab.settle('m1', true);
+  const e = lab.entriesOf('m1')[0];
+  return { lab, outcome, lastError: e.lastError, text: e.attempts.map((a) => formatTranscript(a.transcript)).join('\n') };
+}
+
+describe('a firewall profile registered at run time', () => {
+  it('is a profile a path spec names, while registered, and only then', () => {
+    expect(() => parseProfileSpec('masked-downgrade')).toThrow(/unknown firewall profile "masked-downgrade"/);
+    unregister.push(registerFirewallProfile(maskedDowngrade));
+    expect(parseProfileSpec({ profile: 'masked-downgrade', with: { 'strip-starttls': {} } }).profile).toBe('masked-downgrade');
+    expect(FIREWALLS().at(-1)).toEqual({ name: 'masked-downgrade', summary: maskedDowngrade.summary });
+    unregister.pop()!();
+    expect(() => parseProfileSpec('masked-downgrade')).toThrow(/unknown firewall profile/);
+  });
+
+  it('refuses a stage nobody registered, a stage config its schema refuses, and a name taken', () => {
+    expect(() => registerFirewallProfile({ ...maskedDowngrade, stages: [{ name: 'teleport', config: {} }] })).toThrow(/no stage "teleport"/);
+    expect(() => registerFirewallProfile({ ...maskedDowngrade, stages: [{ name: 'latency', config: { ms: 'slow' } }] })).toThrow(/masked-downgrade: stage latency: /);
+    expect(() => registerFirewallProfile({ ...maskedDowngrade, name: 'asa' })).toThrow(/already registered/);
+  });
+
+  it('runs on a lab path: encrypt is held back (fails closed), may goes in clear, and the views name it', async () => {
+    unregister.push(registerFirewallProfile(maskedDowngrade));
+    const held = await sendThrough('masked-downgrade', 'encrypt');
+    expect(held.outcome).toBe('deferred');
+    expect(held.text).not.toContain('MAIL FROM');
+    const clear = await sendThrough('masked-downgrade', 'may');
+    expect(clear.outcome).toBe('delivered');
+    expect(clear.text).toContain('MAIL FROM');
+    expect(labSnapshot(clear.lab, { id: 'x', title: 'x' }, { nextStep: 0, results: [] }).paths[0].firewall).toBe('masked-downgrade');
+    expect(firewallView(clear.lab, clear.lab.paths[0], []).summary).toBe(maskedDowngrade.summary);
+  });
+});
+
+/**
+ * IMAP (RFC 9051 §2.2) read line by line: a tag and a command from the client, a tagged or
+ * untagged response from the server. Enough to find a LOGIN in a capture.
+ */
+const imapDissector: Dissector = {
+  name: 'imap', title: 'Internet Message Access Protocol',
+  fields: [
+    { name: 'imap.request', type: 'string', label: 'Request' },
+    { name: 'imap.response', type: 'string', label: 'Response' },
+    { name: 'imap.tag', type: 'string', label: 'Tag' },
+  ],
+  ports: { plain: [143], implicitTls: [993] },
+  open: (ctx) => {
+    const pending = { c2s: Buffer.alloc(0), s2c: Buffer.alloc(0) };
+    const start = { c2s: 0, s2c: 0 };
+    const lines = (dir: 'c2s' | 's2c', bytes: Buffer, offset: number): Pdu[] => {
+      if (pending[dir].length === 0) start[dir] = offset;
+      pending[dir] = Buffer.concat([pending[dir], bytes]);
+      const out: Pdu[] = [];
+      let lf: number;
+      while ((lf = pending[dir].indexOf(0x0a)) >= 0) {
+        const text = pending[dir].subarray(0, lf + 1).toString('latin1').replace(/\r?\n$/, '');
+        const name = dir === 'c2s' ? 'imap.request' : 'imap.response';
+        const range = { start: start[dir], end: start[dir] + lf + 1 };
+        out.push({ layer: 'imap', protocol: 'IMAP', info: `${dir === 'c2s' ? 'Request' : 'Response'}: ${text}`, depth: ctx.depth,
+          tree: node('Internet Message Access Protocol', [field(name, text), field('imap.tag', text.split(' ')[0])], [], range) });
+        start[dir] += lf + 1;
+        pending[dir] = pending[dir].subarray(lf + 1);
+      }
+      return out;
+    };
+    return { feed: lines, end: () => [] };
+  },
+};
+
+const imapSession = tapScript([
+  ['s2c', '* OK [CAPABILITY IMAP4rev2 STARTTLS] ready\r\n'],
+  ['c2s', 'a1 LOGIN sean Sunrise-42\r\n'],
+  ['s2c', 'a1 OK LOGIN completed\r\n'],
+], { server: { ip: '198.51.100.25', port: 143 } });
+
+describe('a dissector registered at run time', () => {
+  it('reads the connections on its port, and its fields are the filter\'s', () => {
+    const before = new CaptureStore({});
+    before.ingestAll(imapSession);
+    expect(before.page({ filter: 'imap.request contains "LOGIN"' }).error).toBeDefined();
+    unregister.push(registerDissector(imapDissector));
+    const store = new CaptureStore({});
+    store.ingestAll(imapSession);
+    const page = store.page({ filter: 'imap.request contains "LOGIN"' });
+    expect(page.error).toBeUndefined();
+    expect(page.rows.map((r) => [r.protocol, r.info])).toEqual([['IMAP', 'Request: a1 LOGIN sean Sunrise-42']]);
+    expect(store.page({ filter: 'imap.tag == "a1"' }).matched).toBe(2);
+    // Port 25 is still SMTP's.
+    const smtp = new CaptureStore({});
+    smtp.ingestAll(tapScript([['s2c', '220 mail.ntsol.example ESMTP\r\n']]));
+    expect(smtp.page({ filter: 'smtp' }).matched).toBe(1);
+  });
+
+  it('refuses a port another dissector claims the same way, a field of another type, and a name taken', () => {
+    expect(() => registerDissector({ ...imapDissector, name: 'imap2', ports: { plain: [25] } })).toThrow(/port 25 \(plain\) is smtp's/);
+    expect(() => registerDissector({ ...imapDissector, name: 'imap3', ports: {}, fields: [{ name: 'smtp.req.command', type: 'number', label: 'x' }] })).toThrow(/already a string, not a number/);
+    expect(() => registerDissector({ ...imapDissector, name: 'smtp' })).toThrow(/already registered/);
   });
 });

@@ -307,8 +307,35 @@ export interface PathView {
   entries: { from: string; host: string; entry: string }[];
 }
 
+/** A row of the TLS level table (app/tls/level-table.ts): the renderer's level lists and fail-closed marks derive from these. */
+export interface TlsLevelView {
+  name: string;
+  description: string;
+  /** Never a byte of the message in cleartext, whatever DNS says (docs/tls.md, the fail-closed column). */
+  failsClosed: boolean;
+  /** Always authenticates the peer (RFC 8689 §4.2: REQUIRETLS may use it as it is). */
+  authenticates: boolean;
+}
+
+/** A firewall profile a path may be set to (app/path/profiles.ts), in its vendor's words. */
+export interface FirewallProfileView {
+  name: string;
+  /** What it does, one line. */
+  summary: string;
+  /** The vendor's command that turns it on (`fixup protocol smtp 25 (Mailguard)`), when it has one. */
+  label?: string;
+  /** The vendor's command that turns its SMTP inspection off (`no inspect esmtp`). */
+  off?: string;
+  /** A PIX profile's own EHLO outcome (its command filter's style; docs/firewall-config.md). */
+  ehlo?: 'noop' | 'x';
+}
+
 export interface LabSnapshot {
   status: 'stopped' | 'running';
+  /** The TLS levels this engine knows, in table order: the security dialogs and marks derive from them. */
+  tlsLevels: TlsLevelView[];
+  /** The firewall profiles a path may be set to (Rehearse tab). */
+  firewallProfiles: FirewallProfileView[];
   scenario?: { id: string; title: string };
   /** Lab time, ms since the epoch, and what is scheduled on it. */
   clock?: { now: number; pending: { at: number; label: string }[] };

@@ -445,5 +445,7 @@ function courseOrder(a: ScenarioSummary, b: ScenarioSummary): number {
 /** The lab's configuration as it stands now: each server's own (changed) organisation, the paths' firewalls. */
 function currentConfig(lab: Lab): LabConfig {
   const orgs = lab.config.orgs.map((org) => lab.servers.get(org.id)?.config ?? org);
-  return structuredClone({ ...lab.config, orgs, dns: lab.config.dns });
+  // Each declared path as it stands (a firewall set by hand replaced its config; the given one is untouched).
+  const paths = lab.paths.filter((p) => p.declared).map((p) => p.config);
+  return structuredClone({ ...lab.config, orgs, paths, dns: lab.config.dns });
 }

@@ -9,10 +9,11 @@ import type { LabEvent } from '../lab/events.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
 import type { OrgConfig } from '../config/schema.ts';
-import type { LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView } from './contract.ts';
+import type { FirewallProfileView, LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView, TlsLevelView } from './contract.ts';
 import { describeEntry, settingView, vocabularyOf } from './security.ts';
 import { product } from '../products/index.ts';
-import { pixEhlo } from '../observe/firewall.ts';
+import { firewallProfileList, pixEhlo } from '../observe/firewall.ts';
+import { tlsLevelNames, tlsLevelSpec } from '../tls/level-table.ts';
 
 export function queueEntryView(e: QueueEntry): QueueEntryView {
   return {
@@ -73,6 +74,19 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
   };
 }
 
+/** The level table as the renderer sees it: every registered level, in table order. */
+export function tlsLevelViews(): TlsLevelView[] {
+  return tlsLevelNames().map((name) => {
+    const { description, failsClosed, authenticates } = tlsLevelSpec(name)!;
+    return { name, description, failsClosed, authenticates };
+  });
+}
+
+/** The firewall profiles as the Rehearse tab offers them: every registered profile, in order. */
+export function firewallProfileViews(): FirewallProfileView[] {
+  return firewallProfileList();
+}
+
 export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, cursor: { nextStep: number; results: StepResultView[] }): LabSnapshot {
   const endpoints = lab.endpoints();
   const orgs: OrgView[] = [...lab.servers.values()].map((server) => {
@@ -102,7 +116,7 @@ export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, c
     entries: lab.relays.filter((r) => r.path.id === p.id).map((r) => ({ from: r.fromOrg, host: r.host, entry: `127.0.0.1:${r.port}` })),
   }));
   return {
-    status: 'running', scenario,
+    status: 'running', scenario, tlsLevels: tlsLevelViews(), firewallProfiles: firewallProfileViews(),
     clock: { now: lab.clock.now(), pending: lab.clock.pending() },
     orgs, paths, nextStep: cursor.nextStep, results: [...cursor.results],
   };
@@ -123,7 +137,7 @@ function fingerprintOf(pem: string): string {
 /** A stopped lab: the scenario's configuration, without endpoints, queues or mailboxes. */
 export function stoppedSnapshot(scenario: { id: string; title: string; orgs: OrgConfig[] } | undefined, cursor: { nextStep: number; results: StepResultView[] }): LabSnapshot {
   return {
-    status: 'stopped',
+    status: 'stopped', tlsLevels: tlsLevelViews(), firewallProfiles: firewallProfileViews(),
     scenario: scenario ? { id: scenario.id, title: scenario.title } : undefined,
     orgs: (scenario?.orgs ?? []).map((c) => ({ ...orgConfigView(c), mailboxes: c.users.map((user) => ({ user, messages: 0, bounces: 0 })), queue: [] })),
     paths: [], nextStep: cursor.nextStep, results: [...cursor.results],

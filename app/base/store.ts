@@ -14,11 +14,16 @@ export interface WorkspaceRecovery {
   removed: string[];
   /** What replaying each journal found (only journals with something to say). */
   journals: JournalRecovery[];
+  /** Files that were there but could not be read as what they should be: ignored, and said so. */
+  corrupt: { file: string; reason: string }[];
 }
+
+/** An absent file or folder is an answer (`undefined`, `[]`); any other failure to read is not. */
+const absent = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 export class Workspace {
   readonly root: string;
-  readonly recovery: WorkspaceRecovery = { removed: [], journals: [] };
+  readonly recovery: WorkspaceRecovery = { removed: [], journals: [], corrupt: [] };
   #seq = 0;
   #journals = new Map<string, Journal>();
   #readOnly: boolean;
@@ -96,30 +101,39 @@ export class Workspace {
     this.write(rel, `${JSON.stringify(value, null, 2)}\n`);
   }
 
+  /** A file's bytes, or undefined when there is none. Fails, naming the file, when it is there but unreadable. */
   read(rel: string): Buffer | undefined {
     try {
       return fs.readFileSync(this.path(rel));
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (absent(error)) return undefined;
+      throw new Error(`workspace ${this.root}: cannot read ${rel}: ${(error as Error).message}`);
     }
   }
 
+  /**
+   * A JSON file's value, or undefined when there is none. One that does not parse (a disk that
+   * lied, a hand edit) is ignored and reported in `recovery.corrupt` — `postcard-lab up` prints it —
+   * so the caller starts from its defaults knowingly, never from a silently dropped file.
+   */
   readJson<T>(rel: string): T | undefined {
     const data = this.read(rel);
     if (!data) return undefined;
     try {
       return JSON.parse(data.toString('utf8')) as T;
-    } catch {
+    } catch (error) {
+      this.recovery.corrupt.push({ file: rel, reason: `not JSON (${(error as Error).message})` });
       return undefined;
     }
   }
 
-  /** Files in a folder (not temporary ones), sorted. */
+  /** Files in a folder (not temporary ones), sorted; [] when there is no such folder. Fails on one it cannot read. */
   list(rel: string): string[] {
     try {
       return fs.readdirSync(this.path(rel)).filter((name) => !name.startsWith('.')).sort();
-    } catch {
-      return [];
+    } catch (error) {
+      if (absent(error)) return [];
+      throw new Error(`workspace ${this.root}: cannot list ${rel}: ${(error as Error).message}`);
     }
   }
 

@@ -23,6 +23,7 @@ export function recoveryLines(lab: Lab): string[] {
     ...(lab.recovered.discarded > 0 ? [`recovery: discarded ${lab.recovered.discarded} unacknowledged cop${lab.recovered.discarded === 1 ? 'y' : 'ies'} (their senders still hold them and send them again)`] : []),
     ...(lab.recovered.settled > 0 ? [`recovery: ${lab.recovered.settled} message${lab.recovered.settled === 1 ? ' was' : 's were'} acknowledged by the receiving lab server just before the process died: recorded as delivered, not sent again`] : []),
     ...r.removed.map((f) => `recovery: removed ${f} (a write cut short by a kill)`),
+    ...r.corrupt.map((c) => `recovery: ignored ${c.file}: ${c.reason}`),
     ...r.journals.flatMap((j) => [
       ...(j.cutBytes > 0 ? [`recovery: cut ${j.cutBytes} octets off ${path.relative(lab.ws.root, j.file)}: ${j.cutReason}`] : []),
       ...(j.compacted ? [`recovery: compacted ${path.relative(lab.ws.root, j.file)} from ${j.compacted.before} to ${j.compacted.after} octets`] : []),

@@ -6,7 +6,7 @@
  * The firewall axis reads the profile registry (app/path/profiles.ts), so a profile added there is a
  * new column without a change here.
  */
-import { PROFILE_NAMES, PROFILES } from '../path/profiles.ts';
+import { firewallProfile, firewallProfileNames, PROFILE_NAMES } from '../path/profiles.ts';
 import type { LabConfig } from '../config/lab.ts';
 import type { SecurityEntry } from '../config/schema.ts';
 import { serverProfile } from '../config/schema.ts';
@@ -15,7 +15,7 @@ export const SERVER_PROFILES = serverProfile.options;
 
 /** The firewall axis: the profile registry's names (the API's enum) and summaries. */
 export const FIREWALL_NAMES = PROFILE_NAMES;
-export const FIREWALLS = (): { name: string; summary: string }[] => PROFILE_NAMES.map((name) => ({ name, summary: PROFILES[name].summary }));
+export const FIREWALLS = (): { name: string; summary: string }[] => firewallProfileNames().map((name) => ({ name, summary: firewallProfile(name)!.summary }));
 export type ServerProfileName = (typeof SERVER_PROFILES)[number];
 
 /** The sender's security entry for the partner's domain, by a short name the grid prints. */

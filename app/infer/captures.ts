@@ -14,6 +14,7 @@ import { readCapture, type CapturedPacket } from './pcap.ts';
 import { tcpConnections } from './tcp.ts';
 import { readDialogue, type Dialogue } from './smtp.ts';
 import { inferFromDialogues, type Inference } from './infer.ts';
+import { parseReplyLine } from '../smtp/wire.ts';
 
 export interface SideOptions {
   /** Take only packets of interfaces with this name (pcapng `if_name`). */
@@ -55,7 +56,7 @@ export function dialoguesOf(packets: CapturedPacket[]): Dialogue[] {
   return tcpConnections(packets)
     .map(readDialogue)
     .filter((d) => d.greeting !== undefined || [25, 465, 587, 2525].includes(d.conn.server.port))
-    .filter((d) => d.greeting === undefined || /^\d{3}/.test(d.greeting.lines[0].text) || d.greeting.partial);
+    .filter((d) => d.greeting === undefined || parseReplyLine(d.greeting.lines[0].text) !== undefined || d.greeting.partial);
 }
 
 export interface CaptureInference extends Inference {

@@ -16,7 +16,7 @@
  *   any other changed or dropped line              → rewrite rule (replace / drop)
  */
 import type { StageRef } from '../path/profiles.ts';
-import { PROFILES } from '../path/profiles.ts';
+import { firewallProfiles } from '../path/profiles.ts';
 import { normalizeChain } from '../path/vendor/chain.ts';
 import { MAILGUARD_COMMANDS } from '../path/stages/command-filter.ts';
 import { NTLM_FLAGS } from '../path/stages/ntlm-downgrade.ts';
@@ -292,12 +292,13 @@ export function inferFromDialogues(sent: Dialogue[], wire: Dialogue[]): Inferenc
   const silent = pairs.length > 0 && pairs.every((p) => p.sent.exchanges.length === 0);
   if (silent && chain.length > 0) {
     const text = JSON.stringify(chain);
-    const matches = Object.entries(PROFILES).filter(([, p]) => {
+    const matches = firewallProfiles().filter((p) => {
       const full = normalizeChain(p.stages);
       return full.length > chain.length && JSON.stringify(full.slice(0, chain.length)) === text;
     });
     if (matches.length === 1) {
-      const [name, p] = matches[0];
+      const [p] = matches;
+      const name = p.name;
       const rest = normalizeChain(p.stages).slice(chain.length);
       chain = [...chain, ...rest];
       evidence.push({ stage: rest.map((r) => r.name).join(', '), text: `implied by the ${name} profile: the sender never got a command through to show it`, sentPackets: [], wirePackets: [] });
@@ -309,6 +310,6 @@ export function inferFromDialogues(sent: Dialogue[], wire: Dialogue[]): Inferenc
 /** The shipped profile a chain equals, if any (for the report). */
 export function profileOfChain(chain: StageRef[]): string | undefined {
   const text = JSON.stringify(chain);
-  return Object.entries(PROFILES).find(([, p]) => JSON.stringify(normalizeChain(p.stages)) === text)?.[0];
+  return firewallProfiles().find((p) => JSON.stringify(normalizeChain(p.stages)) === text)?.name;
 }
 

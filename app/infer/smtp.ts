@@ -6,6 +6,7 @@
  * seal, docs/ntlm.md); what follows is kept as a count of bytes and the packet it starts in.
  */
 import type { Stream, TcpConnection } from './tcp.ts';
+import { parseCommand, parseReplyLine } from '../smtp/wire.ts';
 
 export interface Line {
   text: string;
@@ -62,23 +63,34 @@ function lines(s: Stream, from = 0): { lines: Line[]; stoppedAt: number } {
   return { lines: out, stoppedAt: at };
 }
 
-/** Group server lines into replies: `250-…` continues, `250 …` ends (RFC 5321 §4.2.1). */
+/**
+ * Group server lines into replies with the wire's reply grammar (app/smtp/wire.ts, RFC 5321
+ * §4.2.1): `250-…` continues, `250 …` ends. A line that is not a reply line (a box's mangled
+ * answer) ends the reply it is in, with code 0 when it is the first: offline, the dialogue is
+ * still read on, where a live client would call it a protocol error.
+ */
 function replies(ls: Line[]): Reply[] {
   const out: Reply[] = [];
   let cur: Line[] = [];
+  let code = 0;
   for (const l of ls) {
+    const parsed = parseReplyLine(l.text);
+    if (cur.length === 0) code = parsed?.code ?? 0;
     cur.push(l);
-    const m = /^(\d{3})([ -]?)/.exec(l.text);
-    if (!l.terminated || !m || m[2] !== '-') {
-      out.push({ code: m ? Number(m[1]) : 0, lines: cur, packet: cur[0].packet, partial: !l.terminated });
+    if (!l.terminated || !parsed || parsed.final) {
+      out.push({ code, lines: cur, packet: cur[0].packet, partial: !l.terminated });
       cur = [];
     }
   }
-  if (cur.length) out.push({ code: Number(/^\d{3}/.exec(cur[0].text)?.[0] ?? 0), lines: cur, packet: cur[0].packet, partial: true });
+  if (cur.length) out.push({ code, lines: cur, packet: cur[0].packet, partial: true });
   return out;
 }
 
-export const verbOf = (text: string) => /^[A-Za-z]+/.exec(text)?.[0]?.toUpperCase() ?? '';
+/** A command line's verb as the wire reads it (RFC 5321 §4.1), or '' for a line that starts with none (a dot, a base64 AUTH response's padding). */
+export const verbOf = (text: string) => {
+  const { verb } = parseCommand(text);
+  return /^[A-Z]+$/.test(verb) ? verb : '';
+};
 
 export function readDialogue(conn: TcpConnection): Dialogue {
   const c = lines(conn.c2s), s = lines(conn.s2c);

@@ -4,11 +4,24 @@
  * sentence the lab announces (`lab.changed`); a change that names nothing real is an error.
  */
 import type { LabAction } from '../config/schema.ts';
-import type { Lab } from './lab.ts';
+import type { MailServer } from '../mta/server.ts';
+import type { SimDns } from './dns.ts';
+import type { PathInfo } from './topology.ts';
 import { LabError } from '../base/errors.ts';
 import { parseProfileSpec, ProfileSpecError, type ProfileSpec } from '../path/profiles.ts';
 
-export function applyLabAction(lab: Lab, action: LabAction): string {
+/**
+ * What an action may change, each through its owner's methods: a server's live organisation, the
+ * lab's DNS, a path's firewall. The configuration the lab was built from is never written to.
+ */
+export interface ActionContext {
+  readonly servers: ReadonlyMap<string, Pick<MailServer, 'config' | 'createAccount' | 'deleteAccount' | 'disableAccount' | 'setAccountPassword'
+    | 'setSecurity' | 'removeSecurity' | 'setProfile' | 'setNt' | 'setInbound' | 'setConnections'>>;
+  readonly dns: Pick<SimDns, 'add' | 'remove'>;
+  readonly paths: readonly Pick<PathInfo, 'id' | 'config' | 'setFirewall'>[];
+}
+
+export function applyLabAction(lab: ActionContext, action: LabAction): string {
   const server = lab.servers.get(action.org);
   if (!server) throw new LabError(`no organisation ${action.org}`);
   // The server owns its live settings; the action only asks it (the lab's configuration stays as given).
@@ -65,9 +78,7 @@ export function applyLabAction(lab: Lab, action: LabAction): string {
     const p = lab.paths.find((x) => x.id === id);
     if (!p) throw new LabError(`no path ${id} (paths: ${lab.paths.map((x) => x.id).join(', ')})`);
     if (!p.config.between.includes(action.org)) throw new LabError(`path ${id} is between ${p.config.between.join(' and ')}; ${action.org} has no firewall on it`);
-    if (p.config.via !== 'firewall') throw new LabError(`path ${id} is ${p.config.via}: only a firewall path's profile can change`);
-    // The relay builds each connection's pipeline from p.config (app/lab/lab.ts), so the next session takes it.
-    p.config.firewall = firewall;
+    p.setFirewall(firewall);
     what = `firewall on ${id} set to ${firewallWords(firewall)}`;
   } else {
     throw new LabError('an action makes exactly one change');

@@ -5,9 +5,15 @@
  *
  *   entry ─► security entry ─► MX list ─► for each host: relay ─► SmtpClientSession(plan) ─► outcome
  */
-import type { Lab } from './lab.ts';
 import type { MailServer, DeliveryOutcome } from '../mta/server.ts';
 import type { Attempt, QueueEntry } from '../mta/queue.ts';
+import type { Timers } from '../base/timers.ts';
+import type { MessageSource } from '../base/journal.ts';
+import type { TapLog } from '../capture/tap.ts';
+import type { RptNote } from '../tls/levels.ts';
+import type { SimDns } from './dns.ts';
+import type { LabSecurity } from './security.ts';
+import type { RelayInfo } from './topology.ts';
 import { SmtpClientSession } from '../mta/outbound/client.ts';
 import { runClientSession } from '../mta/outbound/connection.ts';
 import { replyText } from '../smtp/wire.ts';
@@ -16,28 +22,33 @@ import { deferReasons, format } from '../smtp/replies.ts';
 import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
 import { tlsLevelSpec } from '../tls/level-table.ts';
-import { parseDuration } from '../base/clock.ts';
-import { orgOfHost } from './topology.ts';
-import { middleboxCause } from './middlebox-cause.ts';
+import { middleboxCause, type CauseTaps } from './middlebox-cause.ts';
+import { LabError } from '../base/errors.ts';
 
 /**
- * What delivery needs of the lab, and nothing more: the clock and timers, name service, the
- * organisations' servers and the relays in front of them, the taps (to hand session keys to the
- * capture), the PKI and MTA-STS cache, and two notes it leaves (which session sends which entry,
- * the TLS-RPT results). The lab passes itself; a test may pass less.
+ * What delivery needs of the lab, and nothing more: the lab clock and real-time timers, name
+ * service, the sending organisation's server, the relay towards a host, the taps (to hand session
+ * keys to the capture and read what a middlebox did), the PKI and MTA-STS cache, and two notes it
+ * leaves (which session sends which entry, the TLS-RPT results). The lab builds one
+ * (`Lab.#deliveryContext`); a test may build its own.
  */
 export interface DeliveryContext {
-  readonly clock: Pick<Lab['clock'], 'now'>;
-  readonly timers: Lab['timers'];
-  readonly config: Lab['config'];
-  readonly dns: Pick<Lab['dns'], 'mx' | 'a' | 'tlsa'>;
-  readonly servers: Pick<Lab['servers'], 'get'>;
-  readonly relays: Lab['relays'];
-  readonly taps: Pick<Lab['taps'], 'connByClientPort' | 'addKeys' | 'connections' | 'records'>;
-  readonly security: Pick<Lab['security'], 'mtaStsPolicy' | 'pki'>;
-  noteSession: Lab['noteSession'];
-  recordTlsRpt: Lab['recordTlsRpt'];
+  readonly clock: { now(): number };
+  readonly timers: Timers;
+  /** How long a session waits for a reply or a connection (settings.timeout, default 30 s). */
+  readonly sessionTimeoutMs: number;
+  readonly dns: Pick<SimDns, 'mx' | 'a' | 'tlsa'>;
+  server(org: string): Pick<MailServer, 'config' | 'product'> | undefined;
+  /** The recording relay a session from `fromOrg` to `host` goes through; undefined when no path reaches the host. */
+  relayTo(fromOrg: string, host: string): RelayInfo | undefined;
+  readonly taps: Pick<TapLog, 'connByClientPort' | 'addKeys'> & CauseTaps;
+  readonly security: Pick<LabSecurity, 'mtaStsPolicy' | 'pki'>;
+  /** A session of `source` runs from this loopback port until the returned function is called. */
+  noteSession(localPort: number, source: MessageSource): () => void;
+  recordTlsRpt(org: string, domain: string, host: string, note: RptNote): void;
 }
+
+type Sender = NonNullable<ReturnType<DeliveryContext['server']>>;
 
 /** TLSA records of an MX host as the sender's resolver returns them (RFC 7672 §2.2). */
 function tlsaFacts(lab: DeliveryContext, host: string): { zone: 'secure' | 'insecure' | 'bogus'; records: TlsaRecord[] } {
@@ -46,7 +57,8 @@ function tlsaFacts(lab: DeliveryContext, host: string): { zone: 'secure' | 'inse
   return { zone: r.dnssec, records };
 }
 
-async function runSession(lab: DeliveryContext, server: MailServer, entry: QueueEntry, message: Buffer, host: string, peer: string, port: number, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string, scanner?: string) {
+async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntry, message: Buffer, host: string, peer: string, relay: RelayInfo, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string) {
+  const scanner = relay.endsAtScanner;
   const at = lab.clock.now();
   // The sender's product decides the era's habits: no EHLO after the NTLM layer, RET=FULL (app/products/).
   const habits = server.product.ntlm;
@@ -62,8 +74,8 @@ async function runSession(lab: DeliveryContext, server: MailServer, entry: Queue
   let localPort = 0;
   let forget = () => {};
   const result = await runClientSession(session, {
-    host: '127.0.0.1', port, timers: lab.timers, upgrades: prepared.upgrades,
-    timeoutMs: parseDuration(lab.config.settings?.timeout ?? '30s') ?? 30_000,
+    host: '127.0.0.1', port: relay.port, timers: lab.timers, upgrades: prepared.upgrades,
+    timeoutMs: lab.sessionTimeoutMs,
     onConnected: (p) => {
       localPort = p;
       forget = lab.noteSession(p, { org: entry.org, id: entry.id });
@@ -86,7 +98,7 @@ async function runSession(lab: DeliveryContext, server: MailServer, entry: Queue
   }
   let failure = result.failure!;
   // The lab saw both sides of the path: when a middlebox broke the session, say so (issue 17).
-  const told = middleboxCause(lab, lab.relays.find((r) => r.port === port)?.path, conn, session.transcript, failure, peer);
+  const told = middleboxCause(lab.taps, relay.path, conn, session.transcript, failure, peer);
   if (told) {
     const note = session.transcript.findLastIndex((l) => l.dir === 'note' && l.text === `${failure.action}: ${failure.reason}`);
     if (note >= 0) session.transcript[note] = { ...session.transcript[note], text: `${failure.action}: ${told}` };
@@ -97,7 +109,8 @@ async function runSession(lab: DeliveryContext, server: MailServer, entry: Queue
 }
 
 export async function deliver(lab: DeliveryContext, entry: QueueEntry, message: Buffer, onAccepted: () => void = () => {}): Promise<DeliveryOutcome> {
-  const server = lab.servers.get(entry.org)!;
+  const server = lab.server(entry.org);
+  if (!server) throw new LabError(`deliver: no server for organisation ${entry.org}`);
   const security = lookupSecurity(server.config.security, entry.domain);
   const attempts: Attempt[] = [];
   const now = () => lab.clock.now();
@@ -117,8 +130,7 @@ export async function deliver(lab: DeliveryContext, entry: QueueEntry, message: 
   const sts = security?.method === 'tls' && security.level && tlsLevelSpec(security.level)?.verification.kind === 'mta-sts' ? (await lab.security.mtaStsPolicy(entry.org, entry.domain)).policy : undefined;
   let last: DeliveryOutcome = { attempts, result: 'deferred', reason: 'no MX host could be reached', status: '4.4.1' };
   for (const host of hosts) {
-    const toOrg = orgOfHost(lab.config, host);
-    const relay = toOrg && lab.relays.find((r) => r.fromOrg === entry.org && r.toOrg === toOrg.id && r.host.toLowerCase() === host.toLowerCase());
+    const relay = lab.relayTo(entry.org, host);
     const address = lab.dns.a(host);
     const peer = `${host}[${address.ok ? address.answers[0] : '?'}]`;
     if (!relay) {
@@ -140,11 +152,11 @@ export async function deliver(lab: DeliveryContext, entry: QueueEntry, message: 
       last = { attempts, result: 'deferred', reason: refusal.reason, status: refusal.status };
       continue;
     }
-    let outcome = await runSession(lab, server, entry, message, host, peer, relay.port, prepared, onAccepted, undefined, relay.endsAtScanner);
+    let outcome = await runSession(lab, server, entry, message, host, peer, relay, prepared, onAccepted);
     if (outcome.failure?.action === 'reconnect-cleartext') {
       // `may` (docs/lab.md, "Outbound security"): the handshake broke the connection; a new one, in cleartext, marked downgraded.
       attempts.push(outcome.attempt);
-      outcome = await runSession(lab, server, entry, message, host, peer, relay.port, plainSession(), onAccepted, outcome.failure.reason, relay.endsAtScanner);
+      outcome = await runSession(lab, server, entry, message, host, peer, relay, plainSession(), onAccepted, outcome.failure.reason);
     }
     attempts.push(outcome.attempt);
     const a = outcome.attempt;

@@ -39,7 +39,10 @@ export type PathEndpoint = {
 
 export type LabEndpoint = HostEndpoint | PathEndpoint;
 
-export function labEndpoints(lab: Lab): LabEndpoint[] {
+/** What the list reads of a lab: its servers and their outside relays, the MTA-STS hosts, the path relays. */
+export type EndpointSource = Pick<Lab, 'servers' | 'outsidePort' | 'security' | 'relays'>;
+
+export function labEndpoints(lab: EndpointSource): LabEndpoint[] {
   const lines: LabEndpoint[] = [];
   for (const server of lab.servers.values()) {
     const submission = server.listeners.find((l) => l.role === 'submission');

@@ -18,7 +18,7 @@ import { Workspace } from '../base/store.ts';
 import { Emitter } from '../base/emitter.ts';
 import type { LabEvent } from './events.ts';
 import { labEndpoints, type LabEndpoint } from './endpoints.ts';
-import { buildPaths, derivedDnsRecords, pickPath, scannerOrg, type PathInfo } from './topology.ts';
+import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, scannerOrg, type PathInfo, type RelayInfo } from './topology.ts';
 import { TapLog, type CapturePoint, type Endpoint, type PointRole, type TapConnection } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
@@ -26,7 +26,7 @@ import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from '../capture/budget.ts';
 import { MailServer } from '../mta/server.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import { composeMessage } from '../mta/compose.ts';
-import { deliver } from './delivery.ts';
+import { deliver, type DeliveryContext } from './delivery.ts';
 import { applyLabAction } from './actions.ts';
 import { LabError } from '../base/errors.ts';
 import { LabJournal } from './journal.ts';
@@ -40,6 +40,7 @@ import type { ServerLogLine } from '../mta/inbound.ts';
 import type { MessageSource } from '../base/journal.ts';
 
 export { LabError };
+export type { RelayInfo };
 
 /**
  * Where a session from outside the lab (a real tool on this machine) appears to come from in the
@@ -79,16 +80,6 @@ export interface SentMessage {
 }
 
 export type MessageOutcome = 'delivered' | 'deferred' | 'bounced' | 'pending';
-
-export interface RelayInfo {
-  path: PathInfo;
-  fromOrg: string;
-  toOrg: string;
-  host: string;
-  port: number;
-  /** The session on this relay ends at a content scanner (its host name), not at `host`. */
-  endsAtScanner?: string;
-}
 
 
 export class Lab {
@@ -177,12 +168,13 @@ export class Lab {
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
     const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
+    const delivery = this.#deliveryContext(socketTimeoutMs);
     const scanners = this.paths.map((p) => scannerOrg(p, config)).filter((x) => x !== undefined);
     for (const { org, relayDomains } of [...config.orgs.map((org) => ({ org, relayDomains: [] as string[] })), ...scanners]) {
       this.servers.set(org.id, new MailServer(org, {
         ws: this.ws, clock: this.clock, timers: this.timers, rng: this.rng.fork(`org:${org.id}`),
         socketTimeoutMs, limits: { connectionsPerListener: 200, sessionMs: 600_000, ...deps.limits }, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
-        deliver: (entry, message, onAccepted) => deliver(this, entry, message, onAccepted), slots: this.slots,
+        deliver: (entry, message, onAccepted) => deliver(delivery, entry, message, onAccepted), slots: this.slots,
         inboundOptions: (server, host) => this.security.inboundOptions(server, host),
         describeClient: (port) => this.#describeClient(port),
         senderOf: (port) => this.#senderOf(port),
@@ -191,6 +183,21 @@ export class Lab {
       }, relayDomains));
     }
     this.journal = new LabJournal(this);
+  }
+
+  /** What delivery may use of this lab (app/lab/delivery.ts): lookups and two notes, not the lab. */
+  #deliveryContext(sessionTimeoutMs: number): DeliveryContext {
+    return {
+      clock: this.clock, timers: this.timers, sessionTimeoutMs, dns: this.dns, taps: this.taps, security: this.security,
+      server: (org) => this.servers.get(org),
+      relayTo: (fromOrg, host) => {
+        const toOrg = orgOfHost(this.config, host);
+        const name = host.toLowerCase();
+        return toOrg && this.relays.find((r) => r.fromOrg === fromOrg && r.toOrg === toOrg.id && r.host.toLowerCase() === name);
+      },
+      noteSession: (localPort, source) => this.noteSession(localPort, source),
+      recordTlsRpt: (org, domain, host, note) => this.recordTlsRpt(org, domain, host, note),
+    };
   }
 
   /** The bytes of a queued entry's message, as accepted (the save-as-scenario journal reads it). */

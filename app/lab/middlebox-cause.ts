@@ -10,10 +10,9 @@
  *   the firewall (asa, inspect esmtp) changed the sealed MAIL FROM (not an SMTP line after AUTH: masked);
  *     then mail.ntsol.example[198.51.100.25] closed the connection
  */
-import type { Lab } from './lab.ts';
 import type { PathInfo } from './topology.ts';
 import type { Failure, TranscriptLine } from '../mta/outbound/client.ts';
-import type { StageMark, TapConnection, TapRecord } from '../capture/tap.ts';
+import type { StageMark, TapConnection, TapLog, TapRecord } from '../capture/tap.ts';
 import { profileStages } from '../path/profiles.ts';
 import { format, middleboxReasons } from '../smtp/replies.ts';
 
@@ -37,7 +36,11 @@ function commandWords(line: TranscriptLine | undefined): string {
   return `${layer || 'the '}AUTH response`;
 }
 
-function actorOf(path: PathInfo, stage: string): string {
+/** What the cause reads: the path's current configuration, and what the taps on both sides of its box saw. */
+export type CausePath = Pick<PathInfo, 'config'>;
+export type CauseTaps = Pick<TapLog, 'connections' | 'records'>;
+
+function actorOf(path: CausePath, stage: string): string {
   const spec = path.config.firewall as { profile?: string; config?: string } | undefined;
   const kind = path.config.via === 'content-scanner' ? 'content scanner' : 'firewall';
   const name = spec?.config !== undefined ? 'configuration' : spec?.profile ?? path.config.via;
@@ -51,10 +54,10 @@ const detailOf = (reason: string, stage: string) => (reason.startsWith(`${stage}
  * The failure reworded to name the middlebox, or undefined when no box acted, or the session did
  * not break (a reply refused, or the plan gave up: those speak for themselves).
  */
-export function middleboxCause(lab: { taps: Pick<Lab['taps'], 'connections' | 'records'> }, path: PathInfo | undefined, conn: string | undefined, transcript: readonly TranscriptLine[], failure: Failure, peer: string): string | undefined {
+export function middleboxCause(taps: CauseTaps, path: CausePath | undefined, conn: string | undefined, transcript: readonly TranscriptLine[], failure: Failure, peer: string): string | undefined {
   if (!path || !conn || path.config.via === 'direct' || !failure.broken) return undefined;
   const stages = new Set(profileStages(path.config.firewall ?? {}).map((s) => s.name));
-  const tapped = [...lab.taps.connections.values()].filter((c: TapConnection) => c.conn === conn);
+  const tapped = [...taps.connections.values()].filter((c: TapConnection) => c.conn === conn);
   const lastSent = [...transcript].reverse().find((l) => l.dir === 'out');
   const closer = tapped.find((c) => (c.closedBy === 'reset' || c.closedBy === 'refused') && c.closeReason);
   if (closer?.closeReason) {
@@ -65,7 +68,7 @@ export function middleboxCause(lab: { taps: Pick<Lab['taps'], 'connections' | 'r
     return closer.closedBy === 'refused' ? format(middleboxReasons.refused, actor, detail) : format(middleboxReasons.reset, actor, commandWords(lastSent), detail);
   }
   // The last bytes a stage changed or dropped, with nothing reaching the sender after them.
-  const records: TapRecord[] = lab.taps.records.filter((r) => r.conn === conn);
+  const records: TapRecord[] = taps.records.filter((r) => r.conn === conn);
   let acted: { record: TapRecord; mark: StageMark } | undefined;
   for (const r of records) {
     const mark = r.marks?.find((m) => (m.action === 'changed' || m.action === 'dropped') && stages.has(m.stage));

@@ -6,11 +6,25 @@
 import type { OrgConfig } from '../config/schema.ts';
 import type { LabConfig, PathConfig } from '../config/lab.ts';
 import type { CapturePoint } from '../capture/tap.ts';
+import type { ProfileSpec } from '../path/profiles.ts';
 import type { DnsRecord } from './dns.ts';
+import { LabError } from '../base/errors.ts';
 
 export interface PathInfo {
   id: string;
-  config: PathConfig;
+  /**
+   * The path as it stands now: the configuration as given, with the firewall the lab last set
+   * (`setFirewall`). The given configuration is never written to; a change replaces this object.
+   */
+  readonly config: Readonly<PathConfig>;
+  /** A path from the lab's `paths:` section (an implicit direct path between two organisations is not). */
+  declared: boolean;
+  /**
+   * Put another firewall profile on a firewall path: the relay builds each connection's pipeline
+   * from `config` (app/path/middlebox.ts), so the next session takes it and a running one keeps
+   * its own. Fails on a path without a firewall.
+   */
+  setFirewall(spec: ProfileSpec): void;
   /** The capture points of the path's forward direction, between[0] → between[1] (docs/packet-view.md). */
   points: CapturePoint[];
   /** A firewall path's points for the other direction: shown once a connection crosses them. */
@@ -52,15 +66,29 @@ function pathId(config: PathConfig): string {
   return config.to ? `${a}-${b}@${config.to}` : `${a}-${b}`;
 }
 
+/**
+ * Where a queue entry's session goes through (app/lab/delivery.ts): the path from `fromOrg` to a
+ * host of `toOrg`, the loopback port of its recording relay.
+ */
+export interface RelayInfo {
+  path: PathInfo;
+  fromOrg: string;
+  toOrg: string;
+  host: string;
+  port: number;
+  /** The session on this relay ends at a content scanner (its host name), not at `host`. */
+  endsAtScanner?: string;
+}
+
 export function buildPaths(config: LabConfig): PathInfo[] {
-  const explicit = config.paths.map((p) => makePath(p, config));
+  const explicit = config.paths.map((p) => makePath(p, config, true));
   // Every pair of organisations without a path gets an implicit direct one, tapped all the same.
   const implicit: PathInfo[] = [];
   for (let i = 0; i < config.orgs.length; i++) {
     for (let j = i + 1; j < config.orgs.length; j++) {
       const a = config.orgs[i].id, b = config.orgs[j].id;
       const covered = config.paths.some((p) => !p.to && p.between.includes(a) && p.between.includes(b));
-      if (!covered) implicit.push(makePath({ between: [a, b], via: 'direct' }, config));
+      if (!covered) implicit.push(makePath({ between: [a, b], via: 'direct' }, config, false));
     }
   }
   return [...explicit, ...implicit];
@@ -74,18 +102,33 @@ function reached(config: LabConfig, path: PathConfig, to: string): string[] {
   return (org?.hosts ?? []).map((h) => h.name).filter((h) => !claimed(h));
 }
 
-function makePath(config: PathConfig, lab: LabConfig): PathInfo {
+/** The path's live part: its current configuration, replaced (never written into) by `setFirewall`. */
+function livePath(id: string, given: PathConfig, declared: boolean, shape: Omit<PathInfo, 'id' | 'config' | 'declared' | 'setFirewall'>): PathInfo {
+  let current: Readonly<PathConfig> = given;
+  return {
+    ...shape, id, declared,
+    get config() {
+      return current;
+    },
+    setFirewall(spec: ProfileSpec) {
+      if (current.via !== 'firewall') throw new LabError(`path ${id} is ${current.via}: only a firewall path's profile can change`);
+      current = { ...current, firewall: spec };
+    },
+  };
+}
+
+function makePath(config: PathConfig, lab: LabConfig, declared: boolean): PathInfo {
   const id = pathId(config);
   const [a, b] = config.between;
   if (config.via === 'direct') {
     const point: CapturePoint = { id, label: `${a} ↔ ${b}${config.to ? ` (to ${config.to})` : ''}, direct`, path: id, roles: ['sender', 'wire', 'receiver'] };
-    return { id, config, points: [point], reversePoints: [], clientPoint: point, serverPoint: point, sides: () => ({ client: [point], server: [point] }) };
+    return livePath(id, config, declared, { points: [point], reversePoints: [], clientPoint: point, serverPoint: point, sides: () => ({ client: [point], server: [point] }) });
   }
   if (config.via === 'content-scanner') {
     // The scanner ends every session: each hop is its own capture, on its own side (app/lab/lab.ts).
     const sent: CapturePoint = { id: `${id}/sent`, label: `${a} ↔ ${b}, before the content scanner (as sent)`, path: id, roles: ['sender'] };
     const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after the content scanner`, path: id, roles: ['wire', 'receiver'] };
-    return { id, config, points: [sent, wire], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire] }) };
+    return livePath(id, config, declared, { points: [sent, wire], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire] }) });
   }
   // A firewall: three captures per direction (docs/packet-view.md, "Capture points"). The box stands at its owner's edge, so the
   // Internet is on the other side of it (docs/packet-view.md, "Capture points").
@@ -102,10 +145,10 @@ function makePath(config: PathConfig, lab: LabConfig): PathInfo {
   };
   const forward = direction(a, b, id);
   const reverse = direction(b, a, `${id}/reverse`);
-  return {
-    id, config, owner, points: forward.points, reversePoints: reverse.points, clientPoint: forward.points[0], serverPoint: forward.points[2],
+  return livePath(id, config, declared, {
+    owner, points: forward.points, reversePoints: reverse.points, clientPoint: forward.points[0], serverPoint: forward.points[2],
     sides: (fromOrg) => (fromOrg === b ? reverse : forward),
-  };
+  });
 }
 
 /** The path a connection from `fromOrg` to `host` (of `toOrg`) takes: an alternate path to that host first. */

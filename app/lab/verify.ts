@@ -15,22 +15,26 @@
  * here: the entry is taken as it stands.
  */
 import crypto from 'node:crypto';
-import type { Lab } from './lab.ts';
 import type { MailServer } from '../mta/server.ts';
 import type { SecurityEntry } from '../config/schema.ts';
 import { NtlmClientSession } from '../ntlm/client.ts';
 import { NtlmServerSession } from '../ntlm/server.ts';
 import { lookupAccount } from './security.ts';
 
+/** What a check reads: the lab's servers, nothing else. */
+export interface LabServers {
+  readonly servers: ReadonlyMap<string, MailServer>;
+}
+
 export type EntryCheck = { ok: true } | { ok: false; hint: string };
 
 /** The organisation that receives mail for `domain` (`.parent` matches its subdomains). */
-export function partnerFor(lab: Lab, domain: string): MailServer | undefined {
+export function partnerFor(lab: LabServers, domain: string): MailServer | undefined {
   const d = domain.toLowerCase();
   return [...lab.servers.values()].find((s) => s.relayDomains.length === 0 && s.domains.some((own) => (d.startsWith('.') ? own.endsWith(d) : own === d)));
 }
 
-export function verifyEntry(lab: Lab, fromOrg: string, entry: SecurityEntry): EntryCheck {
+export function verifyEntry(lab: LabServers, fromOrg: string, entry: SecurityEntry): EntryCheck {
   const partner = partnerFor(lab, entry.domain);
   const sender = lab.servers.get(fromOrg);
   if (!partner || !sender || partner.config.external) return { ok: true };

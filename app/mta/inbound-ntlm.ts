@@ -23,6 +23,7 @@ import type { NtlmSessionKeys } from '../ntlm/keys.ts';
 import { replies, replyLine } from '../smtp/replies.ts';
 import { sealStream } from '../ntlm/sealed-stream.ts';
 import type { AuthenticateResult, NtlmServerSession } from '../ntlm/server.ts';
+import { parseReplyLine } from '../smtp/wire.ts';
 
 export interface NtlmMechanismOptions {
   /** A fresh NTLM server session for this connection (its domain, accounts, crypto build). */
@@ -56,9 +57,9 @@ function ntlmOptions(conn: SMTPConnection): NtlmMechanismOptions | undefined {
 
 /** Writes a full reply line without smtp-server adding an enhanced status code of its own. */
 function sendLine(conn: SMTPConnection, line: string): void {
-  const m = /^(\d{3})(?: (.*))?$/.exec(line.trim());
-  if (!m) throw new Error(`not an SMTP reply line: ${line}`);
-  conn.send(Number(m[1]), m[2] ?? '', false);
+  const reply = parseReplyLine(line.trim());
+  if (!reply?.final) throw new Error(`not a one-line SMTP reply: ${line}`);
+  conn.send(reply.code, reply.text, false);
 }
 
 /** RFC 4954 §4: `*` cancels (501), an undecodable line is a 501 too. */

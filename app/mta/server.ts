@@ -21,6 +21,7 @@ import { buildBounce, headerValue } from './bounce.ts';
 import { product, type Product } from '../products/index.ts';
 import { rfc5322Date } from '../smtp/dates.ts';
 import { parseDuration } from '../base/clock.ts';
+import { decide, queuePolicy, type QueuePolicy } from './queue-policy.ts';
 
 /** A product's reply as smtp-server's hooks take it: code apart, enhanced status leading the text. */
 function said(r: Said): { code: number; message: string } {
@@ -380,31 +381,34 @@ export class MailServer {
     entry.lastError = outcome.reason;
     if (outcome.refused?.length) entry.refused = [...(entry.refused ?? []), ...outcome.refused];
     this.#deps.emit({ type: 'mail.attempted', entry });
-    if (outcome.result === 'delivered') {
-      entry.state = 'delivered';
-      entry.nextAttemptAt = undefined;
-      if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
-      this.#queue.save(entry, this.#counter);
-      this.#deps.emit({ type: 'mail.delivered', entry });
-      return;
+    const decision = decide(this.#queuePolicy(), { result: outcome.result, now: this.#deps.clock.now(), arrivedAt: entry.arrivedAt, attempts: entry.attempts });
+    switch (decision.action) {
+      case 'delivered':
+        entry.state = 'delivered';
+        entry.nextAttemptAt = undefined;
+        if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
+        this.#queue.save(entry, this.#counter);
+        this.#deps.emit({ type: 'mail.delivered', entry });
+        return;
+      case 'bounce':
+        entry.state = 'bounced';
+        entry.nextAttemptAt = undefined;
+        this.#bounce(entry, message, entry.to, outcome);
+        this.#queue.save(entry, this.#counter);
+        this.#deps.emit({ type: 'mail.bounced', entry });
+        return;
+      case 'retry':
+        entry.state = 'deferred';
+        entry.nextAttemptAt = decision.at;
+        this.#queue.save(entry, this.#counter);
+        this.#schedule(entry, decision.at);
+        this.#deps.emit({ type: 'mail.deferred', entry });
+        return;
+      default: {
+        const never: never = decision;
+        throw new Error(`unhandled queue decision ${JSON.stringify(never)}`);
+      }
     }
-    const now = this.#deps.clock.now();
-    const expires = entry.arrivedAt + this.#lifetime();
-    if (outcome.result === 'bounced' || now >= expires) {
-      entry.state = 'bounced';
-      entry.nextAttemptAt = undefined;
-      this.#bounce(entry, message, entry.to, outcome);
-      this.#queue.save(entry, this.#counter);
-      this.#deps.emit({ type: 'mail.bounced', entry });
-      return;
-    }
-    const retries = this.#retrySchedule();
-    const wait = retries[Math.min(entry.attempts.filter((a) => a.result !== 'next-mx').length - 1, retries.length - 1)] ?? retries[0];
-    entry.state = 'deferred';
-    entry.nextAttemptAt = Math.min(now + Math.max(wait, 1), expires);
-    this.#queue.save(entry, this.#counter);
-    this.#schedule(entry, entry.nextAttemptAt);
-    this.#deps.emit({ type: 'mail.deferred', entry });
   }
 
   #schedule(entry: QueueEntry, at: number): void {
@@ -415,13 +419,13 @@ export class MailServer {
     }));
   }
 
-  #lifetime(): number {
-    return parseDuration(this.config.queue?.lifetime ?? '') ?? this.product.queue.lifetimeMs;
-  }
-
-  #retrySchedule(): number[] {
+  /** The sender's retry schedule and lifetime: the organisation's `queue:` settings, else its product's. */
+  #queuePolicy(): QueuePolicy {
     const configured = this.config.queue?.retry?.map((r) => parseDuration(r) ?? 0).filter((r) => r > 0);
-    return configured?.length ? configured : this.product.queue.retryMs;
+    return queuePolicy(
+      parseDuration(this.config.queue?.lifetime ?? '') ?? this.product.queue.lifetimeMs,
+      configured?.length ? configured : this.product.queue.retryMs,
+    );
   }
 
   #bounce(entry: QueueEntry, original: Buffer, recipients: string[], outcome: DeliveryOutcome): void {

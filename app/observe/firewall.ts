@@ -11,7 +11,7 @@
  */
 import type { Lab } from '../lab/lab.ts';
 import type { PathInfo } from '../lab/topology.ts';
-import { profileStages, PROFILES, type ProfileSpec, type StageRef } from '../path/profiles.ts';
+import { firewallProfile, firewallProfileNames, profileStages, type ProfileSpec, type StageRef } from '../path/profiles.ts';
 import { stageDefinition } from '../path/stages/stage.ts';
 import type { Endpoint, StageMark, TapConnection, TapRecord } from '../capture/tap.ts';
 import type { ConnFacts } from './facts.ts';
@@ -92,6 +92,18 @@ export function pixEhloOutcome(profile: string, stages: StageRef[]): { style: 'n
 /** A firewall spec's EHLO outcome when it is a PIX (the command filter's style), for the Rehearse tab's control. */
 export function pixEhlo(spec: ProfileSpec | undefined): 'noop' | 'x' | undefined {
   return spec ? pixEhloOutcome(spec.profile, profileStages(spec))?.style : undefined;
+}
+
+/**
+ * Every registered firewall profile as a list shows it (the contract's FirewallProfileView): its
+ * summary, its vendor's words, the command that turns it off, and a PIX's own EHLO outcome.
+ */
+export function firewallProfileList(): { name: string; summary: string; label?: string; off?: string; ehlo?: 'noop' | 'x' }[] {
+  return firewallProfileNames().map((name) => {
+    const p = firewallProfile(name)!;
+    const ehlo = pixEhloOutcome(name, p.stages)?.style;
+    return { name, summary: p.summary, ...(p.label ? { label: p.label } : {}), ...(p.off ? { off: p.off } : {}), ...(ehlo ? { ehlo } : {}) };
+  });
 }
 
 /** The configuration lines of the modelled device, with the parameters the lab's stages use. */
@@ -254,7 +266,7 @@ export function firewallView(lab: Lab, path: PathInfo, facts: ConnFacts[]): Fire
     perStage: stages,
   };
   return {
-    path: path.id, profile, vendor, summary: PROFILES[profile as keyof typeof PROFILES]?.summary ?? profile,
+    path: path.id, profile, vendor, summary: firewallProfile(profile)?.summary ?? profile,
     config: firewallConfig(profile, refs, inside),
     stages: refs.map((r) => ({ name: r.name, summary: stageDefinition(r.name)?.summary ?? '', config: stageConfig(refs, r.name) })),
     ...(pixEhloOutcome(profile, refs) ? { ehlo: pixEhloOutcome(profile, refs) } : {}),

@@ -21,33 +21,96 @@ import { stageDefinition, stageFactory, stageNames } from './stages/index.ts';
 import type { Stage, StageContext } from './stages/index.ts';
 import { parseCiscoConfig } from './vendor/cisco-parse.ts';
 
-export const PROFILE_NAMES = ['pass', 'pix-4.4', 'pix-5.1', 'asa', 'strip-starttls', 'ntlm-downgrade', 'injector', 'rewrite'] as const;
-export type ProfileName = (typeof PROFILE_NAMES)[number];
-
 export interface StageRef {
   name: string;
   config: Record<string, unknown>;
 }
 
-export const PROFILES: Record<ProfileName, { summary: string; stages: StageRef[] }> = {
-  pass: { summary: 'forwards bytes unchanged', stages: [] },
-  'pix-4.4': {
-    summary: 'PIX 4.4 fixup protocol smtp: banner all *, denied commands overwritten with Xs',
+/**
+ * A firewall profile: a named chain of registered stages (docs/stages.md), with the words its
+ * vendor uses for it. Registered like a stage (`registerFirewallProfile`); the spec schema, the
+ * firewall view, the grid's list of firewalls and the Rehearse tab's list (through the lab snapshot) read the
+ * registry, so a new profile is one call.
+ */
+export interface FirewallProfile {
+  name: string;
+  /** What it does, one line. */
+  summary: string;
+  stages: StageRef[];
+  /** The vendor's command that turns it on, for lists (`inspect esmtp (default map)`). */
+  label?: string;
+  /** The vendor's command that turns its SMTP inspection off (`no inspect esmtp`). */
+  off?: string;
+}
+
+const BUILT_IN = [
+  { name: 'pass', summary: 'forwards bytes unchanged', label: 'no inspection (no fixup protocol smtp 25 / no inspect esmtp)', stages: [] },
+  {
+    name: 'pix-4.4', summary: 'PIX 4.4 fixup protocol smtp: banner all *, denied commands overwritten with Xs',
+    label: 'fixup protocol smtp 25 (PIX 4.4)', off: 'no fixup protocol smtp 25',
     stages: [{ name: 'mask-banner-44', config: {} }, { name: 'command-filter', config: { style: 'x' } }],
   },
-  'pix-5.1': {
-    summary: 'PIX 5.1+ Mailguard: banner masked, denied commands overwritten with NOOP',
+  {
+    name: 'pix-5.1', summary: 'PIX 5.1+ Mailguard: banner masked, denied commands overwritten with NOOP',
+    label: 'fixup protocol smtp 25 (Mailguard)', off: 'no fixup protocol smtp 25',
     stages: [{ name: 'mask-banner', config: {} }, { name: 'command-filter', config: { style: 'noop' } }],
   },
-  asa: {
-    summary: 'ASA inspect esmtp, default map: banner masked, STARTTLS masked (XXXXXXXA), limits enforced',
+  {
+    name: 'asa', summary: 'ASA inspect esmtp, default map: banner masked, STARTTLS masked (XXXXXXXA), limits enforced',
+    label: 'inspect esmtp (default map)', off: 'no inspect esmtp',
     stages: [{ name: 'mask-banner', config: {} }, { name: 'esmtp-inspect', config: {} }],
   },
-  'strip-starttls': { summary: 'deletes STARTTLS, answers 454', stages: [{ name: 'strip-starttls', config: {} }] },
-  'ntlm-downgrade': { summary: 'clears NTLM 128/56/SEAL flags', stages: [{ name: 'ntlm-downgrade', config: {} }] },
-  injector: { summary: 'injects plaintext after STARTTLS', stages: [{ name: 'injector', config: {} }] },
-  rewrite: { summary: 'data-configured rewrite rules', stages: [{ name: 'rewrite', config: { rules: [] } }] },
-};
+  { name: 'strip-starttls', summary: 'deletes STARTTLS, answers 454', stages: [{ name: 'strip-starttls', config: {} }] },
+  { name: 'ntlm-downgrade', summary: 'clears NTLM 128/56/SEAL flags', stages: [{ name: 'ntlm-downgrade', config: {} }] },
+  { name: 'injector', summary: 'injects plaintext after STARTTLS', stages: [{ name: 'injector', config: {} }] },
+  { name: 'rewrite', summary: 'data-configured rewrite rules', label: 'no rules', stages: [{ name: 'rewrite', config: { rules: [] } }] },
+] as const satisfies readonly FirewallProfile[];
+
+/** The built-in profile names, in the order lists show them. */
+export const PROFILE_NAMES = BUILT_IN.map((p) => p.name);
+export type BuiltInProfileName = (typeof BUILT_IN)[number]['name'];
+/** A profile's name: a built-in one, or one registered at run time. */
+export type ProfileName = BuiltInProfileName | (string & {});
+
+/** The built-in profiles by name (the vendor configuration readers model exactly these). */
+export const PROFILES: Readonly<Record<BuiltInProfileName, FirewallProfile>> = Object.fromEntries(BUILT_IN.map((p): [string, FirewallProfile] => [p.name, p])) as Record<BuiltInProfileName, FirewallProfile>;
+
+const profiles = new Map<string, FirewallProfile>(BUILT_IN.map((p) => [p.name, p]));
+
+/**
+ * Add a firewall profile. Fails on a name taken, or a stage nobody registered (a profile that
+ * could not build its chain would fail every connection instead). Returns the function that
+ * removes it again.
+ */
+export function registerFirewallProfile(profile: FirewallProfile): () => void {
+  if (!/^[a-z][a-z0-9.-]*$/.test(profile.name)) throw new Error(`firewall profile name ${JSON.stringify(profile.name)}: lower-case letters, digits, dots and dashes`);
+  if (profiles.has(profile.name)) throw new Error(`firewall profile ${profile.name} is already registered`);
+  for (const s of profile.stages) {
+    const def = stageDefinition(s.name);
+    if (!def) throw new Error(`firewall profile ${profile.name}: no stage "${s.name}" (stages: ${stageNames().join(', ')})`);
+    const parsed = def.schema.safeParse(s.config);
+    if (!parsed.success) throw new Error(`firewall profile ${profile.name}: stage ${s.name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  profiles.set(profile.name, profile);
+  return () => {
+    profiles.delete(profile.name);
+  };
+}
+
+/** A profile's row, or undefined for a name nobody registered. */
+export function firewallProfile(name: string): FirewallProfile | undefined {
+  return profiles.get(name);
+}
+
+/** Every profile's name, built-in ones first, in registration order. */
+export function firewallProfileNames(): string[] {
+  return [...profiles.keys()];
+}
+
+/** Every registered profile, for lookups by chain (app/infer/). */
+export function firewallProfiles(): FirewallProfile[] {
+  return [...profiles.values()];
+}
 
 /** `{ slicer: {} }` (or `'slicer'`), validated against every registered stage's schema. */
 export function buildStageSpecSchema() {
@@ -64,7 +127,9 @@ export function buildStageSpecSchema() {
 export function buildProfileSpecSchema() {
   const stageSpec = buildStageSpecSchema();
   const object = z.strictObject({
-    profile: z.enum(PROFILE_NAMES).default('pass'),
+    profile: z.string().default('pass').refine((name) => profiles.has(name), {
+      error: (issue) => `unknown firewall profile ${JSON.stringify(issue.input)}: one of ${firewallProfileNames().join(', ')}`,
+    }).meta({ enum: [...PROFILE_NAMES] }),
     with: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     before: z.array(stageSpec).default([]),
     stages: z.array(stageSpec).default([]),
@@ -77,7 +142,8 @@ export function buildProfileSpecSchema() {
         ctx.addIssue({ code: 'custom', path: ['config'], message: `configuration line ${e.line} "${e.text.trim()}": ${e.note}` });
       }
     }
-    const own = spec.config !== undefined ? parseCiscoConfig(spec.config).chain : PROFILES[spec.profile].stages;
+    if (spec.config === undefined && !profiles.has(spec.profile)) return;
+    const own = spec.config !== undefined ? parseCiscoConfig(spec.config).chain : profiles.get(spec.profile)!.stages;
     for (const [name, overrides] of Object.entries(spec.with)) {
       const base = own.find((s) => s.name === name);
       if (!base) {
@@ -110,9 +176,10 @@ export class ProfileSpecError extends Error {
 }
 
 /** The schema for the stages registered now (a stage registered after start-up is included). */
-let current = { names: stageNames().join(','), schema: profileSpecSchema };
+const registered = () => `${stageNames().join(',')}|${firewallProfileNames().join(',')}`;
+let current = { names: registered(), schema: profileSpecSchema };
 function currentSchema(): typeof profileSpecSchema {
-  const names = stageNames().join(',');
+  const names = registered();
   if (names !== current.names) current = { names, schema: buildProfileSpecSchema() };
   return current.schema;
 }
@@ -135,7 +202,7 @@ const refsOf = (specs: Record<string, unknown>[]): StageRef[] =>
 /** The stages a spec stands for, client side first. */
 export function profileStages(input: unknown): StageRef[] {
   const spec = parseProfileSpec(input);
-  const base = spec.config !== undefined ? parseCiscoConfig(spec.config).chain : PROFILES[spec.profile].stages;
+  const base = spec.config !== undefined ? parseCiscoConfig(spec.config).chain : profiles.get(spec.profile)!.stages;
   const own = base.map((s) => ({ name: s.name, config: { ...s.config, ...(spec.with[s.name] ?? {}) } }));
   return [...refsOf(spec.before), ...own, ...refsOf(spec.stages)];
 }

@@ -10,8 +10,7 @@
  * the answer carries a hint the learner can act on — never the password.
  */
 import type { LabPredicate } from './schema.ts';
-import type { Lab } from '../lab/lab.ts';
-import { verifyEntry } from '../lab/verify.ts';
+import { verifyEntry, type LabServers } from '../lab/verify.ts';
 
 function matches(want: Record<string, unknown>, have: Record<string, unknown> | undefined): boolean {
   if (!have) return false;
@@ -32,7 +31,7 @@ function differences(want: Record<string, unknown>, have: Record<string, unknown
 export type PredicateCheck = { ok: true } | { ok: false; hint: string };
 
 /** Does the lab satisfy `p`? When not, a hint that names what is missing or what would fail. */
-export function checkPredicate(lab: Lab, p: LabPredicate): PredicateCheck {
+export function checkPredicate(lab: LabServers, p: LabPredicate): PredicateCheck {
   const server = lab.servers.get(p.org);
   if (!server) return { ok: false, hint: `the lab has no organisation ${p.org}` };
   const c = server.config;
@@ -49,6 +48,6 @@ export function checkPredicate(lab: Lab, p: LabPredicate): PredicateCheck {
   return { ok: true };
 }
 
-export function predicateHolds(lab: Lab, p: LabPredicate): boolean {
+export function predicateHolds(lab: LabServers, p: LabPredicate): boolean {
   return checkPredicate(lab, p).ok;
 }

@@ -18,6 +18,7 @@ import tls from 'node:tls';
 import type { Lab } from '../lab/lab.ts';
 import type { Relay } from '../path/relay.ts';
 import type { TapEvent } from '../capture/tap.ts';
+import { ReplyParser } from '../smtp/wire.ts';
 
 export type TerminalMode = 'character' | 'line';
 
@@ -73,8 +74,8 @@ interface Session {
   /** The last point that must record a keystroke before the next is written. */
   waitPoint: string;
   line: string;
-  armed: boolean;
-  replies: string;
+  /** After a typed STARTTLS: the server's replies, read with the wire's grammar, until the first one ends. */
+  armed?: ReplyParser;
   writing: Promise<void>;
   tls?: { protocol: string; verified: boolean };
   closed: boolean;
@@ -157,7 +158,7 @@ export class TerminalService {
     const socket = net.connect(relay.port, '127.0.0.1');
     socket.setNoDelay(true);
     const info: TerminalInfo = { id, target, point, mode };
-    const session: Session = { info, relay, socket, upstreamPort, waitPoint, line: '', armed: false, replies: '', writing: Promise.resolve(), closed: false };
+    const session: Session = { info, relay, socket, upstreamPort, waitPoint, line: '', writing: Promise.resolve(), closed: false };
     this.#sessions.set(id, session);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -179,12 +180,12 @@ export class TerminalService {
     const text = bytes.toString('latin1');
     this.#emit({ type: 'output', session: s.info.id, kind: 'data', text });
     if (!s.armed) return;
-    s.replies += text;
-    const m = /^(\d{3}) .*\r?\n/m.exec(s.replies);
-    if (!m) return;
-    s.armed = false;
-    s.replies = '';
-    if (m[1] === '220') void this.#startTls(s);
+    // The next complete reply answers STARTTLS (RFC 3207 §4): 220 starts the handshake, anything
+    // else (or a line that is not a reply) leaves the session in clear.
+    const { replies, error } = s.armed.push(bytes);
+    if (!replies.length && !error) return;
+    s.armed = undefined;
+    if (replies[0]?.code === 220) void this.#startTls(s);
   }
 
   /** Write what the user typed: one write (one segment) per call, in order. */
@@ -209,8 +210,7 @@ export class TerminalService {
     for (const ch of text) {
       if (ch === '\n' || ch === '\r') {
         if (/^\s*STARTTLS\s*$/i.test(s.line) && !s.tls) {
-          s.armed = true;
-          s.replies = '';
+          s.armed = new ReplyParser();
         }
         s.line = '';
       } else if (ch === '\b' || ch === '\x7f') {

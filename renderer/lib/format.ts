@@ -1,5 +1,5 @@
 /** Presentation helpers: lab time, sizes, fail-closed marks (a product's words come from the engine: row.description). */
-import type { SecurityRowView } from '../../app/api/contract.ts';
+import type { SecurityRowView, TlsLevelView } from '../../app/api/contract.ts';
 
 /** Lab time as `2026-11-28 09:00:05 UTC` (the lab clock is not the wall clock). */
 export function labTime(ms: number | undefined): string {
@@ -12,10 +12,14 @@ export function size(bytes: number): string {
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`;
 }
 
-/** Does this row promise that the message never crosses in clear (docs/lab.md, "Fail closed")? */
-export function failsClosed(row: SecurityRowView): boolean {
+/**
+ * Does this row promise that the message never crosses in clear (docs/tls.md, the fail-closed
+ * column)? NTLM's sealed session always does; a TLS row as its level's row in the engine's level
+ * table says (the lab snapshot's `tlsLevels`), so a level added there is marked without a change here.
+ */
+export function failsClosed(row: SecurityRowView, levels: readonly TlsLevelView[]): boolean {
   if (row.method === 'ntlm') return true;
-  return row.method === 'tls' && ['encrypt', 'verify', 'secure', 'dane-only'].includes(row.level ?? '');
+  return row.method === 'tls' && levels.some((l) => l.name === row.level && l.failsClosed);
 }
 
 /**

@@ -25,6 +25,15 @@ describe('rehearsal controls', () => {
     expect(entry.state).toBe('delivered');
   });
 
+  it('a firewall set by hand survives "keep my changes" but not a fresh start: the scenario as opened is never written to', async () => {
+    const d = await opened('asa-breaks-ntlm');
+    const firewallOf = (s: { paths: { id: string; firewall?: string }[] }) => s.paths.find((p) => p.id === 'intellinet-ntsol')!.firewall;
+    expect(firewallOf(await d.call('getSnapshot', {}))).toBe('asa');
+    await d.call('applyAction', { org: 'ntsol', setFirewall: { path: 'intellinet-ntsol', firewall: { profile: 'pass' } } });
+    expect(firewallOf(await d.call('startLab', { keepChanges: true }))).toBe('pass');
+    expect(firewallOf(await d.call('startLab', {}))).toBe('asa');
+  });
+
   it('setFirewall refuses what is not a firewall path of that organisation, in words', async () => {
     const d = await opened('ntlm-one-way');
     expect((await d.fail('applyAction', { org: 'intellinet', setFirewall: { path: 'intellinet-ntsol', firewall: 'asa' } })).message)

@@ -336,5 +336,7 @@ export const smtpDissector: Dissector = {
   name: 'smtp',
   title: 'Simple Mail Transfer Protocol',
   fields: smtpFields,
+  // Relay, submission (RFC 6409) and the common alternate port; submissions over TLS (RFC 8314 §3.3).
+  ports: { plain: [25, 587, 2525], implicitTls: [465] },
   open: (ctx) => new SmtpSession(ctx),
 };

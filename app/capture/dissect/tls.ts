@@ -314,5 +314,8 @@ export const tlsDissector: Dissector = {
   name: 'tls',
   title: 'Transport Layer Security',
   fields: tlsFields,
+  // TLS first, nothing we read inside: HTTPS (MTA-STS policies) and the mail stores' implicit-TLS
+  // ports, until a dissector claims them as its `implicitTls`.
+  ports: { plain: [443, 993, 995] },
   open: (ctx) => new TlsSession(ctx),
 };

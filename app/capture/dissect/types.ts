@@ -86,6 +86,12 @@ export interface Dissector {
   title: string;
   /** The fields this dissector may produce, for the filter's name check. */
   fields: FieldDef[];
+  /**
+   * Where it is the first protocol of a connection ("decode as", by the server's port): `plain`
+   * over TCP, `implicitTls` inside TLS from the first byte (RFC 8314 §3.3). A dissector without
+   * ports is reached only from another (IMF inside SMTP's DATA, NTLMSSP inside AUTH).
+   */
+  ports?: { plain?: readonly number[]; implicitTls?: readonly number[] };
   open(ctx: SessionContext): StreamDissector;
 }
 

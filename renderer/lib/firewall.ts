@@ -1,0 +1,24 @@
+/**
+ * The Rehearse tab's firewall choices, derived from the engine's profile registry as the lab
+ * snapshot carries it (`firewallProfiles`, app/path/profiles.ts): a profile registered there is
+ * offered here without a change to the renderer.
+ */
+import type { FirewallProfileView } from '../../app/api/contract.ts';
+
+/** One option of the profile list: the name, then the vendor's words or the summary. */
+export function profileChoices(profiles: readonly FirewallProfileView[]): { id: string; label: string }[] {
+  return profiles.map((p) => ({ id: p.name, label: `${p.name} — ${p.label ?? p.summary}` }));
+}
+
+/** The vendor's own command that turns this profile's SMTP inspection off, if it has one. */
+export function offCommand(profiles: readonly FirewallProfileView[], name: string | undefined): string | undefined {
+  return profiles.find((p) => p.name === name)?.off;
+}
+
+/**
+ * A PIX profile's own EHLO outcome (docs/firewall-config.md): `x` (500 Command unrecognized) or
+ * `noop` (250 OK); undefined for a profile without the command filter, which offers no choice.
+ */
+export function ownEhlo(profiles: readonly FirewallProfileView[], name: string | undefined): 'noop' | 'x' | undefined {
+  return profiles.find((p) => p.name === name)?.ehlo;
+}
