@@ -32,6 +32,25 @@ export interface LoadFigure {
   ms: number;
   rssStartMB: number;
   rssPeakMB: number;
+  /** RSS when half the messages had been delivered, and after the queue drained. */
+  rssHalfMB: number;
+  rssEndMB: number;
+  /**
+   * Memory stays bounded: the second half of the messages added less than BOUNDED_GROWTH (10 %) to
+   * the RSS at halfway (`rssEndMB <= rssHalfMB * 1.1`). A store that grows with the message count
+   * adds as much in the second half as in the first; bounded ones stop at their limits (the
+   * capture budget fills within the first 2,500 messages of `load`). Meaningful only when the run
+   * is long enough to fill them: false in `--quick` says nothing.
+   */
+  bounded: boolean;
+  /** What the lab kept at the end, against its limits (docs/decisions.md, "Bounded memory"). */
+  retained: {
+    serverLogConnections: number;
+    serverLogLines: number;
+    transcripts: number;
+    captureMB: number;
+    captureLimitMB: number;
+  };
   /** Packets the capture store holds at the end, and those it dropped to stay within its limit. */
   capture: { packets: number; dropped: number };
   /** Most outbound sessions open at once (the queue manager's limit holds). */
@@ -110,7 +129,7 @@ export function drained(lab: DrainingLab, stallMs: number, progress: (line: stri
   });
 }
 
-function loadLab(via: LoadOptions['via']): LabConfig {
+export function loadLab(via: LoadOptions['via']): LabConfig {
   const base = benchLab('plain');
   if (via === 'direct') return base;
   return labSchema.parse({ ...base, paths: [{ between: ['intellinet', 'ntsol'], via: 'firewall', firewall: { profile: 'asa' } }] });
@@ -118,11 +137,21 @@ function loadLab(via: LoadOptions['via']): LabConfig {
 
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
 
+/** `bounded`: the second half may add at most this share to the RSS at halfway. */
+export const BOUNDED_GROWTH = 0.1;
+
 export async function benchLoad(o: LoadOptions): Promise<LoadFigure> {
   const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-bench-load-'));
   const lab = await createLab(loadLab(o.via), { workspace, running: { scale: 1 } });
   const rssStart = process.memoryUsage().rss;
   let rssPeak = rssStart;
+  let rssHalf: number | undefined;
+  let delivered = 0;
+  const countDelivered = lab.events.subscribe((e) => {
+    if (e.type !== 'mail.delivered' || ++delivered !== Math.ceil(o.messages / 2)) return;
+    rssHalf = process.memoryUsage().rss;
+    rssPeak = Math.max(rssPeak, rssHalf);
+  });
   const sample = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100);
   try {
     const submission = lab.servers.get('intellinet')!.listeners.find((l) => l.role === 'submission')!.port;
@@ -146,17 +175,29 @@ export async function benchLoad(o: LoadOptions): Promise<LoadFigure> {
     const ms = o.clock.now() - started;
     const delivered = sean.mailboxes.list('sean').length;
     const entries = [...lab.servers.get('intellinet')!.entries.values()];
+    const rssEnd = process.memoryUsage().rss;
+    rssPeak = Math.max(rssPeak, rssEnd);
+    const half = rssHalf ?? rssEnd;
+    let serverLogLines = 0;
+    for (const lines of lab.serverLogs.values()) serverLogLines += lines.length;
     return {
       messages: o.messages, sessions: o.sessions, accepted, delivered,
       deferred: entries.filter((e) => e.attempts.some((a) => a.result !== 'delivered')).length,
       rate: perSecond(delivered, ms), ms: round(ms),
-      rssStartMB: mb(rssStart), rssPeakMB: mb(rssPeak),
+      rssStartMB: mb(rssStart), rssPeakMB: mb(rssPeak), rssHalfMB: mb(half), rssEndMB: mb(rssEnd),
+      bounded: rssEnd <= half * (1 + BOUNDED_GROWTH),
+      retained: {
+        serverLogConnections: lab.serverLogs.size, serverLogLines,
+        transcripts: [...lab.servers.values()].reduce((n, s) => n + s.transcriptsKept, 0),
+        captureMB: mb(lab.taps.budget.used), captureLimitMB: mb(lab.taps.budget.maxBytes),
+      },
       capture: { packets: lab.capture.size, dropped: lab.capture.points().reduce((n, p) => n + p.dropped, 0) },
       peakSessions: lab.slots.peak,
       ...(stalled ? { stalled } : {}),
     };
   } finally {
     clearInterval(sample);
+    countDelivered();
     await lab.stop();
     fs.rmSync(workspace, { recursive: true, force: true });
   }

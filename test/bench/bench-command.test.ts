@@ -40,6 +40,10 @@ describe('postcard-lab bench --json --quick', () => {
       expect(l).toMatchObject({ accepted: l.messages, delivered: l.messages, deferred: 0 });
       expect(l.peakSessions).toBeLessThanOrEqual(20);
       expect(l.rssPeakMB).toBeGreaterThan(0);
+      expect(l.rssPeakMB).toBeGreaterThanOrEqual(Math.max(l.rssStartMB, l.rssHalfMB, l.rssEndMB));
+      expect(typeof l.bounded).toBe('boolean');
+      expect(l.retained.serverLogConnections).toBeGreaterThan(0);
+      expect(l.retained.captureMB).toBeLessThanOrEqual(l.retained.captureLimitMB);
     }
     expect(r.load.capture.packets).toBeGreaterThan(0);
 
