@@ -534,7 +534,7 @@ export interface Responses {
   getLinks: { links: LinkStateView[] };
   getTimeline: { total: number; events: TimelineEventView[] };
   getFirewall: FirewallViewDto;
-  getServerLog: { org: string; profile: string; logs: ServerLogView[] };
+  getServerLog: { org: string; profile: string; logs: ServerLogView[]; retention?: string };
   terminalTargets: { targets: TerminalTargetView[] };
   terminalOpen: TerminalSessionView;
   terminalSend: { sent: number };

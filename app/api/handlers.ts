@@ -116,7 +116,7 @@ export function createHandlers(session: ApiSession): Handlers {
         entry: queueEntryView(entry),
         attempts: entry.attempts.map((a, index) => ({
           index, at: a.at, host: a.host, conn: a.conn, result: a.result, reason: a.reason,
-          sender: formatTranscript(a.transcript),
+          sender: a.transcriptDropped ? `(${a.transcriptDropped} lines no longer kept: only the newest finished entries keep their transcripts, docs/decisions.md "Bounded memory")` : formatTranscript(a.transcript),
           receiver: a.conn ? formatReceiverTranscript(logs.get(a.conn) ?? []) : '',
           ...(a.causeLine !== undefined && a.result !== 'delivered' ? { causeLine: a.causeLine } : {}),
           linked: a.conn ? a.transcript.flatMap((l, i) => (l.at ? [i] : [])) : [],

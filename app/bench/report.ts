@@ -26,12 +26,12 @@ export function formatReport(r: BenchReport): string[] {
       }),
     ]),
     '',
-    'Load through the submission port, lab clock running (delivered / deferred / msg/s / peak RSS MB / peak sessions)',
+    'Load through the submission port, lab clock running (delivered / deferred / msg/s / RSS MB start, at half, end, peak / live MB at half, end / bounded / peak sessions)',
     ...table([
-      ['run', 'messages', 'sessions', 'delivered', 'deferred', 'msg/s', 'RSS peak', 'sessions out'],
+      ['run', 'messages', 'sessions', 'delivered', 'deferred', 'msg/s', 'RSS start', 'RSS half', 'RSS end', 'RSS peak', 'live half', 'live end', 'bounded', 'sessions out'],
       ...(['load', 'up'] as const).map((k) => {
         const l = r[k];
-        return [k === 'load' ? 'load (asa, capture on)' : 'up (postcard)', String(l.messages), String(l.sessions), String(l.delivered), String(l.deferred), num(l.rate), num(l.rssPeakMB), String(l.peakSessions)];
+        return [k === 'load' ? 'load (asa, capture on)' : 'up (postcard)', String(l.messages), String(l.sessions), String(l.delivered), String(l.deferred), num(l.rate), num(l.rssStartMB), num(l.rssHalfMB), num(l.rssEndMB), num(l.rssPeakMB), num(l.liveHalfMB), num(l.liveEndMB), l.bounded ? 'yes' : 'no', String(l.peakSessions)];
       }),
     ]),
     '',

@@ -13,6 +13,17 @@
  * so the newest bytes are always there to look at.
  */
 
+/**
+ * What a kept packet or tap record costs beyond its bytes: the JavaScript objects around them (the
+ * packet with its dissected summary and the views on it; the record with its Buffer view). Counted
+ * so that the budget bounds the memory the capture really takes, not only its payload: before
+ * this, 10,000 messages through a firewall path (60 packets and 40 records each) held about
+ * 75 KB of heap per message against 8 KB counted (docs/bench.md, `load`). Estimates measured on
+ * this store under Node 20 (heap per packet less its payload and headers, `load` at 2,000 messages).
+ */
+export const PACKET_OBJECT_BYTES = 640;
+export const RECORD_OBJECT_BYTES = 160;
+
 /** What a lab keeps when its scenario does not say (settings.captureLimit, docs/scenario-format.md). */
 export const DEFAULT_CAPTURE_BYTES = 128 * 1024 * 1024;
 

@@ -28,7 +28,7 @@ import type { Held } from './summary.ts';
 import { Subject, held, rowOf, summarise } from './summary.ts';
 import type { ConnView, PacketRow, PageQuery, PageResult, StoreOptions, StreamHit } from './store-types.ts';
 import { Deque } from './deque.ts';
-import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from './budget.ts';
+import { CaptureBudget, DEFAULT_CAPTURE_BYTES, PACKET_OBJECT_BYTES } from './budget.ts';
 import type { FollowOptions, FollowResult, PacketDetail } from './inspect.ts';
 import { detailOf, followOf } from './inspect.ts';
 
@@ -304,8 +304,9 @@ export class CaptureStore {
     this.#all.push(h);
     point.held.push(h);
     view.held.push(h);
-    // The payload is counted with its record's buffer; the synthesized headers are the store's own.
-    this.#budget.add(frameLength(p) - p.payload.length);
+    // The payload is counted with its record's buffer; the synthesized headers and the packet's
+    // objects are the store's own (budget.ts, PACKET_OBJECT_BYTES).
+    this.#budget.add(frameLength(p) - p.payload.length + PACKET_OBJECT_BYTES);
     return true;
   }
 
@@ -324,7 +325,7 @@ export class CaptureStore {
     const h = this.#all.shift();
     if (!h) return;
     const length = frameLength(h.p);
-    this.#budget.add(-(length - h.p.payload.length));
+    this.#budget.add(-(length - h.p.payload.length + PACKET_OBJECT_BYTES));
     const record = h.p.recordSeq === undefined ? undefined : this.#records.get(h.p.recordSeq);
     if (record && h.p.payload.length > 0 && --record.packets === 0) {
       this.#records.delete(h.p.recordSeq!);

@@ -15,7 +15,7 @@
  * of a host has a point of its own for sessions from outside the lab (roles: none).
  */
 import type { NtlmSessionKeys } from '../ntlm/keys.ts';
-import { CaptureBudget } from './budget.ts';
+import { CaptureBudget, RECORD_OBJECT_BYTES } from './budget.ts';
 
 /** Client to server, or server to client, relative to the TCP connection. */
 export type Direction = 'c2s' | 's2c';
@@ -157,6 +157,7 @@ export class TapLog implements TapSink {
     full.seq = this.#seq++;
     this.records.push(full);
     for (const b of buffersOf(full)) this.budget.hold(full.seq, b);
+    this.budget.add(RECORD_OBJECT_BYTES);
     this.#emit({ kind: 'data', record: full });
     this.budget.enforce();
   }
@@ -165,6 +166,7 @@ export class TapLog implements TapSink {
     const gone = this.records.shift();
     if (!gone) return;
     this.dropped++;
+    this.budget.add(-RECORD_OBJECT_BYTES);
     for (const b of buffersOf(gone)) {
       this.droppedBytes += b.length;
       this.budget.release(b);

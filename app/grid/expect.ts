@@ -14,8 +14,12 @@
  *      the firewall overwrote the EHLO.
  * 3. What the two products can speak (app/products/): STARTTLS offered to a sender that shares no
  *    TLS version with the receiver (the IMS's TLS 1.0 against Exchange 2019's 1.2 and up) ends in a
- *    failed handshake — `may` retries in clear, `encrypt` and `verify` wait. The NTLM sealed layer
- *    needs nothing of either product: the lab's receivers keep the EHLO across it (docs/ntlm.md).
+ *    failed handshake — `may` retries in clear, `encrypt` and `verify` wait. `AUTH NTLM` runs only
+ *    when the receiver's EHLO lists NTLM (RFC 4954 §3) or the sender sends it unoffered: the
+ *    Exchange 5.5 IMS lists only `AUTH LOGIN` though it runs NTLM, and only the IMS as sender sends
+ *    `AUTH NTLM` blind (KB Q262945, docs/products.md), so another product's sender defers. Past the
+ *    logon, the NTLM sealed layer needs nothing of either product: the lab's receivers keep the EHLO
+ *    across it (docs/ntlm.md).
  */
 import tls from 'node:tls';
 import { profileStages } from '../path/profiles.ts';
@@ -55,6 +59,22 @@ export function tlsVersionsOverlap(sender: GridCell['sender'], receiver: GridCel
   };
   const [a, b] = [range(sender), range(receiver)];
   return Math.max(a[0], b[0]) <= Math.min(a[1], b[1]);
+}
+
+/**
+ * Does the receiver's EHLO list the NTLM mechanism? Read from the product's own EHLO words for the
+ * mechanisms its inbound server runs (as app/lab/security.ts configures them), not from a list here.
+ */
+export function ehloOffersNtlm(receiver: GridCell['receiver']): boolean {
+  const p = product(receiver);
+  const lines = p.dialect.ehlo({ starttls: false, auth: [...p.inboundAuth], requireTls: false, size: 0, authenticated: false });
+  // RFC 4954 §3: `AUTH` followed by the mechanisms, space-separated (the IMS also wrote `AUTH=LOGIN`).
+  return lines.some((line) => /^AUTH[ =]/i.test(line) && line.slice(5).toUpperCase().split(/\s+/).includes('NTLM'));
+}
+
+/** Does the sender's client send `AUTH NTLM` after this receiver's EHLO (offered, or blind)? */
+export function senderTriesNtlm(sender: GridCell['sender'], receiver: GridCell['receiver']): boolean {
+  return ehloOffersNtlm(receiver) || product(sender).ntlm.blindAuth;
 }
 
 export function firewallTraits(spec: unknown): FirewallTraits {
@@ -104,6 +124,9 @@ export function expectCell(cell: GridCell, firewallSpec: unknown = { profile: ce
       return clearSession('method none sends in clear');
     case 'ntlm':
       if (t.esmtpHidden) return deferred('EHLO overwritten: AUTH NTLM is not offered (fail-closed)');
+      if (!senderTriesNtlm(cell.sender, cell.receiver)) {
+        return deferred(`${cell.receiver}'s EHLO does not list AUTH NTLM and ${cell.sender} sends it only when offered (fail-closed)`);
+      }
       if (t.sealImpossible) return deferred('the SEAL flag is cleared in transit: no sealed session (fail-closed)');
       if (t.sealGarbled) return deferred('the sealed bytes after 235 are garbled by the inspection (fail-closed)');
       return { outcome: 'delivered', leak: 'never', protection: 'sealed', because: 'NTLM logon and sealed session pass' };

@@ -68,7 +68,16 @@ export interface LabDeps {
   limits?: Partial<{ connectionsPerListener: number; sessionMs: number }>;
   /** Outbound session limits (default: 20 per destination, 100 in all). */
   delivery?: Partial<SlotLimits>;
+  /** What the lab keeps in memory (defaults: SERVER_LOG_LIMITS, FINISHED_TRANSCRIPTS_KEPT). */
+  retain?: Partial<{ serverLogConnections: number; serverLogLines: number; transcripts: number }>;
 }
+
+/**
+ * The receivers' per-connection server logs are a ring (docs/decisions.md, "Bounded memory"): the
+ * newest 2,000 connections, each at most 1,000 lines (a session of a few messages takes 20 to 60);
+ * what goes is counted in `serverLogsDropped` and said in the server log view.
+ */
+export const SERVER_LOG_LIMITS = { connections: 2000, lines: 1000 };
 
 export interface SentMessage {
   ref: string;
@@ -105,6 +114,9 @@ export class Lab {
   readonly tlsRpt: { org: string; domain: string; host: string; note: RptNote; at: number }[] = [];
   /** The receiving server's log lines per relay connection (the receiver's view of a transcript). */
   readonly serverLogs = new Map<string, ServerLogLine[]>();
+  /** What the server log ring let go: whole connections (oldest first) and lines past a connection's cap. */
+  readonly serverLogsDropped = { connections: 0, lines: 0 };
+  readonly serverLogLimits: { connections: number; lines: number };
   /** What was done to this lab, in order: app/scenario/record.ts saves it as a scenario. */
   readonly journal: LabJournal;
   #relays: Relay[] = [];
@@ -150,6 +162,10 @@ export class Lab {
         if (conn) this.taps.addKeys(conn, { ntlm: keys });
       },
     });
+    this.serverLogLimits = {
+      connections: deps.retain?.serverLogConnections ?? SERVER_LOG_LIMITS.connections,
+      lines: deps.retain?.serverLogLines ?? SERVER_LOG_LIMITS.lines,
+    };
     this.taps = new TapLog(new CaptureBudget(config.settings?.captureLimit ?? DEFAULT_CAPTURE_BYTES));
     this.paths = buildPaths(config);
     for (const p of this.paths) for (const pt of [...p.points, ...p.reversePoints]) this.#pointRoles.set(pt.id, pt.roles);
@@ -180,6 +196,7 @@ export class Lab {
         senderOf: (port) => this.#senderOf(port),
         emit: (event) => this.events.emit(event),
         onServerLog: (_host, line) => this.#serverLog(line),
+        ...(deps.retain?.transcripts !== undefined ? { transcriptsKept: deps.retain.transcripts } : {}),
       }, relayDomains));
     }
     this.journal = new LabJournal(this);
@@ -424,9 +441,23 @@ export class Lab {
   #serverLog(line: ServerLogLine): void {
     const conn = this.#upstreamPorts.get(line.remotePort);
     if (!conn) return;
-    const lines = this.serverLogs.get(conn) ?? [];
+    let lines = this.serverLogs.get(conn);
+    if (!lines) {
+      lines = [];
+      this.serverLogs.set(conn, lines);
+      // A Map iterates in insertion order: the first key is the oldest connection.
+      while (this.serverLogs.size > this.serverLogLimits.connections) {
+        const oldest = this.serverLogs.keys().next().value!;
+        this.serverLogsDropped.lines += this.serverLogs.get(oldest)!.length;
+        this.serverLogs.delete(oldest);
+        this.serverLogsDropped.connections++;
+      }
+    }
+    if (lines.length >= this.serverLogLimits.lines) {
+      this.serverLogsDropped.lines++;
+      return;
+    }
     lines.push(line);
-    this.serverLogs.set(conn, lines);
   }
 
   pointRoles(): Map<string, PointRole[]> {

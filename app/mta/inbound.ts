@@ -100,6 +100,7 @@ interface ConnectionInternals {
   on(event: string, fn: (arg: unknown) => void): void;
   name: string;
   close(): void;
+  _onClose(): void;
 }
 
 interface ServerInternals {
@@ -157,7 +158,15 @@ export class LabSmtpServer extends SMTPServer {
           connection.send(r.code, r.message, false);
           connection.close();
         }, this.lab.sessionLimitMs ?? inboundDefaults.sessionLimitMs);
-        connection.on('close', () => cancel());
+        // SMTPConnection emits no 'close' of its own (smtp-server 3.21.6): a listener there never
+        // ran, and each session's timer held its connection, socket and parser for the full 10
+        // minutes after it ended — 24,000 sessions' worth at 40 messages a second (docs/bench.md,
+        // `load`). Its `_onClose` runs for every way a session ends.
+        const onClose = connection._onClose.bind(connection);
+        connection._onClose = () => {
+          cancel();
+          onClose();
+        };
         if (greetingDelayMs > 0) timers.setTimeout(() => connection.connectionReady(), greetingDelayMs);
         else connection.connectionReady();
       });

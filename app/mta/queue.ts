@@ -26,6 +26,11 @@ export interface Attempt {
   keyBits?: number;
   downgraded?: string;
   transcript: TranscriptLine[];
+  /**
+   * Lines of `transcript` no longer kept in memory: a finished entry keeps its transcript only
+   * while it is among its server's newest finished entries (docs/decisions.md, "Bounded memory").
+   */
+  transcriptDropped?: number;
   /** The transcript line that caused a failed attempt (SessionResult.causeLine). */
   causeLine?: number;
 }

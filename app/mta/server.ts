@@ -57,6 +57,11 @@ export interface MailServerDeps {
   describeClient(remotePort: number): { ip: string; host?: string } | undefined;
   emit(event: MailEvent): void;
   onServerLog?(host: string, line: ServerLogLine): void;
+  /**
+   * Finished (delivered or bounced) entries that keep their attempts' transcripts; older ones drop
+   * them (default FINISHED_TRANSCRIPTS_KEPT; docs/decisions.md, "Bounded memory").
+   */
+  transcriptsKept?: number;
   /** smtp-server options the security layers add for a host (STARTTLS keys, AUTH NTLM). */
   inboundOptions(server: MailServer, host: string): Partial<SMTPServerOptions>;
 }
@@ -66,6 +71,15 @@ export interface Listener {
   role: 'mail' | 'submission';
   port: number;
 }
+
+/**
+ * How many finished entries per server keep their attempts' transcripts in memory. A real MTA
+ * forgets a delivered message and keeps a log that is rotated; the lab keeps the entry (its
+ * outcome, attempts and reasons) and the transcripts of the newest 1,000, enough for every
+ * scenario and a class's lab many times over. The journal record written when the entry finished
+ * keeps the full transcript until the journal is compacted.
+ */
+export const FINISHED_TRANSCRIPTS_KEPT = 1000;
 
 export class MailServer {
   readonly id: string;
@@ -79,6 +93,9 @@ export class MailServer {
   #servers: InboundServer[] = [];
   #mailServers = new Map<string, InboundServer>();
   #inFlight = 0;
+  /** Finished entries that still hold their transcripts, oldest first. */
+  #withTranscripts: QueueEntry[] = [];
+  #withTranscriptsHead = 0;
   #counter = 0;
   #cancelTimers = new Map<string, () => void>();
   #waitingForSlot = new Set<string>();
@@ -330,7 +347,10 @@ export class MailServer {
 
   /** After a restart: pick up every entry a previous process left unfinished. */
   recover(): QueueEntry[] {
-    for (const entry of this.#queue.finished()) this.entries.set(entry.id, entry);
+    for (const entry of this.#queue.finished()) {
+      this.entries.set(entry.id, entry);
+      this.#finished(entry);
+    }
     const pending = this.#queue.pending();
     for (const entry of pending) {
       if (entry.state === 'in-flight') entry.state = 'queued';
@@ -388,6 +408,7 @@ export class MailServer {
         entry.nextAttemptAt = undefined;
         if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
         this.#queue.save(entry, this.#counter);
+        this.#finished(entry);
         this.#deps.emit({ type: 'mail.delivered', entry });
         return;
       case 'bounce':
@@ -395,6 +416,7 @@ export class MailServer {
         entry.nextAttemptAt = undefined;
         this.#bounce(entry, message, entry.to, outcome);
         this.#queue.save(entry, this.#counter);
+        this.#finished(entry);
         this.#deps.emit({ type: 'mail.bounced', entry });
         return;
       case 'retry':
@@ -409,6 +431,30 @@ export class MailServer {
         throw new Error(`unhandled queue decision ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** An entry finished: it keeps its transcripts while among the newest `transcriptsKept`. */
+  #finished(entry: QueueEntry): void {
+    this.#withTranscripts.push(entry);
+    const kept = this.#deps.transcriptsKept ?? FINISHED_TRANSCRIPTS_KEPT;
+    while (this.#withTranscripts.length - this.#withTranscriptsHead > kept) {
+      const old = this.#withTranscripts[this.#withTranscriptsHead++];
+      for (const a of old.attempts) {
+        if (a.transcript.length === 0) continue;
+        a.transcriptDropped = (a.transcriptDropped ?? 0) + a.transcript.length;
+        a.transcript = [];
+      }
+    }
+    // Compact the FIFO now and then rather than shifting an array of thousands on every message.
+    if (this.#withTranscriptsHead > 1024 && this.#withTranscriptsHead * 2 > this.#withTranscripts.length) {
+      this.#withTranscripts = this.#withTranscripts.slice(this.#withTranscriptsHead);
+      this.#withTranscriptsHead = 0;
+    }
+  }
+
+  /** Finished entries whose transcripts are still in memory (at most `transcriptsKept`). */
+  get transcriptsKept(): number {
+    return this.#withTranscripts.length - this.#withTranscriptsHead;
   }
 
   #schedule(entry: QueueEntry, at: number): void {

@@ -22,20 +22,30 @@ export class Rc4 {
 
   /** XOR `data` with the next `data.length` keystream bytes (encrypt and decrypt are the same). */
   update(data: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(data.length);
+    this.into(data, out, 0);
+    return out;
+  }
+
+  /**
+   * The same, written into `out` from `at` (which may be `data` itself): the security layer seals
+   * straight into the buffer it sends (app/ntlm/sasl-layer.ts), with no copy per frame.
+   */
+  into(data: Uint8Array, out: Uint8Array, at: number): void {
     const s = this.#s;
-    const out = Buffer.alloc(data.length);
     let i = this.#i, j = this.#j;
-    for (let n = 0; n < data.length; n++) {
+    const n = data.length;
+    for (let k = 0; k < n; k++) {
       i = (i + 1) & 0xff;
-      j = (j + s[i]) & 0xff;
-      const t = s[i];
-      s[i] = s[j];
-      s[j] = t;
-      out[n] = data[n] ^ s[(s[i] + s[j]) & 0xff];
+      const si = s[i];
+      j = (j + si) & 0xff;
+      const sj = s[j];
+      s[i] = sj;
+      s[j] = si;
+      out[at + k] = data[k] ^ s[(si + sj) & 0xff];
     }
     this.#i = i;
     this.#j = j;
-    return out;
   }
 }
 

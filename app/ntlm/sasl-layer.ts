@@ -37,18 +37,21 @@ export interface SecurityLayer {
 
 export function createSecurityLayer(keys: NtlmSessionKeys, role: 'client' | 'server'): SecurityLayer {
   const ctx = createSealContext(keys, role);
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let failure: string | undefined;
 
   function wrap(plain: Buffer): Buffer {
-    const frames: Buffer[] = [];
+    // One buffer for every frame, sealed in place: no copy of the plaintext or the frames.
+    const frames = Math.ceil(plain.length / MAX_PLAINTEXT);
+    const out = Buffer.allocUnsafe(plain.length + frames * (4 + SIGNATURE_LENGTH));
+    let to = 0;
     for (let at = 0; at < plain.length; at += MAX_PLAINTEXT) {
-      const { sealed, signature } = ctx.send.seal(plain.subarray(at, at + MAX_PLAINTEXT));
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(sealed.length + signature.length, 0);
-      frames.push(length, sealed, signature);
+      const part = plain.subarray(at, at + MAX_PLAINTEXT);
+      out.writeUInt32BE(part.length + SIGNATURE_LENGTH, to);
+      ctx.send.sealInto(part, out, to + 4);
+      to += 4 + part.length + SIGNATURE_LENGTH;
     }
-    return Buffer.concat(frames);
+    return out;
   }
 
   function fail(error: string): UnwrapResult {
@@ -59,7 +62,9 @@ export function createSecurityLayer(keys: NtlmSessionKeys, role: 'client' | 'ser
 
   function unwrap(bytes: Buffer): UnwrapResult {
     if (failure !== undefined) return { ok: false, error: failure };
-    pending = pending.length ? Buffer.concat([pending, bytes]) : Buffer.from(bytes);
+    // The socket's chunk is kept as it is (a view, not a copy) when nothing waits before it; the
+    // plaintext is a new buffer either way (unseal writes it), so the chunk is never changed.
+    pending = pending.length ? Buffer.concat([pending, bytes]) : bytes;
     const plaintext: Buffer[] = [];
     while (pending.length >= 4) {
       const length = pending.readUInt32BE(0);

@@ -16,6 +16,9 @@ export { negotiatedKeyBits } from './keys.ts';
 
 export const SIGNATURE_LENGTH = 16;
 
+/** Scratch for the sequence number the HMAC covers (single-threaded: used and done in one call). */
+const SEQ = Buffer.alloc(4);
+
 /** One direction of a session: its RC4 handle, signing key and next sequence number. */
 export class SealDirection {
   readonly #handle: Rc4;
@@ -37,33 +40,45 @@ export class SealDirection {
 
   /** MS-NLMP §3.4.4 MAC over the plaintext; consumes keystream and the sequence number. */
   mac(message: Buffer): Buffer {
+    const sig = Buffer.allocUnsafe(SIGNATURE_LENGTH);
+    this.macInto(message, sig, 0);
+    return sig;
+  }
+
+  /** The same MAC, written as 16 bytes into `out` at `at` (no buffer of its own). */
+  macInto(message: Buffer, out: Buffer, at: number): void {
     const seq = this.#seq;
     this.#seq = (this.#seq + 1) >>> 0;
-    const sig = Buffer.alloc(SIGNATURE_LENGTH);
-    sig.writeUInt32LE(1, 0);
+    out.writeUInt32LE(1, at);
     if (this.#ess) {
-      const seqBytes = Buffer.alloc(4);
-      seqBytes.writeUInt32LE(seq, 0);
-      const checksum = hmacMd5(this.#signingKey, seqBytes, message).subarray(0, 8);
-      (this.#keyExch ? this.#handle.update(checksum) : checksum).copy(sig, 4);
-      sig.writeUInt32LE(seq, 12);
-      return sig;
+      SEQ.writeUInt32LE(seq, 0);
+      const checksum = hmacMd5(this.#signingKey, SEQ, message).subarray(0, 8);
+      if (this.#keyExch) this.#handle.into(checksum, out, at + 4);
+      else checksum.copy(out, at + 4);
+      out.writeUInt32LE(seq, at + 12);
+      return;
     }
     // §3.4.4.1: the random pad is zero here; it is encrypted all the same, which keeps the
-    // keystream in step with the peer and matches the §4.2.2.4 example.
-    this.#handle.update(Buffer.alloc(4)).copy(sig, 4);
-    const checksum = Buffer.alloc(4);
-    checksum.writeUInt32LE(crc32(message), 0);
-    this.#handle.update(checksum).copy(sig, 8);
-    const seqField = this.#handle.update(Buffer.alloc(4)).readUInt32LE(0) ^ seq;
-    sig.writeUInt32LE(seqField >>> 0, 12);
-    return sig;
+    // keystream in step with the peer and matches the §4.2.2.4 example. Then the CRC-32 of the
+    // message, then 0 XOR SeqNum: all three through the handle, in that order.
+    out.writeUInt32LE(0, at + 4);
+    out.writeUInt32LE(crc32(message), at + 8);
+    out.writeUInt32LE(0, at + 12);
+    this.#handle.into(out.subarray(at + 4, at + 16), out, at + 4);
+    out.writeUInt32LE((out.readUInt32LE(at + 12) ^ seq) >>> 0, at + 12);
   }
 
   /** MS-NLMP §3.4.3 SEAL: encrypt, then sign the plaintext with the same handle. */
   seal(message: Buffer): { sealed: Buffer; signature: Buffer } {
-    const sealed = this.#handle.update(message);
-    return { sealed, signature: this.mac(message) };
+    const out = Buffer.allocUnsafe(message.length + SIGNATURE_LENGTH);
+    this.sealInto(message, out, 0);
+    return { sealed: out.subarray(0, message.length), signature: out.subarray(message.length) };
+  }
+
+  /** SEAL into `out` at `at`: the sealed bytes, then the 16-byte signature right after them. */
+  sealInto(message: Buffer, out: Buffer, at: number): void {
+    this.#handle.into(message, out, at);
+    this.macInto(message, out, at + message.length);
   }
 
   /** The receiving side of SEAL: decrypt, recompute the MAC, compare. */

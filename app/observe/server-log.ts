@@ -51,8 +51,26 @@ export function logInput(lab: Lab, org: string): LogInput {
   return { host: first.name, address: first.address, domain: server.domain, outbound, inbound };
 }
 
-export function serverLog(lab: Lab, org: string): { org: string; profile: string; logs: ServerLog[] } {
+/**
+ * What the log view no longer shows, in words, when the lab's memory bounds let something go
+ * (docs/decisions.md, "Bounded memory"): the ring of inbound sessions, the line cap per session,
+ * and finished entries' transcripts.
+ */
+export function retentionNote(lab: Lab, org: string): string | undefined {
+  const server = lab.servers.get(org);
+  const parts: string[] = [];
+  const d = lab.serverLogsDropped;
+  const { connections, lines } = lab.serverLogLimits;
+  if (d.connections > 0) parts.push(`inbound sessions: only the newest ${connections.toLocaleString('en')} of the lab's are kept (${d.connections.toLocaleString('en')} older ones let go)`);
+  else if (d.lines > 0) parts.push(`inbound sessions: at most ${lines.toLocaleString('en')} lines each (${d.lines.toLocaleString('en')} lines let go)`);
+  const trimmed = server ? [...server.entries.values()].filter((e) => e.attempts.some((a) => a.transcriptDropped)).length : 0;
+  if (trimmed > 0) parts.push(`outbound: ${trimmed.toLocaleString('en')} older finished messages no longer keep their session transcripts`);
+  return parts.length ? `Memory limit: ${parts.join('; ')}.` : undefined;
+}
+
+export function serverLog(lab: Lab, org: string): { org: string; profile: string; logs: ServerLog[]; retention?: string } {
   const server = lab.servers.get(org);
   if (!server) throw new Error(`no organisation "${org}"`);
-  return { org, profile: server.config.profile, logs: logFormatter(server.config.profile)(logInput(lab, org)) };
+  const retention = retentionNote(lab, org);
+  return { org, profile: server.config.profile, logs: logFormatter(server.config.profile)(logInput(lab, org)), ...(retention ? { retention } : {}) };
 }

@@ -59,6 +59,8 @@ export class LogsState {
   org = $state<string | undefined>(undefined);
   profile = $state<string | undefined>(undefined);
   logs = $state.raw<ServerLogView[]>([]);
+  /** What the lab's memory bounds let go, in words (docs/decisions.md, "Bounded memory"). */
+  retention = $state<string | undefined>(undefined);
   error = $state<string | undefined>(undefined);
 
   constructor(api: PostcardApi) {
@@ -94,12 +96,14 @@ export class LogsState {
     const r = await this.#api.getServerLog({ org: this.org });
     this.profile = r.profile;
     this.logs = r.logs;
+    this.retention = r.retention;
   }, (error) => (this.error = error));
 
   clear(): void {
     this.org = undefined;
     this.profile = undefined;
     this.logs = [];
+    this.retention = undefined;
     this.error = undefined;
   }
 }

@@ -40,6 +40,14 @@ describe('postcard-lab bench --json --quick', () => {
       expect(l).toMatchObject({ accepted: l.messages, delivered: l.messages, deferred: 0 });
       expect(l.peakSessions).toBeLessThanOrEqual(20);
       expect(l.rssPeakMB).toBeGreaterThan(0);
+      expect(l.rssPeakMB).toBeGreaterThanOrEqual(Math.max(l.rssStartMB, l.rssHalfMB, l.rssEndMB));
+      expect(typeof l.bounded).toBe('boolean');
+      // Live memory after a full collection (exposed at run time: the command runs without --expose-gc).
+      expect(l.liveHalfMB).toBeGreaterThan(0);
+      expect(l.liveEndMB).toBeGreaterThan(0);
+      expect(l.liveEndMB).toBeLessThanOrEqual(l.rssEndMB);
+      expect(l.retained.serverLogConnections).toBeGreaterThan(0);
+      expect(l.retained.captureMB).toBeLessThanOrEqual(l.retained.captureLimitMB);
     }
     expect(r.load.capture.packets).toBeGreaterThan(0);
 

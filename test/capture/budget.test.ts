@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { lab as labSchema } from '../../app/config/lab.ts';
 import { twoOrgs } from '../helpers/lab.ts';
-import { CaptureBudget } from '../../app/capture/budget.ts';
+import { CaptureBudget, PACKET_OBJECT_BYTES, RECORD_OBJECT_BYTES } from '../../app/capture/budget.ts';
 import { CaptureStore } from '../../app/capture/store.ts';
 import { frameLength } from '../../app/capture/frame.ts';
 import { TapLog, type TapRecord } from '../../app/capture/tap.ts';
@@ -88,9 +88,11 @@ describe('capture budget: tap log and packet store together', () => {
     expect(m.storePayload).toBe(m.logBytes);
     // ...but the memory behind them is the log's buffers, once.
     expect(m.bytes).toBe(m.logBytes);
-    // The budget counts exactly that, plus the synthesized TCP/IP headers of the packets.
-    const headers = [...store.packets()].reduce((n, p) => n + frameLength(p) - p.payload.length, 0);
-    expect(budget.used).toBe(m.logBytes + headers);
+    // The budget counts exactly that, plus the synthesized TCP/IP headers of the packets and the
+    // objects of every packet and record kept (PACKET_OBJECT_BYTES, RECORD_OBJECT_BYTES).
+    const packets = [...store.packets()];
+    const headers = packets.reduce((n, p) => n + frameLength(p) - p.payload.length, 0);
+    expect(budget.used).toBe(m.logBytes + headers + packets.length * PACKET_OBJECT_BYTES + taps.records.length * RECORD_OBJECT_BYTES);
     expect(taps.dropped).toBe(0);
     expect(store.page({}).dropped).toBe(0);
   });
@@ -139,12 +141,12 @@ describe('capture budget: tap log and packet store together', () => {
     const at = { conn: 'c', dir: 'c2s' as const, t: 1, labTime: 1 };
     taps.data({ ...at, point: 'inside', bytes: shared });
     taps.data({ ...at, point: 'outside', bytes: shared });
-    expect(budget.used).toBe(600);
+    expect(budget.used).toBe(600 + 2 * RECORD_OBJECT_BYTES);
     expect(taps.dropped).toBe(0);
     // A record bigger than the whole budget stays (the newest is always there to look at); the older go.
     taps.data({ ...at, point: 'inside', bytes: Buffer.alloc(5000, 0x64) });
     expect(taps.records.map((r) => r.bytes.length)).toEqual([5000]);
-    expect([taps.dropped, taps.droppedBytes, budget.used]).toEqual([2, 1200, 5000]);
+    expect([taps.dropped, taps.droppedBytes, budget.used]).toEqual([2, 1200, 5000 + RECORD_OBJECT_BYTES]);
   });
 
   it('refuses a budget that is not a positive number of bytes', () => {

@@ -233,8 +233,8 @@ describe('the board', () => {
 
   it('limits: a capture cap per lab, and idle labs stop after the trainer\'s time (the board says so)', async () => {
     const clock = manualNow(Date.parse('2026-12-05T09:00:00Z'));
-    // 1 KiB of capture per lab: the postcard scenario's conversation (about 2 KiB) does not fit.
-    const { room, port } = await open({ capturePerLab: 1024, idleMinutes: 10 }, clock);
+    // 8 KiB of capture per lab: the postcard scenario's conversation (about 2 KiB of bytes, and the objects of its packets and records, budget.ts) does not fit.
+    const { room, port } = await open({ capturePerLab: 8 * 1024, idleMinutes: 10 }, clock);
     const { seat, token } = await join(port, room.code, 'Ada');
     const learner = await connect(port, `seat=${token}`);
     const board = await connect(port, `board=${room.trainerToken}`);
@@ -245,8 +245,8 @@ describe('the board', () => {
     expect(points.reduce((n, p) => n + p.dropped, 0)).toBeGreaterThan(0);
     expect(points.reduce((n, p) => n + p.droppedBytes, 0)).toBeGreaterThan(0);
     const lab = room.seat(seat).session.lab;
-    expect(lab.taps.budget.maxBytes).toBe(1024);
-    expect(lab.taps.budget.used).toBeLessThanOrEqual(1024);
+    expect(lab.taps.budget.maxBytes).toBe(8 * 1024);
+    expect(lab.taps.budget.used).toBeLessThanOrEqual(8 * 1024);
 
     clock.advance(9 * 60_000);
     expect(await room.sweepIdle()).toEqual([]);

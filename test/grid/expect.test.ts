@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultAxes, gridCells, shardCells, type GridCell } from '../../app/grid/axes.ts';
-import { expectCell, firewallTraits } from '../../app/grid/expect.ts';
+import { ehloOffersNtlm, expectCell, firewallTraits } from '../../app/grid/expect.ts';
 
 const all = gridCells(defaultAxes());
-const cell = (firewall: string, method: GridCell['method'], receiver: GridCell['receiver'] = 'postfix'): GridCell =>
-  ({ index: 0, sender: 'exchange-5.5', receiver, firewall, method });
+const cell = (firewall: string, method: GridCell['method'], receiver: GridCell['receiver'] = 'postfix', sender: GridCell['sender'] = 'exchange-5.5'): GridCell =>
+  ({ index: 0, sender, receiver, firewall, method });
 
 describe('grid axes', () => {
   it('the default grid is at least 4 × 4 × 8 × 6', () => {
@@ -64,6 +64,30 @@ describe('expectations follow the policy rules', () => {
       expect(expectCell(cell(fw, method, receiver))).toMatchObject({ outcome, leak });
     });
   }
+
+  it('AUTH NTLM to the IMS: only the IMS sends it unoffered (KB Q262945), every other sender defers', () => {
+    // The IMS's EHLO lists AUTH LOGIN only; the other products list NTLM when their server runs it.
+    expect(ehloOffersNtlm('exchange-5.5')).toBe(false);
+    for (const r of ['exchange-2019', 'postfix', 'generic'] as const) expect(ehloOffersNtlm(r), r).toBe(true);
+    for (const sender of ['exchange-2019', 'postfix', 'generic'] as const) {
+      for (const method of ['ntlm', 'ntlm-128'] as const) {
+        const e = expectCell(cell('pass', method, 'exchange-5.5', sender));
+        expect(e, `${sender} ${method}`).toMatchObject({ outcome: 'deferred', leak: 'never' });
+        expect(e.because).toContain('does not list AUTH NTLM');
+        // To a receiver that lists it, the same sender delivers sealed.
+        expect(expectCell(cell('pass', method, 'postfix', sender))).toMatchObject({ outcome: 'delivered', protection: 'sealed' });
+      }
+    }
+    expect(expectCell(cell('pass', 'ntlm', 'exchange-5.5', 'exchange-5.5'))).toMatchObject({ outcome: 'delivered', protection: 'sealed' });
+    // Over the default grid: every ntlm cell from another sender to the IMS is deferred without a
+    // leak, whatever the firewall; where the firewall lets the logon through it is this rule that decides.
+    const toIms = all.filter((c) => c.receiver === 'exchange-5.5' && c.sender !== 'exchange-5.5' && c.method.startsWith('ntlm'));
+    expect(toIms).toHaveLength(48);
+    for (const c of toIms) expect(expectCell(c), `${c.sender} ${c.firewall} ${c.method}`).toMatchObject({ outcome: 'deferred', leak: 'never' });
+    const decided = all.filter((c) => expectCell(c).because.includes('does not list AUTH NTLM'));
+    expect(new Set(decided.map((c) => c.firewall))).toEqual(new Set(['pass', 'asa', 'strip-starttls', 'ntlm-downgrade', 'injector', 'rewrite']));
+    expect(decided.every((c) => c.receiver === 'exchange-5.5' && c.sender !== 'exchange-5.5')).toBe(true);
+  });
 
   it('reads firewall traits from the stage chain, so an imported configuration is judged by what it does', () => {
     expect(firewallTraits({ config: 'PIX Version 4.4(7)\nfixup protocol smtp 25\n' }).greetingNeverEnds).toBe(true);

@@ -30,6 +30,18 @@ describe('grid', () => {
     expect(bounced.transcript).toContain('<- 503');
   }, 300_000);
 
+  it('to an Exchange 5.5 receiver, only the IMS sends AUTH NTLM unoffered (KB Q262945): the rule agrees with real runs', async () => {
+    const axes = { senders: ['exchange-5.5' as const, 'postfix' as const], receivers: ['exchange-5.5' as const], firewalls: ['pass', 'rewrite'], methods: ['ntlm' as const, 'ntlm-128' as const] };
+    const { results, summary } = await runGrid({ axes, jobs: 0, concurrency: 4, timeout: '1s' });
+    expect(summary.cells).toBe(8);
+    expect(results.filter((r) => !r.agrees).map((r) => `${r.id}: ${r.mismatch} (${r.reason})`)).toEqual([]);
+    for (const r of results) {
+      expect(r.leaked, r.id).toBe(false);
+      expect(r.outcome, r.id).toBe(r.cell.sender === 'exchange-5.5' ? 'delivered' : 'deferred');
+      if (r.cell.sender !== 'exchange-5.5') expect(r.reason, r.id).toContain('NTLM authentication is required, but was not offered');
+    }
+  }, 300_000);
+
   it('CLI: a shard in worker processes, CSV/JSON/HTML reports, a progress bar, captures and transcripts per cell', async () => {
     const csv = path.join(dir, 'g.csv'), json = path.join(dir, 'g.json'), html = path.join(dir, 'g.html'), exp = path.join(dir, 'cells');
     const r = await cli('grid', '--senders', 'postfix', '--receivers', 'generic', '--firewalls', 'asa,strip-starttls', '--methods', 'none,may,encrypt',

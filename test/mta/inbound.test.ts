@@ -36,7 +36,7 @@ function start(overrides: Partial<InboundOptions> = {}) {
 describe('inbound smtp-server adapter', () => {
   it('still relies on the smtp-server internals the greeting patch overrides (fails on an incompatible upgrade)', () => {
     const proto = SMTPConnection.prototype as unknown as Record<string, unknown>;
-    for (const member of ['_setListeners', 'connectionReady', '_sendGreeting', 'send', 'init']) {
+    for (const member of ['_setListeners', 'connectionReady', '_sendGreeting', 'send', 'init', '_onClose']) {
       expect(typeof proto[member], member).toBe('function');
     }
     // The original init still has the fixed early-talker wait we replace; if that changed, re-check the patch.
@@ -109,6 +109,35 @@ describe('inbound smtp-server adapter', () => {
     await c2.reply();
     c2.send('MAIL FROM:<alice@intellinet.example>');
     expect(await c2.reply()).toMatch(/^503 .*HELO\/EHLO first/);
+  });
+
+  it('cancels each session\'s time limit when the session ends: no timer keeps a closed connection', async () => {
+    // Timers the test holds: each session arms its 10-minute limit; QUIT, a client that drops and
+    // a client that never speaks must all cancel theirs when the connection closes.
+    const live = new Set<number>();
+    let next = 0;
+    const counting: Timers = {
+      setTimeout: (_fn) => {
+        const id = next++;
+        live.add(id);
+        return () => live.delete(id);
+      },
+      now: () => 0,
+    };
+    const { server } = await start({ timers: counting });
+    const closed = () => new Promise<void>((resolve) => { const poll = () => (live.size === 0 ? resolve() : setTimeout(poll, 5)); poll(); });
+    for (let i = 0; i < 10; i++) {
+      const c = await rawClient(server.port);
+      expect(await c.reply()).toMatch(/^220 /);
+      if (i % 2 === 0) {
+        c.send('QUIT');
+        expect(await c.reply()).toMatch(/^221 /);
+      }
+      c.socket.destroy();
+      await closed();
+      expect(live.size).toBe(0);
+    }
+    expect(next).toBe(10);
   });
 
   it('takes 200 sessions in a row (no fixed wait, no look-up)', async () => {

@@ -24,6 +24,21 @@ describe('Rc4', () => {
     expect(ks.subarray(offset).toString('hex')).toBe(stream);
   });
 
+  it('into() writes the same keystream XOR at an offset, in place too, and leaves the input as it was', () => {
+    const key = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => i & 0xff));
+    const copy = Buffer.from(data);
+    const expected = new Rc4(key).update(data);
+    const out = Buffer.alloc(310, 0xee);
+    new Rc4(key).into(data, out, 7);
+    expect(out.subarray(7, 307).equals(expected)).toBe(true);
+    expect([...out.subarray(0, 7), ...out.subarray(307)].every((b) => b === 0xee)).toBe(true);
+    expect(data.equals(copy)).toBe(true);
+    const inPlace = Buffer.from(data);
+    new Rc4(key).into(inPlace, inPlace, 0);
+    expect(inPlace.equals(expected)).toBe(true);
+  });
+
   it('keeps its keystream across updates, as an NTLM sealing handle must', () => {
     const key = Buffer.from('0102030405', 'hex');
     const handle = new Rc4(key);

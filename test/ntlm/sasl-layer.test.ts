@@ -45,6 +45,29 @@ describe('createSecurityLayer (the reconstructed SASL layer, docs/ntlm.md)', () 
     expect(Buffer.concat(r.plaintext)).toEqual(body);
   });
 
+  it('neither side changes the buffers it is given: the plaintext written, the chunk read', () => {
+    const { client, server } = pair();
+    const plain = Buffer.from('DATA\r\n'), plainCopy = Buffer.from(plain);
+    const wire = Buffer.concat([client.wrap(plain), client.wrap(Buffer.from('QUIT\r\n'))]);
+    const wireCopy = Buffer.from(wire);
+    const r = server.unwrap(wire);
+    expect(r).toEqual({ ok: true, plaintext: [Buffer.from('DATA\r\n'), Buffer.from('QUIT\r\n')] });
+    expect(plain.equals(plainCopy)).toBe(true);
+    expect(wire.equals(wireCopy)).toBe(true);
+    expect(client.wrap(Buffer.alloc(0))).toHaveLength(0);
+  });
+
+  it('NTLMv1 without extended session security: frames seal and unseal both ways (CRC-32 signatures)', () => {
+    const v1 = deriveSessionKeys(0xe2028215 & ~0x00080000, common.randomSessionKey);
+    const client = createSecurityLayer(v1, 'client'), server = createSecurityLayer(v1, 'server');
+    for (const line of ['EHLO a\r\n', 'MAIL FROM:<a@b>\r\n', '']) {
+      const r = server.unwrap(client.wrap(Buffer.from(line)));
+      expect(r).toEqual({ ok: true, plaintext: line ? [Buffer.from(line)] : [] });
+      const back = client.unwrap(server.wrap(Buffer.from(`250 ${line}`)));
+      expect(back).toEqual({ ok: true, plaintext: [Buffer.from(`250 ${line}`)] });
+    }
+  });
+
   it('hides the plaintext on the wire', () => {
     const canary = Buffer.from('canary-7f3a Trial results for Sean');
     expect(pair().client.wrap(canary).includes(canary)).toBe(false);
