@@ -145,14 +145,19 @@ test('2. rehearsal in the UI: no inspect esmtp on the ASA, retry now, send by ha
 
 const packetRows = (page: Page) => page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
 
+/** At this window size, postcard run through, the packet view open on its DATA packet. */
+async function postcardDataPacket(page: Page, size: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(size);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+}
+
 test('4. the packet view fits: list, detail and bytes on screen at 1440×900 and 1024×700', async ({ page }) => {
   for (const size of [BIG, SMALL]) {
-    await page.setViewportSize(size);
-    await openScenario(page, 'postcard');
-    await runAll(page);
-    await page.getByRole('tab', { name: 'Packets' }).click();
-    await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
-    await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+    await postcardDataPacket(page, size);
     // The page itself does not scroll; the three panes share the window.
     expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true);
     const list = page.getByRole('grid', { name: 'Packet list' });
@@ -178,12 +183,7 @@ test('4. the packet view fits: list, detail and bytes on screen at 1440×900 and
 test('4. the three panes resize by their splitters, keyboard and mouse, in light and dark', async ({ page }) => {
   const problems = watch(page);
   for (const size of [SMALL, BIG]) {
-    await page.setViewportSize(size);
-    await openScenario(page, 'postcard');
-    await runAll(page);
-    await page.getByRole('tab', { name: 'Packets' }).click();
-    await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
-    await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+    await postcardDataPacket(page, size);
 
     // The splitter between the list and the lower pane: a separator with its value and limits.
     const rows = page.getByRole('separator', { name: 'Resize the packet list' });
