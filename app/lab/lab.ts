@@ -229,8 +229,9 @@ export class Lab {
       const scanner = scannerOrg(p, this.config)?.org;
       if (!scanner) continue;
       for (const to of this.config.orgs.filter((o) => p.config.between.includes(o.id))) {
-        const point = p.config.between[1] === to.id ? p.serverPoint : p.clientPoint;
-        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), [point], [point], host, to.id, host.name);
+        // Onward to the second organisation: the wire after the scanner, then what its host receives.
+        const [client, server]: CapturePoint[][] = p.config.between[1] === to.id ? [[p.serverPoint], p.points.slice(2)] : [[p.clientPoint], [p.clientPoint]];
+        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), client, server, host, to.id, host.name);
       }
     }
     await this.#tapListeners();
