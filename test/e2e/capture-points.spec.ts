@@ -132,6 +132,35 @@ test('3. a session from outside links to the receiving server\'s transcript of i
   expect(problems).toEqual([]);
 });
 
+test('3. every listener: the MTA-STS policy host\'s HTTPS sessions (the sender\'s policy fetch) show under its own point', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SIZES[0]);
+  await openFromList(page, served().url, 'mta-sts-enforce');
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByRole('region', { name: /Scenario (complete|finished)/ })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  const point = page.getByRole('radio', { name: /^mta-sts\.ntsol\.example :443 \(MTA-STS policy host, HTTPS\)/ });
+  await point.check();
+  await expect(packetRows(page).filter({ hasText: /Client Hello/ }).first()).toBeVisible();
+  await expect(packetRows(page).first()).toContainText('[SYN]');
+  // HTTPS from the first byte: nothing of the policy file reads in clear on this point.
+  await applyFilterText(page, 'frame contains "STSv1"');
+  await expect(page.getByText('No packet matches.')).toBeVisible();
+  // The tab strip keeps one row at 1024×700, the queue's count included.
+  await expect(page.getByRole('tab', { name: /^Queue/ })).toContainText('1');
+  const strip = (await page.getByRole('tablist', { name: 'Lab views' }).boundingBox())!;
+  const tab = (await page.getByRole('tab', { name: 'Packets' }).boundingBox())!;
+  expect(strip.height).toBeLessThan(tab.height * 1.5);
+  await page.screenshot({ path: 'test-results/capture-points-mta-sts-1024x700-light.png' });
+  expect(problems).toEqual([]);
+});
+
+async function applyFilterText(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
 test('6. pix-mailguard: sent, on the wire (the Internet, before NT Solutions\' PIX) and received, each numbered from 1', async ({ page }) => {
   const problems = watchPage(page);
   await page.setViewportSize(SIZES[1]);
