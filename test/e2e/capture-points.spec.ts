@@ -39,6 +39,7 @@ test('3. a session typed from outside to a host\'s port shows under that listene
   await openFromList(page, served().url, 'starttls-partner');
   // The port the UI shows for the partner's mail host.
   const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
+  await expect(host).toContainText(/listens on 127\.0\.0\.1:\d+/);
   const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
 
   const raw = net.connect(port, '127.0.0.1');
@@ -79,6 +80,7 @@ test('3. a session from outside links to the receiving server\'s transcript of i
   await page.setViewportSize(SIZES[1]);
   await openFromList(page, served().url, 'starttls-partner');
   const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
+  await expect(host).toContainText(/listens on 127\.0\.0\.1:\d+/);
   const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
 
   // Typed by hand: EHLO twice (in clear, then inside TLS), so only the place tells them apart.
