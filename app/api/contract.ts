@@ -426,6 +426,24 @@ export interface PacketDetailView {
   tabs: { label: string; hex: { offset: number; hex: string; ascii: string }[] }[];
   /** The queue entry and attempt whose session this packet belongs to, when known. */
   link?: { org: string; entry: string; attempt: number; ref?: string; line?: number; text?: string };
+  /**
+   * A session no queue entry sent (typed from outside, or the terminal's): the receiving server's
+   * transcript of it, the packet that carried each of its lines (null: not found at this point),
+   * and the line this packet carries (docs/packet-view.md, "Links").
+   */
+  session?: SessionTranscriptView;
+}
+
+export interface SessionTranscriptView {
+  conn: string;
+  point: string;
+  client?: string;
+  server?: string;
+  /** The receiver's view, one line per server log line (`<-` read, `->` written). */
+  transcript: string;
+  packets: ({ no: number; index: number } | null)[];
+  line?: number;
+  text?: string;
 }
 
 export interface FollowView {

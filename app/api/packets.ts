@@ -8,6 +8,7 @@ import type { DetailNodeView, FollowView, PacketDetailView, PacketPage, ParsedRe
 import type { QueueEntry } from '../mta/queue.ts';
 import type { TranscriptLine } from '../mta/outbound/client.ts';
 import { fromSenderOffset, sidesOf, toSenderOffset } from '../capture/anchor.ts';
+import { formatReceiverTranscript } from '../mta/transcript.ts';
 import { ApiFailure } from './session.ts';
 
 function tree(nodes: DetailNode[]): DetailNodeView[] {
@@ -56,6 +57,64 @@ function linkOf(lab: Lab, point: string, no: number, conn: string): PacketDetail
   return { org, entry: entry.id, attempt, ref: entry.ref, ...(line !== undefined ? { line, text: transcript[line].text } : {}) };
 }
 
+/**
+ * A session no queue entry sent (typed from outside with swaks or telnet, or the terminal's): the
+ * receiving server's transcript of it (its own log, `Lab.serverLogs`) and which packet carried
+ * each line (docs/packet-view.md, "Links"). The server logs commands and replies, not the DATA
+ * content, and logs them in the clear inside TLS, so the lines are matched in order against the
+ * connection's stream as the lab's keys open it (a line is the next stream line of its direction
+ * with the same text; DATA content in between matches none): a repeated command is told apart by
+ * its place, never by its text alone. A packet links to the first line that starts in the part of
+ * the stream it belongs to (Follow stream's part: a run of one side's packets), else to the line
+ * it continues.
+ */
+function sessionOf(lab: Lab, point: string, no: number, conn: string, dir: 'c2s' | 's2c'): PacketDetailView['session'] {
+  const log = lab.serverLogs.get(conn);
+  if (!log?.length) return undefined;
+  const f = lab.capture.follow(conn, { point, decrypted: true });
+  const lines: { text: string; part: number; line?: number }[][] = [[], []];
+  if (f) {
+    for (const [side, from] of [[0, 'client'], [1, 'server']] as const) {
+      let open = false;
+      for (const part of f.parts) {
+        if (part.from !== from) continue;
+        const pieces = part.text.split('\n');
+        for (const [i, piece] of pieces.entries()) {
+          const text = piece.replace(/\r$/, '');
+          if (open) lines[side][lines[side].length - 1].text += text;
+          else if (i < pieces.length - 1 || text) lines[side].push({ text, part: part.no });
+          open = i === pieces.length - 1 && piece !== '';
+        }
+      }
+    }
+  }
+  // Align the log with the stream, in order, per direction.
+  const next = [0, 0];
+  const packets: ({ no: number; index: number } | null)[] = log.map((l, k) => {
+    const side = l.dir === 'in' ? 0 : 1;
+    for (let m = next[side]; m < lines[side].length; m++) {
+      if (lines[side][m].text !== l.text) continue;
+      lines[side][m].line = k;
+      next[side] = m + 1;
+      const index = lab.capture.indexOf(point, lines[side][m].part);
+      return index === undefined ? null : { no: lines[side][m].part, index };
+    }
+    return null;
+  });
+  const side = dir === 'c2s' ? 0 : 1;
+  const part = f?.parts.filter((x) => x.from === (side === 0 ? 'client' : 'server') && x.no <= no).at(-1)?.no;
+  const starts = lines[side].find((l) => l.part === part && l.line !== undefined);
+  const before = lines[side].filter((l) => part !== undefined && l.part < part && l.line !== undefined).at(-1);
+  const line = starts?.line ?? before?.line;
+  const ep = (e: { ip: string; port: number; host?: string }) => `${e.host ?? e.ip} [${e.ip}]:${e.port}`;
+  return {
+    conn, point, ...(f ? { client: ep(f.client), server: ep(f.server) } : {}),
+    transcript: formatReceiverTranscript(log),
+    packets,
+    ...(line !== undefined ? { line, text: log[line].text } : {}),
+  };
+}
+
 /** The packet that carried a transcript line: at the point asked for when it saw the connection, else as sent. */
 export function packetOfLine(lab: Lab, r: ParsedRequestOf<'packetOfLine'>): ResponseOf<'packetOfLine'> {
   const server = lab.servers.get(r.org);
@@ -99,6 +158,7 @@ export function packetDetail(lab: Lab, r: ParsedRequestOf<'packetDetail'>): Pack
     marks: d.marks.map((m) => ({ stage: m.stage, action: m.action, note: m.note, ...(m.original ? { originalHex: m.original.toString('hex') } : {}) })),
     tree: tree(d.tree), hex: d.bytes, tabs: d.tabs.map((t) => ({ label: t.label, hex: t.bytes })),
     link: linkOf(lab, d.point, d.no, d.conn),
+    ...(attemptOf(lab, d.conn) ? {} : { session: sessionOf(lab, d.point, d.no, d.conn, d.dir) }),
   };
 }
 

@@ -59,7 +59,7 @@ export function labEndpoints(lab: EndpointSource): LabEndpoint[] {
   }
   for (const [name, sts] of lab.security.stsHosts) {
     const org = [...lab.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
-    lines.push({ type: 'host', org: org?.id, name, role: 'https', https: `127.0.0.1:${sts.host.port}` });
+    lines.push({ type: 'host', org: org?.id, name, role: 'https', https: `127.0.0.1:${sts.tapPort ?? sts.host.port}` });
   }
   for (const r of lab.relays) {
     lines.push({

@@ -253,8 +253,9 @@ export class Lab {
       const scanner = scannerOrg(p, this.config)?.org;
       if (!scanner) continue;
       for (const to of this.config.orgs.filter((o) => p.config.between.includes(o.id))) {
-        const point = p.config.between[1] === to.id ? p.serverPoint : p.clientPoint;
-        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), [point], [point], host, to.id, host.name);
+        // Onward to the second organisation: the wire after the scanner, then what its host receives.
+        const [client, server]: CapturePoint[][] = p.config.between[1] === to.id ? [[p.serverPoint], p.points.slice(2)] : [[p.clientPoint], [p.clientPoint]];
+        for (const host of to.hosts) await this.#relay(p, scanner, this.#target(to.id, host.name), client, server, host, to.id, host.name);
       }
     }
     await this.#tapListeners();
@@ -319,6 +320,25 @@ export class Lab {
         this.#relays.push(relay);
         this.#outside.set(`${server.id}/${l.host}/${l.role}`, relay.port);
       }
+    }
+    // The MTA-STS policy hosts (RFC 8461 §3.3: HTTPS on 443): the senders' policy fetches and any
+    // browser or curl from outside go through a tap too, under a point named for the host.
+    for (const [name, sts] of this.security.stsHosts) {
+      const id = `https/${name}:443`;
+      const point: CapturePoint = { id, path: id, roles: [], label: `${name} :443 (MTA-STS policy host, HTTPS)` };
+      this.capture.addPoint(point);
+      this.#pointRoles.set(id, []);
+      this.#outsidePoints.add(id);
+      const org = [...this.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
+      const relay = await startRelay({
+        target: { host: '127.0.0.1', port: sts.host.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
+        clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#ephemeral++ }),
+        serverEndpoint: { ip: org?.config.hosts[0]?.address ?? '198.51.100.1', port: 443, host: name },
+        tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
+        nextConnId: () => `c${++this.#connSeq}`,
+      });
+      this.#relays.push(relay);
+      sts.tapPort = relay.port;
     }
   }
 

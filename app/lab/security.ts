@@ -43,7 +43,8 @@ export class LabSecurity {
   pki!: LabPki;
   caFile!: string;
   readonly certs = new Map<string, IssuedCert>();
-  readonly stsHosts = new Map<string, { host: MtaStsHost; name: string }>();
+  /** `tapPort`: the recording relay in front of the host (Lab's listener taps), which fetches go through. */
+  readonly stsHosts = new Map<string, { host: MtaStsHost; name: string; tapPort?: number }>();
   readonly stsCaches = new Map<string, PolicyCache>();
   #deps: SecurityDeps;
 
@@ -91,7 +92,7 @@ export class LabSecurity {
       const host = this.stsHosts.get(name);
       if (!host) return { ok: false, error: `no HTTPS host ${name}` };
       const r = await fetchPolicy({
-        host: '127.0.0.1', port: host.host.port, servername: name, trust: [this.pki.trustStorePem()], now: this.#deps.now(),
+        host: '127.0.0.1', port: host.tapPort ?? host.host.port, servername: name, trust: [this.pki.trustStorePem()], now: this.#deps.now(),
         timer: this.#deps.timers, timeoutMs: 10_000,
       });
       return r.ok ? { ok: true, policy: r.policy } : { ok: false, error: `${r.error}: ${r.detail}` };

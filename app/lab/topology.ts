@@ -126,9 +126,12 @@ function makePath(config: PathConfig, lab: LabConfig, declared: boolean): PathIn
   }
   if (config.via === 'content-scanner') {
     // The scanner ends every session: each hop is its own capture, on its own side (app/lab/lab.ts).
+    // The hop onward has both ends tapped, as a firewall path's far side: the Internet after the
+    // scanner (wire) and the receiving host's own capture (received; docs/packet-view.md).
     const sent: CapturePoint = { id: `${id}/sent`, label: `${a} ↔ ${b}, before the content scanner (as sent)`, path: id, roles: ['sender'] };
-    const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after the content scanner`, path: id, roles: ['wire', 'receiver'] };
-    return livePath(id, config, declared, { points: [sent, wire], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire] }) });
+    const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after the content scanner`, path: id, roles: ['wire'] };
+    const received: CapturePoint = { id: `${id}/received`, label: `${a} ↔ ${b}, received (${reached(lab, config, b).join(', ')})`, path: id, roles: ['receiver'] };
+    return livePath(id, config, declared, { points: [sent, wire, received], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire, received] }) });
   }
   // A firewall: three captures per direction (docs/packet-view.md, "Capture points"). The box stands at its owner's edge, so the
   // Internet is on the other side of it (docs/packet-view.md, "Capture points").

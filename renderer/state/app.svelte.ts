@@ -2,7 +2,7 @@
  * Composes the per-domain states and routes the engine's events to them. It holds no lab logic:
  * every change goes through the API, every view is refreshed from it.
  */
-import type { EventMessage, PostcardApi, ScenarioView } from '../../app/api/contract.ts';
+import type { EventMessage, PostcardApi, ScenarioView, SessionTranscriptView } from '../../app/api/contract.ts';
 import type { MenuAction } from '../lib/desktop.ts';
 import { FileState } from './files.svelte.ts';
 import { LabState } from './lab.svelte.ts';
@@ -144,6 +144,21 @@ export class AppState {
   async showTranscript(org: string, id: string, focus?: TranscriptFocus): Promise<void> {
     this.tab = 'transcript';
     await this.transcript.show(org, id, focus);
+  }
+
+  /** A session from outside: the receiving server's transcript of it (from a packet's detail). */
+  showSession(session: SessionTranscriptView): void {
+    this.tab = 'transcript';
+    this.transcript.showSession(session);
+  }
+
+  /** A line of a session from outside: the packet that carried it, at the session's point. */
+  openSessionLine(session: SessionTranscriptView, line: number): void {
+    const at = session.packets[line];
+    if (!at) return;
+    this.transcript.focus = { attempt: 0, line };
+    this.capture.reveal(session.point, at.no, at.index);
+    this.tab = 'packets';
   }
 
   /** A transcript line's packet, selected in the packet view at the point on screen when it has the connection. */

@@ -1,9 +1,11 @@
 /**
- * The packet view (docs/packet-view.md): which capture point, the display filter, one page of packets, the
- * selected packet's detail and its connection's stream. The engine holds the capture; this class
- * holds one page of it at a time (never the whole capture), each answer replacing the last whole.
+ * The packet view (docs/packet-view.md): which capture point, the display filter, a window of rows around what
+ * the list shows, the selected packet's detail and its connection's stream. The engine holds the
+ * capture; this class holds one window of it at a time (never the whole capture), each answer
+ * replacing the last whole. The list is virtualised (docs/packet-view.md): it renders the rows on
+ * screen and asks for the window that holds them (`want`).
  *
- *   intent (point, filter, toggles, paging) ─► refresh() ─► listCapturePoints + pagePackets
+ *   intent (point, filter, toggles, scroll) ─► refresh() ─► listCapturePoints + pagePackets
  *   select(no) ─► packetDetail          follow() ─► followStream          lab events ─► refresh()
  *
  * "Decrypt with lab keys" is sent with every request: it is a parameter of the engine's reads, so
@@ -13,8 +15,11 @@ import { friendly } from '../lib/format.ts';
 import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
 import { coalesce } from '../lib/coalesce.ts';
 
-/** Rows per page: enough to read a whole SMTP session, small enough to render at once. */
-export const PAGE_SIZE = 100;
+/**
+ * Rows fetched per request: a few screens' worth around the visible rows, so scrolling a little
+ * needs no request and a window never grows with the capture.
+ */
+export const WINDOW = 200;
 
 /** The point a trainee should see first: the wire (what crosses the Internet) where there is one. */
 function defaultPoint(points: CapturePointView[]): string | undefined {
@@ -29,9 +34,11 @@ export class CaptureState {
   /**
    * The point, filter or leak toggle changed: the next page decides whether the selection stays.
    * Wireshark keeps a selected packet that is still displayed and clears one that is not; a
-   * refresh for new packets or a page turn never clears it (docs/packet-view.md).
+   * refresh for new packets or a scroll never clears it (docs/packet-view.md).
    */
   #recheckSelection = false;
+  /** A row chosen by its index (keyboard End, PageDown) whose window is still on its way. */
+  #pendingIndex: number | undefined;
 
   points = $state.raw<CapturePointView[]>([]);
   point = $state<string | undefined>(undefined);
@@ -40,8 +47,14 @@ export class CaptureState {
   leaksOnly = $state(false);
   /** Off by default: the view shows what an eavesdropper without the lab's keys reads. */
   decrypt = $state(false);
-  /** Index of the first row shown, among the packets that match (not a packet number). */
+  /** Index of the first row fetched, among the packets that match (not a packet number). */
   from = $state(0);
+  /** The selected packet's index among the packets that match, when known. */
+  selectedIndex = $state<number | undefined>(undefined);
+  /** Bumped when the list should scroll the selected row into view (a link, a filter that kept it). */
+  reveals = $state(0);
+  /** Bumped when the list becomes another one (point, filter, "Leaks only"): it scrolls to its top. */
+  restarts = $state(0);
   page = $state.raw<PacketPage | undefined>(undefined);
   /** Packets of this point that carry canaries in clear, whatever the filter. */
   leakCount = $state(0);
@@ -56,8 +69,6 @@ export class CaptureState {
 
   rows = $derived(this.page?.rows ?? []);
   filterError = $derived(this.page?.error);
-  canPrevious = $derived(this.from > 0);
-  canNext = $derived(this.page !== undefined && this.from + PAGE_SIZE < this.page.matched);
   current = $derived(this.points.find((p) => p.id === this.point));
   /**
    * The points offered: every path's, and a listener's "from outside" point once a session came
@@ -108,28 +119,96 @@ export class CaptureState {
       this.leakCount = 0;
       return;
     }
-    const ask = { point, filter: this.filter.trim() ? this.filter : undefined, limit: PAGE_SIZE, leaksOnly: this.leaksOnly, decrypt: this.decrypt };
+    const filter = this.filter.trim() ? this.filter : undefined;
+    const ask = { point, filter, limit: WINDOW, leaksOnly: this.leaksOnly, decrypt: this.decrypt };
     let page = await this.#api.pagePackets({ ...ask, from: this.from });
-    // The capture is bounded and filters change: a page past the end steps back to the last one.
+    // The capture is bounded and filters change: a window past the end steps back to the last one.
     if (page.rows.length === 0 && page.matched > 0 && this.from > 0) {
-      this.from = Math.floor((page.matched - 1) / PAGE_SIZE) * PAGE_SIZE;
+      this.from = Math.max(0, page.matched - WINDOW);
       page = await this.#api.pagePackets({ ...ask, from: this.from });
     }
     this.page = page;
     if (this.#recheckSelection) {
       this.#recheckSelection = false;
-      const kept = this.selected !== undefined && !page.error && page.rows.some((r) => r.no === this.selected);
-      if (!kept) this.clearSelection();
+      await this.#recheck(page, { ...ask, limit: 1 });
+    } else if (this.selected !== undefined) {
+      const i = page.rows.findIndex((r) => r.no === this.selected);
+      if (i >= 0) this.selectedIndex = this.from + i;
+    }
+    const pending = this.#pendingIndex;
+    if (pending !== undefined && pending >= this.from && pending < this.from + page.rows.length) {
+      this.#pendingIndex = undefined;
+      this.select(page.rows[pending - this.from].no, pending);
     }
     this.leakCount = this.leaksOnly && !ask.filter
       ? page.matched
       : (await this.#api.pagePackets({ point, leaksOnly: true, limit: 1, decrypt: this.decrypt })).matched;
   }
 
+  /**
+   * After a change of filter or "Leaks only": keep the selected packet if the new list still shows
+   * it, at its new index (Wireshark does the same); otherwise clear it. The window may not hold it,
+   * so the engine counts: the packets that match and come before it are its index.
+   */
+  async #recheck(page: PacketPage, ask: { point: string; filter?: string; limit: number; leaksOnly: boolean; decrypt: boolean }): Promise<void> {
+    const no = this.selected;
+    if (no === undefined) return;
+    if (page.error) return this.clearSelection();
+    const inWindow = page.rows.findIndex((r) => r.no === no);
+    let index: number | undefined = inWindow >= 0 ? this.from + inWindow : undefined;
+    if (index === undefined) {
+      const and = (clause: string) => (ask.filter ? `(${ask.filter}) && ${clause}` : clause);
+      const shown = await this.#api.pagePackets({ ...ask, filter: and(`frame.number == ${no}`), from: 0 });
+      if (shown.matched > 0) index = (await this.#api.pagePackets({ ...ask, filter: and(`frame.number < ${no}`), from: 0 })).matched;
+    }
+    if (index === undefined || no !== this.selected) {
+      if (no === this.selected) this.clearSelection();
+      return;
+    }
+    this.selectedIndex = index;
+    this.reveals++;
+  }
+
+  /**
+   * The list shows rows `start` to `end` (indices among the matches, end excluded): fetch the window
+   * around them when the one held does not cover them.
+   */
+  want(start: number, end: number): void {
+    const page = this.page;
+    if (!page || page.error) return;
+    const last = Math.min(end, page.matched);
+    if (start >= this.from && last <= this.from + page.rows.length) return;
+    const from = Math.max(0, Math.min(start - Math.floor((WINDOW - (end - start)) / 2), page.matched - WINDOW));
+    if (from === this.from) return;
+    this.from = from;
+    void this.refresh();
+  }
+
+  /**
+   * Select the row at `index` among the matches (keyboard Home, End, PageDown…): at once when the
+   * window holds it, else once the window around it arrives.
+   */
+  selectIndex(index: number): void {
+    const matched = this.page?.matched ?? 0;
+    if (matched === 0) return;
+    const i = Math.max(0, Math.min(matched - 1, index));
+    const rows = this.page?.rows ?? [];
+    if (i >= this.from && i < this.from + rows.length) {
+      this.#pendingIndex = undefined;
+      this.select(rows[i - this.from].no, i);
+      return;
+    }
+    this.#pendingIndex = i;
+    this.selectedIndex = i;
+    this.from = Math.max(0, Math.min(i - WINDOW / 2, matched - WINDOW));
+    void this.refresh();
+  }
+
   setPoint(id: string): void {
     if (id === this.point) return;
     this.point = id;
     this.from = 0;
+    this.restarts++;
     // Frame numbers are per point: another point is another capture, and no packet of this one
     // is in it (the same bytes there are another frame, with its own number).
     this.clearSelection();
@@ -141,6 +220,8 @@ export class CaptureState {
   /** No packet selected: the detail and bytes panes empty. */
   clearSelection(): void {
     this.#detailSeq++;
+    this.#pendingIndex = undefined;
+    this.selectedIndex = undefined;
     this.selected = undefined;
     this.detail = undefined;
     this.detailError = undefined;
@@ -153,6 +234,7 @@ export class CaptureState {
   applyFilter(text: string): void {
     this.filter = text;
     this.from = 0;
+    this.restarts++;
     this.#recheckSelection = true;
     void this.refresh();
   }
@@ -160,6 +242,7 @@ export class CaptureState {
   setLeaksOnly(on: boolean): void {
     this.leaksOnly = on;
     this.from = 0;
+    this.restarts++;
     this.#recheckSelection = true;
     void this.refresh();
   }
@@ -172,31 +255,8 @@ export class CaptureState {
     if (this.stream) void this.#loadStream(this.stream.conn, this.stream.point);
   }
 
-  first(): void {
-    this.#goto(0);
-  }
-
-  previous(): void {
-    this.#goto(Math.max(0, this.from - PAGE_SIZE));
-  }
-
-  next(): void {
-    if (this.canNext) this.#goto(this.from + PAGE_SIZE);
-  }
-
-  last(): void {
-    const matched = this.page?.matched ?? 0;
-    this.#goto(matched > 0 ? Math.floor((matched - 1) / PAGE_SIZE) * PAGE_SIZE : 0);
-  }
-
-  #goto(from: number): void {
-    if (from === this.from) return;
-    this.from = from;
-    void this.refresh();
-  }
-
   /**
-   * Show one packet a link points at (a transcript line's packet): its capture point, the page
+   * Show one packet a link points at (a transcript line's packet): its capture point, the window
    * that holds it (`index` in the point's unfiltered list, so filter and "Leaks only" are cleared),
    * selected with its detail. The list scrolls the selected row into view.
    */
@@ -205,18 +265,22 @@ export class CaptureState {
     this.point = point;
     this.filter = '';
     this.leaksOnly = false;
-    this.from = Math.floor(index / PAGE_SIZE) * PAGE_SIZE;
+    this.from = Math.max(0, index - WINDOW / 2);
     this.#recheckSelection = false;
+    this.#pendingIndex = undefined;
     this.selected = undefined;
-    this.select(no);
+    this.select(no, index);
+    this.reveals++;
     void this.refresh();
   }
 
   /**
    * Select a packet of the current point by its frame number within that point (numbers are per
-   * point): its detail loads; the selection survives refreshes and paging.
+   * point), at `index` among the matches: its detail loads; the selection survives refreshes and
+   * scrolling.
    */
-  select(no: number): void {
+  select(no: number, index?: number): void {
+    if (index !== undefined) this.selectedIndex = index;
     if (no === this.selected) return;
     this.selected = no;
     void this.#loadDetail(no);
@@ -272,9 +336,12 @@ export class CaptureState {
     this.leaksOnly = false;
     this.decrypt = false;
     this.from = 0;
+    this.restarts++;
     this.page = undefined;
     this.leakCount = 0;
     this.error = undefined;
+    this.#pendingIndex = undefined;
+    this.selectedIndex = undefined;
     this.selected = undefined;
     this.detail = undefined;
     this.detailError = undefined;

@@ -1,6 +1,6 @@
 /** The transcript viewer: one queue entry's attempts, sender's and receiver's views side by side. */
 import { friendly } from '../lib/format.ts';
-import type { PostcardApi, ResponseOf } from '../../app/api/contract.ts';
+import type { PostcardApi, ResponseOf, SessionTranscriptView } from '../../app/api/contract.ts';
 
 /** One line of one attempt's sender transcript (0-based). */
 export interface TranscriptFocus {
@@ -17,6 +17,8 @@ export class TranscriptState {
    */
   focus = $state.raw<TranscriptFocus | undefined>(undefined);
   data = $state.raw<ResponseOf<'getTranscripts'> | undefined>(undefined);
+  /** A session no queue entry sent (typed from outside): the receiving server's transcript of it. */
+  session = $state.raw<SessionTranscriptView | undefined>(undefined);
   error = $state<string | undefined>(undefined);
   /** Why a line's packet could not be shown (dropped from the bounded capture). */
   lineError = $state<string | undefined>(undefined);
@@ -25,7 +27,18 @@ export class TranscriptState {
     this.#api = api;
   }
 
+  /** Show a session from outside as its packet's detail gave it, its line highlighted. */
+  showSession(session: SessionTranscriptView): void {
+    this.target = undefined;
+    this.data = undefined;
+    this.error = undefined;
+    this.lineError = undefined;
+    this.session = session;
+    this.focus = session.line === undefined ? undefined : { attempt: 0, line: session.line };
+  }
+
   async show(org: string, id: string, focus?: TranscriptFocus): Promise<void> {
+    this.session = undefined;
     this.target = { org, id };
     this.focus = focus;
     this.data = undefined;
@@ -65,6 +78,7 @@ export class TranscriptState {
   }
 
   clear(): void {
+    this.session = undefined;
     this.target = undefined;
     this.focus = undefined;
     this.data = undefined;

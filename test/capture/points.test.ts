@@ -12,6 +12,7 @@ import { createLab, type Lab } from '../../app/lab/lab.ts';
 import type { LabConfig } from '../../app/config/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import type { HostEndpoint } from '../../app/lab/endpoints.ts';
+import { packetDetail } from '../../app/api/packets.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { nextReply as reply } from '../helpers/net.ts';
 
@@ -117,6 +118,22 @@ describe('every listener is tapped', () => {
     // The test logged no keys: the receiving server's own key log opens the session.
     expect(lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"', decrypt: true }).matched).toBe(2);
     expect(lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"' }).matched).toBe(1);
+
+    // No queue entry sent it: the packet's detail carries the receiving server's transcript, each
+    // EHLO linked to its own packet by its place (docs/packet-view.md, "Links").
+    const ehlos = lab.capture.page({ point, filter: 'smtp.req.command == "EHLO"', decrypt: true }).rows;
+    const [clear, sealed] = ehlos.map((r) => packetDetail(lab, { point, no: r.no, decrypt: false }));
+    expect(clear.link).toBeUndefined();
+    expect(clear.session).toMatchObject({ point, client: expect.stringContaining('[203.0.113.1]'), server: expect.stringContaining('mail.ntsol.example [198.51.100.25]:25'), text: 'EHLO outside.example' });
+    const lines = clear.session!.transcript.split('\n');
+    expect(lines[clear.session!.line!]).toBe('<- EHLO outside.example');
+    expect(sealed.session!.text).toBe('EHLO outside.example');
+    expect(sealed.session!.line).toBeGreaterThan(lines.indexOf('<- STARTTLS'));
+    expect(clear.session!.line).toBeLessThan(lines.indexOf('<- STARTTLS'));
+    // And back: each line names the packet that carried it, at this point.
+    expect(clear.session!.packets[clear.session!.line!]).toMatchObject({ no: ehlos[0].no });
+    expect(clear.session!.packets[sealed.session!.line!]).toMatchObject({ no: ehlos[1].no });
+    expect(clear.session!.packets[sealed.session!.line!]!.index).toBe(lab.capture.indexOf(point, ehlos[1].no));
   });
 
   it('the submission port and a second interface each have their point', async () => {

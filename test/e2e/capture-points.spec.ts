@@ -39,6 +39,7 @@ test('3. a session typed from outside to a host\'s port shows under that listene
   await openFromList(page, served().url, 'starttls-partner');
   // The port the UI shows for the partner's mail host.
   const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
+  await expect(host).toContainText(/listens on 127\.0\.0\.1:\d+/);
   const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
 
   const raw = net.connect(port, '127.0.0.1');
@@ -73,6 +74,94 @@ test('3. a session typed from outside to a host\'s port shows under that listene
   await page.screenshot({ path: 'test-results/capture-points-outside-decrypted-1440x900-light.png' });
   expect(problems).toEqual([]);
 });
+
+test('3. a session from outside links to the receiving server\'s transcript of it, line by line, and back to its packets', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SIZES[1]);
+  await openFromList(page, served().url, 'starttls-partner');
+  const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
+  await expect(host).toContainText(/listens on 127\.0\.0\.1:\d+/);
+  const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
+
+  // Typed by hand: EHLO twice (in clear, then inside TLS), so only the place tells them apart.
+  const raw = net.connect(port, '127.0.0.1');
+  expect(await reply(raw)).toMatch(/^220 /);
+  raw.write('EHLO hand.example\r\n');
+  await reply(raw);
+  raw.write('STARTTLS\r\n');
+  expect(await reply(raw)).toMatch(/^220 /);
+  const secure = tls.connect({ socket: raw, servername: 'mail.ntsol.example', rejectUnauthorized: false });
+  await new Promise((resolve) => secure.once('secureConnect', resolve));
+  secure.write('EHLO hand.example\r\n');
+  expect(await reply(secure)).toMatch(/^250 /m);
+  secure.write('QUIT\r\n');
+  await reply(secure);
+  secure.destroy();
+
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ }).check();
+  await expect(packetRows(page).filter({ hasText: 'C: STARTTLS' })).toHaveCount(1);
+
+  // The clear STARTTLS packet: its detail names the session and offers the server's line.
+  await packetRows(page).filter({ hasText: 'C: STARTTLS' }).click();
+  const detail = page.getByRole('region', { name: /^Packet \d+ detail$/ });
+  await expect(detail).toContainText('Session from outside: outside.lab.example [203.0.113.1]');
+  const toLine = detail.getByRole('button', { name: /^Show line \d+ of the receiving server's transcript of connection c\d+$/ });
+  await toLine.click();
+  await expect(page.getByRole('tab', { name: 'Transcript' })).toHaveAttribute('aria-selected', 'true');
+  const transcript = page.getByLabel('Receiver transcript');
+  await expect(transcript.locator('[aria-current="true"]')).toHaveText('<- STARTTLS');
+  await expect(page.getByRole('heading', { name: /^Transcript of connection c\d+$/ })).toBeVisible();
+  await page.screenshot({ path: 'test-results/capture-points-outside-transcript-1440x900-light.png' });
+
+  // The second EHLO (inside TLS) is its own line and leads to its own packet: a TLS record.
+  const ehlos = transcript.getByRole('button', { name: /^Line \d+: <- EHLO hand\.example — show its packet$/ });
+  await expect(ehlos).toHaveCount(2);
+  await ehlos.nth(1).click();
+  await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
+  const selected = page.locator('tbody tr[aria-selected="true"]');
+  await expect(selected).toBeInViewport();
+  await expect(selected).toContainText(/TLS/);
+  await expect(selected).not.toContainText('EHLO');
+  // And from that packet back to the same line (the server logged it in clear).
+  await detail.getByRole('button', { name: /^Show line \d+ of the receiving server's transcript/ }).click();
+  const second = await ehlos.nth(1).getAttribute('data-line');
+  await expect(transcript.locator('[aria-current="true"]')).toHaveAttribute('data-line', second!);
+
+  // The first EHLO leads to the clear packet that carried it.
+  await ehlos.nth(0).click();
+  await expect(selected).toContainText('C: EHLO hand.example');
+  expect(problems).toEqual([]);
+});
+
+test('3. every listener: the MTA-STS policy host\'s HTTPS sessions (the sender\'s policy fetch) show under its own point', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SIZES[0]);
+  await openFromList(page, served().url, 'mta-sts-enforce');
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByRole('region', { name: /Scenario (complete|finished)/ })).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  const point = page.getByRole('radio', { name: /^mta-sts\.ntsol\.example :443 \(MTA-STS policy host, HTTPS\)/ });
+  await point.check();
+  await expect(packetRows(page).filter({ hasText: /Client Hello/ }).first()).toBeVisible();
+  await expect(packetRows(page).first()).toContainText('[SYN]');
+  // HTTPS from the first byte: nothing of the policy file reads in clear on this point.
+  await applyFilterText(page, 'frame contains "STSv1"');
+  await expect(page.getByText('No packet matches.')).toBeVisible();
+  // The tab strip keeps one row at 1024×700, the queue's count included.
+  await expect(page.getByRole('tab', { name: /^Queue/ })).toContainText('1');
+  const strip = (await page.getByRole('tablist', { name: 'Lab views' }).boundingBox())!;
+  const tab = (await page.getByRole('tab', { name: 'Packets' }).boundingBox())!;
+  expect(strip.height).toBeLessThan(tab.height * 1.5);
+  await page.screenshot({ path: 'test-results/capture-points-mta-sts-1024x700-light.png' });
+  expect(problems).toEqual([]);
+});
+
+async function applyFilterText(page: Page, text: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  await box.fill(text);
+  await box.press('Enter');
+}
 
 test('6. pix-mailguard: sent, on the wire (the Internet, before NT Solutions\' PIX) and received, each numbered from 1', async ({ page }) => {
   const problems = watchPage(page);

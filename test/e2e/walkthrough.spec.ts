@@ -3,6 +3,7 @@
 // screen sizes a classroom has (1440×900 and 1024×700), with screenshots in test-results/.
 import { test, expect, type Page } from '@playwright/test';
 import { openFromList, servePerFile, watchPage } from './serve.ts';
+import { axe } from './axe.ts';
 
 const served = servePerFile();
 const BIG = { width: 1440, height: 900 };
@@ -144,14 +145,19 @@ test('2. rehearsal in the UI: no inspect esmtp on the ASA, retry now, send by ha
 
 const packetRows = (page: Page) => page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
 
+/** At this window size, postcard run through, the packet view open on its DATA packet. */
+async function postcardDataPacket(page: Page, size: { width: number; height: number }): Promise<void> {
+  await page.setViewportSize(size);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+}
+
 test('4. the packet view fits: list, detail and bytes on screen at 1440×900 and 1024×700', async ({ page }) => {
   for (const size of [BIG, SMALL]) {
-    await page.setViewportSize(size);
-    await openScenario(page, 'postcard');
-    await runAll(page);
-    await page.getByRole('tab', { name: 'Packets' }).click();
-    await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
-    await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+    await postcardDataPacket(page, size);
     // The page itself does not scroll; the three panes share the window.
     expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true);
     const list = page.getByRole('grid', { name: 'Packet list' });
@@ -172,6 +178,83 @@ test('4. the packet view fits: list, detail and bytes on screen at 1440×900 and
     await expect(page.getByRole('region', { name: 'Follow stream' })).toBeInViewport();
     await page.screenshot({ path: `test-results/walkthrough-4-follow-${size.width}.png` });
   }
+});
+
+test('4. the three panes resize by their splitters, keyboard and mouse, in light and dark', async ({ page }) => {
+  const problems = watch(page);
+  for (const size of [SMALL, BIG]) {
+    await postcardDataPacket(page, size);
+
+    // The splitter between the list and the lower pane: a separator with its value and limits.
+    const rows = page.getByRole('separator', { name: 'Resize the packet list' });
+    await expect(rows).toHaveAttribute('aria-orientation', 'horizontal');
+    await expect(rows).toHaveAttribute('aria-valuemin', '15');
+    await expect(rows).toHaveAttribute('aria-valuemax', '80');
+    const listBox = page.locator('#pv-list');
+    const before = Number(await rows.getAttribute('aria-valuenow'));
+    const h0 = (await listBox.boundingBox())!.height;
+    await rows.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await expect(rows).toHaveAttribute('aria-valuenow', String(before + 4));
+    expect((await listBox.boundingBox())!.height).toBeGreaterThan(h0);
+    await page.keyboard.press('ArrowUp');
+    await expect(rows).toHaveAttribute('aria-valuenow', String(before + 2));
+
+    // Dragged with the mouse: down by 60 px makes the list taller by about that much.
+    const grip = (await rows.boundingBox())!;
+    const h1 = (await listBox.boundingBox())!.height;
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(grip.x + grip.width / 2, grip.y + grip.height / 2 - 60, { steps: 4 });
+    await page.mouse.up();
+    const h2 = (await listBox.boundingBox())!.height;
+    expect(h2).toBeLessThan(h1 - 40);
+    expect(Number(await rows.getAttribute('aria-valuenow'))).toBeLessThan(before + 2);
+
+    // The splitter between the layers and the bytes: Left/Right, Home/End.
+    const cols = page.getByRole('separator', { name: "Resize the packet's layers and bytes" });
+    await expect(cols).toHaveAttribute('aria-orientation', 'vertical');
+    const tree = page.locator('#pd-tree');
+    const w0 = (await tree.boundingBox())!.width;
+    await cols.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect((await tree.boundingBox())!.width).toBeGreaterThan(w0);
+    await page.keyboard.press('Home');
+    await expect(cols).toHaveAttribute('aria-valuenow', '20');
+    const colGrip = (await cols.boundingBox())!;
+    await page.mouse.move(colGrip.x + colGrip.width / 2, colGrip.y + colGrip.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(colGrip.x + colGrip.width / 2 + 120, colGrip.y + colGrip.height / 2, { steps: 4 });
+    await page.mouse.up();
+    expect(Number(await cols.getAttribute('aria-valuenow'))).toBeGreaterThan(25);
+
+    // Still no page scroll, every pane on screen, the Info column visible.
+    expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true);
+    const list = page.getByRole('grid', { name: 'Packet list' });
+    await expect(list.getByRole('columnheader', { name: 'Info' })).toBeInViewport();
+    await expect(page.getByRole('tree', { name: /layers/ })).toBeInViewport();
+    await expect(page.getByLabel(/^Frame bytes of packet/)).toBeInViewport();
+    await axe(page, `packet view at ${size.width}`);
+
+    // The places are kept across a reload (the browser's storage).
+    const kept = await rows.getAttribute('aria-valuenow');
+    await page.reload();
+    await expect(page.getByText('Lab running')).toBeVisible({ timeout: 20_000 });
+    await page.getByRole('tab', { name: 'Packets' }).click();
+    await expect(page.getByRole('separator', { name: 'Resize the packet list' })).toHaveAttribute('aria-valuenow', kept!);
+    await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+
+    for (const theme of ['light', 'dark'] as const) {
+      await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme === 'light' ? 'Light' : 'Dark');
+      await page.screenshot({ path: `test-results/walkthrough-4-panes-${size.width}-${theme}.png` });
+    }
+    await axe(page, `packet view at ${size.width}, dark`);
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption('System');
+    await page.evaluate(() => localStorage.clear());
+  }
+  expect(problems).toEqual([]);
 });
 
 test('5. selection is cleared when the point or the filter hides the packet, kept when it is still shown', async ({ page }) => {

@@ -101,6 +101,33 @@ describe('a content scanner', () => {
   });
 });
 
+describe('the captures of a content scanner path', () => {
+  it('three points like a firewall path: the hop to the scanner as sent, then the onward hop on the wire and as received, each with its role', async () => {
+    const lab = await scenarioLab('content-scanner.yaml');
+    const points = lab.capture.points().map((p) => p.id).filter((id) => id.startsWith('intellinet-ntsol/'));
+    expect(points).toEqual(['intellinet-ntsol/sent', 'intellinet-ntsol/wire', 'intellinet-ntsol/received']);
+    expect([...lab.pointRoles()].filter(([id]) => id.startsWith('intellinet-ntsol/'))).toEqual([
+      ['intellinet-ntsol/sent', ['sender']], ['intellinet-ntsol/wire', ['wire']], ['intellinet-ntsol/received', ['receiver']],
+    ]);
+    expect(lab.capture.points().find((p) => p.id === 'intellinet-ntsol/received')?.label).toBe('intellinet ↔ ntsol, received (mail.ntsol.example)');
+    lab.applyAction({ org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls', level: 'encrypt' } });
+    lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
+    expect(await lab.settle('m1', false)).toBe('delivered');
+    const [first, second] = lab.entriesOf('m1');
+    const stream = (conn: string, point: string) => Buffer.concat(lab.taps.records.filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    // The scanner's own session onward: on the wire and at the receiver, byte for byte.
+    const onward = second.attempts[0].conn!;
+    expect(stream(onward, 'intellinet-ntsol/wire')).toContain('EHLO scanner.ntsol.example\r\n');
+    expect(stream(onward, 'intellinet-ntsol/received')).toBe(stream(onward, 'intellinet-ntsol/wire'));
+    expect(stream(onward, 'intellinet-ntsol/sent')).toBe('');
+    // The sender's session ends at the scanner: not at the receiver's point.
+    expect(stream(first.attempts[0].conn!, 'intellinet-ntsol/received')).toBe('');
+    expect([...lab.capture.packets('intellinet-ntsol/received')].length).toBeGreaterThan(0);
+    // `expect … at: receiver` reads the received point; the canaries crossed it in clear.
+    expect(lab.leaks('m1', ['receiver']).length).toBeGreaterThan(0);
+  });
+});
+
 describe('a bounce from a content scanner', () => {
   it('travels back to the sender\'s organisation with a null reverse-path and lands as a bounce', async () => {
     const lab = await scenarioLab('content-scanner.yaml');
