@@ -67,6 +67,11 @@ export interface TapConnection {
   /** The loopback port the client connected from, used to hand keys from an endpoint to a capture. */
   loopbackClientPort?: number;
   /**
+   * The loopback port it connected to (the relay's). With the client's port it names the socket:
+   * Linux hands out one source port to connections with different destinations at once.
+   */
+  loopbackServerPort?: number;
+  /**
    * Which side of the relay's middlebox this point sits on: `client`, the bytes exactly as the
    * connecting side wrote and read them (on a `direct` path the only point), or `server`.
    */
@@ -129,7 +134,7 @@ export class TapLog implements TapSink {
   droppedBytes = 0;
   #seq = 0;
   #listeners = new Set<(event: TapEvent) => void>();
-  #byClientPort = new Map<number, string>();
+  #byClientPort = new Map<string, string>();
   readonly budget: CaptureBudget;
 
   /** `budget`: the lab's shared one, or a number of bytes for a budget of its own. */
@@ -146,7 +151,7 @@ export class TapLog implements TapSink {
 
   open(connection: TapConnection): void {
     this.connections.set(`${connection.point}/${connection.conn}`, connection);
-    if (connection.loopbackClientPort) this.#byClientPort.set(connection.loopbackClientPort, connection.conn);
+    if (connection.loopbackClientPort) this.#byClientPort.set(socketKey(connection.loopbackClientPort, connection.loopbackServerPort ?? 0), connection.conn);
     this.#emit({ kind: 'open', connection });
   }
 
@@ -178,9 +183,9 @@ export class TapLog implements TapSink {
     this.#emit({ kind: 'close', connection });
   }
 
-  /** The connection a sender's socket (by its loopback port) travelled on. */
-  connByClientPort(port: number): string | undefined {
-    return this.#byClientPort.get(port);
+  /** The connection a sender's socket (its loopback port, and the relay port it connected to) travelled on. */
+  connByClientPort(port: number, serverPort: number): string | undefined {
+    return this.#byClientPort.get(socketKey(port, serverPort));
   }
 
   /**
@@ -206,4 +211,13 @@ function buffersOf(r: TapRecord): Buffer[] {
   const out = [r.bytes];
   for (const m of r.marks ?? []) if (m.original) out.push(m.original);
   return out;
+}
+
+/**
+ * A loopback TCP socket's name from the client's side: its source port and the port it reached.
+ * A source port alone is ambiguous (the kernel reuses one for connections to different ports at
+ * the same time), and a wrong match would credit one message's acceptance to another.
+ */
+export function socketKey(clientPort: number, serverPort: number): string {
+  return `${clientPort}>${serverPort}`;
 }

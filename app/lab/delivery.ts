@@ -44,7 +44,7 @@ export interface DeliveryContext {
   readonly taps: Pick<TapLog, 'connByClientPort' | 'addKeys'> & CauseTaps;
   readonly security: Pick<LabSecurity, 'mtaStsPolicy' | 'pki'>;
   /** A session of `source` runs from this loopback port until the returned function is called. */
-  noteSession(localPort: number, source: MessageSource): () => void;
+  noteSession(localPort: number, relayPort: number, source: MessageSource): () => void;
   recordTlsRpt(org: string, domain: string, host: string, note: RptNote): void;
 }
 
@@ -78,12 +78,12 @@ async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntr
     timeoutMs: lab.sessionTimeoutMs,
     onConnected: (p) => {
       localPort = p;
-      forget = lab.noteSession(p, { org: entry.org, id: entry.id });
+      forget = lab.noteSession(p, relay.port, { org: entry.org, id: entry.id });
     },
     onAccepted,
   });
   forget();
-  const conn = lab.taps.connByClientPort(localPort);
+  const conn = lab.taps.connByClientPort(localPort, relay.port);
   const report = prepared.report();
   if (conn && (report.tlsKeyLog.length || report.ntlmKeys)) lab.taps.addKeys(conn, { tlsKeyLog: report.tlsKeyLog, ntlm: report.ntlmKeys });
   if (report.rpt) lab.recordTlsRpt(entry.org, entry.domain, host, report.rpt);

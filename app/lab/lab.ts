@@ -19,7 +19,7 @@ import { Emitter } from '../base/emitter.ts';
 import type { LabEvent } from './events.ts';
 import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, scannerOrg, type PathInfo, type RelayInfo } from './topology.ts';
-import { TapLog, type CapturePoint, type Endpoint, type PointRole, type TapConnection } from '../capture/tap.ts';
+import { TapLog, socketKey, type CapturePoint, type Endpoint, type PointRole, type TapConnection } from '../capture/tap.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from '../capture/budget.ts';
@@ -77,6 +77,9 @@ export interface LabDeps {
  * newest 2,000 connections, each at most 1,000 lines (a session of a few messages takes 20 to 60);
  * what goes is counted in `serverLogsDropped` and said in the server log view.
  */
+/** How long a closed relay connection's socket name still maps to it (real time, see `#forgetUpstream`). */
+const UPSTREAM_GRACE_MS = 2_000;
+
 export const SERVER_LOG_LIMITS = { connections: 2000, lines: 1000 };
 
 export interface SentMessage {
@@ -123,13 +126,19 @@ export class Lab {
   #started = performance.now();
   #connSeq = 0;
   #ephemeral = 49152;
-  #upstreamPorts = new Map<number, string>();
+  /**
+   * The relays' connections onward to a lab listener, by the socket's two loopback ports
+   * (`socketKey`): how a receiving server tells which relay connection, and so which sender and
+   * capture, a session came from. An entry goes a little after its connection closes.
+   */
+  #upstream = new Map<string, string>();
+  #upstreamKeys = new Map<string, string>();
   /** Each listener's tapped relay for sessions from outside: `org/host/role` → port. */
   #outside = new Map<string, number>();
   #outsidePoints = new Set<string>();
   #pointRoles = new Map<string, PointRole[]>();
   #cancelClockSave: () => void = () => {};
-  #sessions = new Map<number, MessageSource>();
+  #sessions = new Map<string, MessageSource>();
   /** Each relay connection as the tap first saw it (its client side), by connection id. */
   #tapConns = new Map<string, TapConnection>();
   /** What recovery did on start: unacknowledged copies discarded (their senders send them again). */
@@ -153,12 +162,12 @@ export class Lab {
       ws: this.ws, dns: this.dns, timers: this.timers, now: () => this.clock.now(), keyCache: deps.keyCache, certCache: deps.certCache,
       // The receiving side's TLS secrets (RFC 3207 sessions it accepted): a real tool as the client
       // logs none for us, so an outside session decrypts with these (docs/packet-view.md).
-      onTlsKeyLog: (port, line) => {
-        const conn = this.#upstreamPorts.get(port);
+      onTlsKeyLog: (port, local, line) => {
+        const conn = this.#upstream.get(socketKey(port, local));
         if (conn) this.taps.addKeys(conn, { tlsKeyLog: [line] });
       },
-      onNtlmKeys: (port, keys) => {
-        const conn = this.#upstreamPorts.get(port);
+      onNtlmKeys: (port, local, keys) => {
+        const conn = this.#upstream.get(socketKey(port, local));
         if (conn) this.taps.addKeys(conn, { ntlm: keys });
       },
     });
@@ -181,6 +190,7 @@ export class Lab {
         later.delete(pending.id);
       }
       this.capture.ingest(event);
+      if (event.kind === 'close') this.#forgetUpstream(event.connection.conn);
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
     const socketTimeoutMs = parseDuration(config.settings?.timeout ?? '30s') ?? 30_000;
@@ -192,8 +202,8 @@ export class Lab {
         socketTimeoutMs, limits: { connectionsPerListener: 200, sessionMs: 600_000, ...deps.limits }, maxMessageSize: config.settings?.maxMessageSize ?? 10 * 1024 * 1024,
         deliver: (entry, message, onAccepted) => deliver(delivery, entry, message, onAccepted), slots: this.slots,
         inboundOptions: (server, host) => this.security.inboundOptions(server, host),
-        describeClient: (port) => this.#describeClient(port),
-        senderOf: (port) => this.#senderOf(port),
+        describeClient: (port, local) => this.#describeClient(port, local),
+        senderOf: (port, local) => this.#senderOf(port, local),
         emit: (event) => this.events.emit(event),
         onServerLog: (_host, line) => this.#serverLog(line),
         ...(deps.retain?.transcripts !== undefined ? { transcriptsKept: deps.retain.transcripts } : {}),
@@ -212,7 +222,7 @@ export class Lab {
         const name = host.toLowerCase();
         return toOrg && this.relays.find((r) => r.fromOrg === fromOrg && r.toOrg === toOrg.id && r.host.toLowerCase() === name);
       },
-      noteSession: (localPort, source) => this.noteSession(localPort, source),
+      noteSession: (localPort, relayPort, source) => this.noteSession(localPort, relayPort, source),
       recordTlsRpt: (org, domain, host, note) => this.recordTlsRpt(org, domain, host, note),
     };
   }
@@ -283,7 +293,7 @@ export class Lab {
       tap: this.taps, timers: this.timers, clock: this.clock,
       elapsed: () => this.elapsed(),
       nextConnId: () => `c${++this.#connSeq}`,
-      onUpstream: (conn, port) => this.#upstreamPorts.set(port, conn),
+      onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
     });
     this.#relays.push(relay);
     this.relays.push({ path: p, fromOrg: from.id, toOrg, host, port: relay.port, endsAtScanner });
@@ -315,7 +325,7 @@ export class Lab {
           clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#ephemeral++ }), serverEndpoint: { ip: host.address, port, host: host.name },
           tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
           nextConnId: () => `c${++this.#connSeq}`,
-          onUpstream: (conn, local) => this.#upstreamPorts.set(local, conn),
+          onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
         });
         this.#relays.push(relay);
         this.#outside.set(`${server.id}/${l.host}/${l.role}`, relay.port);
@@ -336,6 +346,7 @@ export class Lab {
         serverEndpoint: { ip: org?.config.hosts[0]?.address ?? '198.51.100.1', port: 443, host: name },
         tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
         nextConnId: () => `c${++this.#connSeq}`,
+        onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
       });
       this.#relays.push(relay);
       sts.tapPort = relay.port;
@@ -360,7 +371,7 @@ export class Lab {
    * with the lab, or earlier by the caller.
    */
   async openTap(point: Omit<CapturePoint, 'roles'>, target: { host: string; port: number }, ends: { client: Endpoint; server: Endpoint },
-    onUpstream?: (conn: string, localPort: number) => void): Promise<Relay> {
+    onUpstream?: (conn: string, localPort: number, remotePort: number) => void): Promise<Relay> {
     const full: CapturePoint = { ...point, roles: [] };
     this.capture.addPoint(full);
     this.#pointRoles.set(full.id, []);
@@ -369,9 +380,9 @@ export class Lab {
       clientEndpoint: () => ({ ...ends.client, port: this.#ephemeral++ }), serverEndpoint: ends.server,
       tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
       nextConnId: () => `c${++this.#connSeq}`,
-      onUpstream: (conn, port) => {
-        this.#upstreamPorts.set(port, conn);
-        onUpstream?.(conn, port);
+      onUpstream: (conn, local, remote) => {
+        this.#noteUpstream(conn, local, remote);
+        onUpstream?.(conn, local, remote);
       },
     });
     this.#relays.push(relay);
@@ -409,17 +420,43 @@ export class Lab {
     return { host: '127.0.0.1', port: listener.port };
   }
 
-  /** Which lab server's queue entry a delivery session on this loopback port is sending (see `noteSession`). */
-  #senderOf(remotePort: number): MessageSource | undefined {
-    const conn = this.#upstreamPorts.get(remotePort);
-    const port = conn && this.#tapConns.get(conn)?.loopbackClientPort;
-    return port ? this.#sessions.get(port) : undefined;
+  /**
+   * A closed connection's socket name is let go a little later (its last log lines and keys arrive
+   * just after the close), before the kernel may give the same pair of ports to another socket.
+   */
+  #forgetUpstream(conn: string): void {
+    const key = this.#upstreamKeys.get(conn);
+    if (!key) return;
+    this.#upstreamKeys.delete(conn);
+    const later = setTimeout(() => {
+      if (this.#upstream.get(key) === conn) this.#upstream.delete(key);
+    }, UPSTREAM_GRACE_MS);
+    later.unref?.();
   }
 
-  /** A delivery session of `source` runs from this loopback port (until the returned function is called). */
-  noteSession(localPort: number, source: MessageSource): () => void {
-    this.#sessions.set(localPort, source);
-    return () => this.#sessions.delete(localPort);
+  #noteUpstream(conn: string, localPort: number, remotePort: number): void {
+    const key = socketKey(localPort, remotePort);
+    this.#upstream.set(key, conn);
+    this.#upstreamKeys.set(conn, key);
+  }
+
+  /**
+   * Which lab server's queue entry a delivery session is sending, from the receiving server's side
+   * of the socket (its client's port and its own; see `noteSession`). Recovery trusts this answer to
+   * settle the sender's entry, so it must name the socket exactly: by ports alone a direct
+   * submission could be taken for a relay's session that once used, or now shares, its source port.
+   */
+  #senderOf(remotePort: number, localPort: number): MessageSource | undefined {
+    const conn = this.#upstream.get(socketKey(remotePort, localPort));
+    const c = conn ? this.#tapConns.get(conn) : undefined;
+    return c?.loopbackClientPort ? this.#sessions.get(socketKey(c.loopbackClientPort, c.loopbackServerPort ?? 0)) : undefined;
+  }
+
+  /** A delivery session of `source` runs from this loopback port to a relay's (until the returned function is called). */
+  noteSession(localPort: number, relayPort: number, source: MessageSource): () => void {
+    const key = socketKey(localPort, relayPort);
+    this.#sessions.set(key, source);
+    return () => this.#sessions.delete(key);
   }
 
   /**
@@ -450,8 +487,8 @@ export class Lab {
     }
   }
 
-  #describeClient(remotePort: number): { ip: string; host?: string } | undefined {
-    const conn = this.#upstreamPorts.get(remotePort);
+  #describeClient(remotePort: number, localPort: number): { ip: string; host?: string } | undefined {
+    const conn = this.#upstream.get(socketKey(remotePort, localPort));
     if (!conn) return { ip: '127.0.0.1', host: 'localhost' };
     // Indexed by connection id: a scan of every connection per accepted message grew with the run.
     const c = this.#tapConns.get(conn);
@@ -459,7 +496,7 @@ export class Lab {
   }
 
   #serverLog(line: ServerLogLine): void {
-    const conn = this.#upstreamPorts.get(line.remotePort);
+    const conn = this.#upstream.get(socketKey(line.remotePort, line.localPort));
     if (!conn) return;
     let lines = this.serverLogs.get(conn);
     if (!lines) {

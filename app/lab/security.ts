@@ -34,9 +34,9 @@ export interface SecurityDeps {
   keyCache?: string;
   certCache?: string;
   /** The receiving side learned a connection's NTLM keys (by the relay's loopback port). */
-  onNtlmKeys(remotePort: number, keys: NtlmSessionKeys): void;
+  onNtlmKeys(remotePort: number, localPort: number, keys: NtlmSessionKeys): void;
   /** The receiving side logged a TLS secret of a STARTTLS session (NSS key log line, by loopback port). */
-  onTlsKeyLog?(remotePort: number, line: string): void;
+  onTlsKeyLog?(remotePort: number, localPort: number, line: string): void;
 }
 
 export class LabSecurity {
@@ -143,7 +143,7 @@ export class LabSecurity {
         // that re-EHLOs inside the layer both deliver.
         keepEhlo: () => true,
         onResult: (connection, result) => {
-          if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, result.keys);
+          if (result.ok && result.keys) this.#deps.onNtlmKeys(connection.remotePort, connection.localPort, result.keys);
         },
       };
       // Exchange 5.5 IMS took NTLM on the plain connection: the challenge/response is the protection.

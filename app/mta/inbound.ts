@@ -21,8 +21,10 @@ export interface InboundEnvelope {
   from: string;
   to: string[];
   heloName: string;
-  /** Loopback port of the connecting client (the lab maps it to a simulated address). */
+  /** Loopback port of the connecting client (the lab maps it, with `localPort`, to a simulated address). */
   remotePort: number;
+  /** The listener's own port: with `remotePort` it names the socket (app/capture/tap.ts, `socketKey`). */
+  localPort: number;
   secure: boolean;
   tlsProtocol?: string;
   tlsCipher?: string;
@@ -34,6 +36,7 @@ export interface InboundEnvelope {
 export interface ServerLogLine {
   cid: string;
   remotePort: number;
+  localPort: number;
   dir: 'in' | 'out';
   text: string;
 }
@@ -74,14 +77,14 @@ export interface InboundOptions {
   /** Persist the message. Resolves with the queue id once it is safely on disk. */
   accept(envelope: InboundEnvelope, data: Buffer): Promise<string>;
   /** The simulated client a loopback port stands for, shown in the EHLO reply instead of 127.0.0.1. */
-  describeClient?(remotePort: number): { ip: string } | undefined;
+  describeClient?(remotePort: number, localPort: number): { ip: string } | undefined;
   /** Every command and reply line, for the receiver's view of a transcript. */
   onLog?(line: ServerLogLine): void;
   /**
    * Further smtp-server options (TLS, AUTH), set by the security layers; `onKeyLog` hears the
    * server's TLS secrets of each STARTTLS session (NSS key log lines), by the client's loopback port.
    */
-  extra?: Partial<SMTPServerOptions> & { onKeyLog?(remotePort: number, line: string): void };
+  extra?: Partial<SMTPServerOptions> & { onKeyLog?(remotePort: number, localPort: number, line: string): void };
 }
 
 type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect' | 'sessionLimitMs' | 'hostName'>;
@@ -96,6 +99,7 @@ interface ConnectionInternals {
   hostNameAppearsAs: string | false;
   clientHostname: string;
   remotePort: number;
+  localPort: number;
   _setClientHostname(hostname: string): void;
   on(event: string, fn: (arg: unknown) => void): void;
   name: string;
@@ -140,7 +144,7 @@ export class LabSmtpServer extends SMTPServer {
     const setName = connection._setClientHostname.bind(connection);
     connection._setClientHostname = (hostname) => {
       setName(hostname);
-      const sim = this.lab.describeClient?.(connection.remotePort);
+      const sim = this.lab.describeClient?.(connection.remotePort, connection.localPort);
       if (sim && !hostname) connection.clientHostname = `[${sim.ip}]`;
     };
     connection.init = () => {
@@ -191,7 +195,7 @@ export interface InboundServer {
 }
 
 export async function startInbound(o: InboundOptions): Promise<InboundServer> {
-  const portsByCid = new Map<string, number>();
+  const portsByCid = new Map<string, { remotePort: number; localPort: number }>();
   const protocols = new Map<string, string>();
   const log = (level: string) => (entry: unknown, format: unknown, ...args: unknown[]) => {
     const e = entry as { tnx?: string; cid?: string };
@@ -199,7 +203,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     void level;
     const cid = e.cid ?? '';
     const text = String(args[0] ?? '').replace(/\r?\n$/, '');
-    for (const line of text.split(/\r?\n/)) o.onLog({ cid, remotePort: portsByCid.get(cid) ?? 0, dir: format === 'C:' ? 'in' : 'out', text: line });
+    for (const line of text.split(/\r?\n/)) o.onLog({ cid, ...(portsByCid.get(cid) ?? { remotePort: 0, localPort: 0 }), dir: format === 'C:' ? 'in' : 'out', text: line });
   };
   const logger = { info: log('info'), debug: log('debug'), error: log('error'), warn: log('warn'), trace: log('trace'), fatal: log('fatal') };
 
@@ -215,7 +219,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     closeTimeout: 200,
     logger: logger as unknown as SMTPServerOptions['logger'],
     onConnect(session, callback) {
-      portsByCid.set(session.id, session.remotePort);
+      portsByCid.set(session.id, { remotePort: session.remotePort, localPort: session.localPort });
       callback();
     },
     onClose(session) {
@@ -254,6 +258,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           to: session.envelope.rcptTo.map((r) => r.address),
           heloName: session.hostNameAppearsAs,
           remotePort: session.remotePort,
+          localPort: session.localPort,
           secure: session.secure,
           tlsProtocol: protocols.get(session.id) ?? tls?.version,
           tlsCipher: tls?.name,
@@ -291,8 +296,10 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     // its net.Server (app/tls/session.ts), attached before any session starts.
     enableWrappedServerKeylog();
     server.server.on('keylog', (line: Buffer, socket: TLSSocket) => {
-      const port = socket.remotePort ?? (socket as TLSSocket & { _parent?: { remotePort?: number } })._parent?.remotePort;
-      if (port) onKeyLog(port, line.toString('latin1').replace(/\r?\n$/, ''));
+      const parent = (socket as TLSSocket & { _parent?: { remotePort?: number; localPort?: number } })._parent;
+      const port = socket.remotePort ?? parent?.remotePort;
+      const local = socket.localPort ?? parent?.localPort ?? 0;
+      if (port) onKeyLog(port, local, line.toString('latin1').replace(/\r?\n$/, ''));
     });
   }
   await new Promise<void>((resolve, reject) => {

@@ -52,9 +52,9 @@ export interface MailServerDeps {
   /** Outbound session slots shared by every server of the lab (per-destination and total limits). */
   slots: DeliverySlots;
   /** The lab server and queue entry sending on this loopback port, when a lab server is the client. */
-  senderOf?(remotePort: number): MessageSource | undefined;
+  senderOf?(remotePort: number, localPort: number): MessageSource | undefined;
   /** The simulated client a loopback port stands for (from the tap log). */
-  describeClient(remotePort: number): { ip: string; host?: string } | undefined;
+  describeClient(remotePort: number, localPort: number): { ip: string; host?: string } | undefined;
   emit(event: MailEvent): void;
   onServerLog?(host: string, line: ServerLogLine): void;
   /**
@@ -165,7 +165,7 @@ export class MailServer {
       dialect: () => this.product.dialect,
       greetingDelayMs: role === 'mail' ? delay : 0,
       heloRequired: this.product.heloRequired,
-      describeClient: (port) => this.#deps.describeClient(port),
+      describeClient: (port, local) => this.#deps.describeClient(port, local),
       timers: this.#deps.timers,
       maxSize: this.#deps.maxMessageSize,
       socketTimeoutMs: this.#deps.socketTimeoutMs,
@@ -235,7 +235,7 @@ export class MailServer {
   }
 
   async #accept(hostName: string, role: Listener['role'], envelope: InboundEnvelope, data: Buffer): Promise<string> {
-    const client = this.#deps.describeClient(envelope.remotePort);
+    const client = this.#deps.describeClient(envelope.remotePort, envelope.localPort);
     const id = this.#nextId();
     const proto = `ESMTP${envelope.secure ? 'S' : ''}${envelope.user ? 'A' : ''}`;
     // RFC 5321 §4.4 trace field, in the product's own form (app/products/).
@@ -252,7 +252,7 @@ export class MailServer {
     // A delivery status notification arrives with a null reverse-path (RFC 5321 §4.5.5, RFC 3464 §2).
     const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
     // These records wait for their 250; recovery knows them by the flush marker they lack.
-    const awaited = { src: this.#deps.senderOf?.(envelope.remotePort) };
+    const awaited = { src: this.#deps.senderOf?.(envelope.remotePort, envelope.localPort) };
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
     // One transaction: the queue entries first, local copies last, so a failure before the 250
     // (which the client retries) leaves no local copy behind to be duplicated.

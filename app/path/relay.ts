@@ -30,8 +30,8 @@ export interface RelayOptions {
   /** Real ms since lab start. */
   elapsed(): number;
   nextConnId(): string;
-  /** The loopback port the relay connected to the receiver from (links the receiver's log to the connection). */
-  onUpstream?(conn: string, localPort: number): void;
+  /** The relay's own connection onward is up: its loopback source port and the port it reached. */
+  onUpstream?(conn: string, localPort: number, remotePort: number): void;
 }
 
 export interface Relay {
@@ -61,7 +61,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     const conn = o.nextConnId();
     const base = (point: CapturePoint, side: 'client' | 'server'): TapConnection => ({
       conn, point: point.id, client: o.clientEndpoint(), server: o.serverEndpoint,
-      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort, side,
+      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort, loopbackServerPort: client.localPort, side,
     });
     // One simulated client endpoint for every point of this connection.
     const first = base(o.clientPoints[0], 'client');
@@ -182,7 +182,7 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
     });
     upstream.connect(o.target.port, o.target.host, () => {
       upstreamReady = true;
-      o.onUpstream?.(conn, upstream.localPort ?? 0);
+      o.onUpstream?.(conn, upstream.localPort ?? 0, upstream.remotePort ?? o.target.port);
       for (const b of pendingUp.splice(0)) upstream.write(b);
     });
   }

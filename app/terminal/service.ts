@@ -71,6 +71,8 @@ interface Session {
   own?: string;
   /** The loopback port the terminal's tap relay reached a path entry from (finds the path's connection). */
   upstreamPort?: number;
+  /** The port that connection reached (the path's relay): with `upstreamPort` it names the socket. */
+  upstreamTarget?: number;
   /** The last point that must record a keystroke before the next is written. */
   waitPoint: string;
   line: string;
@@ -118,7 +120,7 @@ export class TerminalService {
 
   /** The path relay's connection behind a terminal session aimed at a path entry. */
   #pathConn(s: Session): string | undefined {
-    return s.info.target.kind === 'path' && s.upstreamPort !== undefined ? this.#lab.taps.connByClientPort(s.upstreamPort) : undefined;
+    return s.info.target.kind === 'path' && s.upstreamPort !== undefined ? this.#lab.taps.connByClientPort(s.upstreamPort, s.upstreamTarget ?? 0) : undefined;
   }
 
   list(): TerminalInfo[] {
@@ -149,22 +151,27 @@ export class TerminalService {
     }
     const point = `terminal/${id}`;
     let upstreamPort: number | undefined;
+    let upstreamTarget: number | undefined;
     const relay = await lab.openTap({ id: point, label: `terminal ${id} → ${target.label}`, path: point }, { host: '127.0.0.1', port }, { client, server },
-      (_conn, local) => {
+      (_conn, local, remote) => {
         upstreamPort = local;
+        upstreamTarget = remote;
         const s = this.#sessions.get(id);
-        if (s) s.upstreamPort = local;
+        if (s) {
+          s.upstreamPort = local;
+          s.upstreamTarget = remote;
+        }
       });
     const socket = net.connect(relay.port, '127.0.0.1');
     socket.setNoDelay(true);
     const info: TerminalInfo = { id, target, point, mode };
-    const session: Session = { info, relay, socket, upstreamPort, waitPoint, line: '', writing: Promise.resolve(), closed: false };
+    const session: Session = { info, relay, socket, upstreamPort, upstreamTarget, waitPoint, line: '', writing: Promise.resolve(), closed: false };
     this.#sessions.set(id, session);
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('error', reject);
     });
-    session.own = lab.taps.connByClientPort(socket.localPort ?? 0);
+    session.own = lab.taps.connByClientPort(socket.localPort ?? 0, relay.port);
     this.#wire(session, socket);
     this.#emit({ type: 'output', session: id, kind: 'note', text: `Connected to ${target.label} (${mode} mode). Type SMTP commands; STARTTLS upgrades this connection.\r\n` });
     return info;
