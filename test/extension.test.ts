@@ -3,7 +3,8 @@
 // alone, and the configuration schema, the decision function, the fail-closed column, REQUIRETLS
 // and the Postfix dialog all use it. A firewall profile is a named chain of registered stages
 // (app/path/profiles.ts): the fixture below registers one from this file and a lab's path runs it.
-// A dissector declares its ports (app/capture/dissect/registry.ts): the IMAP fixture is this file's.
+// A dissector declares its ports (app/capture/dissect/registry.ts) and hands over to TLS after
+// STARTTLS with the shared helper (app/capture/dissect/starttls.ts): the IMAP fixture is this file's.
 // (The product fixture, Exim, is test/products/exim.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
 import { securityEntry } from '../app/config/schema.ts';
@@ -19,7 +20,8 @@ import { FIREWALLS } from '../app/grid/axes.ts';
 import { firewallView } from '../app/observe/firewall.ts';
 import { labSnapshot } from '../app/api/views.ts';
 import { registerDissector } from '../app/capture/dissect/registry.ts';
-import { field, node, type Dissector, type Pdu } from '../app/capture/dissect/types.ts';
+import { StartTlsHandover, type StartTlsRule } from '../app/capture/dissect/starttls.ts';
+import { field, node, type Dissector, type Pdu, type SessionContext, type StreamDissector } from '../app/capture/dissect/types.ts';
 import { CaptureStore } from '../app/capture/store.ts';
 import { tapScript } from './capture/tap-script.ts';
 import { twoOrgs, type LabInput } from './helpers/lab.ts';
@@ -169,8 +171,50 @@ describe('a firewall profile registered at run time', () => {
 
 /**
  * IMAP (RFC 9051 §2.2) read line by line: a tag and a command from the client, a tagged or
- * untagged response from the server. Enough to find a LOGIN in a capture.
+ * untagged response from the server. Enough to find a LOGIN in a capture, and to follow
+ * `a STARTTLS` + `a OK` into TLS (RFC 9051 §6.2.1) with the shared hand-over.
  */
+const imapStartTls: StartTlsRule = {
+  command: (line) => /^(\S+) STARTTLS$/i.exec(line)?.[1],
+  reply: (line, tag) => {
+    const [t, status] = line.split(' ');
+    if (t !== tag) return undefined;
+    return status?.toUpperCase() === 'OK' ? 'start' : 'refused';
+  },
+};
+
+function openImap(ctx: SessionContext): StreamDissector {
+  const pending = { c2s: Buffer.alloc(0), s2c: Buffer.alloc(0) };
+  const start = { c2s: 0, s2c: 0 };
+  const handover = new StartTlsHandover(ctx, () => openImap({ ...ctx, depth: ctx.depth + 1 }), imapStartTls);
+  const feed = (dir: 'c2s' | 's2c', bytes: Buffer, offset: number): Pdu[] => {
+    const out: Pdu[] = [];
+    let pos = 0;
+    while (pos < bytes.length) {
+      if (handover.active(dir) || (pending[dir].length === 0 && handover.sniff(dir, bytes, pos))) {
+        out.push(...handover.feed(dir, bytes.subarray(pos), offset + pos));
+        break;
+      }
+      if (pending[dir].length === 0) start[dir] = offset + pos;
+      const lf = bytes.indexOf(0x0a, pos);
+      const upTo = lf < 0 ? bytes.length : lf + 1;
+      pending[dir] = Buffer.concat([pending[dir], bytes.subarray(pos, upTo)]);
+      pos = upTo;
+      if (lf < 0) break;
+      const text = pending[dir].toString('latin1').replace(/\r?\n$/, '');
+      const name = dir === 'c2s' ? 'imap.request' : 'imap.response';
+      const range = { start: start[dir], end: start[dir] + pending[dir].length };
+      out.push({ layer: 'imap', protocol: 'IMAP', info: `${dir === 'c2s' ? 'Request' : 'Response'}: ${text}`, depth: ctx.depth,
+        tree: node('Internet Message Access Protocol', [field(name, text), field('imap.tag', text.split(' ')[0])], [], range) });
+      pending[dir] = Buffer.alloc(0);
+      if (dir === 'c2s') handover.clientLine(text);
+      else handover.serverLine(text);
+    }
+    return out;
+  };
+  return { feed, end: (dir) => handover.end(dir) };
+}
+
 const imapDissector: Dissector = {
   name: 'imap', title: 'Internet Message Access Protocol',
   fields: [
@@ -179,27 +223,7 @@ const imapDissector: Dissector = {
     { name: 'imap.tag', type: 'string', label: 'Tag' },
   ],
   ports: { plain: [143], implicitTls: [993] },
-  open: (ctx) => {
-    const pending = { c2s: Buffer.alloc(0), s2c: Buffer.alloc(0) };
-    const start = { c2s: 0, s2c: 0 };
-    const lines = (dir: 'c2s' | 's2c', bytes: Buffer, offset: number): Pdu[] => {
-      if (pending[dir].length === 0) start[dir] = offset;
-      pending[dir] = Buffer.concat([pending[dir], bytes]);
-      const out: Pdu[] = [];
-      let lf: number;
-      while ((lf = pending[dir].indexOf(0x0a)) >= 0) {
-        const text = pending[dir].subarray(0, lf + 1).toString('latin1').replace(/\r?\n$/, '');
-        const name = dir === 'c2s' ? 'imap.request' : 'imap.response';
-        const range = { start: start[dir], end: start[dir] + lf + 1 };
-        out.push({ layer: 'imap', protocol: 'IMAP', info: `${dir === 'c2s' ? 'Request' : 'Response'}: ${text}`, depth: ctx.depth,
-          tree: node('Internet Message Access Protocol', [field(name, text), field('imap.tag', text.split(' ')[0])], [], range) });
-        start[dir] += lf + 1;
-        pending[dir] = pending[dir].subarray(lf + 1);
-      }
-      return out;
-    };
-    return { feed: lines, end: () => [] };
-  },
+  open: openImap,
 };
 
 const imapSession = tapScript([
@@ -224,6 +248,41 @@ describe('a dissector registered at run time', () => {
     const smtp = new CaptureStore({});
     smtp.ingestAll(tapScript([['s2c', '220 mail.ntsol.example ESMTP\r\n']]));
     expect(smtp.page({ filter: 'smtp' }).matched).toBe(1);
+  });
+
+  it('hands its connection to TLS after a STARTTLS and its tagged OK, with the shared helper (RFC 9051 §6.2.1)', () => {
+    unregister.push(registerDissector(imapDissector));
+    const clientHello = Buffer.from('16030100050100000100', 'hex');
+    const serverHello = Buffer.from('16030300050200000100', 'hex');
+    // A fatal handshake_failure alert (RFC 8446 §6): TLS only by the hand-over, since it does not
+    // start the way a handshake record does (the missed-STARTTLS check looks for type 22).
+    const alert = Buffer.from('15030300020228', 'hex');
+    const script = (chunks: Parameters<typeof tapScript>[0]) => {
+      const store = new CaptureStore({});
+      store.ingestAll(tapScript(chunks, { server: { ip: '198.51.100.25', port: 143 } }));
+      return store;
+    };
+    const store = script([
+      ['s2c', '* OK [CAPABILITY IMAP4rev2 STARTTLS] ready\r\n'],
+      ['c2s', 'a STARTTLS\r\n'],
+      ['s2c', 'a OK Begin TLS negotiation now\r\n'],
+      ['c2s', clientHello],
+      ['s2c', alert],
+    ]);
+    expect(store.page({ filter: 'imap' }).rows.map((r) => r.info)).toEqual(['Response: * OK [CAPABILITY IMAP4rev2 STARTTLS] ready', 'Request: a STARTTLS', 'Response: a OK Begin TLS negotiation now']);
+    expect(store.page({ filter: 'tls.handshake.type == 1' }).matched).toBe(1);
+    expect(store.page({ filter: 'tls.alert_message.desc == 40' }).matched).toBe(1);
+    // Refused (a NO): the connection stays clear text, and a line after it is IMAP's.
+    const refused = script([
+      ['c2s', 'a STARTTLS\r\n'],
+      ['s2c', 'a NO not now\r\n'],
+      ['c2s', 'b LOGOUT\r\n'],
+    ]);
+    expect(refused.page({ filter: 'imap.tag == "b"' }).matched).toBe(1);
+    expect(refused.page({ filter: 'tls' }).matched).toBe(0);
+    // A capture that missed the STARTTLS: a TLS record where a line should start is still TLS.
+    const missed = script([['c2s', clientHello], ['s2c', serverHello]]);
+    expect(missed.page({ filter: 'tls' }).matched).toBe(2);
   });
 
   it('refuses a port another dissector claims the same way, a field of another type, and a name taken', () => {

@@ -4,7 +4,7 @@
  *
  *   command ──DATA + 354──► data (until CRLF.CRLF, §4.1.1.4) ──► command      content → IMF
  *   command ──BDAT n──────► n bytes of content (RFC 3030)                     content → IMF
- *   command ──STARTTLS + 220──► TLS both ways (RFC 3207 §4)                   records → tls.ts
+ *   command ──STARTTLS + 220──► TLS both ways (RFC 3207 §4)                   records → starttls.ts → tls.ts
  *   command ──AUTH + 334──► one response line per 334 (RFC 4954 §4)           blobs → ntlmssp.ts
  *   AUTH NTLM ──235 with SEAL negotiated──► sealed both ways (docs/ntlm.md)        frames → sasl.ts
  *
@@ -12,7 +12,8 @@
  * BDAT, AUTH, STARTTLS — are the shared wire (app/smtp/wire.ts); this file adds what a reader of a
  * capture needs on top: lines split across segments reassembled (lines.ts), multi-line replies as
  * one PDU (§4.2.1), and bytes that start a TLS record or a sealed frame where a line should start
- * switch the direction too, so a capture that missed the STARTTLS still reads.
+ * switch the direction too, so a capture that missed the STARTTLS still reads. The TLS hand-over
+ * is the one every line-based dissector shares (starttls.ts); the wire says when it happens.
  */
 import type { Direction } from '../tap.ts';
 import type { DetailNode, Dissector, Field, FieldDef, Pdu, SessionContext, StreamDissector } from './types.ts';
@@ -20,7 +21,7 @@ import { field, node } from './types.ts';
 import type { Line } from './lines.ts';
 import { LineAssembler } from './lines.ts';
 import { ImfSession } from './imf.ts';
-import { TlsSession } from './tls.ts';
+import { StartTlsHandover } from './starttls.ts';
 import { SaslSession } from './sasl.ts';
 import type { AuthState } from './smtp-auth.ts';
 import { clientAuthResponse, serverChallenge } from './smtp-auth.ts';
@@ -59,8 +60,6 @@ const REPLY_TEXT: Record<number, string> = {
 
 type ClientMode = 'command' | 'data' | 'bdat' | 'tls' | 'sealed';
 type ServerMode = 'reply' | 'tls' | 'sealed';
-/** A direction that left SMTP text, by the wire's phase or by what its bytes look like. */
-type Layer = 'tls' | 'sealed';
 
 const MAX_PENDING = 1000;
 const short = (s: string, n = 100) => (s.length > n ? `${s.slice(0, n)}…` : s);
@@ -70,7 +69,8 @@ export class SmtpSession implements StreamDissector {
   readonly #lines: Record<Direction, LineAssembler> = { c2s: new LineAssembler(), s2c: new LineAssembler() };
   /** The session's phases and command/reply matching; made at the first bytes (see #wireFor). */
   #wire: SmtpWire | undefined;
-  #layer: Record<Direction, Layer | undefined> = { c2s: undefined, s2c: undefined };
+  /** A direction NTLM-sealed after 235 (docs/ntlm.md), or whose bytes look like a sealed frame. */
+  #sealed: Record<Direction, boolean> = { c2s: false, s2c: false };
   /** The last content line ended with CRLF, so a `.` line now ends the data (RFC 5321 §4.1.1.4). */
   #afterCrlf = true;
   #reply: { nodes: DetailNode[]; fields: Field[]; texts: string[]; start: number } | undefined;
@@ -79,11 +79,12 @@ export class SmtpSession implements StreamDissector {
   #seal = false;
   #imf: ImfSession | undefined;
   #frag: { bytes: number; start: number; end: number } | undefined;
-  #tls: TlsSession | undefined;
+  readonly #starttls: StartTlsHandover;
   #sasl: SaslSession | undefined;
 
   constructor(ctx: SessionContext) {
     this.#ctx = ctx;
+    this.#starttls = new StartTlsHandover(ctx, this.#inner);
   }
 
   #inner = (): StreamDissector => new SmtpSession({ ...this.#ctx, depth: this.#ctx.depth + 1 });
@@ -102,8 +103,8 @@ export class SmtpSession implements StreamDissector {
   }
 
   #mode(dir: Direction): ClientMode | ServerMode {
-    const layer = this.#layer[dir];
-    if (layer) return layer;
+    if (this.#sealed[dir]) return 'sealed';
+    if (this.#starttls.active(dir)) return 'tls';
     if (dir === 's2c') return 'reply';
     switch (this.#wireFor(dir).phase) {
       case 'tls':
@@ -127,8 +128,7 @@ export class SmtpSession implements StreamDissector {
       const mode = this.#mode(dir);
       switch (mode) {
         case 'tls':
-          this.#tls ??= new TlsSession(this.#ctx, this.#inner);
-          out.push(...this.#tls.feed(dir, bytes.subarray(pos), offset + pos));
+          out.push(...this.#starttls.feed(dir, bytes.subarray(pos), offset + pos));
           pos = bytes.length;
           continue;
         case 'sealed':
@@ -156,12 +156,9 @@ export class SmtpSession implements StreamDissector {
       if (lines.pending === 0 && mode !== 'data') {
         // A TLS record (RFC 8446 §5.1: type 22, version 3.x) or a sealed frame (its 4-byte
         // length starts with 0) where a text line should start: the protocol switched unseen.
-        if (bytes[pos] === 0x16 && (pos + 1 >= bytes.length || bytes[pos + 1] === 0x03)) {
-          this.#layer[dir] = 'tls';
-          continue;
-        }
+        if (this.#starttls.sniff(dir, bytes, pos)) continue;
         if (bytes[pos] === 0x00 && this.#ntlmAuthenticated) {
-          this.#layer[dir] = 'sealed';
+          this.#sealed[dir] = true;
           continue;
         }
       }
@@ -183,7 +180,7 @@ export class SmtpSession implements StreamDissector {
     }
     const mode = this.#mode(dir);
     if (dir === 'c2s' && (mode === 'data' || mode === 'bdat')) out.push(...this.#endOfData());
-    if (this.#tls) out.push(...this.#tls.end(dir));
+    out.push(...this.#starttls.end(dir));
     if (this.#sasl) out.push(...this.#sasl.end(dir));
     return out;
   }
@@ -301,7 +298,8 @@ export class SmtpSession implements StreamDissector {
         break;
       case 'STARTTLS':
         // RFC 3207 §4: after 220 both sides start TLS at once; bytes that follow are records.
-        if (code === 220) this.#layer.s2c = 'tls';
+        // The wire's pairing of replies with pipelined commands (RFC 2920 §3) found this one.
+        if (code === 220) this.#starttls.start();
         break;
       case 'AUTH': {
         const auth = this.#auth;
@@ -317,8 +315,8 @@ export class SmtpSession implements StreamDissector {
             const keyFlags = this.#ctx.keys?.()?.ntlm?.negotiateFlags;
             // docs/ntlm.md, "The sealed session after 235": sealing follows 235 only when SEAL was negotiated.
             if (this.#seal || (keyFlags !== undefined && (keyFlags & 0x20) !== 0)) {
-              this.#layer.c2s = 'sealed';
-              this.#layer.s2c = 'sealed';
+              this.#sealed.c2s = true;
+              this.#sealed.s2c = true;
             }
           }
           this.#auth = undefined;
