@@ -404,20 +404,13 @@ export class MailServer {
     const decision = decide(this.#queuePolicy(), { result: outcome.result, now: this.#deps.clock.now(), arrivedAt: entry.arrivedAt, attempts: entry.attempts });
     switch (decision.action) {
       case 'delivered':
-        entry.state = 'delivered';
-        entry.nextAttemptAt = undefined;
+        // Recipients the receiver refused get their bounce even though the rest was delivered.
         if (entry.refused?.length) this.#bounce(entry, message, entry.refused.map((r) => r.address), { result: 'bounced', attempts: [], status: entry.refused[0].status, diagnostic: entry.refused[0].diagnostic, reason: entry.refused[0].diagnostic });
-        this.#queue.save(entry, this.#counter);
-        this.#finished(entry);
-        this.#deps.emit({ type: 'mail.delivered', entry });
+        this.#settle(entry, 'delivered');
         return;
       case 'bounce':
-        entry.state = 'bounced';
-        entry.nextAttemptAt = undefined;
         this.#bounce(entry, message, entry.to, outcome);
-        this.#queue.save(entry, this.#counter);
-        this.#finished(entry);
-        this.#deps.emit({ type: 'mail.bounced', entry });
+        this.#settle(entry, 'bounced');
         return;
       case 'retry':
         entry.state = 'deferred';
@@ -431,6 +424,15 @@ export class MailServer {
         throw new Error(`unhandled queue decision ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** The entry is done (delivered or bounced): recorded, its transcripts in the retention ring, announced. */
+  #settle(entry: QueueEntry, state: 'delivered' | 'bounced'): void {
+    entry.state = state;
+    entry.nextAttemptAt = undefined;
+    this.#queue.save(entry, this.#counter);
+    this.#finished(entry);
+    this.#deps.emit({ type: state === 'delivered' ? 'mail.delivered' : 'mail.bounced', entry });
   }
 
   /** An entry finished: it keeps its transcripts while among the newest `transcriptsKept`. */
