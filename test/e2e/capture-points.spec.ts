@@ -33,28 +33,38 @@ async function shots(page: Page, name: string): Promise<void> {
 }
 
 
-test('3. a session typed from outside to a host\'s port shows under that listener\'s point, STARTTLS and all', async ({ page }) => {
-  const problems = watchPage(page);
-  await page.setViewportSize(SIZES[0]);
-  await openFromList(page, served().url, 'starttls-partner');
-  // The port the UI shows for the partner's mail host.
+/** The port the UI shows for the partner's mail host (its listener, reached from outside). */
+async function partnerPort(page: Page): Promise<number> {
   const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
   await expect(host).toContainText(/listens on 127\.0\.0\.1:\d+/);
-  const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
+  return Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
+}
 
+/** A session typed by hand: EHLO in clear (which offers STARTTLS), STARTTLS, EHLO again inside TLS, QUIT. */
+async function typeStartTls(port: number, helo: string): Promise<void> {
   const raw = net.connect(port, '127.0.0.1');
   expect(await reply(raw)).toMatch(/^220 /);
-  raw.write('EHLO outside.example\r\n');
+  raw.write(`EHLO ${helo}\r\n`);
   expect(await reply(raw)).toContain('STARTTLS');
   raw.write('STARTTLS\r\n');
   expect(await reply(raw)).toMatch(/^220 /);
   const secure = tls.connect({ socket: raw, servername: 'mail.ntsol.example', rejectUnauthorized: false });
   await new Promise((resolve) => secure.once('secureConnect', resolve));
-  secure.write('EHLO outside.example\r\n');
+  secure.write(`EHLO ${helo}\r\n`);
   expect(await reply(secure)).toMatch(/^250 /m);
   secure.write('QUIT\r\n');
   await reply(secure);
   secure.destroy();
+}
+
+test('3. a session typed from outside to a host\'s port shows under that listener\'s point, STARTTLS and all', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SIZES[0]);
+  await openFromList(page, served().url, 'starttls-partner');
+  // The port the UI shows for the partner's mail host.
+  const port = await partnerPort(page);
+
+  await typeStartTls(port, 'outside.example');
 
   await page.getByRole('tab', { name: 'Packets' }).click();
   const point = page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ });
@@ -79,24 +89,11 @@ test('3. a session from outside links to the receiving server\'s transcript of i
   const problems = watchPage(page);
   await page.setViewportSize(SIZES[1]);
   await openFromList(page, served().url, 'starttls-partner');
-  const host = page.getByRole('list', { name: 'Hosts of ntsol.example' }).getByRole('listitem').filter({ hasText: 'mail.ntsol.example' });
-  await expect(host).toContainText(/listens on 127\.0\.0\.1:\d+/);
-  const port = Number(/listens on 127\.0\.0\.1:(\d+)/.exec(await host.innerText())![1]);
+  // The port the UI shows for the partner's mail host.
+  const port = await partnerPort(page);
 
   // Typed by hand: EHLO twice (in clear, then inside TLS), so only the place tells them apart.
-  const raw = net.connect(port, '127.0.0.1');
-  expect(await reply(raw)).toMatch(/^220 /);
-  raw.write('EHLO hand.example\r\n');
-  await reply(raw);
-  raw.write('STARTTLS\r\n');
-  expect(await reply(raw)).toMatch(/^220 /);
-  const secure = tls.connect({ socket: raw, servername: 'mail.ntsol.example', rejectUnauthorized: false });
-  await new Promise((resolve) => secure.once('secureConnect', resolve));
-  secure.write('EHLO hand.example\r\n');
-  expect(await reply(secure)).toMatch(/^250 /m);
-  secure.write('QUIT\r\n');
-  await reply(secure);
-  secure.destroy();
+  await typeStartTls(port, 'hand.example');
 
   await page.getByRole('tab', { name: 'Packets' }).click();
   await page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ }).check();
