@@ -19,7 +19,8 @@ import { Emitter } from '../base/emitter.ts';
 import type { LabEvent } from './events.ts';
 import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, scannerOrg, type PathInfo, type RelayInfo } from './topology.ts';
-import { TapLog, socketKey, type CapturePoint, type Endpoint, type PointRole, type TapConnection } from '../capture/tap.ts';
+import { TapLog, socketKey, type CapturePoint, type Endpoint, type PointRole, type TapConnection, type TapEvent } from '../capture/tap.ts';
+import { Deque } from '../capture/deque.ts';
 import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from '../capture/budget.ts';
@@ -79,6 +80,11 @@ export interface LabDeps {
  */
 /** How long a closed relay connection's socket name still maps to it (real time, see `#forgetUpstream`). */
 const UPSTREAM_GRACE_MS = 2_000;
+/**
+ * Tap events that may wait for a reader of the packet view before it takes them in anyway: about
+ * 4,000 plain messages' worth, a pause of a fraction of a second when it does.
+ */
+const MAX_BACKLOG = 65_536;
 
 export const SERVER_LOG_LIMITS = { connections: 2000, lines: 1000 };
 
@@ -105,8 +111,15 @@ export class Lab {
   readonly dns = new SimDns();
   /** What the taps saw; it shares one byte budget with `capture` (settings.captureLimit). */
   readonly taps: TapLog;
-  /** The packet view of everything the taps saw: bounded, paged, filterable (docs/packet-view.md). */
-  readonly capture: CaptureStore;
+  /**
+   * The packet view of everything the taps saw: bounded, paged, filterable (docs/packet-view.md).
+   * Built when read: tap events wait in `#backlog` until something reads the view (docs/decisions.md,
+   * "The packet view is built when read"), so a lab nobody watches does not dissect its traffic.
+   */
+  get capture(): CaptureStore {
+    this.#catchUp();
+    return this.#store;
+  }
   readonly events = new Emitter<LabEvent>();
   readonly ws: Workspace;
   readonly servers = new Map<string, MailServer>();
@@ -141,6 +154,11 @@ export class Lab {
   #sessions = new Map<string, MessageSource>();
   /** Each relay connection as the tap first saw it (its client side), by connection id. */
   #tapConns = new Map<string, TapConnection>();
+  readonly #store: CaptureStore;
+  /** Tap events the packet view has not taken in yet, oldest first. */
+  readonly #backlog = new Deque<TapEvent>();
+  /** The tap log's `dropped` when the backlog was last emptied. */
+  #tapsDropped = 0;
   /** What recovery did on start: unacknowledged copies discarded (their senders send them again). */
   readonly recovered = { discarded: 0, settled: 0 };
 
@@ -178,18 +196,21 @@ export class Lab {
     this.taps = new TapLog(new CaptureBudget(config.settings?.captureLimit ?? DEFAULT_CAPTURE_BYTES));
     this.paths = buildPaths(config);
     for (const p of this.paths) for (const pt of [...p.points, ...p.reversePoints]) this.#pointRoles.set(pt.id, pt.roles);
-    this.capture = new CaptureStore({ keys: this.taps.keys, budget: this.taps.budget });
-    for (const p of this.paths) for (const pt of p.points) this.capture.addPoint(pt);
+    this.#store = new CaptureStore({ keys: this.taps.keys, budget: this.taps.budget });
+    for (const p of this.paths) for (const pt of p.points) this.#store.addPoint(pt);
     // A firewall path's reverse direction is listed once a connection crosses it.
     const later = new Map(this.paths.flatMap((p) => p.reversePoints.map((pt) => [pt.id, pt] as const)));
     this.taps.subscribe((event) => {
       if (event.kind === 'open' && !this.#tapConns.has(event.connection.conn)) this.#tapConns.set(event.connection.conn, event.connection);
       const pending = event.kind === 'open' ? later.get(event.connection.point) : undefined;
       if (pending) {
-        this.capture.addPoint(pending);
+        this.#store.addPoint(pending);
         later.delete(pending.id);
       }
-      this.capture.ingest(event);
+      this.#backlog.push(event);
+      // The backlog holds records the tap log may let go under the capture budget; once it has,
+      // they are taken in at once, so the view counts them as dropped and nothing outlives the budget.
+      if (this.taps.dropped !== this.#tapsDropped || this.#backlog.length >= MAX_BACKLOG) this.#catchUp();
       if (event.kind === 'close') this.#forgetUpstream(event.connection.conn);
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
@@ -317,7 +338,7 @@ export class Lab {
           id, path: id, roles: [],
           label: `${l.host} :${port}${l.role === 'submission' ? ' (submission)' : ''} — from outside`,
         };
-        this.capture.addPoint(point);
+        this.#store.addPoint(point);
         this.#pointRoles.set(id, []);
         this.#outsidePoints.add(id);
         const relay = await startRelay({
@@ -336,7 +357,7 @@ export class Lab {
     for (const [name, sts] of this.security.stsHosts) {
       const id = `https/${name}:443`;
       const point: CapturePoint = { id, path: id, roles: [], label: `${name} :443 (MTA-STS policy host, HTTPS)` };
-      this.capture.addPoint(point);
+      this.#store.addPoint(point);
       this.#pointRoles.set(id, []);
       this.#outsidePoints.add(id);
       const org = [...this.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
@@ -351,6 +372,12 @@ export class Lab {
       this.#relays.push(relay);
       sts.tapPort = relay.port;
     }
+  }
+
+  /** Take every waiting tap event into the packet view, in order. */
+  #catchUp(): void {
+    for (let event = this.#backlog.shift(); event; event = this.#backlog.shift()) this.#store.ingest(event);
+    this.#tapsDropped = this.taps.dropped;
   }
 
   /** Where a capture point is: on a path, in front of a listener (from outside), or a terminal's own. */
@@ -373,7 +400,7 @@ export class Lab {
   async openTap(point: Omit<CapturePoint, 'roles'>, target: { host: string; port: number }, ends: { client: Endpoint; server: Endpoint },
     onUpstream?: (conn: string, localPort: number, remotePort: number) => void): Promise<Relay> {
     const full: CapturePoint = { ...point, roles: [] };
-    this.capture.addPoint(full);
+    this.#store.addPoint(full);
     this.#pointRoles.set(full.id, []);
     const relay = await startRelay({
       target, createPipeline: () => passPipeline(), clientPoints: [full], serverPoints: [full],

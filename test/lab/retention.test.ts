@@ -2,11 +2,15 @@
  * Bounded memory (docs/decisions.md, "Bounded memory"; issue 11's `load` figure): the receivers'
  * per-connection server logs are a ring with a line cap per connection, finished queue entries keep
  * their transcripts only while among the newest, and the capture stays within its byte budget —
- * checked at reduced limits by counting what the lab retained, never by timing anything.
+ * checked at reduced limits by counting what the lab retained, never by timing anything. And the
+ * packet view is built when read (docs/decisions.md, "The packet view is built when read"): what a
+ * user reads must not depend on when they read it, and waiting tap events never hold more than the
+ * capture budget.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { retentionNote, serverLog } from '../../app/observe/server-log.ts';
+import type { PacketRow } from '../../app/capture/store.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 
 const KiB = 1024;
@@ -20,6 +24,11 @@ async function sendAll(lab: Lab, n: number): Promise<void> {
     lab.send({ id: `m${i}`, from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: `Message ${i}`, body: `body ${i}` });
     expect(await lab.settle(`m${i}`, false)).toBe('delivered');
   }
+}
+
+/** A delivered message's connection still closes after its 250 (QUIT, 221, FIN): wait for every close. */
+async function allClosed(lab: Lab): Promise<void> {
+  await expect.poll(() => [...lab.taps.connections.values()].every((c) => c.closedAt !== undefined), { timeout: 10_000 }).toBe(true);
 }
 
 describe('what a lab keeps in memory is bounded', () => {
@@ -83,5 +92,55 @@ describe('what a lab keeps in memory is bounded', () => {
     expect(lab.serverLogsDropped).toEqual({ connections: 0, lines: 0 });
     expect([...lab.servers.get('intellinet')!.entries.values()].every((e) => e.attempts.every((a) => a.transcript.length > 0 && !a.transcriptDropped))).toBe(true);
     expect(serverLog(lab, 'intellinet').retention).toBeUndefined();
+  }, 60_000);
+});
+
+/** What a row shows that does not depend on real time or loopback ports. */
+const shown = (r: PacketRow) => [r.no, r.point, r.conn, r.source, r.destination, r.protocol, r.length, r.info, r.leak, r.rewritten];
+
+describe('the packet view is built when read', () => {
+  it('a lab read after the run shows exactly what a lab read after every connection shows', async () => {
+    const watched = await createLab(twoOrgs());
+    const unwatched = await createLab(twoOrgs());
+    labs.push(watched, unwatched);
+    // The renderer's way: read the view each time a connection closes.
+    let reads = 0;
+    watched.events.subscribe((e) => {
+      if (e.type === 'capture.changed') reads += watched.capture.page({ point: e.point, limit: 0 }).total > 0 ? 1 : 0;
+    });
+    await sendAll(watched, 4);
+    await sendAll(unwatched, 4);
+    await Promise.all([allClosed(watched), allClosed(unwatched)]);
+    expect(reads).toBeGreaterThan(0);
+
+    // Nothing read yet: the unwatched lab has kept its tap records but built no packets from them,
+    // so it counts less against the budget than the watched one (packets cost their objects).
+    expect(unwatched.taps.records.length).toBe(watched.taps.records.length);
+    expect(unwatched.taps.budget.used).toBeLessThan(watched.taps.budget.used);
+
+    const all = (lab: Lab) => lab.capture.page({ limit: 100_000 }).rows.map(shown);
+    const seen = all(unwatched);
+    expect(seen.length).toBeGreaterThan(4 * 10);
+    expect(seen).toEqual(all(watched));
+    expect(unwatched.capture.page({ filter: 'smtp.req.command == "MAIL"', limit: 10 }).matched).toBe(4);
+    // Once read, both hold the same.
+    expect(unwatched.taps.budget.used).toBe(watched.taps.budget.used);
+  }, 60_000);
+
+  it('with nobody reading, waiting events never hold more than the capture budget, and what went is counted when read', async () => {
+    const max = 64 * KiB;
+    const lab = await createLab(twoOrgs((l) => { l.settings = { captureLimit: max }; }));
+    labs.push(lab);
+    await sendAll(lab, 40);
+    await allClosed(lab);
+    // The tap log had to let records go; the view took in what waited each time it did.
+    expect(lab.taps.dropped).toBeGreaterThan(0);
+    expect(lab.taps.budget.used).toBeLessThanOrEqual(max);
+    const page = lab.capture.page({ limit: 100_000 });
+    expect(lab.taps.budget.used).toBeLessThanOrEqual(max);
+    expect(page.dropped).toBeGreaterThan(0);
+    // The newest message is there to look at, down to its DATA.
+    expect(lab.capture.page({ filter: 'smtp.req.command == "DATA"', limit: 100 }).matched).toBeGreaterThan(0);
+    expect(page.rows.at(-1)!.no).toBe(page.total + page.dropped);
   }, 60_000);
 });
