@@ -457,6 +457,8 @@ export class Lab {
     this.#upstreamKeys.delete(conn);
     const later = setTimeout(() => {
       if (this.#upstream.get(key) === conn) this.#upstream.delete(key);
+      // Only a socket name found in `#upstream` leads to a connection here: both go together.
+      this.#tapConns.delete(conn);
     }, UPSTREAM_GRACE_MS);
     later.unref?.();
   }
