@@ -96,6 +96,10 @@ export const requestSchemas = {
     leaksOnly: z.boolean().optional(),
     // Per request, default off (an eavesdropper's view): two windows on one lab never see each other's toggle.
     decrypt: z.boolean().default(false),
+    // A frame number of `point`: the page says where that packet sits among the matches (a selection kept across a filter change).
+    locate: z.number().int('must be a whole frame number').min(1, 'must be a frame number (1 or more)').optional(),
+  }).superRefine((r, ctx) => {
+    if (r.locate !== undefined && r.point === undefined) ctx.addIssue({ code: 'custom', path: ['locate'], message: 'needs a point: frame numbers are per capture point' });
   }),
   // A packet is its capture point and its frame number within that point (numbers are per point).
   packetDetail: z.strictObject({ point: id, no: z.number().int().min(1), decrypt: z.boolean().default(false) }),
@@ -404,6 +408,11 @@ export interface PacketPage {
   rows: PacketRowView[];
   /** A filter that does not parse: the message and the position of the mistake; then no rows. */
   error?: { message: string; position: number };
+  /**
+   * The packet the request asked to `locate`: its index among the matches (the `from` of a page
+   * that starts at it), or null when the filter, "Leaks only" and decryption do not show it.
+   */
+  located?: { no: number; index: number | null };
 }
 
 export interface DetailNodeView {

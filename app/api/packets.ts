@@ -139,7 +139,7 @@ export function packetOfLine(lab: Lab, r: ParsedRequestOf<'packetOfLine'>): Resp
 export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): PacketPage {
   lab.markLeaks();
   // Decryption is a parameter of the read: each window keeps its own choice (docs/packet-view.md).
-  const page = lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly, decrypt: r.decrypt });
+  const page = lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly, decrypt: r.decrypt, locate: r.locate });
   return {
     total: page.total, matched: page.matched, dropped: page.dropped, droppedBytes: page.droppedBytes,
     rows: page.rows.map((row) => ({
@@ -147,6 +147,7 @@ export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): Packet
       length: row.length, info: row.info, leak: row.leak, rewritten: row.rewritten, conn: row.conn, point: row.point,
     })),
     ...(page.error ? { error: { message: page.error.message, position: page.error.position } } : {}),
+    ...(page.located ? { located: { no: page.located.no, index: page.located.index } } : {}),
   };
 }
 

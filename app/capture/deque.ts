@@ -43,13 +43,18 @@ export class Deque<T> {
 
   /** Index of the first item for which `below` is false, items being sorted by it (binary search). */
   lowerBound(below: (item: T) => boolean): number {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (below(this.#items[this.#head + mid])) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return lowerBound(this.length, (i) => below(this.#items[this.#head + i]));
   }
+}
+
+/** Index of the first of `length` sorted positions for which `below(i)` is false (binary search). */
+export function lowerBound(length: number, below: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (below(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -39,6 +39,12 @@ export interface PageQuery {
   leaksOnly?: boolean;
   /** "Decrypt with lab keys" for this read (default: the store's `decrypt` option, off). */
   decrypt?: boolean;
+  /**
+   * A frame number of `point` (needs `point`: numbers are per capture point): the result's
+   * `located` says where that packet sits among the matches, so a view that keeps its selection
+   * across a change of filter can scroll to it without holding the list.
+   */
+  locate?: number;
 }
 
 export interface PacketRow {
@@ -68,6 +74,12 @@ export interface PageResult {
   rows: PacketRow[];
   /** Set when the filter does not parse; then no rows. */
   error?: FilterError;
+  /**
+   * Present when the query asked to `locate` a packet: its index among the matches (the `from`
+   * that starts a page at it), or null when it does not match (or is not held, or the filter
+   * does not parse).
+   */
+  located?: { no: number; index: number | null };
 }
 
 /** One connection at one capture point, as the store keeps it. */

@@ -27,7 +27,7 @@ import { parseFilter } from './filter.ts';
 import type { Held } from './summary.ts';
 import { Subject, held, rowOf, summarise } from './summary.ts';
 import type { ConnView, PacketRow, PageQuery, PageResult, StoreOptions, StreamHit } from './store-types.ts';
-import { Deque } from './deque.ts';
+import { Deque, lowerBound } from './deque.ts';
 import { CaptureBudget, DEFAULT_CAPTURE_BYTES, PACKET_OBJECT_BYTES } from './budget.ts';
 import type { FollowOptions, FollowResult, PacketDetail } from './inspect.ts';
 import { detailOf, followOf } from './inspect.ts';
@@ -187,6 +187,8 @@ export class CaptureStore {
   }
 
   page(q: PageQuery = {}): PageResult {
+    // Frame numbers are per capture point: without one, `locate` could name a packet of any point.
+    if (q.locate !== undefined && q.point === undefined) throw new RangeError('page: locate needs a point (frame numbers are per capture point)');
     const decrypt = q.decrypt ?? this.#decrypt;
     if (decrypt) this.#openAll();
     const shown = (h: Held) => (decrypt ? this.#shown(h) : h);
@@ -194,20 +196,21 @@ export class CaptureStore {
     const counted = q.point === undefined ? [...this.#points.values()] : [this.#points.get(q.point)].filter((p) => p !== undefined);
     const dropped = counted.reduce((n, p) => n + p.dropped, 0);
     const droppedBytes = counted.reduce((n, p) => n + p.droppedBytes, 0);
-    if (!list) return { total: 0, matched: 0, dropped, droppedBytes, rows: [] };
+    const missing = q.locate === undefined ? {} : { located: { no: q.locate, index: null } };
+    if (!list) return { total: 0, matched: 0, dropped, droppedBytes, rows: [], ...missing };
     const from = Math.max(0, Math.floor(q.from ?? 0));
     const limit = Math.max(0, Math.floor(q.limit ?? 100));
     const firstT = this.#firstTime(q.point);
     const parsed = parseFilter(q.filter ?? '');
-    if (!parsed.ok) return { total: list.length, matched: 0, dropped, droppedBytes, rows: [], error: parsed.error };
+    if (!parsed.ok) return { total: list.length, matched: 0, dropped, droppedBytes, rows: [], error: parsed.error, ...missing };
     if (parsed.filter.all && !q.leaksOnly) {
       const rows: PacketRow[] = [];
       for (let i = from; i < Math.min(list.length, from + limit); i++) rows.push(rowOf(shown(list.at(i)!), firstT));
-      return { total: list.length, matched: list.length, dropped, droppedBytes, rows };
+      return { total: list.length, matched: list.length, dropped, droppedBytes, rows, ...this.#locate(q, undefined) };
     }
     const orders = this.#matches(list, q, parsed.filter, firstT, decrypt);
     const rows = orders.slice(from, from + limit).map((order) => rowOf(shown(this.#get(order)!), firstT));
-    return { total: list.length, matched: orders.length, dropped, droppedBytes, rows };
+    return { total: list.length, matched: orders.length, dropped, droppedBytes, rows, ...this.#locate(q, orders) };
   }
 
   /** One packet by its frame number within its capture point (`Packet.no`, as the list shows it). */
@@ -412,6 +415,23 @@ export class CaptureStore {
     if (!first) return undefined;
     const h = this.#all.at(order - first.p.order);
     return h?.p.order === order ? h : undefined;
+  }
+
+  /**
+   * `located` for a page that asked for it: packet `q.locate` of `q.point` among the matches
+   * (`orders`, the match cache's synthesis orders, ascending), or among every packet of the point
+   * when all match (`undefined`). The cache is searched, not the list filtered again: a kept
+   * selection costs a binary search however long the capture.
+   */
+  #locate(q: PageQuery, orders: number[] | undefined): Pick<PageResult, 'located'> {
+    if (q.locate === undefined || q.point === undefined) return {};
+    const no = q.locate;
+    if (!orders) return { located: { no, index: this.indexOf(q.point, no) ?? null } };
+    // Dropped from the bounded store, or never captured: not among the matches either.
+    const order = this.#atPoint(q.point, no)?.p.order;
+    if (order === undefined) return { located: { no, index: null } };
+    const i = lowerBound(orders.length, (k) => orders[k] < order);
+    return { located: { no, index: orders[i] === order ? i : null } };
   }
 
   /** A held packet by point and frame number: numbers within a point have no gaps. */

@@ -120,7 +120,10 @@ export class CaptureState {
       return;
     }
     const filter = this.filter.trim() ? this.filter : undefined;
-    const ask = { point, filter, limit: WINDOW, leaksOnly: this.leaksOnly, decrypt: this.decrypt };
+    // After a change of filter or "Leaks only", the page also says where the selected packet now
+    // sits (the engine searches its matches; the window may not hold it).
+    const locate = this.#recheckSelection ? this.selected : undefined;
+    const ask = { point, filter, limit: WINDOW, leaksOnly: this.leaksOnly, decrypt: this.decrypt, locate };
     let page = await this.#api.pagePackets({ ...ask, from: this.from });
     // The capture is bounded and filters change: a window past the end steps back to the last one.
     if (page.rows.length === 0 && page.matched > 0 && this.from > 0) {
@@ -130,7 +133,7 @@ export class CaptureState {
     this.page = page;
     if (this.#recheckSelection) {
       this.#recheckSelection = false;
-      await this.#recheck(page, { ...ask, limit: 1 });
+      this.#recheck(page);
     } else if (this.selected !== undefined) {
       const i = page.rows.findIndex((r) => r.no === this.selected);
       if (i >= 0) this.selectedIndex = this.from + i;
@@ -147,24 +150,21 @@ export class CaptureState {
 
   /**
    * After a change of filter or "Leaks only": keep the selected packet if the new list still shows
-   * it, at its new index (Wireshark does the same); otherwise clear it. The window may not hold it,
-   * so the engine counts: the packets that match and come before it are its index.
+   * it, at its new index (Wireshark does the same); otherwise clear it. The page was asked to
+   * locate it, so its index comes with the page whether or not the window holds it.
    */
-  async #recheck(page: PacketPage, ask: { point: string; filter?: string; limit: number; leaksOnly: boolean; decrypt: boolean }): Promise<void> {
+  #recheck(page: PacketPage): void {
     const no = this.selected;
     if (no === undefined) return;
-    if (page.error) return this.clearSelection();
-    const inWindow = page.rows.findIndex((r) => r.no === no);
-    let index: number | undefined = inWindow >= 0 ? this.from + inWindow : undefined;
-    if (index === undefined) {
-      const and = (clause: string) => (ask.filter ? `(${ask.filter}) && ${clause}` : clause);
-      const shown = await this.#api.pagePackets({ ...ask, filter: and(`frame.number == ${no}`), from: 0 });
-      if (shown.matched > 0) index = (await this.#api.pagePackets({ ...ask, filter: and(`frame.number < ${no}`), from: 0 })).matched;
-    }
-    if (index === undefined || no !== this.selected) {
-      if (no === this.selected) this.clearSelection();
+    if (page.located?.no !== no) {
+      // Another packet was picked (from the old list) while the page was on its way: that one is
+      // the selection to check against the new list, on the next page.
+      this.#recheckSelection = true;
+      void this.refresh();
       return;
     }
+    const index = page.error ? null : page.located.index;
+    if (index === null) return this.clearSelection();
     this.selectedIndex = index;
     this.reveals++;
   }

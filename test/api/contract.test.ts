@@ -36,6 +36,8 @@ describe('the contract', () => {
     ['applyAction', { org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls' } }, 'applyAction: payload.setSecurity.level: method tls needs a level'],
     ['retryEntry', 'INT00001', 'retryEntry: payload: Invalid input: expected object, received string'],
     ['getTranscripts', { org: 'x'.repeat(500), id: 'Q1' }, 'getTranscripts: payload.org: is too long'],
+    ['pagePackets', { locate: 3 }, 'pagePackets: payload.locate: needs a point: frame numbers are per capture point'],
+    ['pagePackets', { point: 'p1', locate: 0 }, 'pagePackets: payload.locate: must be a frame number (1 or more)'],
   ])('rejects %s %j with a message naming the field', (command, payload, message) => {
     const r = validateRequest(command, payload);
     expect(r.ok).toBe(false);

@@ -56,6 +56,39 @@ describe('the packet view through the contract', () => {
     expect((await d.fail('packetDetail', { no: row.no })).code).toBe('invalid-payload');
   });
 
+  it('locates a packet among a page\'s matches: with and without a filter, through decryption, or says it does not match', async () => {
+    const d = await ran('ntlm-one-way');
+    const { point } = (await d.call('pagePackets', { filter: 'ntlmssp' })).rows[0];
+    const all = (await d.call('pagePackets', { point, limit: 1000 })).rows.map((r) => r.no);
+    const last = all.at(-1)!;
+    expect(await d.call('pagePackets', { point, limit: 1, locate: last })).toMatchObject({ located: { no: last, index: all.length - 1 } });
+    // Only a page that asks says anything about it.
+    expect((await d.call('pagePackets', { point, limit: 1 })).located).toBeUndefined();
+    const commands = { point, filter: 'smtp.req.command', limit: 1000 };
+    const clear = (await d.call('pagePackets', commands)).rows.map((r) => r.no);
+    const opened = (await d.call('pagePackets', { ...commands, decrypt: true })).rows.map((r) => r.no);
+    // The sealed MAIL, RCPT, DATA… are commands only to a reader with the lab's keys.
+    const sealed = opened.filter((no) => !clear.includes(no));
+    expect(sealed.length).toBeGreaterThan(0);
+    for (const no of sealed) {
+      expect((await d.call('pagePackets', { ...commands, limit: 1, locate: no })).located).toEqual({ no, index: null });
+      const { located } = await d.call('pagePackets', { ...commands, limit: 1, decrypt: true, locate: no });
+      expect(located).toEqual({ no, index: opened.indexOf(no) });
+      // The index is the `from` of a page that starts at the packet.
+      expect((await d.call('pagePackets', { ...commands, decrypt: true, from: located!.index!, limit: 1 })).rows[0].no).toBe(no);
+    }
+    expect((await d.call('pagePackets', { ...commands, limit: 1, locate: clear[0] })).located).toEqual({ no: clear[0], index: 0 });
+  });
+
+  it('refuses a locate it cannot answer, naming the field', async () => {
+    const d = await ran('postcard');
+    const noPoint = await d.fail('pagePackets', { filter: 'smtp', locate: 3 });
+    expect(noPoint).toEqual({ code: 'invalid-payload', message: 'pagePackets: payload.locate: needs a point: frame numbers are per capture point' });
+    expect((await d.fail('pagePackets', { point: 'intellinet-ntsol', locate: 0 })).message).toBe('pagePackets: payload.locate: must be a frame number (1 or more)');
+    expect((await d.fail('pagePackets', { point: 'intellinet-ntsol', locate: 2.5 })).message).toBe('pagePackets: payload.locate: must be a whole frame number');
+    expect((await d.fail('pagePackets', { point: 'intellinet-ntsol', locate: '2' })).message).toMatch(/^pagePackets: payload\.locate: /);
+  });
+
   it('follows a sealed NTLM stream: ciphertext for the eavesdropper, SMTP with the lab keys', async () => {
     const d = await ran('ntlm-one-way');
     const [row] = (await d.call('pagePackets', { filter: 'ntlmssp' })).rows;

@@ -281,6 +281,33 @@ test('1. a capture of several hundred packets: the list renders only what is on 
   await expect(page.locator(`#packet-${total}`)).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator(`#packet-${total}`)).toBeInViewport();
 
+  // Kept where its index is not its frame number: the last QUIT among the packets that carry
+  // data. The keyboard moves from the index the engine gave, so Up must land on the row just
+  // above it in the new list (a wrong index would select another packet).
+  await applyFilter(page, 'smtp.req.command == "QUIT"');
+  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+  await packetRows(page).last().click();
+  const quitNo = Number((await page.locator('tbody tr[aria-selected="true"]').getAttribute('id'))!.replace('packet-', ''));
+  await expect(page.getByRole('region', { name: `Packet ${quitNo} detail` })).toBeVisible();
+  await applyFilter(page, 'tcp.len > 0');
+  const quit = page.locator(`#packet-${quitNo}`);
+  await expect(quit).toHaveAttribute('aria-selected', 'true');
+  await expect(quit).toBeInViewport();
+  await expect(page.getByRole('region', { name: `Packet ${quitNo} detail` })).toBeVisible();
+  const quitRow = Number(await quit.getAttribute('aria-rowindex'));
+  expect(quitRow - 2).toBeLessThan(quitNo - 1);
+  await quit.focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(page.locator(`tbody tr[aria-rowindex="${quitRow - 1}"]`)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(quit).toHaveAttribute('aria-selected', 'true');
+  // A filter that hides it clears the selection, and the detail empties.
+  await applyFilter(page, 'tcp.len == 0');
+  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+  await expect(page.locator('tbody tr[aria-selected="true"]')).toHaveCount(0);
+  await applyFilter(page, '');
+  await packetRows(page).first().click();
+
   // The tree answers the keyboard too: Right opens a layer, Left closes it.
   const frame = page.getByRole('treeitem', { name: /^Frame \d+:/ });
   await frame.focus();

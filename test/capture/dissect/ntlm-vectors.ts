@@ -33,3 +33,14 @@ export function negotiateMessage(): Buffer {
   m.writeUInt32LE(FLAGS, 12);
   return m;
 }
+
+/** The turns of an SMTP AUTH NTLM with these messages, up to the 235 after which SEAL applies. */
+export function ntlmAuthTurns(): ['c2s' | 's2c', string][] {
+  const b64 = (b: Buffer) => b.toString('base64');
+  return [
+    ['c2s', `AUTH NTLM ${b64(negotiateMessage())}\r\n`],
+    ['s2c', `334 ${b64(challengeMessage)}\r\n`],
+    ['c2s', `${b64(authenticateMessage)}\r\n`],
+    ['s2c', '235 2.7.0 Authentication successful\r\n'],
+  ];
+}

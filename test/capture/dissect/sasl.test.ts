@@ -3,7 +3,7 @@ import { SaslSession } from '../../../app/capture/dissect/sasl.ts';
 import { smtpDissector } from '../../../app/capture/dissect/smtp.ts';
 import { deriveSessionKeys } from '../../../app/ntlm/keys.ts';
 import { createSecurityLayer } from '../../../app/ntlm/sasl-layer.ts';
-import { FLAGS, authenticateMessage, challengeMessage, negotiateMessage, plaintext, randomSessionKey, sealed, signature } from './ntlm-vectors.ts';
+import { FLAGS, ntlmAuthTurns, plaintext, randomSessionKey, sealed, signature } from './ntlm-vectors.ts';
 import { run, values } from './run.ts';
 import { CaptureStore } from '../../../app/capture/store.ts';
 import { tapScript } from '../tap-script.ts';
@@ -33,14 +33,10 @@ describe('SASL sealed-frame dissector', () => {
   });
 
   it('after 235 with SEAL negotiated, reads the sealed SMTP session back when asked', () => {
-    const b64 = (b: Buffer) => b.toString('base64');
     const client = createSecurityLayer(keys, 'client');
     const server = createSecurityLayer(keys, 'server');
     const turns: ['c2s' | 's2c', Buffer | string][] = [
-      ['c2s', `AUTH NTLM ${b64(negotiateMessage())}\r\n`],
-      ['s2c', `334 ${b64(challengeMessage)}\r\n`],
-      ['c2s', `${b64(authenticateMessage)}\r\n`],
-      ['s2c', '235 2.7.0 Authentication successful\r\n'],
+      ...ntlmAuthTurns(),
       ['c2s', client.wrap(Buffer.from('EHLO mail.intellinet.example\r\n'))],
       ['s2c', server.wrap(Buffer.from('250 mail.ntsol.example\r\n'))],
       ['c2s', client.wrap(Buffer.from('MAIL FROM:<alice@intellinet.example>\r\n'))],
@@ -54,16 +50,9 @@ describe('SASL sealed-frame dissector', () => {
   });
 
   it('in the store: sealed frames filter as sasl, and open as SMTP only with the keys and decryption on', () => {
-    const b64 = (b: Buffer) => b.toString('base64');
     const client = createSecurityLayer(keys, 'client');
     const store = new CaptureStore();
-    store.ingestAll(tapScript([
-      ['c2s', `AUTH NTLM ${b64(negotiateMessage())}\r\n`],
-      ['s2c', `334 ${b64(challengeMessage)}\r\n`],
-      ['c2s', `${b64(authenticateMessage)}\r\n`],
-      ['s2c', '235 2.7.0 Authentication successful\r\n'],
-      ['c2s', client.wrap(Buffer.from('MAIL FROM:<alice@intellinet.example>\r\n'))],
-    ]));
+    store.ingestAll(tapScript([...ntlmAuthTurns(), ['c2s', client.wrap(Buffer.from('MAIL FROM:<alice@intellinet.example>\r\n'))]]));
     expect(store.page({ filter: 'sasl' }).rows.map((r) => r.protocol)).toEqual(['SASL']);
     expect(store.page({ filter: 'ntlmssp.auth.username == "User"' }).matched).toBe(1);
     expect(store.page({ filter: 'smtp.req.command == "MAIL"', decrypt: true }).matched).toBe(0);
