@@ -457,15 +457,18 @@ export class Journal {
 }
 
 function encode(record: JournalRecord, body?: Buffer): Buffer {
-  const header = Buffer.from(JSON.stringify(record), 'utf8');
+  // The JSON goes straight into the frame (no Buffer of its own to copy from); the body is copied,
+  // so the record cannot change after its checksum was taken.
+  const json = JSON.stringify(record);
+  const headerLength = Buffer.byteLength(json, 'utf8');
   const bodyLength = body?.length ?? 0;
-  const frame = Buffer.allocUnsafe(HEAD + header.length + bodyLength);
-  header.copy(frame, HEAD);
-  if (body) body.copy(frame, HEAD + header.length);
+  const frame = Buffer.allocUnsafe(HEAD + headerLength + bodyLength);
+  frame.write(json, HEAD, 'utf8');
+  if (body) body.copy(frame, HEAD + headerLength);
   const payload = frame.subarray(HEAD);
   frame.writeUInt32BE(MAGIC, 0);
   frame.writeUInt32BE(payload.length, 4);
-  frame.writeUInt32BE(header.length, 8);
+  frame.writeUInt32BE(headerLength, 8);
   frame.writeUInt32BE(zlib.crc32(payload), 12);
   return frame;
 }
