@@ -288,8 +288,9 @@ export class MailServer {
 
   /**
    * Take a message from one of our users: local recipients get it at once; remote ones are queued
-   * one entry per recipient domain and delivered. Written to the journal before this returns;
-   * durable once `commit()` resolves (a server's 250 waits for that).
+   * one entry per recipient domain and delivered. Appended to the journal before this returns (in
+   * the file by the end of this turn of the event loop); durable once `commit()` resolves (a
+   * server's 250 waits for that).
    */
   submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean; awaited?: { src?: MessageSource } } = {}): QueueEntry[] {
     const byDomain = new Map<string, string[]>();
