@@ -327,6 +327,7 @@ export class Journal {
     while (chunks.length > 0) {
       // A short write (a full disk, a signal) leaves the rest for the next round, at its offset.
       let n = chunks.length === 1 ? fs.writeSync(this.#fd, chunks[0], 0, chunks[0].length, at) : fs.writevSync(this.#fd, chunks, at);
+      if (n === 0) throw new Error(`no progress writing ${this.file} at offset ${at}`);
       at += n;
       this.#written = at;
       let i = 0;
