@@ -7,10 +7,14 @@
  *   ┌ magic "PCJ1" ┬ payload length ┬ header length ┬ CRC-32 of payload ┬ header (JSON) ┬ body ┐
  *     4 octets       u32 BE           u32 BE          u32 BE                               (message bytes)
  *
- * The write goes to the file at once (the kernel's page cache: it survives a killed process); a
- * `commit()` resolves after the `fdatasync` that covers it. Commits that arrive while a flush runs
- * share the next one, so concurrent messages pay one flush between them (group commit, as a
- * database's transaction log does). A server answers `250` only after `commit()` resolved.
+ * An appended record is held in memory and written, with every other record of the same turn of
+ * the event loop, by one `writev` at the end of that turn (the kernel's page cache: from there it
+ * survives a killed process) — or earlier, just before a flush. A `commit()` resolves after the
+ * `fdatasync` that covers it. Commits that arrive while a flush runs share the next one, so
+ * concurrent messages pay one flush between them (group commit, as a database's transaction log
+ * does). A server answers `250` only after `commit()` resolved, so nothing a client was told is
+ * accepted can be among the records still in memory; the flush marker (`c`) is written at once,
+ * before any waiter is released (docs/decisions.md, "Flush markers and duplicates after a crash").
  *
  * On open the journal is replayed: a record whose magic, length or checksum is wrong ends the
  * journal there (a torn or corrupt tail, from a crash in the middle of a write); the tail is cut
@@ -114,7 +118,12 @@ export class Journal {
   #pendingAck: (Unacknowledged & { offset: number })[] = [];
   #markerEnd = 0;
   #fd: number;
+  /** Logical end of the journal: what is on the file plus the records still in `#pending`. */
   #size = 0;
+  /** End of what is written to the file; `#pending` holds the frames from here to `#size`, in order. */
+  #written = 0;
+  #pending: Buffer[] = [];
+  #writeScheduled = false;
   #synced = 0;
   #flushing = false;
   #waiters: { upto: number; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -148,6 +157,7 @@ export class Journal {
       flushStats.fsyncs++;
     }
     this.#synced = this.#size;
+    this.#written = this.#size;
     const compactAbove = options.compactAbove ?? 4 * 1024 * 1024;
     if (!this.#readOnly && this.#size >= compactAbove && replay.live * 2 < this.#size) {
       const before = this.#size;
@@ -273,18 +283,58 @@ export class Journal {
     this.#fd = fs.openSync(this.file, 'r+');
     this.#size = pos;
     this.#synced = pos;
+    this.#written = pos;
   }
 
-  /** Append a record (written to the file now, durable after the next flush). Returns the body's place. */
+  /**
+   * Append a record: in the file by the end of this turn of the event loop (or before the next
+   * flush, if that comes first), durable after the next flush. Returns the body's place.
+   */
   append(record: JournalRecord, body?: Buffer): Loc {
     if (this.#readOnly || this.#closed) throw new Error(`journal ${this.file} is ${this.#closed ? 'closed' : 'read-only'}`);
     this.counter = Math.max(this.counter, record.n);
     const frame = encode(record, body);
-    fs.writeSync(this.#fd, frame, 0, frame.length, this.#size);
+    this.#pending.push(frame);
     const loc = { offset: this.#size + frame.length - (body?.length ?? 0), length: body?.length ?? 0 };
     this.#size += frame.length;
     this.#index(record, loc);
+    if (!this.#writeScheduled) {
+      // One write per turn instead of one per record: the turn's records (a session's queue entry,
+      // another's mailbox copy, a delivery's outcome) go down together. setImmediate runs after the
+      // poll phase has run every I/O callback that was ready, so the batch is the whole turn.
+      this.#writeScheduled = true;
+      setImmediate(() => {
+        this.#writeScheduled = false;
+        if (this.#closed) return;
+        try {
+          this.#writePending();
+        } catch {
+          // Kept in memory; the next commit writes them again and its waiters hear of a failure.
+        }
+      });
+    }
     return loc;
+  }
+
+  /**
+   * Write every record still in memory, in order, at the end of the file. Throws when the write
+   * fails; the records then stay in memory and the next write tries them again at the same offset.
+   */
+  #writePending(): void {
+    if (this.#pending.length === 0) return;
+    let chunks = this.#pending;
+    let at = this.#written;
+    while (chunks.length > 0) {
+      // A short write (a full disk, a signal) leaves the rest for the next round, at its offset.
+      let n = chunks.length === 1 ? fs.writeSync(this.#fd, chunks[0], 0, chunks[0].length, at) : fs.writevSync(this.#fd, chunks, at);
+      if (n === 0) throw new Error(`no progress writing ${this.file} at offset ${at}`);
+      at += n;
+      this.#written = at;
+      let i = 0;
+      while (i < chunks.length && n >= chunks[i].length) n -= chunks[i++].length;
+      chunks = i < chunks.length ? [chunks[i].subarray(n), ...chunks.slice(i + 1)] : [];
+      this.#pending = chunks;
+    }
   }
 
   /**
@@ -329,32 +379,63 @@ export class Journal {
     // Let the sessions whose data is already in this turn of the event loop append first.
     setImmediate(() => {
       const upto = this.#size;
+      try {
+        // The flush covers what is in the file: everything appended so far goes there first.
+        this.#writePending();
+      } catch (error) {
+        this.#flushing = false;
+        this.#release(error as Error);
+        return;
+      }
       fs.fdatasync(this.#fd, (error) => {
         flushStats.fsyncs++;
         this.#flushing = false;
+        let failed: Error | null = error;
         if (!error && !this.#closed) {
           this.#synced = Math.max(this.#synced, upto);
-          // Before any 250 goes out: say that the flush happened. A record awaiting its 250 with no
-          // such marker after it was never acknowledged (the process died first).
+          // Before any 250 goes out: say that the flush happened, in the file now (not at the end of
+          // the turn). A record awaiting its 250 with no such marker after it was never acknowledged
+          // (the process died first).
           this.append({ k: 'c', n: this.counter, upto });
           this.#markerEnd = this.#size;
+          try {
+            this.#writePending();
+          } catch (e) {
+            failed = e as Error;
+          }
         }
-        const waiting = this.#waiters;
-        this.#waiters = [];
-        for (const w of waiting) {
-          if (error) w.reject(new Error(`flush of ${this.file} failed: ${error.message}`));
-          else if (w.upto <= this.#synced) w.resolve();
-          else this.#waiters.push(w);
-        }
-        if (this.#waiters.length > 0) this.#kick();
+        this.#release(failed);
       });
     });
   }
 
-  /** The body at a place in the file. */
+  /** After a flush: resolve the commits it covers (reject all on an error); kick the next for the rest. */
+  #release(error: Error | null): void {
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiting) {
+      if (error) w.reject(new Error(`flush of ${this.file} failed: ${error.message}`));
+      else if (w.upto <= this.#synced) w.resolve();
+      else this.#waiters.push(w);
+    }
+    if (this.#waiters.length > 0) this.#kick();
+  }
+
+  /** The body at a place in the file (a copy: from memory while its record waits to be written). */
   readAt(loc: Loc): Buffer {
     const buf = Buffer.alloc(loc.length);
-    if (loc.length > 0) fs.readSync(this.#fd, buf, 0, loc.length, loc.offset);
+    if (loc.length === 0) return buf;
+    if (loc.offset >= this.#written) {
+      let at = this.#written;
+      for (const frame of this.#pending) {
+        if (loc.offset < at + frame.length) {
+          frame.copy(buf, 0, loc.offset - at, loc.offset - at + loc.length);
+          return buf;
+        }
+        at += frame.length;
+      }
+    }
+    fs.readSync(this.#fd, buf, 0, loc.length, loc.offset);
     return buf;
   }
 
@@ -377,15 +458,18 @@ export class Journal {
 }
 
 function encode(record: JournalRecord, body?: Buffer): Buffer {
-  const header = Buffer.from(JSON.stringify(record), 'utf8');
+  // The JSON goes straight into the frame (no Buffer of its own to copy from); the body is copied,
+  // so the record cannot change after its checksum was taken.
+  const json = JSON.stringify(record);
+  const headerLength = Buffer.byteLength(json, 'utf8');
   const bodyLength = body?.length ?? 0;
-  const frame = Buffer.allocUnsafe(HEAD + header.length + bodyLength);
-  header.copy(frame, HEAD);
-  if (body) body.copy(frame, HEAD + header.length);
+  const frame = Buffer.allocUnsafe(HEAD + headerLength + bodyLength);
+  frame.write(json, HEAD, 'utf8');
+  if (body) body.copy(frame, HEAD + headerLength);
   const payload = frame.subarray(HEAD);
   frame.writeUInt32BE(MAGIC, 0);
   frame.writeUInt32BE(payload.length, 4);
-  frame.writeUInt32BE(header.length, 8);
+  frame.writeUInt32BE(headerLength, 8);
   frame.writeUInt32BE(zlib.crc32(payload), 12);
   return frame;
 }

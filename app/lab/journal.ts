@@ -51,6 +51,12 @@ export class LabJournal {
   readonly entries: JournalEntry[] = [];
   /** Messages whose outcome was still pending at the last entry, in order. */
   #unsettled: Extract<JournalEntry, { kind: 'send' | 'submitted' }>[] = [];
+  /**
+   * Keys (`messageKey`) of unsettled messages that may have settled since the last entry: a queue
+   * entry of theirs was deferred, delivered or bounced (the only ways out of `pending`:
+   * app/mta/server.ts), or they were just journalled.
+   */
+  #touched = new Set<string>();
   #baseline?: LabBaseline;
   #lab: JournaledLab;
 
@@ -58,6 +64,10 @@ export class LabJournal {
     this.#lab = lab;
     const orgs = new Set(lab.config.orgs.map((o) => o.id));
     lab.events.subscribe((e) => {
+      if (e.type === 'mail.deferred' || e.type === 'mail.delivered' || e.type === 'mail.bounced') {
+        if (e.entry.ref) this.#touched.add(e.entry.ref);
+        this.#touched.add(`${e.entry.org}/${e.entry.id}`);
+      }
       // A message from a real client: queued without a scenario ref, by one of the lab's own
       // organisations (a content scanner's relayed copy and a bounce, with its null sender, are not).
       if (e.type === 'mail.queued' && !e.entry.ref && e.entry.from !== '' && orgs.has(e.entry.org)) {
@@ -93,18 +103,26 @@ export class LabJournal {
   #push(entry: JournalEntry): void {
     const message = entry.kind === 'send' || entry.kind === 'submitted';
     if (!this.#baseline && message) this.#baseline = this.#snapshot();
-    // Only the messages still pending are looked at: a walk over the whole history made every
-    // message cost as much as all before it (docs/bench.md, "Where the time goes").
-    if (this.#unsettled.length > 0) {
+    // Only the messages still pending, and of those only the ones a settling event named, are
+    // looked at: a walk over the whole history made every message cost as much as all before it,
+    // and asking the lab for each of the (up to 20) pending ones at every send was still most of
+    // this journal's cost (docs/bench.md, "Where the time goes").
+    if (this.#touched.size > 0 && this.#unsettled.length > 0) {
       this.#unsettled = this.#unsettled.filter((earlier) => {
+        if (!this.#touched.has(messageKey(earlier))) return true;
         const outcome = this.outcomeOf(earlier);
         if (outcome === 'pending') return true;
         earlier.settled = outcome;
         return false;
       });
     }
+    this.#touched.clear();
     this.entries.push(entry);
-    if (message) this.#unsettled.push(entry);
+    if (message) {
+      this.#unsettled.push(entry);
+      // Settled already (a message with only local recipients has no queue entry): seen at the next entry.
+      this.#touched.add(messageKey(entry));
+    }
   }
 
   #snapshot(): LabBaseline {
@@ -113,4 +131,9 @@ export class LabJournal {
     const orgs = lab.config.orgs.map((o) => lab.servers.get(o.id)?.config ?? o);
     return { config: structuredClone({ ...lab.config, orgs }), dns: lab.dns.records().map((r) => ({ ...r })), clock: lab.clock.now() };
   }
+}
+
+/** How a settling queue entry names its message: the scenario ref, or the server and entry of a submitted one. */
+function messageKey(entry: Extract<JournalEntry, { kind: 'send' | 'submitted' }>): string {
+  return entry.kind === 'send' ? entry.step.id : `${entry.org}/${entry.entry}`;
 }

@@ -36,17 +36,38 @@ export interface BounceInput {
   ref?: string;
 }
 
+/** Where the header block ends: the line break before the first empty line (RFC 5322 §2.1). */
+function headerEnd(message: Buffer): number {
+  // Found in the bytes, so only the header is decoded: a message's body is most of it, and every
+  // message has its From and Subject read when it is filed (app/mta/mailbox.ts).
+  for (let nl = message.indexOf(0x0a); nl >= 0; nl = message.indexOf(0x0a, nl + 1)) {
+    const next = message[nl + 1];
+    if (next === 0x0a || (next === 0x0d && message[nl + 2] === 0x0a)) return nl > 0 && message[nl - 1] === 0x0d ? nl - 1 : nl;
+  }
+  return message.length;
+}
+
 /** The header block of a message: everything up to the first empty line. */
 export function headerBlock(message: Buffer): string {
-  const text = message.toString('latin1');
-  const m = /\r?\n\r?\n/.exec(text);
-  return (m ? text.slice(0, m.index) : text).replace(/\r?\n/g, '\r\n');
+  return message.toString('latin1', 0, headerEnd(message)).replace(/\r?\n/g, '\r\n');
+}
+
+const fieldPatterns = new Map<string, RegExp>();
+
+/** Several fields' values (the first of each name), reading the header once. */
+export function headerValues<K extends string>(message: Buffer, names: readonly K[]): Record<K, string | undefined> {
+  const unfolded = headerBlock(message).replace(/\r\n[ \t]+/g, ' ');
+  const values = {} as Record<K, string | undefined>;
+  for (const name of names) {
+    let re = fieldPatterns.get(name);
+    if (!re) fieldPatterns.set(name, (re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im')));
+    values[name] = re.exec(unfolded)?.[1];
+  }
+  return values;
 }
 
 export function headerValue(message: Buffer, name: string): string | undefined {
-  const unfolded = headerBlock(message).replace(/\r\n[ \t]+/g, ' ');
-  const re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im');
-  return re.exec(unfolded)?.[1];
+  return headerValues(message, [name])[name];
 }
 
 export function buildBounce(b: BounceInput): Buffer {

@@ -202,8 +202,17 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     if (!o.onLog || !e || (e.tnx !== 'send' && e.tnx !== 'command') || (format !== 'S:' && format !== 'C:')) return;
     void level;
     const cid = e.cid ?? '';
-    const text = String(args[0] ?? '').replace(/\r?\n$/, '');
-    for (const line of text.split(/\r?\n/)) o.onLog({ cid, ...(portsByCid.get(cid) ?? { remotePort: 0, localPort: 0 }), dir: format === 'C:' ? 'in' : 'out', text: line });
+    const ports = portsByCid.get(cid) ?? { remotePort: 0, localPort: 0 };
+    const dir = format === 'C:' ? 'in' : 'out';
+    const text = String(args[0] ?? '');
+    // Most lines are one command or one reply line: no regular expressions for those (every
+    // session logs about a dozen, docs/bench.md "Where the time goes").
+    const nl = text.indexOf('\n');
+    if (nl < 0 || nl === text.length - 1) {
+      o.onLog({ cid, ...ports, dir, text: nl < 0 ? text : text.slice(0, text[nl - 1] === '\r' ? nl - 1 : nl) });
+      return;
+    }
+    for (const line of text.replace(/\r?\n$/, '').split(/\r?\n/)) o.onLog({ cid, ...ports, dir, text: line });
   };
   const logger = { info: log('info'), debug: log('debug'), error: log('error'), warn: log('warn'), trace: log('trace'), fatal: log('fatal') };
 

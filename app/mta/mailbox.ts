@@ -4,7 +4,7 @@
  */
 import type { Workspace } from '../base/store.ts';
 import type { Journal, MessageSource } from '../base/journal.ts';
-import { headerValue } from './bounce.ts';
+import { headerValues } from './bounce.ts';
 import type { MailboxItem } from './mailbox-item.ts';
 
 export type { MailboxItem };
@@ -18,13 +18,8 @@ export class Mailboxes {
 
   /** Store a message (summary and bytes in one record). Durable once `commit()` resolves. */
   store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number, awaited?: { src?: MessageSource }): MailboxItem {
-    const full: MailboxItem = {
-      ...item,
-      user: item.user.toLowerCase(),
-      from: headerValue(message, 'From') ?? '',
-      subject: headerValue(message, 'Subject') ?? '',
-      size: message.length,
-    };
+    const { From: from, Subject: subject } = headerValues(message, ['From', 'Subject']);
+    const full: MailboxItem = { ...item, user: item.user.toLowerCase(), from: from ?? '', subject: subject ?? '', size: message.length };
     this.#journal.append({ k: 'm', n: counter, item: full, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
     return full;
   }

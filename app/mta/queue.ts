@@ -112,6 +112,11 @@ export class QueueStore {
     return this.#journal.commit();
   }
 
+  /** The journal still holds this entry's message (it is not finished, nor discarded). */
+  holds(id: string): boolean {
+    return this.#journal.entries.get(id)?.body !== undefined;
+  }
+
   message(id: string): Buffer | undefined {
     const body = this.#journal.entries.get(id)?.body;
     return body && this.#journal.readAt(body);

@@ -17,7 +17,7 @@ import { QueueStore, type Attempt, type QueueEntry } from './queue.ts';
 import type { DeliverySlots } from './slots.ts';
 import type { MessageSource, Unacknowledged } from '../base/journal.ts';
 import { Mailboxes, type MailboxItem } from './mailbox.ts';
-import { buildBounce, headerValue } from './bounce.ts';
+import { buildBounce, headerValues } from './bounce.ts';
 import { product, type Product } from '../products/index.ts';
 import { rfc5322Date } from '../smtp/dates.ts';
 import { parseDuration } from '../base/clock.ts';
@@ -100,6 +100,8 @@ export class MailServer {
   #cancelTimers = new Map<string, () => void>();
   #waitingForSlot = new Set<string>();
   #stopped = false;
+  readonly #domains: readonly string[];
+  #policy?: { profile: OrgConfig['profile']; policy: QueuePolicy };
 
   /** Domains this server relays for without being their final destination (a content scanner). */
   readonly relayDomains: string[];
@@ -108,6 +110,8 @@ export class MailServer {
     this.id = config.id;
     this.relayDomains = relayDomains;
     this.#config = structuredClone(config);
+    // Looked up for every recipient of every message (isLocal, hasUser): lowercased once.
+    this.#domains = [config.domain.toLowerCase(), ...config.aliases.map((a) => a.toLowerCase())];
     this.#deps = deps;
     this.#queue = new QueueStore(deps.ws, config.id);
     this.mailboxes = new Mailboxes(deps.ws, config.id);
@@ -129,12 +133,12 @@ export class MailServer {
   }
 
   get domain(): string {
-    return this.config.domain.toLowerCase();
+    return this.#domains[0];
   }
 
-  /** Every domain this server receives mail for: its own and its aliases. */
+  /** Every domain this server receives mail for: its own and its aliases (no lab action changes them). */
   get domains(): string[] {
-    return [this.domain, ...this.config.aliases.map((a) => a.toLowerCase())];
+    return [...this.#domains];
   }
 
   /** Messages being sent right now (the runner waits for zero before it moves the clock). */
@@ -207,13 +211,13 @@ export class MailServer {
   }
 
   isLocal(address: string): boolean {
-    return this.domains.includes(address.toLowerCase().split('@')[1]);
+    return this.#domains.includes(address.toLowerCase().split('@')[1]);
   }
 
   hasUser(address: string): boolean {
     const [local, domain] = address.toLowerCase().split('@');
     // RFC 5321 §4.5.1: every domain that takes mail has a postmaster.
-    return this.domains.includes(domain) && (local === 'postmaster' || this.config.users.some((u) => u.toLowerCase() === local));
+    return this.#domains.includes(domain) && (local === 'postmaster' || this.config.users.some((u) => u.toLowerCase() === local));
   }
 
   /** Local errors while taking mail, newest last (the detail the client's 451 does not carry). */
@@ -246,11 +250,12 @@ export class MailServer {
       ...(envelope.user ? { user: envelope.user } : {}),
     });
     const message = Buffer.concat([Buffer.from(received, 'latin1'), data]);
-    const ref = headerValue(data, 'X-Postcard-Message')?.trim();
+    const fields = headerValues(data, ['X-Postcard-Message', 'Content-Type']);
+    const ref = fields['X-Postcard-Message']?.trim();
     const local = envelope.to.filter((r) => this.isLocal(r));
     const remote = envelope.to.filter((r) => !this.isLocal(r));
     // A delivery status notification arrives with a null reverse-path (RFC 5321 §4.5.5, RFC 3464 §2).
-    const dsn = envelope.from === '' && /multipart\/report/i.test(headerValue(data, 'Content-Type') ?? '');
+    const dsn = envelope.from === '' && /multipart\/report/i.test(fields['Content-Type'] ?? '');
     // These records wait for their 250; recovery knows them by the flush marker they lack.
     const awaited = { src: this.#deps.senderOf?.(envelope.remotePort, envelope.localPort) };
     const relayed = role === 'submission' ? remote : remote.filter((r) => this.relayDomains.includes(r.split('@')[1].toLowerCase()));
@@ -283,8 +288,9 @@ export class MailServer {
 
   /**
    * Take a message from one of our users: local recipients get it at once; remote ones are queued
-   * one entry per recipient domain and delivered. Written to the journal before this returns;
-   * durable once `commit()` resolves (a server's 250 waits for that).
+   * one entry per recipient domain and delivered. Appended to the journal before this returns (in
+   * the file by the end of this turn of the event loop); durable once `commit()` resolves (a
+   * server's 250 waits for that).
    */
   submit(from: string, to: string[], message: Buffer, ref?: string, id?: string, options: { requireTls?: boolean; awaited?: { src?: MessageSource } } = {}): QueueEntry[] {
     const byDomain = new Map<string, string[]>();
@@ -306,7 +312,8 @@ export class MailServer {
       this.entries.set(entry.id, entry);
       this.#deps.emit({ type: 'mail.queued', entry });
       entries.push(entry);
-      void this.#attempt(entry);
+      // The first attempt takes the bytes it was handed rather than reading back what it just wrote.
+      void this.#attempt(entry, message);
     }
     return entries;
   }
@@ -370,7 +377,8 @@ export class MailServer {
     return true;
   }
 
-  async #attempt(entry: QueueEntry): Promise<void> {
+  /** `carried`: the message as submitted, for the attempt made at once (later ones read the journal). */
+  async #attempt(entry: QueueEntry, carried?: Buffer): Promise<void> {
     if (entry.state === 'in-flight' || this.#waitingForSlot.has(entry.id)) return;
     this.#cancelTimers.delete(entry.id);
     // Waiting for a session slot counts as in flight: the lab is not idle while mail waits to go.
@@ -378,7 +386,8 @@ export class MailServer {
     this.#waitingForSlot.add(entry.id);
     const release = await this.#deps.slots.acquire(`${this.id}>${entry.domain}`);
     this.#waitingForSlot.delete(entry.id);
-    const message = this.#queue.message(entry.id);
+    // An entry no longer in the journal (discarded on recovery) is not sent.
+    const message = this.#queue.holds(entry.id) ? (carried ?? this.#queue.message(entry.id)) : undefined;
     if (!message || this.#stopped) {
       release();
       this.#inFlight--;
@@ -467,13 +476,20 @@ export class MailServer {
     }));
   }
 
-  /** The sender's retry schedule and lifetime: the organisation's `queue:` settings, else its product's. */
+  /**
+   * The sender's retry schedule and lifetime: the organisation's `queue:` settings, else its
+   * product's. Worked out once per profile (the `queue:` settings never change; the profile may,
+   * `setProfile`), not parsed again after every attempt.
+   */
   #queuePolicy(): QueuePolicy {
+    if (this.#policy?.profile === this.config.profile) return this.#policy.policy;
     const configured = this.config.queue?.retry?.map((r) => parseDuration(r) ?? 0).filter((r) => r > 0);
-    return queuePolicy(
+    const policy = queuePolicy(
       parseDuration(this.config.queue?.lifetime ?? '') ?? this.product.queue.lifetimeMs,
       configured?.length ? configured : this.product.queue.retryMs,
     );
+    this.#policy = { profile: this.config.profile, policy };
+    return policy;
   }
 
   #bounce(entry: QueueEntry, original: Buffer, recipients: string[], outcome: DeliveryOutcome): void {

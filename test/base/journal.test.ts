@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,8 @@ import { Journal, flushStats } from '../../app/base/journal.ts';
 import { Workspace } from '../../app/base/store.ts';
 import type { QueueEntry } from '../../app/mta/queue.ts';
 
+/** Let the current turn of the event loop end (the journal writes what it appended then). */
+const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-journal-'));
 const entry = (id: string, state: QueueEntry['state'] = 'queued'): QueueEntry => ({
   id, org: 'intellinet', from: 'alice@intellinet.example', to: ['sean@ntsol.example'], domain: 'ntsol.example', state, arrivedAt: 1, attempts: [],
@@ -69,10 +72,11 @@ describe('Journal', () => {
     await again.close();
   });
 
-  it('a read-only journal never cuts: postcard-lab queue may read a running lab\'s file', () => {
+  it('a read-only journal never cuts: postcard-lab queue may read a running lab\'s file', async () => {
     const file = path.join(tmp(), 'journal.log');
     const j = new Journal(file);
     j.append({ k: 'q', n: 1, entry: entry('Q1') }, Buffer.from('first'));
+    await endOfTurn();
     fs.appendFileSync(file, Buffer.from('half a rec'));
     const size = fs.statSync(file).size;
     const ro = new Journal(file, { readOnly: true });
@@ -101,8 +105,10 @@ describe('Journal', () => {
     const item = (id: string) => ({ id, user: 'sean', kind: 'mail' as const, from: 'a', subject: 's', receivedAt: 2, size: 1 });
     j.append({ k: 'm', n: 1, item: item('M1'), w: 1, src: { org: 'intellinet', id: 'Q1' } }, Buffer.from('x'));
     await j.commit();
-    // The process dies after writing M2 and before the flush that would acknowledge it.
+    // The process dies after writing M2 (at the end of the turn that appended it) and before the
+    // flush that would acknowledge it.
     j.append({ k: 'm', n: 2, item: item('M2'), w: 1, src: { org: 'intellinet', id: 'Q2' } }, Buffer.from('y'));
+    await endOfTurn();
     const again = new Journal(file);
     expect(again.acknowledged).toEqual([{ org: 'intellinet', id: 'Q1' }]);
     expect(again.unacknowledged).toEqual([{ kind: 'm', id: 'M2', user: 'sean', src: { org: 'intellinet', id: 'Q2' } }]);
@@ -140,4 +146,104 @@ describe('Workspace recovery', () => {
     expect(ws.recovery.removed.sort()).toEqual(['orgs/intellinet/.lab.json.123.4.tmp', 'orgs/intellinet/journal.log.compact']);
     expect(fs.existsSync(path.join(root, 'lab.json'))).toBe(true);
   });
+});
+
+describe('Journal write path: records batched per turn, acknowledged only after the flush', () => {
+  it('writes a turn\'s records with one write at its end, and reads a body still in memory', async () => {
+    const file = path.join(tmp(), 'journal.log');
+    const j = new Journal(file);
+    const writes = vi.spyOn(fs, 'writevSync');
+    try {
+      const a = j.append({ k: 'q', n: 1, entry: entry('Q1') }, Buffer.from('first body'));
+      j.append({ k: 'e', n: 2, entry: entry('Q1', 'in-flight') });
+      const c = j.append({ k: 'q', n: 3, entry: entry('Q2') }, Buffer.from('second body'));
+      expect(fs.statSync(file).size).toBe(0);
+      expect(j.readAt(a).toString()).toBe('first body');
+      expect(j.readAt(c).toString()).toBe('second body');
+      await endOfTurn();
+      expect(writes).toHaveBeenCalledTimes(1);
+      expect(fs.statSync(file).size).toBe(j.size);
+      expect(j.readAt(c).toString()).toBe('second body');
+      // What a killed process leaves: the records, unflushed, replay in order.
+      const seen = new Journal(file, { readOnly: true });
+      expect([...seen.entries.keys()]).toEqual(['Q1', 'Q2']);
+      expect(seen.readAt(seen.entries.get('Q2')!.body!).toString()).toBe('second body');
+    } finally {
+      writes.mockRestore();
+      await j.close();
+    }
+  });
+
+  it('a record appended but not yet flushed is not acknowledged; its commit resolves after the flush, marker already in the file', async () => {
+    const file = path.join(tmp(), 'journal.log');
+    const j = new Journal(file);
+    const item = { id: 'M1', user: 'sean', kind: 'mail' as const, from: 'a', subject: 's', receivedAt: 2, size: 1 };
+    j.append({ k: 'm', n: 1, item, w: 1, src: { org: 'intellinet', id: 'Q1' } }, Buffer.from('x'));
+    const flushes = flushStats.fsyncs;
+    let resolved = false;
+    const commit = j.commit().then(() => {
+      resolved = true;
+      // At the moment the 250 may go out, the file already says so.
+      const seen = new Journal(file, { readOnly: true });
+      expect(flushStats.fsyncs).toBeGreaterThan(flushes);
+      expect(seen.acknowledged).toEqual([{ org: 'intellinet', id: 'Q1' }]);
+      expect(seen.unacknowledged).toEqual([]);
+    });
+    await endOfTurn();
+    // Written but not flushed yet: a process killed now leaves it unacknowledged.
+    expect(resolved).toBe(false);
+    expect(new Journal(file, { readOnly: true }).unacknowledged).toEqual([{ kind: 'm', id: 'M1', user: 'sean', src: { org: 'intellinet', id: 'Q1' } }]);
+    await commit;
+    expect(resolved).toBe(true);
+    await j.close();
+  });
+
+  it('SIGKILL: every record whose commit resolved in the killed process is replayed, with its body', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'journal.log');
+    const child = path.join(dir, 'writer.mts');
+    const journalModule = path.resolve(import.meta.dirname, '../../app/base/journal.ts');
+    // Twenty writers at once, as concurrent SMTP sessions are: each appends, commits, then says so.
+    fs.writeFileSync(child, `
+      import { Journal } from ${JSON.stringify(journalModule)};
+      const j = new Journal(${JSON.stringify(file)});
+      let next = 0;
+      const entry = (id) => ({ id, org: 'o', from: 'a@b', to: ['c@d'], domain: 'd', state: 'queued', arrivedAt: 1, attempts: [] });
+      const writer = async () => {
+        for (;;) {
+          const i = next++;
+          j.append({ k: 'q', n: i, entry: entry('Q' + i), w: 1, src: { org: 'o', id: 'Q' + i } }, Buffer.alloc(1000 + (i % 7) * 300, 65 + (i % 26)));
+          await j.commit();
+          process.stdout.write('acked Q' + i + '\\n');
+        }
+      };
+      for (let w = 0; w < 20; w++) void writer();
+    `);
+    const proc = spawn(process.execPath, ['--import', 'tsx', child], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const acked: string[] = [];
+    let out = '';
+    await new Promise<void>((resolve) => {
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const lines = out.split('\n');
+        out = lines.pop()!;
+        for (const l of lines) if (l.startsWith('acked ')) acked.push(l.slice(6));
+        if (acked.length >= 300 && proc.exitCode === null && !proc.killed) proc.kill('SIGKILL');
+      });
+      proc.on('exit', () => resolve());
+    });
+    // Lines read after the kill were still written before it.
+    for (const l of out.split('\n')) if (l.startsWith('acked ')) acked.push(l.slice(6));
+    expect(acked.length).toBeGreaterThanOrEqual(300);
+    const again = new Journal(file);
+    for (const id of acked) {
+      const i = Number(id.slice(1));
+      const stored = again.entries.get(id);
+      expect(stored, id).toBeDefined();
+      expect(again.readAt(stored!.body!)).toEqual(Buffer.alloc(1000 + (i % 7) * 300, 65 + (i % 26)));
+    }
+    const unacked = new Set(again.unacknowledged.map((u) => u.id));
+    expect(acked.filter((id) => unacked.has(id))).toEqual([]);
+    await again.close();
+  }, 30_000);
 });
