@@ -73,6 +73,7 @@ class RelayConnection {
   /** Delivery queues keep order when a stage delays some bytes (latency, bandwidth): when each direction's last delivery is due. */
   #dueC2s = 0;
   #dueS2c = 0;
+  #endpoint: Endpoint | undefined;
   #closed = false;
   #upstreamReady = false;
   readonly #pendingUp: Buffer[] = [];
@@ -84,19 +85,8 @@ class RelayConnection {
     // The client's loopback port needs getpeername; the port it connected to is the relay's own
     // listening port, known without asking the kernel.
     const loopbackClientPort = client.remotePort;
-    // One simulated client endpoint for every point of this connection. `clientEndpoint` is still
-    // asked once per point: each later connection's simulated port moves on by that many.
-    let first: Endpoint | undefined;
-    const open = (point: CapturePoint, side: 'client' | 'server'): TapConnection => {
-      const endpoint = o.clientEndpoint();
-      first ??= endpoint;
-      return {
-        conn, point: point.id, client: first, server: o.serverEndpoint,
-        openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort, loopbackServerPort: relayPort, side,
-      };
-    };
-    for (const p of o.clientPoints) this.#cConns.push(open(p, 'client'));
-    for (const p of serverOnly) this.#sConns.push(open(p, 'server'));
+    for (const p of o.clientPoints) this.#cConns.push(this.#point(p, 'client', loopbackClientPort, relayPort));
+    for (const p of serverOnly) this.#sConns.push(this.#point(p, 'server', loopbackClientPort, relayPort));
     for (const c of this.#cConns) o.tap.open(c);
     for (const c of this.#sConns) o.tap.open(c);
 
@@ -134,6 +124,21 @@ class RelayConnection {
     upstream.on('data', (bytes: Buffer) => this.#fromServer(bytes));
     upstream.on('end', () => this.#ended('s2c'));
     upstream.connect(o.target.port, o.target.host, () => this.#connected());
+  }
+
+  /**
+   * The record of this connection at one point. One simulated client endpoint for every point of
+   * the connection; `clientEndpoint` is still asked once per point, so each later connection's
+   * simulated port moves on by that many.
+   */
+  #point(point: CapturePoint, side: 'client' | 'server', loopbackClientPort: number | undefined, loopbackServerPort: number): TapConnection {
+    const o = this.#o;
+    const endpoint = o.clientEndpoint();
+    this.#endpoint ??= endpoint;
+    return {
+      conn: this.#conn, point: point.id, client: this.#endpoint, server: o.serverEndpoint,
+      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort, loopbackServerPort, side,
+    };
   }
 
   #fromClient(bytes: Buffer): void {
