@@ -142,8 +142,15 @@ export class TapLog implements TapSink {
   #seq = 0;
   #listeners = new Set<(event: TapEvent) => void>();
   #byClientPort = new Map<string, string>();
-  /** Closed connections still named in `#byClientPort`, oldest first: connection → its socket's key. */
-  #closedSockets = new Map<string, string>();
+  /**
+   * Closed connections still named in `#byClientPort`, and their sockets' keys: a ring, the oldest
+   * at `#closedNext` once full. (A Map used as a queue was slower: V8 leaves the deleted oldest
+   * entries as holes that every look at the first entry steps over until the next rehash.)
+   */
+  #closedConns: string[] = [];
+  #closedKeys: string[] = [];
+  #closedNext = 0;
+  #lastClosed: string | undefined;
   readonly #keepClosedSockets: number;
   readonly budget: CaptureBudget;
 
@@ -207,16 +214,31 @@ export class TapLog implements TapSink {
    * A closed connection's socket name stays answerable while the newest `keepClosedSockets` closed
    * ones do (a sender asks just after its session ends, app/lab/delivery.ts; a terminal for its
    * session's path connection), then goes: the map grew by one entry a connection without it.
-   * Each of a connection's points closes it; it is queued once. A key the kernel has since given
+   * Each of a connection's points closes it; it is kept once. A key the kernel has since given
    * to a newer connection is left to that one.
    */
   #forgetSocketLater(connection: TapConnection): void {
-    if (this.#closedSockets.has(connection.conn)) return;
-    this.#closedSockets.set(connection.conn, socketKey(connection.loopbackClientPort ?? 0, connection.loopbackServerPort ?? 0));
-    if (this.#closedSockets.size <= this.#keepClosedSockets) return;
-    const [conn, key] = this.#closedSockets.entries().next().value as [string, string];
-    this.#closedSockets.delete(conn);
-    if (this.#byClientPort.get(key) === conn) this.#byClientPort.delete(key);
+    // A connection's points close one after another (the relay's `finish`).
+    if (connection.conn === this.#lastClosed) return;
+    this.#lastClosed = connection.conn;
+    const key = socketKey(connection.loopbackClientPort ?? 0, connection.loopbackServerPort ?? 0);
+    const keep = this.#keepClosedSockets;
+    if (this.#closedConns.length < keep) {
+      this.#closedConns.push(connection.conn);
+      this.#closedKeys.push(key);
+      return;
+    }
+    let conn = connection.conn;
+    let old = key;
+    if (keep > 0) {
+      const i = this.#closedNext;
+      conn = this.#closedConns[i];
+      old = this.#closedKeys[i];
+      this.#closedConns[i] = connection.conn;
+      this.#closedKeys[i] = key;
+      this.#closedNext = (i + 1) % keep;
+    }
+    if (this.#byClientPort.get(old) === conn) this.#byClientPort.delete(old);
   }
 
   /** The connection a sender's socket (its loopback port, and the relay port it connected to) travelled on. */
