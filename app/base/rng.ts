@@ -41,30 +41,71 @@ function hashLabel(seed: number, label: string): number {
   return h;
 }
 
-export function createRng(seed: number): Rng {
-  const init = splitmix32(seed);
-  let a = init(), b = init(), c = init(), d = init();
-  const u32 = (): number => {
-    const t = (((a + b) >>> 0) + d) >>> 0;
-    d = (d + 1) >>> 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) >>> 0;
-    c = ((c << 21) | (c >>> 11)) >>> 0;
-    c = (c + t) >>> 0;
+/**
+ * sfc32's state is set up on the first draw, not at creation: the lab forks a stream for every
+ * connection's pipeline (app/lab/lab.ts), and a `direct` path's `pass` pipeline never draws from
+ * it. A fork is then one small object; its stream is the same whenever it is first drawn from.
+ */
+class Sfc32 implements Rng {
+  readonly #seed: number;
+  #a = 0;
+  #b = 0;
+  #c = 0;
+  #d = 0;
+  #seeded = false;
+
+  constructor(seed: number) {
+    this.#seed = seed;
+  }
+
+  #u32(): number {
+    if (!this.#seeded) this.#seedState();
+    const t = (((this.#a + this.#b) >>> 0) + this.#d) >>> 0;
+    this.#d = (this.#d + 1) >>> 0;
+    this.#a = this.#b ^ (this.#b >>> 9);
+    this.#b = (this.#c + (this.#c << 3)) >>> 0;
+    this.#c = ((this.#c << 21) | (this.#c >>> 11)) >>> 0;
+    this.#c = (this.#c + t) >>> 0;
     return t;
-  };
-  for (let i = 0; i < 12; i++) u32();
-  const rng: Rng = {
-    next: () => u32() / 0x1_0000_0000,
-    int: (n) => Math.floor((u32() / 0x1_0000_0000) * n),
-    pick: (items) => items[Math.floor((u32() / 0x1_0000_0000) * items.length)],
-    bytes: (n) => {
-      const out = Buffer.alloc(n);
-      for (let i = 0; i < n; i++) out[i] = u32() & 0xff;
-      return out;
-    },
-    hex: (n) => rng.bytes(n).toString('hex'),
-    fork: (label) => createRng(hashLabel(seed, label)),
-  };
-  return rng;
+  }
+
+  #seedState(): void {
+    this.#seeded = true;
+    const init = splitmix32(this.#seed);
+    this.#a = init();
+    this.#b = init();
+    this.#c = init();
+    this.#d = init();
+    for (let i = 0; i < 12; i++) this.#u32();
+  }
+
+  next(): number {
+    return this.#u32() / 0x1_0000_0000;
+  }
+
+  int(n: number): number {
+    return Math.floor((this.#u32() / 0x1_0000_0000) * n);
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor((this.#u32() / 0x1_0000_0000) * items.length)];
+  }
+
+  bytes(n: number): Buffer {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) out[i] = this.#u32() & 0xff;
+    return out;
+  }
+
+  hex(n: number): string {
+    return this.bytes(n).toString('hex');
+  }
+
+  fork(label: string): Rng {
+    return new Sfc32(hashLabel(this.#seed, label));
+  }
+}
+
+export function createRng(seed: number): Rng {
+  return new Sfc32(seed);
 }

@@ -121,6 +121,13 @@ export interface TapSink {
 }
 
 /**
+ * Closed connections whose loopback socket `connByClientPort` still names. Far more than the
+ * sessions open at once (the bench keeps 20 to 50), far fewer than the kernel's ephemeral ports
+ * (28,232 on Linux), so a name is let go before its source port comes round again.
+ */
+export const KEEP_CLOSED_SOCKETS = 10_000;
+
+/**
  * The lab's log of everything the taps saw, in order, with the key hand-off beside it. Bounded by
  * the byte budget it shares with the lab's packet store (budget.ts): the oldest records go and are
  * counted (`dropped`, `droppedBytes`), never an unbounded array.
@@ -135,11 +142,25 @@ export class TapLog implements TapSink {
   #seq = 0;
   #listeners = new Set<(event: TapEvent) => void>();
   #byClientPort = new Map<string, string>();
+  /**
+   * Closed connections still named in `#byClientPort`, and their sockets' keys: a ring, the oldest
+   * at `#closedNext` once full. (A Map used as a queue was slower: V8 leaves the deleted oldest
+   * entries as holes that every look at the first entry steps over until the next rehash.)
+   */
+  #closedConns: string[] = [];
+  #closedKeys: string[] = [];
+  #closedNext = 0;
+  #lastClosed: string | undefined;
+  readonly #keepClosedSockets: number;
   readonly budget: CaptureBudget;
 
-  /** `budget`: the lab's shared one, or a number of bytes for a budget of its own. */
-  constructor(budget: CaptureBudget | number = new CaptureBudget()) {
+  /**
+   * `budget`: the lab's shared one, or a number of bytes for a budget of its own.
+   * `keepClosedSockets`: how many closed connections `connByClientPort` still answers for.
+   */
+  constructor(budget: CaptureBudget | number = new CaptureBudget(), { keepClosedSockets = KEEP_CLOSED_SOCKETS } = {}) {
     this.budget = typeof budget === 'number' ? new CaptureBudget(budget) : budget;
+    this.#keepClosedSockets = keepClosedSockets;
     this.budget.register({ oldestSeq: () => this.records[0]?.seq, dropOldest: () => this.#dropOldest() });
   }
 
@@ -161,7 +182,9 @@ export class TapLog implements TapSink {
     const full = record as TapRecord;
     full.seq = this.#seq++;
     this.records.push(full);
-    for (const b of buffersOf(full)) this.budget.hold(full.seq, b);
+    // The buffers a record keeps: its bytes and what stages changed or dropped (no array per record).
+    this.budget.hold(full.seq, full.bytes);
+    if (full.marks) for (const m of full.marks) if (m.original) this.budget.hold(full.seq, m.original);
     this.budget.add(RECORD_OBJECT_BYTES);
     this.#emit({ kind: 'data', record: full });
     this.budget.enforce();
@@ -172,15 +195,50 @@ export class TapLog implements TapSink {
     if (!gone) return;
     this.dropped++;
     this.budget.add(-RECORD_OBJECT_BYTES);
-    for (const b of buffersOf(gone)) {
-      this.droppedBytes += b.length;
-      this.budget.release(b);
-    }
+    this.#release(gone.bytes);
+    if (gone.marks) for (const m of gone.marks) if (m.original) this.#release(m.original);
+  }
+
+  #release(b: Buffer): void {
+    this.droppedBytes += b.length;
+    this.budget.release(b);
   }
 
   close(connection: TapConnection): void {
     this.connections.set(`${connection.point}/${connection.conn}`, connection);
+    if (connection.loopbackClientPort) this.#forgetSocketLater(connection);
     this.#emit({ kind: 'close', connection });
+  }
+
+  /**
+   * A closed connection's socket name stays answerable while the newest `keepClosedSockets` closed
+   * ones do (a sender asks just after its session ends, app/lab/delivery.ts; a terminal for its
+   * session's path connection), then goes: the map grew by one entry a connection without it.
+   * Each of a connection's points closes it; it is kept once. A key the kernel has since given
+   * to a newer connection is left to that one.
+   */
+  #forgetSocketLater(connection: TapConnection): void {
+    // A connection's points close one after another (the relay's `finish`).
+    if (connection.conn === this.#lastClosed) return;
+    this.#lastClosed = connection.conn;
+    const key = socketKey(connection.loopbackClientPort ?? 0, connection.loopbackServerPort ?? 0);
+    const keep = this.#keepClosedSockets;
+    if (this.#closedConns.length < keep) {
+      this.#closedConns.push(connection.conn);
+      this.#closedKeys.push(key);
+      return;
+    }
+    let conn = connection.conn;
+    let old = key;
+    if (keep > 0) {
+      const i = this.#closedNext;
+      conn = this.#closedConns[i];
+      old = this.#closedKeys[i];
+      this.#closedConns[i] = connection.conn;
+      this.#closedKeys[i] = key;
+      this.#closedNext = (i + 1) % keep;
+    }
+    if (this.#byClientPort.get(old) === conn) this.#byClientPort.delete(old);
   }
 
   /** The connection a sender's socket (its loopback port, and the relay port it connected to) travelled on. */
@@ -204,13 +262,6 @@ export class TapLog implements TapSink {
   #emit(event: TapEvent): void {
     for (const fn of this.#listeners) fn(event);
   }
-}
-
-/** The buffers a record keeps: its bytes and what stages changed or dropped. */
-function buffersOf(r: TapRecord): Buffer[] {
-  const out = [r.bytes];
-  for (const m of r.marks ?? []) if (m.original) out.push(m.original);
-  return out;
 }
 
 /**

@@ -10,7 +10,7 @@
  * pipeline is `pass`: one record per chunk.
  */
 import net from 'node:net';
-import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapSink } from '../capture/tap.ts';
+import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapRecord, TapSink } from '../capture/tap.ts';
 import type { Pipeline, PipelineOutput } from './pipeline.ts';
 import type { Timers } from '../base/timers.ts';
 import type { LabClock } from '../base/clock.ts';
@@ -49,151 +49,228 @@ function endOnce(socket: net.Socket): void {
   if (!socket.writableEnded && !socket.destroyed) socket.end();
 }
 
-export async function startRelay(o: RelayOptions): Promise<Relay> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => handle(client));
-  server.on('error', () => undefined);
+/** One output of the pipeline, or a FIN one side sent, passed on in order after any delayed bytes (TCP half-close). */
+type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: number };
 
-  function handle(client: net.Socket): void {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    const conn = o.nextConnId();
-    const base = (point: CapturePoint, side: 'client' | 'server'): TapConnection => ({
-      conn, point: point.id, client: o.clientEndpoint(), server: o.serverEndpoint,
-      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort: client.remotePort, loopbackServerPort: client.localPort, side,
-    });
-    // One simulated client endpoint for every point of this connection.
-    const first = base(o.clientPoints[0], 'client');
-    const at = (point: CapturePoint, side: 'client' | 'server'): TapConnection =>
-      point === o.clientPoints[0] ? first : { ...base(point, side), client: first.client };
-    const cConns = o.clientPoints.map((p) => at(p, 'client'));
-    // A point on both sides (a direct path) records each chunk once, as it arrives.
-    const sConns = o.serverPoints.filter((p) => !o.clientPoints.includes(p)).map((p) => at(p, 'server'));
-    const samePoint = sConns.length === 0;
-    for (const c of [...cConns, ...sConns]) o.tap.open(c);
-    const record = (points: TapConnection[], dir: Direction, bytes: Buffer, marks?: StageMark[], origin?: number) => {
-      if (bytes.length === 0 && !marks?.length) return;
-      for (const point of points) {
-        o.tap.data({ conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks, ...(origin !== undefined ? { origin } : {}) });
-      }
-    };
-    // Bytes read so far from each side: the offset a push starts at, on the side it came from.
-    const read: Record<Direction, number> = { c2s: 0, s2c: 0 };
-    let closed = false;
-    const finish = (by: TapConnection['closedBy'], reason?: string) => {
-      if (closed) return;
-      closed = true;
-      for (const c of [...cConns, ...sConns]) {
-        c.closedAt = o.elapsed();
-        c.closedBy = by;
-        if (reason) c.closeReason = reason;
-        o.tap.close(c);
-      }
-    };
+/**
+ * One connection through the relay: its two sockets, its pipeline and its tap records. A class,
+ * not a nest of closures per connection: its methods are shared, so a connection costs one object
+ * and the socket listeners (docs/bench.md, "Where the time goes": a session through the path pays
+ * the relay's fixed cost per connection).
+ */
+class RelayConnection {
+  readonly #o: RelayOptions;
+  readonly #client: net.Socket;
+  readonly #upstream = new net.Socket();
+  readonly #conn: string;
+  readonly #pipeline: Pipeline;
+  /** The points before the pipeline, and the ones only after it (none on a direct path). */
+  readonly #cConns: TapConnection[] = [];
+  readonly #sConns: TapConnection[] = [];
+  /** Bytes read so far from each side: the offset a push starts at, on the side it came from. */
+  #readC2s = 0;
+  #readS2c = 0;
+  /** Delivery queues keep order when a stage delays some bytes (latency, bandwidth): when each direction's last delivery is due. */
+  #dueC2s = 0;
+  #dueS2c = 0;
+  #endpoint: Endpoint | undefined;
+  #closed = false;
+  #upstreamReady = false;
+  readonly #pendingUp: Buffer[] = [];
 
-    const pipeline = o.createPipeline(conn);
-    const upstream = new net.Socket();
+  constructor(o: RelayOptions, client: net.Socket, relayPort: number, serverOnly: readonly CapturePoint[], sockets: Set<net.Socket>) {
+    this.#o = o;
+    this.#client = client;
+    const conn = this.#conn = o.nextConnId();
+    // The client's loopback port needs getpeername; the port it connected to is the relay's own
+    // listening port, known without asking the kernel.
+    const loopbackClientPort = client.remotePort;
+    for (const p of o.clientPoints) this.#cConns.push(this.#point(p, 'client', loopbackClientPort, relayPort));
+    for (const p of serverOnly) this.#sConns.push(this.#point(p, 'server', loopbackClientPort, relayPort));
+    for (const c of this.#cConns) o.tap.open(c);
+    for (const c of this.#sConns) o.tap.open(c);
+
+    this.#pipeline = o.createPipeline(conn);
+    const upstream = this.#upstream;
     sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => undefined);
-    let upstreamReady = false;
-    const pendingUp: Buffer[] = [];
-    // Delivery queues keep order when a stage delays some bytes (latency, bandwidth).
-    const due: Record<Direction, number> = { c2s: 0, s2c: 0 };
+    client.on('close', () => {
+      sockets.delete(client);
+      if (!upstream.destroyed) upstream.destroy();
+      this.#finish('client');
+    });
+    client.on('error', () => undefined);
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      endOnce(client);
+      this.#finish('server');
+    });
+    upstream.on('error', () => {
+      // The receiver is not there (connection refused): the sender sees the connection drop.
+      if (!this.#upstreamReady) client.resetAndDestroy();
+    });
 
-    // `half-close`: one side sent FIN; pass it on in order, after any delayed bytes (TCP half-close).
-    type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: number };
-    /** `from`: the direction and offset of the push that produced these outputs. */
-    const carry = (outputs: Step[], from?: { dir: Direction; offset: number }) => {
-      for (const out of outputs) {
-        const delay = out.delayMs ?? 0;
-        const dir: Direction = out.type === 'close' ? 'c2s' : out.dir;
-        const at = Math.max(o.timers.now() + delay, due[dir]);
-        due[dir] = at;
-        const act = () => perform(out, from?.dir === dir ? from.offset : undefined);
-        const wait = at - o.timers.now();
-        if (wait > 0) o.timers.setTimeout(act, wait);
-        else act();
-      }
-    };
-    const perform = (out: Step, origin?: number) => {
-      if (out.type === 'half-close') {
-        endOnce(out.dir === 'c2s' ? upstream : client);
-        return;
-      }
-      if (out.type === 'close') {
-        if (out.how === 'reset') {
-          client.resetAndDestroy();
-          upstream.resetAndDestroy();
-          finish('reset', out.reason);
-        } else {
-          endOnce(client);
-          endOnce(upstream);
-        }
-        return;
-      }
-      if (out.dir === 'c2s') {
-        if (!samePoint) record(sConns, 'c2s', out.bytes, out.marks, origin);
-        if (upstreamReady) upstream.write(out.bytes);
-        else pendingUp.push(out.bytes);
-      } else {
-        if (!samePoint) record(cConns, 's2c', out.bytes, out.marks, origin);
-        if (!client.destroyed) client.write(out.bytes);
-      }
-    };
-
-    const opening = pipeline.open();
+    const opening = this.#pipeline.open();
     const refusal = opening.find((x) => x.type === 'close');
     if (refusal) {
       // The `block` stage: refuse as a firewall would, with a reset.
       client.resetAndDestroy();
-      finish('refused', refusal.reason);
+      this.#finish('refused', refusal.reason);
       return;
     }
-    carry(opening);
+    this.#carry(opening);
 
-    client.on('data', (bytes: Buffer) => {
-      record(cConns, 'c2s', bytes);
-      const offset = read.c2s;
-      read.c2s += bytes.length;
-      carry(pipeline.push('c2s', bytes), { dir: 'c2s', offset });
-    });
-    client.on('end', () => carry([...pipeline.end('c2s'), { type: 'half-close', dir: 'c2s' }]));
-    client.on('close', () => {
-      if (!upstream.destroyed) upstream.destroy();
-      finish('client');
-    });
-
-    upstream.on('data', (bytes: Buffer) => {
-      record(samePoint ? cConns : sConns, 's2c', bytes);
-      const offset = read.s2c;
-      read.s2c += bytes.length;
-      carry(pipeline.push('s2c', bytes), { dir: 's2c', offset });
-    });
-    upstream.on('end', () => carry([...pipeline.end('s2c'), { type: 'half-close', dir: 's2c' }]));
-    upstream.on('close', () => {
-      endOnce(client);
-      finish('server');
-    });
-    upstream.on('error', () => {
-      // The receiver is not there (connection refused): the sender sees the connection drop.
-      if (!upstreamReady) client.resetAndDestroy();
-    });
-    upstream.connect(o.target.port, o.target.host, () => {
-      upstreamReady = true;
-      o.onUpstream?.(conn, upstream.localPort ?? 0, upstream.remotePort ?? o.target.port);
-      for (const b of pendingUp.splice(0)) upstream.write(b);
-    });
+    client.on('data', (bytes: Buffer) => this.#fromClient(bytes));
+    client.on('end', () => this.#ended('c2s'));
+    upstream.on('data', (bytes: Buffer) => this.#fromServer(bytes));
+    upstream.on('end', () => this.#ended('s2c'));
+    upstream.connect(o.target.port, o.target.host, () => this.#connected());
   }
+
+  /**
+   * The record of this connection at one point. One simulated client endpoint for every point of
+   * the connection; `clientEndpoint` is still asked once per point, so each later connection's
+   * simulated port moves on by that many.
+   */
+  #point(point: CapturePoint, side: 'client' | 'server', loopbackClientPort: number | undefined, loopbackServerPort: number): TapConnection {
+    const o = this.#o;
+    const endpoint = o.clientEndpoint();
+    this.#endpoint ??= endpoint;
+    return {
+      conn: this.#conn, point: point.id, client: this.#endpoint, server: o.serverEndpoint,
+      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort, loopbackServerPort, side,
+    };
+  }
+
+  #fromClient(bytes: Buffer): void {
+    this.#record(this.#cConns, 'c2s', bytes, undefined, undefined);
+    const offset = this.#readC2s;
+    this.#readC2s += bytes.length;
+    this.#carry(this.#pipeline.push('c2s', bytes), 'c2s', offset);
+  }
+
+  #fromServer(bytes: Buffer): void {
+    // A point on both sides (a direct path) records each chunk once, as it arrives.
+    this.#record(this.#sConns.length === 0 ? this.#cConns : this.#sConns, 's2c', bytes, undefined, undefined);
+    const offset = this.#readS2c;
+    this.#readS2c += bytes.length;
+    this.#carry(this.#pipeline.push('s2c', bytes), 's2c', offset);
+  }
+
+  #ended(dir: Direction): void {
+    this.#carry(this.#pipeline.end(dir));
+    this.#carry([{ type: 'half-close', dir }]);
+  }
+
+  #connected(): void {
+    this.#upstreamReady = true;
+    // The source port needs getsockname; the port reached is the target's.
+    this.#o.onUpstream?.(this.#conn, this.#upstream.localPort ?? 0, this.#o.target.port);
+    for (const b of this.#pendingUp.splice(0)) this.#upstream.write(b);
+  }
+
+  #record(points: TapConnection[], dir: Direction, bytes: Buffer, marks: StageMark[] | undefined, origin: number | undefined): void {
+    if (bytes.length === 0 && !marks?.length) return;
+    const o = this.#o;
+    for (const point of points) {
+      // A fresh object per record: the tap log numbers it in place (app/capture/tap.ts).
+      const record: Omit<TapRecord, 'seq'> = { conn: this.#conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks };
+      if (origin !== undefined) record.origin = origin;
+      o.tap.data(record);
+    }
+  }
+
+  #finish(by: TapConnection['closedBy'], reason?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#cConns) this.#close(c, by, reason);
+    for (const c of this.#sConns) this.#close(c, by, reason);
+  }
+
+  #close(c: TapConnection, by: TapConnection['closedBy'], reason: string | undefined): void {
+    c.closedAt = this.#o.elapsed();
+    c.closedBy = by;
+    if (reason) c.closeReason = reason;
+    this.#o.tap.close(c);
+  }
+
+  /** `from`, `offset`: the direction and offset of the push that produced these outputs. */
+  #carry(outputs: Step[], from?: Direction, offset?: number): void {
+    const timers = this.#o.timers;
+    for (const out of outputs) {
+      const delay = out.delayMs ?? 0;
+      const dir: Direction = out.type === 'close' ? 'c2s' : out.dir;
+      const origin = from === dir ? offset : undefined;
+      const now = timers.now();
+      const due = dir === 'c2s' ? this.#dueC2s : this.#dueS2c;
+      // Nothing delayed ahead of it in its direction and no delay of its own: at once, without a
+      // closure (every chunk of a `pass` path takes this way).
+      if (delay === 0 && due <= now) {
+        this.#setDue(dir, now);
+        this.#perform(out, origin);
+        continue;
+      }
+      const at = Math.max(now + delay, due);
+      this.#setDue(dir, at);
+      const wait = at - timers.now();
+      if (wait > 0) timers.setTimeout(() => this.#perform(out, origin), wait);
+      else this.#perform(out, origin);
+    }
+  }
+
+  #setDue(dir: Direction, at: number): void {
+    if (dir === 'c2s') this.#dueC2s = at;
+    else this.#dueS2c = at;
+  }
+
+  #perform(out: Step, origin: number | undefined): void {
+    const client = this.#client;
+    const upstream = this.#upstream;
+    if (out.type === 'half-close') {
+      endOnce(out.dir === 'c2s' ? upstream : client);
+      return;
+    }
+    if (out.type === 'close') {
+      if (out.how === 'reset') {
+        client.resetAndDestroy();
+        upstream.resetAndDestroy();
+        this.#finish('reset', out.reason);
+      } else {
+        endOnce(client);
+        endOnce(upstream);
+      }
+      return;
+    }
+    const samePoint = this.#sConns.length === 0;
+    if (out.dir === 'c2s') {
+      if (!samePoint) this.#record(this.#sConns, 'c2s', out.bytes, out.marks, origin);
+      if (this.#upstreamReady) upstream.write(out.bytes);
+      else this.#pendingUp.push(out.bytes);
+    } else {
+      if (!samePoint) this.#record(this.#cConns, 's2c', out.bytes, out.marks, origin);
+      if (!client.destroyed) client.write(out.bytes);
+    }
+  }
+}
+
+export async function startRelay(o: RelayOptions): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  // A point on both sides (a direct path) belongs to the client side: worked out once per relay.
+  const serverOnly = o.serverPoints.filter((p) => !o.clientPoints.includes(p));
+  let port = 0;
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    new RelayConnection(o, client, port, serverOnly, sockets);
+  });
+  server.on('error', () => undefined);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
   return {
-    port: typeof address === 'object' && address ? address.port : 0,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
