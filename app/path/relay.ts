@@ -50,7 +50,9 @@ function endOnce(socket: net.Socket): void {
 }
 
 /** One output of the pipeline, or a FIN one side sent, passed on in order after any delayed bytes (TCP half-close). */
-type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: number };
+type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: number }
+  /** The receiver's socket closed: the sender's goes too, after the bytes still due to it. */
+  | { type: 'server-closed'; dir: 's2c'; delayMs?: number };
 
 /**
  * One connection through the relay: its two sockets, its pipeline and its tap records. A class,
@@ -101,8 +103,9 @@ class RelayConnection {
     client.on('error', () => undefined);
     upstream.on('close', () => {
       sockets.delete(upstream);
-      endOnce(client);
-      this.#finish('server');
+      // In order behind what a stage still holds for the client (a latency stage's last reply, a
+      // `221` written just before the close), as a real firewall forwards the FIN after the data.
+      this.#carry([{ type: 'server-closed', dir: 's2c' }]);
     });
     upstream.on('error', () => {
       // The receiver is not there (connection refused): the sender sees the connection drop.
@@ -227,6 +230,11 @@ class RelayConnection {
     const upstream = this.#upstream;
     if (out.type === 'half-close') {
       endOnce(out.dir === 'c2s' ? upstream : client);
+      return;
+    }
+    if (out.type === 'server-closed') {
+      endOnce(client);
+      this.#finish('server');
       return;
     }
     if (out.type === 'close') {
