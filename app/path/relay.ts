@@ -77,6 +77,7 @@ class RelayConnection {
   #dueS2c = 0;
   #endpoint: Endpoint | undefined;
   #closed = false;
+  #upstreamClosed = false;
   #upstreamReady = false;
   readonly #pendingUp: Buffer[] = [];
 
@@ -98,11 +99,13 @@ class RelayConnection {
     client.on('close', () => {
       sockets.delete(client);
       if (!upstream.destroyed) upstream.destroy();
-      this.#finish('client');
+      // The receiver's close may still be queued behind delayed bytes: it came first all the same.
+      this.#finish(this.#upstreamClosed ? 'server' : 'client');
     });
     client.on('error', () => undefined);
     upstream.on('close', () => {
       sockets.delete(upstream);
+      this.#upstreamClosed = true;
       // In order behind what a stage still holds for the client (a latency stage's last reply, a
       // `221` written just before the close), as a real firewall forwards the FIN after the data.
       this.#carry([{ type: 'server-closed', dir: 's2c' }]);
