@@ -59,3 +59,16 @@ export async function runWindow(count: number, concurrency: number, job: (i: num
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, count)) }, worker));
   return ok;
 }
+
+/**
+ * Rounds in which the targets of a ratio take turns (docs/bench.md): run back to back, the second
+ * target meets a different machine (a collection of the first one's garbage, a neighbour's burst);
+ * in turns, such drift falls on both sides of the ratio alike.
+ */
+export const TURNS = 4;
+
+/** `count` split into at most `TURNS` shares, as evenly as they go; they add up to `count`. */
+export function turns(count: number): number[] {
+  const rounds = Math.max(1, Math.min(TURNS, count));
+  return Array.from({ length: rounds }, (_, r) => Math.floor(count / rounds) + (r < count % rounds ? 1 : 0));
+}

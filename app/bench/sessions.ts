@@ -8,7 +8,8 @@
  *   baseline   a bare smtp-server patched the same way (greeting delay 0, no reverse look-up);
  *   postfixSink  Postfix's smtp-sink fed by smtp-source (postfix.ts), when installed.
  *
- * Each target first takes a few untimed sessions, so the first one does not pay for the JIT.
+ * Each target first takes a few untimed sessions, so the first one does not pay for the JIT; then
+ * the targets take turns (`rates`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +19,7 @@ import { benchLab } from './labs.ts';
 import { startBaselineServer } from './baseline.ts';
 import { openAndQuit } from './quit-session.ts';
 import { findPostfixTools, postfixSessions, type PostfixTools } from './postfix.ts';
-import { perSecond, ratio, runWindow, timed, type BenchClock } from './measure.ts';
+import { perSecond, ratio, runWindow, timed, turns, type BenchClock } from './measure.ts';
 
 export interface SessionsOptions {
   sessions: number;
@@ -45,10 +46,18 @@ export interface SessionsFigure {
   postfixSkipped?: string;
 }
 
-async function rate(port: number, o: SessionsOptions): Promise<{ rate: number; completed: number }> {
-  await runWindow(o.warmup, o.concurrency, () => openAndQuit(port));
-  const run = await timed(o.clock, () => runWindow(o.sessions, o.concurrency, () => openAndQuit(port)));
-  return { rate: perSecond(run.value, run.ms), completed: run.value };
+/** Sessions per second against each port, every target warmed up, then the targets in turns. */
+async function rates(ports: number[], o: SessionsOptions): Promise<{ rate: number; completed: number }[]> {
+  for (const port of ports) await runWindow(o.warmup, o.concurrency, () => openAndQuit(port));
+  const total = ports.map(() => ({ ms: 0, completed: 0 }));
+  for (const share of turns(o.sessions)) {
+    for (const [i, port] of ports.entries()) {
+      const run = await timed(o.clock, () => runWindow(share, o.concurrency, () => openAndQuit(port)));
+      total[i].ms += run.ms;
+      total[i].completed += run.value;
+    }
+  }
+  return total.map((t) => ({ rate: perSecond(t.completed, t.ms), completed: t.completed }));
 }
 
 export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure> {
@@ -61,12 +70,8 @@ export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure>
     const relay = lab.relays.find((r) => r.fromOrg === config.orgs[0].id && r.toOrg === receiver.id);
     if (!listener || !relay) throw new Error('the postcard lab has no listener or path for NT Solutions');
     const server = await startBaselineServer('plain', config);
-    o.progress(`sessions: baseline, ${o.sessions} sessions`);
-    const base = await rate(server.port, o).finally(() => server.close());
-    o.progress(`sessions: lab host listener, ${o.sessions} sessions`);
-    const direct = await rate(listener.port, o);
-    o.progress(`sessions: through the lab's path, ${o.sessions} sessions`);
-    const viaPath = await rate(relay.port, o);
+    o.progress(`sessions: baseline, the lab host listener and through the lab's path, ${o.sessions} sessions each, in turns`);
+    const [base, direct, viaPath] = await rates([server.port, listener.port, relay.port], o).finally(() => server.close());
 
     o.progress(`sessions: Postfix smtp-sink, ${o.sessions} sessions`);
     const postfix = o.postfix === null

@@ -4,7 +4,8 @@
  *
  * Both sides run the same window: at most `concurrency` messages in flight, the next one starting
  * as soon as one settles. Before the timed runs each side sends `warmup` messages untimed, so
- * neither pays for the JIT or the first TLS context alone. The baseline runs first, then the lab.
+ * neither pays for the JIT or the first TLS context alone. Then the two take turns: four rounds,
+ * each sending a quarter of the messages through the baseline and then through the lab.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +16,7 @@ import { flushStats } from '../base/journal.ts';
 import { benchLab, type Method } from './labs.ts';
 import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
 import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';
-import { perSecond, ratio, round, runWindow, timed, type BenchClock } from './measure.ts';
+import { perSecond, ratio, round, runWindow, timed, turns, type BenchClock } from './measure.ts';
 
 export interface ThroughputOptions {
   messages: number;
@@ -101,14 +102,25 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
       await lab.idle();
       const acceptedBefore = server.accepted();
 
-      o.progress(`throughput ${method}: baseline, ${o.messages} messages`);
-      const base = await timed(o.clock, () => runWindow(o.messages, o.concurrency, direct('b')));
-      const baseAccepted = server.accepted() - acceptedBefore;
-
-      o.progress(`throughput ${method}: lab, ${o.messages} messages`);
+      o.progress(`throughput ${method}: baseline and lab, ${o.messages} messages each, in turns`);
       const fsyncsBefore = flushStats.fsyncs;
-      const viaLabRun = await timed(o.clock, () => runWindow(o.messages, o.concurrency, viaLab('b')));
-      await lab.idle();
+      const base = { ms: 0, value: 0 };
+      const viaLabRun = { ms: 0, value: 0 };
+      // In turns (docs/bench.md): each round sends its share through the baseline, then the same
+      // share through the lab, so drift on the machine falls on both sides of the ratio alike.
+      let sent = 0;
+      for (const share of turns(o.messages)) {
+        const from = sent;
+        sent += share;
+        const b = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => direct('b')(from + i)));
+        base.ms += b.ms;
+        base.value += b.value;
+        const l = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => viaLab('b')(from + i)));
+        viaLabRun.ms += l.ms;
+        viaLabRun.value += l.value;
+        await lab.idle();
+      }
+      const baseAccepted = server.accepted() - acceptedBefore;
       // The lazily flushed outcomes of the last messages belong to this run too.
       for (const server of lab.servers.values()) await server.commit();
       const fsyncs = flushStats.fsyncs - fsyncsBefore;

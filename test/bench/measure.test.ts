@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, perSecond, ratio, runWindow, timed, type BenchClock } from '../../app/bench/measure.ts';
+import { median, perSecond, ratio, runWindow, timed, turns, type BenchClock } from '../../app/bench/measure.ts';
 
 /** A clock that moves only when told: the bench's arithmetic without real time. */
 function manualClock(): BenchClock & { advance(ms: number): void } {
@@ -50,5 +50,14 @@ describe('bench arithmetic', () => {
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(most).toBe(4);
     expect(ok).toBe(20);
+  });
+
+  it('splits a run into four turns as even as they go, every message or session in exactly one', () => {
+    expect(turns(2000)).toEqual([500, 500, 500, 500]);
+    expect(turns(50)).toEqual([13, 13, 12, 12]);
+    expect(turns(6)).toEqual([2, 2, 1, 1]);
+    expect(turns(3)).toEqual([1, 1, 1]);
+    expect(turns(0)).toEqual([0]);
+    for (const n of [1, 7, 199, 10_001]) expect(turns(n).reduce((a, b) => a + b, 0)).toBe(n);
   });
 });
