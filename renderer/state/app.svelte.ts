@@ -221,6 +221,7 @@ export class AppState {
         break;
       case 'session.changed':
         void this.lab.refresh();
+        this.terminal.onSessionChanged();
         this.#observers();
         break;
       case 'terminal.output':

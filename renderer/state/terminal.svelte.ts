@@ -39,6 +39,15 @@ export class TerminalState {
     }
   }
 
+  /**
+   * The lab started, stopped or was replaced: the listeners the list offers change with it. A list
+   * loaded while no lab ran (the tab opened during a restart) would otherwise stay empty, with
+   * "the lab is not running" under it, after the lab is up.
+   */
+  onSessionChanged(): void {
+    if (!this.connected) void this.loadTargets();
+  }
+
   attach(sink: (text: string) => void): () => void {
     this.#sink = sink;
     for (const text of this.#backlog.splice(0)) sink(text);

@@ -74,7 +74,12 @@ test('telnet-starttls: ehlo x, starttls, 220, the lab certificate\'s fingerprint
 test('character mode through the asa profile: one keystroke is one packet', async ({ page }) => {
   const problems = watch(page);
   await openScenario(page, 'asa-breaks-ntlm');
+  // Opened while no lab runs, the tab says so; once the lab starts its listeners are offered.
+  await page.getByRole('button', { name: 'Stop lab', exact: true }).click();
   await page.getByRole('tab', { name: 'Terminal' }).click();
+  await expect(page.getByText('the lab is not running; start it first')).toBeVisible();
+  await page.getByRole('button', { name: 'Start lab', exact: true }).click();
+  await expect(page.getByText('the lab is not running; start it first')).toBeHidden();
   await page.getByLabel('Connect to').selectOption({ label: 'mail.ntsol.example through the firewall (asa), as intellinet reaches it' });
   await page.getByRole('radio', { name: /^Character/ }).check();
   await page.getByRole('button', { name: 'Connect' }).click();
