@@ -150,4 +150,27 @@ describe('inbound smtp-server adapter', () => {
       c.socket.destroy();
     }
   });
+
+  it('logs every command and every reply line on its own, without line breaks, in order', async () => {
+    const lines: string[] = [];
+    const { server } = await start({ onLog: (l) => lines.push(`${l.dir} ${l.text}`) });
+    const client = await rawClient(server.port);
+    await client.reply();
+    client.send('EHLO client.example');
+    const ehlo = await client.reply();
+    client.send('QUIT');
+    await client.reply();
+    await client.closed;
+    // The EHLO reply is one write of several lines: each is a line of the log, as on the wire.
+    const replyLines = ehlo.split('\r\n');
+    expect(replyLines.length).toBeGreaterThan(1);
+    expect(lines).toEqual([
+      expect.stringMatching(/^out 220 /),
+      'in EHLO client.example',
+      ...replyLines.map((l) => `out ${l}`),
+      'in QUIT',
+      expect.stringMatching(/^out 221 /),
+    ]);
+    expect(lines.every((l) => !/[\r\n]/.test(l))).toBe(true);
+  });
 });
