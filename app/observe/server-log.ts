@@ -4,7 +4,7 @@
  * input (app/mta/logs/), then asks the profile's formatter to word it.
  */
 import type { Lab } from '../lab/lab.ts';
-import { headerValue } from '../mta/bounce.ts';
+import { headerValues } from '../mta/bounce.ts';
 import { QueueStore } from '../mta/queue.ts';
 import { logFormatter, type LogEntry, type LogInput, type LogSession, type ServerLog } from '../mta/logs/index.ts';
 import type { TranscriptLine } from '../mta/outbound/client.ts';
@@ -25,9 +25,10 @@ export function logInput(lab: Lab, org: string): LogInput {
   };
   const outbound: LogEntry[] = [...server.entries.values()].map((e) => {
     const message = store.message(e.id);
+    const fields = message && headerValues(message, ['Subject', 'Message-ID']);
     return {
       id: e.id, from: e.from, to: [...e.to], size: message?.length ?? 0, arrivedAt: e.arrivedAt, bounceId: e.bounceId,
-      ...(message ? { subject: headerValue(message, 'Subject'), messageId: headerValue(message, 'Message-ID')?.replace(/^<|>$/g, '') } : {}),
+      ...(fields ? { subject: fields.Subject, messageId: fields['Message-ID']?.replace(/^<|>$/g, '') } : {}),
       attempts: e.attempts.map((a) => ({
         at: a.at, host: a.host, address: addressOf(a.host), conn: a.conn, result: a.result, reason: a.reason, status: a.status,
         reply: a.result === 'delivered' ? finalReply(a.transcript) : a.diagnostic,
