@@ -65,7 +65,7 @@ export async function runWindow(count: number, concurrency: number, job: (i: num
  * target meets a different machine (a collection of the first one's garbage, a neighbour's burst);
  * in turns, such drift falls on both sides of the ratio alike.
  */
-export const TURNS = 4;
+const TURNS = 4;
 
 /** `count` split into at most `TURNS` shares, as evenly as they go; they add up to `count`. */
 export function turns(count: number): number[] {
