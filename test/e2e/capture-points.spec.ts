@@ -57,18 +57,21 @@ async function typeStartTls(port: number, helo: string): Promise<void> {
   secure.destroy();
 }
 
+/**
+ * starttls-partner at `size`, a STARTTLS session typed from outside to the port the partner's mail
+ * host card shows, and the packet view on that listener's own capture point.
+ */
+async function typedFromOutside(page: Page, size: (typeof SIZES)[number], helo: string): Promise<void> {
+  await page.setViewportSize(size);
+  await openFromList(page, served().url, 'starttls-partner');
+  await typeStartTls(await partnerPort(page), helo);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ }).check();
+}
+
 test('3. a session typed from outside to a host\'s port shows under that listener\'s point, STARTTLS and all', async ({ page }) => {
   const problems = watchPage(page);
-  await page.setViewportSize(SIZES[0]);
-  await openFromList(page, served().url, 'starttls-partner');
-  // The port the UI shows for the partner's mail host.
-  const port = await partnerPort(page);
-
-  await typeStartTls(port, 'outside.example');
-
-  await page.getByRole('tab', { name: 'Packets' }).click();
-  const point = page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ });
-  await point.check();
+  await typedFromOutside(page, SIZES[0], 'outside.example');
   await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' }).or(packetRows(page).filter({ hasText: '[RST, ACK]' })).first()).toBeVisible();
   await expect(packetRows(page).filter({ hasText: 'C: EHLO outside.example' })).toHaveCount(1);
   await expect(packetRows(page).filter({ hasText: 'C: STARTTLS' })).toHaveCount(1);
@@ -87,16 +90,8 @@ test('3. a session typed from outside to a host\'s port shows under that listene
 
 test('3. a session from outside links to the receiving server\'s transcript of it, line by line, and back to its packets', async ({ page }) => {
   const problems = watchPage(page);
-  await page.setViewportSize(SIZES[1]);
-  await openFromList(page, served().url, 'starttls-partner');
-  // The port the UI shows for the partner's mail host.
-  const port = await partnerPort(page);
-
   // Typed by hand: EHLO twice (in clear, then inside TLS), so only the place tells them apart.
-  await typeStartTls(port, 'hand.example');
-
-  await page.getByRole('tab', { name: 'Packets' }).click();
-  await page.getByRole('radio', { name: /^mail\.ntsol\.example :25 — from outside/ }).check();
+  await typedFromOutside(page, SIZES[1], 'hand.example');
   await expect(packetRows(page).filter({ hasText: 'C: STARTTLS' })).toHaveCount(1);
 
   // The clear STARTTLS packet: its detail names the session and offers the server's line.
