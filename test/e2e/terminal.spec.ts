@@ -80,6 +80,11 @@ test('character mode through the asa profile: one keystroke is one packet', asyn
   await expect(page.getByText('the lab is not running; start it first')).toBeVisible();
   await page.getByRole('button', { name: 'Start lab', exact: true }).click();
   await expect(page.getByText('the lab is not running; start it first')).toBeHidden();
+  await expect(page.getByLabel('Connect to').locator('option', { hasText: 'mail.ntsol.example through the firewall (asa), as intellinet reaches it' })).toHaveCount(1);
+  for (const size of [{ width: 1024, height: 700 }, { width: 1440, height: 900 }]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: `test-results/terminal-after-start-${size.width}x${size.height}.png` });
+  }
   await page.getByLabel('Connect to').selectOption({ label: 'mail.ntsol.example through the firewall (asa), as intellinet reaches it' });
   await page.getByRole('radio', { name: /^Character/ }).check();
   await page.getByRole('button', { name: 'Connect' }).click();

@@ -273,6 +273,10 @@ test('5. selection is cleared when the point or the filter hides the packet, kep
   await box.fill('smtp');
   await box.press('Enter');
   await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toBeVisible();
+  for (const size of [SMALL, BIG]) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: `test-results/walkthrough-5-kept-${size.width}x${size.height}.png` });
+  }
   // A bad filter empties the list and the detail.
   await box.fill('smtp ==');
   await box.press('Enter');
