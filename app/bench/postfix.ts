@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { realTimers } from '../base/timers.ts';
+import { listenLoopback } from '../base/loopback.ts';
 import { openAndQuit } from './quit-session.ts';
 import { perSecond, round, timed, type BenchClock } from './measure.ts';
 
@@ -43,11 +44,7 @@ export function findPostfixTools(dir = '/usr/sbin'): PostfixTools | undefined {
 /** A loopback port nobody listens on right now (smtp-sink cannot be told to pick one itself). */
 async function freePort(): Promise<number> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listenLoopback(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }

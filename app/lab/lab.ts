@@ -618,6 +618,33 @@ export class Lab {
     return n;
   }
 
+  /**
+   * Resolve once every connection the taps saw has closed, so the capture holds the end of each
+   * session (a `QUIT` the sender did not wait to see answered, RFC 5321 §4.1.1.10, its `221`, the
+   * FINs), or after `maxWaitMs` of real time, with false. A scenario run waits for this before its
+   * exports (`run --pcap`, `--export`): a sender that gave up on a message has its session's last
+   * bytes still crossing the path when the step that expected the deferral is done.
+   */
+  wireClosed(maxWaitMs = 2_000): Promise<boolean> {
+    const anyOpen = () => {
+      for (const c of this.taps.connections.values()) if (c.closedAt === undefined) return true;
+      return false;
+    };
+    if (!anyOpen()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        resolve(false);
+      }, maxWaitMs);
+      const unsubscribe = this.taps.subscribe((event) => {
+        if (event.kind !== 'close' || anyOpen()) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(true);
+      });
+    });
+  }
+
   /** Resolve once nothing is in flight anywhere in the lab (real time). */
   idle(maxWaitMs = 120_000): Promise<void> {
     return new Promise((resolve, reject) => {

@@ -10,6 +10,7 @@
  * pipeline is `pass`: one record per chunk.
  */
 import net from 'node:net';
+import { closeListener, listenLoopback } from '../base/loopback.ts';
 import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapRecord, TapSink } from '../capture/tap.ts';
 import type { Pipeline, PipelineOutput } from './pipeline.ts';
 import type { Timers } from '../base/timers.ts';
@@ -63,7 +64,8 @@ type Step = PipelineOutput | { type: 'half-close'; dir: Direction; delayMs?: num
 class RelayConnection {
   readonly #o: RelayOptions;
   readonly #client: net.Socket;
-  readonly #upstream = new net.Socket();
+  // Half-open, as on the client's side: a FIN passes on and the other direction stays open.
+  readonly #upstream = new net.Socket({ allowHalfOpen: true });
   readonly #conn: string;
   readonly #pipeline: Pipeline;
   /** The points before the pipeline, and the ones only after it (none on a direct path). */
@@ -78,6 +80,8 @@ class RelayConnection {
   #endpoint: Endpoint | undefined;
   #closed = false;
   #upstreamClosed = false;
+  /** Whose FIN came first: the side that closed the connection (the packet view draws its FIN first). */
+  #firstFin: 'client' | 'server' | undefined;
   #upstreamReady = false;
   readonly #pendingUp: Buffer[] = [];
 
@@ -100,7 +104,7 @@ class RelayConnection {
       sockets.delete(client);
       if (!upstream.destroyed) upstream.destroy();
       // The receiver's close may still be queued behind delayed bytes: it came first all the same.
-      this.#finish(this.#upstreamClosed ? 'server' : 'client');
+      this.#finish(this.#firstFin ?? (this.#upstreamClosed ? 'server' : 'client'));
     });
     client.on('error', () => undefined);
     upstream.on('close', () => {
@@ -163,6 +167,7 @@ class RelayConnection {
   }
 
   #ended(dir: Direction): void {
+    this.#firstFin ??= dir === 'c2s' ? 'client' : 'server';
     this.#carry(this.#pipeline.end(dir));
     this.#carry([{ type: 'half-close', dir }]);
   }
@@ -237,7 +242,7 @@ class RelayConnection {
     }
     if (out.type === 'server-closed') {
       endOnce(client);
-      this.#finish('server');
+      this.#finish(this.#firstFin ?? 'server');
       return;
     }
     if (out.type === 'close') {
@@ -268,24 +273,14 @@ export async function startRelay(o: RelayOptions): Promise<Relay> {
   // A point on both sides (a direct path) belongs to the client side: worked out once per relay.
   const serverOnly = o.serverPoints.filter((p) => !o.clientPoints.includes(p));
   let port = 0;
-  const server = net.createServer((client) => {
+  // Half-open (RFC 9293 §3.6: a FIN closes one direction): a client that sends its commands and
+  // then its FIN, as `nc -N` does, still reads every reply, as it would through a real firewall.
+  // Node's default ends the client's side as soon as its FIN arrives, and the replies were lost.
+  const server = net.createServer({ allowHalfOpen: true }, (client) => {
     sockets.add(client);
     new RelayConnection(o, client, port, serverOnly, sockets);
   });
   server.on('error', () => undefined);
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  port = await listenLoopback(server);
+  return { port, close: () => closeListener(server, sockets) };
 }

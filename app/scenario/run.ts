@@ -111,6 +111,8 @@ export async function runScenario(file: string, id: string, scenario: Scenario, 
       }
       if (r.status === 'failed') result.status = 'failed';
     }
+    // The exports see every session to its end (app/lab/lab.ts, `wireClosed`).
+    if (options.beforeStop) await lab.wireClosed();
     await options.beforeStop?.(lab);
   } catch (error) {
     result.status = 'error';

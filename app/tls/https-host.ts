@@ -10,7 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import { listenLoopback } from '../base/loopback.ts';
 import { parseStsPolicy, type StsPolicy } from './mta-sts.ts';
 import { collectServerKeyLog, peerChainDer } from './session.ts';
 import type { Timers } from '../base/timers.ts';
@@ -69,12 +69,9 @@ export async function startMtaStsHost(options: MtaStsHostOptions): Promise<MtaSt
     const sink = options.onKeyLog;
     collectServerKeyLog(server, (line) => sink(line));
   }
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
+  const port = await listenLoopback(server);
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     setPolicy: (text) => {
       policy = text;
     },

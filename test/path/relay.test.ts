@@ -105,6 +105,36 @@ describe('startRelay', () => {
     expect(r.upstreams).toEqual([['c1', server.peers[0], server.port]]);
   });
 
+  test('a client that sends its commands and then its FIN still reads every reply, and the connection is its to close', async () => {
+    // A server that answers each line as it comes, and closes once the client has finished (its FIN).
+    const server = net.createServer({ allowHalfOpen: true }, (s) => {
+      s.write('220 hi\r\n');
+      s.on('data', (b) => s.write(b.toString().split('\r\n').filter(Boolean).map((line) => `250 ${line}\r\n`).join('')));
+      s.on('end', () => s.end());
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { tap, seen } = sink();
+    const direct = point('direct');
+    const r = await relay(() => passPipeline(), [direct], [direct], (server.address() as net.AddressInfo).port, tap);
+
+    // As `printf 'EHLO x\r\nNOOP\r\n' | nc -N` does: write everything, then half-close.
+    const client = net.connect({ host: '127.0.0.1', port: r.relay.port, allowHalfOpen: true });
+    let text = '';
+    client.on('data', (b) => {
+      text += b.toString();
+      if (text === '220 hi\r\n') client.end('EHLO x\r\nNOOP\r\n');
+    });
+    await new Promise((resolve) => client.on('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Node's default (allowHalfOpen: false) ended the client's side at its FIN: both replies were lost.
+    expect(text).toBe('220 hi\r\n250 EHLO x\r\n250 NOOP\r\n');
+    const close = seen.at(-1);
+    expect(close?.kind === 'close' && close.c.closedBy).toBe('client');
+  });
+
   test('a middlebox: the client side records what was sent, the far side what passed, with marks and origins, in order', async () => {
     const server = await quitServer();
     const { tap, seen } = sink();
