@@ -115,6 +115,7 @@ export function shortfalls(report: BenchReport): string[] {
     const t = report.throughput[method];
     if (t.delivered.lab < t.messages) out.push(`throughput ${method}: the lab delivered ${t.delivered.lab} of ${t.messages} messages`);
     if (t.delivered.baseline < t.messages) out.push(`throughput ${method}: the baseline delivered ${t.delivered.baseline} of ${t.messages} messages`);
+    if (t.delivered.baselineViaPipe < t.messages) out.push(`throughput ${method}: the baseline behind the bare relay delivered ${t.delivered.baselineViaPipe} of ${t.messages} messages`);
   }
   if (report.grid && report.grid.agree < report.grid.cells) out.push(`grid: ${report.grid.cells - report.grid.agree} of ${report.grid.cells} cells disagreed with their expectation`);
   for (const key of ['load', 'up'] as const) {
@@ -125,7 +126,7 @@ export function shortfalls(report: BenchReport): string[] {
     if (l.stalled) out.push(`${key}: the queue stopped moving after ${Math.round(l.stalled.afterMs / 1000)} s with ${l.stalled.inFlight} entries in flight (${l.stalled.active} sessions open, ${l.stalled.waiting} waiting for a slot)`);
   }
   const s = report.sessions;
-  for (const key of ['lab', 'baseline', 'viaPath'] as const) {
+  for (const key of ['lab', 'baseline', 'viaPath', 'viaPipe'] as const) {
     if (s.completed[key] < s.sessions) out.push(`sessions ${key}: ${s.completed[key]} of ${s.sessions} sessions ended with 221`);
   }
   const c = report.classroom;

@@ -5,6 +5,8 @@
  *   lab        NT Solutions' mail host listener in the postcard lab (its profile's banner, its
  *              hooks, greeting delay 0 as the scenario leaves it);
  *   viaPath    the same host through the lab's path: the recording relay and its taps (extra);
+ *   viaPipe    the same host through a bare TCP relay (pipe-relay.ts): what one more hop costs any
+ *              relay on Node's `net`, so `pipeCeiling` is the best `viaPath / lab` could be;
  *   baseline   a bare smtp-server patched the same way (greeting delay 0, no reverse look-up);
  *   postfixSink  Postfix's smtp-sink fed by smtp-source (postfix.ts), when installed.
  *
@@ -18,6 +20,7 @@ import { createLab } from '../lab/lab.ts';
 import { benchLab } from './labs.ts';
 import { startBaselineServer } from './baseline.ts';
 import { openAndQuit } from './quit-session.ts';
+import { startPipeRelay } from './pipe-relay.ts';
 import { findPostfixTools, postfixSessions, type PostfixTools } from './postfix.ts';
 import { perSecond, ratio, runWindow, timed, turns, type BenchClock } from './measure.ts';
 
@@ -38,10 +41,15 @@ export interface SessionsFigure {
   postfixSink: number | null;
   ratioPostfix: number | null;
   viaPath: number;
+  /** `viaPath / lab`: what the lab's path keeps of the host's rate (issue 11's first target: 0.6). */
+  ratioPath: number | null;
+  /** Through a bare TCP relay in front of the same host (pipe-relay.ts), and `viaPipe / lab`: the ceiling of one relay hop. */
+  viaPipe: number;
+  pipeCeiling: number | null;
   sessions: number;
   concurrency: number;
   /** Timed sessions that ended with 221, per target. */
-  completed: { lab: number; baseline: number; viaPath: number };
+  completed: { lab: number; baseline: number; viaPath: number; viaPipe: number };
   /** Why postfixSink is null, when it is. */
   postfixSkipped?: string;
 }
@@ -70,8 +78,10 @@ export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure>
     const relay = lab.relays.find((r) => r.fromOrg === config.orgs[0].id && r.toOrg === receiver.id);
     if (!listener || !relay) throw new Error('the postcard lab has no listener or path for NT Solutions');
     const server = await startBaselineServer('plain', config);
-    o.progress(`sessions: baseline, the lab host listener and through the lab's path, ${o.sessions} sessions each, in turns`);
-    const [base, direct, viaPath] = await rates([server.port, listener.port, relay.port], o).finally(() => server.close());
+    const pipe = await startPipeRelay(listener.port);
+    o.progress(`sessions: baseline, the lab host listener, through the lab's path and through a bare relay, ${o.sessions} sessions each, in turns`);
+    const [base, direct, viaPath, viaPipe] = await rates([server.port, listener.port, relay.port, pipe.port], o)
+      .finally(() => Promise.all([server.close(), pipe.close()]));
 
     o.progress(`sessions: Postfix smtp-sink, ${o.sessions} sessions`);
     const postfix = o.postfix === null
@@ -80,8 +90,10 @@ export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure>
     return {
       lab: direct.rate, baseline: base.rate, ratio: ratio(direct.rate, base.rate),
       postfixSink: postfix.rate, ratioPostfix: ratio(direct.rate, postfix.rate),
-      viaPath: viaPath.rate, sessions: o.sessions, concurrency: o.concurrency,
-      completed: { lab: direct.completed, baseline: base.completed, viaPath: viaPath.completed },
+      viaPath: viaPath.rate, ratioPath: ratio(viaPath.rate, direct.rate),
+      viaPipe: viaPipe.rate, pipeCeiling: ratio(viaPipe.rate, direct.rate),
+      sessions: o.sessions, concurrency: o.concurrency,
+      completed: { lab: direct.completed, baseline: base.completed, viaPath: viaPath.completed, viaPipe: viaPipe.completed },
       ...(postfix.skipped ? { postfixSkipped: postfix.skipped } : {}),
     };
   } finally {

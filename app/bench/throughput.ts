@@ -4,8 +4,9 @@
  *
  * Both sides run the same window: at most `concurrency` messages in flight, the next one starting
  * as soon as one settles. Before the timed runs each side sends `warmup` messages untimed, so
- * neither pays for the JIT or the first TLS context alone. Then the two take turns: four rounds,
- * each sending a quarter of the messages through the baseline and then through the lab.
+ * neither pays for the JIT or the first TLS context alone. Then they take turns: four rounds,
+ * each sending a quarter of the messages through the baseline, the baseline behind a bare TCP
+ * relay (pipe-relay.ts: what one more hop costs any relay on Node's `net`), and the lab.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +17,7 @@ import { flushStats } from '../base/journal.ts';
 import { benchLab, type Method } from './labs.ts';
 import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
 import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';
+import { startPipeRelay } from './pipe-relay.ts';
 import { perSecond, ratio, round, runWindow, timed, turns, type BenchClock } from './measure.ts';
 
 export interface ThroughputOptions {
@@ -34,9 +36,15 @@ export interface ThroughputFigure {
   lab: number;
   baseline: number;
   ratio: number | null;
+  /**
+   * The baseline behind a bare TCP relay (messages per second), and `baselineViaPipe / baseline`:
+   * the ratio a lab would reach that added one relay hop and nothing else (docs/bench.md).
+   */
+  baselineViaPipe: number;
+  pipeCeiling: number | null;
   concurrency: number;
-  /** Timed messages that arrived: in Sean's mailbox (lab), accepted with 250 (baseline). */
-  delivered: { lab: number; baseline: number };
+  /** Timed messages that arrived: in Sean's mailbox (lab), accepted with 250 (baseline, and behind the bare relay). */
+  delivered: { lab: number; baseline: number; baselineViaPipe: number };
   ms: { lab: number; baseline: number };
   /** Flushes to disk per timed lab message (journals and atomic writes): the durable store's cost. */
   fsyncsPerMessage: number;
@@ -90,24 +98,28 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
     const rng = createRng(lab.seed).fork('bench-baseline');
     const tls = tlsMaterial(lab, method);
     const server = await startBaselineServer(method, config, tls);
+    const pipe = await startPipeRelay(server.port);
     try {
-      const direct = (prefix: 'b' | 'w') => (i: number) => {
+      const direct = (prefix: 'b' | 'w', port = server.port) => (i: number) => {
         const step = sendStep(messageId(prefix, i), body);
-        return sendDirect(server.port, { from: step.from, to: Array.isArray(step.to) ? step.to : [step.to], message: composeStep(step, date, rng) }, method, config, date, tls);
+        return sendDirect(port, { from: step.from, to: Array.isArray(step.to) ? step.to : [step.to], message: composeStep(step, date, rng) }, method, config, date, tls);
       };
       const viaLab = (prefix: 'b' | 'w') => (i: number) => watch.settled(lab.send(sendStep(messageId(prefix, i), body)));
 
       await runWindow(o.warmup, o.concurrency, direct('w'));
+      await runWindow(o.warmup, o.concurrency, direct('w', pipe.port));
       await runWindow(o.warmup, o.concurrency, viaLab('w'));
       await lab.idle();
       const acceptedBefore = server.accepted();
 
-      o.progress(`throughput ${method}: baseline and lab, ${o.messages} messages each, in turns`);
-      const fsyncsBefore = flushStats.fsyncs;
+      o.progress(`throughput ${method}: baseline, baseline behind a bare relay, and lab, ${o.messages} messages each, in turns`);
       const base = { ms: 0, value: 0 };
+      const piped = { ms: 0, value: 0 };
       const viaLabRun = { ms: 0, value: 0 };
-      // In turns (docs/bench.md): each round sends its share through the baseline, then the same
-      // share through the lab, so drift on the machine falls on both sides of the ratio alike.
+      let fsyncs = 0;
+      let pipedAccepted = 0;
+      // In turns (docs/bench.md): each round sends its share through the baseline, the bare relay
+      // and the lab, so drift on the machine falls on every side of the ratios alike.
       let sent = 0;
       for (const share of turns(o.messages)) {
         const from = sent;
@@ -115,29 +127,39 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
         const b = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => direct('b')(from + i)));
         base.ms += b.ms;
         base.value += b.value;
+        const acceptedBeforePipe = server.accepted();
+        const p = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => direct('b', pipe.port)(from + i)));
+        piped.ms += p.ms;
+        piped.value += p.value;
+        pipedAccepted += server.accepted() - acceptedBeforePipe;
+        const fsyncsBefore = flushStats.fsyncs;
         const l = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => viaLab('b')(from + i)));
         viaLabRun.ms += l.ms;
         viaLabRun.value += l.value;
         await lab.idle();
+        fsyncs += flushStats.fsyncs - fsyncsBefore;
       }
-      const baseAccepted = server.accepted() - acceptedBefore;
+      const baseAccepted = server.accepted() - acceptedBefore - pipedAccepted;
       // The lazily flushed outcomes of the last messages belong to this run too.
+      const fsyncsBeforeCommit = flushStats.fsyncs;
       for (const server of lab.servers.values()) await server.commit();
-      const fsyncs = flushStats.fsyncs - fsyncsBefore;
+      fsyncs += flushStats.fsyncs - fsyncsBeforeCommit;
       const inMailbox = lab.servers.get(config.orgs[1].id)!.mailboxes.list('sean').filter((m) => m.kind === 'mail' && m.ref?.startsWith('b')).length;
 
       const labRate = perSecond(viaLabRun.value, viaLabRun.ms);
       const baseRate = perSecond(base.value, base.ms);
+      const pipeRate = perSecond(piped.value, piped.ms);
       return {
         messages: o.messages, size: o.size, lab: labRate, baseline: baseRate, ratio: ratio(labRate, baseRate),
+        baselineViaPipe: pipeRate, pipeCeiling: ratio(pipeRate, baseRate),
         concurrency: o.concurrency,
-        delivered: { lab: Math.min(inMailbox, viaLabRun.value), baseline: Math.min(baseAccepted, base.value) },
+        delivered: { lab: Math.min(inMailbox, viaLabRun.value), baseline: Math.min(baseAccepted, base.value), baselineViaPipe: Math.min(pipedAccepted, piped.value) },
         ms: { lab: round(viaLabRun.ms), baseline: round(base.ms) },
         fsyncsPerMessage: round(fsyncs / Math.max(1, viaLabRun.value)),
         msPerMessage: perMessage(viaLabRun.ms, base.ms, o.messages),
       };
     } finally {
-      await server.close();
+      await Promise.all([server.close(), pipe.close()]);
     }
   } finally {
     watch.close();

@@ -24,8 +24,10 @@ describe('postcard-lab bench --json --quick', () => {
       expect(t.messages).toBe(quickSizes.messages);
       expect(t.size).toBe(2048);
       // The run really moved mail: every timed message reached Sean's mailbox, and the baseline server.
-      expect(t.delivered).toEqual({ lab: t.messages, baseline: t.messages });
-      for (const k of ['lab', 'baseline', 'ratio']) expect(typeof t[k]).toBe('number');
+      expect(t.delivered).toEqual({ lab: t.messages, baseline: t.messages, baselineViaPipe: t.messages });
+      for (const k of ['lab', 'baseline', 'ratio', 'baselineViaPipe', 'pipeCeiling']) expect(typeof t[k]).toBe('number');
+      // The ceiling is the baseline's own rate through one more hop: a ratio like the others, never a rate.
+      expect(t.pipeCeiling).toBeCloseTo(t.baselineViaPipe / t.baseline, 2);
       // The durable store's cost shows at once: group commit keeps it near one flush per message or below.
       expect(t.fsyncsPerMessage).toBeGreaterThan(0);
       expect(t.fsyncsPerMessage).toBeLessThan(2);
@@ -53,8 +55,10 @@ describe('postcard-lab bench --json --quick', () => {
 
     const s = r.sessions;
     expect(Object.keys(s)).toEqual(expect.arrayContaining(['lab', 'baseline', 'ratio', 'postfixSink', 'ratioPostfix']));
-    expect(s.completed).toEqual({ lab: s.sessions, baseline: s.sessions, viaPath: s.sessions });
-    for (const k of ['lab', 'baseline', 'ratio', 'viaPath']) expect(typeof s[k]).toBe('number');
+    expect(s.completed).toEqual({ lab: s.sessions, baseline: s.sessions, viaPath: s.sessions, viaPipe: s.sessions });
+    for (const k of ['lab', 'baseline', 'ratio', 'viaPath', 'ratioPath', 'viaPipe', 'pipeCeiling']) expect(typeof s[k]).toBe('number');
+    expect(s.ratioPath).toBeCloseTo(s.viaPath / s.lab, 2);
+    expect(s.pipeCeiling).toBeCloseTo(s.viaPipe / s.lab, 2);
     if (findPostfixTools()) {
       expect(typeof s.postfixSink).toBe('number');
       expect(typeof s.ratioPostfix).toBe('number');
@@ -92,9 +96,12 @@ describe('postcard-lab bench', () => {
     });
     expect(code).toBe(0);
     const text = out.join('\n');
-    expect(text).toMatch(/^ {2}plain +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
+    // method, lab, baseline, lab/baseline, via bare relay, ceiling, delivered, fsyncs/msg, ms/msg added
+    expect(text).toMatch(/^ {2}plain +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
     expect(text).toMatch(/^ {2}load \(asa, capture on\) +6 +3 +6 +0 /m);
-    expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
+    expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
+    expect(text).toMatch(/^ {2}through the lab's path +[\d.]+ +[\d.]+ +path \/ lab$/m);
+    expect(text).toMatch(/^ {2}through a bare relay +[\d.]+ +[\d.]+ +bare relay \/ lab: the ceiling of one hop$/m);
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
     expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);
