@@ -12,7 +12,7 @@
  * A stage that buffers or rewrites shifts offsets; mapping through `origin` lands on the chunk
  * that caused the bytes, which is what a link should show.
  */
-import type { Direction, TapConnection, TapRecord } from './tap.ts';
+import type { Direction, TapLog } from './tap.ts';
 
 export interface StreamPosition {
   point: string;
@@ -22,10 +22,8 @@ export interface StreamPosition {
 }
 
 /** What the mapping reads: the tap log's records and connections (TapLog fits). */
-export interface TapView {
-  readonly records: readonly TapRecord[];
-  readonly connections: ReadonlyMap<string, TapConnection>;
-}
+/** What the positions need of the tap log: one connection's points and records (`TapLog.ofConn`). */
+export type TapView = Pick<TapLog, 'ofConn'>;
 
 interface Span {
   start: number;
@@ -36,8 +34,8 @@ interface Span {
 function spans(log: TapView, point: string, conn: string, dir: Direction): Span[] {
   const out: Span[] = [];
   let at = 0;
-  for (const r of log.records) {
-    if (r.conn !== conn || r.point !== point || r.dir !== dir) continue;
+  for (const r of log.ofConn(conn).records) {
+    if (r.point !== point || r.dir !== dir) continue;
     out.push({ start: at, end: at + r.bytes.length, origin: r.origin });
     at += r.bytes.length;
   }
@@ -51,8 +49,7 @@ function spans(log: TapView, point: string, conn: string, dir: Direction): Span[
  */
 export function sidesOf(log: TapView, conn: string): { client?: string; server?: string; of: Map<string, 'client' | 'server'> } {
   const sides: { client?: string; server?: string; of: Map<string, 'client' | 'server'> } = { of: new Map() };
-  for (const c of log.connections.values()) {
-    if (c.conn !== conn) continue;
+  for (const c of log.ofConn(conn).connections) {
     const side = c.side === 'server' ? 'server' : 'client';
     sides.of.set(c.point, side);
     if (side === 'server') sides.server ??= c.point;

@@ -127,6 +127,21 @@ export interface TapSink {
  */
 export const KEEP_CLOSED_SOCKETS = 10_000;
 
+/** One connection's points and the records of it the log still holds, in order. */
+export interface ConnTaps {
+  readonly connections: readonly TapConnection[];
+  readonly records: readonly TapRecord[];
+}
+
+/** The log's index of one connection: its records from `head` on are still held. */
+class ConnIndex {
+  readonly connections: TapConnection[] = [];
+  records: TapRecord[] = [];
+  head = 0;
+}
+
+const NO_TAPS: ConnTaps = { connections: [], records: [] };
+
 /**
  * The lab's log of everything the taps saw, in order, with the key hand-off beside it. Bounded by
  * the byte budget it shares with the lab's packet store (budget.ts): the oldest records go and are
@@ -142,6 +157,12 @@ export class TapLog implements TapSink {
   #seq = 0;
   #listeners = new Set<(event: TapEvent) => void>();
   #byClientPort = new Map<string, string>();
+  /**
+   * Each connection's points and records (`ofConn`): what a delivery's middlebox check and the
+   * packet view's positions across a middlebox ask about one connection, without a scan of the
+   * whole log (up to the capture budget's million records) per question.
+   */
+  #byConn = new Map<string, ConnIndex>();
   /**
    * Closed connections still named in `#byClientPort`, and their sockets' keys: a ring, the oldest
    * at `#closedNext` once full. (A Map used as a queue was slower: V8 leaves the deleted oldest
@@ -172,6 +193,7 @@ export class TapLog implements TapSink {
 
   open(connection: TapConnection): void {
     this.connections.set(`${connection.point}/${connection.conn}`, connection);
+    this.#place(connection);
     if (connection.loopbackClientPort) this.#byClientPort.set(socketKey(connection.loopbackClientPort, connection.loopbackServerPort ?? 0), connection.conn);
     this.#emit({ kind: 'open', connection });
   }
@@ -182,6 +204,7 @@ export class TapLog implements TapSink {
     const full = record as TapRecord;
     full.seq = this.#seq++;
     this.records.push(full);
+    this.#indexOf(full.conn).records.push(full);
     // The buffers a record keeps: its bytes and what stages changed or dropped (no array per record).
     this.budget.hold(full.seq, full.bytes);
     if (full.marks) for (const m of full.marks) if (m.original) this.budget.hold(full.seq, m.original);
@@ -193,6 +216,18 @@ export class TapLog implements TapSink {
   #dropOldest(): void {
     const gone = this.records.shift();
     if (!gone) return;
+    const index = this.#byConn.get(gone.conn);
+    // The log's oldest record is its connection's oldest too: the index moves past it.
+    if (index && index.records[index.head] === gone) {
+      index.head++;
+      if (index.head === index.records.length) {
+        index.records = [];
+        index.head = 0;
+      } else if (index.head >= 1024 && index.head * 2 >= index.records.length) {
+        index.records = index.records.slice(index.head);
+        index.head = 0;
+      }
+    }
     this.dropped++;
     this.budget.add(-RECORD_OBJECT_BYTES);
     this.#release(gone.bytes);
@@ -206,6 +241,7 @@ export class TapLog implements TapSink {
 
   close(connection: TapConnection): void {
     this.connections.set(`${connection.point}/${connection.conn}`, connection);
+    this.#place(connection);
     if (connection.loopbackClientPort) this.#forgetSocketLater(connection);
     this.#emit({ kind: 'close', connection });
   }
@@ -239,6 +275,34 @@ export class TapLog implements TapSink {
       this.#closedNext = (i + 1) % keep;
     }
     if (this.#byClientPort.get(old) === conn) this.#byClientPort.delete(old);
+  }
+
+  /** One connection's points (as `connections` has them) and its records still held, in order. */
+  ofConn(conn: string): ConnTaps {
+    const index = this.#byConn.get(conn);
+    if (!index) return NO_TAPS;
+    if (index.head > 0) {
+      index.records = index.records.slice(index.head);
+      index.head = 0;
+    }
+    return index;
+  }
+
+  #indexOf(conn: string): ConnIndex {
+    let index = this.#byConn.get(conn);
+    if (!index) {
+      index = new ConnIndex();
+      this.#byConn.set(conn, index);
+    }
+    return index;
+  }
+
+  /** A point's record of a connection, in the index: added at open, replaced by the one a close hands over. */
+  #place(connection: TapConnection): void {
+    const list = this.#indexOf(connection.conn).connections;
+    const i = list.findIndex((c) => c.point === connection.point);
+    if (i < 0) list.push(connection);
+    else list[i] = connection;
   }
 
   /** The connection a sender's socket (its loopback port, and the relay port it connected to) travelled on. */

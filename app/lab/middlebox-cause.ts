@@ -12,7 +12,7 @@
  */
 import type { PathInfo } from './topology.ts';
 import type { Failure, TranscriptLine } from '../mta/outbound/client.ts';
-import type { StageMark, TapConnection, TapLog, TapRecord } from '../capture/tap.ts';
+import type { StageMark, TapLog, TapRecord } from '../capture/tap.ts';
 import { profileStages } from '../path/profiles.ts';
 import { format, middleboxReasons } from '../smtp/replies.ts';
 
@@ -38,7 +38,7 @@ function commandWords(line: TranscriptLine | undefined): string {
 
 /** What the cause reads: the path's current configuration, and what the taps on both sides of its box saw. */
 export type CausePath = Pick<PathInfo, 'config'>;
-export type CauseTaps = Pick<TapLog, 'connections' | 'records'>;
+export type CauseTaps = Pick<TapLog, 'ofConn'>;
 
 function actorOf(path: CausePath, stage: string): string {
   const spec = path.config.firewall as { profile?: string; config?: string } | undefined;
@@ -57,7 +57,7 @@ const detailOf = (reason: string, stage: string) => (reason.startsWith(`${stage}
 export function middleboxCause(taps: CauseTaps, path: CausePath | undefined, conn: string | undefined, transcript: readonly TranscriptLine[], failure: Failure, peer: string): string | undefined {
   if (!path || !conn || path.config.via === 'direct' || !failure.broken) return undefined;
   const stages = new Set(profileStages(path.config.firewall ?? {}).map((s) => s.name));
-  const tapped = [...taps.connections.values()].filter((c: TapConnection) => c.conn === conn);
+  const { connections: tapped, records } = taps.ofConn(conn);
   const lastSent = [...transcript].reverse().find((l) => l.dir === 'out');
   const closer = tapped.find((c) => (c.closedBy === 'reset' || c.closedBy === 'refused') && c.closeReason);
   if (closer?.closeReason) {
@@ -68,7 +68,6 @@ export function middleboxCause(taps: CauseTaps, path: CausePath | undefined, con
     return closer.closedBy === 'refused' ? format(middleboxReasons.refused, actor, detail) : format(middleboxReasons.reset, actor, commandWords(lastSent), detail);
   }
   // The last bytes a stage changed or dropped, with nothing reaching the sender after them.
-  const records: TapRecord[] = taps.records.filter((r) => r.conn === conn);
   let acted: { record: TapRecord; mark: StageMark } | undefined;
   for (const r of records) {
     const mark = r.marks?.find((m) => (m.action === 'changed' || m.action === 'dropped') && stages.has(m.stage));

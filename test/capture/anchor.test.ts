@@ -2,7 +2,7 @@
 // stage that lengthens a reply, and where a byte on one side lands on the other.
 import { describe, expect, it } from 'vitest';
 import { fromSenderOffset, sidesOf, toSenderOffset } from '../../app/capture/anchor.ts';
-import type { TapConnection, TapRecord } from '../../app/capture/tap.ts';
+import { TapLog, type TapConnection, type TapRecord } from '../../app/capture/tap.ts';
 
 const ep = { ip: '192.0.2.10', port: 1 };
 const conn = (point: string, side: 'client' | 'server'): TapConnection => ({ conn: 'c1', point, client: ep, server: ep, openedAt: 0, labTime: 0, side });
@@ -18,7 +18,14 @@ const records = [
   rec('wire', 's2c', '250 OK\r\n'), rec('sent', 's2c', '250 OK\r\n', 17),          // wire 17.., sent 26..
   rec('sent', 'c2s', 'MAIL\r\n'), rec('wire', 'c2s', 'MAIL\r\n', 8),
 ];
-const log = { records, connections: new Map([['sent/c1', conn('sent', 'client')], ['wire/c1', conn('wire', 'server')]]) };
+/** A tap log holding these connections and records, in order (each record numbered afresh). */
+function logOf(recs: TapRecord[], conns: TapConnection[]): TapLog {
+  const log = new TapLog();
+  for (const c of conns) log.open(c);
+  for (const r of recs) log.data({ ...r });
+  return log;
+}
+const log = logOf(records, [conn('sent', 'client'), conn('wire', 'server')]);
 
 describe('stream positions across a middlebox', () => {
   it('knows which point is the sender\'s side', () => {
@@ -51,7 +58,7 @@ describe('stream positions across a middlebox', () => {
   it('maps every point of a side alike: "received" records what "wire" records', () => {
     // A firewall path has two points past the box (docs/packet-view.md): the wire and the receiver's own.
     const received = records.filter((r) => r.point === 'wire').map((r) => ({ ...r, point: 'received' }));
-    const three = { records: [...records, ...received], connections: new Map([...log.connections, ['received/c1', conn('received', 'server')]]) };
+    const three = logOf([...records, ...received], [conn('sent', 'client'), conn('wire', 'server'), conn('received', 'server')]);
     expect(sidesOf(three, 'c1').of.get('received')).toBe('server');
     for (const offset of [0, 9, 17, 20]) {
       expect(toSenderOffset(three, { point: 'received', conn: 'c1', dir: 's2c', offset })).toBe(toSenderOffset(log, { point: 'wire', conn: 'c1', dir: 's2c', offset }));

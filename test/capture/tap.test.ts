@@ -83,3 +83,39 @@ describe('TapLog: buffers against the budget', () => {
     expect([log.dropped, log.droppedBytes, budget.used]).toEqual([1, 150, 900 + RECORD_OBJECT_BYTES]);
   });
 });
+
+describe('TapLog: one connection at a time', () => {
+  it('answers a connection\'s points and the records it still holds, in order, as the budget drops the oldest', () => {
+    // Room for about 20 records of 10 bytes: three connections' chunks interleaved, 60 in all.
+    const log = new TapLog(20 * (10 + RECORD_OBJECT_BYTES));
+    const conns = ['c1', 'c2', 'c3'];
+    for (const conn of conns) for (const point of ['sent', 'wire']) log.open(connection(conn, point, 30000 + conns.indexOf(conn)));
+    for (let i = 0; i < 60; i++) {
+      const conn = conns[i % 3];
+      log.data({ conn, point: i % 2 ? 'wire' : 'sent', dir: 'c2s', t: i, labTime: 0, bytes: Buffer.from(`chunk ${String(i).padStart(3, '0')}`) });
+      // Asked in the middle of the run as well as at the end: the answer follows the drops.
+      if (i % 7 === 0 || i === 59) {
+        for (const c of conns) expect(log.ofConn(c).records).toEqual(log.records.filter((r) => r.conn === c));
+      }
+    }
+    expect(log.dropped).toBeGreaterThan(30);
+    // A close hands over the point's final record; the index answers with it.
+    const closed = { ...connection('c2', 'wire', 30001), closedAt: 9, closedBy: 'server' as const };
+    log.close(closed);
+    expect(log.ofConn('c2').connections.map((c) => `${c.point} ${c.closedBy ?? 'open'}`)).toEqual(['sent open', 'wire server']);
+    expect(log.ofConn('nobody')).toEqual({ connections: [], records: [] });
+  });
+
+  it('keeps a long connection\'s index right across many drops (no record answered twice, none lost)', () => {
+    const log = new TapLog(50 * (4 + RECORD_OBJECT_BYTES));
+    log.open(connection('big', 'direct', 30000));
+    log.open(connection('small', 'direct', 30001));
+    for (let i = 0; i < 5000; i++) {
+      log.data({ conn: i % 100 === 0 ? 'small' : 'big', point: 'direct', dir: 's2c', t: i, labTime: 0, bytes: Buffer.from(String(i % 10_000).padStart(4, '0')) });
+      // Far apart: between two questions more than 1,024 records go, and the index compacts itself.
+      if (i % 2499 === 0) expect(log.ofConn('big').records).toEqual(log.records.filter((r) => r.conn === 'big'));
+    }
+    expect(log.ofConn('big').records).toEqual(log.records.filter((r) => r.conn === 'big'));
+    expect(log.ofConn('small').records).toEqual(log.records.filter((r) => r.conn === 'small'));
+  });
+});

@@ -5,7 +5,7 @@ import { middleboxCause, type CauseTaps } from '../../app/lab/middlebox-cause.ts
 import { buildPaths } from '../../app/lab/topology.ts';
 import { lab as labSchema } from '../../app/config/lab.ts';
 import { parseProfileSpec } from '../../app/path/profiles.ts';
-import type { TapConnection } from '../../app/capture/tap.ts';
+import { TapLog, type TapConnection } from '../../app/capture/tap.ts';
 import type { Failure, TranscriptLine } from '../../app/mta/outbound/client.ts';
 
 const org = (id: string) => ({ id, domain: `${id}.example`, profile: 'generic', hosts: [{ name: `mail.${id}.example`, address: id === 'a' ? '192.0.2.10' : '198.51.100.25' }] });
@@ -15,7 +15,11 @@ const endpoint = { ip: '192.0.2.10', port: 49152 };
 const reset = (reason: string): TapConnection => ({
   conn: 'c1', point: 'a-b/sent', client: endpoint, server: { ip: '198.51.100.25', port: 25 }, openedAt: 0, labTime: 0, closedBy: 'reset', closeReason: reason, side: 'client',
 });
-const taps = (c: TapConnection): CauseTaps => ({ connections: new Map([[c.conn, c]]), records: [] });
+const taps = (c: TapConnection): CauseTaps => {
+  const log = new TapLog();
+  log.open(c);
+  return log;
+};
 const transcript: TranscriptLine[] = [{ dir: 'in', layer: 'clear', text: '220 ****' }, { dir: 'out', layer: 'clear', text: 'EHLO mail.a.example' }];
 const lost: Failure = { action: 'defer', reason: 'lost connection with mail.b.example[198.51.100.25]', status: '4.4.2', broken: 'closed' };
 
