@@ -47,8 +47,22 @@ export interface JournaledLab {
   messageOf?(org: string, entry: string): Buffer | undefined;
 }
 
+/**
+ * Messages the journal keeps for a recording (docs/decisions.md, "Bounded memory"): a lab that runs
+ * for days (`postcard-lab up`, a class's swaks) would otherwise hold every message it was ever
+ * handed — a submitted one's bytes, a sent one's step — for a scenario nobody records at that
+ * length. Changes (`action`, `advance`) are all kept: they come from people, not from load.
+ */
+export const JOURNAL_MESSAGES_KEPT = 1_000;
+
 export class LabJournal {
   readonly entries: JournalEntry[] = [];
+  /** Messages let go, oldest first, to keep `JOURNAL_MESSAGES_KEPT` (a recording says how many). */
+  droppedMessages = 0;
+  readonly #keepMessages: number;
+  #messages = 0;
+  /** Where the entries after the baseline start: the first message's place (the ones before it are folded into the baseline). */
+  #baselineAt: number | undefined;
   /** Messages whose outcome was still pending at the last entry, in order. */
   #unsettled: Extract<JournalEntry, { kind: 'send' | 'submitted' }>[] = [];
   /**
@@ -60,8 +74,9 @@ export class LabJournal {
   #baseline?: LabBaseline;
   #lab: JournaledLab;
 
-  constructor(lab: JournaledLab) {
+  constructor(lab: JournaledLab, { keepMessages = JOURNAL_MESSAGES_KEPT } = {}) {
     this.#lab = lab;
+    this.#keepMessages = keepMessages;
     const orgs = new Set(lab.config.orgs.map((o) => o.id));
     lab.events.subscribe((e) => {
       if (e.type === 'mail.deferred' || e.type === 'mail.delivered' || e.type === 'mail.bounced') {
@@ -88,6 +103,16 @@ export class LabJournal {
     this.#push({ kind: 'advance', by });
   }
 
+  /** How many messages the journal keeps (`JOURNAL_MESSAGES_KEPT` unless the lab was told otherwise). */
+  get keepMessages(): number {
+    return this.#keepMessages;
+  }
+
+  /** What happened since the baseline, in order: the first message and everything after it (none before a message). */
+  sinceBaseline(): readonly JournalEntry[] {
+    return this.#baselineAt === undefined ? [] : this.entries.slice(this.#baselineAt);
+  }
+
   /** The lab just before its first message, or as it stands now when none was sent. */
   baseline(): LabBaseline {
     return this.#baseline ?? this.#snapshot();
@@ -102,7 +127,10 @@ export class LabJournal {
 
   #push(entry: JournalEntry): void {
     const message = entry.kind === 'send' || entry.kind === 'submitted';
-    if (!this.#baseline && message) this.#baseline = this.#snapshot();
+    if (!this.#baseline && message) {
+      this.#baseline = this.#snapshot();
+      this.#baselineAt = this.entries.length;
+    }
     // Only the messages still pending, and of those only the ones a settling event named, are
     // looked at: a walk over the whole history made every message cost as much as all before it,
     // and asking the lab for each of the (up to 20) pending ones at every send was still most of
@@ -118,10 +146,27 @@ export class LabJournal {
     }
     this.#touched.clear();
     this.entries.push(entry);
+    if (message && ++this.#messages > this.#keepMessages) this.#dropOldestMessage();
     if (message) {
       this.#unsettled.push(entry);
       // Settled already (a message with only local recipients has no queue entry): seen at the next entry.
       this.#touched.add(messageKey(entry));
+    }
+  }
+
+  /**
+   * The oldest message goes; the changes around it stay in their places (the baseline was taken
+   * before it, so a recording replays every change, in order, with the messages still kept).
+   */
+  #dropOldestMessage(): void {
+    for (let i = this.#baselineAt ?? 0; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (e.kind !== 'send' && e.kind !== 'submitted') continue;
+      this.entries.splice(i, 1);
+      this.#unsettled = this.#unsettled.filter((u) => u !== e);
+      this.#messages--;
+      this.droppedMessages++;
+      return;
     }
   }
 

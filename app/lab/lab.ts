@@ -69,8 +69,8 @@ export interface LabDeps {
   limits?: Partial<{ connectionsPerListener: number; sessionMs: number }>;
   /** Outbound session limits (default: 20 per destination, 100 in all). */
   delivery?: Partial<SlotLimits>;
-  /** What the lab keeps in memory (defaults: SERVER_LOG_LIMITS, FINISHED_TRANSCRIPTS_KEPT). */
-  retain?: Partial<{ serverLogConnections: number; serverLogLines: number; transcripts: number }>;
+  /** What the lab keeps in memory (defaults: SERVER_LOG_LIMITS, FINISHED_TRANSCRIPTS_KEPT, JOURNAL_MESSAGES_KEPT). */
+  retain?: Partial<{ serverLogConnections: number; serverLogLines: number; transcripts: number; journalMessages: number }>;
 }
 
 /**
@@ -230,7 +230,7 @@ export class Lab {
         ...(deps.retain?.transcripts !== undefined ? { transcriptsKept: deps.retain.transcripts } : {}),
       }, relayDomains));
     }
-    this.journal = new LabJournal(this);
+    this.journal = new LabJournal(this, deps.retain?.journalMessages !== undefined ? { keepMessages: deps.retain.journalMessages } : {});
   }
 
   /** What delivery may use of this lab (app/lab/delivery.ts): lookups and two notes, not the lab. */

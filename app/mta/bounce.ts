@@ -61,9 +61,20 @@ export function headerValues<K extends string>(message: Buffer, names: readonly 
   for (const name of names) {
     let re = fieldPatterns.get(name);
     if (!re) fieldPatterns.set(name, (re = new RegExp(`^${name}:[ \\t]*(.*)$`, 'im')));
-    values[name] = re.exec(unfolded)?.[1];
+    const value = re.exec(unfolded)?.[1];
+    values[name] = value === undefined ? undefined : ownString(value);
   }
   return values;
+}
+
+/**
+ * A copy of `s` that does not keep the string it was cut from. V8 makes a long enough substring
+ * (a regex capture) a slice of its parent, so a Subject kept in a mailbox index kept the whole
+ * header block with it: 570 bytes a message that nothing read (docs/decisions.md, "Bounded
+ * memory"). Joining forces a flat string of its own; the slice of that is as long as `s`, plus one.
+ */
+function ownString(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 export function headerValue(message: Buffer, name: string): string | undefined {

@@ -35,6 +35,8 @@ export interface Recorded {
   /** Messages and lab changes in the steps. */
   messages: number;
   changes: number;
+  /** Messages the lab's journal had let go before the recording (its oldest; app/lab/journal.ts). */
+  droppedMessages: number;
 }
 
 const key = (r: DnsRecord) => `${r.name}\u0000${r.type}\u0000${r.value}\u0000${r.preference ?? ''}`;
@@ -99,8 +101,7 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
   let submitted = 0;
   let changes = removed.length;
   // Changes before the first message are in the baseline already.
-  const firstMessage = lab.journal.entries.findIndex((e) => e.kind === 'send' || e.kind === 'submitted');
-  for (const entry of firstMessage < 0 ? [] : lab.journal.entries.slice(firstMessage)) {
+  for (const entry of lab.journal.sinceBaseline()) {
     if (entry.kind === 'action') {
       steps.push({ action: entry.action });
       changes++;
@@ -137,8 +138,12 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
     dns: extra,
   };
   const document = prune({ id: options.id, title: options.title, level: 'intermediate', story: options.story ?? '', lab: config, steps });
-  const yaml = `# Recorded by Postcard Lab from a running lab (docs/authoring.md). Run it: postcard-lab run <this file>\n${YAML.stringify(document, { lineWidth: 0 })}`;
+  const dropped = lab.journal.droppedMessages;
+  const note = dropped > 0
+    ? `# The lab's journal keeps the newest ${lab.journal.keepMessages.toLocaleString('en')} messages: the ${dropped} before them are not in this file; every change is.\n`
+    : '';
+  const yaml = `# Recorded by Postcard Lab from a running lab (docs/authoring.md). Run it: postcard-lab run <this file>\n${note}${YAML.stringify(document, { lineWidth: 0 })}`;
   const check = parseScenario(yaml, `${options.id}.yaml`);
   if (!check.ok) throw new Error(`the recorded scenario does not validate: ${check.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('; ')}`);
-  return { yaml, messages: finals.length, changes };
+  return { yaml, messages: finals.length, changes, droppedMessages: dropped };
 }

@@ -17,10 +17,10 @@ afterEach(async () => {
   for (const lab of labs.splice(0)) await lab.stop();
 });
 
-async function start(): Promise<Lab> {
+async function start(journalMessages?: number): Promise<Lab> {
   const lab = await createLab(twoOrgs((l) => {
     l.orgs[1].nt = { domain: 'NTSOL', crypto: 'us-128' };
-  }), { workspace: fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-record-')) });
+  }), { workspace: fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-record-')), ...(journalMessages ? { retain: { journalMessages } } : {}) });
   labs.push(lab);
   return lab;
 }
@@ -90,5 +90,35 @@ describe('recording a lab as a scenario', () => {
     expect(doc.steps[0]).toEqual({ send: { id: 's1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'From swaks', body: 'typed by hand\n' } });
     expect(doc.steps[1]).toEqual({ expect: { message: 's1', outcome: 'delivered', at: 'any' } });
     expect((await replay(recordScenario(lab, { id: 'real', title: 'Real client' }).yaml)).status).toBe('passed');
+  });
+
+  it('keeps the newest messages only, every change in its place, and says how many went', async () => {
+    // A journal that keeps two messages (JOURNAL_MESSAGES_KEPT, 1,000, in a real lab).
+    const lab = await start(2);
+    const send = async (id: string) => {
+      lab.send({ id, from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: id, body: `text of ${id}` });
+      await lab.settle(id, true);
+    };
+    lab.applyAction({ org: 'ntsol', setInbound: { starttls: true } });
+    await send('m1');
+    lab.applyAction({ org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls', level: 'encrypt' } });
+    await send('m2');
+    await send('m3');
+    lab.applyAction({ org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'none' } });
+    await send('m4');
+
+    const recorded = recordScenario(lab, { id: 'long', title: 'A long session' });
+    expect([recorded.messages, recorded.droppedMessages]).toEqual([2, 2]);
+    expect(recorded.yaml).toMatch(/^# The lab's journal keeps the newest 2 messages: the 2 before them are not in this file; every change is\.$/m);
+    const doc = YAML.parse(recorded.yaml);
+    // The change made before the first message is in the lab; the one between m1 and m2 is still a step.
+    expect(doc.lab.orgs[1].inbound).toMatchObject({ starttls: true });
+    expect(doc.steps.map((st: Record<string, unknown>) => Object.keys(st)[0] + (st.send ? ` ${(st.send as { id: string }).id}` : ''))).toEqual([
+      'action', 'send m3', 'expect', 'action', 'send m4', 'expect', 'expect', 'expect',
+    ]);
+    const result = await replay(recorded.yaml);
+    expect(result.steps.filter((st) => st.status !== 'passed')).toEqual([]);
+    // Nothing grows with the messages sent: two message entries, and the three changes.
+    expect(lab.journal.entries.map((e) => e.kind)).toEqual(['action', 'action', 'send', 'action', 'send']);
   });
 });
