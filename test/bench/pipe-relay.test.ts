@@ -22,7 +22,8 @@ describe('the bench\'s bare relay', () => {
       // Not reachable on another address of this machine: it listens on loopback alone.
       const probe = net.connect({ host: '127.0.0.2', port: relay.port });
       const [error] = (await once(probe, 'error').catch((e: unknown) => [e])) as [NodeJS.ErrnoException];
-      expect(error.code).toBe('ECONNREFUSED');
+      // Refused on Linux, where all of 127/8 is this machine; elsewhere the address may not exist at all.
+      expect(['ECONNREFUSED', 'EADDRNOTAVAIL', 'ENETUNREACH']).toContain(error.code);
     } finally {
       await relay.close();
       await server.close();
