@@ -498,6 +498,8 @@ export interface RecordedScenario {
   fileName: string;
   messages: number;
   changes: number;
+  /** The earliest messages the lab's journal had let go (it keeps the newest 1,000); the file says so too. */
+  droppedMessages: number;
 }
 
 export interface GridOptionsView {
