@@ -4,10 +4,14 @@
  * waiting for the `221` (RFC 5321 §4.1.1.10 allows it; Postfix's `smtp_skip_quit_response`
  * defaults to it), so when the step expecting the deferral is done those bytes are still crossing.
  */
+import net from 'node:net';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { createLab } from '../../app/lab/lab.ts';
 import { parseScenario } from '../../app/scenario/load.ts';
 import { runScenario } from '../../app/scenario/run.ts';
 import type { Lab } from '../../app/lab/lab.ts';
+import { twoOrgs } from '../helpers/lab.ts';
 
 // Mailguard turns EHLO and AUTH into NOOP; the IMS gets "250 OK" where a 334 was due and gives up.
 const yaml = `
@@ -61,4 +65,22 @@ describe('a scenario run, at its end', () => {
       expect(seen?.s2c[p]).toMatch(/\r\n221 [^\r\n]*\r\n$/);
     }
   }, 60_000);
+
+  it('waits no longer than its bound for a session left open, and answers as soon as the last one closes', async () => {
+    const lab = await createLab(twoOrgs());
+    try {
+      expect(await lab.wireClosed(50)).toBe(true);
+      // Someone at a terminal, connected to NT Solutions' host from outside and idle (its relay taps it).
+      const e = lab.endpoints().find((x) => x.type === 'host' && x.name === 'mail.ntsol.example');
+      if (e?.type !== 'host' || !e.smtp) throw new Error('no listener for mail.ntsol.example');
+      const idle = net.connect({ host: '127.0.0.1', port: Number(e.smtp.split(':')[1]) });
+      await once(idle, 'data'); // the greeting: the relay has opened its tap connection
+      expect(await lab.wireClosed(100)).toBe(false);
+      const waiting = lab.wireClosed(10_000);
+      idle.end('QUIT\r\n');
+      expect(await waiting).toBe(true);
+    } finally {
+      await lab.stop();
+    }
+  });
 });
