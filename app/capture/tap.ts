@@ -16,6 +16,7 @@
  */
 import type { NtlmSessionKeys } from '../ntlm/keys.ts';
 import { CaptureBudget, RECORD_OBJECT_BYTES } from './budget.ts';
+import { Deque } from './deque.ts';
 
 /** Client to server, or server to client, relative to the TCP connection. */
 export type Direction = 'c2s' | 's2c';
@@ -133,11 +134,10 @@ export interface ConnTaps {
   readonly records: readonly TapRecord[];
 }
 
-/** The log's index of one connection: its records from `head` on are still held. */
+/** The log's index of one connection: its points, and its records still held (the oldest go first). */
 class ConnIndex {
   readonly connections: TapConnection[] = [];
-  records: TapRecord[] = [];
-  head = 0;
+  readonly records = new Deque<TapRecord>();
 }
 
 const NO_TAPS: ConnTaps = { connections: [], records: [] };
@@ -217,17 +217,8 @@ export class TapLog implements TapSink {
     const gone = this.records.shift();
     if (!gone) return;
     const index = this.#byConn.get(gone.conn);
-    // The log's oldest record is its connection's oldest too: the index moves past it.
-    if (index && index.records[index.head] === gone) {
-      index.head++;
-      if (index.head === index.records.length) {
-        index.records = [];
-        index.head = 0;
-      } else if (index.head >= 1024 && index.head * 2 >= index.records.length) {
-        index.records = index.records.slice(index.head);
-        index.head = 0;
-      }
-    }
+    // The log's oldest record is its connection's oldest too.
+    if (index?.records.first() === gone) index.records.shift();
     this.dropped++;
     this.budget.add(-RECORD_OBJECT_BYTES);
     this.#release(gone.bytes);
@@ -280,12 +271,7 @@ export class TapLog implements TapSink {
   /** One connection's points (as `connections` has them) and its records still held, in order. */
   ofConn(conn: string): ConnTaps {
     const index = this.#byConn.get(conn);
-    if (!index) return NO_TAPS;
-    if (index.head > 0) {
-      index.records = index.records.slice(index.head);
-      index.head = 0;
-    }
-    return index;
+    return index ? { connections: index.connections, records: [...index.records] } : NO_TAPS;
   }
 
   #indexOf(conn: string): ConnIndex {
