@@ -72,3 +72,28 @@ export function turns(count: number): number[] {
   const rounds = Math.max(1, Math.min(TURNS, count));
   return Array.from({ length: rounds }, (_, r) => Math.floor(count / rounds) + (r < count % rounds ? 1 : 0));
 }
+
+/** One target of `inTurns`: `run` sends items `from`..`from + share - 1` and says how many succeeded; `after`, untimed, lets it settle. */
+export interface TurnTarget {
+  run(share: number, from: number): Promise<number>;
+  after?(): Promise<void>;
+}
+
+/**
+ * `count` items through every target, in turns (`turns`): each round gives each target the same
+ * share, timed on `clock`. Returns each target's total time and successes, in the targets' order.
+ */
+export async function inTurns(count: number, clock: BenchClock, targets: readonly TurnTarget[]): Promise<{ ms: number; value: number }[]> {
+  const totals = targets.map(() => ({ ms: 0, value: 0 }));
+  let from = 0;
+  for (const share of turns(count)) {
+    for (const [i, target] of targets.entries()) {
+      const run = await timed(clock, () => target.run(share, from));
+      totals[i].ms += run.ms;
+      totals[i].value += run.value;
+      await target.after?.();
+    }
+    from += share;
+  }
+  return totals;
+}

@@ -22,7 +22,7 @@ import { startBaselineServer } from './baseline.ts';
 import { openAndQuit } from './quit-session.ts';
 import { startPipeRelay } from './pipe-relay.ts';
 import { findPostfixTools, postfixSessions, type PostfixTools } from './postfix.ts';
-import { perSecond, ratio, runWindow, timed, turns, type BenchClock } from './measure.ts';
+import { inTurns, perSecond, ratio, runWindow, type BenchClock } from './measure.ts';
 
 export interface SessionsOptions {
   sessions: number;
@@ -57,15 +57,8 @@ export interface SessionsFigure {
 /** Sessions per second against each port, every target warmed up, then the targets in turns. */
 async function rates(ports: number[], o: SessionsOptions): Promise<{ rate: number; completed: number }[]> {
   for (const port of ports) await runWindow(o.warmup, o.concurrency, () => openAndQuit(port));
-  const total = ports.map(() => ({ ms: 0, completed: 0 }));
-  for (const share of turns(o.sessions)) {
-    for (const [i, port] of ports.entries()) {
-      const run = await timed(o.clock, () => runWindow(share, o.concurrency, () => openAndQuit(port)));
-      total[i].ms += run.ms;
-      total[i].completed += run.value;
-    }
-  }
-  return total.map((t) => ({ rate: perSecond(t.completed, t.ms), completed: t.completed }));
+  const totals = await inTurns(o.sessions, o.clock, ports.map((port) => ({ run: (share) => runWindow(share, o.concurrency, () => openAndQuit(port)) })));
+  return totals.map((t) => ({ rate: perSecond(t.value, t.ms), completed: t.value }));
 }
 
 export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure> {

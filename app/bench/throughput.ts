@@ -18,7 +18,7 @@ import { benchLab, type Method } from './labs.ts';
 import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
 import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';
 import { startPipeRelay } from './pipe-relay.ts';
-import { perSecond, ratio, round, runWindow, timed, turns, type BenchClock } from './measure.ts';
+import { inTurns, perSecond, ratio, round, runWindow, type BenchClock } from './measure.ts';
 
 export interface ThroughputOptions {
   messages: number;
@@ -113,37 +113,27 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
       const acceptedBefore = server.accepted();
 
       o.progress(`throughput ${method}: baseline, baseline behind a bare relay, and lab, ${o.messages} messages each, in turns`);
-      const base = { ms: 0, value: 0 };
-      const piped = { ms: 0, value: 0 };
-      const viaLabRun = { ms: 0, value: 0 };
-      let fsyncs = 0;
+      // The bare smtp-server does not write to disk: every flush from here on is the lab's.
+      const fsyncsBefore = flushStats.fsyncs;
       let pipedAccepted = 0;
       // In turns (docs/bench.md): each round sends its share through the baseline, the bare relay
       // and the lab, so drift on the machine falls on every side of the ratios alike.
-      let sent = 0;
-      for (const share of turns(o.messages)) {
-        const from = sent;
-        sent += share;
-        const b = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => direct('b')(from + i)));
-        base.ms += b.ms;
-        base.value += b.value;
-        const acceptedBeforePipe = server.accepted();
-        const p = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => direct('b', pipe.port)(from + i)));
-        piped.ms += p.ms;
-        piped.value += p.value;
-        pipedAccepted += server.accepted() - acceptedBeforePipe;
-        const fsyncsBefore = flushStats.fsyncs;
-        const l = await timed(o.clock, () => runWindow(share, o.concurrency, (i) => viaLab('b')(from + i)));
-        viaLabRun.ms += l.ms;
-        viaLabRun.value += l.value;
-        await lab.idle();
-        fsyncs += flushStats.fsyncs - fsyncsBefore;
-      }
+      const [base, piped, viaLabRun] = await inTurns(o.messages, o.clock, [
+        { run: (share, from) => runWindow(share, o.concurrency, (i) => direct('b')(from + i)) },
+        {
+          run: async (share, from) => {
+            const before = server.accepted();
+            const sent = await runWindow(share, o.concurrency, (i) => direct('b', pipe.port)(from + i));
+            pipedAccepted += server.accepted() - before;
+            return sent;
+          },
+        },
+        { run: (share, from) => runWindow(share, o.concurrency, (i) => viaLab('b')(from + i)), after: () => lab.idle() },
+      ]);
       const baseAccepted = server.accepted() - acceptedBefore - pipedAccepted;
       // The lazily flushed outcomes of the last messages belong to this run too.
-      const fsyncsBeforeCommit = flushStats.fsyncs;
       for (const server of lab.servers.values()) await server.commit();
-      fsyncs += flushStats.fsyncs - fsyncsBeforeCommit;
+      const fsyncs = flushStats.fsyncs - fsyncsBefore;
       const inMailbox = lab.servers.get(config.orgs[1].id)!.mailboxes.list('sean').filter((m) => m.kind === 'mail' && m.ref?.startsWith('b')).length;
 
       const labRate = perSecond(viaLabRun.value, viaLabRun.ms);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, perSecond, ratio, runWindow, timed, turns, type BenchClock } from '../../app/bench/measure.ts';
+import { inTurns, median, perSecond, ratio, runWindow, timed, turns, type BenchClock } from '../../app/bench/measure.ts';
 
 /** A clock that moves only when told: the bench's arithmetic without real time. */
 function manualClock(): BenchClock & { advance(ms: number): void } {
@@ -59,5 +59,25 @@ describe('bench arithmetic', () => {
     expect(turns(3)).toEqual([1, 1, 1]);
     expect(turns(0)).toEqual([0]);
     for (const n of [1, 7, 199, 10_001]) expect(turns(n).reduce((a, b) => a + b, 0)).toBe(n);
+  });
+
+  it('runs the targets in turns over the same items, timing each share and not what settles after it', async () => {
+    // A clock that only the work moves: each item costs its target's price, settling costs 1,000.
+    let now = 0;
+    const clock: BenchClock = { now: () => now };
+    const log: string[] = [];
+    const target = (name: string, price: number, fails = 0) => ({
+      run: async (share: number, from: number) => {
+        log.push(`${name} ${from}+${share}`);
+        now += share * price;
+        return share - fails;
+      },
+      after: async () => {
+        now += 1_000;
+      },
+    });
+    const totals = await inTurns(6, clock, [target('a', 1), target('b', 10, 1)]);
+    expect(log).toEqual(['a 0+2', 'b 0+2', 'a 2+2', 'b 2+2', 'a 4+1', 'b 4+1', 'a 5+1', 'b 5+1']);
+    expect(totals).toEqual([{ ms: 6, value: 6 }, { ms: 60, value: 2 }]);
   });
 });
