@@ -500,6 +500,8 @@ export interface RecordedScenario {
   changes: number;
   /** The earliest messages the lab's journal had let go (it keeps the newest 1,000); the file says so too. */
   droppedMessages: number;
+  /** The counts above in words, to show once the file is saved. */
+  summary: string;
 }
 
 export interface GridOptionsView {

@@ -79,7 +79,7 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   if (record !== undefined) {
     await lab.idle().catch(() => undefined);
     const id = `${loaded.id}-recorded`;
-    const { yaml, messages, droppedMessages } = recordScenario(lab, {
+    const { yaml, summary } = recordScenario(lab, {
       id, title: `${loaded.scenario.title} (recorded)`,
       story: `Recorded by \`postcard-lab up --record\` from ${path.basename(loaded.file)}: the messages clients submitted and their outcomes.`,
     });
@@ -87,7 +87,7 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     const tmp = `${path.resolve(record)}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, yaml);
     fs.renameSync(tmp, path.resolve(record));
-    io.err(`Recorded ${messages} message(s) to ${record}${droppedMessages > 0 ? ` (the ${droppedMessages} earliest were not kept: a lab keeps the newest ${lab.journal.keepMessages.toLocaleString('en')})` : ''}`);
+    io.err(`Recorded ${summary} to ${record}`);
   }
   await lab.stop();
   return EXIT.ok;

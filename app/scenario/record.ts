@@ -37,6 +37,8 @@ export interface Recorded {
   changes: number;
   /** Messages the lab's journal had let go before the recording (its oldest; app/lab/journal.ts). */
   droppedMessages: number;
+  /** What the file holds, in words, for whoever saved it ("2 message(s), 1 change(s)"; what was left out). */
+  summary: string;
 }
 
 const key = (r: DnsRecord) => `${r.name}\u0000${r.type}\u0000${r.value}\u0000${r.preference ?? ''}`;
@@ -145,5 +147,6 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
   const yaml = `# Recorded by Postcard Lab from a running lab (docs/authoring.md). Run it: postcard-lab run <this file>\n${note}${YAML.stringify(document, { lineWidth: 0 })}`;
   const check = parseScenario(yaml, `${options.id}.yaml`);
   if (!check.ok) throw new Error(`the recorded scenario does not validate: ${check.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('; ')}`);
-  return { yaml, messages: finals.length, changes, droppedMessages: dropped };
+  const summary = `${finals.length} message(s), ${changes} change(s)${dropped > 0 ? `; the ${dropped} earliest messages were not kept (a lab keeps the newest ${lab.journal.keepMessages.toLocaleString('en')})` : ''}`;
+  return { yaml, messages: finals.length, changes, droppedMessages: dropped, summary };
 }

@@ -163,7 +163,8 @@ export class CaptureState {
       void this.refresh();
       return;
     }
-    const index = page.error ? null : page.located.index;
+    // Null when the new list does not show it (a filter that does not parse shows nothing).
+    const index = page.located.index;
     if (index === null) return this.clearSelection();
     this.selectedIndex = index;
     this.reveals++;

@@ -117,7 +117,7 @@ export class FileState {
       a.click();
       a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      this.saved = `${r.fileName}: ${r.messages} message(s), ${r.changes} change(s)${r.droppedMessages > 0 ? `; the ${r.droppedMessages} earliest messages were not kept` : ''}`;
+      this.saved = `${r.fileName}: ${r.summary}`;
     });
   }
 

@@ -139,7 +139,7 @@ describe('saving the lab as a scenario', () => {
     await d.call('sendMessage', { id: 'u1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'From the UI', body: 'typed' });
     await d.session.lab.settle('u1', true);
     const r = await d.call('recordScenario', { title: 'What I reproduced' });
-    expect(r).toMatchObject({ fileName: 'postcard-recorded.yaml', messages: 1, changes: 0, droppedMessages: 0 });
+    expect(r).toMatchObject({ fileName: 'postcard-recorded.yaml', messages: 1, changes: 0, droppedMessages: 0, summary: '1 message(s), 0 change(s)' });
     expect(r.yaml).toContain('title: What I reproduced');
     const loaded = parseScenario(r.yaml, r.fileName);
     expect(loaded.ok).toBe(true);
