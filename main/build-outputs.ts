@@ -9,6 +9,8 @@ export const MAIN_OUT = {
   main: 'out/main/main.js',
   /** The engine, run by main as an Electron utilityProcess (main/engine-host.ts). */
   engine: 'out/main/engine.js',
+  /** The engine's relay thread: the lab's paths run there (app/path/relay-thread.ts). */
+  relayWorker: 'out/main/relay-worker.js',
   /** The sandboxed preload: one CommonJS file. */
   preload: 'out/main/preload.cjs',
 } as const;
@@ -16,6 +18,7 @@ export const MAIN_OUT = {
 export const BUILT_FILES: readonly string[] = [
   MAIN_OUT.main,
   MAIN_OUT.engine,
+  MAIN_OUT.relayWorker,
   MAIN_OUT.preload,
   'out/renderer/index.html',
   'out/renderer/favicon.svg',

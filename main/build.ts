@@ -3,6 +3,7 @@
  *   main/entry.ts   → out/main/main.js      ESM for Electron's Node; the engine (app/) bundled in,
  *                                           npm dependencies and node:* left as imports
  *   main/engine-entry.ts → out/main/engine.js  the engine, run by main as an Electron utilityProcess
+ *   app/path/relay-worker.ts → out/main/relay-worker.js  the engine's relay thread (app/path/relay-thread.ts)
  *   main/preload.ts → out/main/preload.cjs  one CommonJS file, as a sandboxed preload must be
  * The renderer is built by vite.config.ts (`npm run build:renderer`). Run: `tsx main/build.ts`.
  */
@@ -19,7 +20,10 @@ export async function buildMain(): Promise<void> {
     build: {
       ssr: true, outDir, emptyOutDir: true, target: 'node22', minify: false, sourcemap: true,
       rolldownOptions: {
-        input: { main: path.join(root, 'main', 'entry.ts'), engine: path.join(root, 'main', 'engine-entry.ts') },
+        input: {
+          main: path.join(root, 'main', 'entry.ts'), engine: path.join(root, 'main', 'engine-entry.ts'),
+          'relay-worker': path.join(root, 'app', 'path', 'relay-worker.ts'),
+        },
         external: ['electron'],
         output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
       },

@@ -3,6 +3,10 @@
 // a utility process is plain Node plus `process.parentPort`.
 import type { EngineHello } from './engine-client.ts';
 import { serveEngine, type PortLike } from './engine-host.ts';
+import { setRelayWorkerEntry } from '../app/path/relay-thread.ts';
+
+// The lab's relay thread is bundled beside this file (main/build.ts).
+setRelayWorkerEntry(new URL('./relay-worker.js', import.meta.url));
 
 interface ParentPort {
   once(event: 'message', listener: (message: { data: unknown; ports: PortLike[] }) => void): void;

@@ -25,7 +25,7 @@ export function formatReport(r: BenchReport): string[] {
         return [m, num(t.lab), num(t.baseline), num(t.ratio, 3), num(t.baselineViaPipe), num(t.pipeCeiling, 3), `${t.delivered.lab}/${t.messages}`, num(t.fsyncsPerMessage, 2), num(t.msPerMessage.path, 2)];
       }),
     ]),
-    '  (via bare relay: the baseline behind a bare TCP relay; ceiling = that / baseline, the best a lab with one relay hop could reach)',
+    `  (via bare relay: the baseline behind a bare TCP relay in the same thread; ceiling = that / baseline, the best a lab with one relay hop in its own thread could reach; the lab's paths ran on ${r.throughput.plain.relaysOn === 'thread' ? 'the relay thread' : 'the lab\'s own thread'})`,
     '',
     'Load through the submission port, lab clock running (delivered / deferred / msg/s / RSS MB start, at half, end, peak / live MB at half, end / bounded / peak sessions)',
     ...table([
@@ -41,8 +41,8 @@ export function formatReport(r: BenchReport): string[] {
       ['target', 'sessions/s', 'ratio', ''],
       ['lab host listener', num(s.lab), '', ''],
       ['bare smtp-server (baseline)', num(s.baseline), num(s.ratio, 3), 'lab / baseline'],
-      ['through the lab\'s path', num(s.viaPath), num(s.ratioPath, 3), 'path / lab'],
-      ['through a bare relay', num(s.viaPipe), num(s.pipeCeiling, 3), 'bare relay / lab: the ceiling of one hop'],
+      [`through the lab's path (${s.relaysOn === 'thread' ? 'relay thread' : 'lab\'s thread'})`, num(s.viaPath), num(s.ratioPath, 3), 'path / lab'],
+      ['through a bare relay', num(s.viaPipe), num(s.pipeCeiling, 3), 'bare relay / lab: the ceiling of one hop in one thread'],
       ['Postfix smtp-sink', num(s.postfixSink), num(s.ratioPostfix, 3), 'lab / smtp-sink'],
     ]),
     ...(s.postfixSkipped ? [`  (no Postfix figure: ${s.postfixSkipped})`] : []),

@@ -4,9 +4,11 @@
  *
  *   lab        NT Solutions' mail host listener in the postcard lab (its profile's banner, its
  *              hooks, greeting delay 0 as the scenario leaves it);
- *   viaPath    the same host through the lab's path: the recording relay and its taps (extra);
- *   viaPipe    the same host through a bare TCP relay (pipe-relay.ts): what one more hop costs any
- *              relay on Node's `net`, so `pipeCeiling` is the best `viaPath / lab` could be;
+ *   viaPath    the same host through the lab's path: the recording relay and its taps, on the
+ *              relay thread (docs/decisions.md, "The paths run on a thread of their own");
+ *   viaPipe    the same host through a bare TCP relay in this thread (pipe-relay.ts): what one more
+ *              hop costs any relay on Node's `net` in the same thread, so `pipeCeiling` is the best
+ *              `viaPath / lab` a relay in the lab's own thread could reach;
  *   baseline   a bare smtp-server patched the same way (greeting delay 0, no reverse look-up);
  *   postfixSink  Postfix's smtp-sink fed by smtp-source (postfix.ts), when installed.
  *
@@ -46,6 +48,8 @@ export interface SessionsFigure {
   /** Through a bare TCP relay in front of the same host (pipe-relay.ts), and `viaPipe / lab`: the ceiling of one relay hop. */
   viaPipe: number;
   pipeCeiling: number | null;
+  /** Where the lab's path relays ran: the relay thread (docs/decisions.md), or the lab's own thread. */
+  relaysOn: 'thread' | 'lab';
   sessions: number;
   concurrency: number;
   /** Timed sessions that ended with 221, per target. */
@@ -84,7 +88,7 @@ export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure>
       lab: direct.rate, baseline: base.rate, ratio: ratio(direct.rate, base.rate),
       postfixSink: postfix.rate, ratioPostfix: ratio(direct.rate, postfix.rate),
       viaPath: viaPath.rate, ratioPath: ratio(viaPath.rate, direct.rate),
-      viaPipe: viaPipe.rate, pipeCeiling: ratio(viaPipe.rate, direct.rate),
+      viaPipe: viaPipe.rate, pipeCeiling: ratio(viaPipe.rate, direct.rate), relaysOn: lab.relaysOn,
       sessions: o.sessions, concurrency: o.concurrency,
       completed: { lab: direct.completed, baseline: base.completed, viaPath: viaPath.completed, viaPipe: viaPipe.completed },
       ...(postfix.skipped ? { postfixSkipped: postfix.skipped } : {}),

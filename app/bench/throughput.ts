@@ -42,6 +42,8 @@ export interface ThroughputFigure {
    */
   baselineViaPipe: number;
   pipeCeiling: number | null;
+  /** Where the lab's path relays ran: the relay thread (docs/decisions.md), or the lab's own thread. */
+  relaysOn: 'thread' | 'lab';
   concurrency: number;
   /** Timed messages that arrived: in Sean's mailbox (lab), accepted with 250 (baseline, and behind the bare relay). */
   delivered: { lab: number; baseline: number; baselineViaPipe: number };
@@ -141,7 +143,7 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
       const pipeRate = perSecond(piped.value, piped.ms);
       return {
         messages: o.messages, size: o.size, lab: labRate, baseline: baseRate, ratio: ratio(labRate, baseRate),
-        baselineViaPipe: pipeRate, pipeCeiling: ratio(pipeRate, baseRate),
+        baselineViaPipe: pipeRate, pipeCeiling: ratio(pipeRate, baseRate), relaysOn: lab.relaysOn,
         concurrency: o.concurrency,
         delivered: { lab: Math.min(inMailbox, viaLabRun.value), baseline: Math.min(baseAccepted, base.value), baselineViaPipe: Math.min(pipedAccepted, piped.value) },
         ms: { lab: round(viaLabRun.ms), baseline: round(base.ms) },

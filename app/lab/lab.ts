@@ -34,8 +34,11 @@ import { LabJournal } from './journal.ts';
 import { LabSecurity } from './security.ts';
 import type { RptNote } from '../tls/levels.ts';
 import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
-import { startRelay, type Relay } from '../path/relay.ts';
-import { createPathPipeline } from '../path/middlebox.ts';
+import { startRelay, type Relay, type RelayOptions } from '../path/relay.ts';
+import { LabRelayThread } from '../path/relay-thread.ts';
+import { EPHEMERAL_BASE, Slot, labCounters } from '../path/relay-wire.ts';
+import { createPathPipeline, pathStages } from '../path/middlebox.ts';
+import { onlyBuiltInStages } from '../path/stages/index.ts';
 import { passPipeline } from '../path/pipeline.ts';
 import type { ServerLogLine } from '../mta/inbound.ts';
 import type { MessageSource } from '../base/journal.ts';
@@ -71,6 +74,13 @@ export interface LabDeps {
   delivery?: Partial<SlotLimits>;
   /** What the lab keeps in memory (defaults: SERVER_LOG_LIMITS, FINISHED_TRANSCRIPTS_KEPT, JOURNAL_MESSAGES_KEPT). */
   retain?: Partial<{ serverLogConnections: number; serverLogLines: number; transcripts: number; journalMessages: number }>;
+  /**
+   * Run the paths' relays on the process's relay thread (docs/decisions.md, "The paths run on a
+   * thread of their own"). Default: yes, with real timers and only built-in stages registered; a
+   * lab on injected timers relays in its own thread, where those timers run, and so does a lab in
+   * a process with a stage of its own (code the thread does not have).
+   */
+  relayThread?: boolean;
 }
 
 /**
@@ -110,7 +120,24 @@ export class Lab {
   readonly timers: Timers;
   readonly dns = new SimDns();
   /** What the taps saw; it shares one byte budget with `capture` (settings.captureLimit). */
-  readonly taps: TapLog;
+  readonly #taps: TapLog;
+  /**
+   * The tap log. With the paths on the relay thread it first takes in what the thread has posted,
+   * so a reader sees every record of what its sockets have seen (app/path/relay-thread.ts).
+   */
+  get taps(): TapLog {
+    this.#thread?.drain();
+    return this.#taps;
+  }
+  /** The process's relay thread, when the paths run there (docs/decisions.md, "The paths run on a thread of their own"). */
+  #thread: LabRelayThread | null = null;
+  readonly #useThread: boolean;
+  /** Where the paths' relays run: on the relay thread, or in the lab's own (injected timers, or no thread to be had). */
+  get relaysOn(): 'thread' | 'lab' {
+    return this.#thread ? 'thread' : 'lab';
+  }
+  /** Connection ids and simulated client ports, drawn by the lab and its relay thread alike. */
+  readonly #counters = labCounters();
   /**
    * The packet view of everything the taps saw: bounded, paged, filterable (docs/packet-view.md).
    * Built when read: tap events wait in `#backlog` until something reads the view (docs/decisions.md,
@@ -137,8 +164,6 @@ export class Lab {
   readonly journal: LabJournal;
   #relays: Relay[] = [];
   #started = performance.now();
-  #connSeq = 0;
-  #ephemeral = 49152;
   /**
    * The relays' connections onward to a lab listener, by the socket's two loopback ports
    * (`socketKey`): how a receiving server tells which relay connection, and so which sender and
@@ -181,11 +206,11 @@ export class Lab {
       // The receiving side's TLS secrets (RFC 3207 sessions it accepted): a real tool as the client
       // logs none for us, so an outside session decrypts with these (docs/packet-view.md).
       onTlsKeyLog: (port, local, line) => {
-        const conn = this.#upstream.get(socketKey(port, local));
+        const conn = this.#connOf(socketKey(port, local));
         if (conn) this.taps.addKeys(conn, { tlsKeyLog: [line] });
       },
       onNtlmKeys: (port, local, keys) => {
-        const conn = this.#upstream.get(socketKey(port, local));
+        const conn = this.#connOf(socketKey(port, local));
         if (conn) this.taps.addKeys(conn, { ntlm: keys });
       },
     });
@@ -193,14 +218,16 @@ export class Lab {
       connections: deps.retain?.serverLogConnections ?? SERVER_LOG_LIMITS.connections,
       lines: deps.retain?.serverLogLines ?? SERVER_LOG_LIMITS.lines,
     };
-    this.taps = new TapLog(new CaptureBudget(config.settings?.captureLimit ?? DEFAULT_CAPTURE_BYTES));
-    this.paths = buildPaths(config);
+    this.#taps = new TapLog(new CaptureBudget(config.settings?.captureLimit ?? DEFAULT_CAPTURE_BYTES));
+    // A path whose profile changes tells the relay thread before the next connection through it.
+    this.paths = buildPaths(config, (p) => this.#thread?.setPath(p.id, pathStages(p.config)));
+    this.#useThread = deps.relayThread ?? (this.timers === realTimers && onlyBuiltInStages());
     for (const p of this.paths) for (const pt of [...p.points, ...p.reversePoints]) this.#pointRoles.set(pt.id, pt.roles);
-    this.#store = new CaptureStore({ keys: this.taps.keys, budget: this.taps.budget });
+    this.#store = new CaptureStore({ keys: this.#taps.keys, budget: this.#taps.budget });
     for (const p of this.paths) for (const pt of p.points) this.#store.addPoint(pt);
     // A firewall path's reverse direction is listed once a connection crosses it.
     const later = new Map(this.paths.flatMap((p) => p.reversePoints.map((pt) => [pt.id, pt] as const)));
-    this.taps.subscribe((event) => {
+    this.#taps.subscribe((event) => {
       if (event.kind === 'open' && !this.#tapConns.has(event.connection.conn)) this.#tapConns.set(event.connection.conn, event.connection);
       const pending = event.kind === 'open' ? later.get(event.connection.point) : undefined;
       if (pending) {
@@ -210,7 +237,7 @@ export class Lab {
       this.#backlog.push(event);
       // The backlog holds records the tap log may let go under the capture budget; once it has,
       // they are taken in at once, so the view counts them as dropped and nothing outlives the budget.
-      if (this.taps.dropped !== this.#tapsDropped || this.#backlog.length >= MAX_BACKLOG) this.#catchUp();
+      if (this.#taps.dropped !== this.#tapsDropped || this.#backlog.length >= MAX_BACKLOG) this.#catchUp();
       if (event.kind === 'close') this.#forgetUpstream(event.connection.conn);
       if (event.kind === 'close') this.events.emit({ type: 'capture.changed', point: event.connection.point, conn: event.connection.conn });
     });
@@ -235,8 +262,13 @@ export class Lab {
 
   /** What delivery may use of this lab (app/lab/delivery.ts): lookups and two notes, not the lab. */
   #deliveryContext(sessionTimeoutMs: number): DeliveryContext {
+    const taps = () => this.taps;
     return {
-      clock: this.clock, timers: this.timers, sessionTimeoutMs, dns: this.dns, taps: this.taps, security: this.security,
+      clock: this.clock, timers: this.timers, sessionTimeoutMs, dns: this.dns, security: this.security,
+      // Read when a session ends, so it holds what the relay thread has posted by then.
+      get taps() {
+        return taps();
+      },
       server: (org) => this.servers.get(org),
       relayTo: (fromOrg, host) => {
         const toOrg = orgOfHost(this.config, host);
@@ -259,6 +291,14 @@ export class Lab {
   }
 
   async start(): Promise<void> {
+    if (this.#useThread) {
+      this.#thread = await LabRelayThread.attach({
+        counters: this.#counters, seed: this.seed, startedAt: performance.timeOrigin + this.#started,
+        paths: this.paths.map((p) => ({ id: p.id, stages: pathStages(p.config) })),
+        tap: this.#taps, labTime: () => this.clock.now(),
+        onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
+      });
+    }
     await this.security.start(this.config, [...this.servers.values()].filter((s) => s.relayDomains.length > 0).map((s) => s.config));
     for (const server of this.servers.values()) await server.start();
     for (const from of this.config.orgs) {
@@ -302,20 +342,34 @@ export class Lab {
     }
   }
 
+  /** What every relay in the lab's own thread shares: where it records, its clocks, its ids. */
+  #relayDeps(): Pick<RelayOptions, 'tap' | 'timers' | 'labTime' | 'elapsed' | 'nextConnId' | 'onUpstream'> {
+    return {
+      tap: this.#taps, timers: this.timers, labTime: () => this.clock.now(), elapsed: () => this.elapsed(),
+      nextConnId: () => `c${Atomics.add(this.#counters, Slot.CONN_SEQ, 1) + 1}`,
+      onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
+    };
+  }
+
+  /** The next simulated client port (the relay thread draws from the same counter). */
+  #nextPort(): number {
+    return EPHEMERAL_BASE + Atomics.add(this.#counters, Slot.EPHEMERAL, 1);
+  }
+
   /** A recording relay from `from`'s server towards `host`, reaching `target`. */
   async #relay(p: PathInfo, from: OrgConfig, target: { host: string; port: number }, clientPoints: CapturePoint[], serverPoints: CapturePoint[],
     peer: { name: string; address: string }, toOrg: string, host: string, endsAtScanner?: string): Promise<void> {
-    const relay = await startRelay({
-      target,
-      createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
-      clientPoints, serverPoints,
-      clientEndpoint: () => ({ ip: from.hosts[0].address, port: this.#ephemeral++, host: from.hosts[0].name }),
-      serverEndpoint: { ip: peer.address, port: 25, host: peer.name },
-      tap: this.taps, timers: this.timers, clock: this.clock,
-      elapsed: () => this.elapsed(),
-      nextConnId: () => `c${++this.#connSeq}`,
-      onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
-    });
+    const serverEndpoint = { ip: peer.address, port: 25, host: peer.name };
+    const client = { ip: from.hosts[0].address, host: from.hosts[0].name };
+    const relay = this.#thread
+      ? await this.#thread.startRelay({ target, path: p.id, clientPoints, serverPoints, client, serverEndpoint })
+      : await startRelay({
+        target,
+        createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
+        clientPoints, serverPoints,
+        clientEndpoint: () => ({ ...client, port: this.#nextPort() }),
+        serverEndpoint, ...this.#relayDeps(),
+      });
     this.#relays.push(relay);
     this.relays.push({ path: p, fromOrg: from.id, toOrg, host, port: relay.port, endsAtScanner });
   }
@@ -343,10 +397,8 @@ export class Lab {
         this.#outsidePoints.add(id);
         const relay = await startRelay({
           target: { host: '127.0.0.1', port: l.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
-          clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#ephemeral++ }), serverEndpoint: { ip: host.address, port, host: host.name },
-          tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
-          nextConnId: () => `c${++this.#connSeq}`,
-          onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
+          clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#nextPort() }), serverEndpoint: { ip: host.address, port, host: host.name },
+          ...this.#relayDeps(),
         });
         this.#relays.push(relay);
         this.#outside.set(`${server.id}/${l.host}/${l.role}`, relay.port);
@@ -363,11 +415,9 @@ export class Lab {
       const org = [...this.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
       const relay = await startRelay({
         target: { host: '127.0.0.1', port: sts.host.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
-        clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#ephemeral++ }),
+        clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#nextPort() }),
         serverEndpoint: { ip: org?.config.hosts[0]?.address ?? '198.51.100.1', port: 443, host: name },
-        tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
-        nextConnId: () => `c${++this.#connSeq}`,
-        onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
+        ...this.#relayDeps(),
       });
       this.#relays.push(relay);
       sts.tapPort = relay.port;
@@ -377,7 +427,7 @@ export class Lab {
   /** Take every waiting tap event into the packet view, in order. */
   #catchUp(): void {
     for (let event = this.#backlog.shift(); event; event = this.#backlog.shift()) this.#store.ingest(event);
-    this.#tapsDropped = this.taps.dropped;
+    this.#tapsDropped = this.#taps.dropped;
   }
 
   /** Where a capture point is: on a path, in front of a listener (from outside), or a terminal's own. */
@@ -404,9 +454,8 @@ export class Lab {
     this.#pointRoles.set(full.id, []);
     const relay = await startRelay({
       target, createPipeline: () => passPipeline(), clientPoints: [full], serverPoints: [full],
-      clientEndpoint: () => ({ ...ends.client, port: this.#ephemeral++ }), serverEndpoint: ends.server,
-      tap: this.taps, timers: this.timers, clock: this.clock, elapsed: () => this.elapsed(),
-      nextConnId: () => `c${++this.#connSeq}`,
+      clientEndpoint: () => ({ ...ends.client, port: this.#nextPort() }), serverEndpoint: ends.server,
+      ...this.#relayDeps(),
       onUpstream: (conn, local, remote) => {
         this.#noteUpstream(conn, local, remote);
         onUpstream?.(conn, local, remote);
@@ -426,6 +475,8 @@ export class Lab {
     if (this.clock instanceof RunningClock) this.clock.stop();
     this.#saveClock();
     await Promise.all(this.#relays.map((r) => r.close()));
+    await this.#thread?.detach();
+    this.#thread = null;
     for (const server of this.servers.values()) await server.stop();
     await this.security.stop();
     await this.ws.close();
@@ -463,6 +514,18 @@ export class Lab {
     later.unref?.();
   }
 
+  /**
+   * The relay connection a receiving server's session came from, by its socket's name. A relay on
+   * the thread names its socket as the receiver accepts it: a name not yet known is waited for while
+   * the thread has connections being made (`waitForUpstream`, at most a few milliseconds).
+   */
+  #connOf(key: string): string | undefined {
+    const conn = this.#upstream.get(key);
+    if (conn !== undefined || !this.#thread) return conn;
+    this.#thread.waitForUpstream(() => this.#upstream.has(key));
+    return this.#upstream.get(key);
+  }
+
   #noteUpstream(conn: string, localPort: number, remotePort: number): void {
     const key = socketKey(localPort, remotePort);
     this.#upstream.set(key, conn);
@@ -476,7 +539,7 @@ export class Lab {
    * submission could be taken for a relay's session that once used, or now shares, its source port.
    */
   #senderOf(remotePort: number, localPort: number): MessageSource | undefined {
-    const conn = this.#upstream.get(socketKey(remotePort, localPort));
+    const conn = this.#connOf(socketKey(remotePort, localPort));
     const c = conn ? this.#tapConns.get(conn) : undefined;
     return c?.loopbackClientPort ? this.#sessions.get(socketKey(c.loopbackClientPort, c.loopbackServerPort ?? 0)) : undefined;
   }
@@ -517,7 +580,7 @@ export class Lab {
   }
 
   #describeClient(remotePort: number, localPort: number): { ip: string; host?: string } | undefined {
-    const conn = this.#upstream.get(socketKey(remotePort, localPort));
+    const conn = this.#connOf(socketKey(remotePort, localPort));
     if (!conn) return { ip: '127.0.0.1', host: 'localhost' };
     // Indexed by connection id: a scan of every connection per accepted message grew with the run.
     const c = this.#tapConns.get(conn);
@@ -525,7 +588,7 @@ export class Lab {
   }
 
   #serverLog(line: ServerLogLine): void {
-    const conn = this.#upstream.get(socketKey(line.remotePort, line.localPort));
+    const conn = this.#connOf(socketKey(line.remotePort, line.localPort));
     if (!conn) return;
     let lines = this.serverLogs.get(conn);
     if (!lines) {
@@ -689,6 +752,8 @@ export class Lab {
   }
 
   advanceTo(t: number): void {
+    // What the relay thread recorded so far is stamped with the lab time before this move.
+    this.#thread?.drain();
     this.clock.advanceTo(t);
     this.#saveClock();
     this.events.emit({ type: 'clock.advanced', now: this.clock.now() });

@@ -80,15 +80,16 @@ export interface RelayInfo {
   endsAtScanner?: string;
 }
 
-export function buildPaths(config: LabConfig): PathInfo[] {
-  const explicit = config.paths.map((p) => makePath(p, config, true));
+/** `onChange`: told after a path's profile changes (`setFirewall`), with the path. */
+export function buildPaths(config: LabConfig, onChange?: (path: PathInfo) => void): PathInfo[] {
+  const explicit = config.paths.map((p) => makePath(p, config, true, onChange));
   // Every pair of organisations without a path gets an implicit direct one, tapped all the same.
   const implicit: PathInfo[] = [];
   for (let i = 0; i < config.orgs.length; i++) {
     for (let j = i + 1; j < config.orgs.length; j++) {
       const a = config.orgs[i].id, b = config.orgs[j].id;
       const covered = config.paths.some((p) => !p.to && p.between.includes(a) && p.between.includes(b));
-      if (!covered) implicit.push(makePath({ between: [a, b], via: 'direct' }, config, false));
+      if (!covered) implicit.push(makePath({ between: [a, b], via: 'direct' }, config, false, onChange));
     }
   }
   return [...explicit, ...implicit];
@@ -103,9 +104,10 @@ function reached(config: LabConfig, path: PathConfig, to: string): string[] {
 }
 
 /** The path's live part: its current configuration, replaced (never written into) by `setFirewall`. */
-function livePath(id: string, given: PathConfig, declared: boolean, shape: Omit<PathInfo, 'id' | 'config' | 'declared' | 'setFirewall'>): PathInfo {
+function livePath(id: string, given: PathConfig, declared: boolean, shape: Omit<PathInfo, 'id' | 'config' | 'declared' | 'setFirewall'>,
+  onChange: ((path: PathInfo) => void) | undefined): PathInfo {
   let current: Readonly<PathConfig> = given;
-  return {
+  const path: PathInfo = {
     ...shape, id, declared,
     get config() {
       return current;
@@ -113,16 +115,18 @@ function livePath(id: string, given: PathConfig, declared: boolean, shape: Omit<
     setFirewall(spec: ProfileSpec) {
       if (current.via !== 'firewall') throw new LabError(`path ${id} is ${current.via}: only a firewall path's profile can change`);
       current = { ...current, firewall: spec };
+      onChange?.(path);
     },
   };
+  return path;
 }
 
-function makePath(config: PathConfig, lab: LabConfig, declared: boolean): PathInfo {
+function makePath(config: PathConfig, lab: LabConfig, declared: boolean, onChange?: (path: PathInfo) => void): PathInfo {
   const id = pathId(config);
   const [a, b] = config.between;
   if (config.via === 'direct') {
     const point: CapturePoint = { id, label: `${a} ↔ ${b}${config.to ? ` (to ${config.to})` : ''}, direct`, path: id, roles: ['sender', 'wire', 'receiver'] };
-    return livePath(id, config, declared, { points: [point], reversePoints: [], clientPoint: point, serverPoint: point, sides: () => ({ client: [point], server: [point] }) });
+    return livePath(id, config, declared, { points: [point], reversePoints: [], clientPoint: point, serverPoint: point, sides: () => ({ client: [point], server: [point] }) }, onChange);
   }
   if (config.via === 'content-scanner') {
     // The scanner ends every session: each hop is its own capture, on its own side (app/lab/lab.ts).
@@ -131,7 +135,7 @@ function makePath(config: PathConfig, lab: LabConfig, declared: boolean): PathIn
     const sent: CapturePoint = { id: `${id}/sent`, label: `${a} ↔ ${b}, before the content scanner (as sent)`, path: id, roles: ['sender'] };
     const wire: CapturePoint = { id: `${id}/wire`, label: `${a} ↔ ${b}, after the content scanner`, path: id, roles: ['wire'] };
     const received: CapturePoint = { id: `${id}/received`, label: `${a} ↔ ${b}, received (${reached(lab, config, b).join(', ')})`, path: id, roles: ['receiver'] };
-    return livePath(id, config, declared, { points: [sent, wire, received], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire, received] }) });
+    return livePath(id, config, declared, { points: [sent, wire, received], reversePoints: [], clientPoint: sent, serverPoint: wire, sides: () => ({ client: [sent], server: [wire, received] }) }, onChange);
   }
   // A firewall: three captures per direction (docs/packet-view.md, "Capture points"). The box stands at its owner's edge, so the
   // Internet is on the other side of it (docs/packet-view.md, "Capture points").
@@ -151,7 +155,7 @@ function makePath(config: PathConfig, lab: LabConfig, declared: boolean): PathIn
   return livePath(id, config, declared, {
     owner, points: forward.points, reversePoints: reverse.points, clientPoint: forward.points[0], serverPoint: forward.points[2],
     sides: (fromOrg) => (fromOrg === b ? reverse : forward),
-  });
+  }, onChange);
 }
 
 /** The path a connection from `fromOrg` to `host` (of `toOrg`) takes: an alternate path to that host first. */

@@ -4,7 +4,7 @@
  */
 import type { Rng } from '../base/rng.ts';
 import { passPipeline, type Pipeline } from './pipeline.ts';
-import { createProfilePipeline } from './profiles.ts';
+import { createProfilePipeline, profileStages, type StageRef } from './profiles.ts';
 
 export interface PipelineContext {
   rng: Rng;
@@ -26,4 +26,10 @@ export interface PathPipelineSpec {
 export function createPathPipeline(config: PathPipelineSpec, ctx: PipelineContext): Pipeline {
   if (config.via === 'direct' || !config.firewall) return passPipeline();
   return createProfilePipeline(config.firewall, ctx);
+}
+
+/** The stages a path's pipeline runs, resolved in this thread's registries (none: `pass`). */
+export function pathStages(config: PathPipelineSpec): StageRef[] {
+  if (config.via === 'direct' || !config.firewall) return [];
+  return profileStages(config.firewall);
 }

@@ -18,7 +18,7 @@ import { z } from 'zod';
 import type { Pipeline } from './pipeline.ts';
 import { createChain } from './chain.ts';
 import { stageDefinition, stageFactory, stageNames } from './stages/index.ts';
-import type { Stage, StageContext } from './stages/index.ts';
+import type { StageContext } from './stages/index.ts';
 import { parseCiscoConfig } from './vendor/cisco-parse.ts';
 
 export interface StageRef {
@@ -208,22 +208,29 @@ export function profileStages(input: unknown): StageRef[] {
 }
 
 /**
+ * A pipeline factory for resolved stages, client side first: each connection gets fresh stages,
+ * each with its own rng stream forked by position. The relay thread builds its pipelines from the
+ * stages the lab resolved (app/path/relay-thread.ts), so a profile registered in the lab's thread
+ * runs there too.
+ */
+export function stagePipeline(refs: readonly StageRef[]): (ctx: StageContext) => Pipeline {
+  const factories = refs.map((ref) => ({ name: ref.name, create: stageFactory(ref.name, ref.config) }));
+  return (ctx) => createChain(factories.map((f, i) => f.create({ ...ctx, rng: ctx.rng.fork(`stage:${i}:${f.name}`) })));
+}
+
+/**
  * Specs already validated, by object: a relay builds a pipeline per connection from the same spec
  * (a lab action replaces the spec object, never edits it), so it is parsed once, not per session.
  */
-const compiled = new WeakMap<object, { name: string; create: (ctx: StageContext) => Stage }[]>();
+const compiled = new WeakMap<object, (ctx: StageContext) => Pipeline>();
 
-function stageFactories(input: unknown): { name: string; create: (ctx: StageContext) => Stage }[] {
-  const key = typeof input === 'object' && input !== null ? input : undefined;
-  const known = key && compiled.get(key);
-  if (known) return known;
-  const factories = profileStages(input).map((ref) => ({ name: ref.name, create: stageFactory(ref.name, ref.config) }));
-  if (key) compiled.set(key, factories);
-  return factories;
-}
-
-/** Build the pipeline for one connection. Each stage gets its own rng stream, forked by position. */
+/** Build the pipeline for one connection. */
 export function createProfilePipeline(input: unknown, ctx: StageContext): Pipeline {
-  const stages = stageFactories(input).map((f, i) => f.create({ ...ctx, rng: ctx.rng.fork(`stage:${i}:${f.name}`) }));
-  return createChain(stages);
+  const key = typeof input === 'object' && input !== null ? input : undefined;
+  let build = key && compiled.get(key);
+  if (!build) {
+    build = stagePipeline(profileStages(input));
+    if (key) compiled.set(key, build);
+  }
+  return build(ctx);
 }

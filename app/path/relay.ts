@@ -12,9 +12,8 @@
 import net from 'node:net';
 import { closeListener, listenLoopback } from '../base/loopback.ts';
 import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapRecord, TapSink } from '../capture/tap.ts';
-import type { Pipeline, PipelineOutput } from './pipeline.ts';
+import { passPipeline, type Pipeline, type PipelineOutput } from './pipeline.ts';
 import type { Timers } from '../base/timers.ts';
-import type { LabClock } from '../base/clock.ts';
 
 export interface RelayOptions {
   target: { host: string; port: number };
@@ -27,12 +26,19 @@ export interface RelayOptions {
   serverEndpoint: Endpoint;
   tap: TapSink;
   timers: Timers;
-  clock: LabClock;
+  /** The lab clock's reading for a record (ms since epoch). */
+  labTime(): number;
   /** Real ms since lab start. */
   elapsed(): number;
   nextConnId(): string;
   /** The relay's own connection onward is up: its loopback source port and the port it reached. */
   onUpstream?(conn: string, localPort: number, remotePort: number): void;
+  /**
+   * The connection onward is being made (`start`), and is up or failed (`done`, after `onUpstream`).
+   * A relay on its own thread (relay-thread.ts) tells the lab, which may meet the receiving end of
+   * that connection before the relay has named its socket.
+   */
+  connecting?: { start(): void; done(): void };
 }
 
 export interface Relay {
@@ -79,10 +85,14 @@ class RelayConnection {
   #dueS2c = 0;
   #endpoint: Endpoint | undefined;
   #closed = false;
+  /** A stage threw: the connection was reset and nothing more goes through it. */
+  #failed = false;
   #upstreamClosed = false;
   /** Whose FIN came first: the side that closed the connection (the packet view draws its FIN first). */
   #firstFin: 'client' | 'server' | undefined;
   #upstreamReady = false;
+  /** Between `connecting.start` and `done`. */
+  #connecting = false;
   readonly #pendingUp: Buffer[] = [];
 
   constructor(o: RelayOptions, client: net.Socket, relayPort: number, serverOnly: readonly CapturePoint[], sockets: Set<net.Socket>) {
@@ -97,7 +107,13 @@ class RelayConnection {
     for (const c of this.#cConns) o.tap.open(c);
     for (const c of this.#sConns) o.tap.open(c);
 
-    this.#pipeline = o.createPipeline(conn);
+    let failure: { error: unknown } | undefined;
+    try {
+      this.#pipeline = o.createPipeline(conn);
+    } catch (error) {
+      failure = { error };
+      this.#pipeline = passPipeline();
+    }
     const upstream = this.#upstream;
     sockets.add(upstream);
     client.on('close', () => {
@@ -110,16 +126,25 @@ class RelayConnection {
     upstream.on('close', () => {
       sockets.delete(upstream);
       this.#upstreamClosed = true;
+      this.#connectDone();
       // In order behind what a stage still holds for the client (a latency stage's last reply, a
       // `221` written just before the close), as a real firewall forwards the FIN after the data.
       this.#carry([{ type: 'server-closed', dir: 's2c' }]);
     });
     upstream.on('error', () => {
       // The receiver is not there (connection refused): the sender sees the connection drop.
-      if (!this.#upstreamReady) client.resetAndDestroy();
+      if (!this.#upstreamReady) {
+        client.resetAndDestroy();
+        this.#connectDone();
+      }
     });
 
-    const opening = this.#pipeline.open();
+    if (failure) {
+      this.#broken(failure.error);
+      return;
+    }
+    const opening = this.#stage(() => this.#pipeline.open());
+    if (this.#failed) return;
     const refusal = opening.find((x) => x.type === 'close');
     if (refusal) {
       // The `block` stage: refuse as a firewall would, with a reset.
@@ -133,7 +158,15 @@ class RelayConnection {
     client.on('end', () => this.#ended('c2s'));
     upstream.on('data', (bytes: Buffer) => this.#fromServer(bytes));
     upstream.on('end', () => this.#ended('s2c'));
+    o.connecting?.start();
+    this.#connecting = true;
     upstream.connect(o.target.port, o.target.host, () => this.#connected());
+  }
+
+  #connectDone(): void {
+    if (!this.#connecting) return;
+    this.#connecting = false;
+    this.#o.connecting?.done();
   }
 
   /**
@@ -147,7 +180,7 @@ class RelayConnection {
     this.#endpoint ??= endpoint;
     return {
       conn: this.#conn, point: point.id, client: this.#endpoint, server: o.serverEndpoint,
-      openedAt: o.elapsed(), labTime: o.clock.now(), loopbackClientPort, loopbackServerPort, side,
+      openedAt: o.elapsed(), labTime: o.labTime(), loopbackClientPort, loopbackServerPort, side,
     };
   }
 
@@ -155,7 +188,7 @@ class RelayConnection {
     this.#record(this.#cConns, 'c2s', bytes, undefined, undefined);
     const offset = this.#readC2s;
     this.#readC2s += bytes.length;
-    this.#carry(this.#pipeline.push('c2s', bytes), 'c2s', offset);
+    this.#carry(this.#stage(() => this.#pipeline.push('c2s', bytes)), 'c2s', offset);
   }
 
   #fromServer(bytes: Buffer): void {
@@ -163,19 +196,41 @@ class RelayConnection {
     this.#record(this.#sConns.length === 0 ? this.#cConns : this.#sConns, 's2c', bytes, undefined, undefined);
     const offset = this.#readS2c;
     this.#readS2c += bytes.length;
-    this.#carry(this.#pipeline.push('s2c', bytes), 's2c', offset);
+    this.#carry(this.#stage(() => this.#pipeline.push('s2c', bytes)), 's2c', offset);
   }
 
   #ended(dir: Direction): void {
     this.#firstFin ??= dir === 'c2s' ? 'client' : 'server';
-    this.#carry(this.#pipeline.end(dir));
-    this.#carry([{ type: 'half-close', dir }]);
+    this.#carry(this.#stage(() => this.#pipeline.end(dir)));
+    if (!this.#failed) this.#carry([{ type: 'half-close', dir }]);
+  }
+
+  /**
+   * What a stage made of its input; when a stage throws, nothing, and the connection is reset: a
+   * middlebox that breaks passes no bytes on (fail closed), and the relay goes on serving others.
+   */
+  #stage(run: () => PipelineOutput[]): PipelineOutput[] {
+    if (this.#failed) return [];
+    try {
+      return run();
+    } catch (error) {
+      this.#broken(error);
+      return [];
+    }
+  }
+
+  #broken(error: unknown): void {
+    this.#failed = true;
+    this.#client.resetAndDestroy();
+    this.#upstream.resetAndDestroy();
+    this.#finish('reset', `the middlebox failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   #connected(): void {
     this.#upstreamReady = true;
     // The source port needs getsockname; the port reached is the target's.
     this.#o.onUpstream?.(this.#conn, this.#upstream.localPort ?? 0, this.#o.target.port);
+    this.#connectDone();
     for (const b of this.#pendingUp.splice(0)) this.#upstream.write(b);
   }
 
@@ -184,7 +239,7 @@ class RelayConnection {
     const o = this.#o;
     for (const point of points) {
       // A fresh object per record: the tap log numbers it in place (app/capture/tap.ts).
-      const record: Omit<TapRecord, 'seq'> = { conn: this.#conn, point: point.point, dir, t: o.elapsed(), labTime: o.clock.now(), bytes, marks };
+      const record: Omit<TapRecord, 'seq'> = { conn: this.#conn, point: point.point, dir, t: o.elapsed(), labTime: o.labTime(), bytes, marks };
       if (origin !== undefined) record.origin = origin;
       o.tap.data(record);
     }

@@ -32,6 +32,8 @@ describe('postcard-lab bench --json --quick', () => {
       expect(t.fsyncsPerMessage).toBeGreaterThan(0);
       expect(t.fsyncsPerMessage).toBeLessThan(2);
       expect(Object.keys(t.msPerMessage)).toEqual(['lab', 'baseline', 'path']);
+      // The paths ran where a user's lab runs them: on the relay thread.
+      expect(t.relaysOn).toBe('thread');
     }
 
     // The reduced load run: every message through asa delivered, none deferred by the lab's own
@@ -59,6 +61,7 @@ describe('postcard-lab bench --json --quick', () => {
     for (const k of ['lab', 'baseline', 'ratio', 'viaPath', 'ratioPath', 'viaPipe', 'pipeCeiling']) expect(typeof s[k]).toBe('number');
     expect(s.ratioPath).toBeCloseTo(s.viaPath / s.lab, 2);
     expect(s.pipeCeiling).toBeCloseTo(s.viaPipe / s.lab, 2);
+    expect(s.relaysOn).toBe('thread');
     if (findPostfixTools()) {
       expect(typeof s.postfixSink).toBe('number');
       expect(typeof s.ratioPostfix).toBe('number');
@@ -100,8 +103,8 @@ describe('postcard-lab bench', () => {
     expect(text).toMatch(/^ {2}plain +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
     expect(text).toMatch(/^ {2}load \(asa, capture on\) +6 +3 +6 +0 /m);
     expect(text).toMatch(/^ {2}ntlm +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+ +4\/4 +[\d.]+ +-?[\d.]+$/m);
-    expect(text).toMatch(/^ {2}through the lab's path +[\d.]+ +[\d.]+ +path \/ lab$/m);
-    expect(text).toMatch(/^ {2}through a bare relay +[\d.]+ +[\d.]+ +bare relay \/ lab: the ceiling of one hop$/m);
+    expect(text).toMatch(/^ {2}through the lab's path \(relay thread\) +[\d.]+ +[\d.]+ +path \/ lab$/m);
+    expect(text).toMatch(/^ {2}through a bare relay +[\d.]+ +[\d.]+ +bare relay \/ lab: the ceiling of one hop in one thread$/m);
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
     expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);

@@ -4,11 +4,11 @@
  * that changes and delays bytes (docs/lab.md, "Paths and capture points": every hop is tapped).
  */
 import net from 'node:net';
+import { once } from 'node:events';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startRelay, type Relay } from '../../app/path/relay.ts';
 import { passPipeline, type Pipeline } from '../../app/path/pipeline.ts';
 import { realTimers, type Timers } from '../../app/base/timers.ts';
-import { VirtualClock } from '../../app/base/clock.ts';
 import type { CapturePoint, TapConnection, TapRecord, TapSink } from '../../app/capture/tap.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -69,7 +69,7 @@ async function relay(pipeline: () => Pipeline, clientPoints: CapturePoint[], ser
   const r: Relay = await startRelay({
     target: { host: '127.0.0.1', port: target }, createPipeline: pipeline, clientPoints, serverPoints,
     clientEndpoint: () => ({ ip: '192.0.2.1', port: ephemeral++ }), serverEndpoint: { ip: '198.51.100.1', port: 25 },
-    tap, timers: lateTimers, clock: new VirtualClock(1_000), elapsed: () => 5, nextConnId: () => `c${++conns}`,
+    tap, timers: lateTimers, labTime: () => 1_000, elapsed: () => 5, nextConnId: () => `c${++conns}`,
     onUpstream: (conn, local, remote) => upstreams.push([conn, local, remote]),
   });
   cleanup.push(() => r.close());
@@ -188,5 +188,34 @@ describe('startRelay', () => {
     ]);
     expect(r.upstreams).toEqual([]);
     expect(server.peers).toEqual([]);
+  });
+
+  test('a stage that throws resets its connection (nothing passes on) and the relay serves the next one', async () => {
+    const server = await quitServer();
+    const { tap, seen } = sink();
+    const direct = point('direct');
+    let calls = 0;
+    // The first connection's stage throws on the client's first bytes; the second's passes them.
+    const faulty = (): Pipeline => {
+      const pass = passPipeline();
+      const mine = ++calls;
+      return { ...pass, push: (dir, bytes) => {
+        if (mine === 1 && dir === 'c2s') throw new Error('boom');
+        return pass.push(dir, bytes);
+      } };
+    };
+    const r = await relay(faulty, [direct], [direct], server.port, tap);
+    const socket = net.connect(r.relay.port, '127.0.0.1');
+    socket.on('data', () => socket.write('QUIT\r\n'));
+    const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNRESET');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const close = seen.find((x) => x.kind === 'close');
+    expect(close?.kind === 'close' && close.c).toMatchObject({ closedBy: 'reset', closeReason: 'the middlebox failed: boom' });
+    // The QUIT never reached the server: a broken middlebox fails closed.
+    expect(seen.some((x) => x.kind === 'data' && x.r.bytes.toString().startsWith('221'))).toBe(false);
+
+    const next = await quit(r.relay.port);
+    expect(next.text).toBe('220 hi\r\n221 bye\r\n');
   });
 });

@@ -15,7 +15,7 @@ import { ntlmDowngrade } from './ntlm-downgrade.ts';
 import { reset } from './reset.ts';
 import { rewrite } from './rewrite.ts';
 import { slicer } from './slicer.ts';
-import { registerStage, stageDefinition } from './stage.ts';
+import { registerStage, stageDefinition, stageNames } from './stage.ts';
 import type { RegisteredStage } from './stage.ts';
 import { stripStarttlsStage } from './strip-starttls.ts';
 
@@ -25,6 +25,15 @@ export const BUILTIN_STAGES: readonly RegisteredStage[] = [
 ];
 
 for (const def of BUILTIN_STAGES) if (!stageDefinition(def.name)) registerStage(def);
+
+/**
+ * True while every registered stage is a built-in one. A stage registered at run time is code in
+ * this thread only, so a lab in a process that has one keeps its relays in its own thread
+ * (app/lab/lab.ts, `relaysOn`).
+ */
+export function onlyBuiltInStages(): boolean {
+  return stageNames().length === BUILTIN_STAGES.length;
+}
 
 export { createStage, registerStage, stageDefinition, stageFactory, stageNames, StageConfigError, defineStage } from './stage.ts';
 export type { RegisteredStage, Stage, StageConfigIssue, StageContext, StageDefinition } from './stage.ts';

@@ -1,0 +1,130 @@
+/**
+ * The relay thread (docs/decisions.md, "The paths run on a thread of their own"): the lab's path
+ * relays — its firewalls and direct hops — run here, on a core of their own, as a firewall is a box
+ * of its own. Each connection is the same `RelayConnection` the lab runs in its own thread when it
+ * cannot use this one (relay.ts); only the tap sink differs: it posts each event to the lab
+ * (relay-wire.ts) before the bytes it describes move on.
+ *
+ * One thread serves every lab of the process; each lab attaches with ports of its own.
+ */
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
+import { createRng, type Rng } from '../base/rng.ts';
+import { realTimers } from '../base/timers.ts';
+import type { TapConnection, TapRecord, TapSink } from '../capture/tap.ts';
+import { passPipeline, type Pipeline } from './pipeline.ts';
+import { stagePipeline, type StageRef } from './profiles.ts';
+import type { StageContext } from './stages/index.ts';
+import { startRelay, type Relay } from './relay.ts';
+import {
+  EPHEMERAL_BASE, Slot, epochNow, ownBytes, toWireMarks,
+  type ControlReply, type ControlRequest, type LabAttach, type PathChange, type RelaySpec, type WireRecord,
+} from './relay-wire.ts';
+
+class AttachedLab {
+  readonly #a: LabAttach;
+  readonly #counters: Int32Array;
+  readonly #rng: Rng;
+  readonly #relays = new Map<number, Relay>();
+  /** Each path's pipeline factory, from the stages the lab resolved. */
+  readonly #paths = new Map<string, (ctx: StageContext) => Pipeline>();
+  #pathsVersion = 0;
+  #nextRelay = 0;
+  readonly #sink: TapSink;
+
+  constructor(a: LabAttach) {
+    this.#a = a;
+    this.#counters = new Int32Array(a.counters);
+    this.#rng = createRng(a.seed);
+    for (const [id, stages] of Object.entries(a.pathStages)) this.#setPath(id, stages);
+    this.#pathsVersion = Atomics.load(this.#counters, Slot.PATHS_VERSION);
+    this.#sink = {
+      open: (c) => this.#post(['open', { ...c }]),
+      data: (r: Omit<TapRecord, 'seq'>) => this.#post(['data', r.conn, r.point, r.dir, r.t, ownBytes(r.bytes), toWireMarks(r.marks), r.origin]),
+      close: (c: TapConnection) => this.#post(['close', c.conn, c.point, c.closedAt, c.closedBy, c.closeReason]),
+    };
+    a.control.on('message', (req: ControlRequest) => void this.#handle(req));
+  }
+
+  /** Post a record, and wake the lab unless a wake is already on its way. */
+  #post(record: WireRecord): void {
+    this.#a.records.postMessage(record);
+    if (Atomics.compareExchange(this.#counters, Slot.WAKE_PENDING, 0, 1) === 0) this.#a.wake.postMessage(0);
+  }
+
+  /** The path changes the lab posted before this connection arrived (it bumps the version after posting). */
+  #catchUpPaths(): void {
+    const version = Atomics.load(this.#counters, Slot.PATHS_VERSION);
+    while (this.#pathsVersion < version) {
+      const m = receiveMessageOnPort(this.#a.paths);
+      if (!m) break;
+      const change = m.message as PathChange;
+      this.#setPath(change.path, change.stages);
+      this.#pathsVersion++;
+    }
+  }
+
+  #setPath(id: string, stages: StageRef[]): void {
+    this.#paths.set(id, stages.length === 0 ? () => passPipeline() : stagePipeline(stages));
+  }
+
+  async #handle(req: ControlRequest): Promise<void> {
+    const reply = (r: Omit<ControlReply, 'id'>) => this.#a.control.postMessage({ id: req.id, ...r } satisfies ControlReply);
+    try {
+      if (req.op === 'start') {
+        const relay = await this.#start(req.spec);
+        const id = ++this.#nextRelay;
+        this.#relays.set(id, relay);
+        reply({ relay: id, port: relay.port });
+      } else if (req.op === 'close') {
+        await this.#relays.get(req.relay)?.close();
+        this.#relays.delete(req.relay);
+        reply({});
+      } else {
+        await Promise.all([...this.#relays.values()].map((r) => r.close()));
+        this.#relays.clear();
+        reply({});
+        for (const port of [this.#a.control, this.#a.records, this.#a.wake, this.#a.paths]) port.close();
+      }
+    } catch (error) {
+      reply({ error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  #start(spec: RelaySpec): Promise<Relay> {
+    const counters = this.#counters;
+    const { path } = spec;
+    return startRelay({
+      target: spec.target,
+      createPipeline: (conn) => {
+        if (path === undefined) return passPipeline();
+        this.#catchUpPaths();
+        const build = this.#paths.get(path);
+        if (!build) throw new Error(`the relay thread has no stages for path ${path}`);
+        // The same stream the lab would fork in its own thread: a fork depends on the seed and the label only.
+        return build({ rng: this.#rng.fork(`path:${path}:${conn}`), conn, now: () => realTimers.now() });
+      },
+      clientPoints: spec.clientPoints, serverPoints: spec.serverPoints,
+      clientEndpoint: () => ({ ...spec.client, port: EPHEMERAL_BASE + Atomics.add(counters, Slot.EPHEMERAL, 1) }),
+      serverEndpoint: spec.serverEndpoint,
+      tap: this.#sink, timers: realTimers,
+      // Stamped by the lab as it reads the record: its clock moves only in its own thread.
+      labTime: () => 0,
+      elapsed: () => epochNow() - this.#a.startedAt,
+      nextConnId: () => `c${Atomics.add(counters, Slot.CONN_SEQ, 1) + 1}`,
+      onUpstream: (conn, local, remote) => this.#post(['upstream', conn, local, remote]),
+      connecting: {
+        start: () => Atomics.add(counters, Slot.CONNECTING, 1),
+        done: () => {
+          Atomics.sub(counters, Slot.CONNECTING, 1);
+          Atomics.notify(counters, Slot.CONNECTING);
+        },
+      },
+    });
+  }
+}
+
+if (!parentPort) throw new Error('relay-worker.ts runs as a worker thread (relay-thread.ts starts it)');
+parentPort.on('message', (m: LabAttach) => {
+  if (m.type === 'attach') new AttachedLab(m);
+});
+parentPort.postMessage('ready');

@@ -1,0 +1,116 @@
+/**
+ * The paths on a thread of their own (app/path/relay-thread.ts, docs/decisions.md): what a user of
+ * the lab sees must not change — every byte a socket saw is in the capture when anyone looks, each
+ * receiving session is credited to its sender from its first line, a firewall changed at run time
+ * applies to the next connection, and a stopped lab's relays are gone.
+ */
+import net from 'node:net';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLab, type Lab } from '../../app/lab/lab.ts';
+import { parseProfileSpec } from '../../app/path/profiles.ts';
+import type { Timers } from '../../app/base/timers.ts';
+import { realTimers } from '../../app/base/timers.ts';
+import { twoOrgs, type LabInput } from '../helpers/lab.ts';
+
+const labs: Lab[] = [];
+afterEach(async () => {
+  await Promise.all(labs.splice(0).map((l) => l.stop()));
+});
+
+async function start(patch?: Parameters<typeof twoOrgs>[0], timers?: Timers): Promise<Lab> {
+  const lab = await createLab(twoOrgs(patch), timers ? { timers } : {});
+  labs.push(lab);
+  return lab;
+}
+
+const withFirewall = (profile: string) => (l: LabInput) => {
+  l.paths = [{ between: ['intellinet', 'ntsol'], via: 'firewall', firewall: { profile } }];
+};
+
+/** The relay from Intellinet towards NT Solutions' mail host. */
+function pathPort(lab: Lab): number {
+  const relay = lab.relays.find((r) => r.fromOrg === 'intellinet' && r.toOrg === 'ntsol');
+  if (!relay) throw new Error('no path relay');
+  return relay.port;
+}
+
+/** Connect to `port`, and resolve with the first chunk read and the socket. */
+async function greeted(port: number): Promise<{ socket: net.Socket; first: Buffer }> {
+  const socket = net.connect(port, '127.0.0.1');
+  const [first] = (await once(socket, 'data')) as [Buffer];
+  return { socket, first };
+}
+
+describe('the relay thread', () => {
+  it('runs the paths of a lab on real timers, and what a socket read is in the capture at that moment', async () => {
+    const lab = await start();
+    expect(lab.relaysOn).toBe('thread');
+    const socket = net.connect(pathPort(lab), '127.0.0.1');
+    // Checked inside the data callback: nothing else in this thread ran between the read and the look.
+    const seen = await new Promise<{ text: string; captured: string[] }>((resolve, reject) => {
+      socket.once('data', (chunk: Buffer) => resolve({
+        text: chunk.toString('latin1'),
+        captured: lab.taps.records.filter((r) => r.dir === 's2c').map((r) => r.bytes.toString('latin1')),
+      }));
+      socket.once('error', reject);
+    });
+    socket.destroy();
+    expect(seen.text).toMatch(/^220 mail\.ntsol\.example /);
+    expect(seen.captured).toEqual([seen.text]);
+  });
+
+  it('credits every receiving session to its sender from its greeting on, with many connecting at once', async () => {
+    const lab = await start();
+    const sessions = await Promise.all(Array.from({ length: 30 }, () => greeted(pathPort(lab))));
+    for (const { socket } of sessions) socket.end('EHLO mail.intellinet.example\r\nQUIT\r\n');
+    await Promise.all(sessions.map(({ socket }) => once(socket, 'close')));
+    const logs = [...lab.serverLogs.values()];
+    expect(logs).toHaveLength(30);
+    for (const lines of logs) {
+      expect(lines[0]).toMatchObject({ dir: 'out', text: expect.stringMatching(/^220 /) });
+      // The receiver greets the sender by its simulated address, not the loopback one.
+      expect(lines.find((l) => l.text.startsWith('250-'))?.text).toBe('250-mail.ntsol.example Hello [192.0.2.10]');
+    }
+    const conns = new Set([...lab.serverLogs.keys()]);
+    expect(conns.size).toBe(30);
+    expect([...conns].every((c) => /^c\d+$/.test(c))).toBe(true);
+  });
+
+  it('a firewall changed at run time applies to the next connection through the thread', async () => {
+    const lab = await start(withFirewall('pix-5.1'));
+    const before = await greeted(pathPort(lab));
+    before.socket.destroy();
+    // Mailguard masks the banner: the host's name and its software are asterisks.
+    expect(before.first.toString('latin1')).toMatch(/^220 \*{18} /);
+    expect(before.first.toString('latin1')).not.toContain('ntsol');
+    lab.paths.find((p) => p.id === 'intellinet-ntsol')!.setFirewall(parseProfileSpec('pass'));
+    const after = await greeted(pathPort(lab));
+    after.socket.destroy();
+    expect(after.first.toString('latin1')).toMatch(/^220 mail\.ntsol\.example /);
+  });
+
+  it('stops a lab\'s relays with the lab; the next lab in the process runs on the thread again', async () => {
+    const lab = await start();
+    const port = pathPort(lab);
+    await lab.stop();
+    labs.splice(labs.indexOf(lab), 1);
+    const refused = net.connect(port, '127.0.0.1');
+    const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+
+    const next = await start();
+    expect(next.relaysOn).toBe('thread');
+    const { socket, first } = await greeted(pathPort(next));
+    socket.destroy();
+    expect(first.toString('latin1')).toMatch(/^220 /);
+  });
+
+  it('a lab on injected timers relays in its own thread, where those timers run', async () => {
+    const lab = await start(undefined, { now: realTimers.now, setTimeout: (fn, ms) => realTimers.setTimeout(fn, ms) });
+    expect(lab.relaysOn).toBe('lab');
+    const { socket, first } = await greeted(pathPort(lab));
+    socket.destroy();
+    expect(first.toString('latin1')).toMatch(/^220 /);
+  });
+});
