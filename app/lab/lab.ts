@@ -36,7 +36,7 @@ import type { RptNote } from '../tls/levels.ts';
 import { buildTlsReport, type TlsReport } from '../tls/tlsrpt.ts';
 import { startRelay, type Relay, type RelayOptions } from '../path/relay.ts';
 import { LabRelayThread } from '../path/relay-thread.ts';
-import { EPHEMERAL_BASE, Slot, labCounters } from '../path/relay-wire.ts';
+import { labCounters, nextClientPort, nextConnId } from '../path/relay-wire.ts';
 import { createPathPipeline, pathStages } from '../path/middlebox.ts';
 import { onlyBuiltInStages } from '../path/stages/index.ts';
 import { passPipeline } from '../path/pipeline.ts';
@@ -346,14 +346,9 @@ export class Lab {
   #relayDeps(): Pick<RelayOptions, 'tap' | 'timers' | 'labTime' | 'elapsed' | 'nextConnId' | 'onUpstream'> {
     return {
       tap: this.#taps, timers: this.timers, labTime: () => this.clock.now(), elapsed: () => this.elapsed(),
-      nextConnId: () => `c${Atomics.add(this.#counters, Slot.CONN_SEQ, 1) + 1}`,
+      nextConnId: () => nextConnId(this.#counters),
       onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
     };
-  }
-
-  /** The next simulated client port (the relay thread draws from the same counter). */
-  #nextPort(): number {
-    return EPHEMERAL_BASE + Atomics.add(this.#counters, Slot.EPHEMERAL, 1);
   }
 
   /** A recording relay from `from`'s server towards `host`, reaching `target`. */
@@ -367,7 +362,7 @@ export class Lab {
         target,
         createPipeline: (conn) => createPathPipeline(p.config, { rng: this.rng.fork(`path:${p.id}:${conn}`), conn, now: () => this.timers.now() }),
         clientPoints, serverPoints,
-        clientEndpoint: () => ({ ...client, port: this.#nextPort() }),
+        clientEndpoint: () => ({ ...client, port: nextClientPort(this.#counters) }),
         serverEndpoint, ...this.#relayDeps(),
       });
     this.#relays.push(relay);
@@ -397,7 +392,7 @@ export class Lab {
         this.#outsidePoints.add(id);
         const relay = await startRelay({
           target: { host: '127.0.0.1', port: l.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
-          clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#nextPort() }), serverEndpoint: { ip: host.address, port, host: host.name },
+          clientEndpoint: () => ({ ...OUTSIDE_PEER, port: nextClientPort(this.#counters) }), serverEndpoint: { ip: host.address, port, host: host.name },
           ...this.#relayDeps(),
         });
         this.#relays.push(relay);
@@ -415,7 +410,7 @@ export class Lab {
       const org = [...this.servers.values()].find((s) => name === `mta-sts.${s.domain}`);
       const relay = await startRelay({
         target: { host: '127.0.0.1', port: sts.host.port }, createPipeline: () => passPipeline(), clientPoints: [point], serverPoints: [point],
-        clientEndpoint: () => ({ ...OUTSIDE_PEER, port: this.#nextPort() }),
+        clientEndpoint: () => ({ ...OUTSIDE_PEER, port: nextClientPort(this.#counters) }),
         serverEndpoint: { ip: org?.config.hosts[0]?.address ?? '198.51.100.1', port: 443, host: name },
         ...this.#relayDeps(),
       });
@@ -454,7 +449,7 @@ export class Lab {
     this.#pointRoles.set(full.id, []);
     const relay = await startRelay({
       target, createPipeline: () => passPipeline(), clientPoints: [full], serverPoints: [full],
-      clientEndpoint: () => ({ ...ends.client, port: this.#nextPort() }), serverEndpoint: ends.server,
+      clientEndpoint: () => ({ ...ends.client, port: nextClientPort(this.#counters) }), serverEndpoint: ends.server,
       ...this.#relayDeps(),
       onUpstream: (conn, local, remote) => {
         this.#noteUpstream(conn, local, remote);

@@ -31,6 +31,12 @@ const READY_TIMEOUT_MS = 20_000;
  * socket microseconds later.
  */
 const NAME_WAIT_MS = 50;
+/**
+ * How long a lab's stop waits for the thread to close a relay or let the lab go. A thread that has
+ * not answered by then is let go of (`threadGone`): a stopping lab must end, and a control port
+ * waiting for an answer would keep the process alive.
+ */
+const STOP_WAIT_MS = 5_000;
 
 /** A bundled app's thread entry (main/engine-entry.ts); by default the source file beside this one. */
 export function setRelayWorkerEntry(url: URL): void {
@@ -163,7 +169,7 @@ export class LabRelayThread {
       port: r.port,
       close: async () => {
         if (this.#gone) return;
-        await this.#request({ op: 'close', relay });
+        await this.#stopRequest({ op: 'close', relay });
         this.drain();
       },
     };
@@ -246,9 +252,23 @@ export class LabRelayThread {
   async detach(): Promise<void> {
     if (!this.#gone) {
       // A thread that died meanwhile took the relays with it: nothing is left to close.
-      await this.#request({ op: 'detach' }).catch(() => undefined);
+      await this.#stopRequest({ op: 'detach' });
     }
     this.threadGone();
+  }
+
+  /** A request on the way to stopping: answered, failed, or let go after STOP_WAIT_MS. */
+  async #stopRequest(req: ControlOp): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.threadGone();
+        resolve();
+      }, STOP_WAIT_MS);
+      timer.unref();
+    });
+    await Promise.race([this.#request(req).then(() => undefined, () => undefined), late]);
+    clearTimeout(timer);
   }
 
   /** The thread is gone (or this lab left it): nothing more will answer. */

@@ -41,6 +41,16 @@ export function labCounters(): Int32Array {
 /** The first simulated client port (RFC 6335 §6: the dynamic range starts at 49152). */
 export const EPHEMERAL_BASE = 49152;
 
+/** The next connection id (`c1`, `c2`, …), one sequence for the lab and its relay thread. */
+export function nextConnId(counters: Int32Array): string {
+  return `c${Atomics.add(counters, Slot.CONN_SEQ, 1) + 1}`;
+}
+
+/** The next simulated client port, from the same shared counter on either thread. */
+export function nextClientPort(counters: Int32Array): number {
+  return EPHEMERAL_BASE + Atomics.add(counters, Slot.EPHEMERAL, 1);
+}
+
 /** Everything a relay on the thread needs, in plain data (structured-cloned across). */
 export interface RelaySpec {
   target: { host: string; port: number };

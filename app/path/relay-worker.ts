@@ -16,7 +16,7 @@ import { stagePipeline, type StageRef } from './profiles.ts';
 import type { StageContext } from './stages/index.ts';
 import { startRelay, type Relay } from './relay.ts';
 import {
-  EPHEMERAL_BASE, Slot, epochNow, ownBytes, toWireMarks,
+  Slot, epochNow, nextClientPort, nextConnId, ownBytes, toWireMarks,
   type ControlReply, type ControlRequest, type LabAttach, type PathChange, type RelaySpec, type WireRecord,
 } from './relay-wire.ts';
 
@@ -104,13 +104,13 @@ class AttachedLab {
         return build({ rng: this.#rng.fork(`path:${path}:${conn}`), conn, now: () => realTimers.now() });
       },
       clientPoints: spec.clientPoints, serverPoints: spec.serverPoints,
-      clientEndpoint: () => ({ ...spec.client, port: EPHEMERAL_BASE + Atomics.add(counters, Slot.EPHEMERAL, 1) }),
+      clientEndpoint: () => ({ ...spec.client, port: nextClientPort(counters) }),
       serverEndpoint: spec.serverEndpoint,
       tap: this.#sink, timers: realTimers,
       // Stamped by the lab as it reads the record: its clock moves only in its own thread.
       labTime: () => 0,
       elapsed: () => epochNow() - this.#a.startedAt,
-      nextConnId: () => `c${Atomics.add(counters, Slot.CONN_SEQ, 1) + 1}`,
+      nextConnId: () => nextConnId(counters),
       onUpstream: (conn, local, remote) => this.#post(['upstream', conn, local, remote]),
       connecting: {
         start: () => Atomics.add(counters, Slot.CONNECTING, 1),
