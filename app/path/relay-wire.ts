@@ -111,10 +111,11 @@ export interface WireMark {
 
 /**
  * The bytes of `b` in an array of their own. Structured cloning copies a view's whole
- * ArrayBuffer, so a slice of a pooled or larger buffer would carry its neighbours across.
+ * ArrayBuffer, so a slice of a pooled or larger buffer would carry its neighbours across (and the
+ * lab's capture would keep them alive). A copy, not `b.slice()`: on a Buffer that is a view.
  */
 export function ownBytes(b: Uint8Array): Uint8Array {
-  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : b.slice();
+  return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b);
 }
 
 /** A Buffer over bytes that came across (no copy). */
