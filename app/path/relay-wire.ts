@@ -54,8 +54,8 @@ export function nextClientPort(counters: Int32Array): number {
 /** Everything a relay on the thread needs, in plain data (structured-cloned across). */
 export interface RelaySpec {
   target: { host: string; port: number };
-  /** The path whose pipeline this relay runs, by id; absent: a `pass` pipeline (a listener's tap). */
-  path?: string;
+  /** The path whose pipeline this relay runs, by id (only path relays run on the thread; a listener's tap stays in the lab's). */
+  path: string;
   clientPoints: CapturePoint[];
   serverPoints: CapturePoint[];
   /** The sender's simulated address; its port comes from the shared counter. */

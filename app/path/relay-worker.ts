@@ -96,7 +96,6 @@ class AttachedLab {
     return startRelay({
       target: spec.target,
       createPipeline: (conn) => {
-        if (path === undefined) return passPipeline();
         this.#catchUpPaths();
         const build = this.#paths.get(path);
         if (!build) throw new Error(`the relay thread has no stages for path ${path}`);
