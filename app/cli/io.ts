@@ -21,5 +21,32 @@ export const processIo: CliIo = {
   }),
 };
 
+/** How long `serve` and `up` give their lab to stop after Ctrl+C before they exit regardless. */
+export const STOP_LIMIT_MS = 15_000;
+
+/**
+ * Run a long-running command's shutdown, but never let it keep the process: after `limitMs` the
+ * command says what it was still waiting for (the handles Node still holds) and exits anyway. A
+ * user pressed Ctrl+C; a lab that cannot stop is a bug to report, not a reason to ignore them
+ * (a second Ctrl+C ends the process at once: the first one's listener is gone by then).
+ */
+export async function stopWithin(what: string, stop: () => Promise<void>, io: CliIo, limitMs = STOP_LIMIT_MS): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), limitMs);
+  });
+  const done = await Promise.race([stop().then(() => true as const), late]);
+  clearTimeout(timer);
+  if (!done) io.err(`${what}: stopping took longer than ${limitMs / 1000} s; exiting anyway (still open: ${openResources()})`);
+  return done;
+}
+
+/** The kinds of handle still keeping the event loop alive, counted: `TCPSocketWrap ×2, Timeout`. */
+export function openResources(): string {
+  const counts = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].map(([r, n]) => (n > 1 ? `${r} ×${n}` : r)).join(', ') || 'nothing';
+}
+
 /** Exit codes (docs/lab.md, "Command line"). */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;

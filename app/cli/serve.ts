@@ -12,7 +12,7 @@ import { ApiSession } from '../api/session.ts';
 import { ensureRendererBuilt } from '../bridge/build.ts';
 import { startUiServer } from '../bridge/ui-server.ts';
 import { intFlag, parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
-import { EXIT, type CliIo } from './io.ts';
+import { EXIT, stopWithin, type CliIo } from './io.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -65,7 +65,9 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   io.out('Serving on 127.0.0.1 only, to whoever has this address: its token is new each run. Press Ctrl+C to stop.');
   if (args.flags.has('open')) openBrowser(server.url, io);
   await io.interrupted();
-  await server.close();
-  await session.close();
-  return EXIT.ok;
+  const stopped = await stopWithin('postcard-lab serve', async () => {
+    await server.close();
+    await session.close();
+  }, io);
+  return stopped ? EXIT.ok : EXIT.failed;
 }

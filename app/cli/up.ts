@@ -13,7 +13,7 @@ import { formatError, loadScenarioFile } from '../scenario/load.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { recordScenario } from '../scenario/record.ts';
 import { parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
-import { EXIT, type CliIo } from './io.ts';
+import { EXIT, stopWithin, type CliIo } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 
 /** What opening the workspace cleaned up or cut (a previous run was killed), one line each. */
@@ -89,6 +89,5 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     fs.renameSync(tmp, path.resolve(record));
     io.err(`Recorded ${summary} to ${record}`);
   }
-  await lab.stop();
-  return EXIT.ok;
+  return (await stopWithin('postcard-lab up', () => lab.stop(), io)) ? EXIT.ok : EXIT.failed;
 }

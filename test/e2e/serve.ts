@@ -51,7 +51,7 @@ export function servePerFile(): () => Served {
     fs.mkdirSync('test-results', { recursive: true });
   });
   test.afterAll(async () => {
-    expect(await served!.stop()).toBe(0);
+    expect(await served!.stop(), served!.output()).toBe(0);
   });
   return () => served!;
 }
