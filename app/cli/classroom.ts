@@ -13,7 +13,7 @@ import { ensureRendererBuilt } from '../bridge/build.ts';
 import { Classroom, MAX_SEATS } from '../classroom/room.ts';
 import { startClassroomServer } from '../classroom/server.ts';
 import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
-import { EXIT, type CliIo } from './io.ts';
+import { EXIT, stopWithin, type CliIo } from './io.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_CLASS_PORT = 5318;
@@ -90,7 +90,9 @@ export async function classroomCommand(argv: string[], io: CliIo): Promise<numbe
   io.out(`Trainer link (yours alone; shown once): ${server.trainerUrl}`);
   io.out(`Serving on ${host}${host === '127.0.0.1' ? ' only' : ''}. Press Ctrl+C to end the class.`);
   await io.interrupted();
-  await server.close();
-  await room.close();
-  return EXIT.ok;
+  const stopped = await stopWithin('postcard-lab classroom', async () => {
+    await server.close();
+    await room.close();
+  }, io);
+  return stopped ? EXIT.ok : EXIT.failed;
 }

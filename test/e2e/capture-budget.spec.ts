@@ -32,7 +32,7 @@ test.beforeAll(async () => {
   fs.mkdirSync('test-results', { recursive: true });
 });
 test.afterAll(async () => {
-  expect(await served.stop()).toBe(0);
+  expect(await served.stop(), served.output()).toBe(0);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

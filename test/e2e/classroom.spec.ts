@@ -12,7 +12,7 @@ test.beforeAll(async () => {
   fs.mkdirSync('test-results', { recursive: true });
 });
 test.afterAll(async () => {
-  expect(await cls.stop()).toBe(0);
+  expect(await cls.stop(), cls.output()).toBe(0);
 });
 
 /** Both pages' screenshots in one picture, as the trainer would see two screens. */
