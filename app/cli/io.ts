@@ -21,7 +21,10 @@ export const processIo: CliIo = {
   }),
 };
 
-/** How long `serve` and `up` give their lab to stop after Ctrl+C before they exit regardless. */
+/**
+ * How long `serve`, `up` and `classroom` give their labs to stop after Ctrl+C before they exit
+ * regardless. What got `250` is on disk already: a stop cut short costs what a kill would.
+ */
 export const STOP_LIMIT_MS = 15_000;
 
 /**
