@@ -111,6 +111,7 @@ describe('the relay thread', () => {
     // larger buffers. A piece that crossed with its whole buffer kept that buffer alive in the
     // capture (a 4,000-message load run held twice the memory it does now).
     const lab = await start(withFirewall('pix-5.1'));
+    expect(lab.relaysOn).toBe('thread');
     const { socket } = await greeted(pathPort(lab));
     socket.write('EHLO mail.intellinet.example\r\nNOOP\r\nNOOP\r\n');
     socket.end('QUIT\r\n');
