@@ -17,6 +17,12 @@ export function formatReport(r: BenchReport): string[] {
   const out = [
     `postcard-lab bench${r.quick ? ' --quick' : ''}: node ${r.node}, ${r.cpus} CPUs`,
     '',
+    `Targets (issue 11: each ratio against its baseline in this run${r.quick ? '; a --quick run is too short to judge them' : ''})`,
+    ...table([
+      ['figure', 'ratio', 'first target', 'goal', 'met'],
+      ...r.targets.map((t) => [t.figure, num(t.ratio, 3), `≥ ${t.first}`, `≥ ${t.goal}`, t.met === 'goal' ? 'goal' : t.met === 'first' ? 'first target' : 'NO']),
+    ]),
+    '',
     `Throughput, messages/s (${t0.messages} messages of ${t0.size} octets, ${t0.concurrency} in flight; queue to mailbox)`,
     ...table([
       ['method', 'lab', 'baseline', 'lab/baseline', 'via bare relay', 'ceiling', 'delivered', 'fsyncs/msg', 'ms/msg added'],

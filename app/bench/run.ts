@@ -15,6 +15,7 @@ import { realClock, type BenchClock } from './measure.ts';
 import type { PostfixTools } from './postfix.ts';
 import { benchGrid, type GridBench } from './grid.ts';
 import { benchClassroom, type ClassroomFigure } from './classroom.ts';
+import { checkTargets, type TargetCheck } from './targets.ts';
 
 export interface BenchSizes {
   /** Messages per throughput run, each `size` octets, `concurrency` in flight. */
@@ -80,6 +81,8 @@ export interface BenchReport {
   grid: GridBench | null;
   /** Issue 13: a class of 20 seats on one machine (app/bench/classroom.ts). */
   classroom: ClassroomFigure;
+  /** Issue 11's four ratios against their first targets and goals (app/bench/targets.ts). */
+  targets: TargetCheck[];
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
@@ -105,7 +108,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     capture[key] = await benchCapture(packets);
   }
   const grid = sizes.grid ? await benchGrid(sizes.grid, progress) : null;
-  return { version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(), throughput, sessions, load, up, startMs, capture, classroom, grid };
+  return {
+    version: 1, node: process.version, cpus: os.cpus().length, quick: options.quick, tmpdir: os.tmpdir(),
+    throughput, sessions, load, up, startMs, capture, classroom, grid, targets: checkTargets(throughput, sessions),
+  };
 }
 
 /** What went missing in a run: the lab must move every message it was given. Empty when nothing did. */

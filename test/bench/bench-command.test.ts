@@ -82,6 +82,14 @@ describe('postcard-lab bench --json --quick', () => {
     expect(r.grid).toMatchObject({ cells: 48, agree: 48 });
     expect(typeof r.grid.cellsPerSecond).toBe('number');
 
+    // Issue 11's targets, each read from the figure it names, judged against its first target and goal.
+    expect(r.targets.map((t: { figure: string }) => t.figure)).toEqual(['throughput.plain', 'throughput.starttls', 'throughput.ntlm', 'sessions.ratioPath']);
+    for (const t of r.targets) {
+      const measured = t.figure === 'sessions.ratioPath' ? s.ratioPath : r.throughput[t.figure.split('.')[1]].ratio;
+      expect(t.ratio).toBe(measured);
+      expect(t.met).toBe(measured >= t.goal ? 'goal' : measured >= t.first ? 'first' : 'no');
+    }
+
     // Issue 13: a class of 20 seats; the board received one event per wrong check of every learner.
     const c = r.classroom;
     expect(c).toMatchObject({ seats: 20, checks: quickSizes.classroomChecks, boardEvents: 20 * quickSizes.classroomChecks });
@@ -107,6 +115,9 @@ describe('postcard-lab bench', () => {
     expect(text).toMatch(/^ {2}through a bare relay +[\d.]+ +[\d.]+ +bare relay \/ lab: the ceiling of one hop in one thread$/m);
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
+    expect(text).toMatch(/^Targets \(issue 11: each ratio against its baseline in this run; a --quick run is too short to judge them\)$/m);
+    expect(text).toMatch(/^ {2}throughput\.plain +[\d.]+ +≥ 0\.5 +≥ 0\.8 +(goal|first target|NO)$/m);
+    expect(text).toMatch(/^ {2}sessions\.ratioPath +[\d.]+ +≥ 0\.6 +≥ 0\.8 +(goal|first target|NO)$/m);
     expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);
     expect(text).toMatch(/^ {2}board events\/s \(4 seat updates\) +[\d.]+$/m);
   });
