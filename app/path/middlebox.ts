@@ -23,13 +23,18 @@ export interface PathPipelineSpec {
   firewall?: unknown;
 }
 
+/** The firewall profile a path runs: none for a direct path or a path without one (bytes pass as they are). */
+function profileOf(config: PathPipelineSpec): unknown {
+  return config.via === 'direct' ? undefined : config.firewall;
+}
+
 export function createPathPipeline(config: PathPipelineSpec, ctx: PipelineContext): Pipeline {
-  if (config.via === 'direct' || !config.firewall) return passPipeline();
-  return createProfilePipeline(config.firewall, ctx);
+  const profile = profileOf(config);
+  return profile ? createProfilePipeline(profile, ctx) : passPipeline();
 }
 
 /** The stages a path's pipeline runs, resolved in this thread's registries (none: `pass`). */
 export function pathStages(config: PathPipelineSpec): StageRef[] {
-  if (config.via === 'direct' || !config.firewall) return [];
-  return profileStages(config.firewall);
+  const profile = profileOf(config);
+  return profile ? profileStages(profile) : [];
 }

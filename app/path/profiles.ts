@@ -15,7 +15,7 @@
  * short for `{ profile: asa }`; a stage may be written `slicer` for `{ slicer: {} }`.
  */
 import { z } from 'zod';
-import type { Pipeline } from './pipeline.ts';
+import { passPipeline, type Pipeline } from './pipeline.ts';
 import { createChain } from './chain.ts';
 import { stageDefinition, stageFactory, stageNames } from './stages/index.ts';
 import type { StageContext } from './stages/index.ts';
@@ -209,11 +209,12 @@ export function profileStages(input: unknown): StageRef[] {
 
 /**
  * A pipeline factory for resolved stages, client side first: each connection gets fresh stages,
- * each with its own rng stream forked by position. The relay thread builds its pipelines from the
- * stages the lab resolved (app/path/relay-thread.ts), so a profile registered in the lab's thread
- * runs there too.
+ * each with its own rng stream forked by position; no stages at all pass the bytes as they are.
+ * The relay thread builds its pipelines from the stages the lab resolved
+ * (app/path/relay-thread.ts), so a profile registered in the lab's thread runs there too.
  */
 export function stagePipeline(refs: readonly StageRef[]): (ctx: StageContext) => Pipeline {
+  if (refs.length === 0) return () => passPipeline();
   const factories = refs.map((ref) => ({ name: ref.name, create: stageFactory(ref.name, ref.config) }));
   return (ctx) => createChain(factories.map((f, i) => f.create({ ...ctx, rng: ctx.rng.fork(`stage:${i}:${f.name}`) })));
 }

@@ -11,7 +11,7 @@ import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { createRng, type Rng } from '../base/rng.ts';
 import { realTimers } from '../base/timers.ts';
 import type { TapConnection, TapRecord, TapSink } from '../capture/tap.ts';
-import { passPipeline, type Pipeline } from './pipeline.ts';
+import type { Pipeline } from './pipeline.ts';
 import { stagePipeline, type StageRef } from './profiles.ts';
 import type { StageContext } from './stages/index.ts';
 import { startRelay, type Relay } from './relay.ts';
@@ -64,7 +64,7 @@ class AttachedLab {
   }
 
   #setPath(id: string, stages: StageRef[]): void {
-    this.#paths.set(id, stages.length === 0 ? () => passPipeline() : stagePipeline(stages));
+    this.#paths.set(id, stagePipeline(stages));
   }
 
   async #handle(req: ControlRequest): Promise<void> {
