@@ -1,6 +1,7 @@
 /** The human form of a bench report: a few aligned tables (the JSON form is the report itself). */
 import type { BenchReport } from './run.ts';
 import { methods } from './labs.ts';
+import type { TargetCheck } from './targets.ts';
 
 /** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string[] {
@@ -11,6 +12,11 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
 
 const num = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined ? '—' : n.toFixed(digits));
 
+const MET: Record<TargetCheck['met'], string> = { goal: 'goal', first: 'first target', no: 'NO' };
+
+/** Where a figure's path relays ran, in words. */
+const relaysIn = (on: 'thread' | 'lab'): string => (on === 'thread' ? 'relay thread' : 'lab\'s own thread');
+
 export function formatReport(r: BenchReport): string[] {
   const t0 = r.throughput.plain;
   const s = r.sessions;
@@ -20,7 +26,7 @@ export function formatReport(r: BenchReport): string[] {
     `Targets (issue 11: each ratio against its baseline in this run${r.quick ? '; a --quick run is too short to judge them' : ''})`,
     ...table([
       ['figure', 'ratio', 'first target', 'goal', 'met'],
-      ...r.targets.map((t) => [t.figure, num(t.ratio, 3), `≥ ${t.first}`, `≥ ${t.goal}`, t.met === 'goal' ? 'goal' : t.met === 'first' ? 'first target' : 'NO']),
+      ...r.targets.map((t) => [t.figure, num(t.ratio, 3), `≥ ${t.first}`, `≥ ${t.goal}`, MET[t.met]]),
     ]),
     '',
     `Throughput, messages/s (${t0.messages} messages of ${t0.size} octets, ${t0.concurrency} in flight; queue to mailbox)`,
@@ -31,7 +37,7 @@ export function formatReport(r: BenchReport): string[] {
         return [m, num(t.lab), num(t.baseline), num(t.ratio, 3), num(t.baselineViaPipe), num(t.pipeCeiling, 3), `${t.delivered.lab}/${t.messages}`, num(t.fsyncsPerMessage, 2), num(t.msPerMessage.path, 2)];
       }),
     ]),
-    `  (via bare relay: the baseline behind a bare TCP relay in the same thread; ceiling = that / baseline, the best a lab with one relay hop in its own thread could reach; the lab's paths ran on ${r.throughput.plain.relaysOn === 'thread' ? 'the relay thread' : 'the lab\'s own thread'})`,
+    `  (via bare relay: the baseline behind a bare TCP relay in the same thread; ceiling = that / baseline, the best a lab with one relay hop in its own thread could reach; the lab's paths ran on the ${relaysIn(r.throughput.plain.relaysOn)})`,
     '',
     'Load through the submission port, lab clock running (delivered / deferred / msg/s / RSS MB start, at half, end, peak / live MB at half, end / bounded / peak sessions)',
     ...table([
@@ -47,7 +53,7 @@ export function formatReport(r: BenchReport): string[] {
       ['target', 'sessions/s', 'ratio', ''],
       ['lab host listener', num(s.lab), '', ''],
       ['bare smtp-server (baseline)', num(s.baseline), num(s.ratio, 3), 'lab / baseline'],
-      [`through the lab's path (${s.relaysOn === 'thread' ? 'relay thread' : 'lab\'s thread'})`, num(s.viaPath), num(s.ratioPath, 3), 'path / lab'],
+      [`through the lab's path (${relaysIn(s.relaysOn)})`, num(s.viaPath), num(s.ratioPath, 3), 'path / lab'],
       ['through a bare relay', num(s.viaPipe), num(s.pipeCeiling, 3), 'bare relay / lab: the ceiling of one hop in one thread'],
       ['Postfix smtp-sink', num(s.postfixSink), num(s.ratioPostfix, 3), 'lab / smtp-sink'],
     ]),
