@@ -56,7 +56,14 @@ export interface JournaledLab {
 export const JOURNAL_MESSAGES_KEPT = 1_000;
 
 export class LabJournal {
-  readonly entries: JournalEntry[] = [];
+  /**
+   * Every entry, in order; a dropped message leaves an empty place until the next compaction
+   * (`#compact`), so dropping the oldest of a thousand messages does not shift the thousand after it.
+   */
+  readonly #all: (JournalEntry | undefined)[] = [];
+  #holes = 0;
+  /** Where the search for the oldest kept message starts: every message before it was dropped. */
+  #oldestFrom = 0;
   /** Messages let go, oldest first, to keep `JOURNAL_MESSAGES_KEPT` (a recording says how many). */
   droppedMessages = 0;
   readonly #keepMessages: number;
@@ -108,6 +115,12 @@ export class LabJournal {
     return this.#keepMessages;
   }
 
+  /** What happened, in order: every change, and the newest `keepMessages` messages. */
+  get entries(): readonly JournalEntry[] {
+    this.#compact();
+    return this.#all as JournalEntry[];
+  }
+
   /** What happened since the baseline, in order: the first message and everything after it (none before a message). */
   sinceBaseline(): readonly JournalEntry[] {
     return this.#baselineAt === undefined ? [] : this.entries.slice(this.#baselineAt);
@@ -129,7 +142,7 @@ export class LabJournal {
     const message = entry.kind === 'send' || entry.kind === 'submitted';
     if (!this.#baseline && message) {
       this.#baseline = this.#snapshot();
-      this.#baselineAt = this.entries.length;
+      this.#baselineAt = this.#all.length;
     }
     // Only the messages still pending, and of those only the ones a settling event named, are
     // looked at: a walk over the whole history made every message cost as much as all before it,
@@ -145,7 +158,7 @@ export class LabJournal {
       });
     }
     this.#touched.clear();
-    this.entries.push(entry);
+    this.#all.push(entry);
     if (message && ++this.#messages > this.#keepMessages) this.#dropOldestMessage();
     if (message) {
       this.#unsettled.push(entry);
@@ -159,15 +172,32 @@ export class LabJournal {
    * before it, so a recording replays every change, in order, with the messages still kept).
    */
   #dropOldestMessage(): void {
-    for (let i = this.#baselineAt ?? 0; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (e.kind !== 'send' && e.kind !== 'submitted') continue;
-      this.entries.splice(i, 1);
-      this.#unsettled = this.#unsettled.filter((u) => u !== e);
+    // Every message lies after the baseline (it was taken at the first one).
+    for (let i = Math.max(this.#oldestFrom, this.#baselineAt ?? 0); i < this.#all.length; i++) {
+      const e = this.#all[i];
+      if (!e || (e.kind !== 'send' && e.kind !== 'submitted')) continue;
+      this.#all[i] = undefined;
+      this.#holes++;
+      this.#oldestFrom = i + 1;
+      // Still pending, it is the oldest of the pending ones: found at once.
+      const pending = this.#unsettled.indexOf(e);
+      if (pending >= 0) this.#unsettled.splice(pending, 1);
       this.#messages--;
       this.droppedMessages++;
+      // One pass over the entries per `keepMessages` drops, not one per drop.
+      if (this.#holes >= this.#keepMessages) this.#compact();
       return;
     }
+  }
+
+  /** Close the places of dropped messages (all after the baseline, so `#baselineAt` stays). */
+  #compact(): void {
+    if (this.#holes === 0) return;
+    let kept = 0;
+    for (const e of this.#all) if (e) this.#all[kept++] = e;
+    this.#all.length = kept;
+    this.#holes = 0;
+    this.#oldestFrom = 0;
   }
 
   #snapshot(): LabBaseline {

@@ -75,3 +75,27 @@ describe('LabJournal: outcomes recorded at the next entry', () => {
     expect(journal.entries[0]).toMatchObject({ kind: 'send', settled: 'delivered' });
   });
 });
+
+describe('LabJournal: the newest messages only', () => {
+  it('lets the oldest messages go in order, keeps every change in its place, and settles the kept ones', () => {
+    const { lab, settle } = fakeLab();
+    const journal = new LabJournal(lab, { keepMessages: 3 });
+    journal.advanced('1m');
+    for (let i = 1; i <= 5; i++) {
+      journal.sent(step(`m${i}`));
+      if (i === 2) journal.advanced('2m');
+    }
+    // Read between compactions: m1 and m2 are gone, the change between them is still there.
+    const kinds = () => journal.entries.map((e) => (e.kind === 'send' ? e.step.id : `${e.kind} ${e.kind === 'advance' ? e.by : ''}`));
+    expect(kinds()).toEqual(['advance 1m', 'advance 2m', 'm3', 'm4', 'm5']);
+    expect(journal.droppedMessages).toBe(2);
+    for (let i = 6; i <= 12; i++) journal.sent(step(`m${i}`));
+    expect(kinds()).toEqual(['advance 1m', 'advance 2m', 'm10', 'm11', 'm12']);
+    expect(journal.droppedMessages).toBe(9);
+    expect(journal.sinceBaseline().map((e) => (e.kind === 'send' ? e.step.id : e.kind))).toEqual(['advance', 'm10', 'm11', 'm12']);
+    // A kept message still has its outcome recorded at the next entry.
+    settle('m11', 'mail.delivered', 'delivered');
+    journal.advanced('3m');
+    expect(journal.entries.filter((e) => e.kind === 'send').map((e) => e.settled)).toEqual([undefined, 'delivered', undefined]);
+  });
+});
