@@ -123,9 +123,29 @@ interface ServerInternals {
 export class LabSmtpServer extends SMTPServer {
   readonly lab: LabConnectionOptions;
 
+  /** Sessions this server has numbered (`_handleProxy`). */
+  #sessions = 0;
+
   constructor(options: SMTPServerOptions, lab: LabConnectionOptions) {
     super(options);
     this.lab = lab;
+  }
+
+  /**
+   * Mirrors SMTPServer._handleProxy for a listener without a PROXY header (the lab never sets
+   * `useProxy`): smtp-server names each session with 10 random octets run through BigInt, about 1 %
+   * of a lab's whole time under load (docs/bench.md, "Where the time goes"). The lab numbers its
+   * sessions instead, 16 base-32 digits as smtp-server's are: unique per server, and the same in
+   * every run of a seeded lab. Still answered on the next turn, as the original does.
+   */
+  override _handleProxy(socket: { remoteAddress?: string }, callback: (err: Error | null, socketOptions: { id: string; ignore: boolean }) => void): void {
+    if (this.options.useProxy) {
+      super._handleProxy(socket as never, callback as never);
+      return;
+    }
+    const id = (++this.#sessions).toString(32).padStart(16, '0');
+    const ignored = this.options.ignoredHosts?.includes(socket.remoteAddress ?? '') ?? false;
+    setImmediate(() => callback(null, { id, ignore: ignored }));
   }
 
   override connect(socket: unknown, socketOptions: unknown): void {

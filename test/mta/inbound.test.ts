@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import nodemailer from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { startInbound, type InboundOptions, type InboundServer, type InboundEnvelope } from '../../app/mta/inbound.ts';
 import { realTimers, type Timers } from '../../app/base/timers.ts';
@@ -41,6 +42,9 @@ describe('inbound smtp-server adapter', () => {
     }
     // The original init still has the fixed early-talker wait we replace; if that changed, re-check the patch.
     expect(String(proto.init)).toMatch(/setTimeout\(\(\) => this\.connectionReady\(\), 100\)/);
+    // The session numbering replaces the server's _handleProxy, which draws a random id unless a PROXY header is expected.
+    const server = SMTPServer.prototype as unknown as Record<string, unknown>;
+    expect(String(server._handleProxy)).toMatch(/randomBytes\(10\)[\s\S]*_expectsProxyHeader\(socket\)/);
   });
 
   it('greets at once with the profile banner, without waiting 100 ms or resolving a name', async () => {
@@ -149,6 +153,20 @@ describe('inbound smtp-server adapter', () => {
       expect(await c.reply()).toMatch(/^221 /);
       c.socket.destroy();
     }
+  });
+
+  it('numbers its sessions in order, so a seeded lab\'s server log names them alike in every run', async () => {
+    const cids: string[] = [];
+    const { server } = await start({ onLog: (l) => cids.push(l.cid) });
+    for (let i = 0; i < 3; i++) {
+      const client = await rawClient(server.port);
+      await client.reply();
+      client.send('QUIT');
+      await client.reply();
+      await client.closed;
+    }
+    // smtp-server's own ids are 10 random octets; these are 1, 2, 3 in its 16-digit form.
+    expect([...new Set(cids)]).toEqual(['0000000000000001', '0000000000000002', '0000000000000003']);
   });
 
   it('logs every command and every reply line on its own, without line breaks, in order', async () => {
