@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { benchCapture, type CaptureBench } from '../capture/bench.ts';
 import { methods, type Method } from './labs.ts';
-import { benchLoad, type LoadFigure } from './load.ts';
+import { benchLoadApart, type LoadFigure } from './load.ts';
 import { benchThroughput, type ThroughputFigure } from './throughput.ts';
 import { benchSessions, type SessionsFigure } from './sessions.ts';
 import { benchStart, type StartFigure } from './start.ts';
@@ -98,8 +98,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const sessions = await benchSessions({
     sessions: sizes.sessions, concurrency: sizes.concurrency, warmup: sizes.warmup, clock, progress, postfix: options.postfix,
   });
-  const load = await benchLoad({ ...sizes.load, via: 'asa', clock, progress });
-  const up = await benchLoad({ ...sizes.up, via: 'direct', clock, progress });
+  // Each in a process of its own, on its real clock: its memory figures are the lab's alone.
+  const load = await benchLoadApart({ ...sizes.load, via: 'asa', progress });
+  const up = await benchLoadApart({ ...sizes.up, via: 'direct', progress });
   const classroom = await benchClassroom({ seats: sizes.classroomSeats, checks: sizes.classroomChecks, clock, progress });
   const capture: BenchReport['capture'] = { '100k': null, '1M': null };
   for (const [key, packets] of [['100k', 100_000], ['1M', 1_000_000]] as const) {
