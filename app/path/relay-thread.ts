@@ -8,16 +8,18 @@
  * a thread of its own, on the second core, while the mail servers keep the first.
  *
  * The tap log stays in the lab's thread. Whenever the lab reads it (`drain`), it first takes every
- * record the thread has posted: the thread posts a chunk's record before it writes the chunk on, so
- * whatever a sender or receiver has seen on its socket is already in the log when it asks.
+ * record the thread has sent (as a message, or a plain chunk's through shared memory: record-ring.ts):
+ * the thread sends a chunk's record before it writes the chunk on, so whatever a sender or receiver
+ * has seen on its socket is already in the log when it asks.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { TapConnection, TapSink } from '../capture/tap.ts';
+import type { Direction, StageMark, TapConnection, TapSink } from '../capture/tap.ts';
+import { RingReader, olderSeq, ringMemory, type RingRecord } from './record-ring.ts';
 import type { StageRef } from './profiles.ts';
 import type { Relay } from './relay.ts';
 import {
   Slot, asBuffer, fromWireMarks,
-  type ControlOp, type ControlReply, type ControlRequest, type LabAttach, type PathChange, type RelaySpec, type WireRecord,
+  type ControlOp, type ControlReply, type ControlRequest, type LabAttach, type PathChange, type Posted, type RelaySpec, type WireRecord,
 } from './relay-wire.ts';
 
 /** The thread's entry in the source tree (it registers tsx); a built app names its bundled one (`setRelayWorkerEntry`). */
@@ -113,6 +115,8 @@ export class LabRelayThread {
   #gone = false;
   /** A reader of the tap log inside a tap event (a subscriber) must not start a second drain. */
   #draining = false;
+  /** The chunk records the thread wrote into shared memory (record-ring.ts). */
+  readonly #ring: RingReader;
 
   private constructor(worker: Worker, o: RelayThreadOptions) {
     this.#o = o;
@@ -123,8 +127,10 @@ export class LabRelayThread {
     this.#records = records.port1;
     this.#wake = wake.port1;
     this.#paths = paths.port1;
+    const ring = ringMemory();
+    this.#ring = new RingReader(ring);
     const attach: LabAttach = {
-      type: 'attach', control: control.port2, records: records.port2, wake: wake.port2, paths: paths.port2, counters,
+      type: 'attach', control: control.port2, records: records.port2, wake: wake.port2, paths: paths.port2, counters, ring,
       seed: o.seed, startedAt: o.startedAt, pathStages: Object.fromEntries(o.paths.map((p) => [p.id, p.stages])),
     };
     worker.postMessage(attach, [control.port2, records.port2, wake.port2, paths.port2]);
@@ -189,7 +195,7 @@ export class LabRelayThread {
     try {
       // Before reading: a record posted from here on brings a wake of its own.
       Atomics.store(this.counters, Slot.WAKE_PENDING, 0);
-      for (let m = receiveMessageOnPort(this.#records); m; m = receiveMessageOnPort(this.#records)) this.#apply(m.message as WireRecord);
+      this.#merge();
     } finally {
       this.#draining = false;
     }
@@ -212,6 +218,17 @@ export class LabRelayThread {
     }
   }
 
+  #merge(): void {
+    takeInOrder(this.#records, this.#ring, (r) => this.#apply(r), (c) => this.#data(c.conn, c.point, c.dir, c.t, c.bytes));
+  }
+
+  #data(conn: string, point: string, dir: Direction, t: number, bytes: Buffer, marks?: StageMark[], origin?: number): void {
+    const record: Parameters<TapSink['data']>[0] = { conn, point, dir, t, labTime: this.#o.labTime(), bytes };
+    if (marks) record.marks = marks;
+    if (origin !== undefined) record.origin = origin;
+    this.#o.tap.data(record);
+  }
+
   #apply(r: WireRecord): void {
     const tap = this.#o.tap;
     switch (r[0]) {
@@ -224,11 +241,7 @@ export class LabRelayThread {
       }
       case 'data': {
         const [, conn, point, dir, t, bytes, marks, origin] = r;
-        const record: Parameters<TapSink['data']>[0] = { conn, point, dir, t, labTime: this.#o.labTime(), bytes: asBuffer(bytes) };
-        const m = fromWireMarks(marks);
-        if (m) record.marks = m;
-        if (origin !== undefined) record.origin = origin;
-        tap.data(record);
+        this.#data(conn, point, dir, t, asBuffer(bytes), fromWireMarks(marks), origin);
         return;
       }
       case 'close': {
@@ -280,5 +293,27 @@ export class LabRelayThread {
     for (const p of this.#pending.values()) p.reject(new Error('the relay thread has stopped'));
     this.#pending.clear();
     for (const port of [this.#control, this.#records, this.#wake, this.#paths]) port.close();
+  }
+}
+
+/**
+ * The records of the port and of the ring, oldest first by the thread's sequence number, until both
+ * are empty. Each head is taken after the other's: a record the thread wrote to one before it wrote
+ * the other's head is then visible too, so nothing older can turn up after a younger one was handed on.
+ */
+export function takeInOrder(records: MessagePort, ring: RingReader, posted: (r: WireRecord) => void, chunk: (r: RingRecord) => void): void {
+  let message: Posted | undefined;
+  let next: RingRecord | undefined;
+  for (;;) {
+    message ??= receiveMessageOnPort(records)?.message as Posted | undefined;
+    next ??= ring.take();
+    if (next && !message) message = receiveMessageOnPort(records)?.message as Posted | undefined;
+    if (message && (!next || olderSeq(message[0], next.seq))) {
+      posted(message[1]);
+      message = undefined;
+    } else if (next) {
+      chunk(next);
+      next = undefined;
+    } else return;
   }
 }

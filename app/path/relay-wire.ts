@@ -7,6 +7,7 @@
  *   ◄─ control: listening on port N / failed ────────    per connection (relay.ts, unchanged)
  *   ── paths: a path's new stages (setFirewall) ──────►  read at the next connection (`PATHS_VERSION`)
  *   ◄─ records: tap events, socket names, in order ──    posted before the bytes they describe move on
+ *   ◄─ ring: chunk records, in shared memory ─────────   the same, without a message (record-ring.ts)
  *   ◄─ wake: "records are waiting" ───────────────────   at most one outstanding (`WAKE_PENDING`)
  *
  * Records are read by the lab synchronously (`receiveMessageOnPort`) whenever it reads its tap log,
@@ -71,6 +72,8 @@ export interface LabAttach {
   wake: MessagePort;
   paths: MessagePort;
   counters: SharedArrayBuffer;
+  /** The chunk records' ring (record-ring.ts): the thread writes, the lab reads. */
+  ring: SharedArrayBuffer;
   seed: number;
   /** The lab's start, as an epoch in milliseconds (performance.timeOrigin + now), for `t`. */
   startedAt: number;
@@ -94,13 +97,16 @@ export interface PathChange {
 
 /**
  * One event of the tap log, or a socket name, as it crosses between threads. Tuples: cheaper to
- * clone than objects with names. Bytes travel as Uint8Arrays that own exactly their bytes.
+ * clone than objects with names. Bytes travel as Uint8Arrays that own exactly their bytes. On the
+ * records port each goes with its sequence number (`Posted`), shared with the ring's records.
  */
 export type WireRecord =
   | ['open', TapConnection]
   | ['data', string, string, Direction, number, Uint8Array, WireMark[] | undefined, number | undefined]
   | ['close', string, string, number | undefined, TapConnection['closedBy'], string | undefined]
   | ['upstream', string, number, number];
+
+export type Posted = [seq: number, record: WireRecord];
 
 export interface WireMark {
   stage: string;

@@ -2,8 +2,9 @@
  * The relay thread (docs/decisions.md, "The paths run on a thread of their own"): the lab's path
  * relays — its firewalls and direct hops — run here, on a core of their own, as a firewall is a box
  * of its own. Each connection is the same `RelayConnection` the lab runs in its own thread when it
- * cannot use this one (relay.ts); only the tap sink differs: it posts each event to the lab
- * (relay-wire.ts) before the bytes it describes move on.
+ * cannot use this one (relay.ts); only the tap sink differs: it hands each event to the lab
+ * (relay-wire.ts; a plain chunk's record through shared memory, record-ring.ts) before the bytes it
+ * describes move on.
  *
  * One thread serves every lab of the process; each lab attaches with ports of its own.
  */
@@ -17,8 +18,9 @@ import type { StageContext } from './stages/index.ts';
 import { startRelay, type Relay } from './relay.ts';
 import {
   Slot, epochNow, nextClientPort, nextConnId, ownBytes, toWireMarks,
-  type ControlReply, type ControlRequest, type LabAttach, type PathChange, type RelaySpec, type WireRecord,
+  type ControlReply, type ControlRequest, type LabAttach, type PathChange, type Posted, type RelaySpec, type WireRecord,
 } from './relay-wire.ts';
+import { RingWriter, nextSeq } from './record-ring.ts';
 
 class AttachedLab {
   readonly #a: LabAttach;
@@ -30,6 +32,9 @@ class AttachedLab {
   #pathsVersion = 0;
   #nextRelay = 0;
   readonly #sink: TapSink;
+  readonly #ring: RingWriter;
+  /** The last record's sequence number, ring and port alike: the lab takes them in this order. */
+  #seq = 0;
 
   constructor(a: LabAttach) {
     this.#a = a;
@@ -37,17 +42,34 @@ class AttachedLab {
     this.#rng = createRng(a.seed);
     for (const [id, stages] of Object.entries(a.pathStages)) this.#setPath(id, stages);
     this.#pathsVersion = Atomics.load(this.#counters, Slot.PATHS_VERSION);
+    this.#ring = new RingWriter(a.ring);
     this.#sink = {
       open: (c) => this.#post(['open', { ...c }]),
-      data: (r: Omit<TapRecord, 'seq'>) => this.#post(['data', r.conn, r.point, r.dir, r.t, ownBytes(r.bytes), toWireMarks(r.marks), r.origin]),
-      close: (c: TapConnection) => this.#post(['close', c.conn, c.point, c.closedAt, c.closedBy, c.closeReason]),
+      data: (r: Omit<TapRecord, 'seq'>) => {
+        // A plain chunk goes through the ring; one with stage marks or an origin, or one that does not fit now, as a message.
+        const seq = nextSeq(this.#seq);
+        if (r.marks === undefined && r.origin === undefined && this.#ring.write(seq, r.conn, r.point, r.dir, r.t, r.bytes)) {
+          this.#seq = seq;
+          this.#wake();
+        } else this.#post(['data', r.conn, r.point, r.dir, r.t, ownBytes(r.bytes), toWireMarks(r.marks), r.origin]);
+      },
+      close: (c: TapConnection) => {
+        this.#post(['close', c.conn, c.point, c.closedAt, c.closedBy, c.closeReason]);
+        this.#ring.forget(c.conn);
+      },
     };
     a.control.on('message', (req: ControlRequest) => void this.#handle(req));
   }
 
-  /** Post a record, and wake the lab unless a wake is already on its way. */
+  /** Post a record with the next sequence number, and wake the lab. */
   #post(record: WireRecord): void {
-    this.#a.records.postMessage(record);
+    this.#seq = nextSeq(this.#seq);
+    this.#a.records.postMessage([this.#seq, record] satisfies Posted);
+    this.#wake();
+  }
+
+  /** Wake the lab to read its records, unless a wake is already on its way. */
+  #wake(): void {
     if (Atomics.compareExchange(this.#counters, Slot.WAKE_PENDING, 0, 1) === 0) this.#a.wake.postMessage(0);
   }
 
