@@ -85,8 +85,9 @@ export function speak(conn: SpeakingConnection, dialect: () => Dialect): void {
       return [greeting, ...d.ehlo(offerOf(data.slice(1), conn))].map((text) => ({ code: 250, text }));
     }
     if (code === 250 && verb === 'HELO' && context === false) return { code: 250, text: fill(d.heloGreeting, conn.name, conn.clientHostname) };
-    const at = (key: string) => `${code} ${data}${key}` as keyof typeof LIBRARY_TEXTS;
-    const which = LIBRARY_TEXTS[at(`@${verb}`)] ?? LIBRARY_TEXTS[at('')];
+    // The text alone, or with the verb it answers; no helper closure: this runs for every reply.
+    const text = `${code} ${data}`;
+    const which = LIBRARY_TEXTS[`${text}@${verb}` as keyof typeof LIBRARY_TEXTS] ?? LIBRARY_TEXTS[text as keyof typeof LIBRARY_TEXTS];
     switch (which) {
       case 'mailOk': {
         const from = conn.session.envelope.mailFrom;
