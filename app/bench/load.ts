@@ -247,9 +247,9 @@ const CHILD_EXIT_WAIT_MS = 15_000;
 /**
  * `benchLoad` in a process of its own (load-child.ts), timed on its real clock: the figure's
  * resident memory is then the lab's, as in a `postcard-lab up` process, and not what the bench's
- * earlier figures left in this one. In one full run in the bench's process the RSS grew from 735 to
- * 838 MB after halfway while live memory stayed at 271 → 277 MB; the same figure alone: 672 → 673
- * (docs/bench.md, "`load` and `up`"). Rejects when the process fails or ends without a figure.
+ * earlier figures left in this one (docs/bench.md, "`load` and `up`": in the bench's process a full
+ * run once reported unbounded RSS with live memory flat). Rejects when the process fails or ends
+ * without a figure.
  * `child`: the file to fork (load-child.ts; tests give one that fails).
  */
 export function benchLoadApart(o: Omit<LoadOptions, 'clock'>, { child: entry = CHILD } = {}): Promise<LoadFigure> {

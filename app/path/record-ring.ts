@@ -80,7 +80,7 @@ export class RingWriter extends Ring {
   #id(id: string): Uint8Array | null {
     let encoded = this.#ids.get(id);
     if (encoded === undefined) {
-      encoded = id.length <= 255 && /^[\x20-\x7e]*$/.test(id) ? Uint8Array.from(id, (c) => c.charCodeAt(0)) : null;
+      encoded = id.length <= 255 && /^[\x20-\x7e]*$/.test(id) ? Buffer.from(id, 'latin1') : null;
       this.#ids.set(id, encoded);
     }
     return encoded;

@@ -195,7 +195,7 @@ export class LabRelayThread {
     try {
       // Before reading: a record posted from here on brings a wake of its own.
       Atomics.store(this.counters, Slot.WAKE_PENDING, 0);
-      this.#merge();
+      takeInOrder(this.#records, this.#ring, (r) => this.#apply(r), (c) => this.#data(c.conn, c.point, c.dir, c.t, c.bytes));
     } finally {
       this.#draining = false;
     }
@@ -216,10 +216,6 @@ export class LabRelayThread {
       if (connecting === 0 || left <= 0) return false;
       Atomics.wait(this.counters, Slot.CONNECTING, connecting, left);
     }
-  }
-
-  #merge(): void {
-    takeInOrder(this.#records, this.#ring, (r) => this.#apply(r), (c) => this.#data(c.conn, c.point, c.dir, c.t, c.bytes));
   }
 
   #data(conn: string, point: string, dir: Direction, t: number, bytes: Buffer, marks?: StageMark[], origin?: number): void {
