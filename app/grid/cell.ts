@@ -86,6 +86,10 @@ export async function runCell(cell: GridCell, options: CellOptions, firewall?: u
     lab = await createLab(cellLab(cell, { ...options, firewall }), { seed: options.seed, workspace, certCache: options.certCache, keyCache: options.keyCache });
     lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: `Grid ${id}`, body: 'A message across the grid.' });
     await lab.idle();
+    // A sender that gave up (a refused AUTH: `*`, then QUIT without waiting for 221) is done before
+    // its last bytes have crossed the relay thread: the verdict and the capture see every session
+    // to its end, as a scenario run's exports do.
+    await lab.wireClosed();
     seen = observe(lab, 'm1');
     if (options.exportDir) {
       pcap = `${id}.pcapng`;

@@ -75,6 +75,14 @@ function compareGreeting(s: Reply | undefined, w: Reply | undefined, f: Found, e
     ev.push({ stage: 'mask-banner-44', text: 'the whole banner became * including its CRLF: the greeting never ended', sentPackets: pk(sLine), wirePackets: pk(wLine) });
     return;
   }
+  // The same, and the server spoke again before the session ended (its own timeout, a 421): with
+  // no line end of its own, the greeting ran on into that reply on the sender's side.
+  const masked = `220 ${'*'.repeat(wLine.raw.length - 4)}`;
+  if (w.lines.length === 1 && wLine.terminated && sLine.text.length > masked.length && sLine.text.startsWith(masked)) {
+    f.bannerMask = 'mask-banner-44';
+    ev.push({ stage: 'mask-banner-44', text: 'the whole banner became * including its CRLF: the greeting never ended, and the next reply ran on in its line', sentPackets: pk(sLine), wirePackets: pk(wLine) });
+    return;
+  }
   if (s.lines.length === w.lines.length && s.lines.every((l, i) => l.text === maskBanner51(w.lines[i].text))) {
     f.bannerMask = 'mask-banner';
     ev.push({ stage: 'mask-banner', text: 'banner characters other than 2, 0 and space became *', sentPackets: pk(sLine), wirePackets: pk(wLine) });

@@ -106,3 +106,18 @@ describe('what no stage explains is reported with packet numbers', () => {
     expect(() => inferFromFiles(bad, bad)).toThrow(/not-a-capture\.txt: not a pcap or pcapng file/);
   });
 });
+
+describe('a PIX 4.4 greeting that never ended', () => {
+  it('is the banner mask even when the server\'s timeout ran on in its line', () => {
+    // PIX 4.4 masks the line end too (docs/stages.md): the sender waits for the end of the
+    // greeting, and the server's own 421 at its timeout lands in the same line on the sender's side.
+    const timeout = '421 4.4.2 mx.partner.example Error: timeout exceeded\r\n';
+    const stars = '*'.repeat(BANNER.length - 4);
+    const sent = write('sent-44', 'pcap-le', 'ethernet', { client: ['10.0.0.5', 40002], server: ['10.0.0.1', 25], turns: [{ dir: 's2c', text: `220 ${stars}` }, { dir: 's2c', text: timeout }] });
+    const wire = write('wire-44', 'pcap-le', 'ethernet', { client: ['203.0.113.9', 51002], server: ['198.51.100.7', 25], turns: [{ dir: 's2c', text: BANNER }, { dir: 's2c', text: timeout }] });
+    const inf = inferFromFiles(sent, wire);
+    // The mask alone tells PIX 4.4: its chain is the profile's (the command filter came with it).
+    expect(inf.chain).toEqual(normalizeChain(profileStages('pix-4.4')));
+    expect(inf.unexplained).toEqual([]);
+  });
+});
