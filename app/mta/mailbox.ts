@@ -16,9 +16,12 @@ export class Mailboxes {
     this.#journal = ws.journal(org);
   }
 
-  /** Store a message (summary and bytes in one record). Durable once `commit()` resolves. */
-  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number, awaited?: { src?: MessageSource }): MailboxItem {
-    const { From: from, Subject: subject } = headerValues(message, ['From', 'Subject']);
+  /**
+   * Store a message (summary and bytes in one record). Durable once `commit()` resolves. `fields`:
+   * its From and Subject when the caller has read its header already (a receiving server does).
+   */
+  store(item: Omit<MailboxItem, 'from' | 'subject' | 'size'>, message: Buffer, counter: number, awaited?: { src?: MessageSource }, fields?: { From?: string; Subject?: string }): MailboxItem {
+    const { From: from, Subject: subject } = fields ?? headerValues(message, ['From', 'Subject']);
     const full: MailboxItem = { ...item, user: item.user.toLowerCase(), from: from ?? '', subject: subject ?? '', size: message.length };
     this.#journal.append({ k: 'm', n: counter, item: full, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
     return full;

@@ -250,7 +250,8 @@ export class MailServer {
       ...(envelope.user ? { user: envelope.user } : {}),
     });
     const message = Buffer.concat([Buffer.from(received, 'latin1'), data]);
-    const fields = headerValues(data, ['X-Postcard-Message', 'Content-Type']);
+    // The header is read once: the mailbox's summary takes its From and Subject from here too.
+    const fields = headerValues(data, ['X-Postcard-Message', 'Content-Type', 'From', 'Subject']);
     const ref = fields['X-Postcard-Message']?.trim();
     const local = envelope.to.filter((r) => this.isLocal(r));
     const remote = envelope.to.filter((r) => !this.isLocal(r));
@@ -263,7 +264,7 @@ export class MailServer {
     // (which the client retries) leaves no local copy behind to be duplicated.
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
     if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls, awaited });
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited);
+    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited, fields);
     // The 250 waits for the flush that covers this message (and every other one that arrived meanwhile).
     await this.#queue.commit();
     if (role === 'submission') {
@@ -274,9 +275,9 @@ export class MailServer {
     return id;
   }
 
-  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>, awaited?: { src?: MessageSource }): void {
+  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>, awaited?: { src?: MessageSource }, fields?: { From?: string; Subject?: string }): void {
     const user = rcpt.split('@')[0].toLowerCase();
-    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter, awaited);
+    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter, awaited, fields);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 

@@ -99,3 +99,16 @@ describe('LabJournal: the newest messages only', () => {
     expect(journal.entries.filter((e) => e.kind === 'send').map((e) => e.settled)).toEqual([undefined, 'delivered', undefined]);
   });
 });
+
+describe('LabJournal: what it saves is what was sent', () => {
+  it('keeps a send step as it was when sent, whatever the caller changes afterwards (its recipients, its header fields)', () => {
+    const { lab } = fakeLab();
+    const journal = new LabJournal(lab);
+    const sent: SendStep = { ...step('m1'), to: ['sean@ntsol.example', 'bob@ntsol.example'], headers: { 'X-Case': '1' } };
+    journal.sent(sent);
+    (sent.to as string[]).push('eve@ntsol.example');
+    sent.headers!['X-Case'] = '2';
+    sent.subject = 'changed';
+    expect(journal.entries[0]).toMatchObject({ kind: 'send', step: { to: ['sean@ntsol.example', 'bob@ntsol.example'], headers: { 'X-Case': '1' }, subject: '' } });
+  });
+});
