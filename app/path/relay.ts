@@ -147,9 +147,9 @@ class RelayConnection {
     if (this.#failed) return;
     const refusal = opening.find((x) => x.type === 'close');
     if (refusal) {
-      // The `block` stage: refuse as a firewall would, with a reset.
-      client.resetAndDestroy();
+      // The `block` stage: refuse as a firewall would, with a reset (recorded first: see #broken).
       this.#finish('refused', refusal.reason);
+      client.resetAndDestroy();
       return;
     }
     this.#carry(opening);
@@ -221,9 +221,12 @@ class RelayConnection {
 
   #broken(error: unknown): void {
     this.#failed = true;
+    // The close and its reason are recorded before the resets leave, as a chunk is recorded before
+    // it moves on: on the relay thread the sender could otherwise see its connection reset, and
+    // the lab name the cause, before the record that says who reset it had arrived.
+    this.#finish('reset', `the middlebox failed: ${error instanceof Error ? error.message : String(error)}`);
     this.#client.resetAndDestroy();
     this.#upstream.resetAndDestroy();
-    this.#finish('reset', `the middlebox failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   #connected(): void {
@@ -302,9 +305,10 @@ class RelayConnection {
     }
     if (out.type === 'close') {
       if (out.how === 'reset') {
+        // Recorded before the resets leave (see #broken).
+        this.#finish('reset', out.reason);
         client.resetAndDestroy();
         upstream.resetAndDestroy();
-        this.#finish('reset', out.reason);
       } else {
         endOnce(client);
         endOnce(upstream);

@@ -154,6 +154,33 @@ describe('the relay thread', () => {
     expect(Buffer.concat(client.map((r) => r.bytes)).toString('latin1')).toBe(Buffer.concat(received).toString('latin1'));
   });
 
+  it('a firewall\'s reset is in the capture, with its reason, when the sender sees its connection reset', async () => {
+    // An ASA whose inspection drops command lines over 16 octets: `EHLO mail.intellinet.example` is 30.
+    const lab = await start((l) => {
+      l.paths = [{ between: ['intellinet', 'ntsol'], via: 'firewall', firewall: { profile: 'asa', with: { 'esmtp-inspect': { maxCommandLine: 16 } } } }];
+    });
+    expect(lab.relaysOn).toBe('thread');
+    // Many at once, so the relay thread is busy while the lab reads: the lab names the firewall in
+    // its bounce from what the capture says at the moment its sender saw the reset.
+    const sessions = await Promise.all(Array.from({ length: 50 }, () => greeted(pathPort(lab))));
+    const looks = await Promise.all(sessions.map(({ socket }) => new Promise<{ code?: string; reasons: (string | undefined)[] }>((resolve) => {
+      const localPort = socket.localPort;
+      // Looked at inside the socket's own callback: nothing else in this thread ran in between.
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        const all = [...lab.taps.connections.values()];
+        const conn = all.find((c) => c.loopbackClientPort === localPort && c.loopbackServerPort === pathPort(lab))?.conn;
+        // Every capture point of this connection: before and behind the firewall.
+        resolve({ code: error.code, reasons: all.filter((c) => c.conn === conn).map((c) => (c.closedBy === 'reset' ? c.closeReason : undefined)) });
+      });
+      socket.write('EHLO mail.intellinet.example\r\n');
+    })));
+    for (const look of looks) {
+      expect(look.code).toBe('ECONNRESET');
+      expect(look.reasons.length).toBeGreaterThan(0);
+      for (const reason of look.reasons) expect(reason).toMatch(/^esmtp-inspect: command line longer than 16 bytes/);
+    }
+  });
+
   it('a lab on injected timers relays in its own thread, where those timers run', async () => {
     const lab = await start(undefined, { now: realTimers.now, setTimeout: (fn, ms) => realTimers.setTimeout(fn, ms) });
     expect(lab.relaysOn).toBe('lab');
