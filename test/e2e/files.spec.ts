@@ -96,6 +96,9 @@ test('opens a scenario file from disk; a file with three mistakes shows each at 
   await page.dispatchEvent('main', 'drop', { dataTransfer: dropped });
   await expect(page.getByRole('heading', { level: 1, name: 'Dropped on the window' })).toBeVisible();
   await expect(panel).toBeHidden();
+  // Opened the same way means its lab starts too; the next test finds the server idle, not still
+  // starting this lab (which it would refuse as busy).
+  await expect(page.getByText('Lab running')).toBeVisible();
   expect(problems).toEqual([]);
 });
 
