@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Workspace } from '../base/store.ts';
+import { DAYS, MONTHS, pad2 } from '../base/calendar.ts';
 import type { Journal } from '../base/journal.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -37,14 +38,10 @@ export interface QueueRow {
   nextAttemptAt?: string;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 /** mailq's arrival time, `Sat Dec  5 07:50:37` (here in UTC). */
 function mailqDate(ms: number): string {
   const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
 }
 
 function orgsOf(ws: Workspace): string[] {

@@ -10,6 +10,7 @@
  * reconstructed.
  */
 import type { Lab } from '../lab/lab.ts';
+import { MONTHS, pad2 } from '../base/calendar.ts';
 import type { PathInfo } from '../lab/topology.ts';
 import { firewallProfile, firewallProfileNames, profileStages, type ProfileSpec, type StageRef } from '../path/profiles.ts';
 import { stageDefinition } from '../path/stages/stage.ts';
@@ -161,18 +162,16 @@ export function firewallConfig(profile: string, stages: StageRef[], inside: { ad
 
 // —— syslog ——
 
-const pad = (n: number) => String(n).padStart(2, '0');
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `logging timestamp` style: `Nov 28 2026 09:00:00` (UTC, the lab clock). */
 export function syslogStamp(labTime: number): string {
   const d = new Date(labTime);
-  return `${MONTHS[d.getUTCMonth()]} ${pad(d.getUTCDate())} ${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+  return `${MONTHS[d.getUTCMonth()]} ${pad2(d.getUTCDate())} ${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
 }
 
 function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
-  return `${Math.floor(s / 3600)}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+  return `${Math.floor(s / 3600)}:${pad2(Math.floor(s / 60) % 60)}:${pad2(s % 60)}`;
 }
 
 const ep = (e: Endpoint) => `${e.ip}/${e.port}`;

@@ -1,9 +1,4 @@
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-function pad2(n: number): string {
-  return String(n).padStart(2, '0');
-}
+import { DAYS, MONTHS, pad2 } from '../base/calendar.ts';
 
 /** RFC 5322 §3.3 date-time, in UTC: `Sat, 28 Nov 2026 09:00:00 +0000`. (Every message's Date and Received header: no closures made per call.) */
 export function rfc5322Date(ms: number): string {
