@@ -147,7 +147,7 @@ class RelayConnection {
     if (this.#failed) return;
     const refusal = opening.find((x) => x.type === 'close');
     if (refusal) {
-      // The `block` stage: refuse as a firewall would, with a reset (recorded first: see #broken).
+      // The `block` stage: refuse as a firewall would, with a reset (recorded first, as in #reset).
       this.#finish('refused', refusal.reason);
       client.resetAndDestroy();
       return;
@@ -221,10 +221,16 @@ class RelayConnection {
 
   #broken(error: unknown): void {
     this.#failed = true;
-    // The close and its reason are recorded before the resets leave, as a chunk is recorded before
-    // it moves on: on the relay thread the sender could otherwise see its connection reset, and
-    // the lab name the cause, before the record that says who reset it had arrived.
-    this.#finish('reset', `the middlebox failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.#reset(`the middlebox failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  /**
+   * Reset both sides. The close and its reason are recorded before the resets leave, as a chunk is
+   * recorded before it moves on: on the relay thread the sender could otherwise see its connection
+   * reset, and the lab name the cause, before the record that says who reset it had arrived.
+   */
+  #reset(reason: string | undefined): void {
+    this.#finish('reset', reason);
     this.#client.resetAndDestroy();
     this.#upstream.resetAndDestroy();
   }
@@ -304,12 +310,8 @@ class RelayConnection {
       return;
     }
     if (out.type === 'close') {
-      if (out.how === 'reset') {
-        // Recorded before the resets leave (see #broken).
-        this.#finish('reset', out.reason);
-        client.resetAndDestroy();
-        upstream.resetAndDestroy();
-      } else {
+      if (out.how === 'reset') this.#reset(out.reason);
+      else {
         endOnce(client);
         endOnce(upstream);
       }
