@@ -70,17 +70,15 @@ function compareGreeting(s: Reply | undefined, w: Reply | undefined, f: Found, e
   const st = s.lines.map((l) => l.text).join('\n'), wt = w.lines.map((l) => l.text).join('\n');
   if (st === wt) return;
   const wLine = w.lines[0], sLine = s.lines[0];
-  if (!sLine.terminated && /^\*+$/.test(sLine.text.slice(4)) && sLine.raw.length === wLine.raw.length) {
-    f.bannerMask = 'mask-banner-44';
-    ev.push({ stage: 'mask-banner-44', text: 'the whole banner became * including its CRLF: the greeting never ended', sentPackets: pk(sLine), wirePackets: pk(wLine) });
-    return;
-  }
-  // The same, and the server spoke again before the session ended (its own timeout, a 421): with
-  // no line end of its own, the greeting ran on into that reply on the sender's side.
+  // PIX 4.4 masks the whole banner, its CRLF too. If the server spoke again before the session
+  // ended (its own timeout, a 421), that reply ran on into the greeting's line on the sender's side.
   const masked = `220 ${'*'.repeat(wLine.raw.length - 4)}`;
-  if (w.lines.length === 1 && wLine.terminated && sLine.text.length > masked.length && sLine.text.startsWith(masked)) {
+  const neverEnded = !sLine.terminated && /^\*+$/.test(sLine.text.slice(4)) && sLine.raw.length === wLine.raw.length;
+  const ranOn = w.lines.length === 1 && wLine.terminated && sLine.text.length > masked.length && sLine.text.startsWith(masked);
+  if (neverEnded || ranOn) {
     f.bannerMask = 'mask-banner-44';
-    ev.push({ stage: 'mask-banner-44', text: 'the whole banner became * including its CRLF: the greeting never ended, and the next reply ran on in its line', sentPackets: pk(sLine), wirePackets: pk(wLine) });
+    const text = `the whole banner became * including its CRLF: the greeting never ended${ranOn ? ', and the next reply ran on in its line' : ''}`;
+    ev.push({ stage: 'mask-banner-44', text, sentPackets: pk(sLine), wirePackets: pk(wLine) });
     return;
   }
   if (s.lines.length === w.lines.length && s.lines.every((l, i) => l.text === maskBanner51(w.lines[i].text))) {
