@@ -167,10 +167,11 @@ describe('the relay thread', () => {
       const localPort = socket.localPort;
       // Looked at inside the socket's own callback: nothing else in this thread ran in between.
       socket.once('error', (error: NodeJS.ErrnoException) => {
-        const all = [...lab.taps.connections.values()];
-        const conn = all.find((c) => c.loopbackClientPort === localPort && c.loopbackServerPort === pathPort(lab))?.conn;
+        const taps = lab.taps;
+        const conn = taps.connByClientPort(localPort ?? 0, pathPort(lab));
         // Every capture point of this connection: before and behind the firewall.
-        resolve({ code: error.code, reasons: all.filter((c) => c.conn === conn).map((c) => (c.closedBy === 'reset' ? c.closeReason : undefined)) });
+        const points = conn ? taps.ofConn(conn).connections : [];
+        resolve({ code: error.code, reasons: points.map((c) => (c.closedBy === 'reset' ? c.closeReason : undefined)) });
       });
       socket.write('EHLO mail.intellinet.example\r\n');
     })));
