@@ -87,6 +87,9 @@ export interface InboundOptions {
   extra?: Partial<SMTPServerOptions> & { onKeyLog?(remotePort: number, localPort: number, line: string): void };
 }
 
+/** What smtp-server calls to log: each level takes the entry's fields, a format and its arguments. */
+type ServerLogger = Record<'info' | 'debug' | 'error' | 'warn' | 'trace' | 'fatal', (entry: unknown, format: unknown, line: unknown) => void>;
+
 type LabConnectionOptions = Pick<InboundOptions, 'greeting' | 'greetingDelayMs' | 'timers' | 'heloRequired' | 'describeClient' | 'dialect' | 'sessionLimitMs' | 'hostName'>;
 
 /** The private surface of smtp-server's connection this adapter relies on (see docs/ntlm.md, "smtp-server integration"). */
@@ -126,9 +129,15 @@ export class LabSmtpServer extends SMTPServer {
   /** Sessions this server has numbered (`_handleProxy`). */
   #sessions = 0;
 
-  constructor(options: SMTPServerOptions, lab: LabConnectionOptions) {
+  constructor(options: SMTPServerOptions, lab: LabConnectionOptions, logger?: ServerLogger) {
     super(options);
     this.lab = lab;
+    // smtp-server wraps the logger it is given in nodemailer's shared one, which copies every
+    // entry's fields into a new object and deletes one of them (`_logFunc`): about 2 % of a lab's
+    // thread under load, for a dozen lines a session of which the lab keeps only the commands and
+    // replies (docs/bench.md, "The CPU budget of a plain message"). Each connection logs through
+    // its server's `logger` (`this._server.logger`), so the lab's own takes its place.
+    if (logger) (this as unknown as { logger: ServerLogger }).logger = logger;
   }
 
   /**
@@ -217,14 +226,15 @@ export interface InboundServer {
 export async function startInbound(o: InboundOptions): Promise<InboundServer> {
   const portsByCid = new Map<string, { remotePort: number; localPort: number }>();
   const protocols = new Map<string, string>();
-  const log = (level: string) => (entry: unknown, format: unknown, ...args: unknown[]) => {
-    const e = entry as { tnx?: string; cid?: string };
+  // smtp-server logs bunyan's way: the entry's fields, then a format and its arguments. The lab
+  // keeps the commands it read (`C:`) and the replies it sent (`S:`), the first argument each.
+  const log = (entry: unknown, format: unknown, line: unknown): void => {
+    const e = entry as { tnx?: string; cid?: string } | undefined;
     if (!o.onLog || !e || (e.tnx !== 'send' && e.tnx !== 'command') || (format !== 'S:' && format !== 'C:')) return;
-    void level;
     const cid = e.cid ?? '';
     const ports = portsByCid.get(cid) ?? { remotePort: 0, localPort: 0 };
     const dir = format === 'C:' ? 'in' : 'out';
-    const text = String(args[0] ?? '');
+    const text = String(line ?? '');
     // One log line per CRLF- or LF-ended line, a final line break ending the last one; found with
     // indexOf, not regular expressions (every session logs about a dozen, docs/bench.md "Where
     // the time goes").
@@ -236,7 +246,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
       start = nl < 0 ? text.length + 1 : nl + 1;
     } while (start < text.length);
   };
-  const logger = { info: log('info'), debug: log('debug'), error: log('error'), warn: log('warn'), trace: log('trace'), fatal: log('fatal') };
+  const logger: ServerLogger = { info: log, debug: log, error: log, warn: log, trace: log, fatal: log };
 
   const options: SMTPServerOptions = {
     name: o.hostName,
@@ -248,7 +258,8 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     socketTimeout: o.socketTimeoutMs,
     maxClients: o.maxConnections ?? inboundDefaults.maxConnections,
     closeTimeout: 200,
-    logger: logger as unknown as SMTPServerOptions['logger'],
+    // The lab's own logger replaces smtp-server's after construction (LabSmtpServer).
+    logger: false,
     onConnect(session, callback) {
       portsByCid.set(session.id, { remotePort: session.remotePort, localPort: session.localPort });
       callback();
@@ -317,7 +328,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     },
     ...o.extra,
   };
-  const server = new LabSmtpServer(options, o);
+  const server = new LabSmtpServer(options, o, logger);
   server.on('error', () => {
     /* per-connection errors (resets, garbage) must never take the listener down */
   });
