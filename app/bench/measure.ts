@@ -79,21 +79,39 @@ export interface TurnTarget {
   after?(): Promise<void>;
 }
 
+/** One target's time and successes over a run of `inTurns`, and each round's apart. */
+export interface TurnTotals {
+  ms: number;
+  value: number;
+  rounds: { ms: number; value: number }[];
+}
+
 /**
  * `count` items through every target, in turns (`turns`): each round gives each target the same
- * share, timed on `clock`. Returns each target's total time and successes, in the targets' order.
+ * share, timed on `clock`. Returns each target's total time and successes, in the targets' order,
+ * with each round's.
  */
-export async function inTurns(count: number, clock: BenchClock, targets: readonly TurnTarget[]): Promise<{ ms: number; value: number }[]> {
-  const totals = targets.map(() => ({ ms: 0, value: 0 }));
+export async function inTurns(count: number, clock: BenchClock, targets: readonly TurnTarget[]): Promise<TurnTotals[]> {
+  const totals: TurnTotals[] = targets.map(() => ({ ms: 0, value: 0, rounds: [] }));
   let from = 0;
   for (const share of turns(count)) {
     for (const [i, target] of targets.entries()) {
       const run = await timed(clock, () => target.run(share, from));
       totals[i].ms += run.ms;
       totals[i].value += run.value;
+      totals[i].rounds.push({ ms: run.ms, value: run.value });
       await target.after?.();
     }
     from += share;
   }
   return totals;
+}
+
+/**
+ * The ratio of two targets' rates in each round of the same `inTurns` run (null where a side
+ * measured nothing): how far the run's single ratio moved while it ran, i.e. the machine's drift
+ * that the turns spread over both sides (docs/bench.md, "How to read the ratios").
+ */
+export function roundRatios(of: TurnTotals, against: TurnTotals): (number | null)[] {
+  return of.rounds.map((r, i) => ratio(perSecond(r.value, r.ms), perSecond(against.rounds[i].value, against.rounds[i].ms)));
 }

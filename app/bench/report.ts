@@ -12,6 +12,14 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
 
 const num = (n: number | null | undefined, digits = 1): string => (n === null || n === undefined ? '—' : n.toFixed(digits));
 
+/** The lowest and highest of a ratio's rounds, "0.412–0.471"; one value when they agree, a dash when none was measured. */
+export function spread(rounds: readonly (number | null)[]): string {
+  const measured = rounds.filter((r): r is number => r !== null);
+  if (measured.length === 0) return '—';
+  const low = Math.min(...measured), high = Math.max(...measured);
+  return low === high ? num(low, 3) : `${num(low, 3)}–${num(high, 3)}`;
+}
+
 const MET: Record<TargetCheck['met'], string> = { goal: 'goal', first: 'first target', no: 'NO' };
 
 /** Where a figure's path relays ran, in words. */
@@ -25,9 +33,10 @@ export function formatReport(r: BenchReport): string[] {
     '',
     `Targets (issue 11: each ratio against its baseline in this run${r.quick ? '; a --quick run is too short to judge them' : ''})`,
     ...table([
-      ['figure', 'ratio', 'first target', 'goal', 'met'],
-      ...r.targets.map((t) => [t.figure, num(t.ratio, 3), `≥ ${t.first}`, `≥ ${t.goal}`, MET[t.met]]),
+      ['figure', 'ratio', 'its rounds', 'first target', 'goal', 'met'],
+      ...r.targets.map((t) => [t.figure, num(t.ratio, 3), spread(t.rounds), `≥ ${t.first}`, `≥ ${t.goal}`, MET[t.met]]),
     ]),
+    `  (its rounds: the lowest and highest ratio of the run's ${r.throughput.plain.rounds.length} rounds in turns; the run's ratio is their whole, not their mean)`,
     '',
     `Throughput, messages/s (${t0.messages} messages of ${t0.size} octets, ${t0.concurrency} in flight; queue to mailbox)`,
     ...table([

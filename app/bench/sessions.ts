@@ -24,7 +24,7 @@ import { startBaselineServer } from './baseline.ts';
 import { openAndQuit } from './quit-session.ts';
 import { startPipeRelay } from './pipe-relay.ts';
 import { findPostfixTools, postfixSessions, type PostfixTools } from './postfix.ts';
-import { inTurns, perSecond, ratio, runWindow, type BenchClock } from './measure.ts';
+import { inTurns, perSecond, ratio, roundRatios, runWindow, type BenchClock, type TurnTotals } from './measure.ts';
 
 export interface SessionsOptions {
   sessions: number;
@@ -45,6 +45,8 @@ export interface SessionsFigure {
   viaPath: number;
   /** `viaPath / lab`: what the lab's path keeps of the host's rate (issue 11's first target: 0.6). */
   ratioPath: number | null;
+  /** `ratioPath` in each round of the turns (docs/bench.md): how far it moved while the run lasted. */
+  roundsPath: (number | null)[];
   /** Through a bare TCP relay in front of the same host (pipe-relay.ts), and `viaPipe / lab`: the ceiling of one relay hop. */
   viaPipe: number;
   pipeCeiling: number | null;
@@ -59,10 +61,10 @@ export interface SessionsFigure {
 }
 
 /** Sessions per second against each port, every target warmed up, then the targets in turns. */
-async function rates(ports: number[], o: SessionsOptions): Promise<{ rate: number; completed: number }[]> {
+async function rates(ports: number[], o: SessionsOptions): Promise<{ rate: number; completed: number; totals: TurnTotals }[]> {
   for (const port of ports) await runWindow(o.warmup, o.concurrency, () => openAndQuit(port));
   const totals = await inTurns(o.sessions, o.clock, ports.map((port) => ({ run: (share) => runWindow(share, o.concurrency, () => openAndQuit(port)) })));
-  return totals.map((t) => ({ rate: perSecond(t.value, t.ms), completed: t.value }));
+  return totals.map((t) => ({ rate: perSecond(t.value, t.ms), completed: t.value, totals: t }));
 }
 
 export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure> {
@@ -87,7 +89,7 @@ export async function benchSessions(o: SessionsOptions): Promise<SessionsFigure>
     return {
       lab: direct.rate, baseline: base.rate, ratio: ratio(direct.rate, base.rate),
       postfixSink: postfix.rate, ratioPostfix: ratio(direct.rate, postfix.rate),
-      viaPath: viaPath.rate, ratioPath: ratio(viaPath.rate, direct.rate),
+      viaPath: viaPath.rate, ratioPath: ratio(viaPath.rate, direct.rate), roundsPath: roundRatios(viaPath.totals, direct.totals),
       viaPipe: viaPipe.rate, pipeCeiling: ratio(viaPipe.rate, direct.rate), relaysOn: lab.relaysOn,
       sessions: o.sessions, concurrency: o.concurrency,
       completed: { lab: direct.completed, baseline: base.completed, viaPath: viaPath.completed, viaPipe: viaPipe.completed },

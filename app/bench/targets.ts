@@ -13,6 +13,8 @@ export interface TargetCheck {
   figure: TargetFigure;
   /** The ratio the run measured (null when a side measured nothing). */
   ratio: number | null;
+  /** The same ratio in each round of the run's turns: its spread within the run. */
+  rounds: (number | null)[];
   first: number;
   goal: number;
   /** `goal` when the ratio reaches the goal, `first` when it reaches only the first target, else `no`. */
@@ -24,17 +26,20 @@ interface Measured {
   sessions: SessionsFigure;
 }
 
-export const TARGETS: readonly { figure: TargetFigure; first: number; goal: number; read(m: Measured): number | null }[] = [
-  { figure: 'throughput.plain', first: 0.5, goal: 0.8, read: (m) => m.throughput.plain.ratio },
-  { figure: 'throughput.starttls', first: 0.4, goal: 0.7, read: (m) => m.throughput.starttls.ratio },
-  { figure: 'throughput.ntlm', first: 0.4, goal: 0.7, read: (m) => m.throughput.ntlm.ratio },
-  { figure: 'sessions.ratioPath', first: 0.6, goal: 0.8, read: (m) => m.sessions.ratioPath },
+type Reading = { ratio: number | null; rounds: (number | null)[] };
+const throughputOf = (method: Method) => (m: Measured): Reading => ({ ratio: m.throughput[method].ratio, rounds: m.throughput[method].rounds });
+
+export const TARGETS: readonly { figure: TargetFigure; first: number; goal: number; read(m: Measured): Reading }[] = [
+  { figure: 'throughput.plain', first: 0.5, goal: 0.8, read: throughputOf('plain') },
+  { figure: 'throughput.starttls', first: 0.4, goal: 0.7, read: throughputOf('starttls') },
+  { figure: 'throughput.ntlm', first: 0.4, goal: 0.7, read: throughputOf('ntlm') },
+  { figure: 'sessions.ratioPath', first: 0.6, goal: 0.8, read: (m) => ({ ratio: m.sessions.ratioPath, rounds: m.sessions.roundsPath }) },
 ];
 
 export function checkTargets(throughput: Record<Method, ThroughputFigure>, sessions: SessionsFigure): TargetCheck[] {
   return TARGETS.map(({ figure, first, goal, read }) => {
-    const ratio = read({ throughput, sessions });
+    const { ratio, rounds } = read({ throughput, sessions });
     const met = ratio === null ? 'no' : ratio >= goal ? 'goal' : ratio >= first ? 'first' : 'no';
-    return { figure, ratio, first, goal, met };
+    return { figure, ratio, rounds, first, goal, met };
   });
 }

@@ -18,7 +18,7 @@ import { benchLab, type Method } from './labs.ts';
 import { benchBody, composeStep, messageId, sendStep } from './messages.ts';
 import { sendDirect, startBaselineServer, type TlsMaterial } from './baseline.ts';
 import { startPipeRelay } from './pipe-relay.ts';
-import { inTurns, perSecond, ratio, round, runWindow, type BenchClock } from './measure.ts';
+import { inTurns, perSecond, ratio, round, roundRatios, runWindow, type BenchClock } from './measure.ts';
 
 export interface ThroughputOptions {
   messages: number;
@@ -36,6 +36,8 @@ export interface ThroughputFigure {
   lab: number;
   baseline: number;
   ratio: number | null;
+  /** `ratio` in each round of the turns (docs/bench.md): how far it moved while the run lasted. */
+  rounds: (number | null)[];
   /**
    * The baseline behind a bare TCP relay (messages per second), and `baselineViaPipe / baseline`:
    * the ratio a lab would reach that added one relay hop and nothing else (docs/bench.md).
@@ -142,7 +144,7 @@ export async function benchThroughput(method: Method, o: ThroughputOptions): Pro
       const baseRate = perSecond(base.value, base.ms);
       const pipeRate = perSecond(piped.value, piped.ms);
       return {
-        messages: o.messages, size: o.size, lab: labRate, baseline: baseRate, ratio: ratio(labRate, baseRate),
+        messages: o.messages, size: o.size, lab: labRate, baseline: baseRate, ratio: ratio(labRate, baseRate), rounds: roundRatios(viaLabRun, base),
         baselineViaPipe: pipeRate, pipeCeiling: ratio(pipeRate, baseRate), relaysOn: lab.relaysOn,
         concurrency: o.concurrency,
         delivered: { lab: Math.min(inMailbox, viaLabRun.value), baseline: Math.min(baseAccepted, base.value), baselineViaPipe: Math.min(pipedAccepted, piped.value) },

@@ -34,6 +34,9 @@ describe('postcard-lab bench --json --quick', () => {
       expect(Object.keys(t.msPerMessage)).toEqual(['lab', 'baseline', 'path']);
       // The paths ran where a user's lab runs them: on the relay thread.
       expect(t.relaysOn).toBe('thread');
+      // The ratio of each round in turns, so the report can say how far it moved within the run.
+      expect(t.rounds).toHaveLength(4);
+      for (const x of t.rounds) expect(typeof x).toBe('number');
     }
 
     // The reduced load run: every message through asa delivered, none deferred by the lab's own
@@ -116,8 +119,9 @@ describe('postcard-lab bench', () => {
     expect(text).toMatch(/^ {2}Postfix smtp-sink +—/m);
     expect(text).toMatch(/no Postfix figure/);
     expect(text).toMatch(/^Targets \(issue 11: each ratio against its baseline in this run; a --quick run is too short to judge them\)$/m);
-    expect(text).toMatch(/^ {2}throughput\.plain +[\d.]+ +≥ 0\.5 +≥ 0\.8 +(goal|first target|NO)$/m);
-    expect(text).toMatch(/^ {2}sessions\.ratioPath +[\d.]+ +≥ 0\.6 +≥ 0\.8 +(goal|first target|NO)$/m);
+    expect(text).toMatch(/^ {2}throughput\.plain +[\d.]+ +[\d.]+(–[\d.]+)? +≥ 0\.5 +≥ 0\.8 +(goal|first target|NO)$/m);
+    expect(text).toMatch(/^ {2}sessions\.ratioPath +[\d.]+ +[\d.]+(–[\d.]+)? +≥ 0\.6 +≥ 0\.8 +(goal|first target|NO)$/m);
+    expect(text).toMatch(/^ {2}\(its rounds: the lowest and highest ratio of the run's 4 rounds in turns/m);
     expect(text).toMatch(/^Classroom \(2 seats, one lab each\)$/m);
     expect(text).toMatch(/^ {2}board events\/s \(4 seat updates\) +[\d.]+$/m);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inTurns, median, perSecond, ratio, runWindow, timed, turns, type BenchClock } from '../../app/bench/measure.ts';
+import { inTurns, median, perSecond, ratio, roundRatios, runWindow, timed, turns, type BenchClock } from '../../app/bench/measure.ts';
 
 /** A clock that moves only when told: the bench's arithmetic without real time. */
 function manualClock(): BenchClock & { advance(ms: number): void } {
@@ -78,6 +78,32 @@ describe('bench arithmetic', () => {
     });
     const totals = await inTurns(6, clock, [target('a', 1), target('b', 10, 1)]);
     expect(log).toEqual(['a 0+2', 'b 0+2', 'a 2+2', 'b 2+2', 'a 4+1', 'b 4+1', 'a 5+1', 'b 5+1']);
-    expect(totals).toEqual([{ ms: 6, value: 6 }, { ms: 60, value: 2 }]);
+    expect(totals.map(({ ms, value }) => ({ ms, value }))).toEqual([{ ms: 6, value: 6 }, { ms: 60, value: 2 }]);
+    // Each round's share apart, in order: what the report's spread is made of.
+    expect(totals[0].rounds).toEqual([{ ms: 2, value: 2 }, { ms: 2, value: 2 }, { ms: 1, value: 1 }, { ms: 1, value: 1 }]);
+    expect(totals[1].rounds).toEqual([{ ms: 20, value: 1 }, { ms: 20, value: 1 }, { ms: 10, value: 0 }, { ms: 10, value: 0 }]);
+  });
+
+  it("keeps a ratio steady round by round while the machine's speed drifts under both sides", async () => {
+    // The machine slows down round after round; the lab always costs twice the baseline's time.
+    let now = 0;
+    let round = 0;
+    const clock: BenchClock = { now: () => now };
+    const slowdown = () => 1 + round;
+    const target = (price: number, last = false) => ({
+      run: async (share: number) => {
+        now += share * price * slowdown();
+        if (last) round++;
+        return share;
+      },
+    });
+    const [base, lab] = await inTurns(400, clock, [target(1), target(2, true)]);
+    // Rates fall fourfold over the run, on both sides alike...
+    expect(perSecond(base.rounds[0].value, base.rounds[0].ms)).toBe(4 * perSecond(base.rounds[3].value, base.rounds[3].ms));
+    // ...so every round gives the same lab / baseline.
+    expect(roundRatios(lab, base)).toEqual([0.5, 0.5, 0.5, 0.5]);
+    // A side that did nothing in a round has no ratio there.
+    const idle = { ...lab, rounds: lab.rounds.map((r, i) => (i === 2 ? { ms: r.ms, value: 0 } : r)) };
+    expect(roundRatios(base, idle)).toEqual([2, 2, null, 2]);
   });
 });
