@@ -45,6 +45,10 @@ describe('inbound smtp-server adapter', () => {
     // The session numbering replaces the server's _handleProxy, which draws a random id unless a PROXY header is expected.
     const server = SMTPServer.prototype as unknown as Record<string, unknown>;
     expect(String(server._handleProxy)).toMatch(/randomBytes\(10\)[\s\S]*_expectsProxyHeader\(socket\)/);
+    // The server log: each connection logs the replies it sends and the commands it reads through
+    // its server's \`logger\`, which LabSmtpServer replaces after construction.
+    expect(String(proto.send)).toMatch(/this\._server\.logger\.debug\(\{\s*tnx: 'send'[\s\S]*'S:', payload\)/);
+    expect(String(proto._onCommand)).toMatch(/this\._server\.logger\.debug\(\{\s*tnx: 'command'[\s\S]*'C:', logged\.line\)/);
   });
 
   it('greets at once with the profile banner, without waiting 100 ms or resolving a name', async () => {
