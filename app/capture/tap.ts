@@ -148,7 +148,12 @@ const NO_TAPS: ConnTaps = { connections: [], records: [] };
  * counted (`dropped`, `droppedBytes`), never an unbounded array.
  */
 export class TapLog implements TapSink {
-  readonly records: TapRecord[] = [];
+  /**
+   * Every record still held, oldest first. A deque: once the budget is reached every new record
+   * lets the oldest go, and an array's `shift` over the hundreds of thousands held then moved them
+   * all each time (a quarter of the lab's thread in the `load` figure; docs/bench.md).
+   */
+  readonly records = new Deque<TapRecord>();
   readonly connections = new Map<string, TapConnection>();
   readonly keys = new Map<string, ConnectionKeys>();
   dropped = 0;
@@ -182,7 +187,7 @@ export class TapLog implements TapSink {
   constructor(budget: CaptureBudget | number = new CaptureBudget(), { keepClosedSockets = KEEP_CLOSED_SOCKETS } = {}) {
     this.budget = typeof budget === 'number' ? new CaptureBudget(budget) : budget;
     this.#keepClosedSockets = keepClosedSockets;
-    this.budget.register({ oldestSeq: () => this.records[0]?.seq, dropOldest: () => this.#dropOldest() });
+    this.budget.register({ oldestSeq: () => this.records.first()?.seq, dropOldest: () => this.#dropOldest() });
   }
 
   /** Subscribe to tap events; returns the unsubscribe function. */

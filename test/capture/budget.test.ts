@@ -122,14 +122,14 @@ describe('capture budget: tap log and packet store together', () => {
 
     // The newest conversation is all there, in both structures, and so is the end of the big one.
     expect(store.page({ filter: 'imf.subject == "Newest message"' }).matched).toBe(1);
-    expect(taps.records.filter((r) => r.conn === 'last')).toHaveLength(plainSession().length);
-    const lastRecord = taps.records.at(-1) as TapRecord;
+    expect([...taps.records].filter((r) => r.conn === 'last')).toHaveLength(plainSession().length);
+    const lastRecord = taps.records.last() as TapRecord;
     const packets = [...store.packets()];
     expect(packets.at(-1)!.no).toBeGreaterThan(packets[0].no);
     expect(packets.filter((p) => p.recordSeq === lastRecord.seq)).toHaveLength(1);
-    expect(taps.records.some((r) => r.conn === 'big' && r.bytes.toString('latin1').startsWith('250 2.6.0'))).toBe(true);
+    expect([...taps.records].some((r) => r.conn === 'big' && r.bytes.toString('latin1').startsWith('250 2.6.0'))).toBe(true);
     // What the log kept and what the store kept are the same records: nothing is held by one only.
-    const logSeqs = new Set(taps.records.filter((r) => r.bytes.length > 0).map((r) => r.seq));
+    const logSeqs = new Set([...taps.records].filter((r) => r.bytes.length > 0).map((r) => r.seq));
     const storeSeqs = new Set(packets.filter((p) => p.recordSeq !== undefined).map((p) => p.recordSeq!));
     expect([...storeSeqs].every((s) => logSeqs.has(s))).toBe(true);
   });
@@ -145,7 +145,7 @@ describe('capture budget: tap log and packet store together', () => {
     expect(taps.dropped).toBe(0);
     // A record bigger than the whole budget stays (the newest is always there to look at); the older go.
     taps.data({ ...at, point: 'inside', bytes: Buffer.alloc(5000, 0x64) });
-    expect(taps.records.map((r) => r.bytes.length)).toEqual([5000]);
+    expect([...taps.records].map((r) => r.bytes.length)).toEqual([5000]);
     expect([taps.dropped, taps.droppedBytes, budget.used]).toEqual([2, 1200, 5000 + RECORD_OBJECT_BYTES]);
   });
 

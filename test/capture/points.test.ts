@@ -35,7 +35,7 @@ async function start(config: LabConfig): Promise<Lab> {
 
 /** The client bytes of every connection at a point, reassembled. */
 function c2s(lab: Lab, point: string): string {
-  return Buffer.concat(lab.taps.records.filter((r) => r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+  return Buffer.concat([...lab.taps.records].filter((r) => r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
 }
 
 describe('a firewall path\'s three captures', () => {

@@ -41,7 +41,7 @@ async function sendAndSettle(lab: Lab, deferredIsFinal = false) {
 /** docs/lab.md, "Fail closed": on a fail-closed hop, not one canary in the reassembled streams of any tap. */
 function expectNoLeak(lab: Lab) {
   expect(lab.leaks('m1')).toEqual([]);
-  const wire = Buffer.concat(lab.taps.records.map((r) => r.bytes)).toString('latin1');
+  const wire = Buffer.concat([...lab.taps.records].map((r) => r.bytes)).toString('latin1');
   expect(wire).not.toContain('MAIL FROM:<alice@intellinet.example>');
   expect(wire).not.toContain('Hi Sean, the results');
 }

@@ -65,13 +65,13 @@ describe('the views of a firewall path', () => {
     lab.send({ id: 'm1', from: 'bob@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
     expect(await lab.settle('m1', false)).toBe('delivered');
     const conn = lab.entriesOf('m1')[0].attempts[0].conn!;
-    const stream = (point: string) => Buffer.concat(lab.taps.records.filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    const stream = (point: string) => Buffer.concat([...lab.taps.records].filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
     expect(stream('intellinet-ntsol/sent')).toContain('EHLO mail.intellinet.example\r\n');
     // The PIX stands at NT Solutions' edge: the Internet is before it (docs/packet-view.md).
     expect(stream('intellinet-ntsol/wire')).toBe(stream('intellinet-ntsol/sent'));
     expect(stream('intellinet-ntsol/received')).toContain(`NOOP${' '.repeat(24)}\r\n`);
     expect(stream('intellinet-ntsol/received')).not.toContain('EHLO');
-    const marked = lab.taps.records.filter((r) => r.conn === conn && r.marks?.some((m) => m.stage === 'command-filter' && m.action === 'changed'));
+    const marked = [...lab.taps.records].filter((r) => r.conn === conn && r.marks?.some((m) => m.stage === 'command-filter' && m.action === 'changed'));
     expect(marked.length).toBeGreaterThan(0);
     const received = (lab.serverLogs.get(conn) ?? []).filter((l) => l.dir === 'in').map((l) => l.text);
     expect(received[0]).toBe(`NOOP${' '.repeat(24)}`);
@@ -114,7 +114,7 @@ describe('the captures of a content scanner path', () => {
     lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
     expect(await lab.settle('m1', false)).toBe('delivered');
     const [first, second] = lab.entriesOf('m1');
-    const stream = (conn: string, point: string) => Buffer.concat(lab.taps.records.filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    const stream = (conn: string, point: string) => Buffer.concat([...lab.taps.records].filter((r) => r.conn === conn && r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
     // The scanner's own session onward: on the wire and at the receiver, byte for byte.
     const onward = second.attempts[0].conn!;
     expect(stream(onward, 'intellinet-ntsol/wire')).toContain('EHLO scanner.ntsol.example\r\n');

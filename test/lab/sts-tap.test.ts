@@ -29,8 +29,8 @@ it('a policy fetch crosses the tap in front of mta-sts.ntsol.example: TLS record
   const { policy } = await lab.security.mtaStsPolicy('intellinet', 'ntsol.example');
   expect(policy?.mode).toBe('enforce');
   // The fetch's bytes, both ways, on the host's point: a TLS handshake (content type 22) first.
-  await expect.poll(() => lab.taps.records.filter((r) => r.point === id && r.dir === 's2c').length).toBeGreaterThan(0);
-  const c2s = lab.taps.records.filter((r) => r.point === id && r.dir === 'c2s');
+  await expect.poll(() => [...lab.taps.records].filter((r) => r.point === id && r.dir === 's2c').length).toBeGreaterThan(0);
+  const c2s = [...lab.taps.records].filter((r) => r.point === id && r.dir === 'c2s');
   expect(c2s[0].bytes[0]).toBe(22);
   const page = lab.capture.page({ point: id });
   expect(page.total).toBeGreaterThan(3);

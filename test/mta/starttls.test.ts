@@ -86,7 +86,7 @@ describe('STARTTLS and plaintext injection', () => {
       expect(await lab.settle('m1', false)).toBe('delivered');
       expect(await lab.settle('m2', false)).toBe('delivered');
       // Counted at the boxes' own edges: a wire point repeats one of them (docs/packet-view.md).
-      const added = lab.taps.records.filter((r) => !r.point.endsWith('/wire') && r.marks?.some((m) => m.stage === 'injector' && m.action === 'added'));
+      const added = [...lab.taps.records].filter((r) => !r.point.endsWith('/wire') && r.marks?.some((m) => m.stage === 'injector' && m.action === 'added'));
       expect(added.map((r) => r.dir).sort()).toEqual(['c2s', 's2c']);
       // The receiving server's log: no injected command was executed.
       const m1 = lab.entriesOf('m1')[0].attempts[0];

@@ -81,7 +81,7 @@ describe('firewall view', () => {
     const fw = await x.call('getFirewall', { path: 'intellinet-ntsol' });
     const lab = x.session.lab;
     // The wire point repeats the sender's side of this PIX (NT Solutions' own): its marks are the same ones.
-    const marked = lab.taps.records.filter((r) => r.marks?.length && r.point !== 'intellinet-ntsol/wire');
+    const marked = [...lab.taps.records].filter((r) => r.marks?.length && r.point !== 'intellinet-ntsol/wire');
     const marks = marked.flatMap((r) => r.marks!.map((m) => ({ r, m })));
     expect(marks.length).toBeGreaterThan(0);
     expect(fw.counters.masked).toBe(marks.filter(({ m }) => m.action === 'changed').length);

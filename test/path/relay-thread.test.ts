@@ -52,7 +52,7 @@ describe('the relay thread', () => {
     const seen = await new Promise<{ text: string; captured: string[] }>((resolve, reject) => {
       socket.once('data', (chunk: Buffer) => resolve({
         text: chunk.toString('latin1'),
-        captured: lab.taps.records.filter((r) => r.dir === 's2c').map((r) => r.bytes.toString('latin1')),
+        captured: [...lab.taps.records].filter((r) => r.dir === 's2c').map((r) => r.bytes.toString('latin1')),
       }));
       socket.once('error', reject);
     });
@@ -117,7 +117,7 @@ describe('the relay thread', () => {
     socket.write('EHLO mail.intellinet.example\r\nNOOP\r\nNOOP\r\n');
     socket.end('QUIT\r\n');
     await once(socket, 'close');
-    const records = lab.taps.records;
+    const records = [...lab.taps.records];
     expect(records.filter((r) => r.dir === 'c2s').length).toBeGreaterThan(2);
     // A record that came as a message owns exactly its bytes; one read from the shared ring lies in
     // a slab with its neighbours (app/path/record-ring.ts), at most one slab beyond what is counted.
@@ -141,7 +141,7 @@ describe('the relay thread', () => {
     socket.end('QUIT\r\n');
     socket.on('data', (b: Buffer) => received.push(b));
     await once(socket, 'close');
-    const at = (side: string) => lab.taps.records.filter((r) => r.point.endsWith(`/${side}`));
+    const at = (side: string) => [...lab.taps.records].filter((r) => r.point.endsWith(`/${side}`));
     // At the server's side each reply follows its command: banner, then command and reply in turn.
     const server = at('received');
     expect(server.map((r) => r.dir)).toEqual(['s2c', ...Array.from({ length: commands.length + 1 }, () => ['c2s', 's2c']).flat()]);

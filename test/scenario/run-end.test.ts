@@ -51,7 +51,7 @@ describe('a scenario run, at its end', () => {
     const result = await runScenario(loaded.file, loaded.id, loaded.scenario, {
       beforeStop: (lab: Lab) => {
         const text = (dir: 'c2s' | 's2c') => Object.fromEntries(['sent', 'received'].map((p) => [p,
-          lab.taps.records.filter((r) => r.dir === dir && r.point === `intellinet-ntsol/${p}`).map((r) => r.bytes.toString('latin1')).join('')]));
+          [...lab.taps.records].filter((r) => r.dir === dir && r.point === `intellinet-ntsol/${p}`).map((r) => r.bytes.toString('latin1')).join('')]));
         seen = {
           open: [...lab.taps.connections.values()].filter((c) => c.closedAt === undefined).map((c) => `${c.point}/${c.conn}`),
           c2s: text('c2s'), s2c: text('s2c'),

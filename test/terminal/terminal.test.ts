@@ -57,7 +57,7 @@ describe('terminal', () => {
     const after = await until(x, t.id, /SHA-256:[^]*^250 /m);
     expect(after.split('SHA-256:')[1]).not.toContain('STARTTLS');
     // The tap saw the typed bytes at the terminal's own capture point, and they are in the packet view.
-    const typed = Buffer.concat(x.session.lab.taps.records.filter((r) => r.point === t.point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    const typed = Buffer.concat([...x.session.lab.taps.records].filter((r) => r.point === t.point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
     expect(typed.startsWith('ehlo x\r\nstarttls\r\n')).toBe(true);
     const page = await x.call('pagePackets', { point: t.point, filter: 'frame contains "ehlo x"' });
     expect(page.rows).toHaveLength(1);
