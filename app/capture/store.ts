@@ -71,6 +71,13 @@ export class CaptureStore {
   readonly #budget: CaptureBudget;
   /** Tap records whose bytes packets held here carry, oldest first, with how many such packets. */
   readonly #records = new Map<number, { bytes: Buffer; packets: number }>();
+  /**
+   * The same records' numbers in the order they came, the oldest at the front once those already
+   * let go are taken off it (`#oldestRecord`). The map alone answered "which is oldest" by stepping
+   * over every entry deleted since its last rehash — up to half its size, at each record the budget
+   * let go once full (docs/bench.md, `load`).
+   */
+  readonly #recordOrder = new Deque<number>();
   readonly #synth: PacketSynth;
   readonly #all = new Deque<Held>();
   readonly #conns = new Map<string, ConnView>();
@@ -92,7 +99,7 @@ export class CaptureStore {
   constructor(opts: StoreOptions = {}) {
     this.#maxPackets = opts.maxPackets ?? 1_000_000;
     this.#budget = opts.budget ?? new CaptureBudget(opts.maxBytes ?? DEFAULT_CAPTURE_BYTES);
-    this.#budget.register({ oldestSeq: () => this.#records.keys().next().value, dropOldest: () => this.#dropOldestRecord() });
+    this.#budget.register({ oldestSeq: () => this.#oldestRecord(), dropOldest: () => this.#dropOldestRecord() });
     this.#synth = new PacketSynth({ mss: opts.mss });
     this.#decrypt = opts.decrypt ?? false;
     this.#keySource = opts.keys;
@@ -123,6 +130,7 @@ export class CaptureStore {
     // The packets' payloads are views on the record's bytes: the store holds that one buffer.
     if (ev.kind === 'data' && carried > 0) {
       this.#records.set(ev.record.seq, { bytes: ev.record.bytes, packets: carried });
+      this.#recordOrder.push(ev.record.seq);
       this.#budget.hold(ev.record.seq, ev.record.bytes);
     }
     if (ev.kind === 'close') {
@@ -319,8 +327,18 @@ export class CaptureStore {
   }
 
   /** The budget's call: drop packets from the front up to the last one carrying the oldest record. */
+  /** The oldest record still held (the map's first entry), each number taken off the order once. */
+  #oldestRecord(): number | undefined {
+    let seq = this.#recordOrder.first();
+    while (seq !== undefined && !this.#records.has(seq)) {
+      this.#recordOrder.shift();
+      seq = this.#recordOrder.first();
+    }
+    return seq;
+  }
+
   #dropOldestRecord(): void {
-    const seq = this.#records.keys().next().value;
+    const seq = this.#oldestRecord();
     while (seq !== undefined && this.#records.has(seq) && this.#all.length > 0) this.#dropHead();
   }
 
