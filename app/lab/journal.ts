@@ -70,8 +70,13 @@ export class LabJournal {
   #messages = 0;
   /** Where the entries after the baseline start: the first message's place (the ones before it are folded into the baseline). */
   #baselineAt: number | undefined;
-  /** Messages whose outcome was still pending at the last entry, in order. */
-  #unsettled: Extract<JournalEntry, { kind: 'send' | 'submitted' }>[] = [];
+  /**
+   * Messages whose outcome was still pending at the last entry, by key (`messageKey`; a key sent
+   * twice holds both). Looked up by the keys touched since, not walked: with a thousand submitted
+   * messages waiting for a delivery slot (`load`), a walk at every entry made each message cost as
+   * much as all those waiting (docs/bench.md, `load`).
+   */
+  #unsettled = new Map<string, Extract<JournalEntry, { kind: 'send' | 'submitted' }>[]>();
   /**
    * Keys (`messageKey`) of unsettled messages that may have settled since the last entry: a queue
    * entry of theirs was deferred, delivered or bounced (the only ways out of `pending`:
@@ -151,22 +156,30 @@ export class LabJournal {
     // looked at: a walk over the whole history made every message cost as much as all before it,
     // and asking the lab for each of the (up to 20) pending ones at every send was still most of
     // this journal's cost (docs/bench.md, "Where the time goes").
-    if (this.#touched.size > 0 && this.#unsettled.length > 0) {
-      this.#unsettled = this.#unsettled.filter((earlier) => {
-        if (!this.#touched.has(messageKey(earlier))) return true;
-        const outcome = this.outcomeOf(earlier);
-        if (outcome === 'pending') return true;
-        earlier.settled = outcome;
-        return false;
-      });
+    if (this.#unsettled.size > 0) {
+      for (const key of this.#touched) {
+        const waiting = this.#unsettled.get(key);
+        if (!waiting) continue;
+        const still = waiting.filter((earlier) => {
+          const outcome = this.outcomeOf(earlier);
+          if (outcome === 'pending') return true;
+          earlier.settled = outcome;
+          return false;
+        });
+        if (still.length > 0) this.#unsettled.set(key, still);
+        else this.#unsettled.delete(key);
+      }
     }
     this.#touched.clear();
     this.#all.push(entry);
     if (message && ++this.#messages > this.#keepMessages) this.#dropOldestMessage();
     if (message) {
-      this.#unsettled.push(entry);
+      const key = messageKey(entry);
+      const waiting = this.#unsettled.get(key);
+      if (waiting) waiting.push(entry);
+      else this.#unsettled.set(key, [entry]);
       // Settled already (a message with only local recipients has no queue entry): seen at the next entry.
-      this.#touched.add(messageKey(entry));
+      this.#touched.add(key);
     }
   }
 
@@ -182,9 +195,11 @@ export class LabJournal {
       this.#all[i] = undefined;
       this.#holes++;
       this.#oldestFrom = i + 1;
-      // Still pending, it is the oldest of the pending ones: found at once.
-      const pending = this.#unsettled.indexOf(e);
-      if (pending >= 0) this.#unsettled.splice(pending, 1);
+      // Still pending, it no longer waits for an outcome.
+      const key = messageKey(e);
+      const waiting = this.#unsettled.get(key)?.filter((x) => x !== e);
+      if (waiting?.length) this.#unsettled.set(key, waiting);
+      else this.#unsettled.delete(key);
       this.#messages--;
       this.droppedMessages++;
       // One pass over the entries per `keepMessages` drops, not one per drop.
