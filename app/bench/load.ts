@@ -48,11 +48,11 @@ export interface LoadFigure {
   liveHalfMB: number;
   liveEndMB: number;
   /**
-   * Memory stays bounded: the second half of the messages added less than BOUNDED_GROWTH (10 %) to
-   * the RSS at halfway (`rssEndMB <= rssHalfMB * 1.1`). A store that grows with the message count
-   * adds as much in the second half as in the first; bounded ones stop at their limits (the
-   * capture budget fills within the first 2,500 messages of `load`). Meaningful only when the run
-   * is long enough to fill them: false in `--quick` says nothing.
+   * Memory stays bounded (`boundedGrowth`): the second half of the messages added at most half of
+   * what the first half added to the RSS. A store that grows with the message count adds as much in
+   * the second half as in the first; bounded ones stop at their limits (the capture budget fills
+   * within the first 2,500 messages of `load`). Meaningful only when the run is long enough to fill
+   * them: false in `--quick` says nothing.
    */
   bounded: boolean;
   /** What the lab kept at the end, against its limits (docs/decisions.md, "Bounded memory"). */
@@ -149,8 +149,20 @@ export function loadLab(via: LoadOptions['via']): LabConfig {
 
 const mb = (bytes: number) => round(bytes / 1024 / 1024);
 
-/** `bounded`: the second half may add at most this share to the RSS at halfway. */
-export const BOUNDED_GROWTH = 0.1;
+/** `bounded`: the second half may add at most this share of what the first half added. */
+export const BOUNDED_GROWTH = 0.5;
+
+/**
+ * Whether resident memory stopped growing with the message count: what the second half of a run
+ * added against what the first half did (RSS at the start, at half the messages, at the end). Not
+ * "at most 10 % over the RSS at half", as until 2026-12-07: V8 sizes its heap to the allocation
+ * rate, so a fast run's RSS keeps climbing towards its plateau past halfway while what the lab
+ * holds stays flat (docs/bench.md, `load`); a store growing per message still adds about as much
+ * in each half.
+ */
+export function boundedGrowth(startMB: number, halfMB: number, endMB: number): boolean {
+  return endMB - halfMB <= BOUNDED_GROWTH * Math.max(0, halfMB - startMB);
+}
 
 interface Memory {
   rss: number;
@@ -222,7 +234,7 @@ export async function benchLoad(o: LoadOptions): Promise<LoadFigure> {
       rate: perSecond(delivered, ms), ms: round(ms),
       rssStartMB: mb(rssStart), rssPeakMB: mb(rssPeak), rssHalfMB: mb(mid.rss), rssEndMB: mb(end.rss),
       liveHalfMB: mb(mid.live), liveEndMB: mb(end.live),
-      bounded: end.rss <= mid.rss * (1 + BOUNDED_GROWTH),
+      bounded: boundedGrowth(mb(rssStart), mb(mid.rss), mb(end.rss)),
       retained: {
         serverLogConnections: lab.serverLogs.size, serverLogLines,
         transcripts: [...lab.servers.values()].reduce((n, s) => n + s.transcriptsKept, 0),
