@@ -326,7 +326,6 @@ export class CaptureStore {
     this.#budget.enforce();
   }
 
-  /** The budget's call: drop packets from the front up to the last one carrying the oldest record. */
   /** The oldest record still held (the map's first entry), each number taken off the order once. */
   #oldestRecord(): number | undefined {
     let seq = this.#recordOrder.first();
@@ -337,6 +336,7 @@ export class CaptureStore {
     return seq;
   }
 
+  /** The budget's call: drop packets from the front up to the last one carrying the oldest record. */
   #dropOldestRecord(): void {
     const seq = this.#oldestRecord();
     while (seq !== undefined && this.#records.has(seq) && this.#all.length > 0) this.#dropHead();
