@@ -21,7 +21,7 @@ import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, scannerOrg, type PathInfo, type RelayInfo } from './topology.ts';
 import { TapLog, socketKey, type CapturePoint, type Endpoint, type PointRole, type TapConnection, type TapEvent } from '../capture/tap.ts';
 import { Deque } from '../capture/deque.ts';
-import { findLeaks, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
+import { findLeaksOfAll, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from '../capture/budget.ts';
 import { MailServer } from '../mta/server.ts';
@@ -756,15 +756,25 @@ export class Lab {
 
   /** Flag, in the packet view, every packet that carries a canary of any message in clear. */
   markLeaks(): LeakHit[] {
-    const hits = [...this.messages.keys()].flatMap((ref) => this.leaks(ref));
+    const hits = [...this.leaksOf([...this.messages.keys()]).values()].flat();
     this.capture.markLeaks(hits);
     return hits;
   }
 
+  /** Where a message's canaries crossed in clear, at the capture points playing one of `roles`. */
   leaks(ref: string, roles?: PointRole[]): LeakHit[] {
-    const sent = this.messages.get(ref);
-    if (!sent) return [];
-    return findLeaks(this.taps, sent.canaries, this.#pointRoles, roles);
+    return this.leaksOf([ref], roles).get(ref) ?? [];
+  }
+
+  /**
+   * `leaks` for many messages, in one pass over the capture (`findLeaksOfAll`): a message's own
+   * search reads the whole log, so one per message made every message cost the whole capture.
+   * Messages the lab did not send (no canaries) are left out.
+   */
+  leaksOf(refs: readonly string[], roles?: PointRole[]): Map<string, LeakHit[]> {
+    const sent = refs.flatMap((ref) => this.messages.get(ref) ?? []);
+    const hits = findLeaksOfAll(this.taps, sent.map((m) => m.canaries), this.#pointRoles, roles);
+    return new Map(sent.map((m, i) => [m.ref, hits[i]]));
   }
 
   /** A lab change from a scenario step or the UI (docs/scenario-format.md): exactly one change, announced as an event. */

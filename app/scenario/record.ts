@@ -78,9 +78,9 @@ function submittedStep(lab: Lab, org: string, entryId: string, id: string, kept?
   return { id, from: entry.from, to: entry.to.length === 1 ? entry.to[0] : entry.to, subject: headerValue(data, 'Subject') ?? '', body: body.replace(/\r\n/g, '\n') };
 }
 
-/** What crossed the wire for a message sent by the lab (its canaries are known). */
-function wireOf(lab: Lab, ref: string, outcome: Settled): ExpectStep['wire'] {
-  if (lab.leaks(ref).length > 0) return 'cleartext';
+/** What crossed the wire for a message sent by the lab (its canaries are known; `leaked`: any was seen in clear). */
+function wireOf(lab: Lab, ref: string, outcome: Settled, leaked: boolean): ExpectStep['wire'] {
+  if (leaked) return 'cleartext';
   if (outcome !== 'delivered') return 'no-leak';
   const attempts = lab.entriesOf(ref).flatMap((e) => e.attempts).filter((a) => a.result === 'delivered');
   return attempts.length > 0 && attempts.every((a) => a.tls || a.sealed) ? 'encrypted' : 'no-leak';
@@ -125,11 +125,12 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
       finals.push({ ref: send.id, first, canaries: entry.kind === 'send', entry });
     }
   }
+  // Canaries exist only for messages the lab composed; a real client's message has none to look for.
+  const leaks = lab.leaksOf(finals.filter((f) => f.canaries).map((f) => f.ref));
   for (const f of finals) {
     const outcome = lab.journal.outcomeOf(f.entry);
     if (outcome === 'pending') continue;
-    // Canaries exist only for messages the lab composed; a real client's message has none to look for.
-    const wire = f.canaries ? wireOf(lab, f.ref, outcome) : undefined;
+    const wire = f.canaries ? wireOf(lab, f.ref, outcome, (leaks.get(f.ref)?.length ?? 0) > 0) : undefined;
     if (outcome === f.first && !wire) continue;
     steps.push({ expect: { message: f.ref, outcome, ...(wire ? { wire } : {}), at: 'any' } });
   }
