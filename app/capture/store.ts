@@ -78,6 +78,12 @@ export class CaptureStore {
    * let go once full (docs/bench.md, `load`).
    */
   readonly #recordOrder = new Deque<number>();
+  /**
+   * The packets still held that carry each record (its bytes or its marks), oldest first: the
+   * replay's and the firewall view's "which packet carries this" for every event, which a walk over
+   * every packet held made cost events × packets (docs/packet-view.md, "Links").
+   */
+  readonly #byRecord = new Map<number, Held[]>();
   readonly #synth: PacketSynth;
   readonly #all = new Deque<Held>();
   readonly #conns = new Map<string, ConnView>();
@@ -245,9 +251,7 @@ export class CaptureStore {
    * its capture point and its frame number within that point. A record belongs to one point.
    */
   packetsOfRecord(recordSeq: number): { point: string; no: number }[] {
-    const out: { point: string; no: number }[] = [];
-    for (const h of this.#all) if (h.p.recordSeq === recordSeq) out.push({ point: h.p.point, no: h.p.no });
-    return out;
+    return (this.#byRecord.get(recordSeq) ?? []).map((h) => ({ point: h.p.point, no: h.p.no }));
   }
 
   /** Where a packet's payload sits: its capture point, connection, direction and stream offset. */
@@ -315,6 +319,11 @@ export class CaptureStore {
     this.#all.push(h);
     point.held.push(h);
     view.held.push(h);
+    if (p.recordSeq !== undefined) {
+      const carrying = this.#byRecord.get(p.recordSeq);
+      if (carrying) carrying.push(h);
+      else this.#byRecord.set(p.recordSeq, [h]);
+    }
     // The payload is counted with its record's buffer; the synthesized headers and the packet's
     // objects are the store's own (budget.ts, PACKET_OBJECT_BYTES).
     this.#budget.add(frameLength(p) - p.payload.length + PACKET_OBJECT_BYTES);
@@ -345,6 +354,13 @@ export class CaptureStore {
   #dropHead(): void {
     const h = this.#all.shift();
     if (!h) return;
+    if (h.p.recordSeq !== undefined) {
+      // Packets go oldest first, so it is its record's first (a record carries a few packets).
+      const carrying = this.#byRecord.get(h.p.recordSeq);
+      const at = carrying?.indexOf(h) ?? -1;
+      if (at >= 0) carrying!.splice(at, 1);
+      if (carrying?.length === 0) this.#byRecord.delete(h.p.recordSeq);
+    }
     const length = frameLength(h.p);
     this.#budget.add(-(length - h.p.payload.length + PACKET_OBJECT_BYTES));
     const record = h.p.recordSeq === undefined ? undefined : this.#records.get(h.p.recordSeq);

@@ -63,6 +63,24 @@ describe('capture store: the packet list', () => {
     expect(store.page({ filter: 'smtp.req.command' }).rows.map((r) => r.info)).toEqual(['C: DATA', 'C: QUIT']);
   });
 
+  it('names the packets still held that carry each record, as the list shows them, while the oldest go', () => {
+    // A 4,000-byte DATA chunk crosses in three segments (MSS 1460).
+    const chunks: Chunk[] = [...plainSession().slice(0, 8), ['c2s', `${'x'.repeat(3998)}\r\n`], ...plainSession().slice(8)];
+    const events = tapScript(chunks);
+    const full = new CaptureStore();
+    full.ingestAll(events);
+    const carried = (store: CaptureStore, seq: number) => store.page({ limit: 1000 }).rows.filter((r) => r.recordSeq === seq).map((r) => ({ point: r.point, no: r.no }));
+    const big = full.page({ limit: 1000 }).rows.find((r) => r.length > 1400)!.recordSeq!;
+    expect(full.packetsOfRecord(big)).toHaveLength(3);
+    // Keep only the packets from the big record's second segment on (the server's ACKs lie between).
+    const second = full.packetsOfRecord(big)[1].no;
+    const kept = full.page({}).total - second + 1;
+    const store = storeWith(chunks, { maxPackets: kept });
+    expect(store.packetsOfRecord(big)).toEqual(full.packetsOfRecord(big).slice(1));
+    for (let seq = 0; seq < events.length; seq++) expect(store.packetsOfRecord(seq), `record ${seq}`).toEqual(carried(store, seq));
+    expect(store.packetsOfRecord(0)).toEqual([]);
+  });
+
   it('keeps connections, points and streams apart', () => {
     const store = new CaptureStore();
     store.ingestAll(tapScript(plainSession(), { conn: 'a', point: 'inside' }));
