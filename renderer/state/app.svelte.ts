@@ -37,6 +37,11 @@ export class AppState {
   readonly grid: GridState;
   /** The compatibility grid replaces the main area while shown (it needs no scenario). */
   showGrid = $state(false);
+  /**
+   * A lab is being started (open, restart, a file): the status says so until the new lab answers,
+   * rather than "Lab running" for the lab it replaces while that one is stopped and the new one built.
+   */
+  starting = $state(false);
 
   constructor(api: PostcardApi) {
     this.scenario = new ScenarioState(api);
@@ -94,8 +99,19 @@ export class AppState {
   async #fresh(start: () => Promise<void>): Promise<void> {
     this.#clearViews();
     this.tab = 'topology';
-    await start();
-    await this.lab.refresh();
+    await this.#starting(async () => {
+      await start();
+      await this.lab.refresh();
+    });
+  }
+
+  async #starting(fn: () => Promise<void>): Promise<void> {
+    this.starting = true;
+    try {
+      await fn();
+    } finally {
+      this.starting = false;
+    }
   }
 
   /** The desktop menu's page actions: the same code as the buttons. */
@@ -131,8 +147,10 @@ export class AppState {
 
   async restart(keepChanges = false): Promise<void> {
     this.#clearViews();
-    await this.scenario.restart(keepChanges);
-    await this.lab.refresh();
+    await this.#starting(async () => {
+      await this.scenario.restart(keepChanges);
+      await this.lab.refresh();
+    });
   }
 
   async toggleGrid(): Promise<void> {
