@@ -12,6 +12,9 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   timeout: 60_000,
+  // A lab takes a second or two to start, more on a machine busy with other work, and the status
+  // says "Lab running" only once it has (docs/ui.md): assertions wait up to 15 s, not 5.
+  expect: { timeout: 15_000 },
   use: {
     browserName: 'chromium',
     headless: true,
