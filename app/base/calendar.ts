@@ -11,3 +11,8 @@ export const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', '
 export function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** The time of day in UTC, `09:00:00`: the same in every stamp above. */
+export function timeOfDay(d: Date): string {
+  return `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+}

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Workspace } from '../base/store.ts';
-import { DAYS, MONTHS, pad2 } from '../base/calendar.ts';
+import { DAYS, MONTHS, timeOfDay } from '../base/calendar.ts';
 import type { Journal } from '../base/journal.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -41,7 +41,7 @@ export interface QueueRow {
 /** mailq's arrival time, `Sat Dec  5 07:50:37` (here in UTC). */
 function mailqDate(ms: number): string {
   const d = new Date(ms);
-  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2)} ${timeOfDay(d)}`;
 }
 
 function orgsOf(ws: Workspace): string[] {

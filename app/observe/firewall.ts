@@ -10,7 +10,7 @@
  * reconstructed.
  */
 import type { Lab } from '../lab/lab.ts';
-import { MONTHS, pad2 } from '../base/calendar.ts';
+import { MONTHS, pad2, timeOfDay } from '../base/calendar.ts';
 import type { PathInfo } from '../lab/topology.ts';
 import { firewallProfile, firewallProfileNames, profileStages, type ProfileSpec, type StageRef } from '../path/profiles.ts';
 import { stageDefinition } from '../path/stages/stage.ts';
@@ -162,11 +162,10 @@ export function firewallConfig(profile: string, stages: StageRef[], inside: { ad
 
 // —— syslog ——
 
-
 /** `logging timestamp` style: `Nov 28 2026 09:00:00` (UTC, the lab clock). */
 export function syslogStamp(labTime: number): string {
   const d = new Date(labTime);
-  return `${MONTHS[d.getUTCMonth()]} ${pad2(d.getUTCDate())} ${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+  return `${MONTHS[d.getUTCMonth()]} ${pad2(d.getUTCDate())} ${d.getUTCFullYear()} ${timeOfDay(d)}`;
 }
 
 function duration(ms: number): string {
