@@ -69,8 +69,13 @@ const FINISHED: StreamDissector = { feed: () => [], end: () => [] };
 export class CaptureStore {
   readonly #maxPackets: number;
   readonly #budget: CaptureBudget;
-  /** Tap records whose bytes packets held here carry, oldest first, with how many such packets. */
-  readonly #records = new Map<number, { bytes: Buffer; packets: number }>();
+  /**
+   * Tap records whose bytes packets held here carry, oldest first, with those packets (oldest
+   * first): a record goes with its last packet. Also the answer to "which packets carry this
+   * record", which the replay and the firewall's view ask for every event (a walk over every
+   * packet held made that cost events × packets; docs/packet-view.md, "Links").
+   */
+  readonly #records = new Map<number, { bytes: Buffer; held: Held[] }>();
   /**
    * The same records' numbers in the order they came, the oldest at the front once those already
    * let go are taken off it (`#oldestRecord`). The map alone answered "which is oldest" by stepping
@@ -78,12 +83,6 @@ export class CaptureStore {
    * let go once full (docs/bench.md, `load`).
    */
   readonly #recordOrder = new Deque<number>();
-  /**
-   * The packets still held that carry each record (its bytes or its marks), oldest first: the
-   * replay's and the firewall view's "which packet carries this" for every event, which a walk over
-   * every packet held made cost events × packets (docs/packet-view.md, "Links").
-   */
-  readonly #byRecord = new Map<number, Held[]>();
   readonly #synth: PacketSynth;
   readonly #all = new Deque<Held>();
   readonly #conns = new Map<string, ConnView>();
@@ -131,11 +130,14 @@ export class CaptureStore {
 
   ingest(ev: TapEvent): void {
     if (ev.kind === 'open') this.#open(ev.connection);
-    let carried = 0;
-    for (const p of this.#synth.push(ev)) if (this.#add(p) && p.recordSeq !== undefined) carried++;
+    const carrying: Held[] = [];
+    for (const p of this.#synth.push(ev)) {
+      const h = this.#add(p);
+      if (h && p.recordSeq !== undefined) carrying.push(h);
+    }
     // The packets' payloads are views on the record's bytes: the store holds that one buffer.
-    if (ev.kind === 'data' && carried > 0) {
-      this.#records.set(ev.record.seq, { bytes: ev.record.bytes, packets: carried });
+    if (ev.kind === 'data' && carrying.length > 0) {
+      this.#records.set(ev.record.seq, { bytes: ev.record.bytes, held: carrying });
       this.#recordOrder.push(ev.record.seq);
       this.#budget.hold(ev.record.seq, ev.record.bytes);
     }
@@ -251,7 +253,7 @@ export class CaptureStore {
    * its capture point and its frame number within that point. A record belongs to one point.
    */
   packetsOfRecord(recordSeq: number): { point: string; no: number }[] {
-    return (this.#byRecord.get(recordSeq) ?? []).map((h) => ({ point: h.p.point, no: h.p.no }));
+    return (this.#records.get(recordSeq)?.held ?? []).map((h) => ({ point: h.p.point, no: h.p.no }));
   }
 
   /** Where a packet's payload sits: its capture point, connection, direction and stream offset. */
@@ -302,10 +304,10 @@ export class CaptureStore {
     this.#point(c.point);
   }
 
-  /** Keep a packet; false when its connection is unknown (its head was dropped). */
-  #add(p: Packet): boolean {
+  /** Keep a packet: the held packet, or undefined when its connection is unknown (its head was dropped). */
+  #add(p: Packet): Held | undefined {
     const view = this.#conns.get(connKey(p.point, p.conn));
-    if (!view) return false;
+    if (!view) return undefined;
     const h = held(p, view.stream);
     if (p.payload.length > 0) {
       summarise(h, view.session.feed(p.dir, p.payload, p.streamOffset));
@@ -319,15 +321,10 @@ export class CaptureStore {
     this.#all.push(h);
     point.held.push(h);
     view.held.push(h);
-    if (p.recordSeq !== undefined) {
-      const carrying = this.#byRecord.get(p.recordSeq);
-      if (carrying) carrying.push(h);
-      else this.#byRecord.set(p.recordSeq, [h]);
-    }
     // The payload is counted with its record's buffer; the synthesized headers and the packet's
     // objects are the store's own (budget.ts, PACKET_OBJECT_BYTES).
     this.#budget.add(frameLength(p) - p.payload.length + PACKET_OBJECT_BYTES);
-    return true;
+    return h;
   }
 
   #enforceLimits(): void {
@@ -354,19 +351,16 @@ export class CaptureStore {
   #dropHead(): void {
     const h = this.#all.shift();
     if (!h) return;
-    if (h.p.recordSeq !== undefined) {
-      // Packets go oldest first, so it is its record's first (a record carries a few packets).
-      const carrying = this.#byRecord.get(h.p.recordSeq);
-      const at = carrying?.indexOf(h) ?? -1;
-      if (at >= 0) carrying!.splice(at, 1);
-      if (carrying?.length === 0) this.#byRecord.delete(h.p.recordSeq);
-    }
     const length = frameLength(h.p);
     this.#budget.add(-(length - h.p.payload.length + PACKET_OBJECT_BYTES));
     const record = h.p.recordSeq === undefined ? undefined : this.#records.get(h.p.recordSeq);
-    if (record && h.p.payload.length > 0 && --record.packets === 0) {
-      this.#records.delete(h.p.recordSeq!);
-      this.#budget.release(record.bytes);
+    // Packets go oldest first: a record's oldest held packet is the one going.
+    if (record?.held[0] === h) {
+      record.held.shift();
+      if (record.held.length === 0) {
+        this.#records.delete(h.p.recordSeq!);
+        this.#budget.release(record.bytes);
+      }
     }
     const point = this.#points.get(h.p.point)!;
     point.held.shift();
