@@ -21,7 +21,7 @@ import { labEndpoints, type LabEndpoint } from './endpoints.ts';
 import { buildPaths, derivedDnsRecords, orgOfHost, pickPath, scannerOrg, type PathInfo, type RelayInfo } from './topology.ts';
 import { TapLog, socketKey, type CapturePoint, type Endpoint, type PointRole, type TapConnection, type TapEvent } from '../capture/tap.ts';
 import { Deque } from '../capture/deque.ts';
-import { findLeaksOfAll, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
+import { findLeaks, findLeaksOfAll, makeCanaries, type Canaries, type LeakHit } from '../capture/leak.ts';
 import { CaptureStore } from '../capture/store.ts';
 import { CaptureBudget, DEFAULT_CAPTURE_BYTES } from '../capture/budget.ts';
 import { MailServer } from '../mta/server.ts';
@@ -763,7 +763,8 @@ export class Lab {
 
   /** Where a message's canaries crossed in clear, at the capture points playing one of `roles`. */
   leaks(ref: string, roles?: PointRole[]): LeakHit[] {
-    return this.leaksOf([ref], roles).get(ref) ?? [];
+    const sent = this.messages.get(ref);
+    return sent ? findLeaks(this.taps, sent.canaries, this.#pointRoles, roles) : [];
   }
 
   /**
