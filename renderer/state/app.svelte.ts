@@ -153,6 +153,11 @@ export class AppState {
     });
   }
 
+  /** What the header's status says of the lab. */
+  get labStatus(): 'starting' | 'running' | 'stopped' {
+    return this.starting ? 'starting' : this.lab.running ? 'running' : 'stopped';
+  }
+
   async toggleGrid(): Promise<void> {
     this.showGrid = !this.showGrid;
     if (this.showGrid) await this.grid.load();

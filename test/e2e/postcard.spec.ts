@@ -117,3 +117,41 @@ test('the printed URL\'s token becomes an HttpOnly cookie: the page, its socket 
   await other.screenshot({ path: 'test-results/serve-token-refused.png' });
   await stranger.close();
 });
+
+test('while a newly opened lab starts, the status says so, and "Lab running" means the new lab answers', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  // The page's socket passes through here, so the new lab's start can be held while we look.
+  let releaseStart: (() => void) | undefined;
+  const startSent = new Promise<void>((sent) => {
+    void page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => ws.send(m));
+      ws.onMessage((m) => {
+        const held = typeof m === 'string' && JSON.parse(m).command === 'startLab' && !releaseStart;
+        if (!held) return server.send(m);
+        releaseStart = () => server.send(m);
+        sent();
+      });
+    });
+  });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(served().url);
+  // A lab is running already (the earlier tests'), and the scenario is opened again over it.
+  await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
+  await startSent;
+  const status = page.getByLabel('Lab status');
+  await expect(status).toContainText('Starting lab…');
+  await expect(status).not.toContainText('Lab running');
+  await expect(page.getByText('The lab is starting; its picture, endpoints and paths follow.')).toBeVisible();
+  await page.screenshot({ path: 'test-results/status-starting-1024x700.png' });
+  releaseStart!();
+  await expect(status).toContainText('Lab running');
+  // Ready for the next command at once: nothing is refused as busy.
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByText('3 passed')).toBeVisible();
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: 'test-results/status-running-1440x900-dark.png' });
+  expect(problems).toEqual([]);
+});
