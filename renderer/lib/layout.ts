@@ -84,8 +84,14 @@ const ORG_HEAD = 44;
 const LANE = 240;
 const MIDDLE_W = 170;
 const MIDDLE_H = 62;
-/** Vertical room between two organisations: two link segments and a middlebox. */
-const SPAN = 320;
+/**
+ * Vertical room between two organisations: two link segments and a middlebox between them, or one
+ * direct link with its badge (44 high) and room either side for the replay's envelope. The picture
+ * is kept as short as that allows, so at the height of a 1024×700 window or a projector it fits on
+ * screen at about its own size, both organisations and the path in view (docs/ui.md, "The topology").
+ */
+const SPAN_MIDDLE = 300;
+const SPAN_DIRECT = 190;
 const STS_W = 250;
 const STS_GAP = 12;
 
@@ -115,7 +121,23 @@ function port(b: Box, toward: { x: number; y: number }): { x: number; y: number 
   return { x: toward.x > cx ? b.x + b.w : b.x, y: cy };
 }
 
-const centre = (b: Box) => ({ x: b.x + b.w / 2, y: b.y + b.h / 2 });
+type Point = { x: number; y: number };
+
+const centre = (b: Box): Point => ({ x: b.x + b.w / 2, y: b.y + b.h / 2 });
+const halfway = (a: Point, b: Point): Point => ({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 });
+const within = (p: Point, b: Box) => p.x >= b.x && p.x <= b.x + b.w && p.y >= b.y && p.y <= b.y + b.h;
+
+/** Where the straight line from `outside` to `inside` (a point in `box`) first meets the box; `inside` itself if `outside` is in it too. */
+function entry(outside: Point, inside: Point, box: Box): Point {
+  if (within(outside, box)) return inside;
+  let [lo, hi] = [0, 1];
+  for (let i = 0; i < 24; i++) {
+    const t = (lo + hi) / 2;
+    if (within({ x: outside.x + (inside.x - outside.x) * t, y: outside.y + (inside.y - outside.y) * t }, box)) hi = t;
+    else lo = t;
+  }
+  return { x: outside.x + (inside.x - outside.x) * hi, y: outside.y + (inside.y - outside.y) * hi };
+}
 
 function hostFor(org: OrgBox, name?: string): HostNode {
   return org.hosts.find((h) => name && h.name.toLowerCase() === name.toLowerCase()) ?? org.hosts[0];
@@ -132,14 +154,15 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
   const lanes = Math.max(1, ...[...byPair.values()].map((l) => l.length));
   const widest = Math.max(HOST_W + 2 * ORG_PAD, ...orgViews.map((o) => o.hosts.length * (HOST_W + HOST_GAP) + 2 * ORG_PAD + (o.mtaSts ? STS_W + STS_GAP : 0)));
   const orgH = ORG_HEAD + HOST_H + ORG_PAD;
+  const span = snapshot.paths.some((p) => p.via !== 'direct') ? SPAN_MIDDLE : SPAN_DIRECT;
   // Two organisations stand one above the other, the paths running down between them (the
   // picture stays narrow, so it reads at the size of a side panel); more stand on an ellipse.
   const width = n <= 2 ? Math.max(widest + 40, lanes * LANE + 60, 560) : Math.max(1100, widest * 2 + 200);
-  const height = n <= 2 ? SPAN + 2 * orgH + 40 : 760;
+  const height = n <= 2 ? span + 2 * orgH + 40 : 760;
   const cx = width / 2;
   const cy = height / 2;
   const rx = n <= 2 ? 0 : width / 2 - widest / 2 - 20;
-  const ry = n <= 2 ? SPAN / 2 + orgH / 2 : height / 2 - orgH / 2 - 20;
+  const ry = n <= 2 ? span / 2 + orgH / 2 : height / 2 - orgH / 2 - 20;
   const orgs = orgViews.map((o, i) => {
     const angle = Math.PI / 2 - (2 * Math.PI * i) / n;
     return orgBox(o, cx + rx * Math.cos(angle), cy - ry * Math.sin(angle));
@@ -149,25 +172,36 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
   const middles: MiddleNode[] = [];
   const links: LinkGeometry[] = [];
   for (const list of byPair.values()) {
-    list.forEach((p, k) => {
-      const a = orgById.get(p.between[0]);
-      const b = orgById.get(p.between[1]);
-      if (!a || !b) return;
-      const src = hostFor(a);
-      const dst = hostFor(b, p.to);
+    const a0 = orgById.get(list[0].between[0]);
+    const b0 = orgById.get(list[0].between[1]);
+    if (!a0 || !b0) continue;
+    // Lanes spread across the line between the two organisations (perpendicular to it: side by
+    // side when they stand one above the other), in the order of the hosts each path joins, so
+    // that a path to the right-hand host takes the right-hand lane and no two lanes cross.
+    const [ca, cb] = [centre(a0), centre(b0)];
+    const across = { x: -(cb.y - ca.y), y: cb.x - ca.x };
+    const norm = Math.hypot(across.x, across.y) || 1;
+    const n = { x: across.x / norm, y: across.y / norm };
+    const ends = list.map((p) => {
+      const src = hostFor(orgById.get(p.between[0]) ?? a0);
+      const dst = hostFor(orgById.get(p.between[1]) ?? b0, p.to);
       const pa = port(src, centre(dst));
       const pb = port(dst, centre(src));
-      // Lanes spread across the line between the two ends (perpendicular offset).
-      const dx = pb.x - pa.x;
-      const dy = pb.y - pa.y;
-      const len = Math.hypot(dx, dy) || 1;
+      const chord = { x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2 };
+      return { p, pa, pb, chord, at: chord.x * n.x + chord.y * n.y };
+    });
+    [...ends].sort((x, y) => x.at - y.at).forEach(({ p, pa, pb, chord }, k) => {
+      const a = orgById.get(p.between[0]) ?? a0;
+      const b = orgById.get(p.between[1]) ?? b0;
       const off = (k - (list.length - 1) / 2) * LANE;
-      const mx = (pa.x + pb.x) / 2 + (-dy / len) * off;
-      const my = (pa.y + pb.y) / 2 + (dx / len) * off;
+      const mx = chord.x + n.x * off;
+      const my = chord.y + n.y * off;
       if (p.via === 'direct') {
         const point = p.points[0];
-        const via = { x: 2 * mx - (pa.x + pb.x) / 2, y: 2 * my - (pa.y + pb.y) / 2 };
-        links.push({ point: point.id, path: p.id, from: pa, to: pb, via, mid: { x: mx, y: my }, label: point.label });
+        const via = { x: 2 * mx - chord.x, y: 2 * my - chord.y };
+        // A straight link's badge sits in the middle of what shows of it, between the two boxes.
+        const mid = off === 0 ? halfway(entry(pb, pa, a), entry(pa, pb, b)) : { x: mx, y: my };
+        links.push({ point: point.id, path: p.id, from: pa, to: pb, via, mid, label: point.label });
         return;
       }
       const box: MiddleNode = {
@@ -186,9 +220,11 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
         return here.find((pt) => pt.roles.includes('wire')) ?? here[0] ?? fallback;
       };
       const [sent, wire] = [sideOf('before', p.points[0]), sideOf('after', p.points[1] ?? p.points[0])];
-      const seg = (from: { x: number; y: number }, to: { x: number; y: number }) => ({ from, to, via: { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 }, mid: { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 } });
-      links.push({ point: sent.id, path: p.id, label: sent.label, side: 'outside', ...seg(pa, boxIn) });
-      links.push({ point: wire.id, path: p.id, label: wire.label, side: 'inside', ...seg(boxOut, pb) });
+      // Each segment's badge sits in the middle of what shows of it: from the box to where the
+      // line meets the organisation's box (the last stretch to the host runs under it).
+      const seg = (from: Point, to: Point, shown: [Point, Point]) => ({ from, to, via: halfway(from, to), mid: halfway(...shown) });
+      links.push({ point: sent.id, path: p.id, label: sent.label, side: 'outside', ...seg(pa, boxIn, [entry(boxIn, pa, a), boxIn]) });
+      links.push({ point: wire.id, path: p.id, label: wire.label, side: 'inside', ...seg(boxOut, pb, [boxOut, entry(boxOut, pb, b)]) });
     });
   }
   return { width, height, orgs, middles, links };

@@ -39,6 +39,38 @@ const link = (page: Page, point: string) => page.locator(`svg.topo g.link[data-p
 const badge = (page: Page, point: string) => page.locator(`svg.topo g.badge-group[data-point="${point}"]`);
 
 
+/**
+ * The whole picture is on screen without scrolling the tab: both organisations' boxes inside the
+ * tab's visible area, and their names drawn at least `minText` pixels tall (a projector's back row).
+ */
+async function expectWholePicture(page: Page, minText: number): Promise<void> {
+  const panel = (await page.getByRole('tabpanel').boundingBox())!;
+  const orgs = await page.locator('svg.topo rect.org-box').all();
+  expect(orgs).toHaveLength(2);
+  for (const org of orgs) {
+    const b = (await org.boundingBox())!;
+    expect(b.y, 'an organisation above the tab\'s top').toBeGreaterThanOrEqual(panel.y);
+    expect(b.y + b.height, 'an organisation below the tab\'s bottom').toBeLessThanOrEqual(panel.y + panel.height);
+  }
+  for (const name of await page.locator('svg.topo text.org-name').all()) expect((await name.boundingBox())!.height).toBeGreaterThanOrEqual(minText);
+}
+
+/** Each link's badge holds its words, and lies on no organisation's or firewall's box. */
+async function expectTidyBadges(page: Page): Promise<void> {
+  const boxes = await Promise.all((await page.locator('svg.topo rect.org-box, svg.topo g.middle rect').all()).map(async (b) => (await b.boundingBox())!));
+  for (const group of await page.locator('svg.topo g.badge').all()) {
+    const frame = (await group.locator(':scope > rect').boundingBox())!;
+    for (const text of await group.locator(':scope > text').all()) {
+      const t = (await text.boundingBox())!;
+      expect(t.x + t.width, `"${await text.textContent()}" runs out of its badge`).toBeLessThanOrEqual(frame.x + frame.width);
+    }
+    for (const b of boxes) {
+      const apart = frame.x + frame.width <= b.x || b.x + b.width <= frame.x || frame.y + frame.height <= b.y || b.y + b.height <= frame.y;
+      expect(apart, `the badge "${await group.textContent()}" lies on a box`).toBe(true);
+    }
+  }
+}
+
 async function theme(page: Page, choice: 'light' | 'dark'): Promise<void> {
   await page.getByLabel('Theme').selectOption(choice);
   await expect(page.locator('html')).toHaveAttribute('data-theme', choice);
@@ -58,7 +90,7 @@ test('postcard: a red, open link; readable at 1024×700 and 1920×1080, light an
     await page.setViewportSize({ width: w, height: h });
     for (const t of ['light', 'dark'] as const) {
       await theme(page, t);
-      await page.locator('svg.topo').scrollIntoViewIfNeeded();
+      await expectWholePicture(page, 16);
       await page.screenshot({ path: `test-results/topology-postcard-${w}x${h}-${t}.png` });
       await axe(page, `topology ${w}x${h} ${t}`);
     }
@@ -103,6 +135,11 @@ test('pix-mailguard: the rewrite mark on the firewall\'s inside, and the counter
   expect(at.y).toBeGreaterThan(box.y + box.height / 2);
   expect(at.y).toBeLessThan(label.y);
   await page.locator('svg.topo').screenshot({ path: 'test-results/topology-pix-mailguard.png' });
+  // The firewall's picture is the tallest of two organisations: it still fits a 1024×700 window.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await expectWholePicture(page, 14);
+  await expectTidyBadges(page);
+  await page.screenshot({ path: 'test-results/topology-pix-mailguard-1024x700.png' });
 
   await page.getByRole('button', { name: /^Firewall pix-5\.1: on path intellinet-ntsol/ }).click();
   await expect(page.getByRole('tab', { name: 'Firewall' })).toHaveAttribute('aria-selected', 'true');
@@ -146,8 +183,14 @@ test('alternate-path: two routes, and the message on the one that bypasses the f
   await nextStep(page, 1);
   await expect(badge(page, 'intellinet-ntsol@secure.ntsol.example').locator('.headline')).toHaveText('NTLM sealed · m1');
   await expect(link(page, 'intellinet-ntsol/wire')).toHaveAttribute('aria-label', /no session yet/);
+  // Two lanes that do not cross: the route to the right-hand host (secure.…) is the right-hand one,
+  // and every badge holds its words and covers no box.
+  const [direct, wire] = [(await badge(page, 'intellinet-ntsol@secure.ntsol.example').boundingBox())!, (await badge(page, 'intellinet-ntsol/wire').boundingBox())!];
+  expect(direct.x).toBeGreaterThan(wire.x + wire.width);
+  await expectTidyBadges(page);
   await page.locator('svg.topo').screenshot({ path: 'test-results/topology-alternate-path.png' });
   await runAll(page);
+  await expectTidyBadges(page);
   await expect(badge(page, 'intellinet-ntsol/wire').locator('.headline')).toHaveText('clear · m2');
 });
 

@@ -53,11 +53,24 @@ describe('topology layout', () => {
     const boxes: Box[] = [...l.orgs, ...l.middles, ...l.orgs.flatMap((o) => (o.mtaSts ? [o.mtaSts] : []))];
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `${file}: boxes ${i} and ${j} overlap`).toBe(false);
     for (const b of boxes) expect(b.x >= 0 && b.y >= 0 && b.x + b.w <= l.width && b.y + b.h <= l.height, `${file}: a box leaves the picture`).toBe(true);
+    // A link's badge (44 high, at least 150 wide) sits clear of every box, however short the span.
+    for (const link of l.links) {
+      const badge = { x: link.mid.x - 75, y: link.mid.y - 22, w: 150, h: 44 };
+      for (const b of boxes) expect(overlap(badge, b), `${file}: the badge of ${link.point} covers a box`).toBe(false);
+    }
     const ends: Box[] = [...l.orgs.flatMap((o) => o.hosts), ...l.middles];
     for (const link of l.links) {
       expect(ends.some((b) => inside(link.from, b)), `${file}: ${link.point} starts on nothing`).toBe(true);
       expect(ends.some((b) => inside(link.to, b)), `${file}: ${link.point} ends on nothing`).toBe(true);
     }
+  });
+
+  it('a picture of two organisations is only as tall as its paths need: shorter with a direct path than with a firewall', () => {
+    const direct = layoutTopology(snapshotOf(path.join(SCENARIOS, 'postcard.yaml')));
+    const firewall = layoutTopology(snapshotOf(path.join(SCENARIOS, 'pix-mailguard.yaml')));
+    expect(direct.height).toBeLessThan(firewall.height);
+    // Wider than tall or nearly so: it fits a side panel's height at about its own size.
+    expect(direct.height / direct.width).toBeLessThan(0.8);
   });
 
   it('an alternate path ends on its own host, a firewall path has an outside and an inside link', () => {
