@@ -63,6 +63,8 @@ export interface LinkGeometry {
   via: { x: number; y: number };
   /** Where the state badge sits. */
   mid: { x: number; y: number };
+  /** Where a middlebox's rewrite mark sits: on the link, near the box. */
+  mark?: { x: number; y: number };
   label: string;
   /** `inside`: the link between a firewall and the server it protects. */
   side?: 'outside' | 'inside';
@@ -152,7 +154,9 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
     byPair.set(key, [...(byPair.get(key) ?? []), p]);
   }
   const lanes = Math.max(1, ...[...byPair.values()].map((l) => l.length));
-  const widest = Math.max(HOST_W + 2 * ORG_PAD, ...orgViews.map((o) => o.hosts.length * (HOST_W + HOST_GAP) + 2 * ORG_PAD + (o.mtaSts ? STS_W + STS_GAP : 0)));
+  // Each organisation's width with its MTA-STS host beside it, widest first.
+  const widths = orgViews.map((o) => Math.max(1, o.hosts.length) * (HOST_W + HOST_GAP) - HOST_GAP + 2 * ORG_PAD + (o.mtaSts ? STS_W + STS_GAP : 0)).sort((x, y) => y - x);
+  const widest = widths[0] ?? HOST_W + 2 * ORG_PAD;
   const orgH = ORG_HEAD + HOST_H + ORG_PAD;
   const span = snapshot.paths.some((p) => p.via !== 'direct') ? SPAN_MIDDLE : SPAN_DIRECT;
   // Two organisations stand one above the other, the paths running down between them (the
@@ -161,8 +165,14 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
   const height = n <= 2 ? span + 2 * orgH + 40 : 760;
   const cx = width / 2;
   const cy = height / 2;
-  const rx = n <= 2 ? 0 : width / 2 - widest / 2 - 20;
-  const ry = n <= 2 ? span / 2 + orgH / 2 : height / 2 - orgH / 2 - 20;
+  // On an ellipse, the second organisation stands at `second` radians from the centre.
+  const second = Math.PI / 2 - (2 * Math.PI) / n;
+  // Side by side on an ellipse, two organisations leave room for a link's badge between them.
+  const apart = n <= 2 ? 0 : (widths[0] + widths[1]) / 2 + 2 * (BADGE_HALF_W + MARGIN);
+  const rx = n <= 2 ? 0 : Math.max(width / 2 - widest / 2 - 20, apart / (2 * Math.max(0.5, Math.abs(Math.cos(second)))));
+  // Above one another, the first two are `span` apart (the room a link's badge and a middlebox
+  // need), however many there are.
+  const ry = n <= 2 ? span / 2 + orgH / 2 : Math.min(height / 2 - orgH / 2 - 20, (span + orgH) / (1 - Math.sin(second)));
   const orgs = orgViews.map((o, i) => {
     const angle = Math.PI / 2 - (2 * Math.PI * i) / n;
     return orgBox(o, cx + rx * Math.cos(angle), cy - ry * Math.sin(angle));
@@ -171,6 +181,8 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
 
   const middles: MiddleNode[] = [];
   const links: LinkGeometry[] = [];
+  /** What shows of each straight link (between the boxes it joins): where its badge may stand. */
+  const shownOf = new Map<LinkGeometry, [Point, Point]>();
   for (const list of byPair.values()) {
     const a0 = orgById.get(list[0].between[0]);
     const b0 = orgById.get(list[0].between[1]);
@@ -200,8 +212,10 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
         const point = p.points[0];
         const via = { x: 2 * mx - chord.x, y: 2 * my - chord.y };
         // A straight link's badge sits in the middle of what shows of it, between the two boxes.
-        const mid = off === 0 ? halfway(entry(pb, pa, a), entry(pa, pb, b)) : { x: mx, y: my };
-        links.push({ point: point.id, path: p.id, from: pa, to: pb, via, mid, label: point.label });
+        const shown: [Point, Point] = [entry(pb, pa, a), entry(pa, pb, b)];
+        const link: LinkGeometry = { point: point.id, path: p.id, from: pa, to: pb, via, mid: off === 0 ? halfway(...shown) : { x: mx, y: my }, label: point.label };
+        links.push(link);
+        if (off === 0) shownOf.set(link, shown);
         return;
       }
       const box: MiddleNode = {
@@ -220,14 +234,96 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
         return here.find((pt) => pt.roles.includes('wire')) ?? here[0] ?? fallback;
       };
       const [sent, wire] = [sideOf('before', p.points[0]), sideOf('after', p.points[1] ?? p.points[0])];
-      // Each segment's badge sits in the middle of what shows of it: from the box to where the
-      // line meets the organisation's box (the last stretch to the host runs under it).
-      const seg = (from: Point, to: Point, shown: [Point, Point]) => ({ from, to, via: halfway(from, to), mid: halfway(...shown) });
-      links.push({ point: sent.id, path: p.id, label: sent.label, side: 'outside', ...seg(pa, boxIn, [entry(boxIn, pa, a), boxIn]) });
-      links.push({ point: wire.id, path: p.id, label: wire.label, side: 'inside', ...seg(boxOut, pb, [boxOut, entry(boxOut, pb, b)]) });
+      // Each segment's badge sits on what shows of it: from the box to where the line meets the
+      // organisation's box (the last stretch to the host runs under it); its rewrite mark at the
+      // box's end, where the box changed the bytes.
+      const segment = (point: { id: string; label: string }, side: 'outside' | 'inside', from: Point, to: Point, shown: [Point, Point], boxEnd: Point) => {
+        const link: LinkGeometry = {
+          point: point.id, path: p.id, label: point.label, side, from, to, via: halfway(from, to),
+          mid: halfway(...shown), mark: toward(boxEnd, boxEnd === from ? to : from, MARK_GAP),
+        };
+        links.push(link);
+        shownOf.set(link, shown);
+      };
+      segment(sent, 'outside', pa, boxIn, [entry(boxIn, pa, a), boxIn], boxIn);
+      segment(wire, 'inside', boxOut, pb, [boxOut, entry(boxOut, pb, b)], boxOut);
     });
   }
-  return { width, height, orgs, middles, links };
+  placeBadges(links, shownOf, [...orgs, ...orgs.flatMap((o) => (o.mtaSts ? [o.mtaSts] : [])), ...middles.map(withSideLabels)]);
+  return n <= 2 ? { width, height, orgs, middles, links } : cropped({ width, height, orgs, middles, links });
+}
+
+/** How far from a middlebox its rewrite mark stands, along the link. */
+const MARK_GAP = 24;
+const MARK_HALF_W = 48;
+const MARK_HALF_H = 11;
+
+/** The point `d` units from `a` towards `b`. */
+function toward(a: Point, b: Point, d: number): Point {
+  const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+  return { x: a.x + ((b.x - a.x) * d) / len, y: a.y + ((b.y - a.y) * d) / len };
+}
+
+const badgeAt = (p: Point): Box => ({ x: p.x - BADGE_HALF_W, y: p.y - BADGE_HALF_H, w: 2 * BADGE_HALF_W, h: 2 * BADGE_HALF_H });
+const overlaps = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+const withSideLabels = (m: MiddleNode): Box => ({ ...m, w: m.w + (m.kind === 'firewall' ? SIDE_LABEL_W : 0) });
+
+/**
+ * Moves a straight link's badge along what shows of it until it lies on no box, no rewrite mark
+ * and no badge already placed (links that leave one host for two firewalls run close together
+ * near the host): the middle first, then further out on either side; failing that, beside the
+ * link instead of on it, its near edge a few units from the line. A link with no free place keeps
+ * the middle.
+ */
+function placeBadges(links: LinkGeometry[], shownOf: Map<LinkGeometry, [Point, Point]>, boxes: Box[]): void {
+  const marks: Box[] = links.flatMap((l) => (l.mark ? [{ x: l.mark.x - MARK_HALF_W, y: l.mark.y - MARK_HALF_H, w: 2 * MARK_HALF_W, h: 2 * MARK_HALF_H }] : []));
+  const placed: Box[] = links.filter((l) => !shownOf.has(l)).map((l) => badgeAt(l.mid));
+  for (const l of links) {
+    const shown = shownOf.get(l);
+    if (!shown) continue;
+    const [a, b] = shown;
+    const len = Math.hypot(b.x - a.x, b.y - a.y) || 1;
+    const n = { x: -(b.y - a.y) / len, y: (b.x - a.x) / len };
+    const beside = Math.abs(n.x) * (BADGE_HALF_W + 6) + Math.abs(n.y) * (BADGE_HALF_H + 6);
+    const fractions = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8];
+    const candidates = [0, beside, -beside].flatMap((d) => fractions.map((f) => ({ x: a.x + (b.x - a.x) * f + n.x * d, y: a.y + (b.y - a.y) * f + n.y * d })));
+    const free = candidates.find((at) => ![...boxes, ...marks, ...placed].some((box) => overlaps(badgeAt(at), box)));
+    if (free) l.mid = free;
+    placed.push(badgeAt(l.mid));
+  }
+}
+
+/** Room around the drawing, and what a badge or a firewall's side labels take beyond their anchor. */
+const MARGIN = 20;
+const BADGE_HALF_W = 120;
+const BADGE_HALF_H = 22;
+const SIDE_LABEL_W = 70;
+
+/**
+ * The picture cut to what it draws (an ellipse's canvas is mostly empty): every coordinate moved
+ * so the drawing starts at MARGIN, and the picture's size that of the drawing. The picture scales
+ * to its box, so what is cut away is room for the organisations to be drawn larger.
+ */
+function cropped(l: Layout): Layout {
+  const boxes: Box[] = [
+    ...l.orgs, ...l.orgs.flatMap((o) => (o.mtaSts ? [o.mtaSts] : [])),
+    ...l.middles.map(withSideLabels),
+    ...l.links.map((k) => badgeAt(k.mid)),
+    ...l.links.flatMap((k) => [0, 0.25, 0.5, 0.75, 1].map((f) => ({ ...along(k, f), w: 0, h: 0 }))),
+  ];
+  const x0 = Math.min(...boxes.map((b) => b.x)) - MARGIN;
+  const y0 = Math.min(...boxes.map((b) => b.y)) - MARGIN;
+  const x1 = Math.max(...boxes.map((b) => b.x + b.w)) + MARGIN;
+  const y1 = Math.max(...boxes.map((b) => b.y + b.h)) + MARGIN;
+  const p = (q: Point): Point => ({ x: q.x - x0, y: q.y - y0 });
+  const box = <B extends Box>(b: B): B => ({ ...b, x: b.x - x0, y: b.y - y0 });
+  return {
+    width: x1 - x0,
+    height: y1 - y0,
+    orgs: l.orgs.map((o) => ({ ...box(o), hosts: o.hosts.map(box), ...(o.mtaSts ? { mtaSts: box(o.mtaSts) } : {}) })),
+    middles: l.middles.map(box),
+    links: l.links.map((k) => ({ ...k, from: p(k.from), to: p(k.to), via: p(k.via), mid: p(k.mid), ...(k.mark ? { mark: p(k.mark) } : {}) })),
+  };
 }
 
 /** A point `f` of the way along a link (0 at the client's side), on its curve. */

@@ -53,11 +53,14 @@ describe('topology layout', () => {
     const boxes: Box[] = [...l.orgs, ...l.middles, ...l.orgs.flatMap((o) => (o.mtaSts ? [o.mtaSts] : []))];
     for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) expect(overlap(boxes[i], boxes[j]), `${file}: boxes ${i} and ${j} overlap`).toBe(false);
     for (const b of boxes) expect(b.x >= 0 && b.y >= 0 && b.x + b.w <= l.width && b.y + b.h <= l.height, `${file}: a box leaves the picture`).toBe(true);
-    // A link's badge (44 high, at least 150 wide) sits clear of every box, however short the span.
-    for (const link of l.links) {
-      const badge = { x: link.mid.x - 75, y: link.mid.y - 22, w: 150, h: 44 };
-      for (const b of boxes) expect(overlap(badge, b), `${file}: the badge of ${link.point} covers a box`).toBe(false);
-    }
+    // A link's badge (44 high, up to 240 wide for its longest words) sits clear of every box, every
+    // rewrite mark and every other badge, however short the span or close the links.
+    const badges = l.links.map((link) => ({ x: link.mid.x - 120, y: link.mid.y - 22, w: 240, h: 44 }));
+    const marks = l.links.flatMap((link) => (link.mark ? [{ x: link.mark.x - 48, y: link.mark.y - 11, w: 96, h: 22 }] : []));
+    l.links.forEach((link, i) => {
+      for (const b of [...boxes, ...marks]) expect(overlap(badges[i], b), `${file}: the badge of ${link.point} covers a box or mark`).toBe(false);
+      for (let j = i + 1; j < badges.length; j++) expect(overlap(badges[i], badges[j]), `${file}: the badges of ${link.point} and ${l.links[j].point} overlap`).toBe(false);
+    });
     const ends: Box[] = [...l.orgs.flatMap((o) => o.hosts), ...l.middles];
     for (const link of l.links) {
       expect(ends.some((b) => inside(link.from, b)), `${file}: ${link.point} starts on nothing`).toBe(true);
