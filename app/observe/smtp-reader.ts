@@ -3,7 +3,7 @@
  * lab's timeline and the firewall's counters can say "EHLO", "354", "TLS started" without a second
  * protocol implementation (the grammar is app/smtp/wire.ts): lines per direction, DATA content skipped, and nothing read as SMTP once
  * the session is inside TLS (RFC 3207 §4: after `220` to STARTTLS) or an NTLM seal layer (docs/ntlm.md,
- * after `235` when the session sealed).
+ * after `235` when the session sealed), nor on a connection that speaks TLS from its first byte.
  *
  *   records (seq order) ─► per direction: bytes → lines ─► command / reply / content / tls / sealed
  *
@@ -17,7 +17,8 @@ export type SmtpItem =
   | { kind: 'command'; verb: string; text: string; record: TapRecord; continuation?: boolean }
   | { kind: 'reply'; code: number; text: string; record: TapRecord }
   | { kind: 'content'; bytes: number; record: TapRecord }
-  | { kind: 'tls'; record: TapRecord }
+  /** `implicit`: TLS from the connection's first byte, no STARTTLS (HTTPS for an MTA-STS policy, RFC 8461 §3.3). */
+  | { kind: 'tls'; record: TapRecord; implicit?: boolean }
   | { kind: 'sealed'; record: TapRecord };
 
 type Phase = 'command' | 'content' | 'encrypted';
@@ -33,6 +34,8 @@ export class SmtpReader {
   /** The milestone (TLS or seal layer) the last reply started, until taken. */
   #after: SmtpItem | undefined;
   readonly #sealed: boolean;
+  /** Some bytes have been read on the connection, either way. */
+  #heard = false;
 
   constructor(opts: { sealed?: boolean } = {}) {
     this.#sealed = opts.sealed ?? false;
@@ -44,6 +47,14 @@ export class SmtpReader {
 
   push(record: TapRecord): SmtpItem[] {
     if (this.#phase === 'encrypted') return [];
+    // The SMTP server speaks first (RFC 5321 §3.1); a client whose first bytes are a TLS
+    // handshake record (content type 22, version 3.x: RFC 8446 §5.1) is speaking TLS from the
+    // start, and nothing on the connection is SMTP text.
+    if (!this.#heard && record.dir === 'c2s' && record.bytes[0] === 0x16 && record.bytes[1] === 0x03) {
+      this.#phase = 'encrypted';
+      return [{ kind: 'tls', record, implicit: true }];
+    }
+    if (record.bytes.length > 0) this.#heard = true;
     const buf = Buffer.concat([this.#pending[record.dir], record.bytes]);
     const out: SmtpItem[] = [];
     let start = 0;

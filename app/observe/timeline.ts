@@ -67,7 +67,8 @@ function connectionEvents(lab: Lab, facts: ConnFacts[], roles: Map<string, Point
       case 'content': out.push({ ...at, kind: 'content', text: `message content, ${item.bytes} bytes, ended by "."` }); break;
       case 'tls': {
         const tls = own.attempt?.tls ?? own.terminal?.tls;
-        out.push({ ...at, kind: 'tls', text: `TLS handshake${tls ? `: ${tls.protocol}` : ''}; from here on the link carries ciphertext` });
+        const how = item.implicit ? `TLS from the first byte, no STARTTLS${c.server.port === 443 ? ' (HTTPS)' : ''}` : 'TLS handshake';
+        out.push({ ...at, kind: 'tls', text: `${how}${tls ? `: ${tls.protocol}` : ''}; from here on the link carries ciphertext` });
         break;
       }
       case 'sealed': out.push({ ...at, kind: 'ntlm', text: `NTLM seal layer installed${own.attempt?.keyBits ? ` (${own.attempt.keyBits}-bit keys)` : ''}; every byte after this is sealed` }); break;

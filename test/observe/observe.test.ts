@@ -140,6 +140,23 @@ describe('timeline', () => {
   });
 });
 
+describe('timeline of a connection that is not SMTP', () => {
+  it('mta-sts-enforce: the HTTPS fetch of the policy is one TLS event, never its ciphertext read as commands', async () => {
+    const x = await ran('mta-sts-enforce');
+    const { events } = await x.call('getTimeline', {});
+    const fetch = events.find((e) => e.kind === 'connect' && /:443$/.test(e.text));
+    expect(fetch, 'the policy fetch is in the timeline').toBeDefined();
+    const its = events.filter((e) => e.conn === fetch!.conn);
+    expect(its.filter((e) => e.kind === 'command' || e.kind === 'reply')).toEqual([]);
+    const tls = its.find((e) => e.kind === 'tls')!;
+    expect(tls.text).toMatch(/^TLS from the first byte, no STARTTLS \(HTTPS\)/);
+    expect(tls.dir).toBe('c2s');
+    // The SMTP sessions of the same lab still read as SMTP, STARTTLS and all.
+    const smtp = events.filter((e) => e.kind === 'command').map((e) => e.text);
+    expect(smtp).toContain('STARTTLS');
+  });
+});
+
 describe('server logs through the contract', () => {
   it('telnet-starttls: Postfix maillog lines on both sides, with the TLS line and the queue ids', async () => {
     const x = await ran('telnet-starttls');
