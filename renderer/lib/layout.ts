@@ -193,21 +193,21 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
     const [ca, cb] = [centre(a0), centre(b0)];
     const across = { x: -(cb.y - ca.y), y: cb.x - ca.x };
     const norm = Math.hypot(across.x, across.y) || 1;
-    const n = { x: across.x / norm, y: across.y / norm };
+    const side = { x: across.x / norm, y: across.y / norm };
     const ends = list.map((p) => {
       const src = hostFor(orgById.get(p.between[0]) ?? a0);
       const dst = hostFor(orgById.get(p.between[1]) ?? b0, p.to);
       const pa = port(src, centre(dst));
       const pb = port(dst, centre(src));
-      const chord = { x: (pa.x + pb.x) / 2, y: (pa.y + pb.y) / 2 };
-      return { p, pa, pb, chord, at: chord.x * n.x + chord.y * n.y };
+      const chord = halfway(pa, pb);
+      return { p, pa, pb, chord, at: chord.x * side.x + chord.y * side.y };
     });
-    [...ends].sort((x, y) => x.at - y.at).forEach(({ p, pa, pb, chord }, k) => {
+    ends.sort((x, y) => x.at - y.at).forEach(({ p, pa, pb, chord }, k) => {
       const a = orgById.get(p.between[0]) ?? a0;
       const b = orgById.get(p.between[1]) ?? b0;
       const off = (k - (list.length - 1) / 2) * LANE;
-      const mx = chord.x + n.x * off;
-      const my = chord.y + n.y * off;
+      const mx = chord.x + side.x * off;
+      const my = chord.y + side.y * off;
       if (p.via === 'direct') {
         const point = p.points[0];
         const via = { x: 2 * mx - chord.x, y: 2 * my - chord.y };
