@@ -95,6 +95,20 @@ test('postcard: a red, open link; readable at 1024×700 and 1920×1080, light an
       await axe(page, `topology ${w}x${h} ${t}`);
     }
   }
+  // Below 980 px the story stands above the views and the page scrolls; the picture is still no
+  // taller than the window under the top bar, and the top bar's name and status do not overlap.
+  await page.setViewportSize({ width: 900, height: 700 });
+  const story = (await page.locator('.workspace > .story').boundingBox())!;
+  const views = (await page.getByRole('region', { name: 'Lab views' }).boundingBox())!;
+  expect(story.y + story.height).toBeLessThanOrEqual(views.y);
+  const bar = (await page.locator('header.topbar').boundingBox())!;
+  expect((await page.locator('svg.topo').boundingBox())!.height).toBeLessThanOrEqual(700 - bar.height);
+  const name = (await page.locator('.app-name').boundingBox())!;
+  const status = (await page.getByLabel('Lab status').boundingBox())!;
+  expect(name.x + name.width).toBeLessThanOrEqual(status.x);
+  await page.locator('svg.topo').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/topology-postcard-900x700.png' });
+  await page.setViewportSize({ width: 1024, height: 700 });
   // A link opens its capture point in the packet view.
   await theme(page, 'light');
   await l.focus();
