@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { layoutTopology, type Box } from '../../renderer/lib/layout.ts';
+import { badgeWidth, layoutTopology, type Box } from '../../renderer/lib/layout.ts';
 import { linkWords } from '../../renderer/lib/link-words.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import { buildPaths, scannerId, scannerOrg } from '../../app/lab/topology.ts';
@@ -96,6 +96,8 @@ describe('link words', () => {
   ])('%#', (last, tone, headline, detail) => {
     const w = linkWords({ point: 'p', path: 'p', sessions: 1, last }, 'p');
     expect([w.tone, w.headline, w.detail]).toEqual([tone, headline, detail]);
+    // The badge fits the room the layout keeps for it (240 wide, as checked above), message m12 too.
+    expect(badgeWidth(w.headline.replace('m1', 'm12'), w.detail)).toBeLessThanOrEqual(240);
     expect(w.sentence).toContain('Open in the packet view');
   });
   it('no session yet', () => expect(linkWords(undefined, 'a ↔ b').sentence).toBe('a ↔ b: no session yet'));
