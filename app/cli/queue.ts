@@ -19,6 +19,7 @@ interface StoredEntry {
   id: string;
   state: string;
   arrivedAt: number;
+  size?: number;
   from: string;
   to: string[];
   lastError?: string;
@@ -58,7 +59,7 @@ export function queueRows(journal: Journal, org: string, all: boolean): QueueRow
     .filter(({ entry }) => all || (entry.state !== 'delivered' && entry.state !== 'bounced'))
     .sort((a, b) => a.entry.arrivedAt - b.entry.arrivedAt || a.entry.id.localeCompare(b.entry.id))
     .map(({ entry, body }) => ({
-      org, id: entry.id, state: entry.state as QueueRow['state'], size: body?.length, arrivedAt: new Date(entry.arrivedAt).toISOString(),
+      org, id: entry.id, state: entry.state as QueueRow['state'], size: body?.length ?? entry.size, arrivedAt: new Date(entry.arrivedAt).toISOString(),
       from: entry.from, to: entry.to, reason: entry.lastError,
       nextAttemptAt: entry.nextAttemptAt !== undefined ? new Date(entry.nextAttemptAt).toISOString() : undefined,
     }));

@@ -46,6 +46,15 @@ export interface QueueEntry {
   ref?: string;
   state: QueueState;
   arrivedAt: number;
+  /**
+   * Octets of the message as queued (what RFC 1870's SIZE counts), kept after the bytes go: the
+   * server logs and `postcard-lab queue --all` still say how large a delivered message was.
+   * Absent in entries written before it was kept.
+   */
+  size?: number;
+  /** Its Subject and Message-ID fields, kept for the same logs (Exchange's message tracking names both). */
+  subject?: string;
+  messageId?: string;
   nextAttemptAt?: number;
   lastError?: string;
   attempts: Attempt[];

@@ -304,10 +304,13 @@ export class MailServer {
       byDomain.set(domain, [...(byDomain.get(domain) ?? []), rcpt]);
     }
     const entries: QueueEntry[] = [];
+    // What the logs name a message by once its bytes have gone (QueueEntry.size).
+    const fields = byDomain.size > 0 ? headerValues(message, ['Subject', 'Message-ID']) : undefined;
     for (const [domain, rcpts] of byDomain) {
       const entry: QueueEntry = {
         id: byDomain.size === 1 && id ? id : this.#nextId(), org: this.id, from, to: rcpts, domain, ref,
-        state: 'queued', arrivedAt: this.#deps.clock.now(), attempts: [], requireTls: options.requireTls,
+        state: 'queued', arrivedAt: this.#deps.clock.now(), size: message.length, subject: fields?.Subject, messageId: fields?.['Message-ID'],
+        attempts: [], requireTls: options.requireTls,
       };
       this.#queue.add(entry, message, this.#counter, options.awaited);
       this.entries.set(entry.id, entry);

@@ -24,11 +24,12 @@ export function logInput(lab: Lab, org: string): LogInput {
     return undefined;
   };
   const outbound: LogEntry[] = [...server.entries.values()].map((e) => {
-    const message = store.message(e.id);
-    const fields = message && headerValues(message, ['Subject', 'Message-ID']);
+    // Entries written before these were kept read them from the bytes, while the queue holds them.
+    const message = e.size === undefined ? store.message(e.id) : undefined;
+    const fields = message ? headerValues(message, ['Subject', 'Message-ID']) : { Subject: e.subject, 'Message-ID': e.messageId };
     return {
-      id: e.id, from: e.from, to: [...e.to], size: message?.length ?? 0, arrivedAt: e.arrivedAt, bounceId: e.bounceId,
-      ...(fields ? { subject: fields.Subject, messageId: fields['Message-ID']?.replace(/^<|>$/g, '') } : {}),
+      id: e.id, from: e.from, to: [...e.to], size: e.size ?? message?.length ?? 0, arrivedAt: e.arrivedAt, bounceId: e.bounceId,
+      subject: fields.Subject, messageId: fields['Message-ID']?.replace(/^<|>$/g, ''),
       attempts: e.attempts.map((a) => ({
         at: a.at, host: a.host, address: addressOf(a.host), conn: a.conn, result: a.result, reason: a.reason, status: a.status,
         reply: a.result === 'delivered' ? finalReply(a.transcript) : a.diagnostic,

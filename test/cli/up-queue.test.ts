@@ -156,8 +156,12 @@ describe('postcard-lab up: a mail server that keeps its promises', () => {
     const seanId = /by mail\.ntsol\.example[^;]*?\sid (\S+);/.exec(stored)![1];
     expect(await queueCommand([ws, '--eml', seanId], io, (d) => chunks.push(d))).toBe(0);
     expect(Buffer.concat(chunks).toString()).toContain('X-Load-Id: 7');
-    const json = JSON.parse((await cli('queue', ws, '--json', '--all')).out) as { id: string; state: string }[];
+    const json = JSON.parse((await cli('queue', ws, '--json', '--all')).out) as { id: string; state: string; size: number }[];
     expect(json).toEqual([expect.objectContaining({ id, state: 'delivered' })]);
+    // A delivered entry still says how large its message was: the submitted bytes and Intellinet's
+    // Received field, not yet NT Solutions' (which Sean's copy carries).
+    expect(json[0].size).toBeGreaterThan(message(7).length);
+    expect(json[0].size).toBeLessThan(Buffer.byteLength(stored));
     expect((await cli('queue', ws, '--eml', 'NOPE')).code).toBe(2);
     expect((await cli('queue', tmp())).code).toBe(2);
   }, 120_000);

@@ -1,8 +1,13 @@
 // The topology's link states, the replay timeline and the firewall's view, on real labs driven
 // through the contract as the UI drives them. Counters and syslog lines are checked against the
 // bytes the stages changed (the tap's marks), not against the code's own numbers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { drive, type Driven } from '../api/helpers.ts';
+import { parse, stringify } from 'yaml';
+import { drive, SCENARIOS, type Driven } from '../api/helpers.ts';
+import { TRACKING_COLUMNS } from '../../app/mta/logs/exchange-2019.ts';
 
 let d: Driven | undefined;
 afterEach(async () => {
@@ -167,11 +172,38 @@ describe('server logs through the contract', () => {
     for (const e of entries) {
       expect(lines.some((l) => l.includes(`postfix/smtp[`) && l.includes(`${e.id}: to=<pat@partner.example>, relay=mail.partner.example[203.0.113.25]:25`) && l.includes('status=sent (250 '))).toBe(true);
     }
+    // qmgr's size= is the message's, after delivery too (the queue no longer holds its bytes).
+    for (const e of entries) {
+      const size = Number(/ size=(\d+), nrcpt=1 \(queue active\)$/.exec(lines.find((l) => l.includes(`postfix/qmgr[`) && l.includes(`${e.id}: from=<`))!)![1]);
+      expect(e.state).toBe('delivered');
+      expect(size).toBeGreaterThan(200);
+    }
     expect(lines.filter((l) => / postfix\/smtp\[\d+\]: Untrusted TLS connection established to mail\.partner\.example\[203\.0\.113\.25\]:25: TLSv1\.3/.test(l))).toHaveLength(entries.length);
     const receiver = await x.call('getServerLog', { org: 'partner' });
     const inbound = receiver.logs[0].lines.map((l) => l.text);
     expect(inbound.filter((l) => l.includes('postfix/smtpd[') && l.endsWith('connect from mail.intellinet.example[192.0.2.10]'))).toHaveLength(entries.length);
     expect(inbound.some((l) => / disconnect from mail\.intellinet\.example\[192\.0\.2\.10\] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7$/.test(l))).toBe(true);
     expect((await x.fail('getServerLog', { org: 'nobody' })).message).toContain('no organisation "nobody"');
+  });
+
+  it('postcard with Exchange 2019 sending: the tracking log names a delivered message by its size, subject and Message-ID', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-log-'));
+    const s = parse(fs.readFileSync(path.join(SCENARIOS, 'postcard.yaml'), 'utf8'));
+    s.id = 'postcard-2019';
+    s.lab.orgs[0].profile = 'exchange-2019';
+    fs.writeFileSync(path.join(dir, 'postcard-2019.yaml'), stringify(s));
+    d = drive(dir);
+    await d.call('openScenario', { id: 'postcard-2019' });
+    await d.call('startLab', {});
+    expect((await d.call('runAllSteps', {})).results.every((r) => r.status === 'passed')).toBe(true);
+    const [entry] = d.session.snapshot().orgs.find((o) => o.id === 'intellinet')!.queue;
+    expect(entry.state).toBe('delivered');
+    const { logs } = await d.call('getServerLog', { org: 'intellinet' });
+    const tracking = logs.find((l) => l.title === 'Message tracking log')!;
+    const rows = tracking.lines.filter((l) => l.fields).map((l) => Object.fromEntries(l.fields!.map((v, i) => [TRACKING_COLUMNS[i], v])));
+    const send = rows.find((r) => r['event-id'] === 'SEND')!;
+    expect(Number(send['total-bytes'])).toBeGreaterThan(200);
+    expect(send['message-subject']).toMatch(/^A test \[PCL-S-/);
+    expect(send['message-id']).toMatch(/^<.+@.+>$/);
   });
 });
