@@ -108,3 +108,32 @@ test('character mode through the asa profile: one keystroke is one packet', asyn
   }
   expect(problems).toEqual([]);
 });
+
+test('the terminal takes the tab\'s height: more rows on a taller window, fewer again when it shrinks', async ({ page }) => {
+  const problems = watch(page);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openScenario(page, 'telnet-starttls');
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  const panel = page.getByRole('tabpanel');
+  const host = page.locator('.xterm-host');
+  // xterm draws one element per row; the fit add-on sets their number from the host's height.
+  const rows = () => page.locator('.xterm-rows > div').count();
+  const gapBelow = async () => {
+    const [p, h] = [await panel.boundingBox(), await host.boundingBox()];
+    return p!.y + p!.height - (h!.y + h!.height);
+  };
+  // The host reaches down to the tab's padding, not a fixed 20rem box with the tab empty below.
+  expect(await gapBelow()).toBeLessThan(24);
+  const at720 = await rows();
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  await expect.poll(rows).toBeGreaterThan(at720 + 10);
+  expect(await gapBelow()).toBeLessThan(24);
+  await page.screenshot({ path: 'test-results/terminal-1280x1000.png' });
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await expect.poll(rows).toBe(at720);
+  expect(await gapBelow()).toBeLessThan(24);
+  expect(problems).toEqual([]);
+});
