@@ -42,9 +42,30 @@ const commands: Record<string, (argv: string[], io: CliIo) => number | Promise<n
   infer: (argv, io) => import('./infer.ts').then((m) => m.inferCommand(argv, io)),
 };
 
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
+
+/**
+ * One command's lines of USAGE (its first line and the lines indented under it), and the closing
+ * note where it names the command: what `postcard-lab NAME --help` prints, and what follows a bad
+ * flag, so the answer to a mistyped `bench` flag is bench's synopsis, not the whole list (as git's
+ * commands answer).
+ */
+function usageOf(name: string): string {
+  const lines = USAGE.split('\n');
+  const own: string[] = [];
+  let inside = false;
+  for (const line of lines.slice(1)) {
+    if (line.startsWith('  postcard-lab ')) inside = line.startsWith(`  postcard-lab ${name} `) || line === `  postcard-lab ${name}`;
+    // A note names its commands before "also": `(run and up also take …)`.
+    else if (line.startsWith('  (')) inside = (/^ {2}\(([\w ]+?) also /.exec(line)?.[1].split(' and ') ?? []).includes(name);
+    if (inside) own.push(line);
+  }
+  return `usage:\n${own.join('\n')}\n(postcard-lab --help lists every command)`;
+}
+
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name || isHelp(name)) {
     io.out(USAGE);
     return name ? EXIT.ok : EXIT.badInput;
   }
@@ -53,11 +74,16 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.err(`postcard-lab: unknown command "${name}"\n${USAGE}`);
     return EXIT.badInput;
   }
+  // `postcard-lab bench --help` (or -h) alone asks for the command's synopsis, and exits 0.
+  if (rest.length === 1 && isHelp(rest[0]) && rest[0] !== 'help') {
+    io.out(usageOf(name));
+    return EXIT.ok;
+  }
   try {
     return await command(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`postcard-lab ${name}: ${error.message}\n${USAGE}`);
+      io.err(`postcard-lab ${name}: ${error.message}\n${usageOf(name)}`);
       return EXIT.badInput;
     }
     io.err(`postcard-lab ${name}: ${(error as Error).message}`);

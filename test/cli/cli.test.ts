@@ -149,3 +149,40 @@ describe('postcard-lab up (readable output)', () => {
     expect(out).toContain(`Lab CA:    ${path.join(ws, 'lab-ca.pem')}`);
   });
 });
+
+describe('postcard-lab usage', () => {
+  it('answers `COMMAND --help` with that command\'s synopsis alone, exit 0', async () => {
+    const run = await cli('run', '--help');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^usage:\n {2}postcard-lab run <scenario\.yaml\|dir>\.\.\./);
+    expect(run.out).toContain('--shard I/N');
+    // The note about --firewall-config names run and up, so it is part of run's answer...
+    expect(run.out).toContain('(run and up also take --firewall-config FILE');
+    expect(run.out).not.toMatch(/postcard-lab (up|grid|bench|serve) /);
+    expect(run.out.split('\n').at(-1)).toBe('(postcard-lab --help lists every command)');
+    // ...and not of the firewall command's, whose name only appears inside `--firewall-config`.
+    const firewall = await cli('firewall', '-h');
+    expect(firewall.code).toBe(0);
+    expect(firewall.out).toContain('postcard-lab firewall import <config.txt>');
+    expect(firewall.out).toContain('postcard-lab firewall export <profile|scenario.yaml>');
+    expect(firewall.out).not.toContain('run and up also take');
+    // A command's continuation lines come with it.
+    const grid = await cli('grid', '--help');
+    expect(grid.out).toContain('[--csv FILE] [--json FILE] [--html FILE] [--export DIR]');
+  });
+
+  it('follows a bad flag with the failing command\'s synopsis, not the whole list, exit 2', async () => {
+    const r = await cli('bench', '--rounds', '3');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('postcard-lab bench: unknown option --rounds (known: --json, --quick)\nusage:\n  postcard-lab bench [--json] [--quick]\n(postcard-lab --help lists every command)');
+    // `--help` among other arguments is an unknown flag like any other: nothing runs half-parsed.
+    const mixed = await cli('validate', 'x.yaml', '--help');
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/^postcard-lab validate: unknown option --help/);
+    // The whole list stays the answer to no command, an unknown one, and --help itself.
+    expect((await cli('--help')).out).toContain('postcard-lab infer --sent');
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('postcard-lab infer --sent');
+  });
+});
