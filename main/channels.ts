@@ -31,7 +31,9 @@ export function isDesktopAction(x: unknown): x is DesktopAction {
  * code (main/menu.ts sends them; renderer/lib/desktop.ts receives them).
  */
 export const MENU_ACTIONS = [
+  // The page's nine tabs, in the order of its tab strip (View ▸ Ctrl+1 … Ctrl+9).
   'tab:topology', 'tab:queue', 'tab:mail', 'tab:transcript', 'tab:packets',
+  'tab:terminal', 'tab:firewall', 'tab:logs', 'tab:rehearse',
   'theme:toggle',
   'lab:start', 'lab:stop', 'lab:restart', 'lab:next', 'lab:all',
 ] as const;

@@ -3,7 +3,7 @@
  *
  *   File   Open Scenario… (Ctrl+O), Open Folder… (Ctrl+Shift+O), Open Recent ▸, Save Lab as
  *          Scenario… (Ctrl+S), Export ▸ capture / key log / transcripts / report / all files, Quit
- *   View   the five tabs (Ctrl+1…5), Toggle Dark Theme (Ctrl+Shift+D), zoom in / out / reset
+ *   View   the nine tabs (Ctrl+1…9), Toggle Dark Theme (Ctrl+Shift+D), zoom in / out / reset
  *   Lab    Start (Ctrl+L), Stop (Ctrl+Shift+L), Restart (Ctrl+R), Run Next Step (F10), Run All (F5)
  *   Help   the docs shipped with the app, About
  *
@@ -137,6 +137,10 @@ export function menuTemplate(deps: MenuDeps, recent: { file: string; name: strin
         { label: 'Mailboxes', accelerator: 'CmdOrCtrl+3', click: act('tab:mail') },
         { label: 'Transcript', accelerator: 'CmdOrCtrl+4', click: act('tab:transcript') },
         { label: 'Packets', accelerator: 'CmdOrCtrl+5', click: act('tab:packets') },
+        { label: 'Terminal', accelerator: 'CmdOrCtrl+6', click: act('tab:terminal') },
+        { label: 'Firewall', accelerator: 'CmdOrCtrl+7', click: act('tab:firewall') },
+        { label: 'Server Logs', accelerator: 'CmdOrCtrl+8', click: act('tab:logs') },
+        { label: 'Rehearse', accelerator: 'CmdOrCtrl+9', click: act('tab:rehearse') },
         { type: 'separator' },
         { label: 'Toggle Dark Theme', accelerator: 'CmdOrCtrl+Shift+D', click: act('theme:toggle') },
         { type: 'separator' },

@@ -18,6 +18,10 @@ import type { Place } from '../lib/place.ts';
 import { GridState } from './grid.svelte.ts';
 
 export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'rehearse' | 'terminal' | 'firewall' | 'logs';
+/** The tabs the desktop menu names (main/channels.ts `MENU_ACTIONS`): every one, and only tabs. */
+type MenuTab = MenuAction extends infer A ? (A extends `tab:${infer T}` ? T : never) : never;
+const everyTabInTheMenu: [Tab] extends [MenuTab] ? ([MenuTab] extends [Tab] ? true : false) : false = true;
+void everyTabInTheMenu;
 
 export class AppState {
   readonly scenario: ScenarioState;
@@ -118,7 +122,8 @@ export class AppState {
   async menu(action: MenuAction): Promise<void> {
     switch (action) {
       case 'tab:topology': case 'tab:queue': case 'tab:mail': case 'tab:transcript': case 'tab:packets':
-        this.tab = action.slice(4) as Tab;
+      case 'tab:terminal': case 'tab:firewall': case 'tab:logs': case 'tab:rehearse':
+        this.tab = action.slice(4) as MenuTab;
         return;
       case 'theme:toggle':
         return this.toggleTheme();

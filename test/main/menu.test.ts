@@ -65,6 +65,7 @@ describe('the menu', () => {
     ]);
     expect(shortcuts('View')).toEqual([
       ['Topology', 'CmdOrCtrl+1'], ['Queue', 'CmdOrCtrl+2'], ['Mailboxes', 'CmdOrCtrl+3'], ['Transcript', 'CmdOrCtrl+4'], ['Packets', 'CmdOrCtrl+5'],
+      ['Terminal', 'CmdOrCtrl+6'], ['Firewall', 'CmdOrCtrl+7'], ['Server Logs', 'CmdOrCtrl+8'], ['Rehearse', 'CmdOrCtrl+9'],
       ['Toggle Dark Theme', 'CmdOrCtrl+Shift+D'],
     ]);
     expect((find(t, 'View').submenu as MenuItemOptions[]).map((i) => i.role).filter(Boolean)).toEqual(['zoomIn', 'zoomOut', 'resetZoom', 'toggleDevTools']);
