@@ -72,7 +72,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const junit = stringFlag(args, 'junit'), json = stringFlag(args, 'json'), html = stringFlag(args, 'html');
   if (junit) writeReport(junit, junitReport(results));
   if (json) writeReport(json, jsonReport(seed, results));
-  if (html) writeReport(html, htmlReport(results));
+  if (html) writeReport(html, htmlReport(results, { firewallConfig: configFile }));
   const passed = results.filter((r) => r.status === 'passed').length;
   io.out(`${passed} passed, ${results.length - passed} failed`);
   return passed === results.length ? EXIT.ok : EXIT.failed;

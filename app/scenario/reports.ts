@@ -2,7 +2,7 @@
  * Run reports (docs/scenario-format.md, "Reports of postcard-lab run"): JSON (`version: 1`), JUnit XML (one `<testsuite>` per scenario, one
  * `<testcase>` per `expect` and `checkpoint`), and a self-contained HTML page for people.
  */
-import type { ScenarioResult } from './run.ts';
+import type { ScenarioResult, StepResult } from './run.ts';
 
 export function jsonReport(seed: number | undefined, results: ScenarioResult[]): string {
   return `${JSON.stringify({
@@ -38,21 +38,64 @@ export function junitReport(results: ScenarioResult[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="postcard-lab" tests="${total((r) => r.steps.filter((s) => s.kind === 'expect' || s.kind === 'checkpoint').length)}" failures="${total((r) => r.steps.filter((s) => s.status === 'failed').length)}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
-const html = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+const html = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function htmlReport(results: ScenarioResult[]): string {
-  const rows = results.map((r) => `
-  <section class="${r.status}">
-    <h2>${html(r.title)} <small>${html(r.id)} · ${r.status} · ${r.durationMs} ms</small></h2>
+/** A file name as a POSIX shell word: bare when it is only safe characters, else single-quoted. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+export interface HtmlReportOptions {
+  /** The `--firewall-config` file the run applied to every firewall path (part of reproducing it). */
+  firewallConfig?: string;
+}
+
+/** A step's status as a mark and a word, so it never rests on colour alone (WCAG 2.2 §1.4.1). */
+const MARKS: Record<StepResult['status'], string> = { passed: '✓', failed: '✗', error: '!', skipped: '–' };
+
+/**
+ * The run for a reader, one self-contained page (no script, no remote content: its CSP allows
+ * inline styles only). Failed scenarios are listed first, each with its first failing step and the
+ * command that runs it again with the same seed; then every scenario with its file, seed and steps.
+ */
+export function htmlReport(results: ScenarioResult[], options: HtmlReportOptions = {}): string {
+  const anchor = (r: ScenarioResult) => `scenario-${r.id.replace(/[^\w.-]/g, '_')}`;
+  const failed = results.filter((r) => r.status !== 'passed');
+  const rerun = (r: ScenarioResult) => ['postcard-lab run', shellWord(r.file), '--seed', String(r.seed),
+    ...(options.firewallConfig ? ['--firewall-config', shellWord(options.firewallConfig)] : [])].join(' ');
+  const firstProblem = (r: ScenarioResult) => {
+    const step = r.steps.find((s) => s.status === 'failed' || s.status === 'error');
+    return step ? `step ${step.index + 1} ${step.kind} ${step.name}: ${step.message}` : r.error ?? r.status;
+  };
+  const summary = failed.length === 0 ? '' : `
+  <nav aria-labelledby="failed-title"><h2 id="failed-title">Failed</h2><ul>${failed.map((r) => `
+    <li><a href="#${anchor(r)}">${html(r.title)}</a> <code>${html(r.id)}</code>: ${html(firstProblem(r))}</li>`).join('')}
+  </ul></nav>`;
+  const sections = results.map((r) => `
+  <section id="${anchor(r)}" class="${r.status}" aria-labelledby="${anchor(r)}-title">
+    <h2 id="${anchor(r)}-title">${html(r.title)}</h2>
+    <p class="meta"><span class="status">${r.status === 'passed' ? '✓ passed' : r.status === 'failed' ? '✗ failed' : '! error'}</span> · <code>${html(r.id)}</code> · ${r.durationMs} ms · seed ${r.seed} · <code>${html(r.file)}</code></p>
     ${r.error ? `<p class="err">${html(r.error)}</p>` : ''}
-    <ol>${r.steps.map((s) => `<li class="${s.status}"><b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}</li>`).join('')}</ol>
+    ${r.status === 'passed' ? '' : `<p class="rerun">Run it again: <code>${html(rerun(r))}</code></p>`}
+    <ol>${r.steps.map((s) => `<li class="${s.status}"><span class="mark" aria-hidden="true">${MARKS[s.status]}</span> <b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}${s.status === 'passed' ? '' : ` <span class="word">(${s.status})</span>`}</li>`).join('')}</ol>
   </section>`).join('');
-  const passed = results.filter((r) => r.status === 'passed').length;
+  const passed = results.length - failed.length;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta name="color-scheme" content="light dark">
 <title>Postcard Lab run: ${passed}/${results.length} passed</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}section{border-left:4px solid #2a7;padding:0 1em;margin:1em 0}
-section.failed,section.error{border-color:#c33}li.failed,li.error,.err{color:#c33}small{color:#666;font-weight:normal}</style></head>
-<body><h1>Postcard Lab: ${passed} passed, ${results.length - passed} failed</h1>${rows}</body></html>
+<style>
+:root{--ink:#1d232b;--muted:#5b6573;--bg:#fff;--ok:#1b7a4a;--bad:#b42318;--code:#f1efe9}
+@media (prefers-color-scheme:dark){:root{--ink:#e6e9ee;--muted:#a3adba;--bg:#11161c;--ok:#5fd39a;--bad:#ff8a80;--code:#1f2833}}
+body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1.5em;color:var(--ink);background:var(--bg)}
+h1{font-size:1.6em}h2{font-size:1.2em;margin:.2em 0}
+section{border-left:4px solid var(--ok);padding:.2em 1em;margin:1.2em 0}
+section.failed,section.error{border-color:var(--bad)}
+nav{border:1px solid var(--bad);border-radius:6px;padding:.4em 1em;margin:1em 0}
+.meta{color:var(--muted);margin:.2em 0}.status{font-weight:600;color:var(--ok)}
+section.failed .status,section.error .status,li.failed,li.error,.err{color:var(--bad)}
+li.skipped{color:var(--muted)}.mark{display:inline-block;width:1.1em;font-weight:700}
+code{background:var(--code);padding:0 .25em;border-radius:3px;overflow-wrap:anywhere}a{color:inherit}
+</style></head>
+<body><h1>Postcard Lab: ${passed} passed, ${failed.length} failed</h1>${summary}${sections}
+</body></html>
 `;
 }

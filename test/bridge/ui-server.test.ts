@@ -146,7 +146,7 @@ describe('downloads of the running lab', () => {
     const report = await get(server.port, '/export/report.html');
     expect(report.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(report.headers['content-disposition']).toBe('attachment; filename="starttls-partner-report.html"');
-    expect(report.body).toMatch(/<li class="passed"><b>expect<\/b>/);
+    expect(report.body).toMatch(/<li class="passed"><span class="mark" aria-hidden="true">✓<\/span> <b>expect<\/b>/);
     expect((await get(server.port, '/export/toString')).status).toBe(404);
     expect((await get(server.port, '/export/../../etc/passwd')).status).toBe(404);
     expect((await get(server.port, '/export/capture.pcapng', { host: 'evil.example' })).status).toBe(421);

@@ -70,6 +70,34 @@ describe('postcard-lab run', () => {
     expect((await cli('frobnicate')).code).toBe(2);
   });
 
+  it('writes an HTML report that lists the failure first and the command that runs it again, which fails the same way', async () => {
+    const dir = tmp();
+    // A title with markup and a file name with a space: both must come out as text, the name quoted.
+    const file = scenarioFile(dir, 'my case.yaml', failing.replace('title: Expects encryption where there is none', 'title: "Expects <b>encryption</b> where there is none"'));
+    const report = path.join(dir, 'run.html');
+    const r = await cli('run', file, postcard, '--seed', '42', '--html', report);
+    expect(r.code).toBe(1);
+    const page = fs.readFileSync(report, 'utf8');
+    expect(page).toContain('<h1>Postcard Lab: 1 passed, 1 failed</h1>');
+    const failedList = page.slice(page.indexOf('<nav'), page.indexOf('</nav>'));
+    expect(failedList).toContain('<a href="#scenario-expects-too-much">Expects &lt;b&gt;encryption&lt;/b&gt; where there is none</a>');
+    expect(failedList).toMatch(/step 2 expect m1 delivered no-leak: expected no cleartext on any tap, but the (subject|header|body) canary of m1 crossed a-b in clear/);
+    expect(failedList).not.toContain('postcard');
+    expect(page).not.toContain('<b>encryption</b>');
+    // Status is a mark and a word, not colour alone; each scenario names its seed and its file.
+    expect(page).toMatch(/<li class="failed"><span class="mark" aria-hidden="true">✗<\/span> <b>expect<\/b> m1 delivered no-leak — expected no cleartext[^<]*<span class="word">\(failed\)<\/span><\/li>/);
+    expect(page).toContain(`seed 42 · <code>${file}</code>`);
+    const rerun = /Run it again: <code>([^<]+)<\/code>/.exec(page)![1].replace(/&#39;/g, "'");
+    expect(rerun).toBe(`postcard-lab run '${file}' --seed 42`);
+    expect(page.match(/Run it again/g)).toHaveLength(1);
+    // The command, split into words as a shell would (single quotes keep the space), fails the same way.
+    const [program, ...words] = [...rerun.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    expect(program).toBe('postcard-lab');
+    const again = await cli(...words);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(/step 2 expect m1 delivered no-leak: failed: ([^\n]+)/.exec(r.err)![1]);
+  });
+
   it('runs only its shard of a folder', async () => {
     const dir = tmp();
     for (const n of ['a', 'b', 'c']) scenarioFile(dir, `${n}.yaml`, fs.readFileSync(postcard, 'utf8').replace('id: postcard', `id: p-${n}`));
