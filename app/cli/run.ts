@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { runScenario, type ScenarioResult } from '../scenario/run.ts';
-import { htmlReport, jsonReport, junitReport } from '../scenario/reports.ts';
+import { htmlReport, jsonReport, junitReport, rerunCommand } from '../scenario/reports.ts';
 import { exportFiles, exportPcapng } from '../lab/exports.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
@@ -68,6 +68,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     results.push(result);
     const word = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'ERROR';
     io.out(`${word} ${result.id} (${result.file}) ${result.durationMs} ms${result.error ? ` — ${result.error}` : ''}`);
+    if (result.status !== 'passed') io.err(`    run it again: ${rerunCommand(result, { firewallConfig: configFile })}`);
   }
   const junit = stringFlag(args, 'junit'), json = stringFlag(args, 'json'), html = stringFlag(args, 'html');
   if (junit) writeReport(junit, junitReport(results));

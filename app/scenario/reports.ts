@@ -43,7 +43,7 @@ const html = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&
 /** A file name as a POSIX shell word: bare when it is only safe characters, else single-quoted. */
 const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-export interface HtmlReportOptions {
+export interface ReportOptions {
   /** The `--firewall-config` file the run applied to every firewall path (part of reproducing it). */
   firewallConfig?: string;
 }
@@ -56,11 +56,15 @@ const MARKS: Record<StepResult['status'], string> = { passed: '✓', failed: '�
  * inline styles only). Failed scenarios are listed first, each with its first failing step and the
  * command that runs it again with the same seed; then every scenario with its file, seed and steps.
  */
-export function htmlReport(results: ScenarioResult[], options: HtmlReportOptions = {}): string {
+/** The command that runs one scenario again as this run did: its file, its seed, the run's firewall configuration. */
+export function rerunCommand(r: ScenarioResult, options: ReportOptions = {}): string {
+  return ['postcard-lab run', shellWord(r.file), '--seed', String(r.seed),
+    ...(options.firewallConfig ? ['--firewall-config', shellWord(options.firewallConfig)] : [])].join(' ');
+}
+
+export function htmlReport(results: ScenarioResult[], options: ReportOptions = {}): string {
   const anchor = (r: ScenarioResult) => `scenario-${r.id.replace(/[^\w.-]/g, '_')}`;
   const failed = results.filter((r) => r.status !== 'passed');
-  const rerun = (r: ScenarioResult) => ['postcard-lab run', shellWord(r.file), '--seed', String(r.seed),
-    ...(options.firewallConfig ? ['--firewall-config', shellWord(options.firewallConfig)] : [])].join(' ');
   const firstProblem = (r: ScenarioResult) => {
     const step = r.steps.find((s) => s.status === 'failed' || s.status === 'error');
     return step ? `step ${step.index + 1} ${step.kind} ${step.name}: ${step.message}` : r.error ?? r.status;
@@ -74,7 +78,7 @@ export function htmlReport(results: ScenarioResult[], options: HtmlReportOptions
     <h2 id="${anchor(r)}-title">${html(r.title)}</h2>
     <p class="meta"><span class="status">${r.status === 'passed' ? '✓ passed' : r.status === 'failed' ? '✗ failed' : '! error'}</span> · <code>${html(r.id)}</code> · ${r.durationMs} ms · seed ${r.seed} · <code>${html(r.file)}</code></p>
     ${r.error ? `<p class="err">${html(r.error)}</p>` : ''}
-    ${r.status === 'passed' ? '' : `<p class="rerun">Run it again: <code>${html(rerun(r))}</code></p>`}
+    ${r.status === 'passed' ? '' : `<p class="rerun">Run it again: <code>${html(rerunCommand(r, options))}</code></p>`}
     <ol>${r.steps.map((s) => `<li class="${s.status}"><span class="mark" aria-hidden="true">${MARKS[s.status]}</span> <b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}${s.status === 'passed' ? '' : ` <span class="word">(${s.status})</span>`}</li>`).join('')}</ol>
   </section>`).join('');
   const passed = results.length - failed.length;

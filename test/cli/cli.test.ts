@@ -49,6 +49,8 @@ describe('postcard-lab run', () => {
     expect(r.out).toMatch(/^FAIL expects-too-much/m);
     expect(r.err).toMatch(/expected no cleartext on any tap, but the (subject|header|body) canary of m1 crossed a-b in clear/);
     expect(fs.readFileSync(path.join(dir, 'j.xml'), 'utf8')).toMatch(/<failure message="expected no cleartext/);
+    // What a tester pastes to see it again: the same file with the seed it ran with.
+    expect(r.err.split('\n').at(-1)).toBe(`    run it again: postcard-lab run ${file} --seed 1`);
     expect(r.out.split('\n').at(-1)).toBe('0 passed, 1 failed');
   });
 
