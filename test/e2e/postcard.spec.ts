@@ -28,9 +28,10 @@ test('a trainer runs the postcard scenario, reads the message in sean\'s mailbox
   await expect(page.getByText('No entries: mail to every domain leaves without authentication or encryption.').first()).toBeVisible();
   await page.screenshot({ path: 'test-results/postcard-topology.png', fullPage: true });
 
-  // Sean's mailbox has the message, with its source.
+  // Sean's mailbox has the message, with its source. The tab opens on it: the first mailbox with mail.
   await page.getByRole('tab', { name: 'Mailboxes' }).click();
-  await page.getByRole('button', { name: 'Mailbox sean@ntsol.example' }).click();
+  await expect(page.getByRole('button', { name: 'Mailbox sean@ntsol.example' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Mailbox alice@intellinet.example' })).toHaveAttribute('aria-pressed', 'false');
   await page.getByRole('button', { name: /A test/ }).click();
   await expect(page.getByLabel('Message source')).toContainText('Subject: A test');
   await expect(page.getByLabel('Message source')).toContainText('Hi Sean, this is a test, unencrypted message');
