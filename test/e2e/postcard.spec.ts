@@ -50,6 +50,36 @@ test('a trainer runs the postcard scenario, reads the message in sean\'s mailbox
   expect(problems).toEqual([]);
 });
 
+test('Mailboxes and Transcript open on what the lesson is about: the first mailbox with mail, the last message tried', async ({ page }) => {
+  await page.goto(served().url);
+  await page.getByRole('button', { name: /^Open scenario pix-mailguard:/ }).click();
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
+  // Before any mail: the tabs say where to look.
+  await page.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(page.getByText('Pick a queue entry and choose Transcript.')).toBeVisible();
+  await page.getByRole('tab', { name: 'Mailboxes' }).click();
+  await expect(page.getByText('No mail yet. Choose a mailbox.')).toBeVisible();
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByText('6 passed · 6 in all')).toBeVisible({ timeout: 30_000 });
+  // m1 (Bob) was delivered, m2 (Alice, NTLM) bounced after ten tries: m2 is the last one tried.
+  const m2 = page.getByRole('table', { name: 'Queue entries' }).getByRole('row').filter({ hasText: 'message m2' });
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  const m2Id = (await m2.locator('td').first().innerText()).split('\n')[0].trim();
+  await page.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(page.getByRole('heading', { name: `Transcript of ${m2Id}` })).toBeVisible();
+  await expect(page.getByLabel('Sender transcript').first()).toContainText('AUTH NTLM');
+  // Alice's bounce is in the first mailbox with anything in it.
+  await page.getByRole('tab', { name: 'Mailboxes' }).click();
+  await expect(page.getByRole('button', { name: 'Mailbox alice@intellinet.example' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('region', { name: 'Messages' })).toContainText('bounce');
+  // A choice stays: Bob's empty mailbox, then away and back.
+  await page.getByRole('button', { name: 'Mailbox bob@intellinet.example' }).click();
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  await page.getByRole('tab', { name: 'Mailboxes' }).click();
+  await expect(page.getByRole('button', { name: 'Mailbox bob@intellinet.example' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByText('This mailbox is empty.')).toBeVisible();
+});
+
 test('steps one at a time with "Next step", and "Restart lab" starts over', async ({ page }) => {
   await page.goto(served().url);
   await page.getByRole('button', { name: /^Open scenario postcard:/ }).click();
