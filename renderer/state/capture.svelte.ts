@@ -13,7 +13,7 @@
  */
 import { friendly } from '../lib/format.ts';
 import type { CapturePointView, FollowView, PacketDetailView, PacketPage, PostcardApi } from '../../app/api/contract.ts';
-import { coalesce } from '../lib/coalesce.ts';
+import { LiveView } from './live.svelte.ts';
 
 /**
  * Rows fetched per request: a few screens' worth around the visible rows, so scrolling a little
@@ -26,9 +26,8 @@ function defaultPoint(points: CapturePointView[]): string | undefined {
   return (points.find((p) => p.id.endsWith('/wire')) ?? points[0])?.id;
 }
 
-export class CaptureState {
+export class CaptureState extends LiveView {
   #api: PostcardApi;
-  #active = false;
   #detailSeq = 0;
   #streamSeq = 0;
   /**
@@ -58,8 +57,6 @@ export class CaptureState {
   page = $state.raw<PacketPage | undefined>(undefined);
   /** Packets of this point that carry canaries in clear, whatever the filter. */
   leakCount = $state(0);
-  loading = $state(false);
-  error = $state<string | undefined>(undefined);
 
   selected = $state<number | undefined>(undefined);
   detail = $state.raw<PacketDetailView | undefined>(undefined);
@@ -77,36 +74,21 @@ export class CaptureState {
   shown = $derived(this.points.filter((p) => p.kind !== 'outside' || p.packets > 0 || p.id === this.point));
 
   constructor(api: PostcardApi) {
+    super();
     this.#api = api;
   }
 
-  /** The panel is on screen: keep it fresh until the returned function is called. */
-  activate(): () => void {
-    this.#active = true;
-    void this.refresh();
-    return () => {
-      this.#active = false;
-    };
-  }
-
-  /** Something happened in the lab (new packets, most likely): refresh what is on screen. */
-  onLabEvent(): void {
-    if (!this.#active) return;
-    void this.refresh();
-    if (this.stream) void this.#loadStream(this.stream.conn, this.stream.point);
+  /** Something happened in the lab (new packets, most likely): the page, and the stream followed. */
+  override onLabEvent(): void {
+    super.onLabEvent();
+    if (this.active && this.stream) void this.#loadStream(this.stream.conn, this.stream.point);
   }
 
   /**
-   * Capture points and the current page. A burst of events or clicks collapses into one request
-   * at a time plus at most one more, which reads the intents as they are by then.
+   * Capture points and the current page (`refresh()`: a burst of events or clicks collapses into
+   * one request at a time plus at most one more, which reads the intents as they are by then).
    */
-  refresh(): Promise<void> {
-    return this.#refresh();
-  }
-
-  #refresh = coalesce(() => this.#fetch(), (error) => (this.error = error), (busy) => (this.loading = busy));
-
-  async #fetch(): Promise<void> {
+  protected async load(): Promise<void> {
     const { points } = await this.#api.listCapturePoints({});
     this.points = points;
     if (!this.point || !points.some((p) => p.id === this.point)) {
@@ -348,6 +330,6 @@ export class CaptureState {
     this.detailError = undefined;
     this.stream = undefined;
     this.streamError = undefined;
-    if (this.#active) void this.refresh();
+    if (this.active) void this.refresh();
   }
 }

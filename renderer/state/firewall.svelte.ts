@@ -4,25 +4,16 @@
  * while visible.
  */
 import type { FirewallViewDto, PostcardApi, ServerLogView } from '../../app/api/contract.ts';
-import { coalesce } from '../lib/coalesce.ts';
+import { LiveView } from './live.svelte.ts';
 
-export class FirewallState {
+export class FirewallState extends LiveView {
   #api: PostcardApi;
-  #active = false;
   path = $state<string | undefined>(undefined);
   view = $state.raw<FirewallViewDto | undefined>(undefined);
-  error = $state<string | undefined>(undefined);
 
   constructor(api: PostcardApi) {
+    super();
     this.#api = api;
-  }
-
-  activate(): () => void {
-    this.#active = true;
-    void this.refresh();
-    return () => {
-      this.#active = false;
-    };
   }
 
   show(path: string): void {
@@ -30,21 +21,13 @@ export class FirewallState {
     void this.refresh();
   }
 
-  onLabEvent(): void {
-    if (this.#active) void this.refresh();
-  }
-
-  refresh(): Promise<void> {
-    return this.#refresh();
-  }
-
-  #refresh = coalesce(async () => {
+  protected async load(): Promise<void> {
     if (!this.path) {
       this.view = undefined;
       return;
     }
     this.view = await this.#api.getFirewall({ path: this.path });
-  }, (error) => (this.error = error));
+  }
 
   clear(): void {
     this.path = undefined;
@@ -53,26 +36,17 @@ export class FirewallState {
   }
 }
 
-export class LogsState {
+export class LogsState extends LiveView {
   #api: PostcardApi;
-  #active = false;
   org = $state<string | undefined>(undefined);
   profile = $state<string | undefined>(undefined);
   logs = $state.raw<ServerLogView[]>([]);
   /** What the lab's memory bounds let go, in words (docs/decisions.md, "Bounded memory"). */
   retention = $state<string | undefined>(undefined);
-  error = $state<string | undefined>(undefined);
 
   constructor(api: PostcardApi) {
+    super();
     this.#api = api;
-  }
-
-  activate(): () => void {
-    this.#active = true;
-    void this.refresh();
-    return () => {
-      this.#active = false;
-    };
   }
 
   show(org: string): void {
@@ -80,15 +54,7 @@ export class LogsState {
     void this.refresh();
   }
 
-  onLabEvent(): void {
-    if (this.#active) void this.refresh();
-  }
-
-  refresh(): Promise<void> {
-    return this.#refresh();
-  }
-
-  #refresh = coalesce(async () => {
+  protected async load(): Promise<void> {
     if (!this.org) {
       this.logs = [];
       return;
@@ -97,7 +63,7 @@ export class LogsState {
     this.profile = r.profile;
     this.logs = r.logs;
     this.retention = r.retention;
-  }, (error) => (this.error = error));
+  }
 
   clear(): void {
     this.org = undefined;

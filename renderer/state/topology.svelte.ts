@@ -5,14 +5,13 @@
  * this class only holds the last answer and the cursor.
  */
 import type { LinkStateView, PostcardApi, TimelineEventView } from '../../app/api/contract.ts';
-import { coalesce } from '../lib/coalesce.ts';
+import { LiveView } from './live.svelte.ts';
 
 /** Real milliseconds between two replay steps at speed 1. */
 const STEP_MS = 900;
 
-export class TopologyState {
+export class TopologyState extends LiveView {
   #api: PostcardApi;
-  #active = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   links = $state.raw<LinkStateView[]>([]);
@@ -22,38 +21,26 @@ export class TopologyState {
   cursor = $state<number | undefined>(undefined);
   playing = $state(false);
   speed = $state(1);
-  error = $state<string | undefined>(undefined);
 
   current = $derived(this.cursor === undefined ? undefined : this.events[this.cursor]);
 
   constructor(api: PostcardApi) {
+    super();
     this.#api = api;
   }
 
-  activate(): () => void {
-    this.#active = true;
-    void this.refresh();
-    return () => {
-      this.#active = false;
-      this.pause();
-    };
+  /** Off screen, the replay stops where it is. */
+  protected override deactivated(): void {
+    this.pause();
   }
 
-  onLabEvent(): void {
-    if (this.#active) void this.refresh();
-  }
-
-  refresh(): Promise<void> {
-    return this.#refresh();
-  }
-
-  #refresh = coalesce(async () => {
+  protected async load(): Promise<void> {
     const [links, timeline] = await Promise.all([this.#api.getLinks({}), this.#api.getTimeline({})]);
     this.links = links.links;
     this.events = timeline.events;
     this.total = timeline.total;
     if (this.cursor !== undefined && this.cursor >= this.events.length) this.cursor = this.events.length ? this.events.length - 1 : undefined;
-  }, (error) => (this.error = error));
+  }
 
   link(point: string): LinkStateView | undefined {
     return this.links.find((l) => l.point === point);
@@ -121,6 +108,6 @@ export class TopologyState {
     this.total = 0;
     this.cursor = undefined;
     this.error = undefined;
-    if (this.#active) void this.refresh();
+    if (this.active) void this.refresh();
   }
 }
