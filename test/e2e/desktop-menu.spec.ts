@@ -3,7 +3,7 @@
 // them, so the page's side is checked without the Electron binary (test/main/menu.test.ts checks
 // that each menu item sends its action).
 import { test, expect } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { openFromList, servePerFile } from './serve.ts';
 
 const served = servePerFile();
 
@@ -17,9 +17,7 @@ test('View ▸ every tab (Ctrl+1 … Ctrl+9) selects its tab, and Run All Steps 
     };
     w.sendMenu = (action) => listener?.(action);
   });
-  await page.goto(served().url);
-  await page.getByRole('button', { name: /^Open scenario pix-mailguard:/ }).click();
-  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
+  await openFromList(page, served().url, 'pix-mailguard');
   const send = (action: string) => page.evaluate((a) => (window as unknown as { sendMenu: (a: string) => void }).sendMenu(a), action);
   const tabs: [string, string][] = [
     ['tab:terminal', 'Terminal'], ['tab:firewall', 'Firewall'], ['tab:logs', 'Server logs'], ['tab:rehearse', 'Rehearse'],

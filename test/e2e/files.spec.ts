@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Page } from '@playwright/test';
-import { serve, type Served } from './serve.ts';
+import { serve, type Served, watchPage } from './serve.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const POSTCARD = fs.readFileSync(path.join(root, 'scenarios', 'postcard.yaml'), 'utf8');
@@ -43,20 +43,13 @@ test.afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
-
 async function pick(page: Page, file: string) {
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Open…' }).click()]);
   await chooser.setFiles(file);
 }
 
 test('opens a scenario file from disk; a file with three mistakes shows each at its line and column', async ({ page }) => {
-  const problems = watchProblems(page);
+  const problems = watchPage(page);
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.goto(served.url);
   await pick(page, path.join(dir, 'mine.yaml'));
@@ -103,7 +96,7 @@ test('opens a scenario file from disk; a file with three mistakes shows each at 
 });
 
 test('a lab changed in the UI is saved as a scenario, and `postcard-lab run` passes on the saved file', async ({ page }) => {
-  const problems = watchProblems(page);
+  const problems = watchPage(page);
   await page.goto(served.url);
   await page.getByRole('button', { name: /^Open scenario ntlm-one-way:/ }).click();
   await expect(page.getByText('Lab running')).toBeVisible();
@@ -142,7 +135,7 @@ test('a lab changed in the UI is saved as a scenario, and `postcard-lab run` pas
 });
 
 test('the open file changed on disk: a story edit is applied and the lab kept; a lab edit asks, then restarts', async ({ page }) => {
-  const problems = watchProblems(page);
+  const problems = watchPage(page);
   const file = path.join(scenariosDir, 'watched.yaml');
   const original = fs.readFileSync(file, 'utf8');
   await page.goto(served.url);

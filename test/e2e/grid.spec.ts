@@ -2,16 +2,9 @@
 // open a cell — its outcome, the rule that predicted it, both transcripts, its capture — and run
 // one column from a pasted PIX configuration.
 import { test, expect, type Page } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { servePerFile, watchPage } from './serve.ts';
 
 const served = servePerFile();
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
 
 async function only(page: Page, legend: string, keep: string[]): Promise<void> {
   const set = page.getByRole('group', { name: legend });
@@ -25,7 +18,7 @@ async function only(page: Page, legend: string, keep: string[]): Promise<void> {
 
 test('grid: run a slice, every cell as expected, open a cell', async ({ page }) => {
   test.setTimeout(180_000);
-  const problems = watch(page);
+  const problems = watchPage(page);
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.goto(served().url);
   await page.getByRole('button', { name: 'Compatibility grid' }).click();

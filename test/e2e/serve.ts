@@ -68,5 +68,5 @@ export function watchPage(page: Page): string[] {
 export async function openFromList(page: Page, url: string, id: string): Promise<void> {
   await page.goto(url);
   await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
 }

@@ -4,23 +4,10 @@
 // key goes through the contract.
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { servePerFile, watchPage, openFromList } from './serve.ts';
 import { axe } from './axe.ts';
 
 const served = servePerFile();
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
-
-async function openScenario(page: Page, id: string): Promise<void> {
-  await page.goto(served().url);
-  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
-}
 
 
 const transcript = (page: Page) => page.getByLabel('Terminal transcript');
@@ -34,9 +21,9 @@ async function typeLine(page: Page, text: string): Promise<void> {
 test.beforeAll(() => fs.mkdirSync('test-results', { recursive: true }));
 
 test('telnet-starttls: ehlo x, starttls, 220, the lab certificate\'s fingerprint, and the typed bytes on the tap', async ({ page }) => {
-  const problems = watch(page);
+  const problems = watchPage(page);
   await page.setViewportSize({ width: 1024, height: 700 });
-  await openScenario(page, 'telnet-starttls');
+  await openFromList(page, served().url, 'telnet-starttls');
   const issued = (await page.getByLabel('Certificate fingerprint of mail.partner.example').innerText()).trim();
   expect(issued).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
 
@@ -72,8 +59,8 @@ test('telnet-starttls: ehlo x, starttls, 220, the lab certificate\'s fingerprint
 });
 
 test('character mode through the asa profile: one keystroke is one packet', async ({ page }) => {
-  const problems = watch(page);
-  await openScenario(page, 'asa-breaks-ntlm');
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'asa-breaks-ntlm');
   // Opened while no lab runs, the tab says so; once the lab starts its listeners are offered.
   await page.getByRole('button', { name: 'Stop lab', exact: true }).click();
   await page.getByRole('tab', { name: 'Terminal' }).click();
@@ -110,9 +97,9 @@ test('character mode through the asa profile: one keystroke is one packet', asyn
 });
 
 test('the terminal takes the tab\'s height: more rows on a taller window, fewer again when it shrinks', async ({ page }) => {
-  const problems = watch(page);
+  const problems = watchPage(page);
   await page.setViewportSize({ width: 1280, height: 720 });
-  await openScenario(page, 'telnet-starttls');
+  await openFromList(page, served().url, 'telnet-starttls');
   await page.getByRole('tab', { name: 'Terminal' }).click();
   await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
   await page.getByRole('button', { name: 'Connect' }).click();

@@ -4,23 +4,10 @@
 // in light and dark; and an axe-core check of each view.
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
-import { servePerFile } from './serve.ts';
+import { servePerFile, watchPage, openFromList } from './serve.ts';
 import { axe } from './axe.ts';
 
 const served = servePerFile();
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  return problems;
-}
-
-async function openScenario(page: Page, id: string): Promise<void> {
-  await page.goto(served().url);
-  await page.getByRole('button', { name: new RegExp(`^Open scenario ${id}:`) }).click();
-  await expect(page.getByText('Lab running')).toBeVisible({ timeout: 30_000 });
-}
 
 const steps = (page: Page) => page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
 
@@ -79,8 +66,8 @@ async function theme(page: Page, choice: 'light' | 'dark'): Promise<void> {
 test.beforeAll(() => fs.mkdirSync('test-results', { recursive: true }));
 
 test('postcard: a red, open link; readable at 1024×700 and 1920×1080, light and dark; axe finds nothing serious', async ({ page }) => {
-  const problems = watch(page);
-  await openScenario(page, 'postcard');
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'postcard');
   await runAll(page);
   const l = link(page, 'intellinet-ntsol');
   await expect(l).toHaveClass(/tone-leak/);
@@ -119,7 +106,7 @@ test('postcard: a red, open link; readable at 1024×700 and 1920×1080, light an
 });
 
 test('ntlm-one-way: the link is sealed after the learner\'s change', async ({ page }) => {
-  await openScenario(page, 'ntlm-one-way');
+  await openFromList(page, served().url, 'ntlm-one-way');
   await page.getByRole('button', { name: 'Next step' }).click();
   await page.getByRole('button', { name: 'Show me' }).click();
   await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— passed$/);
@@ -133,8 +120,8 @@ test('ntlm-one-way: the link is sealed after the learner\'s change', async ({ pa
 });
 
 test('pix-mailguard: the rewrite mark on the firewall\'s inside, and the counters moving', async ({ page }) => {
-  const problems = watch(page);
-  await openScenario(page, 'pix-mailguard');
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'pix-mailguard');
   await nextStep(page, 0);
   await nextStep(page, 1);
   // The PIX is NT Solutions': its inside link is the receiver's capture, the Internet is outside.
@@ -177,7 +164,7 @@ test('pix-mailguard: the rewrite mark on the firewall\'s inside, and the counter
 });
 
 test('asa-breaks-ntlm: a reset link and a queued envelope', async ({ page }) => {
-  await openScenario(page, 'asa-breaks-ntlm');
+  await openFromList(page, served().url, 'asa-breaks-ntlm');
   await runAll(page);
   for (const point of ['intellinet-ntsol/wire', 'intellinet-ntsol/received']) {
     await expect(link(page, point)).toHaveClass(/tone-bad/);
@@ -191,7 +178,7 @@ test('asa-breaks-ntlm: a reset link and a queued envelope', async ({ page }) => 
 });
 
 test('alternate-path: two routes, and the message on the one that bypasses the firewall', async ({ page }) => {
-  await openScenario(page, 'alternate-path');
+  await openFromList(page, served().url, 'alternate-path');
   await expect(page.locator('svg.topo g.link')).toHaveCount(3);
   await nextStep(page, 0);
   await nextStep(page, 1);
@@ -209,7 +196,7 @@ test('alternate-path: two routes, and the message on the one that bypasses the f
 });
 
 test('replay steps through a session event by event, and shows the bytes of the firewall\'s rewrite', async ({ page }) => {
-  await openScenario(page, 'pix-mailguard');
+  await openFromList(page, served().url, 'pix-mailguard');
   await nextStep(page, 0);
   await nextStep(page, 1);
   const now = page.locator('.replay-now');
@@ -234,7 +221,7 @@ test('replay steps through a session event by event, and shows the bytes of the 
 });
 
 test('server logs in each profile\'s style; the Exchange 5.5 log says it is reconstructed', async ({ page }) => {
-  await openScenario(page, 'pix-mailguard');
+  await openFromList(page, served().url, 'pix-mailguard');
   await nextStep(page, 0);
   await nextStep(page, 1);
   await page.getByRole('tab', { name: 'Server logs' }).click();
