@@ -49,12 +49,33 @@ async function up(file: string, ws: string, extra: string[] = []) {
 const message = (n: number) => `From: alice@intellinet.example\nTo: sean@ntsol.example\nSubject: load ${n}\nX-Load-Id: ${n}\n\nMessage ${n}.\n`;
 
 /** A free loopback port (listen on 0, note it, close). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
+function listen(server: net.Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * A partner whose mail service is down: its port stays held (so no other test's listener can take
+ * it while the lab retries) and every connection is reset at once. `comeBack` starts the partner's
+ * server on the same port, the moment the holder lets it go.
+ */
+async function downPartner(): Promise<{ port: number; comeBack(): Promise<{ received: string[]; close(): void }> }> {
+  const holder = net.createServer((socket) => socket.resetAndDestroy());
+  await listen(holder, 0);
+  const port = (holder.address() as net.AddressInfo).port;
+  closers.push(() => holder.close());
+  return {
+    port,
+    comeBack: async () => {
+      await new Promise((r) => holder.close(r));
+      return partner(port);
+    },
+  };
 }
 
 /** The partner's own server (outside the lab), collecting what it is given. */
@@ -71,7 +92,7 @@ async function partner(port: number): Promise<{ received: string[]; close(): voi
       });
     },
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  await listen(server.server, port);
   const close = () => server.close(() => undefined);
   closers.push(close);
   return { received, close };
@@ -108,7 +129,8 @@ describe('postcard-lab up: a mail server that keeps its promises', () => {
 
   it('retries mail for a partner that is down on the real-time schedule, delivers when it returns, and resumes after a restart', async () => {
     const ws = tmp();
-    const port = await freePort();
+    const down = await downPartner();
+    const port = down.port;
     const file = path.join(ws, 'down.yaml');
     fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'scenarios/postcard.yaml'), 'utf8')
       .replace('nt: { domain: INTELLINET, crypto: us-128 }', 'nt: { domain: INTELLINET, crypto: us-128 }\n      queue: { retry: [10m] }')
@@ -130,7 +152,7 @@ describe('postcard-lab up: a mail server that keeps its promises', () => {
     // The lab is killed while the message waits; the partner comes back; a restart resumes the queue.
     first.child.proc.kill('SIGKILL');
     await new Promise((r) => first.child.proc.once('exit', r));
-    const back = await partner(port);
+    const back = await down.comeBack();
     await up(file, lab, ['--time-scale', '600']);
     const got = await eventually(() => back.received.find((m) => m.includes('X-Load-Id: 1')), 'the message at the partner');
     expect(got).toContain('Subject: load 1');
