@@ -264,7 +264,7 @@ export class MailServer {
     // (which the client retries) leaves no local copy behind to be duplicated.
     // RFC 8689 §4.2: a relay keeps the sender's REQUIRETLS for the next hop.
     if (relayed.length > 0) this.submit(envelope.from, relayed, message, ref, id, { requireTls: envelope.requireTls, awaited });
-    for (const rcpt of local) this.#storeLocal(rcpt, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited, fields);
+    for (const rcpt of local) this.#storeLocal(rcpt, envelope.from, id, message, { ref, via: proto, ...(dsn ? { kind: 'bounce' as const } : {}), ...(envelope.requireTls ? { requireTls: true } : {}) }, awaited, fields);
     // The 250 waits for the flush that covers this message (and every other one that arrived meanwhile).
     await this.#queue.commit();
     if (role === 'submission') {
@@ -275,9 +275,10 @@ export class MailServer {
     return id;
   }
 
-  #storeLocal(rcpt: string, id: string, message: Buffer, extra: Partial<MailboxItem>, awaited?: { src?: MessageSource }, fields?: { From?: string; Subject?: string }): void {
+  /** Final delivery into a user's mailbox (with its Return-Path line, `finalDelivery`). */
+  #storeLocal(rcpt: string, reversePath: string, id: string, message: Buffer, extra: Partial<MailboxItem>, awaited?: { src?: MessageSource }, fields?: { From?: string; Subject?: string }): void {
     const user = rcpt.split('@')[0].toLowerCase();
-    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, message, this.#counter, awaited, fields);
+    const item = this.mailboxes.store({ id, user, kind: 'mail', receivedAt: this.#deps.clock.now(), ...extra }, finalDelivery(reversePath, message), this.#counter, awaited, fields);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
@@ -297,7 +298,7 @@ export class MailServer {
     const byDomain = new Map<string, string[]>();
     for (const rcpt of to) {
       if (this.isLocal(rcpt)) {
-        this.#storeLocal(rcpt, id ?? this.#nextId(), message, { ref, via: 'local' }, options.awaited);
+        this.#storeLocal(rcpt, from, id ?? this.#nextId(), message, { ref, via: 'local' }, options.awaited);
         continue;
       }
       const domain = rcpt.split('@')[1].toLowerCase();
@@ -537,7 +538,7 @@ export class MailServer {
     const item = this.mailboxes.store({
       id, user, kind: 'bounce', receivedAt: now, ref: entry.ref,
       cause: { queueId: entry.id, conn: last?.conn, attempt: last ? entry.attempts.length - 1 : undefined, transcriptLine: last ? last.causeLine ?? last.transcript.length - 1 : undefined },
-    }, bounce, this.#counter);
+    }, finalDelivery('', bounce), this.#counter);
     this.#deps.emit({ type: 'mail.received', org: this.id, item });
   }
 
@@ -629,4 +630,14 @@ function sameAccount(domain: string, user: string): (a: { domain: string; user: 
 /** A change's fields that are set (an absent field keeps its value). */
 function definedOnly<T extends object>(change: T): Partial<T> {
   return Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The message as it goes into a mailbox. RFC 5321 §4.4: the server that makes the final delivery
+ * inserts a `Return-Path:` line at the beginning of the mail data, preserving the reverse-path of
+ * MAIL FROM (`<>`, the null path, for a bounce: §4.5.5), so the mailbox keeps where a report about
+ * the message must go. Only the final delivery writes it; a message relayed on carries none.
+ */
+function finalDelivery(reversePath: string, message: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`Return-Path: <${reversePath}>\r\n`, 'latin1'), message]);
 }

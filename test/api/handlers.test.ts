@@ -87,7 +87,7 @@ describe('handlers against the postcard scenario', () => {
     expect(box.items).toHaveLength(1);
     expect(box.items[0]).toMatchObject({ kind: 'mail', from: 'alice@intellinet.example', subject: expect.stringMatching(/^A test/), ref: 'm1' });
     const msg = await d.call('readMessage', { org: 'ntsol', user: 'sean', id: box.items[0].id });
-    expect(msg.source).toMatch(/^Received: from mail\.intellinet\.example /);
+    expect(msg.source).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from mail\.intellinet\.example /);
     expect(msg.source).toContain('Hi Sean, this is a test, unencrypted message');
     expect(msg.dsn).toBeUndefined();
 

@@ -39,7 +39,7 @@ describe('bench messages', () => {
       expect(await lab.settle(sent.ref, true)).toBe('delivered');
       const [item] = lab.servers.get('ntsol')!.mailboxes.list('sean');
       const stored = lab.servers.get('ntsol')!.mailboxes.read('sean', item.id)!.toString('latin1');
-      // The receiver prepends its own Received: field (RFC 5321 §4.4); what follows is what was sent.
+      // The receiver prepends Return-Path and its own Received: field (RFC 5321 §4.4); what follows is what was sent.
       const sentPart = stored.slice(stored.indexOf('\r\nFrom: ') + 2);
       expect(Buffer.byteLength(sentPart, 'latin1')).toBe(2048);
     } finally {

@@ -124,3 +124,27 @@ test('the terminal takes the tab\'s height: more rows on a taller window, fewer 
   expect(await gapBelow()).toBeLessThan(24);
   expect(problems).toEqual([]);
 });
+
+test('a message typed by hand with no From: lands with its Return-Path, and the mailbox says it has no From', async ({ page }) => {
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'telnet-starttls');
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  for (const line of ['ehlo x', 'mail from:<trainer@example.org>', 'rcpt to:<pat@partner.example>', 'data', 'Subject: typed by hand', '', 'hello', '.']) {
+    await typeLine(page, line);
+  }
+  await expect(transcript(page)).toContainText('250 2.0.0 Ok: queued as');
+  await typeLine(page, 'quit');
+  await expect(transcript(page)).toContainText('[connection ended');
+  await page.getByRole('tab', { name: 'Mailboxes' }).click();
+  await expect(page.getByRole('button', { name: 'Mailbox pat@partner.example' })).toHaveAttribute('aria-pressed', 'true');
+  const item = page.getByRole('button', { name: /typed by hand/ });
+  await expect(item).toContainText('(no From: header) · ');
+  await item.click();
+  // RFC 5321 §4.4: the final delivery wrote the reverse-path first, then Postfix's Received field.
+  await expect(page.getByLabel('Message source')).toHaveText(/^Return-Path: <trainer@example\.org>\s+Received: from x /);
+  await page.screenshot({ path: 'test-results/terminal-typed-mailbox.png' });
+  expect(problems).toEqual([]);
+});

@@ -81,7 +81,7 @@ describe('postcard-lab run --export', () => {
     const tls = path.join(dir, 'export', 'starttls-partner');
     expect(fs.readFileSync(path.join(tls, 'keylog.txt'), 'utf8')).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m); // TLS 1.0: the IMS's era (app/products/)
     const [eml] = fs.readdirSync(path.join(tls, 'messages/ntsol/sean'));
-    expect(fs.readFileSync(path.join(tls, 'messages/ntsol/sean', eml), 'utf8')).toMatch(/^Received: from mail\.intellinet\.example/);
+    expect(fs.readFileSync(path.join(tls, 'messages/ntsol/sean', eml), 'utf8')).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from mail\.intellinet\.example/);
     const transcripts = path.join(dir, 'export', 'ntlm-one-way', 'transcripts', 'intellinet');
     const text = fs.readdirSync(transcripts).map((f) => fs.readFileSync(path.join(transcripts, f), 'utf8')).join('\n');
     expect(text).toContain('## as the sender saw it');

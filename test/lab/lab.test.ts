@@ -35,7 +35,7 @@ describe('a lab with two organisations and no security', () => {
     const stored = lab.servers.get('ntsol')!.mailboxes.read('sean', item.id)!.toString();
     // RFC 5321 §4.4: the receiver adds a trace header with the simulated sender address.
     // The IMS's own trace line (app/products/exchange-5.5.ts): no ESMTP keywords, its version string.
-    expect(stored).toMatch(/^Received: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service Version 5\.5\.2653\.13\)\r\n\tid /);
+    expect(stored).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service Version 5\.5\.2653\.13\)\r\n\tid /);
     expect(stored).toContain('Hi Sean, this is a test, unencrypted message');
     // The detector is not blind: all three canaries crossed in clear.
     const leaks = lab.leaks('m1');
@@ -66,6 +66,8 @@ describe('a lab with two organisations and no security', () => {
     const server = lab.servers.get('intellinet')!;
     const bounce = server.mailboxes.list('alice').find((m) => m.kind === 'bounce')!;
     const raw = server.mailboxes.read('alice', bounce.id)!;
+    // A bounce travels with the null reverse-path (RFC 5321 §4.5.5), and its final delivery says so.
+    expect(raw.toString('latin1')).toMatch(/^Return-Path: <>\r\n/);
     const parsed = await simpleParser(raw);
     expect(parsed.headers.get('content-type')).toMatchObject({ value: 'multipart/report', params: { 'report-type': 'delivery-status' } });
     expect(parsed.subject).toBe('Undeliverable: Trial results [' + lab.messages.get('m1')!.canaries.subject + ']');
@@ -105,6 +107,8 @@ describe('a lab with two organisations and no security', () => {
     send(lab, 'm1');
     expect(await lab.settle('m1', false)).toBe('delivered');
     expect(partner.received[0]).toMatchObject({ from: 'alice@intellinet.example', to: ['sean@ntsol.example'] });
+    // Only the final delivery writes Return-Path (RFC 5321 §4.4): a message handed on carries none.
+    expect(partner.received[0].data.toString('latin1')).not.toMatch(/^Return-Path:/im);
     expect(lab.leaks('m1').length).toBeGreaterThanOrEqual(3);
   });
 

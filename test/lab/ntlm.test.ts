@@ -57,7 +57,7 @@ describe('method ntlm through the lab', () => {
     expect(lab.taps.keys.get(attempts[0].conn!)?.ntlm?.keyBits).toBe(40);
     const sean = lab.servers.get('ntsol')!.mailboxes;
     // The IMS's trace line says nothing of the logon (no ESMTPA before RFC 3848): app/products/exchange-5.5.ts.
-    expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Received: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service/);
+    expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service/);
   });
 
   it('bounces at once on 535, with an RFC 3464 report carrying the 535 and the original headers', async () => {

@@ -43,7 +43,7 @@ it('runs in a lab: Exim receives in its own words and stamps its own Received li
   expect(text).toMatch(/^<- 250 OK id=NTS\w+$/m);
   expect(text).toContain('<- 221 mail.ntsol.example closing connection');
   const sean = lab.servers.get('ntsol')!.mailboxes;
-  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Received: from [^\n]*helo=mail\.intellinet\.example\)\r\n\tby mail\.ntsol\.example with esmtp\r\n\t\(Exim 4\.96\)/);
+  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from [^\n]*helo=mail\.intellinet\.example\)\r\n\tby mail\.ntsol\.example with esmtp\r\n\t\(Exim 4\.96\)/);
 });
 
 it('is a choice of `policy --as`', async () => {

@@ -66,5 +66,5 @@ it('replays KB Q262945 against the exchange-5.5 profile, line by line', async ()
   expect(B64.test(lines[12].slice(3))).toBe(true);
   // The receiving IMS stamps its own trace line: no ESMTPA, its version string (KB-era headers).
   const sean = lab.servers.get('ntsol')!.mailboxes;
-  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Received: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service Version 5\.5\.2653\.13\)\r\n\tid /);
+  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from mail\.intellinet\.example \(\[192\.0\.2\.10\]\) by mail\.ntsol\.example with SMTP \(Microsoft Exchange Internet Mail Service Version 5\.5\.2653\.13\)\r\n\tid /);
 });
