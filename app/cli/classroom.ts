@@ -54,6 +54,9 @@ export async function classroomCommand(argv: string[], io: CliIo): Promise<numbe
   const { ids, rest } = takeScenarios(argv);
   const args = parseArgs(rest, {
     listen: { type: 'value' }, seats: { type: 'value' }, idle: { type: 'value' }, capture: { type: 'value' },
+    // Taken above, every time it is given (the parser takes a flag once); listed so that the
+    // answer to an unknown flag names it among the known ones.
+    scenario: { type: 'value' },
     scenarios: { type: 'value' }, seed: { type: 'value' }, 'no-qr': { type: 'boolean' },
   });
   if (args.positional.length > 0) throw new UsageError(`classroom takes no file arguments (got ${args.positional.join(' ')}); name scenarios with --scenario ID`);

@@ -23,7 +23,7 @@ describe('postcard-lab classroom', () => {
     [['--idle', '0'], '--idle takes 1 to 1440, not 0'],
     [['--scenario'], '--scenario needs a scenario id'],
     [['--scenario', 'no-such'], 'no loadable scenario "no-such"'],
-    [['--seat', '3'], 'unknown option --seat'],
+    [['--seat', '3'], 'unknown option --seat (known: --listen, --seats, --idle, --capture, --scenario, --scenarios, --seed, --no-qr)'],
     [['lesson.yaml'], 'classroom takes no file arguments'],
   ])('refuses %j with exit 2 and says why', async (argv, message) => {
     const t = io();
