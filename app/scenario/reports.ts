@@ -48,20 +48,20 @@ export interface ReportOptions {
   firewallConfig?: string;
 }
 
-/** A step's status as a mark and a word, so it never rests on colour alone (WCAG 2.2 §1.4.1). */
+/** A step's or a scenario's status as a mark beside its colour, never colour alone (WCAG 2.2 §1.4.1). */
 const MARKS: Record<StepResult['status'], string> = { passed: '✓', failed: '✗', error: '!', skipped: '–' };
 
-/**
- * The run for a reader, one self-contained page (no script, no remote content: its CSP allows
- * inline styles only). Failed scenarios are listed first, each with its first failing step and the
- * command that runs it again with the same seed; then every scenario with its file, seed and steps.
- */
 /** The command that runs one scenario again as this run did: its file, its seed, the run's firewall configuration. */
 export function rerunCommand(r: ScenarioResult, options: ReportOptions = {}): string {
   return ['postcard-lab run', shellWord(r.file), '--seed', String(r.seed),
     ...(options.firewallConfig ? ['--firewall-config', shellWord(options.firewallConfig)] : [])].join(' ');
 }
 
+/**
+ * The run for a reader, one self-contained page (no script, no remote content: its CSP allows
+ * inline styles only). Failed scenarios are listed first, each with its first failing step and the
+ * command that runs it again with the same seed; then every scenario with its file, seed and steps.
+ */
 export function htmlReport(results: ScenarioResult[], options: ReportOptions = {}): string {
   const anchor = (r: ScenarioResult) => `scenario-${r.id.replace(/[^\w.-]/g, '_')}`;
   const failed = results.filter((r) => r.status !== 'passed');
@@ -76,7 +76,7 @@ export function htmlReport(results: ScenarioResult[], options: ReportOptions = {
   const sections = results.map((r) => `
   <section id="${anchor(r)}" class="${r.status}" aria-labelledby="${anchor(r)}-title">
     <h2 id="${anchor(r)}-title">${html(r.title)}</h2>
-    <p class="meta"><span class="status">${r.status === 'passed' ? '✓ passed' : r.status === 'failed' ? '✗ failed' : '! error'}</span> · <code>${html(r.id)}</code> · ${r.durationMs} ms · seed ${r.seed} · <code>${html(r.file)}</code></p>
+    <p class="meta"><span class="status">${MARKS[r.status]} ${r.status}</span> · <code>${html(r.id)}</code> · ${r.durationMs} ms · seed ${r.seed} · <code>${html(r.file)}</code></p>
     ${r.error ? `<p class="err">${html(r.error)}</p>` : ''}
     ${r.status === 'passed' ? '' : `<p class="rerun">Run it again: <code>${html(rerunCommand(r, options))}</code></p>`}
     <ol>${r.steps.map((s) => `<li class="${s.status}"><span class="mark" aria-hidden="true">${MARKS[s.status]}</span> <b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}${s.status === 'passed' ? '' : ` <span class="word">(${s.status})</span>`}</li>`).join('')}</ol>
