@@ -214,5 +214,7 @@ describe('postcard-lab usage', () => {
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('postcard-lab infer --sent');
+    // A name every object has is no command either (it once reached Object.prototype and crashed).
+    for (const name of ['constructor', 'toString', '__proto__']) expect((await cli(name)).err).toMatch(new RegExp(`^postcard-lab: unknown command "${name}"`));
   });
 });
