@@ -18,10 +18,12 @@ import type { Place } from '../lib/place.ts';
 import { GridState } from './grid.svelte.ts';
 
 export type Tab = 'topology' | 'queue' | 'mail' | 'transcript' | 'packets' | 'rehearse' | 'terminal' | 'firewall' | 'logs';
-/** The tabs the desktop menu names (main/channels.ts `MENU_ACTIONS`): every one, and only tabs. */
-type MenuTab = MenuAction extends infer A ? (A extends `tab:${infer T}` ? T : never) : never;
+/** The desktop menu's tab items (main/channels.ts `MENU_ACTIONS`), one per tab: a compile error otherwise. */
+type TabAction = Extract<MenuAction, `tab:${string}`>;
+type MenuTab = TabAction extends `tab:${infer T}` ? T : never;
 const everyTabInTheMenu: [Tab] extends [MenuTab] ? ([MenuTab] extends [Tab] ? true : false) : false = true;
 void everyTabInTheMenu;
+const isTabAction = (action: MenuAction): action is TabAction => action.startsWith('tab:');
 
 export class AppState {
   readonly scenario: ScenarioState;
@@ -120,11 +122,11 @@ export class AppState {
 
   /** The desktop menu's page actions: the same code as the buttons. */
   async menu(action: MenuAction): Promise<void> {
+    if (isTabAction(action)) {
+      this.tab = action.slice(4) as MenuTab;
+      return;
+    }
     switch (action) {
-      case 'tab:topology': case 'tab:queue': case 'tab:mail': case 'tab:transcript': case 'tab:packets':
-      case 'tab:terminal': case 'tab:firewall': case 'tab:logs': case 'tab:rehearse':
-        this.tab = action.slice(4) as MenuTab;
-        return;
       case 'theme:toggle':
         return this.toggleTheme();
       case 'lab:start': case 'lab:restart':
