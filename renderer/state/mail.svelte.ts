@@ -24,6 +24,11 @@ export class MailState {
     await this.reload();
   }
 
+  /** Open `ref` unless a mailbox is chosen already (a tab opening on its default). */
+  selectIfNone(ref: MailboxRef | undefined): void {
+    if (ref && !this.selected) void this.select(ref);
+  }
+
   async reload(): Promise<void> {
     const ref = this.selected;
     if (!ref) return;

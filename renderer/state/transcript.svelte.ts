@@ -52,6 +52,11 @@ export class TranscriptState {
     }
   }
 
+  /** Show `entry` unless an entry or a session is shown already (a tab opening on its default). */
+  showIfNone(entry: { org: string; id: string } | undefined): void {
+    if (entry && !this.target && !this.session) void this.show(entry.org, entry.id);
+  }
+
   async reload(): Promise<void> {
     const target = this.target;
     if (!target) return;

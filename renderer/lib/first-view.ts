@@ -1,5 +1,17 @@
-/** Which queue entry a view opens on when the user has not chosen one. */
+/**
+ * What the Mailboxes and Transcript tabs open on when the user has chosen nothing there (docs/ui.md,
+ * "Mailboxes and transcripts"): what the lesson is about, not an empty pane.
+ */
 import type { LabSnapshot } from '../../app/api/contract.ts';
+
+/** The first mailbox holding anything, mail or a bounce, in the snapshot's order. */
+export function firstMailboxWithMail(snapshot: LabSnapshot | undefined): { org: string; user: string } | undefined {
+  for (const org of snapshot?.orgs ?? []) {
+    const box = org.mailboxes.find((m) => m.messages + m.bounces > 0);
+    if (box) return { org: org.id, user: box.user };
+  }
+  return undefined;
+}
 
 /**
  * The entry queued last among those tried at least once (an untried one has no transcript yet):
