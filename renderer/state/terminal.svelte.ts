@@ -8,11 +8,20 @@ import type { CertificateView, PostcardApi, TerminalSessionView, TerminalTargetV
 
 export type Mode = 'character' | 'line';
 
+const SCREEN_KEPT = 100_000;
+
 export class TerminalState {
   #api: PostcardApi;
   #sink: ((text: string) => void) | undefined;
-  /** Output that came before a sink was attached (the panel mounts after the session opens). */
-  #backlog: string[] = [];
+  /**
+   * All the terminal has shown — the sessions' output and the local echo of what was typed — so a
+   * panel that mounts again (the tab left and reopened, "Show its packets" and back) draws the same
+   * screen, and one that mounts after the session opened misses nothing. The newest SCREEN_KEPT
+   * characters, cut at a line.
+   */
+  #screen = '';
+  /** Line mode: the line typed so far, edited here and sent whole on Enter. */
+  #line = '';
   #sending: Promise<unknown> = Promise.resolve();
 
   targets = $state.raw<TerminalTargetView[]>([]);
@@ -50,7 +59,7 @@ export class TerminalState {
 
   attach(sink: (text: string) => void): () => void {
     this.#sink = sink;
-    for (const text of this.#backlog.splice(0)) sink(text);
+    if (this.#screen) sink(this.#screen);
     return () => {
       if (this.#sink === sink) this.#sink = undefined;
     };
@@ -61,6 +70,7 @@ export class TerminalState {
     if (this.session && this.connected) await this.close();
     this.certificate = undefined;
     this.transcript = '';
+    this.#line = '';
     try {
       this.session = await this.#api.terminalOpen({ target: this.target, mode: this.mode });
       this.connected = true;
@@ -92,8 +102,42 @@ export class TerminalState {
   onOutput(session: string, text: string): void {
     if (session !== this.session?.id) return;
     this.transcript = (this.transcript + text).slice(-20_000);
-    if (this.#sink) this.#sink(text);
-    else this.#backlog.push(text);
+    this.echo(text);
+  }
+
+  /**
+   * A key from the xterm, in telnet's two modes: character mode sends each key at once (one
+   * segment each), line mode edits the line here (Backspace; control keys ignored) and sends it
+   * whole, with CR LF, on Enter. Either way the key is echoed, as telnet's local echo does.
+   */
+  key(data: string): void {
+    if (!this.connected) return;
+    const enter = data === '\r';
+    if (this.mode === 'character') {
+      this.echo(enter ? '\r\n' : data === '\x7f' ? '\b \b' : data);
+      this.send(enter ? '\r\n' : data);
+    } else if (enter) {
+      this.echo('\r\n');
+      this.send(`${this.#line}\r\n`);
+      this.#line = '';
+    } else if (data === '\x7f') {
+      if (!this.#line) return;
+      this.#line = this.#line.slice(0, -1);
+      this.echo('\b \b');
+    } else if (!/[\x00-\x1f]/.test(data)) {
+      this.#line += data;
+      this.echo(data);
+    }
+  }
+
+  /** Show `text` on the terminal (the local echo of a key, and every output). */
+  echo(text: string): void {
+    this.#screen += text;
+    if (this.#screen.length > SCREEN_KEPT) {
+      const cut = this.#screen.indexOf('\n', this.#screen.length - SCREEN_KEPT);
+      this.#screen = cut < 0 ? '' : this.#screen.slice(cut + 1);
+    }
+    this.#sink?.(text);
   }
 
   onTls(session: string, certificate: CertificateView): void {
@@ -113,7 +157,8 @@ export class TerminalState {
     this.transcript = '';
     this.targets = [];
     this.target = undefined;
-    this.#backlog = [];
+    this.#screen = '';
+    this.#line = '';
     this.error = undefined;
   }
 }

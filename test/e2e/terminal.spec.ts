@@ -148,3 +148,31 @@ test('a message typed by hand with no From: lands with its Return-Path, and the 
   await page.screenshot({ path: 'test-results/terminal-typed-mailbox.png' });
   expect(problems).toEqual([]);
 });
+
+test('leaving the Terminal tab and coming back keeps the screen and the line being typed', async ({ page }) => {
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'telnet-starttls');
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  await typeLine(page, 'ehlo x');
+  await expect(transcript(page)).toContainText('250-STARTTLS');
+  // Half a line in line mode, then away to the session's packets and back.
+  await page.locator('.xterm-host').click();
+  await page.keyboard.type('mail fr');
+  await page.getByRole('button', { name: 'Show its packets' }).click();
+  await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  // xterm draws its rows as text: the greeting, the typed command (local echo), the reply, the half line.
+  const screen = page.locator('.xterm-rows');
+  await expect(screen).toContainText('220 mail.partner.example');
+  await expect(screen).toContainText('ehlo x');
+  await expect(screen).toContainText('250-STARTTLS');
+  await expect(screen).toContainText('mail fr');
+  await page.locator('.xterm-host').click();
+  await page.keyboard.type('om:<trainer@example.org>');
+  await page.keyboard.press('Enter');
+  await expect(transcript(page)).toContainText('250 2.1.0 Ok');
+  expect(problems).toEqual([]);
+});
