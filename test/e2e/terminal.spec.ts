@@ -18,6 +18,15 @@ async function typeLine(page: Page, text: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** The telnet-starttls lab, the Terminal tab, a line-mode session to the partner's server, its greeting read. */
+async function connectToPartner(page: Page): Promise<void> {
+  await openFromList(page, served().url, 'telnet-starttls');
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(transcript(page)).toContainText('220 mail.partner.example');
+}
+
 test.beforeAll(() => fs.mkdirSync('test-results', { recursive: true }));
 
 test('telnet-starttls: ehlo x, starttls, 220, the lab certificate\'s fingerprint, and the typed bytes on the tap', async ({ page }) => {
@@ -99,11 +108,7 @@ test('character mode through the asa profile: one keystroke is one packet', asyn
 test('the terminal takes the tab\'s height: more rows on a taller window, fewer again when it shrinks', async ({ page }) => {
   const problems = watchPage(page);
   await page.setViewportSize({ width: 1280, height: 720 });
-  await openFromList(page, served().url, 'telnet-starttls');
-  await page.getByRole('tab', { name: 'Terminal' }).click();
-  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  await connectToPartner(page);
   const panel = page.getByRole('tabpanel');
   const host = page.locator('.xterm-host');
   // xterm draws one element per row; the fit add-on sets their number from the host's height.
@@ -127,11 +132,7 @@ test('the terminal takes the tab\'s height: more rows on a taller window, fewer 
 
 test('a message typed by hand with no From: lands with its Return-Path, and the mailbox says it has no From', async ({ page }) => {
   const problems = watchPage(page);
-  await openFromList(page, served().url, 'telnet-starttls');
-  await page.getByRole('tab', { name: 'Terminal' }).click();
-  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  await connectToPartner(page);
   for (const line of ['ehlo x', 'mail from:<trainer@example.org>', 'rcpt to:<pat@partner.example>', 'data', 'Subject: typed by hand', '', 'hello', '.']) {
     await typeLine(page, line);
   }
@@ -151,11 +152,7 @@ test('a message typed by hand with no From: lands with its Return-Path, and the 
 
 test('leaving the Terminal tab and coming back keeps the screen and the line being typed', async ({ page }) => {
   const problems = watchPage(page);
-  await openFromList(page, served().url, 'telnet-starttls');
-  await page.getByRole('tab', { name: 'Terminal' }).click();
-  await page.getByLabel('Connect to').selectOption({ label: 'mail.partner.example directly (partner)' });
-  await page.getByRole('button', { name: 'Connect' }).click();
-  await expect(transcript(page)).toContainText('220 mail.partner.example');
+  await connectToPartner(page);
   await typeLine(page, 'ehlo x');
   await expect(transcript(page)).toContainText('250-STARTTLS');
   // Half a line in line mode, then away to the session's packets and back.
