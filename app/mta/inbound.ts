@@ -104,6 +104,8 @@ interface ConnectionInternals {
   remotePort: number;
   localPort: number;
   _setClientHostname(hostname: string): void;
+  handler_EHLO(command: unknown, callback: unknown): void;
+  handler_HELO(command: unknown, callback: unknown): void;
   on(event: string, fn: (arg: unknown) => void): void;
   name: string;
   close(): void;
@@ -170,12 +172,27 @@ export class LabSmtpServer extends SMTPServer {
     // smtp-server answers MAIL before HELO with 503 unless it has a name for the client.
     if (!heloRequired) connection.hostNameAppearsAs = 'unknown';
     // The name smtp-server greets the client by: the simulated address, not the loopback one.
+    // Asked as the session opens and again at HELO/EHLO, which is where the name is said: a relay
+    // thread slow to name its socket under load has named it by the time the client's first
+    // command has crossed that relay (its records go before the bytes they describe).
+    let reverseName = '';
+    const simulatedName = () => {
+      const sim = this.lab.describeClient?.(connection.remotePort, connection.localPort);
+      if (sim && !reverseName) connection.clientHostname = `[${sim.ip}]`;
+    };
     const setName = connection._setClientHostname.bind(connection);
     connection._setClientHostname = (hostname) => {
       setName(hostname);
-      const sim = this.lab.describeClient?.(connection.remotePort, connection.localPort);
-      if (sim && !hostname) connection.clientHostname = `[${sim.ip}]`;
+      reverseName = hostname;
+      simulatedName();
     };
+    for (const handler of ['handler_EHLO', 'handler_HELO'] as const) {
+      const original = connection[handler].bind(connection);
+      connection[handler] = (command, callback) => {
+        simulatedName();
+        original(command, callback);
+      };
+    }
     connection.init = () => {
       connection._setListeners(() => {
         const maxClients = self.options.maxClients;
