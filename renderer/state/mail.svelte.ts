@@ -9,6 +9,7 @@ export interface MailboxRef {
 
 export class MailState {
   #api: PostcardApi;
+  #asked = 0;
   selected = $state.raw<MailboxRef | undefined>(undefined);
   items = $state.raw<MailboxItemView[]>([]);
   message = $state.raw<ResponseOf<'readMessage'> | undefined>(undefined);
@@ -18,10 +19,17 @@ export class MailState {
     this.#api = api;
   }
 
+  /**
+   * Open a mailbox and, as a mail client's reading pane does, its newest message (the last in the
+   * list, which runs oldest first): in a lesson that is the message the story just sent.
+   */
   async select(ref: MailboxRef): Promise<void> {
     this.selected = ref;
     this.message = undefined;
+    const asked = this.#asked;
     await this.reload();
+    const newest = this.items.at(-1);
+    if (this.selected === ref && newest && !this.message && this.#asked === asked) await this.open(newest.id);
   }
 
   /** Open `ref` unless a mailbox is chosen already (a tab opening on its default). */
@@ -45,8 +53,12 @@ export class MailState {
   async open(id: string): Promise<void> {
     const ref = this.selected;
     if (!ref) return;
+    // The last message asked for wins: a click landing while the newest is still on its way.
+    const asked = ++this.#asked;
     try {
-      this.message = await this.#api.readMessage({ ...ref, id });
+      const message = await this.#api.readMessage({ ...ref, id });
+      if (asked !== this.#asked || this.selected !== ref) return;
+      this.message = message;
       this.error = undefined;
     } catch (error) {
       this.error = friendly((error as Error).message);

@@ -28,11 +28,12 @@ test('a trainer runs the postcard scenario, reads the message in sean\'s mailbox
   await expect(page.getByText('No entries: mail to every domain leaves without authentication or encryption.').first()).toBeVisible();
   await page.screenshot({ path: 'test-results/postcard-topology.png', fullPage: true });
 
-  // Sean's mailbox has the message, with its source. The tab opens on it: the first mailbox with mail.
+  // Sean's mailbox has the message, with its source. The tab opens on it: the first mailbox with
+  // mail, and in it the newest message, read without a click.
   await page.getByRole('tab', { name: 'Mailboxes' }).click();
   await expect(page.getByRole('button', { name: 'Mailbox sean@ntsol.example' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByRole('button', { name: 'Mailbox alice@intellinet.example' })).toHaveAttribute('aria-pressed', 'false');
-  await page.getByRole('button', { name: /A test/ }).click();
+  await expect(page.getByRole('button', { name: /A test/ })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByLabel('Message source')).toContainText('Subject: A test');
   await expect(page.getByLabel('Message source')).toContainText('Hi Sean, this is a test, unencrypted message');
   await page.screenshot({ path: 'test-results/postcard-mailbox.png', fullPage: true });
@@ -70,8 +71,12 @@ test('Mailboxes and Transcript open on what the lesson is about: the first mailb
   await page.getByRole('tab', { name: 'Mailboxes' }).click();
   await expect(page.getByRole('button', { name: 'Mailbox alice@intellinet.example' })).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByRole('region', { name: 'Messages' })).toContainText('bounce');
+  // …and open on it: the bounce, its status and the link to its cause.
+  await expect(page.getByText('Delivery failed.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Show the transcript that caused it' })).toBeVisible();
   // A choice stays: Bob's empty mailbox, then away and back.
   await page.getByRole('button', { name: 'Mailbox bob@intellinet.example' }).click();
+  await expect(page.getByLabel('Message source')).toHaveCount(0);
   await page.getByRole('tab', { name: 'Queue' }).click();
   await page.getByRole('tab', { name: 'Mailboxes' }).click();
   await expect(page.getByRole('button', { name: 'Mailbox bob@intellinet.example' })).toHaveAttribute('aria-pressed', 'true');

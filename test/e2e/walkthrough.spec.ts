@@ -357,3 +357,31 @@ test('9. domains never break mid-word', async ({ page }) => {
   expect(broken).toEqual([]);
   await page.screenshot({ path: 'test-results/walkthrough-9-domains-1024.png', fullPage: true });
 });
+
+test('9. the tab strip stays put: one row, each tab where it was, whichever tab is open', async ({ page }) => {
+  const problems = watch(page);
+  for (const size of [SMALL, BIG]) {
+    await page.setViewportSize(size);
+    await openScenario(page, 'pix-mailguard');
+    const strip = page.getByRole('tablist', { name: 'Lab views' });
+    const tabs = strip.getByRole('tab');
+    const names = await tabs.allInnerTexts();
+    expect(names).toHaveLength(9);
+    // Where each tab's left edge is, with the tab `open` selected (the selected tab's bold face
+    // may widen it by a few pixels: allow that, not a column changing width under the pointer).
+    const edges = async (open: string) => {
+      await strip.getByRole('tab', { name: open }).click();
+      await expect(strip.getByRole('tab', { name: open })).toHaveAttribute('aria-selected', 'true');
+      const boxes = await Promise.all(names.map((_, i) => tabs.nth(i).boundingBox()));
+      const box = (await strip.boundingBox())!;
+      expect(box.height, `one row of tabs at ${size.width}×${size.height} on ${open}`).toBeLessThan(boxes[0]!.height * 1.5);
+      return boxes.map((b) => b!.x);
+    };
+    const onTopology = await edges('Topology');
+    for (const open of ['Queue', 'Mailboxes', 'Packets', 'Server logs']) {
+      const here = await edges(open);
+      here.forEach((x, i) => expect(Math.abs(x - onTopology[i]), `${names[i]} with ${open} open at ${size.width}×${size.height}`).toBeLessThan(12));
+    }
+  }
+  expect(problems).toEqual([]);
+});
