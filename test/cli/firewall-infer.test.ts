@@ -36,6 +36,15 @@ describe('--firewall-config', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/line 2: expected a port or port range/);
   });
+
+  it('a file that is not a firewall configuration is exit 2, not a lab whose firewall passes everything', async () => {
+    const notes = path.join(dir, 'notes.txt');
+    fs.writeFileSync(notes, 'remember to ask about the edge box\n');
+    const r = await cli('run', scenario('pix-mailguard.yaml'), '--firewall-config', notes);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/notes\.txt: line 1: not a command the lab knows \(remember\); nothing in this configuration is a line the lab reads/);
+    expect(r.out).not.toMatch(/PASS|FAIL/);
+  });
 });
 
 describe('firewall import / export', () => {

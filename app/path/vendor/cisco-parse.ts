@@ -389,7 +389,12 @@ export function parseCiscoConfig(text: string): ParsedConfig {
 
   // —— Assemble the chain, each device's stages at the place of the line that turned it on ——
   const parts: { pos: number; refs: StageRef[] }[] = labStages.map((s) => ({ pos: s.pos, refs: [s.ref] }));
-  let dialect: ParsedConfig['dialect'] = 'none';
+  let dialect: ParsedConfig['dialect'] = pixVersion ? 'pix' : 'none';
+  if (pixVersion && !pixFixup) {
+    // A PIX's configuration lists `fixup protocol smtp 25` (on by default) or its `no` form, so a
+    // paste with neither is a part of one: say what the lab made of it.
+    lines.find((l) => l.line === pixVersion!.line)!.note += '; no "fixup protocol smtp" line in the paste: taken as Mailguard off (paste the whole configuration: a PIX lists the fixup, on by default, or its "no" form)';
+  }
   if (pixFixup) {
     dialect = 'pix';
     if (pixFixup.on) {
@@ -453,5 +458,26 @@ export function parseCiscoConfig(text: string): ParsedConfig {
     }
   }
   lines.sort((a, b) => a.line - b.line);
+  notAConfiguration(lines);
   return { dialect, chain, lines, errors: lines.filter((l) => l.status === 'error') };
+}
+
+/**
+ * A paste in which no line is one the lab reads is not taken as "a firewall that passes
+ * everything": it is the wrong file or an empty one, and a tester who meant to rehearse their
+ * firewall would otherwise run the lab through none without noticing. Its first line (or line 1
+ * of an empty paste) carries the error; a firewall that really inspects nothing says so with a
+ * line the lab reads (`no fixup protocol smtp 25`, `no inspect esmtp`, a version line).
+ */
+function notAConfiguration(lines: LineReport[]): void {
+  if (lines.some((l) => l.status === 'understood' || l.status === 'error')) return;
+  const readable = 'a line the lab reads from a PIX or ASA configuration (a "PIX Version" or "ASA Version" line, '
+    + '"fixup protocol smtp 25", an "inspect esmtp" policy)';
+  const first = lines.find((l) => l.status === 'ignored') ?? lines[0];
+  if (!first) {
+    lines.push({ line: 1, text: '', status: 'error', note: `the configuration is empty: expected at least ${readable}` });
+    return;
+  }
+  first.status = 'error';
+  first.note = `${first.note}; nothing in this configuration is ${readable}: is it the firewall's?`;
 }

@@ -120,6 +120,23 @@ describe('line reports', () => {
     expect(parseCiscoConfig('! postcard-lab with command-filter {"style":"x"}\n').errors[0]).toMatchObject({ line: 1, note: expect.stringMatching(/no command-filter stage/) });
   });
 
+  it('a paste with no line the lab reads is an error, not a firewall that passes everything', () => {
+    // The wrong file: its first line carries the error, with what was expected.
+    const wrong = parseCiscoConfig('hostname edge\ninterface ethernet0 auto\n');
+    expect(wrong.errors).toEqual([expect.objectContaining({ line: 1, note: expect.stringMatching(/^hostname: addressing.*; nothing in this configuration is a line the lab reads from a PIX or ASA configuration/) })]);
+    expect(wrong.lines[1].status).toBe('ignored');
+    expect(parseCiscoConfig('\n  \n').errors).toEqual([expect.objectContaining({ line: 1, note: expect.stringMatching(/^the configuration is empty/) })]);
+    expect(parseCiscoConfig('! only a comment\n').errors).toHaveLength(1);
+    // A firewall that really inspects nothing says so in a line the lab reads.
+    for (const off of ['no fixup protocol smtp 25\n', 'ASA Version 9.8(4)\npolicy-map global_policy\n class inspection_default\n  no inspect esmtp\n']) {
+      expect(parseCiscoConfig(off)).toMatchObject({ errors: [], chain: [] });
+    }
+    // A PIX's version line alone: a PIX, Mailguard taken as off, and the report says so.
+    const pix = parseCiscoConfig('PIX Version 6.3(5)\nhostname edge\n');
+    expect(pix).toMatchObject({ dialect: 'pix', errors: [], chain: [] });
+    expect(pix.lines[0].note).toMatch(/no "fixup protocol smtp" line in the paste: taken as Mailguard off/);
+  });
+
   it('a scenario firewall { config } builds the chain and reports bad lines with their key path', () => {
     expect(profileStages({ config: 'PIX Version 4.4(1)\nfixup protocol smtp 25\n' }).map((r) => r.name)).toEqual(['mask-banner-44', 'command-filter']);
     expect(profileStages({ config: 'fixup protocol smtp 25\n', before: ['slicer'] }).map((r) => r.name)).toEqual(['slicer', 'mask-banner', 'command-filter']);
