@@ -49,6 +49,12 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
 
   const row = board.getByRole('row', { name: 'Seat s01, Ada Lovelace' });
   await expect(row).toContainText('no scenario yet');
+  // The row is one row: its buttons' cell ends where the others do (its rule lines up).
+  const cells = row.getByRole('cell');
+  const [first, last] = [(await cells.first().boundingBox())!, (await cells.last().boundingBox())!];
+  expect(Math.abs(first.y + first.height - (last.y + last.height))).toBeLessThan(1);
+  // The scenario list shows what "Assign" would assign before the trainer picks: the course's first.
+  await expect(board.getByLabel('Scenario')).toHaveValue('postcard');
 
   // The trainer assigns a scenario to everyone: the learner's page opens it, lab running.
   await board.getByLabel('Scenario').selectOption('ntlm-one-way');
