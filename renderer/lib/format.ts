@@ -7,6 +7,15 @@ export function labTime(ms: number | undefined): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
+/**
+ * Text cut after each dot and @ that a name continues past (`bob@intellinet.example` →
+ * `bob@`, `intellinet.`, `example`): rendered with a <wbr> between the parts, a host name or an
+ * address in a narrow cell breaks there, never inside a label.
+ */
+export function nameBreaks(text: string): string[] {
+  return text.split(/(?<=[.@])(?=[^\s.@])/);
+}
+
 export function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`;

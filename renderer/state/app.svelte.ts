@@ -35,7 +35,7 @@ export class AppState {
   readonly firewall: FirewallState;
   readonly logs: LogsState;
   readonly terminal: TerminalState;
-  readonly theme = new ThemeState();
+  readonly theme: ThemeState;
   readonly files: FileState;
   tab = $state<Tab>('topology');
   /** The story column is shown; off, the views take the whole width (a wide packet list on a small screen). */
@@ -49,7 +49,9 @@ export class AppState {
    */
   starting = $state(false);
 
-  constructor(api: PostcardApi) {
+  /** `theme`: the page's own, when this state is one view among others (a seat on the class board). */
+  constructor(api: PostcardApi, theme?: ThemeState) {
+    this.theme = theme ?? new ThemeState();
     this.scenario = new ScenarioState(api);
     this.lab = new LabState(api);
     this.mail = new MailState(api);

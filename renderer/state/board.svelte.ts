@@ -3,9 +3,12 @@
  * (never polled), the class's facts, the trainer's actions, and the seat shown read-only.
  */
 import type { BoardApi, ClassView, SeatView } from '../../app/api/classroom.ts';
+import { ThemeState } from './theme.svelte.ts';
 
 export class BoardState {
   readonly api: BoardApi;
+  /** Light or dark, as in the app (a projected board in a dimmed room wants dark); the seat view shares it. */
+  readonly theme = new ThemeState();
   klass = $state.raw<ClassView | undefined>(undefined);
   seats = $state.raw<SeatView[]>([]);
   error = $state<string | undefined>(undefined);

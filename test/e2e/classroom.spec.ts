@@ -125,8 +125,23 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await expect(learner.getByRole('status', { name: 'Classroom seat' })).toContainText('Seat s01');
   await expect(board.getByRole('table', { name: 'Seats' }).getByRole('row')).toHaveCount(2);
 
-  // The dark palette, for a dimmed room.
-  await board.emulateMedia({ colorScheme: 'dark' });
+  // Beside the seat's view on a 1280-wide projector, the seats table fits its panel (the step's
+  // addresses break after a dot, the buttons stand two by two), nothing cut off at its edge.
+  await board.setViewportSize({ width: 1280, height: 720 });
+  const seats = board.getByRole('table', { name: 'Seats' });
+  await expect(view).toBeVisible();
+  expect(await seats.evaluate((t) => t.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
+  await expect(row.getByRole('button', { name: 'Free seat s01' })).toBeInViewport({ ratio: 1 });
+
+  // The dark palette, for a dimmed room: the board's own theme switch, and the seat's view drawn in
+  // the same palette as the table beside it (it was a white panel with dark-on-dark controls).
+  await board.getByLabel('Theme').selectOption('dark');
+  const background = (selector: string) => board.locator(selector).first().evaluate((e) => getComputedStyle(e).backgroundColor);
+  expect(await background('.seats-panel')).not.toBe('rgb(255, 255, 255)');
+  expect(await background('.seat-view')).toBe(await background('.seats-panel'));
+  const point = view.getByRole('radio').first();
+  const ink = await point.locator('..').evaluate((e) => getComputedStyle(e).color);
+  expect(ink, 'capture point text is light on the dark card').toMatch(/^rgb\((2[0-9]{2}|1[6-9][0-9]), /);
   await board.screenshot({ path: 'test-results/classroom-board-dark.png', fullPage: true });
   expect(problems).toEqual([]);
   await trainerContext.close();
