@@ -22,6 +22,8 @@ function startSeat(target: HTMLElement, token: string): void {
   followSeat(state, status, (listener) => api.onEvent(listener));
   const bar = document.createElement('div');
   target.before(bar);
+  // The bar and the app share the window's height (styles.css), as the app alone does elsewhere.
+  document.body.classList.add('seat-mode');
   mount(SeatBar, { target: bar, props: { status } });
   mount(App, { target, props: { state } });
   void state.start().then(() => {

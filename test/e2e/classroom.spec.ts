@@ -63,6 +63,8 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await expect(learner.getByRole('heading', { name: 'Sealing the road to the partner — and only that road' })).toBeVisible();
   await expect(learner.getByText('Lab running')).toBeVisible();
   await expect(row).toContainText('1 of 6');
+  // The seat's bar and the app share the window: no page scroll pushing the panels' feet off screen.
+  expect(await learner.evaluate(() => document.documentElement.scrollHeight <= innerHeight)).toBe(true);
 
   // Next step asks; Check before any change is a wrong check, and the board shows it.
   await learner.getByRole('button', { name: 'Next step' }).click();
