@@ -101,6 +101,18 @@ test('1. a failed step re-runs after the fix; restart asks first and can keep th
   await expect(steps(page).nth(0)).toHaveAttribute('aria-label', /— passed$/);
 });
 
+test('1. "Restart lab…" brings its question into view, at 1024×700 where it opens below the window', async ({ page }) => {
+  const problems = watch(page);
+  await page.setViewportSize(SMALL);
+  await openScenario(page, 'ntlm-one-way');
+  await page.getByRole('button', { name: 'Restart lab…' }).click();
+  const ask = page.getByRole('group', { name: 'Restart the lab?' });
+  await expect(ask.getByRole('button', { name: 'Cancel' })).toBeInViewport({ ratio: 1 });
+  await ask.getByRole('button', { name: 'Cancel' }).click();
+  await expect(ask).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
 test('2. rehearsal in the UI: no inspect esmtp on the ASA, retry now, send by hand with REQUIRETLS, advance the clock', async ({ page }) => {
   const problems = watch(page);
   await page.setViewportSize(BIG);
