@@ -11,7 +11,7 @@
 import { exportKeyLog, pcapngBuffer } from '../capture/pcapng.ts';
 import { transcriptsText } from '../lab/exports.ts';
 import { htmlReport } from '../scenario/reports.ts';
-import type { ApiSession } from './session.ts';
+import { ApiFailure, type ApiSession } from './session.ts';
 
 export const EXPORT_KINDS = ['capture', 'keylog', 'transcripts', 'report'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -27,15 +27,26 @@ export function isExportKind(kind: unknown): kind is ExportKind {
   return typeof kind === 'string' && (EXPORT_KINDS as readonly string[]).includes(kind);
 }
 
-/** The file for `kind`; throws `no-lab` (ApiFailure) when no lab is running. */
-export function exportFile(session: ApiSession, kind: ExportKind): ExportFile {
+const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+
+/**
+ * The file for `kind`; throws `no-lab` (ApiFailure) when no lab is running. `point`: the capture
+ * of that capture point alone (`not-found` when the lab has no such point).
+ */
+export function exportFile(session: ApiSession, kind: ExportKind, opts: { point?: string } = {}): ExportFile {
   const lab = session.lab;
   const snapshot = session.snapshot();
-  const id = (snapshot.scenario?.id ?? 'lab').replace(/[^A-Za-z0-9._-]/g, '_');
+  const id = fileSafe(snapshot.scenario?.id ?? 'lab');
   switch (kind) {
-    case 'capture':
+    case 'capture': {
       lab.markLeaks();
-      return { name: `${id}.pcapng`, type: 'application/x-pcapng', data: pcapngBuffer(lab.capture, lab.capture.allKeys()) };
+      const { point } = opts;
+      if (point === undefined) return { name: `${id}.pcapng`, type: 'application/x-pcapng', data: pcapngBuffer(lab.capture, lab.capture.allKeys()) };
+      if (!lab.capture.capturePoint(point)) {
+        throw new ApiFailure('not-found', `no capture point "${point}" in this lab (points: ${lab.capture.points().map((p) => p.id).join(', ') || 'none yet'})`);
+      }
+      return { name: `${id}-${fileSafe(point)}.pcapng`, type: 'application/x-pcapng', data: pcapngBuffer(lab.capture, lab.capture.allKeys(), { point }) };
+    }
     case 'keylog':
       return { name: `${id}-keylog.txt`, type: 'text/plain; charset=utf-8', data: exportKeyLog(lab.capture.allKeys()) };
     case 'transcripts':

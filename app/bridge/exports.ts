@@ -2,7 +2,7 @@
  * Downloads for the browser front-end (docs/packet-view.md, "What the view shows"), from app/api/exports.ts: GET only, our
  * own Host only, nothing but what the lab already shows.
  *
- *   GET /export/capture.pcapng      application/x-pcapng
+ *   GET /export/capture.pcapng      application/x-pcapng (?point=ID: that capture point alone)
  *   GET /export/keylog.txt          text/plain
  *   GET /export/transcripts.txt     text/plain
  *   GET /export/report.html         text/html (as an attachment, never rendered by us)
@@ -12,6 +12,7 @@ import type http from 'node:http';
 import type { ApiSession } from '../api/session.ts';
 import { exportFile, type ExportKind } from '../api/exports.ts';
 import { gridStoreOf } from '../api/grid.ts';
+import { ApiFailure } from '../api/session.ts';
 
 export const EXPORT_PREFIX = '/export/';
 
@@ -37,11 +38,13 @@ export function exportHandler(session: ApiSession, headers: () => Record<string,
     }
     const kind = Object.hasOwn(ROUTES, rest) ? ROUTES[rest] : undefined;
     if (!kind) return send(404, 'Not Found\n', 'text/plain; charset=utf-8');
+    const point = kind === 'capture' ? new URL(req.url ?? '/', 'http://export').searchParams.get('point') ?? undefined : undefined;
     let file;
     try {
-      file = exportFile(session, kind);
+      file = exportFile(session, kind, { point });
     } catch (error) {
-      return send(409, `${(error as Error).message}\n`, 'text/plain; charset=utf-8');
+      const status = error instanceof ApiFailure && error.code === 'not-found' ? 404 : 409;
+      return send(status, `${(error as Error).message}\n`, 'text/plain; charset=utf-8');
     }
     return send(200, file.data, file.type, { 'Content-Disposition': `attachment; filename="${file.name}"` });
   };

@@ -35,6 +35,13 @@ export interface PcapngOptions {
   epochMs?: number;
   /** Write a comment on packets a middlebox stage touched (default true). */
   comments?: boolean;
+  /**
+   * One capture point's packets only (a source that has points). A file of every point holds the
+   * same connection once per point, with the same addresses and ports, and Wireshark 4.0 keys a TCP
+   * conversation on those alone: it takes the copies for one stream and flags each as a
+   * retransmission or a lost segment. One point's file opens as the capture of one tap.
+   */
+  point?: string;
 }
 
 const pad4 = (n: number) => (n + 3) & ~3;
@@ -137,7 +144,7 @@ export function* pcapngBlocks(source: PacketSource | Iterable<Packet>, keys?: It
   yield sectionHeader();
   const keyLog = exportKeyLog(keys ?? (isSource(source) ? source.allKeys() : []));
   if (keyLog) yield decryptionSecrets(keyLog);
-  const packets = isSource(source) ? source.packets() : source;
+  const packets = isSource(source) ? source.packets(opts.point) : source;
   const labels = new Map((opts.points ?? []).map((p) => [p.id, p.label]));
   const ifaces = new Map<string, number>();
   let base: number | undefined = opts.epochMs;

@@ -147,6 +147,15 @@ describe('downloads of the running lab', () => {
     expect(report.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(report.headers['content-disposition']).toBe('attachment; filename="starttls-partner-report.html"');
     expect(report.body).toMatch(/<li class="passed"><span class="mark" aria-hidden="true">✓<\/span> <b>expect<\/b>/);
+    // One capture point alone (the packet view's "this point only"); a point the lab lacks is named.
+    const point = session.lab.capture.points().find((p) => p.packets > 0)!.id;
+    const one = await getBytes(server.port, `/export/capture.pcapng?point=${encodeURIComponent(point)}`);
+    expect(one.status).toBe(200);
+    expect(one.headers['content-disposition']).toBe(`attachment; filename="starttls-partner-${point.replace(/[^A-Za-z0-9._-]/g, '_')}.pcapng"`);
+    expect(one.body.readUInt32LE(0)).toBe(0x0a0d0d0a);
+    const missing = await get(server.port, '/export/capture.pcapng?point=nowhere');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatch(/^no capture point "nowhere" in this lab \(points: /);
     expect((await get(server.port, '/export/toString')).status).toBe(404);
     expect((await get(server.port, '/export/../../etc/passwd')).status).toBe(404);
     expect((await get(server.port, '/export/capture.pcapng', { host: 'evil.example' })).status).toBe(421);

@@ -4,6 +4,7 @@
 //     lab's keys;
 //  6. pix-mailguard offers the story's three captures, named from the topology (the PIX is NT
 //     Solutions', so the Internet is before it), each numbered from frame 1.
+import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { test, expect, type Page } from '@playwright/test';
@@ -198,5 +199,13 @@ test('6. pix-mailguard: sent, on the wire (the Internet, before NT Solutions\' P
   const no = Number(await noop.locator('td.c-no').innerText());
   await expect(page.getByRole('region', { name: `Packet ${no} detail` })).toContainText(`Frame ${no}:`);
   await shots(page, 'capture-points-pix-received');
+
+  // "this point only" downloads the received point's capture alone, named after it.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'this point only' }).click()]);
+  expect(download.suggestedFilename()).toBe('pix-mailguard-intellinet-ntsol_received.pcapng');
+  const bytes = fs.readFileSync((await download.path())!);
+  expect(bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
+  expect(bytes.includes(Buffer.from('intellinet-ntsol/received'))).toBe(true);
+  expect(bytes.includes(Buffer.from('intellinet-ntsol/wire'))).toBe(false);
   expect(problems).toEqual([]);
 });

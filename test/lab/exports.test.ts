@@ -3,7 +3,7 @@
  * shipped scenarios, then tshark on the files — commands and replies from a plaintext run, the MAIL
  * inside TLS only with the Decryption Secrets Block, the account name inside AUTH NTLM.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,7 @@ import { loadScenarioFile } from '../../app/scenario/load.ts';
 const tsharkTool = needs('tshark');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-exports-'));
 const pcap = (id: string) => path.join(dir, 'pcap', `${id}.pcapng`);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function tshark(...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('tshark', ['-n', ...args], { maxBuffer: 16 << 20 });
@@ -73,6 +74,41 @@ describe('postcard-lab run --pcap', () => {
     const raw = fs.readFileSync(pcap('ntlm-one-way'));
     expect(raw.includes(Buffer.from('Sunrise-42'))).toBe(false);
     expect(raw.includes(Buffer.from('Sunrise-42', 'utf16le'))).toBe(false);
+  });
+});
+
+describe('one capture point\'s file (the packet view\'s "this point only")', () => {
+  tsharkTool.it('pix-mailguard: the file of all three points holds them all; each point\'s own file opens clean in Wireshark, its Mailguard rewrites where that tap saw them', async () => {
+    const loaded = loadScenarioFile(path.join(ROOT, 'scenarios/pix-mailguard.yaml'));
+    if (!loaded.ok) throw new Error('invalid');
+    const lab = await createLab(loaded.scenario.lab);
+    try {
+      lab.send({ id: 'm1', from: 'bob@intellinet.example', to: 'sean@ntsol.example', subject: 'Lunch', body: 'At noon?' });
+      expect(await lab.settle('m1', false)).toBe('delivered');
+      // The path's three points (the listeners' "from outside" points saw nothing here).
+      const points = lab.capture.points().filter((p) => p.packets > 0).map((p) => p.id);
+      expect(points).toEqual(['intellinet-ntsol/sent', 'intellinet-ntsol/wire', 'intellinet-ntsol/received']);
+      const all = path.join(dir, 'pix-all.pcapng');
+      fs.writeFileSync(all, pcapngBuffer(lab.capture));
+      const interfaces = (file: string) => tshark('-r', file, '-T', 'fields', '-e', 'frame.interface_name').then((o) => new Set(o.trim().split('\n')));
+      expect(await interfaces(all)).toEqual(new Set(points));
+      const banners: Record<string, string> = {};
+      for (const point of points) {
+        const file = path.join(dir, `pix-${point.replace("/", "-")}.pcapng`);
+        fs.writeFileSync(file, pcapngBuffer(lab.capture, undefined, { point }));
+        expect(await interfaces(file)).toEqual(new Set([point]));
+        // Wireshark's TCP analysis finds nothing to flag: no "retransmission", "previous segment
+        // not captured" or "port numbers reused" from copies of the stream seen at other points.
+        expect(await tshark('-r', file, '-Y', 'tcp.analysis.flags && !tcp.analysis.window_update')).toBe('');
+        banners[point] = (await tshark('-r', file, '-Y', 'smtp.response.code == 220', '-T', 'fields', '-e', 'smtp.rsp.parameter')).trim();
+      }
+      // The PIX masks the banner on its way out (5.x keeps 2, 0 and spaces): clear where the server
+      // spoke, masked beyond the box.
+      expect(banners['intellinet-ntsol/received']).toContain('mail.ntsol.example');
+      expect(banners['intellinet-ntsol/sent']).toMatch(/^[*20 ]+$/);
+    } finally {
+      await lab.stop();
+    }
   });
 });
 
