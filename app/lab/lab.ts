@@ -54,7 +54,7 @@ export type { RelayInfo };
 export const OUTSIDE_PEER = { ip: '203.0.113.1', host: 'outside.lab.example' };
 
 export interface LabDeps {
-  /** Workspace folder (durable state); a fresh temporary folder when absent. */
+  /** Workspace folder (durable state); when absent, a fresh temporary folder removed by `stop()`. */
   workspace?: string;
   /** Overrides the scenario's seed. */
   seed?: number;
@@ -149,6 +149,8 @@ export class Lab {
   }
   readonly events = new Emitter<LabEvent>();
   readonly ws: Workspace;
+  /** The workspace is a temporary folder this lab made: it goes when the lab stops. */
+  readonly #ownsWorkspace: boolean;
   readonly servers = new Map<string, MailServer>();
   readonly paths: PathInfo[];
   readonly relays: RelayInfo[] = [];
@@ -192,6 +194,8 @@ export class Lab {
     this.seed = deps.seed ?? config.seed ?? 1;
     this.rng = createRng(this.seed);
     this.timers = deps.timers ?? realTimers;
+    // A lab given no workspace makes a temporary one and removes it when it stops (`stop`).
+    this.#ownsWorkspace = deps.workspace === undefined;
     this.ws = new Workspace(deps.workspace ?? fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-')));
     const saved = this.ws.readJson<{ labTime: number }>('lab.json');
     const start = config.clock?.start ? Date.parse(config.clock.start) : Date.now();
@@ -475,6 +479,7 @@ export class Lab {
     for (const server of this.servers.values()) await server.stop();
     await this.security.stop();
     await this.ws.close();
+    if (this.#ownsWorkspace) fs.rmSync(this.ws.root, { recursive: true, force: true });
   }
 
   #saveClock(): void {
