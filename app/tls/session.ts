@@ -64,6 +64,29 @@ function keyLogLine(line: Buffer): string {
   return line.toString('latin1').replace(/\r?\n$/, '');
 }
 
+/** TLS alert descriptions by number (RFC 8446 §6; 41 from RFC 5246 §7.2), for the alerts a handshake meets. */
+const ALERTS: Record<number, string> = {
+  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 22: 'record_overflow', 40: 'handshake_failure',
+  41: 'no_certificate', 42: 'bad_certificate', 43: 'unsupported_certificate', 44: 'certificate_revoked', 45: 'certificate_expired',
+  46: 'certificate_unknown', 47: 'illegal_parameter', 48: 'unknown_ca', 49: 'access_denied', 50: 'decode_error',
+  51: 'decrypt_error', 70: 'protocol_version', 71: 'insufficient_security', 80: 'internal_error', 86: 'inappropriate_fallback',
+  90: 'user_canceled', 109: 'missing_extension', 110: 'unsupported_extension', 112: 'unrecognized_name',
+  113: 'bad_certificate_status_response', 115: 'unknown_psk_identity', 116: 'certificate_required', 120: 'no_application_protocol',
+};
+
+/**
+ * A failed handshake in words a log line can carry: OpenSSL's reason and, when the peer sent one,
+ * its alert by number and name (`tlsv1 alert protocol version — alert 70 protocol_version`), not
+ * OpenSSL's whole error string with its source file and line and a trailing newline.
+ */
+export function handshakeErrorText(error: Error): string {
+  const reason = (error as Error & { reason?: unknown }).reason;
+  const alert = /SSL alert number (\d+)/.exec(error.message)?.[1];
+  const name = alert !== undefined ? ALERTS[Number(alert)] : undefined;
+  const base = typeof reason === 'string' && reason ? reason : error.message.split('\n')[0].trim();
+  return alert !== undefined ? `${base} — alert ${alert}${name ? ` ${name}` : ''}` : base;
+}
+
 /**
  * Start TLS as the client on an already connected socket (after `220 Ready to start TLS`).
  * Rejects on a failed handshake (the caller asks decideTls with `handshake-failed`). Once it
@@ -91,7 +114,7 @@ export function upgradeClient(socket: Duplex, options: UpgradeOptions = {}): Pro
       settled = true;
       cancel?.();
       secure.destroy();
-      reject(err);
+      reject(new Error(handshakeErrorText(err), { cause: err }));
     }
     secure.once('error', fail);
     secure.once('close', () => fail(new Error('connection closed during the TLS handshake')));

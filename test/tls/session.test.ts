@@ -65,6 +65,22 @@ describe('upgradeClient against a real TLS server with lab certificates', () => 
     }
   });
 
+  it('a refused handshake is named by OpenSSL\'s reason and the alert\'s number and name, not OpenSSL\'s whole error string', async () => {
+    // The partner demands TLS 1.2; the client speaks only 1.0 (tls10-meets-tls12): alert 70.
+    const cert = (await allVariants()).valid;
+    const server = tls.createServer({ cert: cert.chainPem, key: cert.keyPem, minVersion: 'TLSv1.2' });
+    server.on('tlsClientError', () => {});
+    const port = await listen(server);
+    try {
+      const error = await upgradeClient(await connect(port), { servername: MX, minVersion: 'TLSv1', maxVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' }).then(() => undefined, (e: Error) => e);
+      expect(error?.message).toBe('tlsv1 alert protocol version — alert 70 protocol_version');
+      // What OpenSSL said is kept for a developer, not shown in a queue or a log line.
+      expect(((error?.cause) as Error).message).toMatch(/SSL alert number 70/);
+    } finally {
+      server.close();
+    }
+  });
+
   it('honours minVersion/maxVersion (TLS 1.2 logs CLIENT_RANDOM)', async () => {
     const cert = (await allVariants()).valid;
     const server = tls.createServer({ cert: cert.chainPem, key: cert.keyPem });

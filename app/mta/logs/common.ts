@@ -24,10 +24,18 @@ export function acceptedIds(s: LogSession): string[] {
   return s.lines.filter((l) => l.dir === 'out').map((l) => /^250 .*queued as (\S+)/i.exec(l.text)?.[1]).filter((x): x is string => !!x);
 }
 
-/** Did the session start TLS (the server answered `220` to STARTTLS, RFC 3207 §4)? */
-export function startedTls(s: LogSession): boolean {
+/**
+ * How the session's STARTTLS went: `none` (not asked, or refused), `established` (the server
+ * answered `220`, RFC 3207 §4, and the client went on talking: after a handshake it must send
+ * EHLO again, §4.2) or `failed` (`220`, then nothing: the handshake did not complete, as when the
+ * client speaks only TLS versions the server no longer accepts).
+ */
+export function tlsOutcome(s: LogSession): 'none' | 'established' | 'failed' {
   const i = s.lines.findIndex((l) => l.dir === 'in' && /^STARTTLS\s*$/i.test(l.text));
-  return i >= 0 && s.lines.slice(i + 1).some((l) => l.dir === 'out' && l.text.startsWith('220'));
+  if (i < 0) return 'none';
+  const ready = s.lines.findIndex((l, j) => j > i && l.dir === 'out' && l.text.startsWith('220'));
+  if (ready < 0) return 'none';
+  return s.lines.some((l, j) => j > ready && l.dir === 'in') ? 'established' : 'failed';
 }
 
 /** Entries and sessions, as lines sorted by lab time (stable). */

@@ -8,7 +8,7 @@
  * HH:MM:SS  category  text`) is the lab's. The UI says so above the log.
  */
 import type { LogFormatter, LogLine } from './types.ts';
-import { byTime, recipientsOf, startedTls, verbsOf } from './common.ts';
+import { byTime, recipientsOf, tlsOutcome, verbsOf } from './common.ts';
 import { ntTime } from './time.ts';
 
 const CATEGORIES = {
@@ -39,7 +39,9 @@ export const exchange55Log: LogFormatter = (input) => {
   for (const s of input.inbound) {
     const link = { conn: s.conn };
     add(s.at, 'connections', `Inbound connection from ${s.client.host ?? 'unknown'} [${s.client.ip}]`, link);
-    if (startedTls(s)) add(s.at, 'security', 'SASL/SSL: inbound session started', link);
+    const tls = tlsOutcome(s);
+    if (tls === 'established') add(s.at, 'security', 'SASL/SSL: inbound session started', link);
+    if (tls === 'failed') add(s.at, 'security', 'SASL/SSL: inbound handshake failed; connection closed', link);
     const auth = s.lines.findIndex((l) => l.dir === 'in' && /^AUTH NTLM/i.test(l.text));
     if (auth >= 0) {
       const failed = s.lines.some((l) => l.dir === 'out' && /^535\b/.test(l.text));

@@ -7,7 +7,7 @@
  * clock knows (the other three are real-time and shown as 0).
  */
 import type { LogFormatter, LogLine } from './types.ts';
-import { acceptedIds, byTime, DSN_DEFAULT, peer, recipientsOf, seconds, startedTls, verbsOf } from './common.ts';
+import { acceptedIds, byTime, DSN_DEFAULT, peer, recipientsOf, seconds, tlsOutcome, verbsOf } from './common.ts';
 import { pidOf, syslogTime } from './time.ts';
 
 const POSTFIX_ORDER = ['EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET', 'NOOP', 'VRFY', 'QUIT'];
@@ -26,7 +26,9 @@ export const postfixLog: LogFormatter = (input) => {
       const link = { entry: e.id, ...(a.conn ? { conn: a.conn } : {}) };
       if (a.tls) add(a.at, 'smtp', pid, `${a.tls.verified ? 'Verified' : 'Untrusted'} TLS connection established to ${relay}: ${a.tls.protocol} with cipher ${a.tls.cipher}`, link);
       if (a.result === 'next-mx') {
-        add(a.at, 'smtp', pid, `connect to ${relay}: ${a.reason ?? 'failed'}`, link);
+        // A connection that failed is Postfix's `connect to …: reason`; an MX the sender's policy
+        // ruled out before connecting (MTA-STS, RFC 8461 §4.1) was never connected to.
+        add(a.at, 'smtp', pid, a.conn ? `connect to ${relay}: ${a.reason ?? 'failed'}` : `${e.id}: host ${relay} not tried: ${a.reason ?? 'ruled out'}`, link);
         continue;
       }
       const status = a.result === 'delivered' ? 'sent' : a.result;
@@ -46,13 +48,23 @@ export const postfixLog: LogFormatter = (input) => {
     const client = peer(s.client.host, s.client.ip);
     const link = { conn: s.conn };
     add(s.at, 'smtpd', pid, `connect from ${client}`, link);
-    if (startedTls(s)) add(s.at, 'smtpd', pid, `Anonymous TLS connection established from ${client}`, link);
+    const tls = tlsOutcome(s);
+    if (tls === 'established') add(s.at, 'smtpd', pid, `Anonymous TLS connection established from ${client}`, link);
+    // Postfix's smtpd on a handshake that did not complete (its tlsmgr and OpenSSL lines aside).
+    if (tls === 'failed') add(s.at, 'smtpd', pid, `SSL_accept error from ${client}: -1`, link);
+    if (tls === 'failed') add(s.at, 'smtpd', pid, `lost connection after STARTTLS from ${client}`, link);
     if (s.lines.some((l) => l.dir === 'out' && /^535\b/.test(l.text))) add(s.at, 'smtpd', pid, `warning: ${client}: SASL NTLM authentication failed`, link);
     for (const id of acceptedIds(s)) add(s.at, 'smtpd', pid, `${id}: client=${client}`, link);
     const verbs = verbsOf(s);
     const counts = POSTFIX_ORDER.map((v) => [v, verbs.filter((x) => x === v).length] as const).filter(([, n]) => n > 0);
     const unknown = verbs.filter((v) => !POSTFIX_ORDER.includes(v)).length;
-    const tally = [...counts.map(([v, n]) => `${v.toLowerCase()}=${n}`), ...(unknown ? [`unknown=0/${unknown}`] : []), `commands=${verbs.length}`].join(' ');
+    // Postfix 3.x counts a command that failed as `ok/all`: a STARTTLS whose handshake failed is `starttls=0/1`.
+    const failedTls = tls === 'failed' ? 1 : 0;
+    const tally = [
+      ...counts.map(([v, n]) => (v === 'STARTTLS' && failedTls ? `starttls=${n - failedTls}/${n}` : `${v.toLowerCase()}=${n}`)),
+      ...(unknown ? [`unknown=0/${unknown}`] : []),
+      failedTls ? `commands=${verbs.length - failedTls}/${verbs.length}` : `commands=${verbs.length}`,
+    ].join(' ');
     add(s.at, 'smtpd', pid, `disconnect from ${client} ${tally}`, link);
   }
   return [{ title: 'maillog (syslog, mail facility)', file: '/var/log/maillog', reconstructed: false, lines: byTime(lines) }];

@@ -86,6 +86,36 @@ describe('server logs per profile', () => {
     expect(flags).toEqual({ postfix: [false], 'exchange-2019': [false, false], 'exchange-5.5': [true], generic: [true] });
   });
 
+  it('a STARTTLS whose handshake failed is no "TLS connection established", and an MX ruled out before connecting is no "connect to"', () => {
+    const at = Date.parse('2026-11-28T09:00:00Z');
+    const input = {
+      ...INPUT,
+      outbound: [{
+        id: 'E7F8A9', from: 'alice@intellinet.example', to: ['sean@ntsol.example'], size: 400, arrivedAt: at,
+        attempts: [{ at, host: 'mx.mallory.example', address: '203.0.113.66', result: 'next-mx' as const, reason: 'MX host mx.mallory.example does not match the MTA-STS policy of ntsol.example', transcript: [] }],
+      }],
+      inbound: [{
+        conn: 'c9', at, host: 'mail.intellinet.example', client: { host: 'mail.partner.example', ip: '203.0.113.25' },
+        lines: [
+          { dir: 'out' as const, text: '220 mail.intellinet.example ESMTP' }, { dir: 'in' as const, text: 'EHLO mail.partner.example' }, { dir: 'out' as const, text: '250 mail.intellinet.example' },
+          { dir: 'in' as const, text: 'STARTTLS' }, { dir: 'out' as const, text: '220 2.0.0 Ready to start TLS' },
+        ],
+      }],
+    };
+    const postfix = logFormatter('postfix')(input)[0].lines.map((l) => l.text);
+    expect(postfix).toEqual([
+      'Nov 28 09:00:00 mail postfix/qmgr[1001]: E7F8A9: from=<alice@intellinet.example>, size=400, nrcpt=1 (queue active)',
+      'Nov 28 09:00:00 mail postfix/smtp[2000]: E7F8A9: host mx.mallory.example[203.0.113.66]:25 not tried: MX host mx.mallory.example does not match the MTA-STS policy of ntsol.example',
+      'Nov 28 09:00:00 mail postfix/smtpd[4009]: connect from mail.partner.example[203.0.113.25]',
+      'Nov 28 09:00:00 mail postfix/smtpd[4009]: SSL_accept error from mail.partner.example[203.0.113.25]: -1',
+      'Nov 28 09:00:00 mail postfix/smtpd[4009]: lost connection after STARTTLS from mail.partner.example[203.0.113.25]',
+      'Nov 28 09:00:00 mail postfix/smtpd[4009]: disconnect from mail.partner.example[203.0.113.25] ehlo=1 starttls=0/1 commands=1/2',
+    ]);
+    const ims = logFormatter('exchange-5.5')(input)[0].lines.map((l) => l.text);
+    expect(ims).toContain('11/28/26 09:00:00  Security                SASL/SSL: inbound handshake failed; connection closed');
+    expect(ims.join('\n')).not.toContain('SASL/SSL: inbound session started');
+  });
+
   it('links lines to their queue entry and connection', () => {
     const lines = logFormatter('postfix')(INPUT)[0].lines;
     expect(lines.find((l) => l.text.includes('status=bounced'))).toMatchObject({ entry: 'D4E5F6', conn: 'c3' });
