@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { ApiSession } from '../../app/api/session.ts';
 import { parseScenario } from '../../app/scenario/load.ts';
 import { drive, SCENARIOS, type Driven } from './helpers.ts';
@@ -31,7 +31,12 @@ function driven(dir?: string): Driven {
   sessions.push(d);
   return d;
 }
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-files-'));
+/** A folder for one test, removed when it ends (after its sessions have closed). */
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-files-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 
 describe('opening scenario text (the browser: file picker, drag and drop)', () => {
   it('opens a valid file and makes it the scenario the lab starts from', async () => {

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import type { CommandName, EventMessage, RequestOf, ResponseOf, ApiError } from '../../app/api/contract.ts';
 import { ApiSession } from '../../app/api/session.ts';
 import { createHandlers } from '../../app/api/handlers.ts';
@@ -48,8 +49,10 @@ export function drive(scenariosDir = SCENARIOS): Driven {
   };
 }
 
+/** A scenarios folder holding `files`, removed when the test that made it ends. */
 export function tempScenarios(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-api-test-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { drive, SCENARIOS, type Driven } from './helpers.ts';
 
@@ -22,6 +22,7 @@ afterEach(async () => {
  */
 function sealedEhloScenarios(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-links-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
   const s = parse(fs.readFileSync(path.join(SCENARIOS, 'ntlm-one-way.yaml'), 'utf8'));
   s.id = 'sealed-ehlo';
   s.lab.orgs[0].profile = 'exchange-2019';

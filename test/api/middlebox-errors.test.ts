@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { drive, SCENARIOS, type Driven } from './helpers.ts';
 
@@ -18,6 +18,7 @@ afterEach(async () => {
 /** asa-breaks-ntlm's lab behind an ASA whose inspection drops command lines over 16 octets (EHLO is 30). */
 function shortLineScenarios(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-mbx-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
   const s = parse(fs.readFileSync(path.join(SCENARIOS, 'asa-breaks-ntlm.yaml'), 'utf8'));
   s.id = 'short-lines';
   s.lab.paths = [{ between: ['intellinet', 'ntsol'], via: 'firewall', firewall: { profile: 'asa', with: { 'esmtp-inspect': { maxCommandLine: 16 } } } }];

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,11 @@ import type { QueueEntry } from '../../app/mta/queue.ts';
 
 /** Let the current turn of the event loop end (the journal writes what it appended then). */
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-journal-'));
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-journal-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const entry = (id: string, state: QueueEntry['state'] = 'queued'): QueueEntry => ({
   id, org: 'intellinet', from: 'alice@intellinet.example', to: ['sean@ntsol.example'], domain: 'ntsol.example', state, arrivedAt: 1, attempts: [],
 });

@@ -1,10 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, ROOT } from '../helpers/cli.ts';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-cli-'));
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-cli-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const postcard = path.join(ROOT, 'scenarios/postcard.yaml');
 
 function scenarioFile(dir: string, name: string, text: string): string {

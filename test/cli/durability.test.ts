@@ -9,11 +9,11 @@
  *
  * Size: POSTCARD_DURABILITY_MESSAGES (default 1000) messages, at least 10 kills.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, upChild, type Child } from '../helpers/cli.ts';
+import { ROOT, killChild, upChild, type Child } from '../helpers/cli.ts';
 import { Submitter } from '../../app/bench/submitter.ts';
 import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
 import { createRng } from '../../app/base/rng.ts';
@@ -23,8 +23,8 @@ const KILLS = 10;
 const SUBMITTERS = 10;
 
 const children: Child[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.proc.kill('SIGKILL');
+afterEach(async () => {
+  await Promise.all(children.splice(0).map(killChild));
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,6 +32,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('durability under SIGKILL', () => {
   it(`delivers every one of ${MESSAGES} accepted messages across ${KILLS}+ kills, and counts duplicates`, async () => {
     const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-kill-'));
+    // Removed when the test ends, after afterEach saw every child exit.
+    onTestFinished(() => fs.rmSync(ws, { recursive: true, force: true }));
     const scenario = path.join(ROOT, 'scenarios/postcard.yaml');
     let child: Child;
     let port = 0;

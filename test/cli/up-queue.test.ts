@@ -6,13 +6,13 @@
  *
  * Size: POSTCARD_UP_LOAD messages (default 400 here; `bench` runs 2,000) over 20 sessions.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { ROOT, cli, upChild, type Child } from '../helpers/cli.ts';
+import { ROOT, cli, killChild, upChild, type Child } from '../helpers/cli.ts';
 import { Submitter } from '../../app/bench/submitter.ts';
 import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
 
@@ -21,12 +21,18 @@ const SESSIONS = 20;
 
 const children: Child[] = [];
 const closers: (() => void)[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.proc.kill('SIGKILL');
+afterEach(async () => {
+  const exited = children.splice(0).map(killChild);
   for (const close of closers.splice(0)) close();
+  await Promise.all(exited);
 });
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-upq-'));
+/** A folder for one test, removed when it ends (after afterEach saw its children exit). */
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-upq-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function eventually<T>(fn: () => T | undefined, what: string, tries = 2400): Promise<T> {

@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
 
 describe('postcard-lab up --record', () => {
   it('writes the session as a scenario when it stops; run passes on it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-record-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'recorded.yaml');
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));

@@ -1,20 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import nodemailer from 'nodemailer';
-import { ROOT, upChild, type Child } from '../helpers/cli.ts';
+import { ROOT, killChild, upChild, type Child } from '../helpers/cli.ts';
 import { mailboxMessages, pendingEntries } from '../helpers/workspace.ts';
 import { needs } from '../helpers/tools.ts';
 
 const children: Child[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) c.proc.kill('SIGKILL');
+afterEach(async () => {
+  await Promise.all(children.splice(0).map(killChild));
 });
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-'));
+/** A folder for one test, removed when it ends (after afterEach saw its children exit). */
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const swaksPlain = needs('swaks');
 const swaksNtlm = needs('swaks', 'Authen::NTLM');
 const swaksTls = needs('swaks', 'Net::SSLeay', 'IO::Socket::SSL');

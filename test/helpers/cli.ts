@@ -35,3 +35,11 @@ export function upChild(file: string, workspace: string, extra: string[] = []): 
   });
   return { proc, ready };
 }
+
+/** SIGKILL the child; resolves once it has exited, so nothing writes to its workspace any more. */
+export function killChild({ proc }: Child): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  proc.kill('SIGKILL');
+  return exited;
+}

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,6 +128,7 @@ describe('a lab with two organisations and no security', () => {
 
   it('picks the queue up again after a restart on the same workspace', async () => {
     const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-restart-'));
+    onTestFinished(() => fs.rmSync(workspace, { recursive: true, force: true }));
     const dead = await closedPort();
     const first = await start(twoOrgs((l) => { l.orgs[1].external = { smtp: `127.0.0.1:${dead}` }; }), workspace);
     send(first, 'm1');

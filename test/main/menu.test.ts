@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { Result } from '../../app/api/contract.ts';
 import type { MenuItemOptions } from './electron-mock.ts';
 
@@ -39,6 +39,7 @@ function fakeEngine() {
 
 function setup(docs: string[] = ['authoring.md', 'scenario-format.md']) {
   const docsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-docs-'));
+  onTestFinished(() => fs.rmSync(docsDir, { recursive: true, force: true }));
   for (const d of docs) fs.writeFileSync(path.join(docsDir, d), '# doc');
   const window = new BrowserWindow({ webPreferences: {} });
   const f = fakeEngine();

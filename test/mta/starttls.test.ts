@@ -19,9 +19,11 @@ import { ROOT } from '../helpers/cli.ts';
 
 let server: InboundServer;
 let ca: string;
+const pkiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-pki-'));
+afterAll(() => fs.rmSync(pkiDir, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  const pki = await createLabPki({ now: Date.now(), pool: createKeyPool(sharedKeyCacheDir(ROOT)), labName: 'test', dir: fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-pki-')) });
+  const pki = await createLabPki({ now: Date.now(), pool: createKeyPool(sharedKeyCacheDir(ROOT)), labName: 'test', dir: pkiDir });
   const cert = await pki.issue('mail.ntsol.example', 'valid');
   ca = pki.trustStorePem();
   server = await startInbound({

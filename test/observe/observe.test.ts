@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { drive, SCENARIOS, type Driven } from '../api/helpers.ts';
 import { TRACKING_COLUMNS } from '../../app/mta/logs/exchange-2019.ts';
@@ -188,6 +188,7 @@ describe('server logs through the contract', () => {
 
   it('postcard with Exchange 2019 sending: the tracking log names a delivered message by its size, subject and Message-ID', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-log-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
     const s = parse(fs.readFileSync(path.join(SCENARIOS, 'postcard.yaml'), 'utf8'));
     s.id = 'postcard-2019';
     s.lab.orgs[0].profile = 'exchange-2019';

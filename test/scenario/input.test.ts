@@ -3,7 +3,7 @@
  * file gets an error with file:line:col and exit 2, the other files are still checked, and
  * nothing hangs, balloons or crashes.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,11 @@ import { cli, ROOT } from '../helpers/cli.ts';
 import { loadScenarioFile, parseScenario, type Loaded } from '../../app/scenario/load.ts';
 import { MAX_SCENARIO_BYTES } from '../../app/scenario/input.ts';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-input-'));
+const tmp = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-input-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+};
 const good = fs.readFileSync(path.join(ROOT, 'scenarios/postcard.yaml'), 'utf8');
 
 function errors(loaded: Loaded): string[] {

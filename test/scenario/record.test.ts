@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import YAML from 'yaml';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { parseScenario } from '../../app/scenario/load.ts';
@@ -18,9 +18,12 @@ afterEach(async () => {
 });
 
 async function start(journalMessages?: number): Promise<Lab> {
+  // A lab keeps a workspace it was given: removed once the test ends, after afterEach stopped the lab.
+  const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-record-'));
+  onTestFinished(() => fs.rmSync(workspace, { recursive: true, force: true }));
   const lab = await createLab(twoOrgs((l) => {
     l.orgs[1].nt = { domain: 'NTSOL', crypto: 'us-128' };
-  }), { workspace: fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-record-')), ...(journalMessages ? { retain: { journalMessages } } : {}) });
+  }), { workspace, ...(journalMessages ? { retain: { journalMessages } } : {}) });
   labs.push(lab);
   return lab;
 }
