@@ -159,6 +159,12 @@ export class Lab {
   readonly tlsRpt: { org: string; domain: string; host: string; note: RptNote; at: number }[] = [];
   /** The receiving server's log lines per relay connection (the receiver's view of a transcript). */
   readonly serverLogs = new Map<string, ServerLogLine[]>();
+  /**
+   * The host whose listener logged each of those sessions. Not always the tap's server: a content
+   * scanner answers connections to the organisation's mail host, and the sender's hop keeps the
+   * address it dialed, as a transparent interception does.
+   */
+  readonly serverLogHosts = new Map<string, string>();
   /** What the server log ring let go: whole connections (oldest first) and lines past a connection's cap. */
   readonly serverLogsDropped = { connections: 0, lines: 0 };
   readonly serverLogLimits: { connections: number; lines: number };
@@ -257,7 +263,7 @@ export class Lab {
         describeClient: (port, local) => this.#describeClient(port, local),
         senderOf: (port, local) => this.#senderOf(port, local),
         emit: (event) => this.events.emit(event),
-        onServerLog: (_host, line) => this.#serverLog(line),
+        onServerLog: (host, line) => this.#serverLog(host, line),
         ...(deps.retain?.transcripts !== undefined ? { transcriptsKept: deps.retain.transcripts } : {}),
       }, relayDomains));
     }
@@ -315,7 +321,9 @@ export class Lab {
           if (scanner) {
             // The session ends at the scanner: this hop is the sender's side of the path only.
             const point = p.config.between[0] === from.id ? p.clientPoint : p.serverPoint;
-            await this.#relay(p, from, this.#target(scanner.id, scanner.hosts[0].name), [point], [point], { ...scanner.hosts[0] }, to.id, host.name, scanner.hosts[0].name);
+            // On the wire the scanner answers for the host the sender dialed (a transparent
+            // interception): the hop keeps that host's name and address, the scanner's banner says who answered.
+            await this.#relay(p, from, this.#target(scanner.id, scanner.hosts[0].name), [point], [point], host, to.id, host.name, scanner.hosts[0].name);
           } else {
             const sides = p.sides(from.id);
             await this.#relay(p, from, this.#target(to.id, host.name), sides.client, sides.server, host, to.id, host.name);
@@ -587,18 +595,20 @@ export class Lab {
     return c && { ip: c.client.ip, host: c.client.host };
   }
 
-  #serverLog(line: ServerLogLine): void {
+  #serverLog(host: string, line: ServerLogLine): void {
     const conn = this.#connOf(socketKey(line.remotePort, line.localPort));
     if (!conn) return;
     let lines = this.serverLogs.get(conn);
     if (!lines) {
       lines = [];
       this.serverLogs.set(conn, lines);
+      this.serverLogHosts.set(conn, host);
       // A Map iterates in insertion order: the first key is the oldest connection.
       while (this.serverLogs.size > this.serverLogLimits.connections) {
         const oldest = this.serverLogs.keys().next().value!;
         this.serverLogsDropped.lines += this.serverLogs.get(oldest)!.length;
         this.serverLogs.delete(oldest);
+        this.serverLogHosts.delete(oldest);
         this.serverLogsDropped.connections++;
       }
     }

@@ -43,11 +43,13 @@ export function logInput(lab: Lab, org: string): LogInput {
   const inbound: LogSession[] = [];
   const seen = new Set<string>();
   for (const c of lab.taps.connections.values()) {
-    if (seen.has(c.conn) || !ownHosts.has((c.server.host ?? '').toLowerCase())) continue;
+    // The host whose listener logged the session (a content scanner answers for the host dialed).
+    const host = lab.serverLogHosts.get(c.conn) ?? c.server.host;
+    if (seen.has(c.conn) || !ownHosts.has((host ?? '').toLowerCase())) continue;
     const lines = lab.serverLogs.get(c.conn);
     if (!lines) continue;
     seen.add(c.conn);
-    inbound.push({ conn: c.conn, at: c.labTime, host: c.server.host ?? server.config.hosts[0].name, client: { host: c.client.host, ip: c.client.ip }, lines: lines.map((l) => ({ dir: l.dir, text: l.text })) });
+    inbound.push({ conn: c.conn, at: c.labTime, host: host ?? server.config.hosts[0].name, client: { host: c.client.host, ip: c.client.ip }, lines: lines.map((l) => ({ dir: l.dir, text: l.text })) });
   }
   const first = server.config.hosts[0];
   return { host: first.name, address: first.address, domain: server.domain, outbound, inbound };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { createLab, type Lab } from '../../app/lab/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import { formatTranscript } from '../../app/mta/transcript.ts';
+import { serverLog } from '../../app/observe/server-log.ts';
 import { dsnFields } from '../../app/scenario/expect.ts';
 import { twoOrgs } from '../helpers/lab.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -125,6 +126,18 @@ describe('the captures of a content scanner path', () => {
     expect([...lab.capture.packets('intellinet-ntsol/received')].length).toBeGreaterThan(0);
     // `expect … at: receiver` reads the received point; the canaries crossed it in clear.
     expect(lab.leaks('m1', ['receiver']).length).toBeGreaterThan(0);
+    // The scanner answers for the host the sender dialed (a transparent interception): the sent
+    // capture shows that host's address, as the sender's own records name it; the onward hop
+    // comes from the scanner's address.
+    const first0 = first.attempts[0];
+    expect(first0.host).toBe('mail.ntsol.example');
+    const dst = (conn: string, point: string) => new Set([...lab.capture.packets(point)].filter((pk) => pk.conn === conn && pk.dir === 'c2s').map((pk) => pk.dst));
+    expect(dst(first0.conn!, 'intellinet-ntsol/sent')).toEqual(new Set(['198.51.100.25']));
+    expect(new Set([...lab.capture.packets('intellinet-ntsol/wire')].filter((pk) => pk.conn === onward && pk.dir === 'c2s').map((pk) => pk.src))).toEqual(new Set(['198.51.100.5']));
+    // Each session is in the log of the server that answered it: the scanner's, not Exchange's.
+    const inbound = (org: string) => serverLog(lab, org).logs.flatMap((l) => l.lines.map((x) => x.text)).filter((t) => /\bconnect from|Inbound connection/.test(t));
+    expect(inbound('scanner@intellinet-ntsol')).toEqual([expect.stringContaining('connect from mail.intellinet.example[192.0.2.10]')]);
+    expect(inbound('ntsol')).toEqual([expect.stringContaining('Inbound connection from scanner.ntsol.example [198.51.100.5]')]);
   });
 });
 
