@@ -14,9 +14,40 @@ export function seconds(ms: number): string {
   return Number.isInteger(s) ? String(s) : String(Math.round(s * 100) / 100);
 }
 
-/** Verbs the server read in an inbound session, in order, upper case. */
-export function verbsOf(s: LogSession): string[] {
-  return s.lines.filter((l) => l.dir === 'in').map((l) => (/^\S+/.exec(l.text)?.[0] ?? '').toUpperCase()).filter(Boolean);
+/**
+ * Each command the server read, with whether it succeeded: its final reply was 2xx (RFC 5321
+ * §4.2.1). Replies answer commands in order, also when the client pipelines them (RFC 2920 §3).
+ * A 334 or a 354 is not final: the lines the client sends then (AUTH's answers, RFC 4954 §4; the
+ * message after DATA) belong to that command. A command with no final reply (the connection went)
+ * did not succeed, and neither did a STARTTLS whose handshake failed (`tlsOutcome`).
+ */
+export function commandOutcomes(s: LogSession): { verb: string; ok: boolean }[] {
+  const out: { verb: string; ok: boolean }[] = [];
+  const waiting: { verb: string; ok: boolean }[] = [];
+  let continuing = false;
+  for (const l of s.lines) {
+    if (l.dir === 'in') {
+      if (continuing) continue;
+      const verb = (/^\S+/.exec(l.text)?.[0] ?? '').toUpperCase();
+      if (!verb) continue;
+      const c = { verb, ok: false };
+      out.push(c);
+      waiting.push(c);
+      continue;
+    }
+    const m = /^(\d{3})([ -]?)/.exec(l.text);
+    // The greeting answers no command; a multi-line reply's last line carries its meaning.
+    if (!m || m[2] === '-' || waiting.length === 0) continue;
+    const code = Number(m[1]);
+    continuing = code === 334 || code === 354;
+    if (continuing) continue;
+    waiting.shift()!.ok = code >= 200 && code < 300;
+  }
+  if (tlsOutcome(s) === 'failed') {
+    const starttls = out.findLast((c) => c.verb === 'STARTTLS');
+    if (starttls) starttls.ok = false;
+  }
+  return out;
 }
 
 /** The session's accepted messages: the queue id the server named after DATA, in order. */

@@ -8,7 +8,7 @@
  * HH:MM:SS  category  text`) is the lab's. The UI says so above the log.
  */
 import type { LogFormatter, LogLine } from './types.ts';
-import { byTime, recipientsOf, tlsOutcome, verbsOf } from './common.ts';
+import { byTime, commandOutcomes, recipientsOf, tlsOutcome } from './common.ts';
 import { ntTime } from './time.ts';
 
 const CATEGORIES = {
@@ -47,7 +47,8 @@ export const exchange55Log: LogFormatter = (input) => {
       const failed = s.lines.some((l) => l.dir === 'out' && /^535\b/.test(l.text));
       add(s.at, 'security', `Windows NT challenge/response logon ${failed ? 'failed' : 'succeeded'} for the connecting host`, link);
     }
-    const verbs = verbsOf(s);
+    // Commands only: an AUTH exchange's answer lines are AUTH's (commandOutcomes).
+    const verbs = commandOutcomes(s).map((c) => c.verb);
     add(s.at, 'smtp', `Inbound session ended after ${verbs.length} commands (${[...new Set(verbs)].join(' ')})`, link);
   }
   return [{

@@ -7,7 +7,7 @@
  * clock knows (the other three are real-time and shown as 0).
  */
 import type { LogFormatter, LogLine } from './types.ts';
-import { acceptedIds, byTime, DSN_DEFAULT, peer, recipientsOf, seconds, tlsOutcome, verbsOf } from './common.ts';
+import { acceptedIds, byTime, commandOutcomes, DSN_DEFAULT, peer, recipientsOf, seconds, tlsOutcome } from './common.ts';
 import { pidOf, syslogTime } from './time.ts';
 
 const POSTFIX_ORDER = ['EHLO', 'HELO', 'STARTTLS', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'BDAT', 'RSET', 'NOOP', 'VRFY', 'QUIT'];
@@ -55,15 +55,19 @@ export const postfixLog: LogFormatter = (input) => {
     if (tls === 'failed') add(s.at, 'smtpd', pid, `lost connection after STARTTLS from ${client}`, link);
     if (s.lines.some((l) => l.dir === 'out' && /^535\b/.test(l.text))) add(s.at, 'smtpd', pid, `warning: ${client}: SASL NTLM authentication failed`, link);
     for (const id of acceptedIds(s)) add(s.at, 'smtpd', pid, `${id}: client=${client}`, link);
-    const verbs = verbsOf(s);
-    const counts = POSTFIX_ORDER.map((v) => [v, verbs.filter((x) => x === v).length] as const).filter(([, n]) => n > 0);
-    const unknown = verbs.filter((v) => !POSTFIX_ORDER.includes(v)).length;
-    // Postfix 3.x counts a command that failed as `ok/all`: a STARTTLS whose handshake failed is `starttls=0/1`.
-    const failedTls = tls === 'failed' ? 1 : 0;
+    // Postfix 3.x's tally: each command `name=n`, or `name=ok/n` when some failed (4xx/5xx, or a
+    // STARTTLS whose handshake failed); unknown commands always fail.
+    const commands = commandOutcomes(s);
+    const counts = POSTFIX_ORDER.map((v) => {
+      const all = commands.filter((c) => c.verb === v);
+      return [v, all.filter((c) => c.ok).length, all.length] as const;
+    }).filter(([, , n]) => n > 0);
+    const unknown = commands.filter((c) => !POSTFIX_ORDER.includes(c.verb)).length;
+    const ok = commands.filter((c) => c.ok && POSTFIX_ORDER.includes(c.verb)).length;
     const tally = [
-      ...counts.map(([v, n]) => (v === 'STARTTLS' && failedTls ? `starttls=${n - failedTls}/${n}` : `${v.toLowerCase()}=${n}`)),
+      ...counts.map(([v, good, n]) => `${v.toLowerCase()}=${good === n ? n : `${good}/${n}`}`),
       ...(unknown ? [`unknown=0/${unknown}`] : []),
-      failedTls ? `commands=${verbs.length - failedTls}/${verbs.length}` : `commands=${verbs.length}`,
+      `commands=${ok === commands.length ? ok : `${ok}/${commands.length}`}`,
     ].join(' ');
     add(s.at, 'smtpd', pid, `disconnect from ${client} ${tally}`, link);
   }

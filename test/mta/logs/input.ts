@@ -27,9 +27,10 @@ export const INPUT: LogInput = {
     conn: 'c4', at: T0 + 120_000, host: 'mail.intellinet.example', client: { host: 'mail.partner.example', ip: '203.0.113.25' },
     lines: [
       { dir: 'out', text: '220 mail.intellinet.example ESMTP' }, { dir: 'in', text: 'EHLO mail.partner.example' }, { dir: 'out', text: '250 mail.intellinet.example' },
-      { dir: 'in', text: 'STARTTLS' }, { dir: 'out', text: '220 Ready to start TLS' }, { dir: 'in', text: 'EHLO mail.partner.example' },
-      { dir: 'in', text: 'MAIL FROM:<pat@partner.example>' }, { dir: 'in', text: 'RCPT TO:<alice@intellinet.example>' }, { dir: 'in', text: 'DATA' },
-      { dir: 'out', text: '250 2.0.0 Ok: queued as 77AA11' }, { dir: 'in', text: 'QUIT' },
+      { dir: 'in', text: 'STARTTLS' }, { dir: 'out', text: '220 Ready to start TLS' }, { dir: 'in', text: 'EHLO mail.partner.example' }, { dir: 'out', text: '250 mail.intellinet.example' },
+      { dir: 'in', text: 'MAIL FROM:<pat@partner.example>' }, { dir: 'out', text: '250 2.1.0 Ok' }, { dir: 'in', text: 'RCPT TO:<alice@intellinet.example>' }, { dir: 'out', text: '250 2.1.5 Ok' },
+      { dir: 'in', text: 'DATA' }, { dir: 'out', text: '354 End data with <CR><LF>.<CR><LF>' },
+      { dir: 'out', text: '250 2.0.0 Ok: queued as 77AA11' }, { dir: 'in', text: 'QUIT' }, { dir: 'out', text: '221 2.0.0 Bye' },
     ],
   }],
 };

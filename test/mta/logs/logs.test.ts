@@ -116,6 +116,32 @@ describe('server logs per profile', () => {
     expect(ims.join('\n')).not.toContain('SASL/SSL: inbound session started');
   });
 
+  it('Postfix\'s disconnect tally counts a failed command as ok/all: a refused AUTH, a pipelined RCPT refused, an NTLM exchange as one AUTH', () => {
+    const at = Date.parse('2026-11-28T09:00:00Z');
+    const session = (conn: string, lines: [dir: 'in' | 'out', text: string][]) => ({
+      conn, at, host: 'mail.intellinet.example', client: { host: 'mail.partner.example', ip: '203.0.113.25' },
+      lines: lines.map(([dir, text]) => ({ dir, text })),
+    });
+    const input = {
+      ...INPUT, outbound: [],
+      inbound: [
+        // The content scanner's case: AUTH NTLM to a Postfix with no SASL.
+        session('c1', [['out', '220 x ESMTP'], ['in', 'EHLO a'], ['out', '250 x'], ['in', 'AUTH NTLM'], ['out', '503 5.5.1 Error: authentication not enabled'], ['in', 'QUIT'], ['out', '221 2.0.0 Bye']]),
+        // Pipelined (RFC 2920): three commands, then their three replies in order; the RCPT refused.
+        session('c2', [['out', '220 x ESMTP'], ['in', 'EHLO a'], ['out', '250-x'], ['out', '250 PIPELINING'], ['in', 'MAIL FROM:<a@b>'], ['in', 'RCPT TO:<nobody@intellinet.example>'], ['in', 'DATA'],
+          ['out', '250 2.1.0 Ok'], ['out', '550 5.1.1 <nobody@intellinet.example>: Recipient address rejected'], ['out', '554 5.5.1 Error: no valid recipients'], ['in', 'QUIT'], ['out', '221 2.0.0 Bye']]),
+        // NTLM: the two answers to 334 are AUTH's, not commands.
+        session('c3', [['out', '220 x ESMTP'], ['in', 'EHLO a'], ['out', '250 x'], ['in', 'AUTH NTLM'], ['out', '334 ntlm supported'], ['in', 'TlRMTVNTUAABAAAA'], ['out', '334 TlRMTVNTUAACAAAA'], ['in', 'TlRMTVNTUAADAAAA'], ['out', '235 ntlm authentication successful'], ['in', 'QUIT'], ['out', '221 2.0.0 Bye']]),
+      ],
+    };
+    const tallies = logFormatter('postfix')(input)[0].lines.map((l) => l.text).filter((t) => t.includes('disconnect from')).map((t) => t.replace(/^.*\] /, ''));
+    expect(tallies).toEqual([
+      'ehlo=1 auth=0/1 quit=1 commands=2/3',
+      'ehlo=1 mail=1 rcpt=0/1 data=0/1 quit=1 commands=3/5',
+      'ehlo=1 auth=1 quit=1 commands=3',
+    ]);
+  });
+
   it('links lines to their queue entry and connection', () => {
     const lines = logFormatter('postfix')(INPUT)[0].lines;
     expect(lines.find((l) => l.text.includes('status=bounced'))).toMatchObject({ entry: 'D4E5F6', conn: 'c3' });
