@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { startClass, type RunningClass } from '../classroom/helpers.ts';
+import { axe } from './axe.ts';
 
 let cls: RunningClass;
 test.beforeAll(async () => {
@@ -42,6 +43,9 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await expect(board.locator('.join-url')).toHaveText(`${cls.origin}/#/join?code=${cls.code}`);
 
   await learner.goto(`${cls.origin}/#/join?code=${cls.code}`);
+  await expect(learner.getByLabel('Your name, as the trainer will see it')).toBeVisible();
+  await axe(learner, 'the join page');
+  await axe(board, 'the empty class board');
   await learner.getByLabel('Your name, as the trainer will see it').fill('Ada Lovelace');
   await learner.getByRole('button', { name: 'Join' }).click();
   await expect(learner.getByRole('status', { name: 'Classroom seat' })).toContainText('Seat s01 · Ada Lovelace');
@@ -135,6 +139,9 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   expect(await seats.evaluate((t) => t.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
   await expect(row.getByRole('button', { name: 'Free seat s01' })).toBeInViewport({ ratio: 1 });
 
+  await axe(board, 'class board with a seat\'s view, light');
+  await axe(learner, 'a learner\'s seat, light');
+
   // The dark palette, for a dimmed room: the board's own theme switch, and the seat's view drawn in
   // the same palette as the table beside it (it was a white panel with dark-on-dark controls).
   await board.getByLabel('Theme').selectOption('dark');
@@ -145,6 +152,7 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   const ink = await point.locator('..').evaluate((e) => getComputedStyle(e).color);
   expect(ink, 'capture point text is light on the dark card').toMatch(/^rgb\((2[0-9]{2}|1[6-9][0-9]), /);
   await board.screenshot({ path: 'test-results/classroom-board-dark.png', fullPage: true });
+  await axe(board, 'class board with a seat\'s view, dark');
   expect(problems).toEqual([]);
   await trainerContext.close();
   await learnerContext.close();
