@@ -3,6 +3,7 @@
 // one column from a pasted PIX configuration.
 import { test, expect, type Page } from '@playwright/test';
 import { servePerFile, watchPage } from './serve.ts';
+import { axe } from './axe.ts';
 
 const served = servePerFile();
 
@@ -54,8 +55,10 @@ test('grid: run a slice, every cell as expected, open a cell', async ({ page }) 
   expect((await pcap.body()).readUInt32LE(0)).toBe(0x0a0d0d0a);
   await page.screenshot({ path: 'test-results/grid-cell-open.png' });
   await page.screenshot({ path: 'test-results/grid-cell-open-full.png', fullPage: true });
+  await axe(page, 'the grid with a cell open, light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: 'test-results/grid-cell-open-dark.png' });
+  await axe(page, 'the grid with a cell open, dark');
   await page.emulateMedia({ colorScheme: 'light' });
 
   // One column from a pasted configuration: PIX 4.4 Mailguard, whose banner never ends.
