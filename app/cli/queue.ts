@@ -81,7 +81,13 @@ export async function queueCommand(argv: string[], io: CliIo, stdout: (data: Buf
   if (args.positional.length !== 1) throw new UsageError('queue takes exactly one workspace folder');
   const root = path.resolve(args.positional[0]);
   if (!fs.existsSync(path.join(root, 'orgs'))) {
-    io.err(`postcard-lab queue: ${root} is not a lab workspace (no orgs/ folder)`);
+    // `run --workspace DIR` keeps one workspace per scenario inside DIR: name them.
+    const inside = fs.existsSync(root) && fs.statSync(root).isDirectory()
+      ? fs.readdirSync(root).filter((d) => fs.existsSync(path.join(root, d, 'orgs'))).sort()
+      : [];
+    io.err(`postcard-lab queue: ${root} is not a lab workspace (no orgs/ folder)${inside.length
+      ? `; it holds the workspaces of ${inside.length} scenario${inside.length === 1 ? '' : 's'} (run --workspace keeps one per scenario): ${inside.map((d) => path.join(root, d)).join(', ')}`
+      : ''}`);
     return EXIT.badInput;
   }
   const ws = new Workspace(root, { readOnly: true });
@@ -121,7 +127,9 @@ export async function queueCommand(argv: string[], io: CliIo, stdout: (data: Buf
       const mark = r.state === 'in-flight' ? '*' : ' ';
       const size = r.size === undefined ? '-' : String(r.size);
       io.out(`${(r.id + mark).padEnd(15)} ${size.padStart(8)} ${mailqDate(Date.parse(r.arrivedAt))}  ${r.from || 'MAILER-DAEMON'}`);
-      if (r.state === 'delivered' || r.state === 'bounced') io.out(`(${r.state})`);
+      if (r.state === 'delivered') io.out('(delivered)');
+      // A bounce says why, as the deferred do: the reason its sender was told.
+      else if (r.state === 'bounced') io.out(`(bounced${r.reason ? `: ${r.reason}` : ''})`);
       else if (r.reason) io.out(`(${r.reason})`);
       for (const to of r.to) io.out(`${''.padEnd(45)}${to}`);
       io.out('');

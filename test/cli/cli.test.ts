@@ -222,3 +222,22 @@ describe('postcard-lab usage', () => {
     for (const name of ['constructor', 'toString', '__proto__']) expect((await cli(name)).err).toMatch(new RegExp(`^postcard-lab: unknown command "${name}"`));
   });
 });
+
+describe('postcard-lab queue on what run --workspace keeps', () => {
+  it('a bounce says why, as a deferred message does; the folder of several workspaces names them', async () => {
+    const dir = tmp();
+    const r = await cli('run', path.join(ROOT, 'scenarios/pix-mailguard.yaml'), path.join(ROOT, 'scenarios/asa-strips-starttls.yaml'), '--workspace', dir);
+    expect(r.code, r.err).toBe(0);
+    const pix = await cli('queue', path.join(dir, 'pix-mailguard'), '--all');
+    expect(pix.code).toBe(0);
+    // m2 bounced after ten tries: the line under it is the reason Alice's bounce gives.
+    expect(pix.out).toMatch(/alice@intellinet\.example\n\(bounced: host mail\.ntsol\.example\[198\.51\.100\.25\] answered AUTH NTLM with "250 OK" instead of 334/);
+    expect(pix.out).toMatch(/bob@intellinet\.example\n\(delivered\)\n/);
+    const asa = await cli('queue', path.join(dir, 'asa-strips-starttls'));
+    expect(asa.out).toMatch(/\(TLS is required, but was not offered by host mail\.ntsol\.example\)/);
+    // The folder given to --workspace is not one workspace but holds one per scenario.
+    const parent = await cli('queue', dir);
+    expect(parent.code).toBe(2);
+    expect(parent.err).toContain(`it holds the workspaces of 2 scenarios (run --workspace keeps one per scenario): ${path.join(dir, 'asa-strips-starttls')}, ${path.join(dir, 'pix-mailguard')}`);
+  }, 60_000);
+});
