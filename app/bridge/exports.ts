@@ -9,10 +9,9 @@
  *   GET /export/grid/<cell>.pcapng  a cell of the last compatibility grid run (docs/grid.md)
  */
 import type http from 'node:http';
-import type { ApiSession } from '../api/session.ts';
 import { exportFile, type ExportKind } from '../api/exports.ts';
 import { gridStoreOf } from '../api/grid.ts';
-import { ApiFailure } from '../api/session.ts';
+import { ApiFailure, type ApiSession } from '../api/session.ts';
 
 export const EXPORT_PREFIX = '/export/';
 
