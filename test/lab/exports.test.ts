@@ -106,6 +106,10 @@ describe('one capture point\'s file (the packet view\'s "this point only")', () 
       // spoke, masked beyond the box.
       expect(banners['intellinet-ntsol/received']).toContain('mail.ntsol.example');
       expect(banners['intellinet-ntsol/sent']).toMatch(/^[*20 ]+$/);
+      // Two points' files are what `infer` takes: the PIX between them is found from them alone.
+      const inferred = await cli('infer', '--sent', path.join(dir, 'pix-intellinet-ntsol-sent.pcapng'), '--wire', path.join(dir, 'pix-intellinet-ntsol-received.pcapng'));
+      expect(inferred.code, inferred.err).toBe(0);
+      expect(inferred.out).toContain('inferred chain: mask-banner → command-filter (the pix-5.1 profile)');
     } finally {
       await lab.stop();
     }
