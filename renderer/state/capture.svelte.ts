@@ -72,6 +72,8 @@ export class CaptureState extends LiveView {
    * (a lab has one per listener; empty ones would only crowd the bar).
    */
   shown = $derived(this.points.filter((p) => p.kind !== 'outside' || p.packets > 0 || p.id === this.point));
+  /** More than one point saw packets: the file of the open point alone differs from the whole capture. */
+  severalWithPackets = $derived(this.points.filter((p) => p.packets > 0).length > 1);
 
   constructor(api: PostcardApi) {
     super();

@@ -29,7 +29,8 @@ export class MailState {
     const asked = this.#asked;
     await this.reload();
     const newest = this.items.at(-1);
-    if (this.selected === ref && newest && !this.message && this.#asked === asked) await this.open(newest.id);
+    // Nothing opened meanwhile (every open moves #asked): a click during the reload wins.
+    if (this.selected === ref && newest && this.#asked === asked) await this.open(newest.id);
   }
 
   /** Open `ref` unless a mailbox is chosen already (a tab opening on its default). */

@@ -50,9 +50,11 @@ export const postfixLog: LogFormatter = (input) => {
     add(s.at, 'smtpd', pid, `connect from ${client}`, link);
     const tls = tlsOutcome(s);
     if (tls === 'established') add(s.at, 'smtpd', pid, `Anonymous TLS connection established from ${client}`, link);
-    // Postfix's smtpd on a handshake that did not complete (its tlsmgr and OpenSSL lines aside).
-    if (tls === 'failed') add(s.at, 'smtpd', pid, `SSL_accept error from ${client}: -1`, link);
-    if (tls === 'failed') add(s.at, 'smtpd', pid, `lost connection after STARTTLS from ${client}`, link);
+    if (tls === 'failed') {
+      // Postfix's smtpd on a handshake that did not complete (its tlsmgr and OpenSSL lines aside).
+      add(s.at, 'smtpd', pid, `SSL_accept error from ${client}: -1`, link);
+      add(s.at, 'smtpd', pid, `lost connection after STARTTLS from ${client}`, link);
+    }
     if (s.lines.some((l) => l.dir === 'out' && /^535\b/.test(l.text))) add(s.at, 'smtpd', pid, `warning: ${client}: SASL NTLM authentication failed`, link);
     for (const id of acceptedIds(s)) add(s.at, 'smtpd', pid, `${id}: client=${client}`, link);
     // Postfix 3.x's tally: each command `name=n`, or `name=ok/n` when some failed (4xx/5xx, or a
