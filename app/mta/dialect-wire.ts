@@ -8,7 +8,7 @@
  *                                                                         ▼
  *                                                     the product's reply (dialect.replies.*) ──► socket
  *
- * `LIBRARY_TEXTS` lists every smtp-server text (3.21.6) we replace. test/mta/dialect-wire.test.ts
+ * `LIBRARY_TEXTS` lists every smtp-server text (3.21.6) we replace. test/products/dialects.test.ts
  * checks each one is still in smtp-server's source and that every dialect reply reaches the wire,
  * so an upgrade that rewords the library fails a test instead of letting its words leak through.
  * Verbs smtp-server does not run, but a product advertises (ETRN, XEXCH50), and HELP and STARTTLS
