@@ -16,6 +16,17 @@ export function nameBreaks(text: string): string[] {
   return text.split(/(?<=[.@])(?=[^\s.@])/);
 }
 
+/** A fingerprint's parts, each ending after a colon: it wraps between bytes, never inside one. */
+export function byteBreaks(hex: string): string[] {
+  return hex.split(/(?<=:)/);
+}
+
+/** Text cut after each underscore (`smtp_tls_policy_maps: encrypt`): a configuration parameter's
+ *  name in a narrow cell breaks between its words. */
+export function identBreaks(text: string): string[] {
+  return text.split(/(?<=_)(?=\S)/);
+}
+
 export function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`;

@@ -165,7 +165,7 @@ test('the open file changed on disk: a story edit is applied and the lab kept; a
 
   // Dark theme, at the smallest supported size.
   await page.setViewportSize({ width: 1024, height: 700 });
-  await page.getByRole('button', { name: 'Dark theme' }).click();
+  await page.getByLabel('Theme').selectOption('dark');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.screenshot({ path: 'test-results/files-dark.png' });
   expect(problems).toEqual([]);
