@@ -96,9 +96,15 @@ export function parseScenario(text: string, file: string): Loaded {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   // Errors, and warnings such as an unresolved tag: a scenario is strict input (app/scenario/input.ts).
+  // An error the parser found only at the end of the input (an unclosed `{`, `[` or quote) is
+  // placed after the file's last character, on a line the editor may not even show: name the
+  // last line with text instead, and say that the file ended there.
+  const end = text.trimEnd().length;
   const yamlErrors: ScenarioError[] = [...doc.errors, ...doc.warnings].map((e) => {
-    const pos = counter.linePos(e.pos[0]);
-    return { file, line: pos.line, column: pos.col, path: '(yaml)', message: e.message.split('\n')[0] };
+    const atEnd = e.pos[0] >= end && end > 0;
+    const pos = counter.linePos(atEnd ? end - 1 : e.pos[0]);
+    const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    return { file, line: pos.line, column: atEnd ? pos.col + 1 : pos.col, path: '(yaml)', message: atEnd ? `${message}, but the file ends here` : message };
   });
   yamlErrors.push(...documentErrors(doc, counter, file));
   if (yamlErrors.length > 0) return { ok: false, file, errors: yamlErrors.sort((a, b) => a.line - b.line || a.column - b.column) };

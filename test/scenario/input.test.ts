@@ -30,6 +30,12 @@ describe('YAML that is not plain data', () => {
     expect(errors(parseScenario('title: t\nlab:\n  <<: *x\n', 'b.yaml'))).toEqual(['3:7: alias *x has no anchor &x before it']);
   });
 
+  it('places an error found only at the end of the file after its last character, not on a line past it', () => {
+    // The `{` is never closed: the parser notices at the end of the input, two blank lines later.
+    expect(errors(parseScenario('title: t\nsteps:\n  - send: { id: m1, from: a@b\n\n\n', 'open.yaml'))).toEqual([
+      '3:30: Flow map in block collection must be sufficiently indented and end with a }, but the file ends here']);
+  });
+
   it('stops an alias bomb at the first alias instead of expanding it', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`), 'title: t'].join('\n');
     expect(errors(parseScenario(bomb, 'bomb.yaml'))).toEqual(['2:8: aliases expand beyond 100 copies (an alias bomb?)']);
