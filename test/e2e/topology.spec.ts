@@ -195,6 +195,29 @@ test('alternate-path: two routes, and the message on the one that bypasses the f
   await expect(badge(page, 'intellinet-ntsol/wire').locator('.headline')).toHaveText('clear · m2');
 });
 
+test('the replay\'s events are one Tab stop: the arrows walk them, and the next Tab leaves the list', async ({ page }) => {
+  await openFromList(page, served().url, 'pix-mailguard');
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(steps(page).last()).toHaveAttribute('aria-label', /— passed$/);
+  const events = page.getByRole('list', { name: 'Lab events' }).getByRole('button');
+  expect(await events.count(), 'a recording long enough to need this').toBeGreaterThan(50);
+  // Live: the last event is the list's stop, the next after the toolbar's speed select.
+  await page.getByRole('toolbar', { name: 'Replay controls' }).getByLabel('Speed').focus();
+  await page.keyboard.press('Tab');
+  await expect(events.last()).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(events.first()).toBeFocused();
+  await expect(page.getByRole('status').filter({ hasText: /^Event 1 of/ })).toBeVisible();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await expect(events.nth(2)).toBeFocused();
+  await expect(page.locator('.events li[aria-current="step"]')).toHaveAttribute('data-index', '2');
+  // One more Tab leaves the list for what follows it, not for the list's next event.
+  await page.keyboard.press('Tab');
+  const inList = await page.evaluate(() => !!document.activeElement?.closest('.events'));
+  expect(inList, 'Tab stayed in the list of events').toBe(false);
+});
+
 test('replay steps through a session event by event, and shows the bytes of the firewall\'s rewrite', async ({ page }) => {
   await openFromList(page, served().url, 'pix-mailguard');
   await nextStep(page, 0);
