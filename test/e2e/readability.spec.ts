@@ -112,6 +112,13 @@ test('dark: the queue\'s count on its tab and a bounce\'s tag are readable; the 
 
   // Mailguard's 5xx to AUTH: the sender's bounce in alice's mailbox.
   await runAll('pix-mailguard');
+  // The story's quarter at 1024 px: Next step and Run all steps share a row, and no step's
+  // addresses run out of its card (they break after a dot or an @).
+  const [next, all] = [page.getByRole('button', { name: 'Next step' }), page.getByRole('button', { name: 'Run all steps' })];
+  expect((await next.boundingBox())!.y).toBe((await all.boundingBox())!.y);
+  for (const line of await page.locator('.step-line').all()) {
+    expect(await line.evaluate((el) => el.scrollWidth - el.clientWidth), `"${await line.innerText()}" runs out of its step`).toBeLessThanOrEqual(0);
+  }
   await page.getByRole('tab', { name: 'Mailboxes' }).click();
   await page.getByRole('button', { name: /^Mailbox alice@intellinet\.example/ }).click();
   const tag = page.getByRole('tabpanel').locator('.tag').first();
