@@ -100,18 +100,21 @@ const STS_GAP = 12;
 const isScanner = (o: OrgView) => o.id.startsWith('scanner@');
 
 /** An organisation's box, its hosts side by side (links leave from a host's top or bottom). */
-function orgBox(o: OrgView, cx: number, cy: number): OrgBox {
+function orgBox(o: OrgView, cx: number, cy: number, stsBelow = false): OrgBox {
   const n = Math.max(o.hosts.length, 1);
   const w = n * HOST_W + (n - 1) * HOST_GAP + 2 * ORG_PAD;
   const h = ORG_HEAD + HOST_H + ORG_PAD;
-  // The MTA-STS host stands to the right: the pair is centred together.
-  const x = cx - (o.mtaSts ? w + STS_W + STS_GAP : w) / 2;
+  // The MTA-STS host stands to the right (the pair centred together), or under the organisation
+  // when it stands low on an ellipse, where nothing runs below it and the picture stays narrow.
+  const x = cx - (o.mtaSts && !stsBelow ? w + STS_W + STS_GAP : w) / 2;
   const y = cy - h / 2;
   const hosts = o.hosts.map((host, i) => ({
     id: `host:${host.name}`, org: o.id, name: host.name, address: host.address,
     x: x + ORG_PAD + i * (HOST_W + HOST_GAP), y: y + ORG_HEAD, w: HOST_W, h: HOST_H,
   }));
-  const sts = o.mtaSts ? { mtaSts: { name: o.mtaSts, x: x + w + STS_GAP, y: y + ORG_HEAD + 7, w: STS_W, h: 30 } } : {};
+  const sts = !o.mtaSts ? {}
+    : stsBelow ? { mtaSts: { name: o.mtaSts, x: x + (w - STS_W) / 2, y: y + h + STS_GAP, w: STS_W, h: 30 } }
+    : { mtaSts: { name: o.mtaSts, x: x + w + STS_GAP, y: y + ORG_HEAD + 7, w: STS_W, h: 30 } };
   return { id: o.id, domain: o.domain, profile: o.profile, x, y, w, h, hosts, ...sts };
 }
 
@@ -154,8 +157,8 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
     byPair.set(key, [...(byPair.get(key) ?? []), p]);
   }
   const lanes = Math.max(1, ...[...byPair.values()].map((l) => l.length));
-  // Each organisation's width with its MTA-STS host beside it, widest first.
-  const widths = orgViews.map((o) => Math.max(1, o.hosts.length) * (HOST_W + HOST_GAP) - HOST_GAP + 2 * ORG_PAD + (o.mtaSts ? STS_W + STS_GAP : 0)).sort((x, y) => y - x);
+  // Each organisation's width (with its MTA-STS host beside it, where it stands beside), widest first.
+  const widths = orgViews.map((o) => Math.max(1, o.hosts.length) * (HOST_W + HOST_GAP) - HOST_GAP + 2 * ORG_PAD + (o.mtaSts && n <= 2 ? STS_W + STS_GAP : 0)).sort((x, y) => y - x);
   const widest = widths[0] ?? HOST_W + 2 * ORG_PAD;
   const orgH = ORG_HEAD + HOST_H + ORG_PAD;
   const span = snapshot.paths.some((p) => p.via !== 'direct') ? SPAN_MIDDLE : SPAN_DIRECT;
@@ -169,13 +172,15 @@ export function layoutTopology(snapshot: Pick<LabSnapshot, 'orgs' | 'paths'>): L
   const second = Math.PI / 2 - (2 * Math.PI) / n;
   // Side by side on an ellipse, two organisations leave room for a link's badge between them.
   const apart = n <= 2 ? 0 : (widths[0] + widths[1]) / 2 + 2 * (BADGE_HALF_W + MARGIN);
-  const rx = n <= 2 ? 0 : Math.max(width / 2 - widest / 2 - 20, apart / (2 * Math.max(0.5, Math.abs(Math.cos(second)))));
+  // Only as wide as that room needs: a wider ellipse makes a wider picture, and the picture scales
+  // to the tab's width, so its words would shrink (mta-sts-enforce's were 7 px at 1024×700).
+  const rx = n <= 2 ? 0 : apart / (2 * Math.max(0.5, Math.abs(Math.cos(second))));
   // Above one another, the first two are `span` apart (the room a link's badge and a middlebox
   // need), however many there are.
   const ry = n <= 2 ? span / 2 + orgH / 2 : Math.min(height / 2 - orgH / 2 - 20, (span + orgH) / (1 - Math.sin(second)));
   const orgs = orgViews.map((o, i) => {
     const angle = Math.PI / 2 - (2 * Math.PI * i) / n;
-    return orgBox(o, cx + rx * Math.cos(angle), cy - ry * Math.sin(angle));
+    return orgBox(o, cx + rx * Math.cos(angle), cy - ry * Math.sin(angle), n > 2 && Math.sin(angle) < 0);
   });
   const orgById = new Map(orgs.map((o) => [o.id, o]));
 

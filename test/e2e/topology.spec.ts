@@ -195,6 +195,21 @@ test('alternate-path: two routes, and the message on the one that bypasses the f
   await expect(badge(page, 'intellinet-ntsol/wire').locator('.headline')).toHaveText('clear · m2');
 });
 
+test('mta-sts-enforce: three organisations and the policy host, their names readable at 1024×700', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await openFromList(page, served().url, 'mta-sts-enforce');
+  await expect(page.locator('svg.topo rect.org-box')).toHaveCount(3);
+  const panel = (await page.getByRole('tabpanel').boundingBox())!;
+  const picture = (await page.locator('svg.topo').boundingBox())!;
+  expect(picture.x + picture.width).toBeLessThanOrEqual(panel.x + panel.width);
+  // Boxes at least 14 px tall (11 px, with 7 to 9 px letters, when the policy host stood beside ntsol and
+  // the ellipse spread wider than its badges need).
+  for (const name of await page.locator('svg.topo text.org-name').all()) expect((await name.boundingBox())!.height, await name.textContent() ?? '').toBeGreaterThanOrEqual(14);
+  const sts = (await page.getByRole('img', { name: 'MTA-STS policy host mta-sts.ntsol.example' }).boundingBox())!;
+  expect(sts.y + sts.height).toBeLessThanOrEqual(picture.y + picture.height);
+  await page.screenshot({ path: 'test-results/topology-mta-sts-1024x700.png' });
+});
+
 test('the replay\'s events are one Tab stop: the arrows walk them, and the next Tab leaves the list', async ({ page }) => {
   await openFromList(page, served().url, 'pix-mailguard');
   await page.getByRole('button', { name: 'Run all steps' }).click();
