@@ -149,7 +149,7 @@ test('1024×700: no tab scrolls sideways in the labs with the longest names, and
   const lineHeight = await config.evaluate((el) => parseFloat(getComputedStyle(el).lineHeight));
   const lines = (await config.innerText()).split('\n').length;
   const padding = await config.evaluate((el) => parseFloat(getComputedStyle(el).paddingTop) + parseFloat(getComputedStyle(el).paddingBottom));
-  const scrollbar = await config.evaluate((el) => el.offsetHeight - el.clientHeight);
+  const scrollbar = await config.evaluate((el) => (el as HTMLElement).offsetHeight - el.clientHeight);
   expect(((await config.boundingBox())!.height - padding - scrollbar) / lineHeight, 'a configuration line wrapped').toBeCloseTo(lines, 0);
 
   // The terminal stays where it is while a session opens and closes.
