@@ -167,3 +167,22 @@ test('1024×700: no tab scrolls sideways in the labs with the longest names, and
   expect((await screen.boundingBox())!.y, 'the terminal moved when the session closed').toBe(before.y);
   expect(problems).toEqual([]);
 });
+
+test('1920×1080: a server\'s log takes the window\'s height, and the tab does not scroll', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await openFromList(page, served().url, 'pix-mailguard');
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(page.getByRole('list', { name: 'Steps' }).getByRole('listitem').last()).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('tab', { name: 'Server logs' }).click();
+  const lines = page.locator('.log-lines');
+  await expect(lines.locator('li').first()).toBeVisible();
+  // More lines than the box shows: it scrolls on its own, and reaches down to the tab's foot.
+  expect(await lines.evaluate((el) => el.scrollHeight > el.clientHeight), 'pix-mailguard\'s IMS log fits without scrolling: nothing to measure').toBe(true);
+  const panel = page.getByRole('tabpanel');
+  const [box, tab] = [(await lines.boundingBox())!, (await panel.boundingBox())!];
+  expect(tab.y + tab.height - (box.y + box.height), 'empty room under the log').toBeLessThan(80);
+  expect(await panel.evaluate((p) => p.scrollHeight - p.clientHeight), 'the Server logs tab scrolls').toBeLessThanOrEqual(0);
+  await page.screenshot({ path: 'test-results/readability-logs-1920x1080.png' });
+  expect(problems).toEqual([]);
+});
