@@ -186,3 +186,16 @@ test('1920×1080: a server\'s log takes the window\'s height, and the tab does n
   await page.screenshot({ path: 'test-results/readability-logs-1920x1080.png' });
   expect(problems).toEqual([]);
 });
+
+test('an engine error shown alone reads as a sentence: the terminal of a stopped lab', async ({ page }) => {
+  await openFromList(page, served().url, 'telnet-starttls');
+  await page.getByRole('button', { name: 'Stop lab' }).click();
+  await expect(page.getByRole('button', { name: 'Start lab' })).toBeVisible();
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  const connect = page.getByRole('button', { name: 'Connect', exact: true });
+  if (await connect.isEnabled()) await connect.click();
+  const alert = page.getByRole('tabpanel').getByRole('alert');
+  // The engine's words are a lower-case clause; the page shows them capitalised (innerText is what is drawn).
+  await expect(alert).toHaveText(/^the lab is not running/);
+  expect(await alert.innerText()).toMatch(/^The lab is not running/);
+});
