@@ -7,17 +7,19 @@ import JoinClass from './views/JoinClass.svelte';
 import SeatBar from './views/SeatBar.svelte';
 import { AppState } from './state/app.svelte.ts';
 import { BoardState } from './state/board.svelte.ts';
+import { ThemeState } from './state/theme.svelte.ts';
 import { SeatStatus, followSeat } from './state/classroom.svelte.ts';
 import { boardApi, forgetSeat, heldSeat, holdSeat, joinApi, seatApi, type PageMode } from './lib/classroom.ts';
 
 const BOARD_KEY = 'postcard-lab.classroom.board';
 
-function startSeat(target: HTMLElement, token: string): void {
+/** `theme`: the join page's, when the learner just joined (one theme per page, following the system or their choice). */
+function startSeat(target: HTMLElement, token: string, theme?: ThemeState): void {
   history.replaceState(null, '', '#/seat');
   // The packet view's downloads are plain links: the seat's token rides along in a cookie sent only to /export/ of this server.
   document.cookie = `postcard-seat=${token}; path=/export/; SameSite=Strict`;
   const api = seatApi(token);
-  const state = new AppState(api);
+  const state = new AppState(api, theme);
   const status = new SeatStatus();
   followSeat(state, status, (listener) => api.onEvent(listener));
   const bar = document.createElement('div');
@@ -36,9 +38,12 @@ function startJoin(target: HTMLElement, code: string): void {
   // This browser already holds a seat in this class: back to it (a reload, a laptop's sleep).
   if (held && held.code === code) return startSeat(target, held.token);
   const api = joinApi(code);
+  // Light or dark as every other page: the system's unless the learner picks one.
+  const theme = new ThemeState();
   const page = mount(JoinClass, {
     target,
     props: {
+      theme,
       onJoin: async (name: string) => {
         try {
           const seat = await api.join({ name });
@@ -47,7 +52,7 @@ function startJoin(target: HTMLElement, code: string): void {
           return (error as Error).message;
         }
         void unmount(page);
-        startSeat(target, heldSeat()!.token);
+        startSeat(target, heldSeat()!.token, theme);
         return undefined;
       },
     },
@@ -62,6 +67,7 @@ export function startClassroom(mode: Exclude<PageMode, { kind: 'app' }>, target:
       const held = heldSeat();
       if (held) return startSeat(target, held.token);
       forgetSeat();
+      new ThemeState().apply(); // light or dark, as on every page
       target.textContent = 'This browser holds no seat in a class. Open the join link the trainer shows.';
       return;
     }

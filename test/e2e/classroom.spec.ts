@@ -158,6 +158,61 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await learnerContext.close();
 });
 
+/** A computed `rgb(…)` colour's relative luminance (WCAG 2.x): 0 black, 1 white. */
+function luminance(rgb: string): number {
+  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+const colours = (page: Page, selector: string) => page.locator(selector).first().evaluate((e) => {
+  const style = getComputedStyle(e);
+  return { background: style.backgroundColor, ink: style.color };
+});
+
+test('the join page: a card as tall as its form, light or dark as the system is', async ({ browser }) => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const viewport of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
+      const context = await browser.newContext({ viewport, colorScheme });
+      const page = await context.newPage();
+      await page.goto(`${cls.origin}/#/join?code=${cls.code}`);
+      const card = page.getByRole('form', { name: 'Join the class' });
+      const join = card.getByRole('button', { name: 'Join' });
+      await expect(join).toBeVisible();
+      // The card ends below its button (it used to stretch to the window's foot, 60 % of it empty).
+      const [box, button] = [(await card.boundingBox())!, (await join.boundingBox())!];
+      expect(box.y + box.height - (button.y + button.height), `card's foot below Join at ${viewport.width}, ${colorScheme}`).toBeLessThan(40);
+      // The system's palette, as every other page (the join page stayed light under a dark system).
+      const body = await colours(page, 'body');
+      const form = await colours(page, 'form');
+      const input = await colours(page, '#join-name');
+      if (colorScheme === 'dark') {
+        expect(luminance(body.background), 'dark page').toBeLessThan(0.05);
+        expect(luminance(form.background), 'dark card').toBeLessThan(0.05);
+        expect(luminance(form.ink), 'light text on it').toBeGreaterThan(0.6);
+        expect(luminance(input.background), 'dark name field').toBeLessThan(0.05);
+      } else {
+        expect(luminance(body.background), 'light page').toBeGreaterThan(0.8);
+        expect(luminance(form.ink), 'dark text').toBeLessThan(0.05);
+      }
+      if (viewport.width === 1024) {
+        await page.screenshot({ path: `test-results/classroom-join-${colorScheme}.png` });
+        await axe(page, `the join page, ${colorScheme}`);
+      }
+      await context.close();
+    }
+  }
+  // The page's own Theme switch, as on the board and in the app: Light under a dark system.
+  const context = await browser.newContext({ viewport: { width: 1024, height: 700 }, colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(`${cls.origin}/#/join?code=${cls.code}`);
+  await page.getByLabel('Theme').selectOption('light');
+  expect(luminance((await colours(page, 'body')).background)).toBeGreaterThan(0.8);
+  await context.close();
+});
+
 test('a full room says so to the next learner', async ({ browser }) => {
   test.setTimeout(120_000);
   // Three more browsers fill the room of four (Ada holds the first); the fifth is told.
