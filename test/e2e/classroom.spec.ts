@@ -109,6 +109,16 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await row.getByRole('button', { name: 'View the lab of s01' }).click();
   const view = board.getByRole('region', { name: 'Read-only view of s01' });
   await expect(view.getByRole('article', { name: 'ntsol.example' })).toBeVisible();
+  // Its Transcript tab opens where the learner's does: on the last message tried (it was empty,
+  // "Pick a queue entry", although the lab had tried messages).
+  await learner.getByRole('tab', { name: 'Transcript' }).click();
+  const learnerTranscript = learner.getByRole('heading', { name: /^Transcript of / });
+  await expect(learnerTranscript).toBeVisible();
+  await view.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(view.getByRole('heading', { name: /^Transcript/ })).toHaveText((await learnerTranscript.textContent())!);
+  await expect(view.getByLabel('Sender transcript').first()).toContainText('MAIL FROM:<');
+  await expect(view.getByText('Pick a queue entry')).toHaveCount(0);
+  await learner.getByRole('tab', { name: 'Topology' }).click();
   await view.getByRole('tab', { name: 'Queue' }).click();
   await view.getByRole('button', { name: /^Show transcript of / }).first().click();
   await expect(view.getByLabel('Sender transcript')).toContainText('=> MAIL FROM:<alice@intellinet.example>');
