@@ -9,7 +9,8 @@ import { axe } from './axe.ts';
 
 let cls: RunningClass;
 test.beforeAll(async () => {
-  cls = await startClass(['--seats', '4', '--scenario', 'ntlm-one-way', '--scenario', 'postcard']);
+  // asa-strips-starttls: the longest title (the board's scenario list must show it whole where there is room).
+  cls = await startClass(['--seats', '4', '--scenario', 'ntlm-one-way', '--scenario', 'postcard', '--scenario', 'asa-strips-starttls']);
   fs.mkdirSync('test-results', { recursive: true });
 });
 test.afterAll(async () => {
@@ -221,6 +222,49 @@ test('the join page: a card as tall as its form, light or dark as the system is'
   await page.getByLabel('Theme').selectOption('light');
   expect(luminance((await colours(page, 'body')).background)).toBeGreaterThan(0.8);
   await context.close();
+});
+
+test('the board\'s scenario list: the whole title where the row has room, the toolbar on one row', async ({ browser }) => {
+  test.setTimeout(180_000);
+  // Ada's seat (the first test) holds a lab whose steps all ran.
+  for (const viewport of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
+    const at = `at ${viewport.width}×${viewport.height}`;
+    const context = await browser.newContext({ viewport });
+    const board = await context.newPage();
+    await board.goto(`${cls.origin}/#/board?token=${cls.trainerToken}`);
+    const row = board.getByRole('row', { name: 'Seat s01, Ada Lovelace' });
+    await expect(row).toContainText('all steps done');
+
+    // The toolbar keeps one row (a deliberate choice, 10dd037); the scenario list takes the room the
+    // row has: the longest title whole at 1920 (it was cut at 36ch, "… goes o", half the row empty),
+    // and at 1024 as much of it as the row allows, Assign straight after it.
+    const select = board.getByLabel('Scenario');
+    await select.selectOption('asa-strips-starttls');
+    const assign = board.getByRole('button', { name: 'Assign to all seats' });
+    const csv = board.getByRole('button', { name: 'Export CSV' });
+    const json = board.getByRole('button', { name: 'Export JSON' });
+    const boxes = await Promise.all([select, assign, csv, json].map(async (l) => (await l.boundingBox())!));
+    const middles = boxes.map((b) => b.y + b.height / 2);
+    expect(Math.max(...middles) - Math.min(...middles), `toolbar on one row ${at}`).toBeLessThan(4);
+    const widths = await select.evaluate((s: HTMLSelectElement) => {
+      // The list's own width, unconstrained: a copy beside it, no cap, no shrinking.
+      const copy = s.cloneNode(true) as HTMLSelectElement;
+      copy.value = s.value;
+      Object.assign(copy.style, { position: 'absolute', visibility: 'hidden', maxWidth: 'none', minWidth: '0', width: 'auto', flex: 'none' });
+      s.parentElement!.append(copy);
+      const natural = copy.getBoundingClientRect().width;
+      copy.remove();
+      return { natural, shown: s.getBoundingClientRect().width };
+    });
+    if (viewport.width === 1920) {
+      expect(widths.shown, 'the whole title shows at 1920').toBeGreaterThanOrEqual(widths.natural - 1);
+    } else {
+      const [, a, c] = boxes;
+      expect(c.x - (a.x + a.width), 'no room left unused beside a cut title at 1024').toBeLessThan(16);
+      await expect(select).toHaveAttribute('title', /^An ASA masks STARTTLS/);
+    }
+    await context.close();
+  }
 });
 
 test('a full room says so to the next learner', async ({ browser }) => {
