@@ -224,7 +224,7 @@ test('the join page: a card as tall as its form, light or dark as the system is'
   await context.close();
 });
 
-test('the board\'s scenario list: the whole title where the row has room, the toolbar on one row', async ({ browser }) => {
+test('the board fits the window: a seat\'s view in sight, no page scrollbar, a readable scenario list', async ({ browser }) => {
   test.setTimeout(180_000);
   // Ada's seat (the first test) holds a lab whose steps all ran.
   for (const viewport of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
@@ -263,6 +263,35 @@ test('the board\'s scenario list: the whole title where the row has room, the to
       expect(c.x - (a.x + a.width), 'no room left unused beside a cut title at 1024').toBeLessThan(16);
       await expect(select).toHaveAttribute('title', /^An ASA masks STARTTLS/);
     }
+
+    // View: the seat's lab in the window, beside or under the table, never below the window's edge;
+    // the page never scrolls, whichever tab is open, so nothing shifts sideways between tabs.
+    await row.getByRole('button', { name: 'View the lab of s01' }).click();
+    const view = board.getByRole('region', { name: 'Read-only view of s01' });
+    const panel = view.locator('#seat-tabpanel');
+    const seatsPanel = board.getByRole('region', { name: 'Seats', exact: true });
+    let first: { seats: number; view: number; panel: number } | undefined;
+    for (const [tab, content] of [
+      ['Topology', view.locator('svg.topo')],
+      ['Queue', view.getByRole('button', { name: /^Show transcript of / }).first()],
+      ['Transcript', view.getByLabel('Sender transcript').first()],
+      ['Packets', view.getByText('AUTH NTLM').first()],
+    ] as const) {
+      await view.getByRole('tab', { name: tab }).click();
+      await expect(content).toBeVisible();
+      const scroll = await board.evaluate(() => {
+        const main = document.querySelector('main')!;
+        return { page: document.documentElement.scrollHeight - innerHeight, main: main.scrollHeight - main.clientHeight, bar: main.offsetWidth - main.clientWidth };
+      });
+      expect(scroll, `no page scroll on ${tab} ${at}`).toEqual({ page: 0, main: 0, bar: 0 });
+      const [v, p, t] = [(await view.boundingBox())!, (await panel.boundingBox())!, (await seatsPanel.boundingBox())!];
+      expect(v.y + v.height, `the view ends inside the window on ${tab} ${at}`).toBeLessThanOrEqual(viewport.height);
+      expect(p.height, `its tab has a good part of the window on ${tab} ${at}`).toBeGreaterThan(viewport.height * 0.3);
+      const now = { seats: t.x, view: v.x, panel: p.x };
+      first ??= now;
+      expect(now, `nothing moves sideways switching to ${tab} ${at}`).toEqual(first);
+    }
+    await board.screenshot({ path: `test-results/classroom-board-fits-${viewport.width}.png` });
     await context.close();
   }
 });
