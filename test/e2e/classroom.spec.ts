@@ -224,7 +224,7 @@ test('the join page: a card as tall as its form, light or dark as the system is'
   await context.close();
 });
 
-test('the board fits the window: a seat\'s view in sight, no page scrollbar, a readable scenario list', async ({ browser }) => {
+test('the board fits the window: a seat\'s view in sight, no page scrollbar, a readable scenario list and seats table', async ({ browser }) => {
   test.setTimeout(180_000);
   // Ada's seat (the first test) holds a lab whose steps all ran.
   for (const viewport of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
@@ -264,6 +264,16 @@ test('the board fits the window: a seat\'s view in sight, no page scrollbar, a r
       await expect(select).toHaveAttribute('title', /^An ASA masks STARTTLS/);
     }
 
+    // The seats table: a larger type on a projector-sized window, the compact one at 1024.
+    const td = await row.getByRole('cell').nth(2).evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    const th = await board.getByRole('columnheader', { name: 'Step', exact: true }).evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    if (viewport.width === 1920) {
+      expect(td, 'seats table text at 1920').toBeGreaterThanOrEqual(15);
+      expect(th, 'its headers').toBeGreaterThanOrEqual(13);
+    } else {
+      expect(td, 'seats table text at 1024').toBeLessThan(14.5);
+    }
+
     // View: the seat's lab in the window, beside or under the table, never below the window's edge;
     // the page never scrolls, whichever tab is open, so nothing shifts sideways between tabs.
     await row.getByRole('button', { name: 'View the lab of s01' }).click();
@@ -291,6 +301,8 @@ test('the board fits the window: a seat\'s view in sight, no page scrollbar, a r
       first ??= now;
       expect(now, `nothing moves sideways switching to ${tab} ${at}`).toEqual(first);
     }
+    // Beside the view the table fits its part (there it keeps the compact type).
+    expect(await board.getByRole('table', { name: 'Seats' }).evaluate((t) => t.scrollWidth <= t.parentElement!.clientWidth), `seats table fits ${at}`).toBe(true);
     await board.screenshot({ path: `test-results/classroom-board-fits-${viewport.width}.png` });
     await context.close();
   }
