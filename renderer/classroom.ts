@@ -9,7 +9,7 @@ import { AppState } from './state/app.svelte.ts';
 import { BoardState } from './state/board.svelte.ts';
 import { ThemeState } from './state/theme.svelte.ts';
 import { SeatStatus, followSeat } from './state/classroom.svelte.ts';
-import { boardApi, forgetSeat, heldSeat, holdSeat, joinApi, seatApi, type PageMode } from './lib/classroom.ts';
+import { boardApi, closableApi, forgetSeat, heldSeat, holdSeat, joinApi, seatApi, type PageMode } from './lib/classroom.ts';
 
 const BOARD_KEY = 'postcard-lab.classroom.board';
 
@@ -18,10 +18,21 @@ function startSeat(target: HTMLElement, token: string, theme?: ThemeState): void
   history.replaceState(null, '', '#/seat');
   // The packet view's downloads are plain links: the seat's token rides along in a cookie sent only to /export/ of this server.
   document.cookie = `postcard-seat=${token}; path=/export/; SameSite=Strict`;
-  const api = seatApi(token);
-  const state = new AppState(api, theme);
   const status = new SeatStatus();
-  followSeat(state, status, (listener) => api.onEvent(listener));
+  const api = closableApi(seatApi(token), () => status.closed);
+  const state = new AppState(api, theme);
+  // Back to this class's join form for a new seat (the join code is the one this seat was taken with).
+  const code = heldSeat()?.code;
+  const rejoin = code === undefined ? undefined : () => {
+    forgetSeat();
+    history.replaceState(null, '', `#/join?code=${encodeURIComponent(code)}`);
+    location.reload();
+  };
+  // A freed seat's token opens nothing: forget it, or the join link would lead back to it.
+  followSeat(state, status, (listener) => api.onEvent(listener), () => {
+    forgetSeat();
+    status.rejoin = rejoin;
+  });
   const bar = document.createElement('div');
   target.before(bar);
   // The bar and the app share the window's height (styles.css), as the app alone does elsewhere.
@@ -29,7 +40,10 @@ function startSeat(target: HTMLElement, token: string, theme?: ThemeState): void
   mount(SeatBar, { target: bar, props: { status } });
   mount(App, { target, props: { state } });
   void state.start().then(() => {
-    if (state.scenario.error?.startsWith('cannot reach')) status.message = 'Cannot reach your seat: the class may have ended, or the trainer freed it. Open the join link again.';
+    // The page's errors are capitalised (lib/format.ts friendly): "Cannot reach the lab server at …".
+    if (!/^cannot reach/i.test(state.scenario.error ?? '')) return;
+    status.message = 'Cannot reach your seat: the class may have ended, or the trainer freed it.';
+    status.rejoin = rejoin;
   });
 }
 

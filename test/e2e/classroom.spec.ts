@@ -308,6 +308,62 @@ test('the board fits the window: a seat\'s view in sight, no page scrollbar, a r
   }
 });
 
+test('a freed seat: the learner\'s page says its lab is closed, its controls are off, and it joins again', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const own = await startClass(['--seats', '2', '--scenario', 'postcard']);
+  const trainerContext = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  const learnerContext = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  try {
+    const board = await trainerContext.newPage();
+    const learner = await learnerContext.newPage();
+    await board.goto(`${own.origin}/#/board?token=${own.trainerToken}`);
+    await learner.goto(`${own.origin}/#/join?code=${own.code}`);
+    await learner.getByLabel('Your name, as the trainer will see it').fill('Grace Hopper');
+    await learner.getByRole('button', { name: 'Join' }).click();
+    const seatStatus = learner.getByRole('status', { name: 'Classroom seat' });
+    await expect(seatStatus).toContainText('Seat s01 · Grace Hopper');
+    await board.getByRole('button', { name: 'Assign to all seats' }).click();
+    await expect(learner.getByText('Lab running')).toBeVisible();
+    const controls = ['Next step', 'Run all steps', 'Restart lab…', 'Stop lab', 'All scenarios', 'Open…'].map((name) => learner.getByRole('button', { name, exact: true }));
+    for (const control of controls) await expect(control).toBeEnabled();
+
+    await board.getByRole('row', { name: 'Seat s01, Grace Hopper' }).getByRole('button', { name: 'Free seat s01' }).click();
+    await expect(seatStatus).toContainText('This seat is closed: the trainer freed this seat');
+    // The header says so (it stayed a green "Lab running"), and nothing reaches for the lab any more.
+    const pill = learner.locator('.topbar .pill');
+    await expect(pill).toHaveText('Lab closed');
+    expect(await pill.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(30, 115, 65)');
+    for (const control of controls) await expect(control).toBeDisabled();
+    await learner.screenshot({ path: 'test-results/classroom-learner-freed.png' });
+    await axe(learner, 'a freed seat');
+
+    // What the learner can still do: join the class again, for a new seat (the old token is forgotten,
+    // so the join link no longer leads back to the freed seat).
+    await learner.getByRole('button', { name: 'Join the class again' }).click();
+    await learner.getByLabel('Your name, as the trainer will see it').fill('Grace Hopper');
+    await learner.getByRole('button', { name: 'Join' }).click();
+    await expect(seatStatus).toContainText(/Seat s0\d · Grace Hopper/);
+    await expect(seatStatus).not.toContainText('closed');
+    await expect(board.getByRole('row', { name: /Grace Hopper/ })).toHaveCount(1);
+
+    // Freed while the learner's page was closed: the join link led back to the dead seat, "Open the
+    // join link again" and round. The page says the seat cannot be reached and offers a new one.
+    const seat = (await seatStatus.locator('strong').textContent())!;
+    await learner.close();
+    await board.getByRole('button', { name: `Free seat ${seat}` }).click();
+    await expect(board.getByRole('row', { name: /Grace Hopper/ })).toHaveCount(0);
+    const again = await learnerContext.newPage();
+    await again.goto(`${own.origin}/#/join?code=${own.code}`);
+    await expect(again.getByRole('status', { name: 'Classroom seat' })).toContainText('Cannot reach your seat');
+    await again.getByRole('button', { name: 'Join the class again' }).click();
+    await expect(again.getByLabel('Your name, as the trainer will see it')).toBeVisible();
+  } finally {
+    await trainerContext.close();
+    await learnerContext.close();
+    expect(await own.stop(), own.output()).toBe(0);
+  }
+});
+
 test('a full room says so to the next learner', async ({ browser }) => {
   test.setTimeout(120_000);
   // Three more browsers fill the room of four (Ada holds the first); the fifth is told.
