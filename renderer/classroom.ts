@@ -7,19 +7,32 @@ import JoinClass from './views/JoinClass.svelte';
 import SeatBar from './views/SeatBar.svelte';
 import { AppState } from './state/app.svelte.ts';
 import { BoardState } from './state/board.svelte.ts';
+import { ThemeState } from './state/theme.svelte.ts';
 import { SeatStatus, followSeat } from './state/classroom.svelte.ts';
-import { boardApi, forgetSeat, heldSeat, holdSeat, joinApi, seatApi, type PageMode } from './lib/classroom.ts';
+import { boardApi, closableApi, forgetSeat, heldSeat, holdSeat, joinApi, seatApi, type PageMode } from './lib/classroom.ts';
 
 const BOARD_KEY = 'postcard-lab.classroom.board';
 
-function startSeat(target: HTMLElement, token: string): void {
+/** `theme`: the join page's, when the learner just joined (one theme per page, following the system or their choice). */
+function startSeat(target: HTMLElement, token: string, theme?: ThemeState): void {
   history.replaceState(null, '', '#/seat');
   // The packet view's downloads are plain links: the seat's token rides along in a cookie sent only to /export/ of this server.
   document.cookie = `postcard-seat=${token}; path=/export/; SameSite=Strict`;
-  const api = seatApi(token);
-  const state = new AppState(api);
   const status = new SeatStatus();
-  followSeat(state, status, (listener) => api.onEvent(listener));
+  const api = closableApi(seatApi(token), () => status.closed);
+  const state = new AppState(api, theme);
+  // Back to this class's join form for a new seat (the join code is the one this seat was taken with).
+  const code = heldSeat()?.code;
+  const rejoin = code === undefined ? undefined : () => {
+    forgetSeat();
+    history.replaceState(null, '', `#/join?code=${encodeURIComponent(code)}`);
+    location.reload();
+  };
+  // A freed seat's token opens nothing: forget it, or the join link would lead back to it.
+  followSeat(state, status, (listener) => api.onEvent(listener), () => {
+    forgetSeat();
+    status.rejoin = rejoin;
+  });
   const bar = document.createElement('div');
   target.before(bar);
   // The bar and the app share the window's height (styles.css), as the app alone does elsewhere.
@@ -27,7 +40,10 @@ function startSeat(target: HTMLElement, token: string): void {
   mount(SeatBar, { target: bar, props: { status } });
   mount(App, { target, props: { state } });
   void state.start().then(() => {
-    if (state.scenario.error?.startsWith('cannot reach')) status.message = 'Cannot reach your seat: the class may have ended, or the trainer freed it. Open the join link again.';
+    // The page's errors are capitalised (lib/format.ts friendly): "Cannot reach the lab server at …".
+    if (!/^cannot reach/i.test(state.scenario.error ?? '')) return;
+    status.message = 'Cannot reach your seat: the class may have ended, or the trainer freed it.';
+    status.rejoin = rejoin;
   });
 }
 
@@ -36,9 +52,12 @@ function startJoin(target: HTMLElement, code: string): void {
   // This browser already holds a seat in this class: back to it (a reload, a laptop's sleep).
   if (held && held.code === code) return startSeat(target, held.token);
   const api = joinApi(code);
+  // Light or dark as every other page: the system's unless the learner picks one.
+  const theme = new ThemeState();
   const page = mount(JoinClass, {
     target,
     props: {
+      theme,
       onJoin: async (name: string) => {
         try {
           const seat = await api.join({ name });
@@ -47,7 +66,7 @@ function startJoin(target: HTMLElement, code: string): void {
           return (error as Error).message;
         }
         void unmount(page);
-        startSeat(target, heldSeat()!.token);
+        startSeat(target, heldSeat()!.token, theme);
         return undefined;
       },
     },
@@ -62,6 +81,7 @@ export function startClassroom(mode: Exclude<PageMode, { kind: 'app' }>, target:
       const held = heldSeat();
       if (held) return startSeat(target, held.token);
       forgetSeat();
+      new ThemeState().apply(); // light or dark, as on every page
       target.textContent = 'This browser holds no seat in a class. Open the join link the trainer shows.';
       return;
     }

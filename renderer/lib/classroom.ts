@@ -70,6 +70,19 @@ export function seatApi(token: string): PostcardApi {
   return createSocketApi(socketUrl(`seat=${encodeURIComponent(token)}`));
 }
 
+/**
+ * The seat's API once `closed()` holds (the trainer freed the seat): every call fails, saying so,
+ * instead of opening the socket again with a token that opens nothing (and naming it in the error).
+ */
+export function closableApi(api: PostcardApi, closed: () => boolean): PostcardApi {
+  return new Proxy(api, {
+    get(target, name) {
+      if (typeof name !== 'string' || name === 'onEvent' || name === 'then' || !closed()) return Reflect.get(target, name) as unknown;
+      return () => Promise.reject(new Error('this seat is closed: join the class again for a new seat and lab'));
+    },
+  });
+}
+
 export function boardApi(token: string): BoardApi {
   // The socket client makes a call of any name; the board's allow-list answers the rest.
   return createSocketApi(socketUrl(`board=${encodeURIComponent(token)}`)) as unknown as BoardApi;

@@ -48,6 +48,11 @@ export class AppState {
    * rather than "Lab running" for the lab it replaces while that one is stopped and the new one built.
    */
   starting = $state(false);
+  /**
+   * Why the page's lab is gone for good (a classroom seat the trainer freed): the status says
+   * "Lab closed" and the controls that would reach the lab are off (docs/classroom.md).
+   */
+  closed = $state<string | undefined>(undefined);
 
   /** `theme`: the page's own, when this state is one view among others (a seat on the class board). */
   constructor(api: PostcardApi, theme?: ThemeState) {
@@ -163,8 +168,15 @@ export class AppState {
   }
 
   /** What the header's status says of the lab. */
-  get labStatus(): 'starting' | 'running' | 'stopped' {
+  get labStatus(): 'starting' | 'running' | 'stopped' | 'closed' {
+    if (this.closed) return 'closed';
     return this.starting ? 'starting' : this.lab.running ? 'running' : 'stopped';
+  }
+
+  /** The lab went for good (`reason`, as the server said it): nothing on the page reaches for it again. */
+  close(reason: string): void {
+    this.closed = reason;
+    this.lab.closed = true;
   }
 
   async toggleGrid(): Promise<void> {

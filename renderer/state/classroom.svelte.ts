@@ -11,6 +11,10 @@ export class SeatStatus {
   seat = $state<string | undefined>(undefined);
   name = $state('');
   message = $state<string | undefined>(undefined);
+  /** The trainer freed the seat: its token opens nothing any more, its lab has stopped. */
+  closed = $state(false);
+  /** Back to the join form for a new seat, when the seat is gone or cannot be reached (the page offers it then). */
+  rejoin = $state.raw<(() => void) | undefined>(undefined);
 }
 
 /** Show the seat's scenario and lab as they are on the server. */
@@ -31,8 +35,11 @@ export function adopt(state: AppState, welcome: SeatWelcome): void {
   void state.lab.refresh();
 }
 
-/** Route the class server's messages to a learner's page; the app's own events go to the app. */
-export function followSeat(state: AppState, status: SeatStatus, onEvent: (listener: (e: EventMessage) => void) => void): void {
+/**
+ * Route the class server's messages to a learner's page; the app's own events go to the app.
+ * `onClosed`: the seat was freed (the page forgets its token and offers to join again).
+ */
+export function followSeat(state: AppState, status: SeatStatus, onEvent: (listener: (e: EventMessage) => void) => void, onClosed?: () => void): void {
   onEvent((event) => {
     const e = event as unknown as SeatEventMessage;
     switch (e.event) {
@@ -44,7 +51,11 @@ export function followSeat(state: AppState, status: SeatStatus, onEvent: (listen
         adopt(state, e.payload);
         break;
       case 'seat.closed':
-        status.message = `This seat is closed: ${e.payload.reason}. Open the join link again to take a new one.`;
+        // The lab went with the seat: the header says "Lab closed" and its controls are off.
+        status.closed = true;
+        status.message = `This seat is closed: ${e.payload.reason}, and its lab has stopped.`;
+        state.close(e.payload.reason);
+        onClosed?.();
         break;
       default:
         break;

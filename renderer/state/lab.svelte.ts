@@ -24,7 +24,10 @@ export class LabState {
   /** Queue ids with a retry request on its way. */
   retrying = $state.raw<string[]>([]);
 
-  running = $derived(this.snapshot?.status === 'running');
+  /** The lab is gone for good (a classroom seat the trainer freed): not running, and never asked again. */
+  closed = $state(false);
+
+  running = $derived(!this.closed && this.snapshot?.status === 'running');
   queue = $derived((this.snapshot?.orgs ?? []).flatMap((o) => o.queue));
 
   constructor(api: PostcardApi) {
@@ -90,7 +93,7 @@ export class LabState {
 
   /** A burst of events collapses into one request in flight plus at most one more. */
   refresh(): Promise<void> {
-    return this.#refresh();
+    return this.closed ? Promise.resolve() : this.#refresh();
   }
 
   #refresh = coalesce(async () => {

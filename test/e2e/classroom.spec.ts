@@ -9,7 +9,8 @@ import { axe } from './axe.ts';
 
 let cls: RunningClass;
 test.beforeAll(async () => {
-  cls = await startClass(['--seats', '4', '--scenario', 'ntlm-one-way', '--scenario', 'postcard']);
+  // asa-strips-starttls: the longest title (the board's scenario list must show it whole where there is room).
+  cls = await startClass(['--seats', '4', '--scenario', 'ntlm-one-way', '--scenario', 'postcard', '--scenario', 'asa-strips-starttls']);
   fs.mkdirSync('test-results', { recursive: true });
 });
 test.afterAll(async () => {
@@ -109,6 +110,16 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await row.getByRole('button', { name: 'View the lab of s01' }).click();
   const view = board.getByRole('region', { name: 'Read-only view of s01' });
   await expect(view.getByRole('article', { name: 'ntsol.example' })).toBeVisible();
+  // Its Transcript tab opens where the learner's does: on the last message tried (it was empty,
+  // "Pick a queue entry", although the lab had tried messages).
+  await learner.getByRole('tab', { name: 'Transcript' }).click();
+  const learnerTranscript = learner.getByRole('heading', { name: /^Transcript of / });
+  await expect(learnerTranscript).toBeVisible();
+  await view.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(view.getByRole('heading', { name: /^Transcript/ })).toHaveText((await learnerTranscript.textContent())!);
+  await expect(view.getByLabel('Sender transcript').first()).toContainText('MAIL FROM:<');
+  await expect(view.getByText('Pick a queue entry')).toHaveCount(0);
+  await learner.getByRole('tab', { name: 'Topology' }).click();
   await view.getByRole('tab', { name: 'Queue' }).click();
   await view.getByRole('button', { name: /^Show transcript of / }).first().click();
   await expect(view.getByLabel('Sender transcript')).toContainText('=> MAIL FROM:<alice@intellinet.example>');
@@ -156,6 +167,201 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   expect(problems).toEqual([]);
   await trainerContext.close();
   await learnerContext.close();
+});
+
+/** A computed `rgb(…)` colour's relative luminance (WCAG 2.x): 0 black, 1 white. */
+function luminance(rgb: string): number {
+  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((v) => {
+    const c = Number(v) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+const colours = (page: Page, selector: string) => page.locator(selector).first().evaluate((e) => {
+  const style = getComputedStyle(e);
+  return { background: style.backgroundColor, ink: style.color };
+});
+
+test('the join page: a card as tall as its form, light or dark as the system is', async ({ browser }) => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const viewport of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
+      const context = await browser.newContext({ viewport, colorScheme });
+      const page = await context.newPage();
+      await page.goto(`${cls.origin}/#/join?code=${cls.code}`);
+      const card = page.getByRole('form', { name: 'Join the class' });
+      const join = card.getByRole('button', { name: 'Join' });
+      await expect(join).toBeVisible();
+      // The card ends below its button (it used to stretch to the window's foot, 60 % of it empty).
+      const [box, button] = [(await card.boundingBox())!, (await join.boundingBox())!];
+      expect(box.y + box.height - (button.y + button.height), `card's foot below Join at ${viewport.width}, ${colorScheme}`).toBeLessThan(40);
+      // The system's palette, as every other page (the join page stayed light under a dark system).
+      const body = await colours(page, 'body');
+      const form = await colours(page, 'form');
+      const input = await colours(page, '#join-name');
+      if (colorScheme === 'dark') {
+        expect(luminance(body.background), 'dark page').toBeLessThan(0.05);
+        expect(luminance(form.background), 'dark card').toBeLessThan(0.05);
+        expect(luminance(form.ink), 'light text on it').toBeGreaterThan(0.6);
+        expect(luminance(input.background), 'dark name field').toBeLessThan(0.05);
+      } else {
+        expect(luminance(body.background), 'light page').toBeGreaterThan(0.8);
+        expect(luminance(form.ink), 'dark text').toBeLessThan(0.05);
+      }
+      if (viewport.width === 1024) {
+        await page.screenshot({ path: `test-results/classroom-join-${colorScheme}.png` });
+        await axe(page, `the join page, ${colorScheme}`);
+      }
+      await context.close();
+    }
+  }
+  // The page's own Theme switch, as on the board and in the app: Light under a dark system.
+  const context = await browser.newContext({ viewport: { width: 1024, height: 700 }, colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(`${cls.origin}/#/join?code=${cls.code}`);
+  await page.getByLabel('Theme').selectOption('light');
+  expect(luminance((await colours(page, 'body')).background)).toBeGreaterThan(0.8);
+  await context.close();
+});
+
+test('the board fits the window: a seat\'s view in sight, no page scrollbar, a readable scenario list and seats table', async ({ browser }) => {
+  test.setTimeout(180_000);
+  // Ada's seat (the first test) holds a lab whose steps all ran.
+  for (const viewport of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
+    const at = `at ${viewport.width}×${viewport.height}`;
+    const context = await browser.newContext({ viewport });
+    const board = await context.newPage();
+    await board.goto(`${cls.origin}/#/board?token=${cls.trainerToken}`);
+    const row = board.getByRole('row', { name: 'Seat s01, Ada Lovelace' });
+    await expect(row).toContainText('all steps done');
+
+    // The toolbar keeps one row (a deliberate choice, 10dd037); the scenario list takes the room the
+    // row has: the longest title whole at 1920 (it was cut at 36ch, "… goes o", half the row empty),
+    // and at 1024 as much of it as the row allows, Assign straight after it.
+    const select = board.getByLabel('Scenario');
+    await select.selectOption('asa-strips-starttls');
+    const assign = board.getByRole('button', { name: 'Assign to all seats' });
+    const csv = board.getByRole('button', { name: 'Export CSV' });
+    const json = board.getByRole('button', { name: 'Export JSON' });
+    const boxes = await Promise.all([select, assign, csv, json].map(async (l) => (await l.boundingBox())!));
+    const middles = boxes.map((b) => b.y + b.height / 2);
+    expect(Math.max(...middles) - Math.min(...middles), `toolbar on one row ${at}`).toBeLessThan(4);
+    const widths = await select.evaluate((s: HTMLSelectElement) => {
+      // The list's own width, unconstrained: a copy beside it, no cap, no shrinking.
+      const copy = s.cloneNode(true) as HTMLSelectElement;
+      copy.value = s.value;
+      Object.assign(copy.style, { position: 'absolute', visibility: 'hidden', maxWidth: 'none', minWidth: '0', width: 'auto', flex: 'none' });
+      s.parentElement!.append(copy);
+      const natural = copy.getBoundingClientRect().width;
+      copy.remove();
+      return { natural, shown: s.getBoundingClientRect().width };
+    });
+    if (viewport.width === 1920) {
+      expect(widths.shown, 'the whole title shows at 1920').toBeGreaterThanOrEqual(widths.natural - 1);
+    } else {
+      const [, a, c] = boxes;
+      expect(c.x - (a.x + a.width), 'no room left unused beside a cut title at 1024').toBeLessThan(16);
+      await expect(select).toHaveAttribute('title', /^An ASA masks STARTTLS/);
+    }
+
+    // The seats table: a larger type on a projector-sized window, the compact one at 1024.
+    const td = await row.getByRole('cell').nth(2).evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    const th = await board.getByRole('columnheader', { name: 'Step', exact: true }).evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    if (viewport.width === 1920) {
+      expect(td, 'seats table text at 1920').toBeGreaterThanOrEqual(15);
+      expect(th, 'its headers').toBeGreaterThanOrEqual(13);
+    } else {
+      expect(td, 'seats table text at 1024').toBeLessThan(14.5);
+    }
+
+    // View: the seat's lab in the window, beside or under the table, never below the window's edge;
+    // the page never scrolls, whichever tab is open, so nothing shifts sideways between tabs.
+    await row.getByRole('button', { name: 'View the lab of s01' }).click();
+    const view = board.getByRole('region', { name: 'Read-only view of s01' });
+    const panel = view.locator('#seat-tabpanel');
+    const seatsPanel = board.getByRole('region', { name: 'Seats', exact: true });
+    let first: { seats: number; view: number; panel: number } | undefined;
+    for (const [tab, content] of [
+      ['Topology', view.locator('svg.topo')],
+      ['Queue', view.getByRole('button', { name: /^Show transcript of / }).first()],
+      ['Transcript', view.getByLabel('Sender transcript').first()],
+      ['Packets', view.getByText('AUTH NTLM').first()],
+    ] as const) {
+      await view.getByRole('tab', { name: tab }).click();
+      await expect(content).toBeVisible();
+      const scroll = await board.evaluate(() => {
+        const main = document.querySelector('main')!;
+        return { page: document.documentElement.scrollHeight - innerHeight, main: main.scrollHeight - main.clientHeight, bar: main.offsetWidth - main.clientWidth };
+      });
+      expect(scroll, `no page scroll on ${tab} ${at}`).toEqual({ page: 0, main: 0, bar: 0 });
+      const [v, p, t] = [(await view.boundingBox())!, (await panel.boundingBox())!, (await seatsPanel.boundingBox())!];
+      expect(v.y + v.height, `the view ends inside the window on ${tab} ${at}`).toBeLessThanOrEqual(viewport.height);
+      expect(p.height, `its tab has a good part of the window on ${tab} ${at}`).toBeGreaterThan(viewport.height * 0.3);
+      const now = { seats: t.x, view: v.x, panel: p.x };
+      first ??= now;
+      expect(now, `nothing moves sideways switching to ${tab} ${at}`).toEqual(first);
+    }
+    // Beside the view the table fits its part (there it keeps the compact type).
+    expect(await board.getByRole('table', { name: 'Seats' }).evaluate((t) => t.scrollWidth <= t.parentElement!.clientWidth), `seats table fits ${at}`).toBe(true);
+    await board.screenshot({ path: `test-results/classroom-board-fits-${viewport.width}.png` });
+    await context.close();
+  }
+});
+
+test('a freed seat: the learner\'s page says its lab is closed, its controls are off, and it joins again', async ({ browser }) => {
+  test.setTimeout(180_000);
+  const own = await startClass(['--seats', '2', '--scenario', 'postcard']);
+  const trainerContext = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  const learnerContext = await browser.newContext({ viewport: { width: 1024, height: 700 } });
+  try {
+    const board = await trainerContext.newPage();
+    const learner = await learnerContext.newPage();
+    await board.goto(`${own.origin}/#/board?token=${own.trainerToken}`);
+    await learner.goto(`${own.origin}/#/join?code=${own.code}`);
+    await learner.getByLabel('Your name, as the trainer will see it').fill('Grace Hopper');
+    await learner.getByRole('button', { name: 'Join' }).click();
+    const seatStatus = learner.getByRole('status', { name: 'Classroom seat' });
+    await expect(seatStatus).toContainText('Seat s01 · Grace Hopper');
+    await board.getByRole('button', { name: 'Assign to all seats' }).click();
+    await expect(learner.getByText('Lab running')).toBeVisible();
+    const controls = ['Next step', 'Run all steps', 'Restart lab…', 'Stop lab', 'All scenarios', 'Open…'].map((name) => learner.getByRole('button', { name, exact: true }));
+    for (const control of controls) await expect(control).toBeEnabled();
+
+    await board.getByRole('row', { name: 'Seat s01, Grace Hopper' }).getByRole('button', { name: 'Free seat s01' }).click();
+    await expect(seatStatus).toContainText('This seat is closed: the trainer freed this seat');
+    // The header says so (it stayed a green "Lab running"), and nothing reaches for the lab any more.
+    const pill = learner.locator('.topbar .pill');
+    await expect(pill).toHaveText('Lab closed');
+    expect(await pill.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe('rgb(30, 115, 65)');
+    for (const control of controls) await expect(control).toBeDisabled();
+    await learner.screenshot({ path: 'test-results/classroom-learner-freed.png' });
+    await axe(learner, 'a freed seat');
+
+    // What the learner can still do: join the class again, for a new seat (the old token is forgotten,
+    // so the join link no longer leads back to the freed seat).
+    await learner.getByRole('button', { name: 'Join the class again' }).click();
+    await learner.getByLabel('Your name, as the trainer will see it').fill('Grace Hopper');
+    await learner.getByRole('button', { name: 'Join' }).click();
+    await expect(seatStatus).toContainText(/Seat s0\d · Grace Hopper/);
+    await expect(seatStatus).not.toContainText('closed');
+    await expect(board.getByRole('row', { name: /Grace Hopper/ })).toHaveCount(1);
+
+    // Freed while the learner's page was closed: the join link led back to the dead seat, "Open the
+    // join link again" and round. The page says the seat cannot be reached and offers a new one.
+    const seat = (await seatStatus.locator('strong').textContent())!;
+    await learner.close();
+    await board.getByRole('button', { name: `Free seat ${seat}` }).click();
+    await expect(board.getByRole('row', { name: /Grace Hopper/ })).toHaveCount(0);
+    const again = await learnerContext.newPage();
+    await again.goto(`${own.origin}/#/join?code=${own.code}`);
+    await expect(again.getByRole('status', { name: 'Classroom seat' })).toContainText('Cannot reach your seat');
+    await again.getByRole('button', { name: 'Join the class again' }).click();
+    await expect(again.getByLabel('Your name, as the trainer will see it')).toBeVisible();
+  } finally {
+    await trainerContext.close();
+    await learnerContext.close();
+    expect(await own.stop(), own.output()).toBe(0);
+  }
 });
 
 test('a full room says so to the next learner', async ({ browser }) => {
