@@ -331,3 +331,46 @@ test('the capture downloads as pcapng from the packet view', async ({ page }) =>
   expect(bytes.includes(Buffer.from('MAIL FROM:<alice@intellinet.example>'))).toBe(true);
   expect(problems).toEqual([]);
 });
+
+/** WCAG contrast of an element's text against the background of the nearest ancestor that has one (opaque here). */
+async function contrast(page: Page, selector: string): Promise<number[]> {
+  return page.locator(selector).evaluateAll((els) => els.map((el) => {
+    const rgb = (c: string) => c.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+    let bgEl: Element | null = el;
+    while (bgEl && /rgba\(.*, 0\)|transparent/.test(getComputedStyle(bgEl).backgroundColor)) bgEl = bgEl.parentElement;
+    const lum = (c: number[]) => {
+      const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const a = lum(rgb(getComputedStyle(el).color));
+    const b = lum(rgb(getComputedStyle(bgEl ?? document.body).backgroundColor));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }));
+}
+
+test('selected rows and the filter error mark meet WCAG AA (4.5:1) in light and dark', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  for (const theme of ['Light', 'Dark']) {
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme);
+    // A control row, an SMTP row and the leak row, each selected in turn.
+    for (const row of [packetRows(page).filter({ hasText: '[SYN]' }), packetRows(page).filter({ hasText: 'C: MAIL FROM' }), packetRows(page).filter({ hasText: 'Leak: carries canary text' })]) {
+      await row.click();
+      await expect(row).toHaveAttribute('aria-selected', 'true');
+      await page.mouse.move(0, 0);
+      const ratios = await contrast(page, 'tbody tr[aria-selected="true"] td:not(.c-flag), tbody tr[aria-selected="true"] .flag');
+      expect(ratios.length).toBeGreaterThan(6);
+      for (const r of ratios) expect(r, `${theme}: selected row`).toBeGreaterThanOrEqual(4.5);
+    }
+    await applyFilter(page, 'smtp &&& tls');
+    await expect(page.locator('.fb-where mark')).toBeVisible();
+    const [mark] = await contrast(page, '.fb-where mark');
+    expect(mark, `${theme}: the filter error's mark`).toBeGreaterThanOrEqual(4.5);
+    await applyFilter(page, '');
+  }
+  await page.getByRole('combobox', { name: 'Theme' }).selectOption('System');
+  expect(problems).toEqual([]);
+});
