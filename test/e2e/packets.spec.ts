@@ -86,9 +86,11 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await expect(box).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByRole('alert')).toContainText('Bad filter:');
   await expect(page.getByRole('alert')).toContainText('The mistake is at character 21.');
-  await expect(packetRows(page)).toHaveCount(0);
-  // An empty list shows no packet: the selection and its detail went with it (issue 17).
-  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+  // As in Wireshark, the list and the selection stay as the last valid filter left them.
+  await expect(page.locator('.pl-status')).toContainText('Filter not applied: the list keeps "smtp.req.command == "MAIL""');
+  await expect(packetRows(page)).toHaveCount(1);
+  await expect(packetRows(page).first()).toHaveAttribute('aria-selected', 'true');
+  await expect(detail).toBeVisible();
   await page.screenshot({ path: 'test-results/packets-bad-filter.png', fullPage: true });
 
   // Follow stream of the selected packet's connection: client and server, and the message text.
@@ -372,5 +374,62 @@ test('selected rows and the filter error mark meet WCAG AA (4.5:1) in light and 
     await applyFilter(page, '');
   }
   await page.getByRole('combobox', { name: 'Theme' }).selectOption('System');
+  expect(problems).toEqual([]);
+});
+
+test('a filter that does not parse keeps the last valid filter\'s list and selection, and the status bar says so', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  const status = page.locator('.pl-status');
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  const total = Number(/Packets: (\d+)/.exec(await status.innerText())![1]);
+
+  // From no filter at all: the whole list stays.
+  await applyFilter(page, 'nosuchfield == 3');
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('alert')).toContainText('Bad filter:');
+  await expect(status).toContainText('Filter not applied');
+  await expect(status).toContainText(`Displayed: ${total} (100.0%)`);
+  await expect(packetRows(page)).toHaveCount(total);
+
+  // From a valid filter, with a packet chosen: list, selection and detail stay, for every kind of mistake.
+  await applyFilter(page, 'smtp');
+  await expect(status).not.toContainText('Filter not applied');
+  const shown = await packetRows(page).count();
+  expect(shown).toBeLessThan(total);
+  const displayed = /Displayed: \d+ \([\d.]+%\)/.exec(await status.innerText())![0];
+  const mail = packetRows(page).filter({ hasText: 'C: MAIL FROM' });
+  await mail.click();
+  const detail = page.getByRole('region', { name: /^Packet \d+ detail$/ });
+  await expect(detail).toBeVisible();
+  for (const bad of ['smtp &&& tls', 'smtp.req.command == ', 'nosuchfield == 3']) {
+    await applyFilter(page, bad);
+    await expect(box).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByRole('alert')).toContainText('Bad filter:');
+    await expect(page.locator('.fb-where mark')).toBeVisible();
+    await expect(status).toContainText('Filter not applied');
+    await expect(status).toContainText('"smtp"');
+    await expect(status).toContainText(displayed);
+    await expect(packetRows(page)).toHaveCount(shown);
+    await expect(mail).toHaveAttribute('aria-selected', 'true');
+    await expect(detail).toBeVisible();
+    await expect(page.getByText('Select a packet to see its layers and bytes.')).toHaveCount(0);
+  }
+  await page.screenshot({ path: 'test-results/packets-filter-not-applied.png' });
+
+  // New packets while the typed filter is still wrong: the list refreshes under the last valid filter.
+  await sendMore(page, 1);
+  await expect.poll(() => packetRows(page).count(), { timeout: 30_000 }).toBeGreaterThan(shown);
+  await expect(status).toContainText('Filter not applied');
+  await expect(mail.first()).toHaveAttribute('aria-selected', 'true');
+
+  // A valid filter applies again: the note goes.
+  await applyFilter(page, 'tcp');
+  await expect(box).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(status).not.toContainText('Filter not applied');
+  await expect(mail.first()).toHaveAttribute('aria-selected', 'true');
   expect(problems).toEqual([]);
 });
