@@ -291,12 +291,13 @@ export class CaptureState extends LiveView {
   /**
    * Select a packet of the current point by its frame number within that point (numbers are per
    * point), at `index` among the matches: its detail loads; the selection survives refreshes and
-   * scrolling.
+   * scrolling. A stream followed closes: it stood in the lower pane where this packet now shows.
    */
   select(no: number, index?: number): void {
     if (index !== undefined) this.selectedIndex = index;
     if (no === this.selected) return;
     this.selected = no;
+    if (this.stream || this.streamError) this.closeStream();
     void this.#loadDetail(no);
   }
 
