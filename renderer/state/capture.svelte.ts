@@ -38,11 +38,20 @@ export class CaptureState extends LiveView {
   #recheckSelection = false;
   /** A row chosen by its index (keyboard End, PageDown) whose window is still on its way. */
   #pendingIndex: number | undefined;
+  /** A filter applied (Enter) and not yet known to parse: the next load tries it. */
+  #candidate: string | undefined;
 
   points = $state.raw<CapturePointView[]>([]);
   point = $state<string | undefined>(undefined);
-  /** The display filter as last applied (the text box keeps its own draft until Enter). */
+  /** The display filter as last applied (the text box keeps its own draft until Enter), valid or not. */
   filter = $state('');
+  /**
+   * The filter the list shows: the last one applied that parsed. While `filter` does not parse,
+   * the list and the selection stay as this one left them (Wireshark keeps its display too).
+   */
+  shownFilter = $state('');
+  /** Why `filter` does not parse (the engine's message and position), while it does not. */
+  filterError = $state<{ message: string; position: number } | undefined>(undefined);
   leaksOnly = $state(false);
   /** Off by default: the view shows what an eavesdropper without the lab's keys reads. */
   decrypt = $state(false);
@@ -65,7 +74,6 @@ export class CaptureState extends LiveView {
   streamError = $state<string | undefined>(undefined);
 
   rows = $derived(this.page?.rows ?? []);
-  filterError = $derived(this.page?.error);
   current = $derived(this.points.find((p) => p.id === this.point));
   /**
    * The points offered: every path's, and a listener's "from outside" point once a session came
@@ -103,12 +111,31 @@ export class CaptureState extends LiveView {
       this.leakCount = 0;
       return;
     }
-    const filter = this.filter.trim() ? this.filter : undefined;
+    const base = { point, limit: WINDOW, leaksOnly: this.leaksOnly, decrypt: this.decrypt };
+    let page: PacketPage | undefined;
+    // A filter just applied: its first page, which says whether it parses. One that does not
+    // leaves the list, its place and the selection as the last valid filter left them.
+    const candidate = this.#candidate;
+    if (candidate !== undefined) {
+      this.#candidate = undefined;
+      const tried = await this.#api.pagePackets({ ...base, filter: candidate.trim() ? candidate : undefined, from: 0, locate: this.selected });
+      if (tried.error) {
+        this.filterError = tried.error;
+      } else {
+        this.shownFilter = candidate;
+        this.filterError = undefined;
+        this.from = 0;
+        this.restarts++;
+        this.#recheckSelection = true;
+        page = tried;
+      }
+    }
+    const filter = this.shownFilter.trim() ? this.shownFilter : undefined;
     // After a change of filter or "Leaks only", the page also says where the selected packet now
     // sits (the engine searches its matches; the window may not hold it).
     const locate = this.#recheckSelection ? this.selected : undefined;
-    const ask = { point, filter, limit: WINDOW, leaksOnly: this.leaksOnly, decrypt: this.decrypt, locate };
-    let page = await this.#api.pagePackets({ ...ask, from: this.from });
+    const ask = { ...base, filter, locate };
+    page ??= await this.#api.pagePackets({ ...ask, from: this.from });
     // The capture is bounded and filters change: a window past the end steps back to the last one.
     if (page.rows.length === 0 && page.matched > 0 && this.from > 0) {
       this.from = Math.max(0, page.matched - WINDOW);
@@ -147,7 +174,7 @@ export class CaptureState extends LiveView {
       void this.refresh();
       return;
     }
-    // Null when the new list does not show it (a filter that does not parse shows nothing).
+    // Null when the new list does not show it.
     const index = page.located.index;
     if (index === null) return this.clearSelection();
     this.selectedIndex = index;
@@ -214,13 +241,12 @@ export class CaptureState extends LiveView {
 
   /**
    * Apply a display filter (Enter in the box). Sent as typed, so the position of a mistake in
-   * `filterError` points into the text the user sees.
+   * `filterError` points into the text the user sees. The list changes only once the engine has
+   * parsed it (`load`): one that does not parse keeps the list of `shownFilter`.
    */
   applyFilter(text: string): void {
     this.filter = text;
-    this.from = 0;
-    this.restarts++;
-    this.#recheckSelection = true;
+    this.#candidate = text;
     void this.refresh();
   }
 
@@ -249,6 +275,9 @@ export class CaptureState extends LiveView {
     if (this.stream && this.stream.point !== point) this.closeStream();
     this.point = point;
     this.filter = '';
+    this.shownFilter = '';
+    this.filterError = undefined;
+    this.#candidate = undefined;
     this.leaksOnly = false;
     this.from = Math.max(0, index - WINDOW / 2);
     this.#recheckSelection = false;
@@ -262,12 +291,13 @@ export class CaptureState extends LiveView {
   /**
    * Select a packet of the current point by its frame number within that point (numbers are per
    * point), at `index` among the matches: its detail loads; the selection survives refreshes and
-   * scrolling.
+   * scrolling. A stream followed closes: it stood in the lower pane where this packet now shows.
    */
   select(no: number, index?: number): void {
     if (index !== undefined) this.selectedIndex = index;
     if (no === this.selected) return;
     this.selected = no;
+    if (this.stream || this.streamError) this.closeStream();
     void this.#loadDetail(no);
   }
 
@@ -318,6 +348,9 @@ export class CaptureState extends LiveView {
     this.points = [];
     this.point = undefined;
     this.filter = '';
+    this.shownFilter = '';
+    this.filterError = undefined;
+    this.#candidate = undefined;
     this.leaksOnly = false;
     this.decrypt = false;
     this.from = 0;

@@ -126,6 +126,9 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await board.screenshot({ path: 'test-results/classroom-board-seat-view.png', fullPage: true });
   await view.getByRole('tab', { name: 'Packets' }).click();
   await expect(view.getByRole('grid').or(view.getByRole('table')).first()).toContainText('AUTH NTLM');
+  // The seat's list keeps its rows' height here, where the view scrolls as a whole (not a 6rem box).
+  const rowsTall = await view.locator('.pl-scroll').evaluate((el) => el.clientHeight / el.querySelector('tbody tr')!.getBoundingClientRect().height);
+  expect(rowsTall).toBeGreaterThan(10);
   const boardDone = await board.screenshot();
   const learnerDone = await learner.screenshot();
 

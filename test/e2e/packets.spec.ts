@@ -86,9 +86,11 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await expect(box).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByRole('alert')).toContainText('Bad filter:');
   await expect(page.getByRole('alert')).toContainText('The mistake is at character 21.');
-  await expect(packetRows(page)).toHaveCount(0);
-  // An empty list shows no packet: the selection and its detail went with it (issue 17).
-  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+  // As in Wireshark, the list and the selection stay as the last valid filter left them.
+  await expect(page.locator('.pl-status')).toContainText('Filter not applied: the list keeps "smtp.req.command == "MAIL""');
+  await expect(packetRows(page)).toHaveCount(1);
+  await expect(packetRows(page).first()).toHaveAttribute('aria-selected', 'true');
+  await expect(detail).toBeVisible();
   await page.screenshot({ path: 'test-results/packets-bad-filter.png', fullPage: true });
 
   // Follow stream of the selected packet's connection: client and server, and the message text.
@@ -100,8 +102,12 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await expect(stream.getByLabel('Stream text')).toContainText('Hi Sean');
   await expect(stream.locator('.fs-part.client').first()).toContainText('EHLO mail.intellinet.example');
   await expect(stream.locator('.fs-part.server').first()).toContainText('220 mail.ntsol.example');
-  await stream.scrollIntoViewIfNeeded();
+  await expect(stream.getByLabel('Stream text')).toBeInViewport();
   await page.screenshot({ path: 'test-results/packets-postcard-follow.png', fullPage: true });
+  // The stream stands in the packet's place; Close brings the packet back.
+  await expect(detail).toHaveCount(0);
+  await stream.getByRole('button', { name: 'Close' }).click();
+  await expect(detail).toBeVisible();
 
   // The session link opens the transcript of that queue entry, on the line the packet carries.
   await page.getByRole('button', { name: /^Show transcript line \d+ of / }).click();
@@ -329,5 +335,238 @@ test('the capture downloads as pcapng from the packet view', async ({ page }) =>
   const bytes = fs.readFileSync(await download.path());
   expect(bytes.readUInt32LE(0)).toBe(0x0a0d0d0a);
   expect(bytes.includes(Buffer.from('MAIL FROM:<alice@intellinet.example>'))).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+/** Scroll areas (overflow auto or scroll, with something to scroll) in or around the packet view that sit inside another one. */
+async function nestedScrollAreas(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const tab = document.querySelector('.packets')!;
+    const name = (el: Element) => el.id ? `#${el.id}` : `${el.tagName.toLowerCase()}.${[...el.classList].filter((c) => !c.startsWith('svelte-')).join('.')}`;
+    const scrolls = (el: Element) => {
+      const s = getComputedStyle(el);
+      return (/auto|scroll/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1) || (/auto|scroll/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1);
+    };
+    const areas = [...document.querySelectorAll('*')].filter((el) => (tab.contains(el) || el.contains(tab)) && scrolls(el));
+    return areas.flatMap((inner) => areas.filter((outer) => outer !== inner && outer.contains(inner)).map((outer) => `${name(inner)} scrolls inside ${name(outer)}`));
+  });
+}
+
+/** The tab scrolls sideways, or its content runs out of it to the right. */
+async function tabOverflowsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const panel = document.getElementById('tabpanel-packets')!;
+    const section = panel.querySelector('.packets')!;
+    return panel.scrollWidth > panel.clientWidth + 1 || section.scrollWidth > section.clientWidth + 1;
+  });
+}
+
+/**
+ * Per column of the packet list: its width, the widest text it holds (header or cell, measured on
+ * the text itself) plus the cell's padding, and whether any of its cells cuts its text.
+ */
+async function columnFit(page: Page): Promise<{ name: string; width: number; needs: number; cut: string[] }[]> {
+  return page.getByRole('grid', { name: 'Packet list' }).evaluate((table) => {
+    const heads = [...table.querySelectorAll('thead th')];
+    const rows = [...table.querySelectorAll('tbody tr:not(.pl-pad)')];
+    return heads.map((th, i) => {
+      const cells = [th, ...rows.map((r) => r.children[i])] as HTMLElement[];
+      let needs = 0;
+      const cut: string[] = [];
+      for (const cell of cells) {
+        const s = getComputedStyle(cell);
+        // The text a reader sees (not a screen reader's extra words), from its leftmost to its rightmost glyph.
+        const walk = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+        let left = Infinity, right = -Infinity;
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+          if (!n.textContent!.trim() || n.parentElement!.closest('.sr-only')) continue;
+          const range = document.createRange();
+          range.selectNodeContents(n);
+          const r = range.getBoundingClientRect();
+          left = Math.min(left, r.left);
+          right = Math.max(right, r.right);
+        }
+        if (right > left) needs = Math.max(needs, right - left + parseFloat(s.paddingLeft) + parseFloat(s.paddingRight));
+        if (cell.scrollWidth > cell.clientWidth) cut.push(cell.textContent!.trim());
+      }
+      return { name: th.textContent!.trim() || '(flag)', width: th.getBoundingClientRect().width, needs, cut };
+    });
+  });
+}
+
+/** How many lines of `lineOf`'s text the scroll area shows at once (its height inside its padding). */
+async function linesShown(page: Page, area: string, lineOf: string): Promise<number> {
+  return page.evaluate(([area, lineOf]) => {
+    const el = document.querySelector(area)!;
+    const s = getComputedStyle(el);
+    const line = parseFloat(getComputedStyle(document.querySelector(lineOf)!).lineHeight);
+    return Math.floor((el.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom)) / line);
+  }, [area, lineOf]);
+}
+
+/** WCAG contrast of an element's text against the background of the nearest ancestor that has one (opaque here). */
+async function contrast(page: Page, selector: string): Promise<number[]> {
+  return page.locator(selector).evaluateAll((els) => els.map((el) => {
+    const rgb = (c: string) => c.match(/[\d.]+/g)!.slice(0, 3).map(Number);
+    let bgEl: Element | null = el;
+    while (bgEl && /rgba\(.*, 0\)|transparent/.test(getComputedStyle(bgEl).backgroundColor)) bgEl = bgEl.parentElement;
+    const lum = (c: number[]) => {
+      const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const a = lum(rgb(getComputedStyle(el).color));
+    const b = lum(rgb(getComputedStyle(bgEl ?? document.body).backgroundColor));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }));
+}
+
+test('selected rows and the filter error mark meet WCAG AA (4.5:1) in light and dark', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  for (const theme of ['Light', 'Dark']) {
+    await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme);
+    // A control row, an SMTP row and the leak row, each selected in turn.
+    for (const row of [packetRows(page).filter({ hasText: '[SYN]' }), packetRows(page).filter({ hasText: 'C: MAIL FROM' }), packetRows(page).filter({ hasText: 'Leak: carries canary text' })]) {
+      await row.click();
+      await expect(row).toHaveAttribute('aria-selected', 'true');
+      await page.mouse.move(0, 0);
+      const ratios = await contrast(page, 'tbody tr[aria-selected="true"] td:not(.c-flag), tbody tr[aria-selected="true"] .flag');
+      expect(ratios.length).toBeGreaterThan(6);
+      for (const r of ratios) expect(r, `${theme}: selected row`).toBeGreaterThanOrEqual(4.5);
+    }
+    await applyFilter(page, 'smtp &&& tls');
+    await expect(page.locator('.fb-where mark')).toBeVisible();
+    const [mark] = await contrast(page, '.fb-where mark');
+    expect(mark, `${theme}: the filter error's mark`).toBeGreaterThanOrEqual(4.5);
+    await applyFilter(page, '');
+  }
+  await page.getByRole('combobox', { name: 'Theme' }).selectOption('System');
+  expect(problems).toEqual([]);
+});
+
+test('a filter that does not parse keeps the last valid filter\'s list and selection, and the status bar says so', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  const status = page.locator('.pl-status');
+  const box = page.getByRole('textbox', { name: 'Display filter' });
+  const total = Number(/Packets: (\d+)/.exec(await status.innerText())![1]);
+
+  // From no filter at all: the whole list stays.
+  await applyFilter(page, 'nosuchfield == 3');
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('alert')).toContainText('Bad filter:');
+  await expect(status).toContainText('Filter not applied');
+  await expect(status).toContainText(`Displayed: ${total} (100.0%)`);
+  await expect(packetRows(page)).toHaveCount(total);
+
+  // From a valid filter, with a packet chosen: list, selection and detail stay, for every kind of mistake.
+  await applyFilter(page, 'smtp');
+  await expect(status).not.toContainText('Filter not applied');
+  const shown = await packetRows(page).count();
+  expect(shown).toBeLessThan(total);
+  const displayed = /Displayed: \d+ \([\d.]+%\)/.exec(await status.innerText())![0];
+  const mail = packetRows(page).filter({ hasText: 'C: MAIL FROM' });
+  await mail.click();
+  const detail = page.getByRole('region', { name: /^Packet \d+ detail$/ });
+  await expect(detail).toBeVisible();
+  for (const bad of ['smtp &&& tls', 'smtp.req.command == ', 'nosuchfield == 3']) {
+    await applyFilter(page, bad);
+    await expect(box).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByRole('alert')).toContainText('Bad filter:');
+    await expect(page.locator('.fb-where mark')).toBeVisible();
+    await expect(status).toContainText('Filter not applied');
+    await expect(status).toContainText('"smtp"');
+    await expect(status).toContainText(displayed);
+    await expect(packetRows(page)).toHaveCount(shown);
+    await expect(mail).toHaveAttribute('aria-selected', 'true');
+    await expect(detail).toBeVisible();
+    await expect(page.getByText('Select a packet to see its layers and bytes.')).toHaveCount(0);
+  }
+  await page.screenshot({ path: 'test-results/packets-filter-not-applied.png' });
+
+  // New packets while the typed filter is still wrong: the list refreshes under the last valid filter.
+  await sendMore(page, 1);
+  await expect.poll(() => packetRows(page).count(), { timeout: 30_000 }).toBeGreaterThan(shown);
+  await expect(status).toContainText('Filter not applied');
+  await expect(mail.first()).toHaveAttribute('aria-selected', 'true');
+
+  // A valid filter applies again: the note goes.
+  await applyFilter(page, 'tcp');
+  await expect(box).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(status).not.toContainText('Filter not applied');
+  await expect(mail.first()).toHaveAttribute('aria-selected', 'true');
+  expect(problems).toEqual([]);
+});
+
+test('the packet view uses its room at 1024×700 and 1920×1080: Info takes the spare width, the detail and Follow stream a real share of the height, one scroll area per pane', async ({ page }) => {
+  const problems = watch(page);
+  await openScenario(page, 'postcard');
+  await runAll(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(packetRows(page).filter({ hasText: '[FIN, ACK]' })).toHaveCount(2);
+  const grid = page.getByRole('grid', { name: 'Packet list' });
+  const lower = page.getByRole('region', { name: 'Selected packet' });
+  const mail = packetRows(page).filter({ hasText: 'C: MAIL FROM' });
+  const info = mail.locator('td').last();
+  const total = await packetRows(page).count();
+
+  for (const size of [{ width: 1024, height: 700 }, { width: 1920, height: 1080 }]) {
+    await page.setViewportSize(size);
+    await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+    const panes = (await page.locator('.pv-panes').boundingBox())!;
+
+    // Before a packet is chosen the list has the panes' height: no empty lower pane under it.
+    const list = (await page.locator('#pv-list').boundingBox())!;
+    expect(panes.y + panes.height - (list.y + list.height), 'room left under the list').toBeLessThan(48);
+
+    // The fixed columns are as wide as what they hold, never cutting it; Protocol's longest
+    // value (SMTP/IMF) included; the Info column takes the rest.
+    const columns = await columnFit(page);
+    for (const c of columns.filter((c) => c.name !== 'Info')) {
+      expect(c.cut, `${c.name} cut at ${size.width}`).toEqual([]);
+      expect(c.width, `${c.name} wider than its text at ${size.width}`).toBeLessThanOrEqual(c.needs + 6);
+    }
+    const infoWidth = columns.find((c) => c.name === 'Info')!.width;
+    const gridWidth = (await grid.boundingBox())!.width;
+    expect(infoWidth, `Info of ${gridWidth} px at ${size.width}`).toBeGreaterThan(gridWidth * (size.width === 1024 ? 0.32 : 0.6));
+    if (size.width === 1920) expect(await info.evaluate((td) => td.scrollWidth <= td.clientWidth), 'the MAIL FROM line in full').toBe(true);
+    expect(await tabOverflowsSideways(page)).toBe(false);
+
+    // A packet chosen: its layers and bytes get a real share of the height, each one scroll area.
+    await mail.click();
+    await expect(page.getByRole('tree', { name: /layers/ })).toBeVisible();
+    const lowerBox = (await lower.boundingBox())!;
+    expect(lowerBox.height, 'the selected packet\'s share of the panes').toBeGreaterThanOrEqual(0.4 * panes.height);
+    const tall = size.width === 1024 ? { tree: 8, bytes: 6, stream: 7 } : { tree: 14, bytes: 14, stream: 12 };
+    expect(await linesShown(page, '#pd-tree', '.dt'), 'lines of layers shown').toBeGreaterThanOrEqual(tall.tree);
+    expect(await linesShown(page, '#bytes-pane', '.hd'), 'rows of bytes shown').toBeGreaterThanOrEqual(tall.bytes);
+    await expect(mail).toBeInViewport();
+    expect(await nestedScrollAreas(page)).toEqual([]);
+    expect(await tabOverflowsSideways(page)).toBe(false);
+    expect(await page.evaluate(() => document.scrollingElement!.scrollHeight <= window.innerHeight)).toBe(true);
+
+    // Follow stream: the conversation in the lower pane, one scroll area.
+    await page.getByRole('button', { name: 'Follow stream', exact: true }).click();
+    const text = page.getByRole('region', { name: 'Follow stream' }).getByLabel('Stream text');
+    await expect(text).toContainText('Hi Sean');
+    expect(await linesShown(page, '.fs-text', '.fs-text'), 'lines of the conversation shown').toBeGreaterThanOrEqual(tall.stream);
+    await expect(text).toBeInViewport({ ratio: 1 });
+    expect(await nestedScrollAreas(page)).toEqual([]);
+    expect(await tabOverflowsSideways(page)).toBe(false);
+    await page.screenshot({ path: `test-results/packets-room-follow-${size.width}.png` });
+    await page.getByRole('region', { name: 'Follow stream' }).getByRole('button', { name: 'Close' }).click();
+    await expect(page.getByRole('tree', { name: /layers/ })).toBeVisible();
+    // Back to no packet chosen (a filter that does not show it, then none), for the next size.
+    await applyFilter(page, 'tcp.len == 0');
+    await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+    await applyFilter(page, '');
+    await expect(packetRows(page)).toHaveCount(total);
+  }
   expect(problems).toEqual([]);
 });

@@ -179,7 +179,8 @@ test('4. the packet view fits: list, detail and bytes on screen at 1440×900 and
       const row = table.querySelector('tbody tr')!.getBoundingClientRect().height;
       return Math.floor(box.clientHeight / row) - 1;
     });
-    expect(rowsShown).toBeGreaterThanOrEqual(size === BIG ? 10 : 5);
+    // With a packet chosen the list has half the panes (docs/packet-view.md), the packet the other half.
+    expect(rowsShown).toBeGreaterThanOrEqual(size === BIG ? 9 : 5);
     await expect(list).toBeInViewport();
     await expect(page.getByRole('tree', { name: /layers/ })).toBeInViewport();
     await expect(page.getByLabel(/^Frame bytes of packet/)).toBeInViewport();
@@ -255,8 +256,9 @@ test('4. the three panes resize by their splitters, keyboard and mouse, in light
     await page.reload();
     await expect(page.getByText('Lab running')).toBeVisible({ timeout: 20_000 });
     await page.getByRole('tab', { name: 'Packets' }).click();
-    await expect(page.getByRole('separator', { name: 'Resize the packet list' })).toHaveAttribute('aria-valuenow', kept!);
+    // (The splitter stands under the list once a packet is chosen: until then the list has the height.)
     await packetRows(page).filter({ hasText: 'DATA' }).first().click();
+    await expect(page.getByRole('separator', { name: 'Resize the packet list' })).toHaveAttribute('aria-valuenow', kept!);
 
     for (const theme of ['light', 'dark'] as const) {
       await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme === 'light' ? 'Light' : 'Dark');
@@ -289,12 +291,15 @@ test('5. selection is cleared when the point or the filter hides the packet, kep
     await page.setViewportSize(size);
     await page.screenshot({ path: `test-results/walkthrough-5-kept-${size.width}x${size.height}.png` });
   }
-  // A bad filter empties the list and the detail.
+  // A bad filter changes nothing: the list and the detail stay as "smtp" left them (Wireshark).
+  const status = page.locator('.pl-status');
+  const displayed = /Displayed: \d+ \([\d.]+%\)/.exec(await status.innerText())![0];
   await box.fill('smtp ==');
   await box.press('Enter');
-  await expect(packetRows(page)).toHaveCount(0);
-  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toHaveCount(0);
-  await expect(page.getByText('Select a packet to see its layers and bytes.')).toBeVisible();
+  await expect(status).toContainText('Filter not applied');
+  await expect(status).toContainText(displayed);
+  await expect(packetRows(page).first()).toBeVisible();
+  await expect(page.getByRole('region', { name: /^Packet \d+ detail$/ })).toBeVisible();
   await box.fill('');
   await box.press('Enter');
   // The other point does not show this packet: its detail goes.
