@@ -198,4 +198,8 @@ test('an engine error shown alone reads as a sentence: the terminal of a stopped
   // The engine's words are a lower-case clause; the page shows them capitalised (innerText is what is drawn).
   await expect(alert).toHaveText(/^the lab is not running/);
   expect(await alert.innerText()).toMatch(/^The lab is not running/);
+  // The packet view says the same, and no hint to run a step beside it.
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  await expect(page.getByRole('tabpanel').getByRole('alert')).toHaveText(/^the lab is not running/i);
+  await expect(page.getByText(/No capture point yet/)).toHaveCount(0);
 });
