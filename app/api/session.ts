@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Emitter } from '../base/emitter.ts';
+import { MAX_LAB_TIME, parseDuration } from '../base/clock.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import type { LabConfig } from '../config/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, parseScenario, type Loaded } from '../scenario/load.ts';
@@ -307,6 +308,12 @@ export class ApiSession {
   /** Rehearsal: the clock moves as an `advance` step moves it (retries and lifetimes fall due). */
   async advanceClock(by: string | number): Promise<ResponseOf<'advanceClock'>> {
     const lab = this.lab;
+    // The contract bounds `by` (at most 100 years); a clock that would pass the last date it can
+    // stand at is the request's fault too, and is refused before the clock moves.
+    const target = lab.clock.now() + (parseDuration(by) ?? 0);
+    if (target > MAX_LAB_TIME) {
+      throw new ApiFailure('invalid-payload', `advanceClock: payload.by: ${JSON.stringify(by)} would move the lab clock past ${new Date(MAX_LAB_TIME).toISOString()}, the latest time it can stand at`);
+    }
     const r = await runStep(lab, { advance: by });
     if (r.status !== 'passed') throw new ApiFailure('failed', r.message);
     return { now: lab.clock.now(), snapshot: this.snapshot() };

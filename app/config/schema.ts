@@ -6,7 +6,7 @@
  * errors: a typo in a security entry must not silently mean "no security".
  */
 import { z } from 'zod';
-import { parseDuration } from '../base/clock.ts';
+import { checkDuration, LAB_DURATION, REAL_DURATION, TIMEOUT_DURATION, type DurationBound } from '../base/clock.ts';
 import { PRODUCT_NAMES } from '../products/index.ts';
 import { BUILT_IN_TLS_LEVELS, isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
 
@@ -15,9 +15,19 @@ function alternatives(names: readonly string[]): string {
   return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
-export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
-  message: 'expected a duration such as 90s, 15m, 2h or 2d',
-});
+/** A duration (`90s`, `15m`, `2h`, `2d`, `1w`, or milliseconds) within its bound (app/base/clock.ts, docs/scenario-format.md "Durations"). */
+function boundedDuration(bound: DurationBound) {
+  return z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+    const checked = checkDuration(v, bound);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
+  });
+}
+/** On the lab clock: `advance`, a queue's lifetime and retry intervals (at most 100 years). */
+export const duration = boundedDuration(LAB_DURATION);
+/** A real-time wait a Node timer holds: `inbound.greetingDelay` (at most 24 days). */
+export const realDuration = boundedDuration(REAL_DURATION);
+/** A socket timeout: a real-time wait of more than 0 (`settings.timeout`). */
+export const timeoutDuration = boundedDuration(TIMEOUT_DURATION);
 export const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
 export const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
 export const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
@@ -103,7 +113,7 @@ export const org = z.strictObject({
   inbound: z.strictObject({
     starttls: z.boolean().default(false),
     requireTls: z.boolean().default(false),
-    greetingDelay: duration.optional(),
+    greetingDelay: realDuration.optional(),
     /** TLS versions and ciphers this server accepts (OpenSSL names), e.g. { minVersion: TLSv1.2 }. */
     tls: inboundTls.optional(),
     authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),

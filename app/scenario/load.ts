@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
+import { duration, sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
 import { pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
 import { scenario as scenarioSchema, checkpointStep, expectStep, type Scenario, type Step } from './schema.ts';
-import { parseDuration } from '../base/clock.ts';
+import { MAX_LAB_TIME, parseDuration } from '../base/clock.ts';
 import { controlCharacterError, documentData, documentErrors, readScenarioText } from './input.ts';
 
 export interface ScenarioError {
@@ -68,7 +68,7 @@ const headSchema = scenarioSchema.extend({ steps: z.array(z.unknown()).default([
 const stepKinds = {
   send: z.strictObject({ send: sendStep }),
   action: z.strictObject({ action: labAction }),
-  advance: z.strictObject({ advance: z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 90s, 15m, 2h or 2d' }) }),
+  advance: z.strictObject({ advance: duration }),
   expect: z.strictObject({ expect: expectStep }),
   checkpoint: checkpointStep,
 } as const;
@@ -140,11 +140,15 @@ interface LabParts {
   paths: Indexed<PathConfig>[];
   /** Names of organisations, domains and hosts in the file, also of parts that did not parse. */
   named: { orgIds: Set<string>; domains: Set<string>; hosts: Set<string> };
+  /** `clock.start` in ms, when the file gives one that parses. */
+  start?: number;
 }
 
 /** The lab's organisations and paths that parse on their own, and every name the file mentions. */
 function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
-  const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown } }).lab;
+  const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown; clock?: { start?: unknown } } }).lab;
+  const startText = rawLab?.clock?.start;
+  const start = typeof startText === 'string' && Number.isFinite(Date.parse(startText)) ? Date.parse(startText) : undefined;
   const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
   const named = { orgIds: new Set<string>(), domains: new Set<string>(), hosts: new Set<string>() };
   for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown; external?: { name?: unknown } }[]) {
@@ -156,10 +160,10 @@ function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
       named.hosts.add((typeof o.external.name === 'string' ? o.external.name : `mx.${o.domain}`).toLowerCase());
     }
   }
-  if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named };
+  if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named, start };
   const parsed = <T>(items: unknown[], schema: z.ZodType<T>): Indexed<T>[] =>
     items.flatMap((item, i) => { const r = schema.safeParse(item); return r.success ? [[i, r.data] as Indexed<T>] : []; });
-  return { orgs: parsed(list(rawLab?.orgs), orgSchema), paths: parsed(list(rawLab?.paths), pathSpec), named };
+  return { orgs: parsed(list(rawLab?.orgs), orgSchema), paths: parsed(list(rawLab?.paths), pathSpec), named, start };
 }
 
 /** Checks across the file that a schema cannot express. */
@@ -203,6 +207,8 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
   }
   const sent = new Set<string>();
   const checkpoints = new Set<string>();
+  // From a given clock.start, the advance steps must keep the clock where a date can name it.
+  let clock = lab.start;
   const visit = (step: Step, keys: Key[]) => {
     if ('send' in step) {
       if (sent.has(step.send.id)) errors.push(loc.at([...keys, 'send', 'id'], `message id ${step.send.id} is used twice`));
@@ -211,6 +217,13 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
       if (!lab.named.domains.has(domain)) errors.push(loc.at([...keys, 'send', 'from'], `no organisation has the domain ${domain}`));
     } else if ('expect' in step) {
       if (!sent.has(step.expect.message)) errors.push(loc.at([...keys, 'expect', 'message'], `no message ${step.expect.message} was sent before this step`));
+    } else if ('advance' in step) {
+      if (clock === undefined) return;
+      clock += parseDuration(step.advance) ?? 0;
+      if (clock > MAX_LAB_TIME) {
+        errors.push(loc.at([...keys, 'advance'], `moves the lab clock past ${new Date(MAX_LAB_TIME).toISOString()}, the latest time it can stand at (from clock.start ${new Date(lab.start!).toISOString()})`));
+        clock = undefined;
+      }
     } else if ('action' in step) {
       if (!lab.named.orgIds.has(step.action.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${step.action.org}`));
     } else if ('checkpoint' in step) {

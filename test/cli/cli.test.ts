@@ -159,6 +159,19 @@ steps:
     ]);
   });
 
+  it('refuses a duration beyond its bound (an advance of 99999999999w), exit 2, at its place; run refuses it too', async () => {
+    const dir = tmp();
+    const text = fs.readFileSync(postcard, 'utf8').replace('  - expect: { message: m1, outcome: delivered', '  - advance: 99999999999w\n  - expect: { message: m1, outcome: delivered');
+    const file = scenarioFile(dir, 'far.yaml', text);
+    const line = text.split('\n').findIndex((l) => l.includes('99999999999w')) + 1;
+    const r = await cli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${file}:${line}:14: steps[1].advance: at most 36500d (100 years), not "99999999999w"`);
+    const run = await cli('run', file);
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(r.err);
+  });
+
   it('reports references a schema cannot see, and YAML syntax errors with positions', async () => {
     const dir = tmp();
     const refs = scenarioFile(dir, 'refs.yaml', fs.readFileSync(postcard, 'utf8').replace('message: m1, outcome', 'message: m9, outcome'));
