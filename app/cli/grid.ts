@@ -10,7 +10,7 @@ import { defaultAxes, FIREWALL_NAMES, SECURITY_METHOD_NAMES, SERVER_PROFILES, ty
 import { runGrid } from '../grid/run.ts';
 import { defaultJobs } from '../grid/pool.ts';
 import { gridCsv, gridHtml, gridJson } from '../grid/report.ts';
-import { parseDuration } from '../base/clock.ts';
+import { checkDuration, TIMEOUT_DURATION } from '../base/clock.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError, type Parsed } from './args.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { readFirewallConfig } from './firewall-config.ts';
@@ -52,7 +52,11 @@ export async function gridCommand(argv: string[], io: CliIo): Promise<number> {
     methods: listFlag(args, 'methods', SECURITY_METHOD_NAMES, d.methods),
   };
   const timeout = stringFlag(args, 'timeout');
-  if (timeout !== undefined && parseDuration(timeout) === undefined) throw new UsageError(`--timeout takes a duration such as 2s, not ${JSON.stringify(timeout)}`);
+  // A cell lab's socket timeout: real time, so within what a Node timer holds (docs/scenario-format.md, "Durations").
+  const timeoutChecked = timeout === undefined ? undefined : checkDuration(timeout, TIMEOUT_DURATION);
+  if (timeoutChecked && !timeoutChecked.ok) {
+    throw new UsageError(`--timeout takes a duration such as 2s: ${timeoutChecked.message.replace(/^expected a duration.*$/, `not ${JSON.stringify(timeout)}`)}`);
+  }
   const jobs = intFlag(args, 'jobs') ?? defaultJobs();
   const concurrency = intFlag(args, 'concurrency') ?? 6;
   if (jobs < 0 || concurrency < 1) throw new UsageError('--jobs takes 0 or more, --concurrency 1 or more');

@@ -67,5 +67,8 @@ describe('grid', () => {
     expect(await cli('grid', '--firewalls', 'pix-9')).toMatchObject({ code: 2, err: expect.stringMatching(/--firewalls: unknown "pix-9"/) });
     expect(await cli('grid', '--shard', '3/2')).toMatchObject({ code: 2, err: expect.stringMatching(/--shard takes I\/N/) });
     expect(await cli('grid', '--firewall-config', path.join(dir, 'missing.cfg'))).toMatchObject({ code: 2, err: expect.stringMatching(/cannot read/) });
+    // A timeout Node's timers cannot hold fired after 1 ms, and 0 timed every cell out: both refused up front.
+    expect(await cli('grid', '--timeout', '99999999999w')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: at most 24d .*, not "99999999999w"$/m) });
+    expect(await cli('grid', '--timeout', '0s')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: must be more than 0, not "0s"$/m) });
   });
 });
