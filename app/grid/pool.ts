@@ -6,9 +6,10 @@
  *   parent ── cell ──► worker 1 (≤ concurrency labs at once) ── result ──► parent ──► onResult
  *          ── cell ──► worker 2 …
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript } from '../base/fork.ts';
 import { runCell, type CellOptions, type CellResult } from './cell.ts';
 import type { GridCell } from './axes.ts';
 
@@ -57,7 +58,7 @@ function inWorkers(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
       if (next < cells.length) w.send({ type: 'run', cell: cells[next++], options: cellOptions, firewall });
     };
     for (let j = 0; j < Math.min(jobs, cells.length); j++) {
-      const w = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const w = forkTypeScript(WORKER, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       workers.push(w);
       w.on('message', (m: { type: string; result?: CellResult; index?: number; error?: string }) => {
         if (m.type === 'ready') for (let k = 0; k < concurrency; k++) feed(w);

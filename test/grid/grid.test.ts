@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultAxes } from '../../app/grid/axes.ts';
 import { runGrid } from '../../app/grid/run.ts';
-import { cli } from '../helpers/cli.ts';
+import { execFile } from 'node:child_process';
+import { BIN, cli } from '../helpers/cli.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-grid-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +63,16 @@ describe('grid', () => {
     }
     expect(fs.readFileSync(html, 'utf8')).toContain('<h1>Compatibility grid: 3 of 3 cells as expected</h1>');
   }, 120_000);
+
+  it('CLI: runs its worker processes from any folder, not only the project\'s (tsx resolved from the package)', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'grid', '--senders', 'postfix', '--receivers', 'postfix', '--firewalls', 'pass', '--methods', 'none', '--jobs', '1'],
+        { cwd: elsewhere, timeout: 60_000 }, (error, out, err) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, out, err }));
+    });
+    expect(r.err).not.toContain('ERR_MODULE_NOT_FOUND');
+    expect(r, r.err).toMatchObject({ code: 0, out: expect.stringContaining('1 as expected, 0 not') });
+  }, 90_000);
 
   it('CLI: bad input is exit 2 naming the flag', async () => {
     expect(await cli('grid', '--firewalls', 'pix-9')).toMatchObject({ code: 2, err: expect.stringMatching(/--firewalls: unknown "pix-9"/) });
