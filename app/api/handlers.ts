@@ -11,6 +11,7 @@ import { labAction } from '../config/schema.ts';
 import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
 import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
+import type { TerminalOwner } from '../terminal/service.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
 import { followStream, packetDetail, packetOfLine, pagePackets } from './packets.ts';
 import { firewallOf, linksOf, serverLogOf, timelineOf } from './observe.ts';
@@ -52,7 +53,12 @@ function applyAction(session: ApiSession, action: ParsedRequestOf<'applyAction'>
   return { what, snapshot: session.snapshot() };
 }
 
-export function createHandlers(session: ApiSession): Handlers {
+/**
+ * `connection`: who calls (one per page's socket; the desktop's one channel). The terminal
+ * sessions it opens are its own, limited per connection and closed with it
+ * (`ApiSession.closeTerminalsOf`).
+ */
+export function createHandlers(session: ApiSession, connection: TerminalOwner = session): Handlers {
   return {
     listScenarios: async () => ({ scenarios: session.listScenarios() }),
     openScenario: (r) => session.openScenario(r.id),
@@ -138,7 +144,7 @@ export function createHandlers(session: ApiSession): Handlers {
     terminalTargets: async () => ({ targets: session.terminals.targets() }),
     terminalOpen: async (r) => {
       try {
-        return await session.terminals.open(r.target, r.mode);
+        return await session.terminals.open(r.target, r.mode, connection);
       } catch (error) {
         return asFailure(error);
       }

@@ -22,7 +22,7 @@ import type { ApiErrorCode, EventMessage, LabSnapshot, OpenedFile, RecordedScena
 import { errorView, FileWatch, RecentFiles } from './files.ts';
 import { runOneStep, stepName, stepView } from './steps.ts';
 import { labEventView, labSnapshot, stoppedSnapshot } from './views.ts';
-import { TerminalService, type TerminalEvent } from '../terminal/service.ts';
+import { TerminalService, type TerminalEvent, type TerminalOwner } from '../terminal/service.ts';
 
 /** A refusal with a contract error code; any other exception is reported as `failed`. */
 export class ApiFailure extends Error {
@@ -110,6 +110,11 @@ export class ApiSession {
     const lab = this.lab;
     if (!this.#terminals) this.#terminals = new TerminalService(lab, (e) => this.events.emit(terminalEvent(e)));
     return this.#terminals;
+  }
+
+  /** A connection (a page's socket) closed: the terminal sessions it opened close with it (docs/ui.md, "Terminal"). */
+  closeTerminalsOf(owner: TerminalOwner): void {
+    this.#terminals?.closeOwnedBy(owner);
   }
 
   get running(): boolean {

@@ -62,8 +62,13 @@ const SEAT_REFUSED: Partial<Record<CommandName, string>> = {
 /** The names `seatDispatch` refuses (docs/classroom.md, test/classroom/isolation.test.ts). */
 export const SEAT_REFUSED_COMMANDS = Object.keys(SEAT_REFUSED) as CommandName[];
 
-export function seatDispatch(room: Classroom, seat: Seat): Dispatch {
-  const inner = createDispatch(createHandlers(seat.session));
+/**
+ * `connection`: the seat's socket this dispatch serves; the terminal sessions it opens are its own
+ * (at most a few per socket, and per seat's lab: app/terminal/service.ts) and close with it
+ * (app/classroom/server.ts).
+ */
+export function seatDispatch(room: Classroom, seat: Seat, connection: object = {}): Dispatch {
+  const inner = createDispatch(createHandlers(seat.session, connection));
   return async (command, payload) => {
     // Refused by name, before its payload is read: the learner hears why, whatever they sent.
     const refused = isCommandName(command) ? SEAT_REFUSED[command] : undefined;
