@@ -7,6 +7,7 @@ import path from 'node:path';
 import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
+import { inboundTlsProblem } from '../mta/inbound-tls.ts';
 import { labAction } from '../config/schema.ts';
 import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
 import { entryFromSetting } from './security.ts';
@@ -41,6 +42,11 @@ function asFailure(error: unknown): never {
 /** A lab change, as a scenario's `action` step makes it, with the sentence the lab announced. */
 function applyAction(session: ApiSession, action: ParsedRequestOf<'applyAction'>): ResponseOf<'applyAction'> {
   const lab = session.lab;
+  // OpenSSL's check of a server's TLS settings needs node:tls, which the contract's schemas (bundled
+  // into the desktop preload) cannot import: it is made here, and answered as the schema would.
+  const tls = action.setInbound?.tls;
+  const problem = tls && inboundTlsProblem(server(session, action.org).config.profile, tls);
+  if (problem) throw new ApiFailure('invalid-payload', `applyAction: payload.setInbound.tls${problem.key ? `.${problem.key}` : ''}: ${problem.message}`);
   let what = '';
   const unsubscribe = lab.events.subscribe((e) => { if (e.type === 'lab.changed') what = e.what; });
   try {

@@ -35,8 +35,15 @@ export const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}
 export const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
 
 export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
-const tlsVersion = z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
-const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersion: tlsVersion.optional(), ciphers: z.string().optional() });
+const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+const tlsVersion = z.enum(TLS_VERSIONS);
+/** A server's TLS versions and ciphers; OpenSSL's own check of `ciphers` is the loader's (app/mta/inbound-tls.ts). */
+const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersion: tlsVersion.optional(), ciphers: z.string().optional() }).superRefine((t, ctx) => {
+  // A minimum above the maximum leaves no version a handshake could agree on (RFC 8446 §4.2.1).
+  if (t.minVersion && t.maxVersion && TLS_VERSIONS.indexOf(t.minVersion) > TLS_VERSIONS.indexOf(t.maxVersion)) {
+    ctx.addIssue({ code: 'custom', path: ['minVersion'], message: `minVersion ${t.minVersion} is above maxVersion ${t.maxVersion}: no TLS version is left to agree on` });
+  }
+});
 
 /** The server products of the registry (app/products/). */
 export const serverProfile = z.enum(PRODUCT_NAMES);

@@ -12,6 +12,7 @@ import { duration, sendStep, labAction, org as orgSchema, type OrgConfig } from 
 import { pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
 import { scenario as scenarioSchema, checkpointStep, expectStep, type Scenario, type Step } from './schema.ts';
 import { MAX_LAB_TIME, parseDuration } from '../base/clock.ts';
+import { inboundTlsProblem } from '../mta/inbound-tls.ts';
 import { controlCharacterError, documentData, documentErrors, readScenarioText } from './input.ts';
 
 export interface ScenarioError {
@@ -188,7 +189,11 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     org.security.forEach((e, j) => {
       if (e.via && !lab.named.hosts.has(e.via.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'security', j, 'via'], `no host ${e.via} in this lab`));
     });
+    // OpenSSL's verdict on the server's versions and ciphers (a cipher string it cannot match).
+    const tlsProblem = org.inbound.tls && inboundTlsProblem(org.profile, org.inbound.tls);
+    if (tlsProblem) errors.push(loc.at(['lab', 'orgs', i, 'inbound', 'tls', ...(tlsProblem.key ? [tlsProblem.key] : [])], tlsProblem.message));
   }
+  const profileOf = new Map(lab.orgs.map(([, o]) => [o.id, o.profile]));
   for (const [i, p] of lab.paths) {
     p.between.forEach((id, j) => {
       if (!lab.named.orgIds.has(id)) errors.push(loc.at(['lab', 'paths', i, 'between', j], `no organisation ${id} (known: ${[...lab.named.orgIds].join(', ')})`));
@@ -225,7 +230,10 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
         clock = undefined;
       }
     } else if ('action' in step) {
-      if (!lab.named.orgIds.has(step.action.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${step.action.org}`));
+      const a = step.action;
+      if (!lab.named.orgIds.has(a.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${a.org}`));
+      const tlsProblem = a.setInbound?.tls && inboundTlsProblem(profileOf.get(a.org) ?? 'generic', a.setInbound.tls);
+      if (tlsProblem) errors.push(loc.at([...keys, 'action', 'setInbound', 'tls', ...(tlsProblem.key ? [tlsProblem.key] : [])], tlsProblem.message));
     } else if ('checkpoint' in step) {
       const c = step.checkpoint;
       if (checkpoints.has(c.id)) errors.push(loc.at([...keys, 'checkpoint', 'id'], `checkpoint id ${c.id} is used twice`));

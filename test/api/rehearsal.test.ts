@@ -6,6 +6,7 @@ import { validateRequest } from '../../app/api/contract.ts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { drive, scenarioSessions, SCENARIOS, tempScenarios } from './helpers.ts';
+import { rawClient } from '../helpers/net.ts';
 
 const opened = scenarioSessions(afterEach);
 
@@ -75,6 +76,37 @@ describe('rehearsal controls', () => {
     const { source } = await d.call('readMessage', { org: 'ntsol', user: 'sean', id: box.items[0].id });
     expect(source).toMatch(/^Date: \w{3}, \d{1,2} Jun 9999 /m);
     expect(source).not.toContain('NaN');
+  });
+
+  it('setInbound with TLS settings OpenSSL refuses is invalid-payload naming the field, and changes nothing', async () => {
+    const d = await opened('postcard');
+    /** What ntsol's mail host offers after EHLO, on a fresh connection. */
+    const ehlo = async () => {
+      const host = (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'ntsol')!.hosts[0];
+      const c = await rawClient(Number(host.smtp!.split(':').at(-1)));
+      await c.reply();
+      c.send('EHLO probe.example');
+      const reply = await c.reply();
+      c.socket.destroy();
+      return reply;
+    };
+    const inbound = async () => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'ntsol')!.inbound;
+    expect(await d.fail('applyAction', { org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'GARBAGE' } } })).toEqual({
+      code: 'invalid-payload',
+      message: 'applyAction: payload.setInbound.tls.ciphers: no cipher OpenSSL knows matches "GARBAGE" (OpenSSL\'s names, as `openssl ciphers -v` lists them, e.g. AES128-SHA:AES256-SHA or DEFAULT:@SECLEVEL=0)',
+    });
+    expect(await d.fail('applyAction', { org: 'ntsol', setInbound: { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1' } } })).toMatchObject({
+      code: 'invalid-payload', message: 'applyAction: payload.setInbound.tls.minVersion: minVersion TLSv1.3 is above maxVersion TLSv1: no TLS version is left to agree on',
+    });
+    // The engine itself refuses it whole too (a scenario's action step): nothing half-applied.
+    expect(() => d.session.lab.applyAction({ org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'GARBAGE' } } })).toThrow(/^setInbound\.tls\.ciphers: no cipher OpenSSL knows matches "GARBAGE"/);
+    expect(await inbound()).toEqual({ starttls: false, requireTls: false });
+    expect(await ehlo()).not.toContain('STARTTLS');
+
+    // A setting OpenSSL takes applies, and the server offers STARTTLS.
+    await d.call('applyAction', { org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'AES128-SHA:AES256-SHA:@SECLEVEL=0' } } });
+    expect(await inbound()).toEqual({ starttls: true, requireTls: false });
+    expect(await ehlo()).toContain('250-STARTTLS');
   });
 
   it('a TLS checkpoint also checks the partner\'s offer: encrypt to a partner without STARTTLS waits, with a hint', async () => {

@@ -62,3 +62,26 @@ describe('durations', () => {
     ]);
   });
 });
+
+describe('inbound TLS settings', () => {
+  const CIPHERS = 'no cipher OpenSSL knows matches "GARBAGE-CIPHER" (OpenSSL\'s names, as `openssl ciphers -v` lists them, e.g. AES128-SHA:AES256-SHA or DEFAULT:@SECLEVEL=0)';
+
+  it('refuses a cipher string OpenSSL cannot match, in the lab and in a setInbound action, at the key', () => {
+    expect(errors(scenario({
+      org1: '      inbound: { starttls: true, tls: { ciphers: GARBAGE-CIPHER } }\n',
+      steps: '  - action: { org: ntsol, setInbound: { tls: { ciphers: GARBAGE-CIPHER } } }\n',
+    }))).toEqual([
+      `s.yaml:13:50: lab.orgs[1].inbound.tls.ciphers: ${CIPHERS}`,
+      `s.yaml:18:57: steps[1].action.setInbound.tls.ciphers: ${CIPHERS}`,
+    ]);
+    // The shipped products' own strings, and an OpenSSL keyword list, pass.
+    expect(errors(scenario({ org1: '      inbound: { starttls: true, tls: { ciphers: "AES128-SHA:AES256-SHA:@SECLEVEL=0", minVersion: TLSv1 } }\n' }))).toEqual([]);
+    expect(errors(scenario({ org1: '      inbound: { starttls: true, tls: { ciphers: "HIGH:!aNULL" } }\n' }))).toEqual([]);
+  });
+
+  it('refuses a minimum version above the maximum', () => {
+    expect(errors(scenario({ org1: '      inbound: { starttls: true, tls: { minVersion: TLSv1.3, maxVersion: TLSv1 } }\n' }))).toEqual([
+      's.yaml:13:53: lab.orgs[1].inbound.tls.minVersion: minVersion TLSv1.3 is above maxVersion TLSv1: no TLS version is left to agree on',
+    ]);
+  });
+});
