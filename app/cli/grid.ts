@@ -14,6 +14,7 @@ import { checkDuration, TIMEOUT_DURATION } from '../base/clock.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError, type Parsed } from './args.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { readFirewallConfig } from './firewall-config.ts';
+import { makeFolders, outputFile, outputFolder } from './paths.ts';
 
 function listFlag<T extends string>(args: Parsed, name: string, known: readonly T[], all: T[]): T[] {
   const v = stringFlag(args, name);
@@ -31,7 +32,7 @@ export function progressBar(done: number, total: number, perSecond: number, widt
 }
 
 function write(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeFolders(path.dirname(path.resolve(file)));
   fs.writeFileSync(file, text);
 }
 
@@ -61,12 +62,19 @@ export async function gridCommand(argv: string[], io: CliIo): Promise<number> {
   const concurrency = intFlag(args, 'concurrency') ?? 6;
   if (jobs < 0 || concurrency < 1) throw new UsageError('--jobs takes 0 or more, --concurrency 1 or more');
   const seed = intFlag(args, 'seed') ?? 1;
+  // The reports' and exports' places, before the first cell runs.
+  for (const flag of ['csv', 'json', 'html']) {
+    const file = stringFlag(args, flag);
+    if (file !== undefined) outputFile(flag, file);
+  }
+  const exportDir = stringFlag(args, 'export');
+  if (exportDir !== undefined) outputFolder('export', exportDir);
 
   const tty = io === processIo && process.stderr.isTTY === true;
   const started = performance.now();
   let lastStep = -1;
   const run = await runGrid({
-    axes, shard: shardFlag(args), seed, timeout, jobs, concurrency, exportDir: stringFlag(args, 'export'), firewall: imported?.spec,
+    axes, shard: shardFlag(args), seed, timeout, jobs, concurrency, exportDir, firewall: imported?.spec,
     onResult: (r, done, total) => {
       const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
       if (!r.agrees) io.err(`DISAGREES ${r.id}: ${r.mismatch} (${r.reason})`);

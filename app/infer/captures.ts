@@ -68,11 +68,23 @@ export interface CaptureInference extends Inference {
   otherPaths: string[];
 }
 
+/** An option names what the captures do not hold (a lab path, an interface): the option is wrong. */
+export class CaptureOptionError extends Error {
+  constructor(readonly option: 'path' | 'sent-interface' | 'wire-interface', message: string) {
+    super(message);
+  }
+}
+
 export function inferFromFiles(sentFile: string, wireFile: string, o: { sent?: SideOptions; wire?: SideOptions; path?: string } = {}): CaptureInference {
   const sentAll = readCapture(fs.readFileSync(sentFile), sentFile);
   const wireAll = wireFile === sentFile ? sentAll : readCapture(fs.readFileSync(wireFile), wireFile);
   const paths = [...new Set([...labPaths(sentAll), ...labPaths(wireAll)])];
-  if (o.path && !paths.includes(o.path)) throw new Error(`no lab path ${o.path} in the captures (paths: ${paths.join(', ') || 'none'})`);
+  if (o.path && !paths.includes(o.path)) throw new CaptureOptionError('path', `no lab path ${o.path} in the captures (paths: ${paths.join(', ') || 'none'})`);
+  for (const [side, all, file] of [['sent', sentAll, sentFile], ['wire', wireAll, wireFile]] as const) {
+    const iface = o[side]?.iface;
+    const names = [...ifaceNames(all)];
+    if (iface && !names.includes(iface)) throw new CaptureOptionError(`${side}-interface`, `no interface ${iface} in ${file} (interfaces: ${names.join(', ') || 'none named'})`);
+  }
   const path = o.path ?? paths[0];
   const sent = sidePackets(sentAll, 'sent', { ...o.sent, path });
   const wire = sidePackets(wireAll, 'wire', { ...o.wire, path });

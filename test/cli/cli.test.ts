@@ -104,6 +104,38 @@ describe('postcard-lab run', () => {
     expect(again.err).toContain(/step 2 expect m1 delivered no-leak: failed: ([^\n]+)/.exec(r.err)![1]);
   });
 
+  it('checks output and workspace paths before any lab runs: exit 2 naming the flag and the path', async () => {
+    const dir = tmp();
+    const folder = path.join(dir, 'adir'), file = path.join(dir, 'afile');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(file, 'x');
+    const cases: [string[], string][] = [
+      [['--junit', folder], `--junit: ${folder} is a folder; give a file name`],
+      [['--json', path.join(file, 'x.json')], `--json: ${file} is a file, not a folder`],
+      [['--html', '/proc/nope/x.html'], '--html: cannot create /proc/nope: no such file or folder'],
+      [['--pcap', file], `--pcap: ${file} is a file, not a folder`],
+      [['--export', file], `--export: ${file} is a file, not a folder`],
+      [['--workspace', file], `--workspace: ${file} is a file, not a folder`],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await cli('run', postcard, ...flags);
+      expect([r.code, r.err.split('\n')[0]], flags.join(' ')).toEqual([2, `postcard-lab run: ${message}`]);
+      expect(r.out, flags.join(' ')).toBe(''); // no scenario ran
+    }
+  });
+
+  it('a capture that cannot be written is said, exit 1, but the scenario that passed stays passed', async () => {
+    const dir = tmp();
+    // The folder is fine; the file inside it is in the way (a folder by that name) only when the export is written.
+    fs.mkdirSync(path.join(dir, 'postcard.pcapng'));
+    const r = await cli('run', postcard, '--pcap', dir);
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toMatch(/^PASS postcard /);
+    expect(r.out.split('\n').at(-1)).toBe('1 passed, 0 failed');
+    expect(r.err).toContain(`postcard-lab run: --pcap: could not write ${path.join(dir, 'postcard.pcapng')}: EISDIR`);
+    expect(r.err).not.toContain('run it again');
+  });
+
   it('runs only its shard of a folder', async () => {
     const dir = tmp();
     for (const n of ['a', 'b', 'c']) scenarioFile(dir, `${n}.yaml`, fs.readFileSync(postcard, 'utf8').replace('id: postcard', `id: p-${n}`));

@@ -83,4 +83,22 @@ describe('infer', () => {
     fs.writeFileSync(txt, 'not a capture at all');
     expect(await cli('infer', '--sent', txt, '--wire', txt)).toMatchObject({ code: 2, err: expect.stringMatching(/not a pcap or pcapng file/) });
   });
+
+  it('names the flag and the path of a folder, an unwritable --out, an unknown --path or interface, an extra argument (exit 2)', async () => {
+    const pcaps = path.join(dir, 'pcap-flags');
+    expect((await cli('run', scenario('asa-strips-starttls.yaml'), '--pcap', pcaps)).code).toBe(0);
+    const file = path.join(pcaps, 'asa-strips-starttls.pcapng');
+    const folder = fs.mkdtempSync(path.join(dir, 'folder-'));
+    const first = (r: { err: string }) => r.err.split('\n')[0];
+    const sent = await cli('infer', '--sent', folder, '--wire', file);
+    expect([sent.code, first(sent)]).toEqual([2, `postcard-lab infer: --sent: ${folder} is a folder, not a file`]);
+    const out = await cli('infer', '--sent', file, '--wire', file, '--out', folder);
+    expect([out.code, first(out)]).toEqual([2, `postcard-lab infer: --out: ${folder} is a folder; give a file name`]);
+    const p = await cli('infer', '--sent', file, '--wire', file, '--path', 'nope');
+    expect([p.code, first(p)]).toEqual([2, 'postcard-lab infer: --path: no lab path nope in the captures (paths: intellinet-ntsol)']);
+    const iface = await cli('infer', '--sent', file, '--wire', file, '--sent-interface', 'nope');
+    expect([iface.code, first(iface)]).toEqual([2, expect.stringMatching(/^postcard-lab infer: --sent-interface: no interface nope in .*asa-strips-starttls\.pcapng \(interfaces: .*intellinet-ntsol\/sent/)]);
+    const extra = await cli('infer', '--sent', file, '--wire', file, 'extra');
+    expect([extra.code, first(extra)]).toEqual([2, 'postcard-lab infer: infer takes its captures as --sent and --wire, not as arguments (got extra)']);
+  }, 60_000);
 });

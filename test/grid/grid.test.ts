@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defaultAxes } from '../../app/grid/axes.ts';
 import { runGrid } from '../../app/grid/run.ts';
 import { execFile } from 'node:child_process';
@@ -81,5 +81,25 @@ describe('grid', () => {
     // A timeout Node's timers cannot hold fired after 1 ms, and 0 timed every cell out: both refused up front.
     expect(await cli('grid', '--timeout', '99999999999w')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: at most 24d .*, not "99999999999w"$/m) });
     expect(await cli('grid', '--timeout', '0s')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: must be more than 0, not "0s"$/m) });
+  });
+
+  it('CLI: report and export paths are checked before any cell runs; an export folder that cannot be made leaves no temporary folder', async () => {
+    const folder = fs.mkdtempSync(path.join(dir, 'adir-')), file = path.join(dir, 'afile');
+    fs.writeFileSync(file, 'x');
+    const one = ['--senders', 'postfix', '--receivers', 'postfix', '--firewalls', 'pass', '--methods', 'none', '--jobs', '0'];
+    const csv = await cli('grid', ...one, '--csv', folder);
+    expect([csv.code, csv.err.split('\n')[0], csv.out]).toEqual([2, `postcard-lab grid: --csv: ${folder} is a folder; give a file name`, '']);
+    const json = await cli('grid', ...one, '--json', path.join(file, 'g.json'));
+    expect([json.code, json.err.split('\n')[0], json.out]).toEqual([2, `postcard-lab grid: --json: ${file} is a file, not a folder`, '']);
+    const exp = await cli('grid', ...one, '--export', file);
+    expect([exp.code, exp.err.split('\n')[0], exp.out]).toEqual([2, `postcard-lab grid: --export: ${file} is a file, not a folder`, '']);
+    // runGrid itself (the app's grid too): the export folder first, so a failure there makes no certificate cache.
+    const made = vi.spyOn(fs, 'mkdtempSync');
+    try {
+      await expect(runGrid({ axes: { senders: ['postfix'], receivers: ['postfix'], firewalls: ['pass'], methods: ['none'] }, jobs: 0, exportDir: file })).rejects.toThrow(/EEXIST|ENOTDIR/);
+      expect(made).not.toHaveBeenCalled();
+    } finally {
+      made.mockRestore();
+    }
   });
 });
