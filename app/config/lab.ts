@@ -62,3 +62,9 @@ export const lab = z.strictObject({
 
 export type LabConfig = z.infer<typeof lab>;
 export type PathConfig = z.infer<typeof pathSpec>;
+
+/** A path's id, as actions (`setFirewall.path`) and the packet view name it: `a-b`, or `a-b@host` for an alternate path. */
+export function pathId(config: Pick<PathConfig, 'between' | 'to'>): string {
+  const [a, b] = config.between;
+  return config.to ? `${a}-${b}@${config.to}` : `${a}-${b}`;
+}

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
 import { duration, sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
-import { pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
+import { pathId, pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
 import { scenario as scenarioSchema, checkpointStep, expectStep, type Scenario, type Step } from './schema.ts';
 import { MAX_LAB_TIME, parseDuration } from '../base/clock.ts';
 import { inboundTlsProblem } from '../mta/inbound-tls.ts';
@@ -194,6 +194,13 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     if (tlsProblem) errors.push(loc.at(['lab', 'orgs', i, 'inbound', 'tls', ...(tlsProblem.key ? [tlsProblem.key] : [])], tlsProblem.message));
   }
   const profileOf = new Map(lab.orgs.map(([, o]) => [o.id, o.profile]));
+  const hostsOf = new Map(lab.orgs.map(([, o]) => [o.id, o.hosts.map((h) => h.name)]));
+  // Every path an action can name: the declared ones, and a direct one for each pair without one (app/lab/topology.ts).
+  const paths = new Map<string, Pick<PathConfig, 'between' | 'via'>>(lab.paths.map(([, p]) => [pathId(p), p]));
+  lab.orgs.forEach(([, a], i) => lab.orgs.slice(i + 1).forEach(([, b]) => {
+    const covered = lab.paths.some(([, p]) => !p.to && p.between.includes(a.id) && p.between.includes(b.id));
+    if (!covered) paths.set(pathId({ between: [a.id, b.id] }), { between: [a.id, b.id], via: 'direct' });
+  }));
   for (const [i, p] of lab.paths) {
     p.between.forEach((id, j) => {
       if (!lab.named.orgIds.has(id)) errors.push(loc.at(['lab', 'paths', i, 'between', j], `no organisation ${id} (known: ${[...lab.named.orgIds].join(', ')})`));
@@ -234,6 +241,13 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
       if (!lab.named.orgIds.has(a.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${a.org}`));
       const tlsProblem = a.setInbound?.tls && inboundTlsProblem(profileOf.get(a.org) ?? 'generic', a.setInbound.tls);
       if (tlsProblem) errors.push(loc.at([...keys, 'action', 'setInbound', 'tls', ...(tlsProblem.key ? [tlsProblem.key] : [])], tlsProblem.message));
+      if (a.setConnections && hostsOf.has(a.org)) {
+        const names = hostsOf.get(a.org)!;
+        if (!names.some((n) => n.toLowerCase() === a.setConnections!.host.toLowerCase())) {
+          errors.push(loc.at([...keys, 'action', 'setConnections', 'host'], `${a.org} has no host ${a.setConnections.host} (hosts: ${names.join(', ')})`));
+        }
+      }
+      if (a.setFirewall) errors.push(...firewallActionErrors(a.org, a.setFirewall, paths, loc, [...keys, 'action', 'setFirewall']));
     } else if ('checkpoint' in step) {
       const c = step.checkpoint;
       if (checkpoints.has(c.id)) errors.push(loc.at([...keys, 'checkpoint', 'id'], `checkpoint id ${c.id} is used twice`));
@@ -243,6 +257,22 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     }
   };
   for (const [i, step] of steps) visit(step, ['steps', i]);
+  return errors;
+}
+
+/**
+ * A `setFirewall` action against the lab's paths, as app/lab/actions.ts will apply it: a path that
+ * exists, has a firewall and has the acting organisation at one end, and a firewall spec the path
+ * schema takes (profile, stages, config).
+ */
+function firewallActionErrors(org: string, action: { path: string; firewall: unknown }, paths: Map<string, Pick<PathConfig, 'between' | 'via'>>, loc: Locator, keys: Key[]): ScenarioError[] {
+  const errors: ScenarioError[] = [];
+  const p = paths.get(action.path);
+  if (!p) errors.push(loc.at([...keys, 'path'], `no path ${action.path} (paths: ${[...paths.keys()].join(', ') || 'none'})`));
+  else if (!p.between.includes(org)) errors.push(loc.at([...keys, 'path'], `path ${action.path} is between ${p.between.join(' and ')}; ${org} has no firewall on it`));
+  else if (p.via !== 'firewall') errors.push(loc.at([...keys, 'path'], `path ${action.path} is ${p.via}: only a firewall path's profile can change`));
+  const spec = pathSpec.shape.firewall.safeParse(action.firewall);
+  if (!spec.success) for (const issue of spec.error.issues) errors.push(loc.at([...keys, 'firewall', ...(issue.path as Key[])], issue.message));
   return errors;
 }
 

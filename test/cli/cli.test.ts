@@ -204,6 +204,21 @@ steps:
     expect(run.err).toBe(r.err);
   });
 
+  it('refuses what run used to fail on only at run time: an action on a path or host that is not there (exit 2)', async () => {
+    const dir = tmp();
+    const text = fs.readFileSync(postcard, 'utf8').replace('  - expect: { message: m1, outcome: delivered',
+      '  - action: { org: ntsol, setConnections: { host: mail.other.example, authentication: true, encryption: true } }\n  - action: { org: ntsol, setFirewall: { path: nonexistent-path, firewall: asa } }\n  - expect: { message: m1, outcome: delivered');
+    const file = scenarioFile(dir, 'refs.yaml', text);
+    const line = text.split('\n').findIndex((l) => l.includes('mail.other.example')) + 1;
+    const r = await cli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')).toEqual([
+      `${file}:${line}:51: steps[1].action.setConnections.host: ntsol has no host mail.other.example (hosts: mail.ntsol.example)`,
+      `${file}:${line + 1}:48: steps[2].action.setFirewall.path: no path nonexistent-path (paths: intellinet-ntsol)`,
+    ]);
+    expect((await cli('run', file)).code).toBe(2);
+  });
+
   it('reports references a schema cannot see, and YAML syntax errors with positions', async () => {
     const dir = tmp();
     const refs = scenarioFile(dir, 'refs.yaml', fs.readFileSync(postcard, 'utf8').replace('message: m1, outcome', 'message: m9, outcome'));

@@ -85,3 +85,45 @@ describe('inbound TLS settings', () => {
     ]);
   });
 });
+
+describe('what run would only have found later', () => {
+  const step = (action: string) => errors(scenario({ steps: `  - action: ${action}\n` }));
+
+  it('a setFirewall on a path that does not exist, is not the organisation\'s, or is not a firewall; and its spec', () => {
+    expect(step('{ org: ntsol, setFirewall: { path: nonexistent-path, firewall: asa } }')).toEqual([
+      's.yaml:17:48: steps[1].action.setFirewall.path: no path nonexistent-path (paths: intellinet-ntsol)',
+    ]);
+    expect(step('{ org: ntsol, setFirewall: { path: intellinet-ntsol, firewall: { profile: nope } } }')).toEqual([
+      expect.stringMatching(/^s\.yaml:17:87: steps\[1\]\.action\.setFirewall\.firewall\.profile: unknown firewall profile "nope": one of pass, /),
+    ]);
+    expect(step('{ org: ntsol, setFirewall: { path: intellinet-ntsol, firewall: pass } }')).toEqual([]);
+    // A direct path (the implicit one between two organisations) has no firewall to change.
+    const direct = scenario({ steps: '  - action: { org: ntsol, setFirewall: { path: intellinet-ntsol, firewall: pass } }\n' })
+      .replace('    - { between: [intellinet, ntsol], via: firewall, firewall: { profile: asa } }\n', '    - { between: [intellinet, ntsol] }\n');
+    expect(errors(direct)).toEqual(['s.yaml:17:48: steps[1].action.setFirewall.path: path intellinet-ntsol is direct: only a firewall path\'s profile can change']);
+  });
+
+  it('a setConnections on a host the organisation does not have', () => {
+    expect(step('{ org: ntsol, setConnections: { host: mail.other.example, authentication: true, encryption: true } }')).toEqual([
+      's.yaml:17:51: steps[1].action.setConnections.host: ntsol has no host mail.other.example (hosts: mail.ntsol.example)',
+    ]);
+    expect(step('{ org: ntsol, setConnections: { host: MAIL.ntsol.example, authentication: true, encryption: false } }')).toEqual([]);
+  });
+
+  it('addresses, ports and DNS data that are not what they say', () => {
+    expect(errors(scenario().replace('198.51.100.25', '999.999.999.999'))).toEqual([
+      's.yaml:12:52: lab.orgs[1].hosts[0].address: expected an IPv4 address such as 192.0.2.10 (four numbers from 0 to 255)',
+    ]);
+    expect(errors(scenario({ org1: '      external: { smtp: "127.0.0.1:99999" }\n' }))).toEqual([
+      's.yaml:13:25: lab.orgs[1].external.smtp: expected host:port with a port from 1 to 65535 (RFC 793: a port is 16 bits, and 0 is no port)',
+    ]);
+    expect(errors(scenario({ lab: '  dns:\n    - { name: ntsol.example, type: MX, value: "!!! garbage" }\n    - { name: mail.ntsol.example, type: A, value: not-an-ip }\n    - { name: _25._tcp.mail.ntsol.example, type: TLSA, value: zz }\n    - { name: ntsol.example, type: MX, value: "70000 mx.ntsol.example" }\n' }))).toEqual([
+      's.yaml:16:47: lab.dns[0].value: an MX record\'s value is a host name, optionally after its preference (10 mail.ntsol.example), not "!!! garbage"',
+      's.yaml:17:51: lab.dns[1].value: an A record\'s value is an IPv4 address such as 192.0.2.10, not "not-an-ip"',
+      's.yaml:18:63: lab.dns[2].value: a TLSA record\'s value is usage, selector, matching type (0-255 each) and an even number of hex digits, as in 3 1 1 8f2b…, not "zz"',
+      's.yaml:19:47: lab.dns[3].value: an MX preference is 0 to 65535 (RFC 1035 §3.3.9), not 70000',
+    ]);
+    // What the shipped scenarios write passes: a preference in the value, a null MX, a TLSA record, a TXT of any text.
+    expect(errors(scenario({ lab: '  dns:\n    - { name: secure.ntsol.example, type: MX, value: "10 secure.ntsol.example" }\n    - { name: null.example, type: MX, value: "0 ." }\n    - { name: _25._tcp.mail.ntsol.example, type: TLSA, value: "3 1 1 8f2b4a0b" }\n    - { name: ntsol.example, type: TXT, value: "v=spf1 -all !!!" }\n' }))).toEqual([]);
+  });
+});
