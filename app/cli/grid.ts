@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultAxes, FIREWALL_NAMES, SECURITY_METHOD_NAMES, SERVER_PROFILES, type GridAxes } from '../grid/axes.ts';
 import { runGrid } from '../grid/run.ts';
-import { defaultJobs } from '../grid/pool.ts';
+import { defaultJobs, MAX_CONCURRENCY, maxJobs } from '../grid/pool.ts';
 import { gridCsv, gridHtml, gridJson } from '../grid/report.ts';
 import { checkDuration, TIMEOUT_DURATION } from '../base/clock.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError, type Parsed } from './args.ts';
@@ -60,7 +60,8 @@ export async function gridCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const jobs = intFlag(args, 'jobs') ?? defaultJobs();
   const concurrency = intFlag(args, 'concurrency') ?? 6;
-  if (jobs < 0 || concurrency < 1) throw new UsageError('--jobs takes 0 or more, --concurrency 1 or more');
+  if (jobs < 0 || jobs > maxJobs()) throw new UsageError(`--jobs takes 0 (in this process) to ${maxJobs()} (a worker per core), not ${jobs}`);
+  if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new UsageError(`--concurrency takes 1 to ${MAX_CONCURRENCY} cells in flight per worker, not ${concurrency}`);
   const seed = intFlag(args, 'seed') ?? 1;
   // The reports' and exports' places, before the first cell runs.
   for (const flag of ['csv', 'json', 'html']) {

@@ -23,6 +23,19 @@ export interface PoolOptions extends CellOptions {
 
 export const defaultJobs = (): number => Math.max(1, Math.min(2, os.availableParallelism()));
 
+/**
+ * At most one worker process per core (two on a single core): more only compete for the same
+ * cores, each a Node process with labs of its own.
+ */
+export const maxJobs = (): number => Math.max(2, os.availableParallelism());
+
+/**
+ * At most this many cells in flight per worker: a cell is a lab of its own (two mail servers, a
+ * path relay, several listeners), and a thousand at once would exhaust ports and file descriptors
+ * long before it ran faster; six keep a core busy (docs/grid.md).
+ */
+export const MAX_CONCURRENCY = 32;
+
 async function inProcess(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
   const results: CellResult[] = [];
   let next = 0;

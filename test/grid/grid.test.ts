@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defaultAxes } from '../../app/grid/axes.ts';
 import { runGrid } from '../../app/grid/run.ts';
+import { maxJobs } from '../../app/grid/pool.ts';
 import { execFile } from 'node:child_process';
 import { BIN, cli } from '../helpers/cli.ts';
 
@@ -81,6 +82,9 @@ describe('grid', () => {
     // A timeout Node's timers cannot hold fired after 1 ms, and 0 timed every cell out: both refused up front.
     expect(await cli('grid', '--timeout', '99999999999w')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: at most 24d .*, not "99999999999w"$/m) });
     expect(await cli('grid', '--timeout', '0s')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: must be more than 0, not "0s"$/m) });
+    // Hundreds of worker processes, or of labs in flight, would take the machine down before they ran faster.
+    expect(await cli('grid', '--jobs', '1000')).toMatchObject({ code: 2, err: expect.stringMatching(new RegExp(`^postcard-lab grid: --jobs takes 0 \\(in this process\\) to ${maxJobs()} \\(a worker per core\\), not 1000$`, 'm')) });
+    expect(await cli('grid', '--concurrency', '100000')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --concurrency takes 1 to 32 cells in flight per worker, not 100000$/m) });
   });
 
   it('CLI: report and export paths are checked before any cell runs; an export folder that cannot be made leaves no temporary folder', async () => {
