@@ -107,3 +107,28 @@ export function inputFile(flag: string, file: string): string {
   }
   return file;
 }
+
+/** `--flag DIR`, a folder the command reads: there, and a folder. */
+export function inputFolder(flag: string, dir: string): string {
+  const resolved = path.resolve(dir);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(resolved);
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${resolved}: ${why(error)}`);
+  }
+  if (!stat.isDirectory()) throw new UsageError(`--${flag}: ${resolved} is a file, not a folder`);
+  return resolved;
+}
+
+/**
+ * `--scenarios DIR` of serve and classroom: a folder with scenario files in it (`*.yaml`, `*.yml`).
+ * A missing or empty one started a UI with nothing in its list, or a class where nothing could be
+ * assigned.
+ */
+export function scenariosFolder(flag: string, dir: string): string {
+  const resolved = inputFolder(flag, dir);
+  const files = fs.readdirSync(resolved, { withFileTypes: true }).filter((e) => /\.ya?ml$/i.test(e.name) && !e.isDirectory());
+  if (files.length === 0) throw new UsageError(`--${flag}: ${resolved} has no scenario files (*.yaml, *.yml) in it`);
+  return resolved;
+}
