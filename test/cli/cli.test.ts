@@ -66,6 +66,9 @@ describe('postcard-lab run', () => {
     expect(r1.err).toMatch(/broken\.yaml:3:\d+: lab\.orgs: /);
     expect((await cli('run', postcard, '--colour')).code).toBe(2);
     expect((await cli('run', postcard, '--seed', 'seven')).err).toMatch(/--seed takes a whole number/);
+    // A seed a double cannot hold was run as 1e+23, and the printed rerun hint was then refused.
+    const huge = await cli('run', postcard, '--seed', '99999999999999999999999');
+    expect([huge.code, huge.err.split('\n')[0], huge.out]).toEqual([2, 'postcard-lab run: --seed takes a whole number of at most 9007199254740991 (2^53-1), not 99999999999999999999999', '']);
     scenarioFile(dir, 'one.yaml', failing);
     scenarioFile(dir, 'two.yaml', failing);
     fs.rmSync(broken);
