@@ -303,4 +303,33 @@ describe('postcard-lab queue on what run --workspace keeps', () => {
     expect(parent.code).toBe(2);
     expect(parent.err).toContain(`it holds the workspaces of 2 scenarios (run --workspace keeps one per scenario): ${path.join(dir, 'asa-strips-starttls')}, ${path.join(dir, 'pix-mailguard')}`);
   }, 60_000);
+
+  it('says when a journal is damaged or unreadable (exit 2), and only notes a record cut short at the end', async () => {
+    const dir = tmp();
+    expect((await cli('run', postcard, '--workspace', dir)).code).toBe(0);
+    const ws = path.join(dir, 'postcard');
+    const journal = path.join(ws, 'orgs', 'intellinet', 'journal.log');
+    const whole = fs.readFileSync(journal);
+    const good = await cli('queue', ws, '--all');
+    expect([good.code, good.err]).toEqual([0, '']);
+
+    // A record cut short at the end (a kill mid-write, or one being written now): every whole record shows.
+    fs.writeFileSync(journal, whole.subarray(0, whole.length - 3));
+    const torn = await cli('queue', ws, '--all');
+    expect(torn.code).toBe(0);
+    expect(torn.err).toMatch(new RegExp(`^postcard-lab queue: ${journal.replace(/[.]/g, '\\.')} ends in \\d+ octets of a record not yet whole \\(a record of \\d+ octets cut short at offset \\d+\\); shown: every whole record$`));
+
+    // Bytes that are no record at all: said, exit 2 — never "No mail has been queued" alone.
+    fs.writeFileSync(journal, Buffer.alloc(5000, 0x5a));
+    const damaged = await cli('queue', ws, '--all');
+    expect(damaged.code).toBe(2);
+    expect(damaged.err).toBe(`postcard-lab queue: ${journal} is damaged: 5000 octets from there on are not records (no valid record at offset 0); what they held is not shown`);
+
+    // A journal that cannot be read at all names its file.
+    fs.rmSync(journal);
+    fs.mkdirSync(journal);
+    const folder = await cli('queue', ws);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toMatch(new RegExp(`^postcard-lab queue: cannot read ${journal.replace(/[.]/g, '\\.')}: EISDIR`));
+  }, 60_000);
 });
