@@ -59,6 +59,31 @@ describe('firewall import / export', () => {
     expect(back.code).toBe(0);
     expect(back.out.split('\n').map((l) => l.split(' ')[0])).toEqual(['slicer', 'mask-banner', 'esmtp-inspect', 'slicer']);
   });
+
+  it('says what is wrong with a flag it cannot honour, instead of ignoring it (exit 2)', async () => {
+    const first = async (...argv: string[]) => {
+      const r = await cli('firewall', ...argv);
+      return [r.code, r.err.split('\n')[0]];
+    };
+    expect(await first('import', '/nonexistent-pcl.cfg')).toEqual([2, 'postcard-lab firewall: cannot read /nonexistent-pcl.cfg: ENOENT']);
+    expect(await first('export', 'pix-5.1', '--dialect', 'asa')).toEqual([2, 'postcard-lab firewall: --dialect asa: pix-5.1\'s chain is written in PIX\'s words (fixup protocol smtp); --dialect chooses only for a chain without SMTP inspection']);
+    expect(await first('export', 'asa', '--path', '5')).toEqual([2, 'postcard-lab firewall: --path picks a firewall path of a scenario file; asa is a firewall profile']);
+    expect(await first('export', 'nope')).toEqual([2, expect.stringMatching(/^postcard-lab firewall: nope is neither a firewall profile \(pass, pix-4\.4, pix-5\.1, asa, .*\) nor a scenario file$/)]);
+    expect(await first('export', scenario('postcard.yaml'))).toEqual([2, `postcard-lab firewall: ${scenario('postcard.yaml')} has no path via a firewall to export`]);
+    expect(await first('export', scenario('asa-strips-starttls.yaml'), '--path', '3')).toEqual([2, `postcard-lab firewall: --path takes 1 to 1 (${scenario('asa-strips-starttls.yaml')} has 1 firewall path), not 3`]);
+    // Where the dialect does choose the words, it is honoured.
+    expect((await cli('firewall', 'export', 'pass', '--dialect', 'asa')).out).toContain('  no inspect esmtp');
+    expect((await cli('firewall', 'export', 'pix-5.1', '--dialect', 'pix')).code).toBe(0);
+  });
+
+  it('never echoes a configuration\'s control characters to the terminal: the line report escapes them', async () => {
+    const file = path.join(dir, 'esc.cfg');
+    fs.writeFileSync(file, 'ASA Version 9.1\n\x1b]0;PWNED-TITLE\x07\x1b[2J\x1b[31mred\n');
+    const r = await cli('firewall', 'import', file);
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/[\x1b\x07]/);
+    expect(r.err).toContain('line   2  ignored     \\x1b]0;PWNED-TITLE\\x07\\x1b[2J\\x1b[31mred');
+  });
 });
 
 describe('infer', () => {
