@@ -205,6 +205,22 @@ describe('what a learner\'s socket reaches', () => {
     expect(await door.send('join', { name: '<script>' })).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringContaining('payload.name') } });
     expect(await door.send('join', { name: 'A'.repeat(41) })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
   });
+
+  it('one join socket takes one seat: sending join again does not take the rest of the class', async () => {
+    const { room, port } = await open();
+    const door = await connect(port, `join=${room.code}`);
+    // A refused join (a bad name) takes nothing, so the page may try again.
+    expect(await door.send('join', { name: '<script>' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    const first = await door.call('join', { name: 'Ann' });
+    expect(await door.send('join', { name: 'Ann' })).toEqual({
+      id: expect.any(Number), ok: false,
+      error: { code: 'forbidden', message: `this connection has taken seat ${first.seat} already: one connection takes one seat (another learner joins from their own browser)` },
+    });
+    expect(room.size).toBe(1);
+    // Another browser still joins.
+    expect((await join(port, room.code, 'Bob')).seat).not.toBe(first.seat);
+    expect(room.size).toBe(2);
+  });
 });
 
 describe('terminals on a seat', () => {
