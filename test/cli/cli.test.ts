@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, ROOT } from '../helpers/cli.ts';
+import { PRODUCT_NAMES } from '../../app/products/index.ts';
 
 const tmp = () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-cli-'));
@@ -266,6 +267,22 @@ describe('postcard-lab usage', () => {
     // A command's continuation lines come with it.
     const grid = await cli('grid', '--help');
     expect(grid.out).toContain('[--csv FILE] [--json FILE] [--html FILE] [--export DIR]');
+  });
+
+  it('no command at all is a usage error: the list on stderr, exit 2; --help prints it on stdout, exit 0', async () => {
+    const none = await cli();
+    expect([none.code, none.out]).toEqual([2, '']);
+    expect(none.err).toMatch(/^usage:\n {2}postcard-lab run /);
+    const help = await cli('--help');
+    expect([help.code, help.err, help.out]).toEqual([0, '', none.err]);
+  });
+
+  it('lists for policy --as every product the command takes, from the registry', async () => {
+    const synopsis = (await cli('policy', '--help')).out.split('\n')[1];
+    expect(synopsis).toBe(`  postcard-lab policy <scenario.yaml> --org ID --as ${[...PRODUCT_NAMES, 'mta-sts', 'dane'].join('|')}`);
+    expect(synopsis).toContain('|generic|');
+    const r = await cli('policy', postcard, '--org', 'intellinet', '--as', 'generic');
+    expect(r.code, r.err).toBe(0);
   });
 
   it('follows a bad flag with the failing command\'s synopsis, not the whole list, exit 2', async () => {
