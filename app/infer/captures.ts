@@ -10,8 +10,8 @@
  * versions, which named the point after the box so); a file without them is taken whole.
  */
 import fs from 'node:fs';
-import { readCapture, type CapturedPacket } from './pcap.ts';
-import { tcpConnections } from './tcp.ts';
+import { CaptureFormatError, readCapture, type CapturedPacket } from './pcap.ts';
+import { LINK_TYPES_READ, tcpConnections } from './tcp.ts';
 import { readDialogue, type Dialogue } from './smtp.ts';
 import { inferFromDialogues, type Inference } from './infer.ts';
 import { parseReplyLine } from '../smtp/wire.ts';
@@ -75,9 +75,21 @@ export class CaptureOptionError extends Error {
   }
 }
 
+/** A capture none of whose packets has a link type this reader opens: said, not read as "0 SMTP sessions". */
+function checkLinkTypes(packets: CapturedPacket[], file: string): void {
+  if (packets.length === 0 || packets.some((p) => LINK_TYPES_READ.has(p.linkType))) return;
+  const types = [...new Set(packets.map((p) => p.linkType))];
+  const byName = new Map<string, number[]>();
+  for (const [n, name] of LINK_TYPES_READ) byName.set(name, [...(byName.get(name) ?? []), n]);
+  const known = [...byName].map(([name, ns]) => `${name} ${ns.join('/')}`).join(', ');
+  throw new CaptureFormatError(`${file}: its packets have link type ${types.join(', ')}, which infer does not read (it reads ${known})`);
+}
+
 export function inferFromFiles(sentFile: string, wireFile: string, o: { sent?: SideOptions; wire?: SideOptions; path?: string } = {}): CaptureInference {
   const sentAll = readCapture(fs.readFileSync(sentFile), sentFile);
   const wireAll = wireFile === sentFile ? sentAll : readCapture(fs.readFileSync(wireFile), wireFile);
+  checkLinkTypes(sentAll, sentFile);
+  if (wireFile !== sentFile) checkLinkTypes(wireAll, wireFile);
   const paths = [...new Set([...labPaths(sentAll), ...labPaths(wireAll)])];
   if (o.path && !paths.includes(o.path)) throw new CaptureOptionError('path', `no lab path ${o.path} in the captures (paths: ${paths.join(', ') || 'none'})`);
   for (const [side, all, file] of [['sent', sentAll, sentFile], ['wire', wireAll, wireFile]] as const) {

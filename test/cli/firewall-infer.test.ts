@@ -109,6 +109,24 @@ describe('infer', () => {
     expect(await cli('infer', '--sent', txt, '--wire', txt)).toMatchObject({ code: 2, err: expect.stringMatching(/not a pcap or pcapng file/) });
   });
 
+  it('says a capture of a link type it cannot read is that, not "0 SMTP sessions" (exit 2)', async () => {
+    // A classic pcap (little-endian, µs) of link type 9999 with one 20-octet packet.
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(65535, 16);
+    head.writeUInt32LE(9999, 20);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(20, 8);
+    record.writeUInt32LE(20, 12);
+    const file = path.join(dir, 'linktype.pcap');
+    fs.writeFileSync(file, Buffer.concat([head, record, Buffer.alloc(20, 0x79)]));
+    const r = await cli('infer', '--sent', file, '--wire', file);
+    expect([r.code, r.err.split('\n')[0]]).toEqual([2, `postcard-lab infer: ${file}: its packets have link type 9999, which infer does not read (it reads Ethernet 1, BSD loopback 0/108, raw IP 101/12/14, raw IPv4 228, raw IPv6 229, Linux cooked 113, Linux cooked v2 276)`]);
+    expect(r.out).toBe('');
+  });
+
   it('names the flag and the path of a folder, an unwritable --out, an unknown --path or interface, an extra argument (exit 2)', async () => {
     const pcaps = path.join(dir, 'pcap-flags');
     expect((await cli('run', scenario('asa-strips-starttls.yaml'), '--pcap', pcaps)).code).toBe(0);
