@@ -42,10 +42,20 @@ type SettingValues = { vocabulary: string; [field: string]: unknown };
 export const securitySetting = z.discriminatedUnion('vocabulary', vocabularySchemas as [VocabularySchema, ...VocabularySchema[]]) as unknown as z.ZodType<SettingValues, SettingValues>;
 export type SecurityVocabulary = string;
 
-/** A scenario file's name (no folders) and text, as a browser reads it (4 MiB is far beyond any scenario). */
+/**
+ * The most a scenario file may hold, in bytes of UTF-8: the file loader's own limit
+ * (app/scenario/input.ts `MAX_SCENARIO_BYTES`, which needs node:fs and so cannot be imported into
+ * the contract the desktop preload bundles; test/api/contract.test.ts checks the two agree). A
+ * text the browser sends is held to it too, or it would open in the UI and fail `validate`.
+ */
+export const MAX_SCENARIO_TEXT_BYTES = 1 << 20;
+
+/** A scenario file's name (no folders) and text, as a browser reads it. */
 const scenarioText = z.strictObject({
   name: z.string().min(1, 'must not be empty').max(255, 'is too long').regex(/^[^/\\\0]+$/, 'is a file name, without folders'),
-  text: z.string().max(4 * 1024 * 1024, 'is too long (a scenario file is at most 4 MiB)'),
+  // UTF-8 never takes fewer bytes than UTF-16 code units, so the cheap length check comes first.
+  text: z.string().refine((t) => t.length <= MAX_SCENARIO_TEXT_BYTES && new TextEncoder().encode(t).length <= MAX_SCENARIO_TEXT_BYTES,
+    `is too long (a scenario file is at most 1 MiB, ${MAX_SCENARIO_TEXT_BYTES} bytes)`),
 });
 
 /** The compile-time allow-list of commands, and the same names at run time. */

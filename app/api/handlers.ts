@@ -7,10 +7,12 @@ import path from 'node:path';
 import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
+import { inboundTlsProblem } from '../mta/inbound-tls.ts';
 import { labAction } from '../config/schema.ts';
 import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
 import { entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
+import type { TerminalOwner } from '../terminal/service.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
 import { followStream, packetDetail, packetOfLine, pagePackets } from './packets.ts';
 import { firewallOf, linksOf, serverLogOf, timelineOf } from './observe.ts';
@@ -40,6 +42,11 @@ function asFailure(error: unknown): never {
 /** A lab change, as a scenario's `action` step makes it, with the sentence the lab announced. */
 function applyAction(session: ApiSession, action: ParsedRequestOf<'applyAction'>): ResponseOf<'applyAction'> {
   const lab = session.lab;
+  // OpenSSL's check of a server's TLS settings needs node:tls, which the contract's schemas (bundled
+  // into the desktop preload) cannot import: it is made here, and answered as the schema would.
+  const tls = action.setInbound?.tls;
+  const problem = tls && inboundTlsProblem(server(session, action.org).config.profile, tls);
+  if (problem) throw new ApiFailure('invalid-payload', `applyAction: payload.setInbound.tls${problem.key ? `.${problem.key}` : ''}: ${problem.message}`);
   let what = '';
   const unsubscribe = lab.events.subscribe((e) => { if (e.type === 'lab.changed') what = e.what; });
   try {
@@ -52,7 +59,12 @@ function applyAction(session: ApiSession, action: ParsedRequestOf<'applyAction'>
   return { what, snapshot: session.snapshot() };
 }
 
-export function createHandlers(session: ApiSession): Handlers {
+/**
+ * `connection`: who calls (one per page's socket; the desktop's one channel). The terminal
+ * sessions it opens are its own, limited per connection and closed with it
+ * (`ApiSession.closeTerminalsOf`).
+ */
+export function createHandlers(session: ApiSession, connection: TerminalOwner = session): Handlers {
   return {
     listScenarios: async () => ({ scenarios: session.listScenarios() }),
     openScenario: (r) => session.openScenario(r.id),
@@ -138,7 +150,7 @@ export function createHandlers(session: ApiSession): Handlers {
     terminalTargets: async () => ({ targets: session.terminals.targets() }),
     terminalOpen: async (r) => {
       try {
-        return await session.terminals.open(r.target, r.mode);
+        return await session.terminals.open(r.target, r.mode, connection);
       } catch (error) {
         return asFailure(error);
       }

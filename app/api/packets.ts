@@ -137,6 +137,11 @@ export function packetOfLine(lab: Lab, r: ParsedRequestOf<'packetOfLine'>): Resp
 }
 
 export function pagePackets(lab: Lab, r: ParsedRequestOf<'pagePackets'>): PacketPage {
+  // An unknown point is not an empty one: answered as packetDetail and followStream answer theirs.
+  if (r.point !== undefined) {
+    const points = lab.capture.points().map((p) => p.id);
+    if (!points.includes(r.point)) throw new ApiFailure('not-found', `no capture point ${r.point} in this lab (points: ${points.join(', ')})`);
+  }
   lab.markLeaks();
   // Decryption is a parameter of the read: each window keeps its own choice (docs/packet-view.md).
   const page = lab.capture.page({ point: r.point, filter: r.filter, from: r.from, limit: r.limit, leaksOnly: r.leaksOnly, decrypt: r.decrypt, locate: r.locate });

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Emitter } from '../base/emitter.ts';
+import { MAX_LAB_TIME, parseDuration } from '../base/clock.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import type { LabConfig } from '../config/lab.ts';
 import { expandScenarioArgs, formatError, loadScenarioFile, parseScenario, type Loaded } from '../scenario/load.ts';
@@ -21,7 +22,7 @@ import type { ApiErrorCode, EventMessage, LabSnapshot, OpenedFile, RecordedScena
 import { errorView, FileWatch, RecentFiles } from './files.ts';
 import { runOneStep, stepName, stepView } from './steps.ts';
 import { labEventView, labSnapshot, stoppedSnapshot } from './views.ts';
-import { TerminalService, type TerminalEvent } from '../terminal/service.ts';
+import { TerminalService, type TerminalEvent, type TerminalOwner } from '../terminal/service.ts';
 
 /** A refusal with a contract error code; any other exception is reported as `failed`. */
 export class ApiFailure extends Error {
@@ -109,6 +110,11 @@ export class ApiSession {
     const lab = this.lab;
     if (!this.#terminals) this.#terminals = new TerminalService(lab, (e) => this.events.emit(terminalEvent(e)));
     return this.#terminals;
+  }
+
+  /** A connection (a page's socket) closed: the terminal sessions it opened close with it (docs/ui.md, "Terminal"). */
+  closeTerminalsOf(owner: TerminalOwner): void {
+    this.#terminals?.closeOwnedBy(owner);
   }
 
   get running(): boolean {
@@ -307,6 +313,12 @@ export class ApiSession {
   /** Rehearsal: the clock moves as an `advance` step moves it (retries and lifetimes fall due). */
   async advanceClock(by: string | number): Promise<ResponseOf<'advanceClock'>> {
     const lab = this.lab;
+    // The contract bounds `by` (at most 100 years); a clock that would pass the last date it can
+    // stand at is the request's fault too, and is refused before the clock moves.
+    const target = lab.clock.now() + (parseDuration(by) ?? 0);
+    if (target > MAX_LAB_TIME) {
+      throw new ApiFailure('invalid-payload', `advanceClock: payload.by: ${JSON.stringify(by)} would move the lab clock past ${new Date(MAX_LAB_TIME).toISOString()}, the latest time it can stand at`);
+    }
     const r = await runStep(lab, { advance: by });
     if (r.status !== 'passed') throw new ApiFailure('failed', r.message);
     return { now: lab.clock.now(), snapshot: this.snapshot() };

@@ -1,4 +1,5 @@
-import type { Timers } from './timers.ts';
+import { MAX_TIMER_MS, type Timers } from './timers.ts';
+import { LabError } from './errors.ts';
 
 /**
  * The lab's virtual clock (docs/lab.md, "Time").
@@ -87,6 +88,7 @@ export class VirtualClock implements LabClock, PendingTimers {
   }
 
   advanceTo(t: number): void {
+    checkLabTime(t);
     for (let timer = this.#timers.takeDue(t); timer; timer = this.#timers.takeDue(t)) {
       this.#now = Math.max(this.#now, timer.at);
       timer.fn();
@@ -144,6 +146,7 @@ export class RunningClock implements LabClock, PendingTimers {
   }
 
   advanceTo(t: number): void {
+    checkLabTime(t);
     const now = this.now();
     if (t > now) this.#skipped += t - now;
     this.#fireDue();
@@ -170,7 +173,7 @@ export class RunningClock implements LabClock, PendingTimers {
     this.#cancelWake = undefined;
     const first = this.#timers.first;
     if (!first) return;
-    const wait = Math.min(Math.max(0, Math.ceil((first.at - this.now()) / this.scale)), 2 ** 31 - 1);
+    const wait = Math.min(Math.max(0, Math.ceil((first.at - this.now()) / this.scale)), MAX_TIMER_MS);
     this.#cancelWake = this.#real.setTimeout(() => {
       this.#cancelWake = undefined;
       this.#fireDue();
@@ -178,11 +181,68 @@ export class RunningClock implements LabClock, PendingTimers {
   }
 }
 
-/** Parse a scenario duration: `90s`, `15m`, `2h`, `2d`, or a bare number of milliseconds. */
+const DAY_MS = 86_400_000;
+
+/**
+ * The latest lab time: the last instant of 9999-12-31 (UTC). ISO 8601's four-digit years end there,
+ * and so does `clock.start` (docs/scenario-format.md); `Date` itself goes on to 8.64e15 ms
+ * (ECMA-262 §21.4.1.1), but a clock past it wrote `Date: undefined, NaN …` headers and wedged the lab.
+ */
+export const MAX_LAB_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Refuse a lab time the clock cannot stand at, before anything moves (a failed advance changes nothing). */
+export function checkLabTime(t: number): void {
+  if (!Number.isFinite(t)) throw new LabError(`the lab clock cannot move to ${t}`);
+  if (t > MAX_LAB_TIME) throw new LabError(`the lab clock cannot move past ${new Date(MAX_LAB_TIME).toISOString()} (it would reach ${t} ms after 1970)`);
+}
+
+/** How far the lab clock may move in one go, and how long its intervals may be. */
+export interface DurationBound {
+  /** At most this many milliseconds. */
+  maxMs: number;
+  /** The bound in the format's own words (`36500d`), and why. */
+  text: string;
+  /** 0 allowed (a greeting without delay) or not (a timeout of 0 would give up at once). */
+  zero: boolean;
+}
+
+/**
+ * Durations on the lab clock — `advance` steps, a queue's `lifetime` and `retry` intervals, the
+ * UI's "advance the clock" — at most 100 years (docs/scenario-format.md, "Durations").
+ */
+export const LAB_DURATION: DurationBound = { maxMs: 36_500 * DAY_MS, text: '36500d (100 years)', zero: true };
+
+/**
+ * Real-time waits (`settings.timeout`, `inbound.greetingDelay`, `grid --timeout`): at most 24 days,
+ * under the longest wait Node's timers hold (`MAX_TIMER_MS`, about 24.8 days; a longer one fires
+ * after 1 ms).
+ */
+export const REAL_DURATION: DurationBound = { maxMs: 24 * DAY_MS, text: '24d (a real-time wait; Node\'s timers hold at most about 24.8 days)', zero: true };
+
+/** A socket timeout: as REAL_DURATION, and more than 0 (a timeout of 0 gives up before the first reply). */
+export const TIMEOUT_DURATION: DurationBound = { ...REAL_DURATION, zero: false };
+
+export const DURATION_SYNTAX = 'expected a duration such as 90s, 15m, 2h or 2d';
+
+/** A duration checked against its bound: its milliseconds, or a message saying what is wrong with it. */
+export function checkDuration(value: string | number, bound: DurationBound): { ok: true; ms: number } | { ok: false; message: string } {
+  const ms = parseDuration(value);
+  if (ms === undefined) return { ok: false, message: DURATION_SYNTAX };
+  if (ms > bound.maxMs) return { ok: false, message: `at most ${bound.text}, not ${JSON.stringify(value)}` };
+  if (ms === 0 && !bound.zero) return { ok: false, message: `must be more than 0, not ${JSON.stringify(value)}` };
+  return { ok: true, ms };
+}
+
+/**
+ * Parse a scenario duration: `90s`, `15m`, `2h`, `2d`, `1w`, or a bare number of milliseconds.
+ * Unbounded here (undefined only for what is not a duration, or too large to be a number): each
+ * use checks its own bound with `checkDuration`.
+ */
 export function parseDuration(text: string | number): number | undefined {
   if (typeof text === 'number') return Number.isFinite(text) && text >= 0 ? text : undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
   if (!m) return undefined;
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] ?? 'ms']!;
-  return Math.round(Number(m[1]) * unit);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS }[m[2] ?? 'ms']!;
+  const ms = Math.round(Number(m[1]) * unit);
+  return Number.isFinite(ms) ? ms : undefined;
 }

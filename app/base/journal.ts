@@ -90,6 +90,12 @@ export interface JournalRecovery {
   cutBytes: number;
   /** Why the tail was cut, when it was. */
   cutReason?: string;
+  /**
+   * The cut was not a record cut short at the end (a kill mid-write, or a write still in progress
+   * for a reader) but bytes that are no record at all: a bad magic, checksum or header. What they
+   * held is lost.
+   */
+  damaged?: boolean;
   /** The journal was rewritten with only its live records. */
   compacted?: { before: number; after: number };
 }
@@ -147,7 +153,7 @@ export class Journal {
     }
     this.#fd = fs.openSync(file, this.#readOnly ? 'r' : 'r+');
     const replay = this.#replay();
-    this.recovery = { file, records: replay.records, cutBytes: replay.size - replay.good, cutReason: replay.reason };
+    this.recovery = { file, records: replay.records, cutBytes: replay.size - replay.good, cutReason: replay.reason, ...(replay.damaged ? { damaged: true } : {}) };
     this.unacknowledged = this.#pendingAck.map(({ offset: _, ...u }) => u);
     this.#pendingAck = [];
     this.#size = replay.good;
@@ -167,12 +173,13 @@ export class Journal {
   }
 
   /** Read every record in order, indexing bodies by position; stop at the first bad one. */
-  #replay(): { records: number; good: number; size: number; live: number; reason?: string } {
+  #replay(): { records: number; good: number; size: number; live: number; reason?: string; damaged?: boolean } {
     const size = fs.fstatSync(this.#fd).size;
     const head = Buffer.alloc(HEAD);
     let pos = 0;
     let records = 0;
     let reason: string | undefined;
+    let damaged = false;
     while (pos < size) {
       if (size - pos < HEAD) {
         reason = `a record header cut short at offset ${pos}`;
@@ -183,6 +190,7 @@ export class Journal {
       const headerLength = head.readUInt32BE(8);
       if (head.readUInt32BE(0) !== MAGIC || headerLength > length || length > MAX_RECORD) {
         reason = `no valid record at offset ${pos}`;
+        damaged = true;
         break;
       }
       if (pos + HEAD + length > size) {
@@ -193,6 +201,7 @@ export class Journal {
       fs.readSync(this.#fd, payload, 0, length, pos + HEAD);
       if (zlib.crc32(payload) !== head.readUInt32BE(12)) {
         reason = `checksum mismatch in the record at offset ${pos}`;
+        damaged = true;
         break;
       }
       let record: JournalRecord;
@@ -200,6 +209,7 @@ export class Journal {
         record = JSON.parse(payload.subarray(0, headerLength).toString('utf8')) as JournalRecord;
       } catch {
         reason = `unreadable record header at offset ${pos}`;
+        damaged = true;
         break;
       }
       this.#index(record, { offset: pos + HEAD + headerLength, length: length - headerLength });
@@ -212,7 +222,7 @@ export class Journal {
       records++;
       pos += HEAD + length;
     }
-    return { records, good: pos, size, live: this.#liveBytes(), reason };
+    return { records, good: pos, size, live: this.#liveBytes(), reason, damaged };
   }
 
   #index(record: JournalRecord, body: Loc): void {

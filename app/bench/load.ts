@@ -9,13 +9,13 @@
  *   load  10,000 messages over 50 sessions through the `asa` firewall, capture on (the path taps)
  *   up     2,000 messages over 20 sessions, the postcard lab (direct path)
  */
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript } from '../base/fork.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { lab as labSchema, type LabConfig } from '../config/lab.ts';
 import { benchLab } from './labs.ts';
@@ -268,7 +268,7 @@ export function benchLoadApart(o: Omit<LoadOptions, 'clock'>, { child: entry = C
   const { progress, ...options } = o;
   return new Promise((resolve, reject) => {
     // Its stdout is not ours: `bench --json` prints only the report there.
-    const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = forkTypeScript(entry, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let figure: LoadFigure | undefined;
     let failure: string | undefined;
     child.on('message', (m: FromLoadChild) => {

@@ -27,11 +27,21 @@ export interface BridgeOptions {
   allowHost(host: string | undefined): boolean;
   /** Does the upgrade carry what this server asks for (serve's token)? undefined: yes; else the refusal's text (403). */
   allowRequest?(req: http.IncomingMessage): string | undefined;
-  dispatch: Dispatch;
+  /**
+   * Each connection's own dispatch (it owns what it opens, the terminal's sessions), and what to
+   * do when that connection closes (close them). Called once per accepted socket.
+   */
+  connect(): BridgeConnection;
   /** Where events come from; returns its unsubscribe. */
   subscribe(listener: (event: EventMessage) => void): () => void;
   /** Largest frame accepted, in bytes; a bigger one closes the connection (1009). */
   maxPayload?: number;
+}
+
+export interface BridgeConnection {
+  dispatch: Dispatch;
+  /** The socket closed (the page went away or lost its connection). */
+  closed?(): void;
 }
 
 export interface Bridge {
@@ -60,6 +70,8 @@ export function attachBridge(o: BridgeOptions): Bridge {
   o.server.on('upgrade', onUpgrade);
 
   wss.on('connection', (ws: WebSocket) => {
+    const connection = o.connect();
+    ws.once('close', () => connection.closed?.());
     ws.on('error', () => {
       /* a broken client (bad frame, oversize) is closed by ws; the bridge carries on */
     });
@@ -69,7 +81,7 @@ export function attachBridge(o: BridgeOptions): Bridge {
         return;
       }
       const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
-      void handleFrame(text, o.dispatch).then((response) => {
+      void handleFrame(text, connection.dispatch).then((response) => {
         if (ws.readyState === ws.OPEN) ws.send(encode(response));
       });
     });

@@ -105,7 +105,11 @@ export async function startUiServer(o: UiServerOptions): Promise<UiServer> {
       const carried = tokenOf(req, new URL(req.url ?? '/', 'http://ui'));
       return carried === 'query' || carried === 'cookie' ? undefined : carried === 'none' ? NO_TOKEN : WRONG_TOKEN;
     },
-    dispatch: createDispatch(createHandlers(o.session)),
+    // Each page's socket is a connection of its own: the terminal sessions it opens close with it.
+    connect: () => {
+      const connection = {};
+      return { dispatch: createDispatch(createHandlers(o.session, connection)), closed: () => o.session.closeTerminalsOf(connection) };
+    },
     subscribe: (fn) => o.session.events.subscribe(fn),
   });
   await new Promise<void>((resolve, reject) => {

@@ -28,12 +28,20 @@ function parse<S extends z.ZodType>(schema: S, command: string, payload: unknown
   return parsed.data;
 }
 
+/**
+ * One join socket takes one seat: the join page joins once and moves on to its seat's socket. A
+ * socket that sent `join` again and again once took every seat of the class, so a leaked join link
+ * in one script's hands emptied the room; another learner joins from a browser of their own.
+ */
 export function joinDispatch(room: Classroom, onJoined: (seat: Seat) => void = () => {}): Dispatch {
+  let taken: string | undefined;
   return async (command, payload) => {
     if (command !== 'join') return { ok: false, error: { code: 'unknown-command', message: `this link only joins the class: send "join" with your name (got ${typeof command === 'string' ? `"${command.slice(0, 64)}"` : typeof command})` } };
     try {
       const { name } = parse(joinSchemas.join, 'join', payload);
+      if (taken) throw new ClassroomFailure('forbidden', `this connection has taken seat ${taken} already: one connection takes one seat (another learner joins from their own browser)`);
       const seat = room.join(name);
+      taken = seat.id;
       onJoined(seat);
       return { ok: true, result: { seat: seat.id, name: seat.name, token: seat.token } };
     } catch (error) {
@@ -62,8 +70,13 @@ const SEAT_REFUSED: Partial<Record<CommandName, string>> = {
 /** The names `seatDispatch` refuses (docs/classroom.md, test/classroom/isolation.test.ts). */
 export const SEAT_REFUSED_COMMANDS = Object.keys(SEAT_REFUSED) as CommandName[];
 
-export function seatDispatch(room: Classroom, seat: Seat): Dispatch {
-  const inner = createDispatch(createHandlers(seat.session));
+/**
+ * `connection`: the seat's socket this dispatch serves; the terminal sessions it opens are its own
+ * (at most a few per socket, and per seat's lab: app/terminal/service.ts) and close with it
+ * (app/classroom/server.ts).
+ */
+export function seatDispatch(room: Classroom, seat: Seat, connection: object = {}): Dispatch {
+  const inner = createDispatch(createHandlers(seat.session, connection));
   return async (command, payload) => {
     // Refused by name, before its payload is read: the learner hears why, whatever they sent.
     const refused = isCommandName(command) ? SEAT_REFUSED[command] : undefined;

@@ -139,7 +139,10 @@ export async function startClassroomServer(o: ClassroomServerOptions): Promise<C
       serveFrames(ws, joinDispatch(room));
     } else if (door.kind === 'seat') {
       const { seat } = door;
-      serveFrames(ws, seatDispatch(room, seat));
+      // This socket's terminal sessions are its own, and close with it (docs/classroom.md, "Limits").
+      const connection = {};
+      serveFrames(ws, seatDispatch(room, seat, connection));
+      offs.push(() => seat.session.closeTerminalsOf(connection));
       offs.push(seat.session.events.subscribe((e) => send(ws, e)));
       offs.push(room.notices.subscribe(({ seat: id, message }) => {
         if (id !== seat.id) return;

@@ -49,6 +49,8 @@ export function intFlag(parsed: Parsed, name: string): number | undefined {
   const v = parsed.flags.get(name);
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw new UsageError(`--${name} takes a whole number, not ${JSON.stringify(v)}`);
+  // Past 2^53 a double has lost digits: 99999999999999999999999 became 1e+23, which no flag takes back.
+  if (!Number.isSafeInteger(Number(v))) throw new UsageError(`--${name} takes a whole number of at most ${Number.MAX_SAFE_INTEGER} (2^53-1), not ${v}`);
   return Number(v);
 }
 

@@ -14,6 +14,7 @@ import { Classroom, MAX_SEATS } from '../classroom/room.ts';
 import { startClassroomServer } from '../classroom/server.ts';
 import { intFlag, parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, stopWithin, type CliIo } from './io.ts';
+import { scenariosFolder } from './paths.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_CLASS_PORT = 5318;
@@ -65,7 +66,7 @@ export async function classroomCommand(argv: string[], io: CliIo): Promise<numbe
   const idleMinutes = bounded(intFlag(args, 'idle'), 'idle', 30, 1, 24 * 60);
   // --capture is in MiB: the byte budget of each seat's lab, tap log and packet view together.
   const capturePerLab = bounded(intFlag(args, 'capture'), 'capture', 32, 1, 4096) * 1024 * 1024;
-  const scenariosDir = path.resolve(stringFlag(args, 'scenarios') ?? path.join(PROJECT_ROOT, 'scenarios'));
+  const scenariosDir = scenariosFolder('scenarios', stringFlag(args, 'scenarios') ?? path.join(PROJECT_ROOT, 'scenarios'));
 
   let room: Classroom;
   try {

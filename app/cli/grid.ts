@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { defaultAxes, FIREWALL_NAMES, SECURITY_METHOD_NAMES, SERVER_PROFILES, type GridAxes } from '../grid/axes.ts';
 import { runGrid } from '../grid/run.ts';
-import { defaultJobs } from '../grid/pool.ts';
+import { defaultJobs, MAX_CONCURRENCY, maxJobs } from '../grid/pool.ts';
 import { gridCsv, gridHtml, gridJson } from '../grid/report.ts';
-import { parseDuration } from '../base/clock.ts';
+import { checkDuration, TIMEOUT_DURATION } from '../base/clock.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError, type Parsed } from './args.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { readFirewallConfig } from './firewall-config.ts';
+import { makeFolders, outputFile, outputFolder } from './paths.ts';
 
 function listFlag<T extends string>(args: Parsed, name: string, known: readonly T[], all: T[]): T[] {
   const v = stringFlag(args, name);
@@ -31,7 +32,7 @@ export function progressBar(done: number, total: number, perSecond: number, widt
 }
 
 function write(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeFolders(path.dirname(path.resolve(file)));
   fs.writeFileSync(file, text);
 }
 
@@ -52,17 +53,29 @@ export async function gridCommand(argv: string[], io: CliIo): Promise<number> {
     methods: listFlag(args, 'methods', SECURITY_METHOD_NAMES, d.methods),
   };
   const timeout = stringFlag(args, 'timeout');
-  if (timeout !== undefined && parseDuration(timeout) === undefined) throw new UsageError(`--timeout takes a duration such as 2s, not ${JSON.stringify(timeout)}`);
+  // A cell lab's socket timeout: real time, so within what a Node timer holds (docs/scenario-format.md, "Durations").
+  const timeoutChecked = timeout === undefined ? undefined : checkDuration(timeout, TIMEOUT_DURATION);
+  if (timeoutChecked && !timeoutChecked.ok) {
+    throw new UsageError(`--timeout takes a duration such as 2s: ${timeoutChecked.message.replace(/^expected a duration.*$/, `not ${JSON.stringify(timeout)}`)}`);
+  }
   const jobs = intFlag(args, 'jobs') ?? defaultJobs();
   const concurrency = intFlag(args, 'concurrency') ?? 6;
-  if (jobs < 0 || concurrency < 1) throw new UsageError('--jobs takes 0 or more, --concurrency 1 or more');
+  if (jobs < 0 || jobs > maxJobs()) throw new UsageError(`--jobs takes 0 (in this process) to ${maxJobs()} (a worker per core), not ${jobs}`);
+  if (concurrency < 1 || concurrency > MAX_CONCURRENCY) throw new UsageError(`--concurrency takes 1 to ${MAX_CONCURRENCY} cells in flight per worker, not ${concurrency}`);
   const seed = intFlag(args, 'seed') ?? 1;
+  // The reports' and exports' places, before the first cell runs.
+  for (const flag of ['csv', 'json', 'html']) {
+    const file = stringFlag(args, flag);
+    if (file !== undefined) outputFile(flag, file);
+  }
+  const exportDir = stringFlag(args, 'export');
+  if (exportDir !== undefined) outputFolder('export', exportDir);
 
   const tty = io === processIo && process.stderr.isTTY === true;
   const started = performance.now();
   let lastStep = -1;
   const run = await runGrid({
-    axes, shard: shardFlag(args), seed, timeout, jobs, concurrency, exportDir: stringFlag(args, 'export'), firewall: imported?.spec,
+    axes, shard: shardFlag(args), seed, timeout, jobs, concurrency, exportDir, firewall: imported?.spec,
     onResult: (r, done, total) => {
       const rate = done / Math.max(0.001, (performance.now() - started) / 1000);
       if (!r.agrees) io.err(`DISAGREES ${r.id}: ${r.mismatch} (${r.reason})`);

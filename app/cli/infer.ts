@@ -6,12 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { inferFromFiles } from '../infer/captures.ts';
+import { CaptureOptionError, inferFromFiles } from '../infer/captures.ts';
 import { CaptureFormatError } from '../infer/pcap.ts';
 import { profileOfChain } from '../infer/infer.ts';
 import { scenarioFromInference } from '../infer/scenario.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
+import { inputFile, outputFile } from './paths.ts';
 
 const packets = (side: string, list: number[]) => (list.length ? `${side} packet${list.length > 1 ? 's' : ''} ${[...new Set(list)].join(', ')}` : '');
 
@@ -20,9 +21,13 @@ export async function inferCommand(argv: string[], io: CliIo): Promise<number> {
     sent: { type: 'value' }, wire: { type: 'value' }, path: { type: 'value' }, 'sent-interface': { type: 'value' }, 'wire-interface': { type: 'value' },
     out: { type: 'value' }, json: { type: 'boolean' },
   });
+  if (args.positional.length > 0) throw new UsageError(`infer takes its captures as --sent and --wire, not as arguments (got ${args.positional.join(' ')})`);
   const sentFile = stringFlag(args, 'sent'), wireFile = stringFlag(args, 'wire');
   if (!sentFile || !wireFile) throw new UsageError('infer needs --sent FILE (before the box) and --wire FILE (after it); they may be the same lab capture');
-  for (const f of [sentFile, wireFile]) if (!fs.existsSync(f)) throw new UsageError(`cannot read ${f}: no such file`);
+  inputFile('sent', sentFile);
+  inputFile('wire', wireFile);
+  const out = stringFlag(args, 'out');
+  if (out !== undefined) outputFile('out', out);
   let inf;
   try {
     inf = inferFromFiles(sentFile, wireFile, {
@@ -31,15 +36,12 @@ export async function inferCommand(argv: string[], io: CliIo): Promise<number> {
     });
   } catch (error) {
     if (error instanceof CaptureFormatError) throw new UsageError(error.message);
+    if (error instanceof CaptureOptionError) throw new UsageError(`--${error.option}: ${error.message}`);
     throw error;
   }
-  const out = stringFlag(args, 'out');
   const id = out ? path.basename(out).replace(/\.ya?ml$/i, '').replace(/[^a-z0-9_-]/gi, '-').replace(/^[^a-z0-9]+/i, '') || 'inferred' : undefined;
   const built = inf.pairs.length ? scenarioFromInference(inf, { id }) : undefined;
-  if (out && built) {
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-    fs.writeFileSync(out, built.yaml);
-  }
+  if (out && built) fs.writeFileSync(out, built.yaml);
   if (args.flags.has('json')) {
     io.out(JSON.stringify({
       version: 1, path: inf.path ?? null, otherPaths: inf.otherPaths, sessions: inf.pairs.length, chain: inf.chain,

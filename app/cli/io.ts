@@ -12,9 +12,20 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+/**
+ * A line as a terminal should show it: C0 and C1 control characters (but tab and newline) and DEL
+ * written as `\xNN`. Errors and reports quote what a file holds; an ESC or C1 byte there begins an
+ * ECMA-48 control sequence (ECMA-48 §5.3–5.4) that could retitle, clear or recolour the user's
+ * terminal. Idempotent: what it writes is printable.
+ */
+export function printable(line: string): string {
+  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
 export const processIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  // Everything on stderr is for a reader, and much of it quotes files: never raw control characters.
+  err: (line) => process.stderr.write(`${printable(line)}\n`),
   interrupted: () => new Promise((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -7,7 +7,7 @@ import { EXIT, processIo, type CliIo } from './io.ts';
 import { runCommand } from './run.ts';
 import { upCommand } from './up.ts';
 import { validateCommand } from './validate.ts';
-import { policyCommand } from './policy.ts';
+import { policyCommand, VOCABULARIES } from './policy.ts';
 
 type Command = (argv: string[], io: CliIo) => number | Promise<number>;
 
@@ -29,7 +29,8 @@ const commands: Record<string, { run: Command; synopsis: string[] }> = {
     '                 [--capture MIB] [--scenarios DIR] [--seed N] [--no-qr]',
   ] },
   validate: { run: validateCommand, synopsis: ['postcard-lab validate <file>...'] },
-  policy: { run: policyCommand, synopsis: ['postcard-lab policy <scenario.yaml> --org ID --as exchange-5.5|exchange-2019|postfix|mta-sts|dane'] },
+  // The products come from the registry (app/products/), so a new one is listed without an edit here.
+  policy: { run: policyCommand, synopsis: [`postcard-lab policy <scenario.yaml> --org ID --as ${VOCABULARIES.join('|')}`] },
   bench: { run: (argv, io) => import('./bench.ts').then((m) => m.benchCommand(argv, io)), synopsis: ['postcard-lab bench [--json] [--quick]'] },
   grid: { run: (argv, io) => import('./grid.ts').then((m) => m.gridCommand(argv, io)), synopsis: [
     'postcard-lab grid [--senders L] [--receivers L] [--firewalls L] [--methods L] [--firewall-config FILE]',
@@ -54,9 +55,14 @@ const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || 
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || isHelp(name)) {
+  // `--help` asked for the usage (stdout, exit 0); no command at all is a usage error (stderr, exit 2).
+  if (!name) {
+    io.err(USAGE);
+    return EXIT.badInput;
+  }
+  if (isHelp(name)) {
     io.out(USAGE);
-    return name ? EXIT.ok : EXIT.badInput;
+    return EXIT.ok;
   }
   const command = Object.hasOwn(commands, name) ? commands[name].run : undefined;
   if (!command) {

@@ -12,7 +12,8 @@ import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 /** Every product of the registry (app/products/), plus what a domain publishes for MTA-STS and DANE. */
-const VOCABULARIES = [...PRODUCTS.map((p) => p.name), 'mta-sts', 'dane'];
+/** What `--as` takes: every product of the registry, then the two policy views (main.ts's synopsis lists them too). */
+export const VOCABULARIES = [...PRODUCTS.map((p) => p.name), 'mta-sts', 'dane'];
 
 /** The table in the product's own configuration language, or its console words line by line. */
 function productListing(name: string, org: OrgConfig): string[] {

@@ -92,10 +92,33 @@ export async function queueCommand(argv: string[], io: CliIo, stdout: (data: Buf
   }
   const ws = new Workspace(root, { readOnly: true });
   const orgs = orgsOf(ws);
+  // Every journal opened first: one that cannot be read, or holds bytes that are no record, is said
+  // (exit 2, bad input), never shown as an empty queue.
+  let unreadable = false;
+  const journals = new Map<string, Journal>();
+  for (const org of orgs) {
+    const file = path.join('orgs', org, 'journal.log');
+    try {
+      journals.set(org, ws.journal(org));
+    } catch (error) {
+      io.err(`postcard-lab queue: cannot read ${path.join(root, file)}: ${(error as Error).message}`);
+      unreadable = true;
+      continue;
+    }
+    const r = journals.get(org)!.recovery;
+    if (r.cutBytes === 0) continue;
+    if (r.damaged) {
+      io.err(`postcard-lab queue: ${path.join(root, file)} is damaged: ${r.cutBytes} octets from there on are not records (${r.cutReason}); what they held is not shown`);
+      unreadable = true;
+    } else {
+      // A record cut short at the end: a lab killed mid-write (`up` cuts it on start), or one being written now.
+      io.err(`postcard-lab queue: ${path.join(root, file)} ends in ${r.cutBytes} octets of a record not yet whole (${r.cutReason}); shown: every whole record`);
+    }
+  }
   const emlId = stringFlag(args, 'eml');
   if (emlId !== undefined) {
-    for (const org of orgs) {
-      const data = findMessage(ws.journal(org), emlId);
+    for (const [, journal] of journals) {
+      const data = findMessage(journal, emlId);
       if (data) {
         stdout(data);
         await ws.close();
@@ -107,15 +130,16 @@ export async function queueCommand(argv: string[], io: CliIo, stdout: (data: Buf
     return EXIT.badInput;
   }
   const all = args.flags.has('all');
-  const rows = orgs.flatMap((org) => queueRows(ws.journal(org), org, all));
+  const rows = [...journals].flatMap(([org, journal]) => queueRows(journal, org, all));
   await ws.close();
+  const done = unreadable ? EXIT.badInput : EXIT.ok;
   if (args.flags.has('json')) {
     io.out(JSON.stringify(rows, null, 2));
-    return EXIT.ok;
+    return done;
   }
   if (rows.length === 0) {
     io.out(all ? 'No mail has been queued' : 'Mail queue is empty');
-    return EXIT.ok;
+    return done;
   }
   for (const org of orgs) {
     const mine = rows.filter((r) => r.org === org);
@@ -138,5 +162,5 @@ export async function queueCommand(argv: string[], io: CliIo, stdout: (data: Buf
     const kbytes = Math.ceil(pending.reduce((n, r) => n + (r.size ?? 0), 0) / 1024);
     io.out(`-- ${kbytes} Kbytes in ${pending.length} Request${pending.length === 1 ? '' : 's'}.`);
   }
-  return EXIT.ok;
+  return done;
 }

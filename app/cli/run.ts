@@ -13,9 +13,10 @@ import { exportFiles, exportPcapng } from '../lab/exports.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
+import { makeFolders, outputFile, outputFolder } from './paths.ts';
 
 function writeReport(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeFolders(path.dirname(path.resolve(file)));
   fs.writeFileSync(file, text);
 }
 
@@ -27,6 +28,15 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (args.positional.length === 0) throw new UsageError('run needs at least one scenario file or folder');
   const seed = intFlag(args, 'seed');
   const shard = shardFlag(args);
+  // Where the reports, captures and workspaces go: checked (and made) before any lab runs.
+  for (const flag of ['junit', 'json', 'html']) {
+    const file = stringFlag(args, flag);
+    if (file !== undefined) outputFile(flag, file);
+  }
+  for (const flag of ['pcap', 'export', 'workspace']) {
+    const dir = stringFlag(args, flag);
+    if (dir !== undefined) outputFolder(flag, dir);
+  }
 
   const { files, errors: missing } = expandScenarioArgs(args.positional);
   for (const e of missing) io.err(formatError(e));
@@ -54,14 +64,24 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   const mine = shard ? valid.filter((_, i) => i % shard!.count === shard!.index - 1) : valid;
   const results: ScenarioResult[] = [];
+  /** Exports that could not be written: said, and exit 1, but the scenario's own result stands. */
+  const unwritten: string[] = [];
+  const exporting = async (flag: string, target: string, write: () => unknown) => {
+    try {
+      await write();
+    } catch (error) {
+      unwritten.push(`--${flag}: could not write ${target}: ${(error as Error).message}`);
+    }
+  };
   for (const [n, l] of mine.entries()) {
     io.err(`[${n + 1}/${mine.length}] ${l.id}: ${l.scenario.title}`);
     const pcap = stringFlag(args, 'pcap'), exportDir = stringFlag(args, 'export');
     const result = await runScenario(l.file, l.id, l.scenario, {
       seed, workspace: stringFlag(args, 'workspace'),
       beforeStop: async (lab) => {
-        if (pcap) await exportPcapng(lab, path.join(pcap, `${l.id}.pcapng`));
-        if (exportDir) exportFiles(lab, path.join(exportDir, l.id));
+        const pcapFile = pcap && path.join(pcap, `${l.id}.pcapng`), exportTo = exportDir && path.join(exportDir, l.id);
+        if (pcapFile) await exporting('pcap', pcapFile, () => exportPcapng(lab, pcapFile));
+        if (exportTo) await exporting('export', exportTo, () => exportFiles(lab, exportTo));
       },
       onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },
     });
@@ -76,5 +96,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (html) writeReport(html, htmlReport(results, { firewallConfig: configFile }));
   const passed = results.filter((r) => r.status === 'passed').length;
   io.out(`${passed} passed, ${results.length - passed} failed`);
-  return passed === results.length ? EXIT.ok : EXIT.failed;
+  for (const line of unwritten) io.err(`postcard-lab run: ${line}`);
+  return passed === results.length && unwritten.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -13,6 +13,7 @@ import { ensureRendererBuilt } from '../bridge/build.ts';
 import { startUiServer } from '../bridge/ui-server.ts';
 import { intFlag, parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, stopWithin, type CliIo } from './io.ts';
+import { scenariosFolder } from './paths.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -45,7 +46,7 @@ export async function serveCommand(argv: string[], io: CliIo): Promise<number> {
   const port = intFlag(args, 'port') ?? 5317;
   if (port < 0 || port > 65535) throw new UsageError(`--port takes 0 to 65535, not ${port}`);
   const seed = intFlag(args, 'seed');
-  const scenariosDir = path.resolve(stringFlag(args, 'scenarios') ?? path.join(PROJECT_ROOT, 'scenarios'));
+  const scenariosDir = scenariosFolder('scenarios', stringFlag(args, 'scenarios') ?? path.join(PROJECT_ROOT, 'scenarios'));
 
   const { dir } = await ensureRendererBuilt(PROJECT_ROOT, (line) => io.err(line));
   const timeScale = timeScaleFlag(args);

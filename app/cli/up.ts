@@ -15,6 +15,7 @@ import { recordScenario } from '../scenario/record.ts';
 import { parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, stopWithin, type CliIo } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
+import { outputFile, outputFolder } from './paths.ts';
 
 /** What opening the workspace cleaned up or cut (a previous run was killed), one line each. */
 export function recoveryLines(lab: Lab): string[] {
@@ -42,11 +43,12 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, { json: { type: 'boolean' }, workspace: { type: 'value' }, record: { type: 'value' }, 'firewall-config': { type: 'value' }, 'time-scale': { type: 'value' } });
   const scale = timeScaleFlag(args) ?? 1;
   if (args.positional.length !== 1) throw new UsageError('up takes exactly one scenario file');
+  // Checked at start, not at Ctrl+C when the session's recording is due: a folder, or a place
+  // that cannot be written, is a bad flag (exit 2).
   const record = stringFlag(args, 'record');
-  if (record !== undefined) {
-    const dir = path.dirname(path.resolve(record));
-    if (!fs.existsSync(dir)) throw new UsageError(`--record: folder ${dir} does not exist`);
-  }
+  if (record !== undefined) outputFile('record', record, { makeFolder: false });
+  const workspaceFlag = stringFlag(args, 'workspace');
+  if (workspaceFlag !== undefined) outputFolder('workspace', workspaceFlag);
   const loaded = loadScenarioFile(args.positional[0]);
   if (!loaded.ok) {
     for (const e of loaded.errors) io.err(formatError(e));
@@ -54,7 +56,7 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
   }
   const configFile = stringFlag(args, 'firewall-config');
   if (configFile) applyFirewallConfig(loaded.scenario, configFile, readFirewallConfig(configFile, io).spec);
-  const workspace = path.resolve(stringFlag(args, 'workspace') ?? path.join('.lab', loaded.id));
+  const workspace = path.resolve(workspaceFlag ?? path.join('.lab', loaded.id));
   // No scenario drives the clock here: it follows real time, so retries and bounces happen (issue 18).
   const lab = await createLab(loaded.scenario.lab, { workspace, running: { scale } });
   for (const line of recoveryLines(lab)) io.err(line);
@@ -76,18 +78,30 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     io.out('Ready. Press Ctrl+C to stop.');
   }
   await io.interrupted();
-  if (record !== undefined) {
+  // The lab is stopped whatever the recording does; a recording that cannot be written says where it is.
+  const recorded = record === undefined || await writeRecording(lab, loaded, record, io);
+  const stopped = await stopWithin('postcard-lab up', () => lab.stop(), io);
+  return stopped && recorded ? EXIT.ok : EXIT.failed;
+}
+
+/** `--record FILE` at the end of the session: true when written. */
+async function writeRecording(lab: Lab, loaded: { id: string; file: string; scenario: { title: string } }, record: string, io: CliIo): Promise<boolean> {
+  const target = path.resolve(record);
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
     await lab.idle().catch(() => undefined);
-    const id = `${loaded.id}-recorded`;
     const { yaml, summary } = recordScenario(lab, {
-      id, title: `${loaded.scenario.title} (recorded)`,
+      id: `${loaded.id}-recorded`, title: `${loaded.scenario.title} (recorded)`,
       story: `Recorded by \`postcard-lab up --record\` from ${path.basename(loaded.file)}: the messages clients submitted and their outcomes.`,
     });
     // Atomic: a half-written scenario never replaces a good one.
-    const tmp = `${path.resolve(record)}.tmp-${process.pid}`;
     fs.writeFileSync(tmp, yaml);
-    fs.renameSync(tmp, path.resolve(record));
+    fs.renameSync(tmp, target);
     io.err(`Recorded ${summary} to ${record}`);
+    return true;
+  } catch (error) {
+    const kept = fs.existsSync(tmp) ? `; the recording is in ${tmp}` : '';
+    io.err(`postcard-lab up: --record: could not write ${target}: ${(error as Error).message}${kept}`);
+    return false;
   }
-  return (await stopWithin('postcard-lab up', () => lab.stop(), io)) ? EXIT.ok : EXIT.failed;
 }

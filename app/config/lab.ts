@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { profileSpecSchema } from '../path/profiles.ts';
-import { certificateVariant, dnsRecord, duration, hostName, id, ipv4, org, securityEntry, serverProfile } from './schema.ts';
+import { certificateVariant, dnsRecord, hostName, id, ipv4, org, securityEntry, serverProfile, timeoutDuration } from './schema.ts';
 
 /**
  * The smallest capture budget a lab may ask for (settings.captureLimit, in bytes): below it a single
@@ -49,7 +49,8 @@ export const lab = z.strictObject({
   dnssec: z.array(z.strictObject({ zone: z.string(), state: z.enum(['secure', 'insecure', 'bogus']) })).default([]),
   paths: z.array(pathSpec).default([]),
   settings: z.strictObject({
-    timeout: duration.optional(),
+    /** Socket idle timeout, real time (more than 0, at most 24 days). */
+    timeout: timeoutDuration.optional(),
     maxMessageSize: z.number().int().positive().optional(),
     /**
      * Bytes the lab keeps of its capture, tap log and packet view together (app/capture/budget.ts;
@@ -61,3 +62,9 @@ export const lab = z.strictObject({
 
 export type LabConfig = z.infer<typeof lab>;
 export type PathConfig = z.infer<typeof pathSpec>;
+
+/** A path's id, as actions (`setFirewall.path`) and the packet view name it: `a-b`, or `a-b@host` for an alternate path. */
+export function pathId(config: Pick<PathConfig, 'between' | 'to'>): string {
+  const [a, b] = config.between;
+  return config.to ? `${a}-${b}@${config.to}` : `${a}-${b}`;
+}

@@ -6,7 +6,7 @@
  * errors: a typo in a security entry must not silently mean "no security".
  */
 import { z } from 'zod';
-import { parseDuration } from '../base/clock.ts';
+import { checkDuration, LAB_DURATION, REAL_DURATION, TIMEOUT_DURATION, type DurationBound } from '../base/clock.ts';
 import { PRODUCT_NAMES } from '../products/index.ts';
 import { BUILT_IN_TLS_LEVELS, isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
 
@@ -15,18 +15,37 @@ function alternatives(names: readonly string[]): string {
   return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
-export const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
-  message: 'expected a duration such as 90s, 15m, 2h or 2d',
-});
+/** A duration (`90s`, `15m`, `2h`, `2d`, `1w`, or milliseconds) within its bound (app/base/clock.ts, docs/scenario-format.md "Durations"). */
+function boundedDuration(bound: DurationBound) {
+  return z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+    const checked = checkDuration(v, bound);
+    if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.message });
+  });
+}
+/** On the lab clock: `advance`, a queue's lifetime and retry intervals (at most 100 years). */
+export const duration = boundedDuration(LAB_DURATION);
+/** A real-time wait a Node timer holds: `inbound.greetingDelay` (at most 24 days). */
+export const realDuration = boundedDuration(REAL_DURATION);
+/** A socket timeout: a real-time wait of more than 0 (`settings.timeout`). */
+export const timeoutDuration = boundedDuration(TIMEOUT_DURATION);
 export const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
 export const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
 export const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
-export const ipv4 = z.string().regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, 'expected an IPv4 address such as 192.0.2.10');
+/** Dotted-quad IPv4, each part 0-255 (RFC 791 §2.3; `999.999.999.999` is not an address). */
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+export const ipv4 = z.string().regex(IPV4, 'expected an IPv4 address such as 192.0.2.10 (four numbers from 0 to 255)');
 export const id = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'expected an id of letters, digits, - and _');
 
 export const certificateVariant = z.enum(['valid', 'expired', 'not-yet-valid', 'wrong-name', 'self-signed', 'untrusted-ca']);
-const tlsVersion = z.enum(['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3']);
-const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersion: tlsVersion.optional(), ciphers: z.string().optional() });
+const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'] as const;
+const tlsVersion = z.enum(TLS_VERSIONS);
+/** A server's TLS versions and ciphers; OpenSSL's own check of `ciphers` is the loader's (app/mta/inbound-tls.ts). */
+const inboundTls = z.strictObject({ minVersion: tlsVersion.optional(), maxVersion: tlsVersion.optional(), ciphers: z.string().optional() }).superRefine((t, ctx) => {
+  // A minimum above the maximum leaves no version a handshake could agree on (RFC 8446 §4.2.1).
+  if (t.minVersion && t.maxVersion && TLS_VERSIONS.indexOf(t.minVersion) > TLS_VERSIONS.indexOf(t.maxVersion)) {
+    ctx.addIssue({ code: 'custom', path: ['minVersion'], message: `minVersion ${t.minVersion} is above maxVersion ${t.maxVersion}: no TLS version is left to agree on` });
+  }
+});
 
 /** The server products of the registry (app/products/). */
 export const serverProfile = z.enum(PRODUCT_NAMES);
@@ -103,7 +122,7 @@ export const org = z.strictObject({
   inbound: z.strictObject({
     starttls: z.boolean().default(false),
     requireTls: z.boolean().default(false),
-    greetingDelay: duration.optional(),
+    greetingDelay: realDuration.optional(),
     /** TLS versions and ciphers this server accepts (OpenSSL names), e.g. { minVersion: TLSv1.2 }. */
     tls: inboundTls.optional(),
     authMechanisms: z.array(z.enum(['NTLM', 'PLAIN', 'LOGIN'])).optional(),
@@ -125,7 +144,9 @@ export const org = z.strictObject({
    * documentation address (RFC 5737); TLS verification checks that name (docs/scenario-format.md).
    */
   external: z.strictObject({
-    smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port'),
+    smtp: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port').refine((v) => { const port = Number(v.split(':')[1]); return port >= 1 && port <= 65535; }, {
+      message: 'expected host:port with a port from 1 to 65535 (RFC 793: a port is 16 bits, and 0 is no port)',
+    }),
     name: hostName.optional(),
     address: ipv4.optional(),
   }).optional(),
@@ -145,11 +166,44 @@ export function externalHost(domain: string, external: { name?: string; address?
   return { name: external?.name ?? `mx.${domain}`, address: external?.address ?? `203.0.113.${10 + (h % 240)}`, certificate: 'valid' };
 }
 
+/** A host name as DNS data writes it: with or without the root's trailing dot. */
+const DNS_HOST = /^[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9])?)*\.?$/i;
+
+/** What a record's value must look like for its type (as the lab's DNS reads it, app/lab/dns.ts); undefined when it does. */
+function dnsValueProblem(type: 'MX' | 'A' | 'TXT' | 'TLSA', value: string): string | undefined {
+  switch (type) {
+    case 'A':
+      return IPV4.test(value) ? undefined : `an A record's value is an IPv4 address such as 192.0.2.10, not ${JSON.stringify(value)}`;
+    case 'MX': {
+      // `10 mail.ntsol.example`, or the host alone with `preference`; `0 .` is a null MX (RFC 7505).
+      const m = /^\s*(?:(\d+)\s+)?(\S+)\s*$/.exec(value);
+      const host = m?.[2];
+      if (!m || !host || !(host === '.' || DNS_HOST.test(host))) return `an MX record's value is a host name, optionally after its preference (10 mail.ntsol.example), not ${JSON.stringify(value)}`;
+      if (m[1] !== undefined && Number(m[1]) > 65535) return `an MX preference is 0 to 65535 (RFC 1035 §3.3.9), not ${m[1]}`;
+      return undefined;
+    }
+    case 'TLSA': {
+      // Presentation form, RFC 6698 §2.2: usage, selector, matching type (8 bits each), then hex.
+      const m = /^\s*(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s+([0-9a-fA-F\s]*)$/.exec(value);
+      const hex = m?.[4].replace(/\s+/g, '') ?? '';
+      if (!m || [m[1], m[2], m[3]].some((n) => Number(n) > 255) || hex.length === 0 || hex.length % 2 !== 0) {
+        return `a TLSA record's value is usage, selector, matching type (0-255 each) and an even number of hex digits, as in 3 1 1 8f2b…, not ${JSON.stringify(value.slice(0, 80))}`;
+      }
+      return undefined;
+    }
+    case 'TXT':
+      return undefined;
+  }
+}
+
 export const dnsRecord = z.strictObject({
   name: z.string().min(1),
   type: z.enum(['MX', 'A', 'TXT', 'TLSA']),
   value: z.string(),
-  preference: z.number().int().optional(),
+  preference: z.number().int().min(0).max(65535).optional(),
+}).superRefine((r, ctx) => {
+  const problem = dnsValueProblem(r.type, r.value);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
 });
 
 export const labAction = z.strictObject({

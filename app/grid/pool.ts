@@ -6,9 +6,10 @@
  *   parent ── cell ──► worker 1 (≤ concurrency labs at once) ── result ──► parent ──► onResult
  *          ── cell ──► worker 2 …
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { forkTypeScript } from '../base/fork.ts';
 import { runCell, type CellOptions, type CellResult } from './cell.ts';
 import type { GridCell } from './axes.ts';
 
@@ -21,6 +22,19 @@ export interface PoolOptions extends CellOptions {
 }
 
 export const defaultJobs = (): number => Math.max(1, Math.min(2, os.availableParallelism()));
+
+/**
+ * At most one worker process per core (two on a single core): more only compete for the same
+ * cores, each a Node process with labs of its own.
+ */
+export const maxJobs = (): number => Math.max(2, os.availableParallelism());
+
+/**
+ * At most this many cells in flight per worker: a cell is a lab of its own (two mail servers, a
+ * path relay, several listeners), and a thousand at once would exhaust ports and file descriptors
+ * long before it ran faster; six keep a core busy (docs/grid.md).
+ */
+export const MAX_CONCURRENCY = 32;
 
 async function inProcess(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
   const results: CellResult[] = [];
@@ -57,7 +71,7 @@ function inWorkers(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
       if (next < cells.length) w.send({ type: 'run', cell: cells[next++], options: cellOptions, firewall });
     };
     for (let j = 0; j < Math.min(jobs, cells.length); j++) {
-      const w = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const w = forkTypeScript(WORKER, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       workers.push(w);
       w.on('message', (m: { type: string; result?: CellResult; index?: number; error?: string }) => {
         if (m.type === 'ready') for (let k = 0; k < concurrency; k++) feed(w);

@@ -47,8 +47,9 @@ export function scratchDir(): string {
 
 export async function runGrid(o: GridOptions): Promise<GridRun> {
   const cells = shardCells(gridCells(o.axes), o.shard);
-  const certCache = fs.mkdtempSync(path.join(scratchDir(), 'postcard-grid-certs-'));
+  // The export folder first: when it cannot be made, no certificate cache is left behind.
   if (o.exportDir) fs.mkdirSync(o.exportDir, { recursive: true });
+  const certCache = fs.mkdtempSync(path.join(scratchDir(), 'postcard-grid-certs-'));
   const started = performance.now();
   let done = 0;
   try {

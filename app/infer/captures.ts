@@ -10,8 +10,8 @@
  * versions, which named the point after the box so); a file without them is taken whole.
  */
 import fs from 'node:fs';
-import { readCapture, type CapturedPacket } from './pcap.ts';
-import { tcpConnections } from './tcp.ts';
+import { CaptureFormatError, readCapture, type CapturedPacket } from './pcap.ts';
+import { LINK_TYPES_READ, tcpConnections } from './tcp.ts';
 import { readDialogue, type Dialogue } from './smtp.ts';
 import { inferFromDialogues, type Inference } from './infer.ts';
 import { parseReplyLine } from '../smtp/wire.ts';
@@ -68,11 +68,35 @@ export interface CaptureInference extends Inference {
   otherPaths: string[];
 }
 
+/** An option names what the captures do not hold (a lab path, an interface): the option is wrong. */
+export class CaptureOptionError extends Error {
+  constructor(readonly option: 'path' | 'sent-interface' | 'wire-interface', message: string) {
+    super(message);
+  }
+}
+
+/** A capture none of whose packets has a link type this reader opens: said, not read as "0 SMTP sessions". */
+function checkLinkTypes(packets: CapturedPacket[], file: string): void {
+  if (packets.length === 0 || packets.some((p) => LINK_TYPES_READ.has(p.linkType))) return;
+  const types = [...new Set(packets.map((p) => p.linkType))];
+  const byName = new Map<string, number[]>();
+  for (const [n, name] of LINK_TYPES_READ) byName.set(name, [...(byName.get(name) ?? []), n]);
+  const known = [...byName].map(([name, ns]) => `${name} ${ns.join('/')}`).join(', ');
+  throw new CaptureFormatError(`${file}: its packets have link type ${types.join(', ')}, which infer does not read (it reads ${known})`);
+}
+
 export function inferFromFiles(sentFile: string, wireFile: string, o: { sent?: SideOptions; wire?: SideOptions; path?: string } = {}): CaptureInference {
   const sentAll = readCapture(fs.readFileSync(sentFile), sentFile);
   const wireAll = wireFile === sentFile ? sentAll : readCapture(fs.readFileSync(wireFile), wireFile);
+  checkLinkTypes(sentAll, sentFile);
+  if (wireFile !== sentFile) checkLinkTypes(wireAll, wireFile);
   const paths = [...new Set([...labPaths(sentAll), ...labPaths(wireAll)])];
-  if (o.path && !paths.includes(o.path)) throw new Error(`no lab path ${o.path} in the captures (paths: ${paths.join(', ') || 'none'})`);
+  if (o.path && !paths.includes(o.path)) throw new CaptureOptionError('path', `no lab path ${o.path} in the captures (paths: ${paths.join(', ') || 'none'})`);
+  for (const [side, all, file] of [['sent', sentAll, sentFile], ['wire', wireAll, wireFile]] as const) {
+    const iface = o[side]?.iface;
+    const names = [...ifaceNames(all)];
+    if (iface && !names.includes(iface)) throw new CaptureOptionError(`${side}-interface`, `no interface ${iface} in ${file} (interfaces: ${names.join(', ') || 'none named'})`);
+  }
   const path = o.path ?? paths[0];
   const sent = sidePackets(sentAll, 'sent', { ...o.sent, path });
   const wire = sidePackets(wireAll, 'wire', { ...o.wire, path });

@@ -22,6 +22,15 @@ export interface Segment {
 
 const ETHERTYPE_IPV4 = 0x0800, ETHERTYPE_IPV6 = 0x86dd, ETHERTYPE_VLAN = 0x8100;
 
+/**
+ * The link types (tcpdump.org's LINKTYPE_ values) whose frames `ipOf` opens: Ethernet, BSD loopback,
+ * raw IP, Linux cooked v1 and v2. A capture of any other carries nothing this reader can see.
+ */
+export const LINK_TYPES_READ: ReadonlyMap<number, string> = new Map([
+  [1, 'Ethernet'], [0, 'BSD loopback'], [108, 'BSD loopback'], [101, 'raw IP'], [12, 'raw IP'], [14, 'raw IP'], [228, 'raw IPv4'], [229, 'raw IPv6'],
+  [113, 'Linux cooked'], [276, 'Linux cooked v2'],
+]);
+
 /** The IP packet inside a frame, or undefined for frames that carry none. */
 function ipOf(p: CapturedPacket): Buffer | undefined {
   const d = p.data;

@@ -4,7 +4,7 @@
  * connection from one organisation to a given host takes (docs/lab.md, "Paths and capture points").
  */
 import type { OrgConfig } from '../config/schema.ts';
-import type { LabConfig, PathConfig } from '../config/lab.ts';
+import { pathId, type LabConfig, type PathConfig } from '../config/lab.ts';
 import type { CapturePoint } from '../capture/tap.ts';
 import type { ProfileSpec } from '../path/profiles.ts';
 import type { DnsRecord } from './dns.ts';
@@ -61,10 +61,6 @@ export function derivedDnsRecords(config: LabConfig): DnsRecord[] {
   return records;
 }
 
-function pathId(config: PathConfig): string {
-  const [a, b] = config.between;
-  return config.to ? `${a}-${b}@${config.to}` : `${a}-${b}`;
-}
 
 /**
  * Where a queue entry's session goes through (app/lab/delivery.ts): the path from `fromOrg` to a

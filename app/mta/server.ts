@@ -21,6 +21,8 @@ import { buildBounce, headerValues } from './bounce.ts';
 import { product, type Product } from '../products/index.ts';
 import { rfc5322Date } from '../smtp/dates.ts';
 import { parseDuration } from '../base/clock.ts';
+import { LabError } from '../base/errors.ts';
+import { inboundTlsProblem } from './inbound-tls.ts';
 import { decide, queuePolicy, type QueuePolicy } from './queue-policy.ts';
 
 /** A product's reply as smtp-server's hooks take it: code apart, enhanced status leading the text. */
@@ -603,9 +605,25 @@ export class MailServer {
     return host;
   }
 
+  /**
+   * Change the inbound policy, all or nothing: TLS settings OpenSSL refuses (a cipher string it has
+   * no match for) throw before anything changes. smtp-server's `updateSecureContext` assigns its
+   * options before it builds the context, so a refused cipher once left STARTTLS advertised with
+   * every handshake failing.
+   */
   setInbound(change: Partial<OrgConfig['inbound']>): void {
-    this.#config.inbound = { ...this.#config.inbound, ...definedOnly(change) };
-    this.applyInbound();
+    const next = { ...this.#config.inbound, ...definedOnly(change) };
+    const problem = next.tls ? inboundTlsProblem(this.#config.profile, next.tls) : undefined;
+    if (problem) throw new LabError(`setInbound.tls${problem.key ? `.${problem.key}` : ''}: ${problem.message}`);
+    const before = this.#config.inbound;
+    this.#config.inbound = next;
+    try {
+      this.applyInbound();
+    } catch (error) {
+      this.#config.inbound = before;
+      this.applyInbound();
+      throw error;
+    }
   }
 
   /** The inbound policy changed: smtp-server reads these options at every EHLO, so they apply to the next session. */

@@ -8,10 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
-import { sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
-import { pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
+import { duration, sendStep, labAction, org as orgSchema, type OrgConfig } from '../config/schema.ts';
+import { pathId, pathSpec, type LabConfig, type PathConfig } from '../config/lab.ts';
 import { scenario as scenarioSchema, checkpointStep, expectStep, type Scenario, type Step } from './schema.ts';
-import { parseDuration } from '../base/clock.ts';
+import { MAX_LAB_TIME, parseDuration } from '../base/clock.ts';
+import { inboundTlsProblem } from '../mta/inbound-tls.ts';
 import { controlCharacterError, documentData, documentErrors, readScenarioText } from './input.ts';
 
 export interface ScenarioError {
@@ -68,7 +69,7 @@ const headSchema = scenarioSchema.extend({ steps: z.array(z.unknown()).default([
 const stepKinds = {
   send: z.strictObject({ send: sendStep }),
   action: z.strictObject({ action: labAction }),
-  advance: z.strictObject({ advance: z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 90s, 15m, 2h or 2d' }) }),
+  advance: z.strictObject({ advance: duration }),
   expect: z.strictObject({ expect: expectStep }),
   checkpoint: checkpointStep,
 } as const;
@@ -146,11 +147,15 @@ interface LabParts {
   paths: Indexed<PathConfig>[];
   /** Names of organisations, domains and hosts in the file, also of parts that did not parse. */
   named: { orgIds: Set<string>; domains: Set<string>; hosts: Set<string> };
+  /** `clock.start` in ms, when the file gives one that parses. */
+  start?: number;
 }
 
 /** The lab's organisations and paths that parse on their own, and every name the file mentions. */
 function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
-  const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown } }).lab;
+  const rawLab = (raw as { lab?: { orgs?: unknown; paths?: unknown; clock?: { start?: unknown } } }).lab;
+  const startText = rawLab?.clock?.start;
+  const start = typeof startText === 'string' && Number.isFinite(Date.parse(startText)) ? Date.parse(startText) : undefined;
   const list = (x: unknown): unknown[] => (Array.isArray(x) ? x : []);
   const named = { orgIds: new Set<string>(), domains: new Set<string>(), hosts: new Set<string>() };
   for (const o of list(rawLab?.orgs) as { id?: unknown; domain?: unknown; aliases?: unknown; hosts?: unknown; external?: { name?: unknown } }[]) {
@@ -162,10 +167,10 @@ function partsOf(raw: object, lab: LabConfig | undefined): LabParts {
       named.hosts.add((typeof o.external.name === 'string' ? o.external.name : `mx.${o.domain}`).toLowerCase());
     }
   }
-  if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named };
+  if (lab) return { orgs: lab.orgs.map((o, i) => [i, o]), paths: lab.paths.map((p, i) => [i, p]), named, start };
   const parsed = <T>(items: unknown[], schema: z.ZodType<T>): Indexed<T>[] =>
     items.flatMap((item, i) => { const r = schema.safeParse(item); return r.success ? [[i, r.data] as Indexed<T>] : []; });
-  return { orgs: parsed(list(rawLab?.orgs), orgSchema), paths: parsed(list(rawLab?.paths), pathSpec), named };
+  return { orgs: parsed(list(rawLab?.orgs), orgSchema), paths: parsed(list(rawLab?.paths), pathSpec), named, start };
 }
 
 /** Checks across the file that a schema cannot express. */
@@ -190,7 +195,18 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     org.security.forEach((e, j) => {
       if (e.via && !lab.named.hosts.has(e.via.toLowerCase())) errors.push(loc.at(['lab', 'orgs', i, 'security', j, 'via'], `no host ${e.via} in this lab`));
     });
+    // OpenSSL's verdict on the server's versions and ciphers (a cipher string it cannot match).
+    const tlsProblem = org.inbound.tls && inboundTlsProblem(org.profile, org.inbound.tls);
+    if (tlsProblem) errors.push(loc.at(['lab', 'orgs', i, 'inbound', 'tls', ...(tlsProblem.key ? [tlsProblem.key] : [])], tlsProblem.message));
   }
+  const profileOf = new Map(lab.orgs.map(([, o]) => [o.id, o.profile]));
+  const hostsOf = new Map(lab.orgs.map(([, o]) => [o.id, o.hosts.map((h) => h.name)]));
+  // Every path an action can name: the declared ones, and a direct one for each pair without one (app/lab/topology.ts).
+  const paths = new Map<string, Pick<PathConfig, 'between' | 'via'>>(lab.paths.map(([, p]) => [pathId(p), p]));
+  lab.orgs.forEach(([, a], i) => lab.orgs.slice(i + 1).forEach(([, b]) => {
+    const covered = lab.paths.some(([, p]) => !p.to && p.between.includes(a.id) && p.between.includes(b.id));
+    if (!covered) paths.set(pathId({ between: [a.id, b.id] }), { between: [a.id, b.id], via: 'direct' });
+  }));
   for (const [i, p] of lab.paths) {
     p.between.forEach((id, j) => {
       if (!lab.named.orgIds.has(id)) errors.push(loc.at(['lab', 'paths', i, 'between', j], `no organisation ${id} (known: ${[...lab.named.orgIds].join(', ')})`));
@@ -209,6 +225,8 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
   }
   const sent = new Set<string>();
   const checkpoints = new Set<string>();
+  // From a given clock.start, the advance steps must keep the clock where a date can name it.
+  let clock = lab.start;
   const visit = (step: Step, keys: Key[]) => {
     if ('send' in step) {
       if (sent.has(step.send.id)) errors.push(loc.at([...keys, 'send', 'id'], `message id ${step.send.id} is used twice`));
@@ -217,8 +235,25 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
       if (!lab.named.domains.has(domain)) errors.push(loc.at([...keys, 'send', 'from'], `no organisation has the domain ${domain}`));
     } else if ('expect' in step) {
       if (!sent.has(step.expect.message)) errors.push(loc.at([...keys, 'expect', 'message'], `no message ${step.expect.message} was sent before this step`));
+    } else if ('advance' in step) {
+      if (clock === undefined) return;
+      clock += parseDuration(step.advance) ?? 0;
+      if (clock > MAX_LAB_TIME) {
+        errors.push(loc.at([...keys, 'advance'], `moves the lab clock past ${new Date(MAX_LAB_TIME).toISOString()}, the latest time it can stand at (from clock.start ${new Date(lab.start!).toISOString()})`));
+        clock = undefined;
+      }
     } else if ('action' in step) {
-      if (!lab.named.orgIds.has(step.action.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${step.action.org}`));
+      const a = step.action;
+      if (!lab.named.orgIds.has(a.org)) errors.push(loc.at([...keys, 'action', 'org'], `no organisation ${a.org}`));
+      const tlsProblem = a.setInbound?.tls && inboundTlsProblem(profileOf.get(a.org) ?? 'generic', a.setInbound.tls);
+      if (tlsProblem) errors.push(loc.at([...keys, 'action', 'setInbound', 'tls', ...(tlsProblem.key ? [tlsProblem.key] : [])], tlsProblem.message));
+      if (a.setConnections && hostsOf.has(a.org)) {
+        const names = hostsOf.get(a.org)!;
+        if (!names.some((n) => n.toLowerCase() === a.setConnections!.host.toLowerCase())) {
+          errors.push(loc.at([...keys, 'action', 'setConnections', 'host'], `${a.org} has no host ${a.setConnections.host} (hosts: ${names.join(', ')})`));
+        }
+      }
+      if (a.setFirewall) errors.push(...firewallActionErrors(a.org, a.setFirewall, paths, loc, [...keys, 'action', 'setFirewall']));
     } else if ('checkpoint' in step) {
       const c = step.checkpoint;
       if (checkpoints.has(c.id)) errors.push(loc.at([...keys, 'checkpoint', 'id'], `checkpoint id ${c.id} is used twice`));
@@ -228,6 +263,22 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     }
   };
   for (const [i, step] of steps) visit(step, ['steps', i]);
+  return errors;
+}
+
+/**
+ * A `setFirewall` action against the lab's paths, as app/lab/actions.ts will apply it: a path that
+ * exists, has a firewall and has the acting organisation at one end, and a firewall spec the path
+ * schema takes (profile, stages, config).
+ */
+function firewallActionErrors(org: string, action: { path: string; firewall: unknown }, paths: Map<string, Pick<PathConfig, 'between' | 'via'>>, loc: Locator, keys: Key[]): ScenarioError[] {
+  const errors: ScenarioError[] = [];
+  const p = paths.get(action.path);
+  if (!p) errors.push(loc.at([...keys, 'path'], `no path ${action.path} (paths: ${[...paths.keys()].join(', ') || 'none'})`));
+  else if (!p.between.includes(org)) errors.push(loc.at([...keys, 'path'], `path ${action.path} is between ${p.between.join(' and ')}; ${org} has no firewall on it`));
+  else if (p.via !== 'firewall') errors.push(loc.at([...keys, 'path'], `path ${action.path} is ${p.via}: only a firewall path's profile can change`));
+  const spec = pathSpec.shape.firewall.safeParse(action.firewall);
+  if (!spec.success) for (const issue of spec.error.issues) errors.push(loc.at([...keys, 'firewall', ...(issue.path as Key[])], issue.message));
   return errors;
 }
 

@@ -5,9 +5,10 @@
 import path from 'node:path';
 import type { Scenario, Step } from './schema.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
-import { parseDuration } from '../base/clock.ts';
+import { checkDuration, checkLabTime, LAB_DURATION } from '../base/clock.ts';
 import { checkExpect } from './expect.ts';
 import { predicateHolds } from './predicate.ts';
+import { LabError } from '../base/errors.ts';
 
 export type StepKind = 'send' | 'action' | 'advance' | 'expect' | 'checkpoint';
 
@@ -65,9 +66,13 @@ export async function runStep(lab: Lab, step: Step): Promise<{ status: StepResul
   }
   if ('advance' in step) {
     await lab.idle();
-    const ms = parseDuration(step.advance)!;
+    // The loader and the API bound the duration; a clock that would leave what a date can say is
+    // refused before anything moves or is recorded, so a failed step leaves the lab as it was.
+    const checked = checkDuration(step.advance, LAB_DURATION);
+    if (!checked.ok) throw new LabError(`advance: ${checked.message}`);
+    checkLabTime(lab.clock.now() + checked.ms);
     lab.journal.advanced(step.advance);
-    lab.advanceTo(lab.clock.now() + ms);
+    lab.advanceTo(lab.clock.now() + checked.ms);
     await lab.idle();
     return { status: 'passed', message: `clock at ${new Date(lab.clock.now()).toISOString()}` };
   }

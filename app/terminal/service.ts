@@ -58,6 +58,28 @@ export type TerminalEvent =
   | { type: 'tls'; session: string; certificate: CertificateReport }
   | { type: 'closed'; session: string; reason: string };
 
+/**
+ * Who opened a session: one connection of the API (a page's socket; the desktop window's one
+ * channel). A connection's sessions close with it (`closeOwnedBy`): a page that reconnects cannot
+ * take a session up again — its screen lived in the page (docs/ui.md, "Terminal").
+ */
+export type TerminalOwner = object;
+
+/** The owner of sessions opened without one (a caller with no connections of its own). */
+const NO_OWNER: TerminalOwner = {};
+
+/**
+ * Sessions one connection may hold at once. A page shows one terminal and closes it before it
+ * opens the next; each session holds a few sockets and a listener, so one client could otherwise
+ * use up the process's file descriptors and refuse every other learner service.
+ */
+export const TERMINALS_PER_CONNECTION = 4;
+/** Sessions one lab (a classroom seat's, serve's) may hold at once, across all its connections. */
+export const TERMINALS_PER_LAB = 16;
+
+/** A terminal session refused because its connection or its lab holds as many as it may. */
+export class TerminalLimitError extends Error {}
+
 /** Where the terminal stands on the network when it reaches a host directly. */
 const TERMINAL_ENDPOINT = { ip: '203.0.113.254', host: 'terminal.lab.example' };
 /** How long a keystroke may take to reach the tap before the next one goes anyway (real ms). */
@@ -81,6 +103,9 @@ interface Session {
   writing: Promise<void>;
   tls?: { protocol: string; verified: boolean };
   closed: boolean;
+  /** Why it closed (said again to a late `send`). */
+  closedBecause?: string;
+  owner: TerminalOwner;
 }
 
 export class TerminalService {
@@ -90,6 +115,10 @@ export class TerminalService {
   #seq = 0;
   #waiters: { point: string; conn: () => string | undefined; resolve: () => void }[] = [];
   readonly #unsubscribe: () => void;
+  /** Sessions being opened (not yet in `#sessions`), per owner: they count toward the limits. */
+  readonly #opening = new Map<TerminalOwner, number>();
+  /** Owners whose connection closed: a session they were still opening closes at once. */
+  readonly #gone = new WeakSet<TerminalOwner>();
 
   constructor(lab: Lab, emit: (e: TerminalEvent) => void) {
     this.#lab = lab;
@@ -127,9 +156,46 @@ export class TerminalService {
     return [...this.#sessions.values()].filter((s) => !s.closed).map((s) => s.info);
   }
 
-  async open(targetId: string, mode: TerminalMode): Promise<TerminalInfo> {
+  /** Sessions open or being opened, of one owner or (without one) of the whole lab. */
+  #held(owner?: TerminalOwner): number {
+    let n = 0;
+    for (const s of this.#sessions.values()) if (!s.closed && (owner === undefined || s.owner === owner)) n++;
+    for (const [o, opening] of this.#opening) if (owner === undefined || o === owner) n += opening;
+    return n;
+  }
+
+  /**
+   * Open a session for `owner` (a connection; its sessions close with it, `closeOwnedBy`). Refused,
+   * before any socket is made, beyond TERMINALS_PER_CONNECTION per owner or TERMINALS_PER_LAB.
+   */
+  async open(targetId: string, mode: TerminalMode, owner: TerminalOwner = NO_OWNER): Promise<TerminalInfo> {
     const target = this.targets().find((t) => t.id === targetId);
     if (!target) throw new Error(`no terminal target "${targetId}" (known: ${this.targets().map((t) => t.id).join(', ')})`);
+    if (this.#gone.has(owner)) throw new Error('the connection that asked for this terminal has closed');
+    if (this.#held(owner) >= TERMINALS_PER_CONNECTION) {
+      throw new TerminalLimitError(`this connection has ${TERMINALS_PER_CONNECTION} terminal sessions open, the most one page may hold; close one first`);
+    }
+    if (this.#held() >= TERMINALS_PER_LAB) {
+      throw new TerminalLimitError(`this lab has ${TERMINALS_PER_LAB} terminal sessions open, the most it holds at once; close one first`);
+    }
+    this.#opening.set(owner, (this.#opening.get(owner) ?? 0) + 1);
+    let info: TerminalInfo;
+    try {
+      info = await this.#open(target, mode, owner);
+    } finally {
+      const left = (this.#opening.get(owner) ?? 1) - 1;
+      if (left > 0) this.#opening.set(owner, left);
+      else this.#opening.delete(owner);
+    }
+    // The connection closed while the session was being made: it is nobody's, so it goes at once.
+    if (this.#gone.has(owner)) {
+      this.#end(this.#sessions.get(info.id)!, 'the connection that opened it closed');
+      throw new Error('the connection that asked for this terminal has closed');
+    }
+    return info;
+  }
+
+  async #open(target: TerminalTarget, mode: TerminalMode, owner: TerminalOwner): Promise<TerminalInfo> {
     const lab = this.#lab;
     const id = `t${++this.#seq}`;
     let port: number;
@@ -165,12 +231,18 @@ export class TerminalService {
     const socket = net.connect(relay.port, '127.0.0.1');
     socket.setNoDelay(true);
     const info: TerminalInfo = { id, target, point, mode };
-    const session: Session = { info, relay, socket, upstreamPort, upstreamTarget, waitPoint, line: '', writing: Promise.resolve(), closed: false };
+    const session: Session = { info, relay, socket, upstreamPort, upstreamTarget, waitPoint, line: '', writing: Promise.resolve(), closed: false, owner };
     this.#sessions.set(id, session);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('error', reject);
+      });
+    } catch (error) {
+      // Never connected: its relay and socket go now, so it holds nothing and counts for no limit.
+      this.#end(session, (error as Error).message);
+      throw error;
+    }
     session.own = lab.taps.connByClientPort(socket.localPort ?? 0, relay.port);
     this.#wire(session, socket);
     this.#emit({ type: 'output', session: id, kind: 'note', text: `Connected to ${target.label} (${mode} mode). Type SMTP commands; STARTTLS upgrades this connection.\r\n` });
@@ -205,7 +277,7 @@ export class TerminalService {
   }
 
   async #write(s: Session, bytes: Buffer): Promise<void> {
-    if (s.closed) throw new Error(`terminal ${s.info.id} is closed`);
+    if (s.closed) throw new Error(`terminal ${s.info.id} is closed${s.closedBecause ? ` (${s.closedBecause})` : ''}`);
     this.#track(s, bytes.toString('latin1'));
     const recorded = s.info.mode === 'character' ? this.#recorded(s) : Promise.resolve();
     s.socket.write(bytes);
@@ -297,6 +369,7 @@ export class TerminalService {
   #end(s: Session, reason: string): void {
     if (s.closed) return;
     s.closed = true;
+    s.closedBecause = reason;
     s.socket.destroy();
     void s.relay.close();
     this.#emit({ type: 'closed', session: s.info.id, reason });
@@ -306,6 +379,15 @@ export class TerminalService {
     const s = this.#sessions.get(id);
     if (!s) throw new Error(`no terminal session "${id}"`);
     return s;
+  }
+
+  /**
+   * The connection `owner` closed: its sessions close (`terminal.closed`, "the connection that
+   * opened it closed"), and any it is still opening close as soon as they are made.
+   */
+  closeOwnedBy(owner: TerminalOwner): void {
+    this.#gone.add(owner);
+    for (const s of this.#sessions.values()) if (s.owner === owner) this.#end(s, 'the connection that opened it closed');
   }
 
   closeAll(): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, EVENT_NAMES, isCommandName, requestSchemas, validateRequest } from '../../app/api/contract.ts';
+import { COMMAND_NAMES, EVENT_NAMES, isCommandName, MAX_SCENARIO_TEXT_BYTES, requestSchemas, validateRequest } from '../../app/api/contract.ts';
+import { MAX_SCENARIO_BYTES } from '../../app/scenario/input.ts';
 
 describe('the contract', () => {
   it('has one allow-list: every command name has a request schema and nothing else does', () => {
@@ -44,6 +45,19 @@ describe('the contract', () => {
     if (!r.ok) {
       expect(r.error.code).toBe('invalid-payload');
       expect(r.error.message).toContain(message);
+    }
+  });
+});
+
+describe('scenario text from the browser', () => {
+  it('is held to the file loader\'s 1 MiB, counted in UTF-8 bytes, so the UI opens nothing validate refuses', () => {
+    expect(MAX_SCENARIO_TEXT_BYTES).toBe(MAX_SCENARIO_BYTES);
+    const message = `is too long (a scenario file is at most 1 MiB, ${MAX_SCENARIO_BYTES} bytes)`;
+    for (const command of ['openScenarioText', 'checkScenarioText']) {
+      expect(validateRequest(command, { name: 'big.yaml', text: '#'.repeat(MAX_SCENARIO_BYTES) }).ok).toBe(true);
+      expect(validateRequest(command, { name: 'big.yaml', text: '#'.repeat(MAX_SCENARIO_BYTES + 1) })).toEqual({ ok: false, error: { code: 'invalid-payload', message: `${command}: payload.text: ${message}` } });
+      // Two bytes a character: half as many characters already fill the limit.
+      expect(validateRequest(command, { name: 'big.yaml', text: 'é'.repeat(MAX_SCENARIO_BYTES / 2 + 1) })).toEqual({ ok: false, error: { code: 'invalid-payload', message: `${command}: payload.text: ${message}` } });
     }
   });
 });

@@ -69,7 +69,7 @@ describe('opening scenario text (the browser: file picker, drag and drop)', () =
   it('refuses a name with folders and oversized text at the contract', async () => {
     const d = driven();
     expect(await d.fail('openScenarioText', { name: '../etc/passwd', text: '' })).toMatchObject({ code: 'invalid-payload', message: expect.stringContaining('without folders') });
-    expect(await d.fail('openScenarioText', { name: 'big.yaml', text: 'x'.repeat(4 * 1024 * 1024 + 1) })).toMatchObject({ code: 'invalid-payload', message: expect.stringContaining('4 MiB') });
+    expect(await d.fail('openScenarioText', { name: 'big.yaml', text: 'x'.repeat(1024 * 1024 + 1) })).toMatchObject({ code: 'invalid-payload', message: expect.stringContaining('at most 1 MiB') });
   });
 });
 

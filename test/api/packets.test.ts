@@ -43,6 +43,13 @@ describe('the packet view through the contract', () => {
     expect((await d.fail('pagePackets', { limit: 100000 })).code).toBe('invalid-payload');
   });
 
+  it('answers an unknown capture point as not-found, as packetDetail does, not as an empty page', async () => {
+    const d = await ran('postcard');
+    expect(await d.fail('pagePackets', { point: 'nope' })).toEqual({ code: 'not-found', message: expect.stringMatching(/^no capture point nope in this lab \(points: intellinet-ntsol, outside\/mail\.intellinet\.example:25, /) });
+    expect((await d.fail('packetDetail', { point: 'nope', no: 1 })).code).toBe('not-found');
+    expect((await d.call('pagePackets', { point: 'intellinet-ntsol' })).rows.length).toBeGreaterThan(0);
+  });
+
   it('gives a packet\'s detail tree and hex rows, with its link to the queue entry and attempt', async () => {
     const d = await ran('postcard');
     const [row] = (await d.call('pagePackets', { filter: 'smtp.req.command == "RCPT"' })).rows;

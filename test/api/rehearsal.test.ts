@@ -3,7 +3,10 @@
 // goes through the same commands and action schemas as a scenario's steps.
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { validateRequest } from '../../app/api/contract.ts';
-import { drive, scenarioSessions } from './helpers.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { drive, scenarioSessions, SCENARIOS, tempScenarios } from './helpers.ts';
+import { rawClient } from '../helpers/net.ts';
 
 const opened = scenarioSessions(afterEach);
 
@@ -49,6 +52,61 @@ describe('rehearsal controls', () => {
     const moved = await d.call('advanceClock', { by: '2h' });
     expect(moved.now - before).toBe(2 * 3600 * 1000);
     expect(validateRequest('advanceClock', { by: 'soon' })).toMatchObject({ ok: false, error: { message: 'advanceClock: payload.by: expected a duration such as 90s, 15m, 2h or 2d' } });
+  });
+
+  it('advanceClock refuses a move past what a date can name, naming payload.by, and the lab goes on as before', async () => {
+    // The postcard lab, set late in the year 9999: a century's jump would pass 9999-12-31.
+    const late = fs.readFileSync(path.join(SCENARIOS, 'postcard.yaml'), 'utf8').replace('2026-11-28T09:00:00Z', '9999-06-01T00:00:00Z');
+    const d = drive(tempScenarios({ 'late.yaml': late.replace(/^id: .*$/m, 'id: late') }));
+    onTestFinished(() => d.session.close());
+    await d.call('openScenario', { id: 'late' });
+    await d.call('startLab', {});
+    const before = (await d.call('getSnapshot', {})).clock!.now;
+    expect(await d.fail('advanceClock', { by: '99999999999w' })).toEqual({ code: 'invalid-payload', message: 'advanceClock: payload.by: at most 36500d (100 years), not "99999999999w"' });
+    expect(await d.fail('advanceClock', { by: 1e300 })).toEqual({ code: 'invalid-payload', message: 'advanceClock: payload.by: at most 36500d (100 years), not 1e+300' });
+    expect(await d.fail('advanceClock', { by: '36500d' })).toEqual({ code: 'invalid-payload', message: 'advanceClock: payload.by: "36500d" would move the lab clock past 9999-12-31T23:59:59.999Z, the latest time it can stand at' });
+    // Nothing moved, and nothing was recorded as a change.
+    expect((await d.call('getSnapshot', {})).clock!.now).toBe(before);
+    expect((await d.call('recordScenario', {})).yaml).not.toContain('advance');
+
+    // Mail still carries real dates, and the clock still moves.
+    await d.call('sendMessage', { id: 'c1', from: 'alice@intellinet.example', to: 'sean@ntsol.example' });
+    expect((await d.call('advanceClock', { by: '1h' })).now).toBe(before + 3_600_000);
+    const box = await d.call('listMailbox', { org: 'ntsol', user: 'sean' });
+    const { source } = await d.call('readMessage', { org: 'ntsol', user: 'sean', id: box.items[0].id });
+    expect(source).toMatch(/^Date: \w{3}, \d{1,2} Jun 9999 /m);
+    expect(source).not.toContain('NaN');
+  });
+
+  it('setInbound with TLS settings OpenSSL refuses is invalid-payload naming the field, and changes nothing', async () => {
+    const d = await opened('postcard');
+    /** What ntsol's mail host offers after EHLO, on a fresh connection. */
+    const ehlo = async () => {
+      const host = (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'ntsol')!.hosts[0];
+      const c = await rawClient(Number(host.smtp!.split(':').at(-1)));
+      await c.reply();
+      c.send('EHLO probe.example');
+      const reply = await c.reply();
+      c.socket.destroy();
+      return reply;
+    };
+    const inbound = async () => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'ntsol')!.inbound;
+    expect(await d.fail('applyAction', { org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'GARBAGE' } } })).toEqual({
+      code: 'invalid-payload',
+      message: 'applyAction: payload.setInbound.tls.ciphers: no cipher OpenSSL knows matches "GARBAGE" (OpenSSL\'s names, as `openssl ciphers -v` lists them, e.g. AES128-SHA:AES256-SHA or DEFAULT:@SECLEVEL=0)',
+    });
+    expect(await d.fail('applyAction', { org: 'ntsol', setInbound: { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1' } } })).toMatchObject({
+      code: 'invalid-payload', message: 'applyAction: payload.setInbound.tls.minVersion: minVersion TLSv1.3 is above maxVersion TLSv1: no TLS version is left to agree on',
+    });
+    // The engine itself refuses it whole too (a scenario's action step): nothing half-applied.
+    expect(() => d.session.lab.applyAction({ org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'GARBAGE' } } })).toThrow(/^setInbound\.tls\.ciphers: no cipher OpenSSL knows matches "GARBAGE"/);
+    expect(await inbound()).toEqual({ starttls: false, requireTls: false });
+    expect(await ehlo()).not.toContain('STARTTLS');
+
+    // A setting OpenSSL takes applies, and the server offers STARTTLS.
+    await d.call('applyAction', { org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'AES128-SHA:AES256-SHA:@SECLEVEL=0' } } });
+    expect(await inbound()).toEqual({ starttls: true, requireTls: false });
+    expect(await ehlo()).toContain('250-STARTTLS');
   });
 
   it('a TLS checkpoint also checks the partner\'s offer: encrypt to a partner without STARTTLS waits, with a hint', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunningClock, VirtualClock, parseDuration } from '../../app/base/clock.ts';
+import { checkDuration, LAB_DURATION, MAX_LAB_TIME, REAL_DURATION, RunningClock, TIMEOUT_DURATION, VirtualClock, parseDuration } from '../../app/base/clock.ts';
 import { createRng } from '../../app/base/rng.ts';
 
 describe('VirtualClock', () => {
@@ -28,6 +28,36 @@ describe('VirtualClock', () => {
     expect(parseDuration(250)).toBe(250);
     expect(parseDuration('soon')).toBeUndefined();
     expect(parseDuration(-1)).toBeUndefined();
+    // Digits enough to overflow a double are not a duration (they were Infinity).
+    expect(parseDuration(`${'9'.repeat(400)}w`)).toBeUndefined();
+  });
+
+  it('bounds durations: 100 years on the lab clock, 24 days for a real-time wait, a timeout above 0', () => {
+    expect(checkDuration('36500d', LAB_DURATION)).toEqual({ ok: true, ms: 36_500 * 86_400_000 });
+    expect(checkDuration('99999999999w', LAB_DURATION)).toEqual({ ok: false, message: 'at most 36500d (100 years), not "99999999999w"' });
+    expect(checkDuration(1e300, LAB_DURATION)).toEqual({ ok: false, message: 'at most 36500d (100 years), not 1e+300' });
+    expect(checkDuration('24d', REAL_DURATION)).toEqual({ ok: true, ms: 24 * 86_400_000 });
+    expect(checkDuration('25d', REAL_DURATION)).toMatchObject({ ok: false, message: expect.stringMatching(/^at most 24d /) });
+    expect(checkDuration('0s', REAL_DURATION)).toEqual({ ok: true, ms: 0 });
+    expect(checkDuration('0s', TIMEOUT_DURATION)).toEqual({ ok: false, message: 'must be more than 0, not "0s"' });
+    expect(checkDuration('soon', LAB_DURATION)).toEqual({ ok: false, message: 'expected a duration such as 90s, 15m, 2h or 2d' });
+  });
+
+  it('refuses to move past the last time a date can name, and a refused move changes nothing', () => {
+    const start = Date.UTC(9999, 11, 1);
+    const clock = new VirtualClock(start);
+    const fired: string[] = [];
+    clock.at(start + 1_000, 'retry', () => fired.push('retry'));
+    expect(() => clock.advanceTo(MAX_LAB_TIME + 1)).toThrow('the lab clock cannot move past 9999-12-31T23:59:59.999Z');
+    expect(() => clock.advance(1e300)).toThrow('the lab clock cannot move past');
+    expect(() => clock.advanceTo(Number.NaN)).toThrow('the lab clock cannot move to NaN');
+    expect(clock.now()).toBe(start);
+    expect(fired).toEqual([]);
+    expect(clock.pending()).toEqual([{ at: start + 1_000, label: 'retry' }]);
+    // Still usable: the next move fires what is due, and a date can still be written.
+    clock.advanceTo(MAX_LAB_TIME);
+    expect(fired).toEqual(['retry']);
+    expect(new Date(clock.now()).toISOString()).toBe('9999-12-31T23:59:59.999Z');
   });
 });
 
@@ -87,6 +117,18 @@ describe('RunningClock (up and serve)', () => {
     clock.advance(3_600_000);
     expect(fired).toEqual([3_600_000]);
     expect(clock.pending()).toEqual([]);
+  });
+
+  it('refuses a jump past the last time a date can name, without moving', () => {
+    const real = fakeTimers();
+    const clock = new RunningClock(Date.UTC(9999, 11, 1), real.timers);
+    const fired: string[] = [];
+    clock.at(clock.now() + 1_000, 'retry', () => fired.push('retry'));
+    expect(() => clock.advance(1e300)).toThrow('the lab clock cannot move past 9999-12-31T23:59:59.999Z');
+    expect(clock.now()).toBe(Date.UTC(9999, 11, 1));
+    expect(fired).toEqual([]);
+    real.pass(1_000);
+    expect(fired).toEqual(['retry']);
   });
 
   it('refuses a time scale that is not a positive number', () => {

@@ -30,4 +30,18 @@ describe('the load figure in a process of its own', () => {
     await expect(benchLoadApart(options, { child: child('dies', 'process.exit(3);') }))
       .rejects.toThrow("the up figure's process ended (exit code 3) without a figure");
   });
+
+  it('starts its TypeScript child from any current folder (tsx resolved from the package, not the folder)', async () => {
+    // A .ts child (type annotations: it runs only under tsx) that reports a failure the test can read.
+    const file = path.join(dir, 'typed.ts');
+    fs.writeFileSync(file, "const why: string = 'ran under tsx';\nprocess.send!({ type: 'ready' });\nprocess.once('message', () => { process.send!({ type: 'failed', error: why }, () => process.exit(0)); });\n");
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await expect(benchLoadApart({ messages: 1, sessions: 1, via: 'direct', progress: () => undefined }, { child: file }))
+        .rejects.toThrow("the up figure's process failed: ran under tsx");
+    } finally {
+      process.chdir(cwd);
+    }
+  });
 });

@@ -1,6 +1,9 @@
 // `postcard-lab serve` in-process (app/cli/serve.ts), through the same `main` the bin calls.
+import fs from 'node:fs';
 import http from 'node:http';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { openerFor } from '../../app/cli/serve.ts';
 import type { CliIo } from '../../app/cli/io.ts';
@@ -8,6 +11,9 @@ import type { CliIo } from '../../app/cli/io.ts';
 afterEach(() => {
   vi.unstubAllEnvs();
 });
+
+const EMPTY = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-serve-empty-'));
+afterAll(() => fs.rmSync(EMPTY, { recursive: true, force: true }));
 
 function fakeIo() {
   const out: string[] = [];
@@ -52,6 +58,10 @@ describe('postcard-lab serve', () => {
     [['serve', '--port', '70000'], '--port takes 0 to 65535'],
     [['serve', 'extra.yaml'], 'serve takes no file arguments'],
     [['serve', '--host', '0.0.0.0'], 'unknown option --host'],
+    // A scenarios folder that is not there, is a file, or holds no scenario: said at start, not a UI with an empty list.
+    [['serve', '--port', '0', '--scenarios', '/nonexistent-pcl-folder'], 'postcard-lab serve: --scenarios: cannot read /nonexistent-pcl-folder: no such file or folder'],
+    [['serve', '--port', '0', '--scenarios', '/etc/hostname'], 'postcard-lab serve: --scenarios: /etc/hostname is a file, not a folder'],
+    [['serve', '--port', '0', '--scenarios', EMPTY], `postcard-lab serve: --scenarios: ${EMPTY} has no scenario files (*.yaml, *.yml) in it`],
   ])('refuses %j with exit 2', async (argv, message) => {
     const f = fakeIo();
     expect(await main(argv, f.io)).toBe(2);

@@ -23,7 +23,7 @@ async function start(): Promise<{ port: number; origin: string; events: Emitter<
   const events = new Emitter<EventMessage>();
   let port = 0;
   const bridge = attachBridge({
-    server, path: '/ws', dispatch, subscribe: (fn) => events.subscribe(fn),
+    server, path: '/ws', connect: () => ({ dispatch }), subscribe: (fn) => events.subscribe(fn),
     allowHost: (host) => host === `127.0.0.1:${port}`,
     allowOrigin: (origin) => origin === `http://127.0.0.1:${port}`,
     maxPayload: 64 * 1024,

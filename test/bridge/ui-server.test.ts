@@ -111,6 +111,50 @@ describe('the UI server (postcard-lab serve)', () => {
   });
 });
 
+describe('terminal sessions over the socket', () => {
+  it('are the socket\'s own: they close when the page that opened them goes, and another page\'s stay', async () => {
+    const { server, session } = await start();
+    const page = async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { cookie: `${server.cookieName}=${server.token}` } });
+      const frames: { id?: number; event?: string; payload?: { session?: string; reason?: string } }[] = [];
+      const watchers: (() => void)[] = [];
+      const waiters = new Map<number, (f: unknown) => void>();
+      ws.on('message', (d) => {
+        const f = JSON.parse(String(d));
+        frames.push(f);
+        if (typeof f.id === 'number') waiters.get(f.id)?.(f);
+        for (const w of [...watchers]) w();
+      });
+      await new Promise((resolve) => ws.once('open', resolve));
+      cleanup.push(async () => { ws.terminate(); });
+      let seq = 0;
+      const call = (command: string, payload: unknown = {}) => new Promise<{ ok: boolean; result: never }>((resolve) => {
+        const id = ++seq;
+        waiters.set(id, resolve as (f: unknown) => void);
+        ws.send(JSON.stringify({ id, command, payload }));
+      });
+      const until = (test: () => boolean) => new Promise<void>((resolve) => {
+        const check = () => { if (test()) resolve(); };
+        watchers.push(check);
+        check();
+      });
+      return { ws, frames, call, until };
+    };
+    const a = await page(), b = await page();
+    await a.call('openScenario', { id: 'postcard' });
+    await a.call('startLab');
+    const mine = (await a.call('terminalOpen', { target: 'host:mail.ntsol.example', mode: 'line' })).result as { id: string };
+    const theirs = (await b.call('terminalOpen', { target: 'host:mail.ntsol.example', mode: 'line' })).result as { id: string };
+    expect(session.terminals.list().map((t) => t.id)).toEqual([mine.id, theirs.id]);
+
+    a.ws.terminate();
+    await b.until(() => b.frames.some((f) => f.event === 'terminal.closed' && f.payload?.session === mine.id));
+    expect(b.frames.find((f) => f.event === 'terminal.closed')!.payload).toEqual({ session: mine.id, reason: 'the connection that opened it closed' });
+    expect(session.terminals.list().map((t) => t.id)).toEqual([theirs.id]);
+    expect((await b.call('terminalSend', { session: theirs.id, data: 'EHLO b\r\n' })).ok).toBe(true);
+  });
+});
+
 describe('downloads of the running lab', () => {
   function getBytes(port: number, urlPath: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
     return new Promise((resolve, reject) => {

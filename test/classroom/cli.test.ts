@@ -1,9 +1,15 @@
 // `postcard-lab classroom`'s flags: a bad one is exit 2 with a line naming it; an address other
 // than 127.0.0.1 gets a one-line warning; the links are printed once, the join link with a QR code.
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { parseListen } from '../../app/cli/classroom.ts';
 import { parseLinks } from './helpers.ts';
+
+const EMPTY = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-class-empty-'));
+afterAll(() => fs.rmSync(EMPTY, { recursive: true, force: true }));
 
 function io() {
   const out: string[] = [];
@@ -25,6 +31,8 @@ describe('postcard-lab classroom', () => {
     [['--scenario', 'no-such'], 'no loadable scenario "no-such"'],
     [['--seat', '3'], 'unknown option --seat (known: --listen, --seats, --idle, --capture, --scenario, --scenarios, --seed, --no-qr)'],
     [['lesson.yaml'], 'classroom takes no file arguments'],
+    [['--scenarios', '/nonexistent-pcl-folder'], '--scenarios: cannot read /nonexistent-pcl-folder: no such file or folder'],
+    [['--scenarios', EMPTY], `--scenarios: ${EMPTY} has no scenario files (*.yaml, *.yml) in it`],
   ])('refuses %j with exit 2 and says why', async (argv, message) => {
     const t = io();
     expect(await main(['classroom', ...argv], t.io)).toBe(2);

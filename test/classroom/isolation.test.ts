@@ -13,6 +13,7 @@ import { Classroom } from '../../app/classroom/room.ts';
 import { SEAT_CLOSED, startClassroomServer, hostNames, linkHost, type ClassroomServer } from '../../app/classroom/server.ts';
 import type { SeatView } from '../../app/api/classroom.ts';
 import { connect, join, SCENARIOS, upgrade } from './helpers.ts';
+import { TERMINALS_PER_CONNECTION, TERMINALS_PER_LAB } from '../../app/terminal/service.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -203,6 +204,61 @@ describe('what a learner\'s socket reaches', () => {
     expect(await door.send('getSnapshot')).toMatchObject({ ok: false, error: { code: 'unknown-command' } });
     expect(await door.send('join', { name: '<script>' })).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringContaining('payload.name') } });
     expect(await door.send('join', { name: 'A'.repeat(41) })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+  });
+
+  it('one join socket takes one seat: sending join again does not take the rest of the class', async () => {
+    const { room, port } = await open();
+    const door = await connect(port, `join=${room.code}`);
+    // A refused join (a bad name) takes nothing, so the page may try again.
+    expect(await door.send('join', { name: '<script>' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+    const first = await door.call('join', { name: 'Ann' });
+    expect(await door.send('join', { name: 'Ann' })).toEqual({
+      id: expect.any(Number), ok: false,
+      error: { code: 'forbidden', message: `this connection has taken seat ${first.seat} already: one connection takes one seat (another learner joins from their own browser)` },
+    });
+    expect(room.size).toBe(1);
+    // Another browser still joins.
+    expect((await join(port, room.code, 'Bob')).seat).not.toBe(first.seat);
+    expect(room.size).toBe(2);
+  });
+});
+
+describe('terminals on a seat', () => {
+  it('a socket holds at most a few terminal sessions, the seat a few more, and a socket\'s close when it closes', async () => {
+    const { room, port } = await open();
+    const { seat, token } = await join(port, room.code, 'Mallory');
+    const tab1 = await connect(port, `seat=${token}`);
+    const tab2 = await connect(port, `seat=${token}`);
+    await tab1.call('openScenario', { id: 'postcard' });
+    await tab1.call('startLab');
+    const target = { target: 'host:mail.intellinet.example', mode: 'line' };
+    // A flood from one socket: a few are made, the rest refused with a reason, no socket made for them.
+    const burst = await Promise.all(Array.from({ length: 50 }, () => tab1.send('terminalOpen', target)));
+    const mine = burst.filter((r) => r.ok).map((r) => (r.result as { id: string }).id);
+    expect(mine).toHaveLength(TERMINALS_PER_CONNECTION);
+    expect(burst.find((r) => !r.ok)).toMatchObject({ error: { code: 'failed', message: expect.stringMatching(/^this connection has \d+ terminal sessions open, the most one page may hold; close one first$/) } });
+    // More sockets on the same seat share one cap per seat.
+    let held = mine.length;
+    for (let i = 0; i < TERMINALS_PER_LAB; i++) {
+      const r = await tab2.send('terminalOpen', target);
+      if (!r.ok) {
+        expect(r.error?.message).toMatch(/^this (connection|lab) has \d+ terminal sessions open/);
+        continue;
+      }
+      held++;
+    }
+    expect(room.seat(seat).session.terminals.list().length).toBe(held);
+    expect(held).toBeLessThanOrEqual(TERMINALS_PER_LAB);
+
+    // The first tab goes away: its sessions close (the other tab hears it), the other tab's stay.
+    tab1.close();
+    await tab2.until((events) => mine.every((id) => events.some((e) => e.event === 'terminal.closed' && (e.payload as { session: string }).session === id)));
+    expect(room.seat(seat).session.terminals.list().map((t) => t.id)).not.toEqual(expect.arrayContaining([mine[0]]));
+    expect(room.seat(seat).session.terminals.list()).toHaveLength(held - mine.length);
+    // And the seat's lab still takes a new terminal and answers on it.
+    const fresh = await connect(port, `seat=${token}`);
+    const t = await fresh.call('terminalOpen', target);
+    await fresh.until((events) => events.some((e) => e.event === 'terminal.output' && (e.payload as { session: string; text: string }).session === t.id && /^220 /m.test((e.payload as { text: string }).text)));
   });
 });
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, ROOT } from '../helpers/cli.ts';
+import { PRODUCT_NAMES } from '../../app/products/index.ts';
 
 const tmp = () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-cli-'));
@@ -66,6 +67,9 @@ describe('postcard-lab run', () => {
     expect(r1.err).toMatch(/broken\.yaml:3:\d+: lab\.orgs: /);
     expect((await cli('run', postcard, '--colour')).code).toBe(2);
     expect((await cli('run', postcard, '--seed', 'seven')).err).toMatch(/--seed takes a whole number/);
+    // A seed a double cannot hold was run as 1e+23, and the printed rerun hint was then refused.
+    const huge = await cli('run', postcard, '--seed', '99999999999999999999999');
+    expect([huge.code, huge.err.split('\n')[0], huge.out]).toEqual([2, 'postcard-lab run: --seed takes a whole number of at most 9007199254740991 (2^53-1), not 99999999999999999999999', '']);
     scenarioFile(dir, 'one.yaml', failing);
     scenarioFile(dir, 'two.yaml', failing);
     fs.rmSync(broken);
@@ -102,6 +106,38 @@ describe('postcard-lab run', () => {
     const again = await cli(...words);
     expect(again.code).toBe(1);
     expect(again.err).toContain(/step 2 expect m1 delivered no-leak: failed: ([^\n]+)/.exec(r.err)![1]);
+  });
+
+  it('checks output and workspace paths before any lab runs: exit 2 naming the flag and the path', async () => {
+    const dir = tmp();
+    const folder = path.join(dir, 'adir'), file = path.join(dir, 'afile');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(file, 'x');
+    const cases: [string[], string][] = [
+      [['--junit', folder], `--junit: ${folder} is a folder; give a file name`],
+      [['--json', path.join(file, 'x.json')], `--json: ${file} is a file, not a folder`],
+      [['--html', '/proc/nope/x.html'], '--html: cannot create /proc/nope: no such file or folder'],
+      [['--pcap', file], `--pcap: ${file} is a file, not a folder`],
+      [['--export', file], `--export: ${file} is a file, not a folder`],
+      [['--workspace', file], `--workspace: ${file} is a file, not a folder`],
+    ];
+    for (const [flags, message] of cases) {
+      const r = await cli('run', postcard, ...flags);
+      expect([r.code, r.err.split('\n')[0]], flags.join(' ')).toEqual([2, `postcard-lab run: ${message}`]);
+      expect(r.out, flags.join(' ')).toBe(''); // no scenario ran
+    }
+  });
+
+  it('a capture that cannot be written is said, exit 1, but the scenario that passed stays passed', async () => {
+    const dir = tmp();
+    // The folder is fine; the file inside it is in the way (a folder by that name) only when the export is written.
+    fs.mkdirSync(path.join(dir, 'postcard.pcapng'));
+    const r = await cli('run', postcard, '--pcap', dir);
+    expect(r.code).toBe(1);
+    expect(r.out.split('\n')[0]).toMatch(/^PASS postcard /);
+    expect(r.out.split('\n').at(-1)).toBe('1 passed, 0 failed');
+    expect(r.err).toContain(`postcard-lab run: --pcap: could not write ${path.join(dir, 'postcard.pcapng')}: EISDIR`);
+    expect(r.err).not.toContain('run it again');
   });
 
   it('runs only its shard of a folder', async () => {
@@ -159,6 +195,34 @@ steps:
     ]);
   });
 
+  it('refuses a duration beyond its bound (an advance of 99999999999w), exit 2, at its place; run refuses it too', async () => {
+    const dir = tmp();
+    const text = fs.readFileSync(postcard, 'utf8').replace('  - expect: { message: m1, outcome: delivered', '  - advance: 99999999999w\n  - expect: { message: m1, outcome: delivered');
+    const file = scenarioFile(dir, 'far.yaml', text);
+    const line = text.split('\n').findIndex((l) => l.includes('99999999999w')) + 1;
+    const r = await cli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`${file}:${line}:14: steps[1].advance: at most 36500d (100 years), not "99999999999w"`);
+    const run = await cli('run', file);
+    expect(run.code).toBe(2);
+    expect(run.err).toBe(r.err);
+  });
+
+  it('refuses what run used to fail on only at run time: an action on a path or host that is not there (exit 2)', async () => {
+    const dir = tmp();
+    const text = fs.readFileSync(postcard, 'utf8').replace('  - expect: { message: m1, outcome: delivered',
+      '  - action: { org: ntsol, setConnections: { host: mail.other.example, authentication: true, encryption: true } }\n  - action: { org: ntsol, setFirewall: { path: nonexistent-path, firewall: asa } }\n  - expect: { message: m1, outcome: delivered');
+    const file = scenarioFile(dir, 'refs.yaml', text);
+    const line = text.split('\n').findIndex((l) => l.includes('mail.other.example')) + 1;
+    const r = await cli('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')).toEqual([
+      `${file}:${line}:51: steps[1].action.setConnections.host: ntsol has no host mail.other.example (hosts: mail.ntsol.example)`,
+      `${file}:${line + 1}:48: steps[2].action.setFirewall.path: no path nonexistent-path (paths: intellinet-ntsol)`,
+    ]);
+    expect((await cli('run', file)).code).toBe(2);
+  });
+
   it('reports references a schema cannot see, and YAML syntax errors with positions', async () => {
     const dir = tmp();
     const refs = scenarioFile(dir, 'refs.yaml', fs.readFileSync(postcard, 'utf8').replace('message: m1, outcome', 'message: m9, outcome'));
@@ -205,6 +269,22 @@ describe('postcard-lab usage', () => {
     expect(grid.out).toContain('[--csv FILE] [--json FILE] [--html FILE] [--export DIR]');
   });
 
+  it('no command at all is a usage error: the list on stderr, exit 2; --help prints it on stdout, exit 0', async () => {
+    const none = await cli();
+    expect([none.code, none.out]).toEqual([2, '']);
+    expect(none.err).toMatch(/^usage:\n {2}postcard-lab run /);
+    const help = await cli('--help');
+    expect([help.code, help.err, help.out]).toEqual([0, '', none.err]);
+  });
+
+  it('lists for policy --as every product the command takes, from the registry', async () => {
+    const synopsis = (await cli('policy', '--help')).out.split('\n')[1];
+    expect(synopsis).toBe(`  postcard-lab policy <scenario.yaml> --org ID --as ${[...PRODUCT_NAMES, 'mta-sts', 'dane'].join('|')}`);
+    expect(synopsis).toContain('|generic|');
+    const r = await cli('policy', postcard, '--org', 'intellinet', '--as', 'generic');
+    expect(r.code, r.err).toBe(0);
+  });
+
   it('follows a bad flag with the failing command\'s synopsis, not the whole list, exit 2', async () => {
     const r = await cli('bench', '--rounds', '3');
     expect(r.code).toBe(2);
@@ -239,5 +319,34 @@ describe('postcard-lab queue on what run --workspace keeps', () => {
     const parent = await cli('queue', dir);
     expect(parent.code).toBe(2);
     expect(parent.err).toContain(`it holds the workspaces of 2 scenarios (run --workspace keeps one per scenario): ${path.join(dir, 'asa-strips-starttls')}, ${path.join(dir, 'pix-mailguard')}`);
+  }, 60_000);
+
+  it('says when a journal is damaged or unreadable (exit 2), and only notes a record cut short at the end', async () => {
+    const dir = tmp();
+    expect((await cli('run', postcard, '--workspace', dir)).code).toBe(0);
+    const ws = path.join(dir, 'postcard');
+    const journal = path.join(ws, 'orgs', 'intellinet', 'journal.log');
+    const whole = fs.readFileSync(journal);
+    const good = await cli('queue', ws, '--all');
+    expect([good.code, good.err]).toEqual([0, '']);
+
+    // A record cut short at the end (a kill mid-write, or one being written now): every whole record shows.
+    fs.writeFileSync(journal, whole.subarray(0, whole.length - 3));
+    const torn = await cli('queue', ws, '--all');
+    expect(torn.code).toBe(0);
+    expect(torn.err).toMatch(new RegExp(`^postcard-lab queue: ${journal.replace(/[.]/g, '\\.')} ends in \\d+ octets of a record not yet whole \\(a record of \\d+ octets cut short at offset \\d+\\); shown: every whole record$`));
+
+    // Bytes that are no record at all: said, exit 2 — never "No mail has been queued" alone.
+    fs.writeFileSync(journal, Buffer.alloc(5000, 0x5a));
+    const damaged = await cli('queue', ws, '--all');
+    expect(damaged.code).toBe(2);
+    expect(damaged.err).toBe(`postcard-lab queue: ${journal} is damaged: 5000 octets from there on are not records (no valid record at offset 0); what they held is not shown`);
+
+    // A journal that cannot be read at all names its file.
+    fs.rmSync(journal);
+    fs.mkdirSync(journal);
+    const folder = await cli('queue', ws);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toMatch(new RegExp(`^postcard-lab queue: cannot read ${journal.replace(/[.]/g, '\\.')}: EISDIR`));
   }, 60_000);
 });

@@ -59,6 +59,31 @@ describe('firewall import / export', () => {
     expect(back.code).toBe(0);
     expect(back.out.split('\n').map((l) => l.split(' ')[0])).toEqual(['slicer', 'mask-banner', 'esmtp-inspect', 'slicer']);
   });
+
+  it('says what is wrong with a flag it cannot honour, instead of ignoring it (exit 2)', async () => {
+    const first = async (...argv: string[]) => {
+      const r = await cli('firewall', ...argv);
+      return [r.code, r.err.split('\n')[0]];
+    };
+    expect(await first('import', '/nonexistent-pcl.cfg')).toEqual([2, 'postcard-lab firewall: cannot read /nonexistent-pcl.cfg: ENOENT']);
+    expect(await first('export', 'pix-5.1', '--dialect', 'asa')).toEqual([2, 'postcard-lab firewall: --dialect asa: pix-5.1\'s chain is written in PIX\'s words (fixup protocol smtp); --dialect chooses only for a chain without SMTP inspection']);
+    expect(await first('export', 'asa', '--path', '5')).toEqual([2, 'postcard-lab firewall: --path picks a firewall path of a scenario file; asa is a firewall profile']);
+    expect(await first('export', 'nope')).toEqual([2, expect.stringMatching(/^postcard-lab firewall: nope is neither a firewall profile \(pass, pix-4\.4, pix-5\.1, asa, .*\) nor a scenario file$/)]);
+    expect(await first('export', scenario('postcard.yaml'))).toEqual([2, `postcard-lab firewall: ${scenario('postcard.yaml')} has no path via a firewall to export`]);
+    expect(await first('export', scenario('asa-strips-starttls.yaml'), '--path', '3')).toEqual([2, `postcard-lab firewall: --path takes 1 to 1 (${scenario('asa-strips-starttls.yaml')} has 1 firewall path), not 3`]);
+    // Where the dialect does choose the words, it is honoured.
+    expect((await cli('firewall', 'export', 'pass', '--dialect', 'asa')).out).toContain('  no inspect esmtp');
+    expect((await cli('firewall', 'export', 'pix-5.1', '--dialect', 'pix')).code).toBe(0);
+  });
+
+  it('never echoes a configuration\'s control characters to the terminal: the line report escapes them', async () => {
+    const file = path.join(dir, 'esc.cfg');
+    fs.writeFileSync(file, 'ASA Version 9.1\n\x1b]0;PWNED-TITLE\x07\x1b[2J\x1b[31mred\n');
+    const r = await cli('firewall', 'import', file);
+    expect(r.code).toBe(0);
+    expect(r.err).not.toMatch(/[\x1b\x07]/);
+    expect(r.err).toContain('line   2  ignored     \\x1b]0;PWNED-TITLE\\x07\\x1b[2J\\x1b[31mred');
+  });
 });
 
 describe('infer', () => {
@@ -83,4 +108,40 @@ describe('infer', () => {
     fs.writeFileSync(txt, 'not a capture at all');
     expect(await cli('infer', '--sent', txt, '--wire', txt)).toMatchObject({ code: 2, err: expect.stringMatching(/not a pcap or pcapng file/) });
   });
+
+  it('says a capture of a link type it cannot read is that, not "0 SMTP sessions" (exit 2)', async () => {
+    // A classic pcap (little-endian, µs) of link type 9999 with one 20-octet packet.
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(65535, 16);
+    head.writeUInt32LE(9999, 20);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(20, 8);
+    record.writeUInt32LE(20, 12);
+    const file = path.join(dir, 'linktype.pcap');
+    fs.writeFileSync(file, Buffer.concat([head, record, Buffer.alloc(20, 0x79)]));
+    const r = await cli('infer', '--sent', file, '--wire', file);
+    expect([r.code, r.err.split('\n')[0]]).toEqual([2, `postcard-lab infer: ${file}: its packets have link type 9999, which infer does not read (it reads Ethernet 1, BSD loopback 0/108, raw IP 101/12/14, raw IPv4 228, raw IPv6 229, Linux cooked 113, Linux cooked v2 276)`]);
+    expect(r.out).toBe('');
+  });
+
+  it('names the flag and the path of a folder, an unwritable --out, an unknown --path or interface, an extra argument (exit 2)', async () => {
+    const pcaps = path.join(dir, 'pcap-flags');
+    expect((await cli('run', scenario('asa-strips-starttls.yaml'), '--pcap', pcaps)).code).toBe(0);
+    const file = path.join(pcaps, 'asa-strips-starttls.pcapng');
+    const folder = fs.mkdtempSync(path.join(dir, 'folder-'));
+    const first = (r: { err: string }) => r.err.split('\n')[0];
+    const sent = await cli('infer', '--sent', folder, '--wire', file);
+    expect([sent.code, first(sent)]).toEqual([2, `postcard-lab infer: --sent: ${folder} is a folder, not a file`]);
+    const out = await cli('infer', '--sent', file, '--wire', file, '--out', folder);
+    expect([out.code, first(out)]).toEqual([2, `postcard-lab infer: --out: ${folder} is a folder; give a file name`]);
+    const p = await cli('infer', '--sent', file, '--wire', file, '--path', 'nope');
+    expect([p.code, first(p)]).toEqual([2, 'postcard-lab infer: --path: no lab path nope in the captures (paths: intellinet-ntsol)']);
+    const iface = await cli('infer', '--sent', file, '--wire', file, '--sent-interface', 'nope');
+    expect([iface.code, first(iface)]).toEqual([2, expect.stringMatching(/^postcard-lab infer: --sent-interface: no interface nope in .*asa-strips-starttls\.pcapng \(interfaces: .*intellinet-ntsol\/sent/)]);
+    const extra = await cli('infer', '--sent', file, '--wire', file, 'extra');
+    expect([extra.code, first(extra)]).toEqual([2, 'postcard-lab infer: infer takes its captures as --sent and --wire, not as arguments (got extra)']);
+  }, 60_000);
 });

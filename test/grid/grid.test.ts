@@ -7,10 +7,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { defaultAxes } from '../../app/grid/axes.ts';
 import { runGrid } from '../../app/grid/run.ts';
-import { cli } from '../helpers/cli.ts';
+import { maxJobs } from '../../app/grid/pool.ts';
+import { execFile } from 'node:child_process';
+import { BIN, cli } from '../helpers/cli.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-grid-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -63,9 +65,45 @@ describe('grid', () => {
     expect(fs.readFileSync(html, 'utf8')).toContain('<h1>Compatibility grid: 3 of 3 cells as expected</h1>');
   }, 120_000);
 
+  it('CLI: runs its worker processes from any folder, not only the project\'s (tsx resolved from the package)', async () => {
+    const elsewhere = fs.mkdtempSync(path.join(dir, 'elsewhere-'));
+    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, [BIN, 'grid', '--senders', 'postfix', '--receivers', 'postfix', '--firewalls', 'pass', '--methods', 'none', '--jobs', '1'],
+        { cwd: elsewhere, timeout: 60_000 }, (error, out, err) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, out, err }));
+    });
+    expect(r.err).not.toContain('ERR_MODULE_NOT_FOUND');
+    expect(r, r.err).toMatchObject({ code: 0, out: expect.stringContaining('1 as expected, 0 not') });
+  }, 90_000);
+
   it('CLI: bad input is exit 2 naming the flag', async () => {
     expect(await cli('grid', '--firewalls', 'pix-9')).toMatchObject({ code: 2, err: expect.stringMatching(/--firewalls: unknown "pix-9"/) });
     expect(await cli('grid', '--shard', '3/2')).toMatchObject({ code: 2, err: expect.stringMatching(/--shard takes I\/N/) });
     expect(await cli('grid', '--firewall-config', path.join(dir, 'missing.cfg'))).toMatchObject({ code: 2, err: expect.stringMatching(/cannot read/) });
+    // A timeout Node's timers cannot hold fired after 1 ms, and 0 timed every cell out: both refused up front.
+    expect(await cli('grid', '--timeout', '99999999999w')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: at most 24d .*, not "99999999999w"$/m) });
+    expect(await cli('grid', '--timeout', '0s')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --timeout takes a duration such as 2s: must be more than 0, not "0s"$/m) });
+    // Hundreds of worker processes, or of labs in flight, would take the machine down before they ran faster.
+    expect(await cli('grid', '--jobs', '1000')).toMatchObject({ code: 2, err: expect.stringMatching(new RegExp(`^postcard-lab grid: --jobs takes 0 \\(in this process\\) to ${maxJobs()} \\(a worker per core\\), not 1000$`, 'm')) });
+    expect(await cli('grid', '--concurrency', '100000')).toMatchObject({ code: 2, err: expect.stringMatching(/^postcard-lab grid: --concurrency takes 1 to 32 cells in flight per worker, not 100000$/m) });
+  });
+
+  it('CLI: report and export paths are checked before any cell runs; an export folder that cannot be made leaves no temporary folder', async () => {
+    const folder = fs.mkdtempSync(path.join(dir, 'adir-')), file = path.join(dir, 'afile');
+    fs.writeFileSync(file, 'x');
+    const one = ['--senders', 'postfix', '--receivers', 'postfix', '--firewalls', 'pass', '--methods', 'none', '--jobs', '0'];
+    const csv = await cli('grid', ...one, '--csv', folder);
+    expect([csv.code, csv.err.split('\n')[0], csv.out]).toEqual([2, `postcard-lab grid: --csv: ${folder} is a folder; give a file name`, '']);
+    const json = await cli('grid', ...one, '--json', path.join(file, 'g.json'));
+    expect([json.code, json.err.split('\n')[0], json.out]).toEqual([2, `postcard-lab grid: --json: ${file} is a file, not a folder`, '']);
+    const exp = await cli('grid', ...one, '--export', file);
+    expect([exp.code, exp.err.split('\n')[0], exp.out]).toEqual([2, `postcard-lab grid: --export: ${file} is a file, not a folder`, '']);
+    // runGrid itself (the app's grid too): the export folder first, so a failure there makes no certificate cache.
+    const made = vi.spyOn(fs, 'mkdtempSync');
+    try {
+      await expect(runGrid({ axes: { senders: ['postfix'], receivers: ['postfix'], firewalls: ['pass'], methods: ['none'] }, jobs: 0, exportDir: file })).rejects.toThrow(/EEXIST|ENOTDIR/);
+      expect(made).not.toHaveBeenCalled();
+    } finally {
+      made.mockRestore();
+    }
   });
 });

@@ -3,6 +3,9 @@
 // tap; and character mode through the ASA, one keystroke per packet.
 import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDispatch } from '../../app/api/dispatch.ts';
+import { createHandlers } from '../../app/api/handlers.ts';
+import { TERMINALS_PER_CONNECTION, TERMINALS_PER_LAB } from '../../app/terminal/service.ts';
 import { drive, type Driven } from '../api/helpers.ts';
 
 let d: Driven | undefined;
@@ -86,3 +89,57 @@ describe('terminal', () => {
     expect(await until(x, t.id, /^250 /m)).toContain('250 ');
   });
 });
+
+describe('terminal sessions: limits and lifetime (one client must not use up the process)', () => {
+  /** One connection of the API (a page's socket): its own dispatch, as the bridge gives each socket. */
+  const connectionOf = (x: Driven) => {
+    const owner = {};
+    const dispatch = createDispatch(createHandlers(x.session, owner));
+    return { owner, open: () => dispatch('terminalOpen', { target: 'host:mail.ntsol.example', mode: 'line' }) };
+  };
+
+  it('refuses more than a few per connection and per lab, clearly, before any socket is made; closing one makes room', async () => {
+    const x = await started('postcard');
+    const a = connectionOf(x);
+    // Asked all at once, as a flood would: only the allowed number is made.
+    const burst = await Promise.all(Array.from({ length: 10 }, () => a.open()));
+    const made = burst.filter((r) => r.ok);
+    expect(made).toHaveLength(TERMINALS_PER_CONNECTION);
+    const refused = burst.find((r) => !r.ok);
+    expect(refused).toEqual({ ok: false, error: { code: 'failed', message: `this connection has ${TERMINALS_PER_CONNECTION} terminal sessions open, the most one page may hold; close one first` } });
+    expect(x.session.terminals.list()).toHaveLength(TERMINALS_PER_CONNECTION);
+
+    // Other connections share the lab's limit.
+    const others = Array.from({ length: TERMINALS_PER_LAB }, () => connectionOf(x));
+    const more = [];
+    for (const c of others) more.push(await c.open());
+    expect(more.filter((r) => r.ok)).toHaveLength(TERMINALS_PER_LAB - TERMINALS_PER_CONNECTION);
+    expect(more.at(-1)).toEqual({ ok: false, error: { code: 'failed', message: `this lab has ${TERMINALS_PER_LAB} terminal sessions open, the most it holds at once; close one first` } });
+
+    // Closing one makes room again, and the new session works.
+    const first = (made[0] as { result: { id: string } }).result.id;
+    await x.call('terminalClose', { session: first });
+    const again = await others.at(-1)!.open();
+    expect(again.ok).toBe(true);
+    const id = (again as { result: { id: string } }).result.id;
+    await until(x, id, /^220 /m);
+  });
+
+  it('closes the sessions of a connection when it closes, not another\'s; a late send says why', async () => {
+    const x = await started('postcard');
+    const a = connectionOf(x), b = connectionOf(x);
+    const mine = await a.open(), theirs = await b.open();
+    if (!mine.ok || !theirs.ok) throw new Error('terminalOpen failed');
+    const aId = (mine.result as { id: string }).id, bId = (theirs.result as { id: string }).id;
+    x.session.closeTerminalsOf(a.owner);
+    expect(x.events).toContainEqual({ event: 'terminal.closed', payload: { session: aId, reason: 'the connection that opened it closed' } });
+    expect(x.session.terminals.list().map((t) => t.id)).toEqual([bId]);
+    expect(await x.fail('terminalSend', { session: aId, data: 'QUIT\r\n' })).toEqual({ code: 'failed', message: `terminal ${aId} is closed (the connection that opened it closed)` });
+    // The other connection's session goes on.
+    await x.call('terminalSend', { session: bId, data: 'EHLO b\r\n' });
+    await until(x, bId, /^250 /m);
+    // A closed connection opens nothing more.
+    expect(await a.open()).toEqual({ ok: false, error: { code: 'failed', message: 'the connection that asked for this terminal has closed' } });
+  });
+});
+
