@@ -91,15 +91,18 @@ export function outputFile(flag: string, file: string, { makeFolder = true } = {
   return resolved;
 }
 
+/** `path`'s stat for an input flag, or a refusal naming the flag (it is not there, or not readable). */
+function inputStat(flag: string, p: string): fs.Stats {
+  try {
+    return fs.statSync(p);
+  } catch (error) {
+    throw new UsageError(`--${flag}: cannot read ${p}: ${why(error)}`);
+  }
+}
+
 /** `--flag FILE`, a file the command reads: there, a file (not a folder), and readable. */
 export function inputFile(flag: string, file: string): string {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (error) {
-    throw new UsageError(`--${flag}: cannot read ${file}: ${why(error)}`);
-  }
-  if (stat.isDirectory()) throw new UsageError(`--${flag}: ${file} is a folder, not a file`);
+  if (inputStat(flag, file).isDirectory()) throw new UsageError(`--${flag}: ${file} is a folder, not a file`);
   try {
     fs.accessSync(file, fs.constants.R_OK);
   } catch (error) {
@@ -111,13 +114,7 @@ export function inputFile(flag: string, file: string): string {
 /** `--flag DIR`, a folder the command reads: there, and a folder. */
 export function inputFolder(flag: string, dir: string): string {
   const resolved = path.resolve(dir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(resolved);
-  } catch (error) {
-    throw new UsageError(`--${flag}: cannot read ${resolved}: ${why(error)}`);
-  }
-  if (!stat.isDirectory()) throw new UsageError(`--${flag}: ${resolved} is a file, not a folder`);
+  if (!inputStat(flag, resolved).isDirectory()) throw new UsageError(`--${flag}: ${resolved} is a file, not a folder`);
   return resolved;
 }
 

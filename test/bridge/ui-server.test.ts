@@ -85,22 +85,7 @@ describe('the UI server (postcard-lab serve)', () => {
 
   it('runs the postcard scenario over its WebSocket, with events pushed while the steps run', async () => {
     const { server } = await start();
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { cookie: `${server.cookieName}=${server.token}` } });
-    const frames: { id?: number; event?: string; ok?: boolean; result?: unknown }[] = [];
-    const waiters = new Map<number, (f: unknown) => void>();
-    ws.on('message', (d) => {
-      const f = JSON.parse(String(d));
-      frames.push(f);
-      if (typeof f.id === 'number') waiters.get(f.id)?.(f);
-    });
-    await new Promise((resolve) => ws.once('open', resolve));
-    cleanup.push(async () => { ws.terminate(); });
-    let seq = 0;
-    const call = (command: string, payload: unknown = {}) => new Promise<{ ok: boolean; result: never }>((resolve) => {
-      const id = ++seq;
-      waiters.set(id, resolve as (f: unknown) => void);
-      ws.send(JSON.stringify({ id, command, payload }));
-    });
+    const { frames, call } = await page(server);
     expect((await call('openScenario', { id: 'postcard' })).ok).toBe(true);
     expect((await call('startLab')).ok).toBe(true);
     const run = await call('runAllSteps');
@@ -111,36 +96,44 @@ describe('the UI server (postcard-lab serve)', () => {
   });
 });
 
+interface Frame { id?: number; event?: string; ok?: boolean; result?: unknown; payload?: { session?: string; reason?: string } }
+
+/**
+ * A page's socket to `server`, as the renderer opens it (same origin, the token's cookie): every
+ * frame it received, `call` (a request, answered by its id) and `until` (wait for the frames to
+ * satisfy a test).
+ */
+async function page(server: { port: number; cookieName: string; token: string }) {
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { cookie: `${server.cookieName}=${server.token}` } });
+  const frames: Frame[] = [];
+  const watchers: (() => void)[] = [];
+  const waiters = new Map<number, (f: unknown) => void>();
+  ws.on('message', (d) => {
+    const f = JSON.parse(String(d));
+    frames.push(f);
+    if (typeof f.id === 'number') waiters.get(f.id)?.(f);
+    for (const w of [...watchers]) w();
+  });
+  await new Promise((resolve) => ws.once('open', resolve));
+  cleanup.push(async () => { ws.terminate(); });
+  let seq = 0;
+  const call = (command: string, payload: unknown = {}) => new Promise<{ ok: boolean; result: never }>((resolve) => {
+    const id = ++seq;
+    waiters.set(id, resolve as (f: unknown) => void);
+    ws.send(JSON.stringify({ id, command, payload }));
+  });
+  const until = (test: () => boolean) => new Promise<void>((resolve) => {
+    const check = () => { if (test()) resolve(); };
+    watchers.push(check);
+    check();
+  });
+  return { ws, frames, call, until };
+}
+
 describe('terminal sessions over the socket', () => {
   it('are the socket\'s own: they close when the page that opened them goes, and another page\'s stay', async () => {
     const { server, session } = await start();
-    const page = async () => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { origin: `http://127.0.0.1:${server.port}`, headers: { cookie: `${server.cookieName}=${server.token}` } });
-      const frames: { id?: number; event?: string; payload?: { session?: string; reason?: string } }[] = [];
-      const watchers: (() => void)[] = [];
-      const waiters = new Map<number, (f: unknown) => void>();
-      ws.on('message', (d) => {
-        const f = JSON.parse(String(d));
-        frames.push(f);
-        if (typeof f.id === 'number') waiters.get(f.id)?.(f);
-        for (const w of [...watchers]) w();
-      });
-      await new Promise((resolve) => ws.once('open', resolve));
-      cleanup.push(async () => { ws.terminate(); });
-      let seq = 0;
-      const call = (command: string, payload: unknown = {}) => new Promise<{ ok: boolean; result: never }>((resolve) => {
-        const id = ++seq;
-        waiters.set(id, resolve as (f: unknown) => void);
-        ws.send(JSON.stringify({ id, command, payload }));
-      });
-      const until = (test: () => boolean) => new Promise<void>((resolve) => {
-        const check = () => { if (test()) resolve(); };
-        watchers.push(check);
-        check();
-      });
-      return { ws, frames, call, until };
-    };
-    const a = await page(), b = await page();
+    const a = await page(server), b = await page(server);
     await a.call('openScenario', { id: 'postcard' });
     await a.call('startLab');
     const mine = (await a.call('terminalOpen', { target: 'host:mail.ntsol.example', mode: 'line' })).result as { id: string };

@@ -9,27 +9,37 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { main } from '../../app/cli/main.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
 
+/**
+ * `up postcard.yaml --json --record FILE` in this process, in a temp folder, until it says ready:
+ * the recording's path, the host line with the submission port, what went to stderr, `stop()`
+ * (Ctrl+C) and the command's exit code to await.
+ */
+async function upRecording() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-record-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'recorded.yaml');
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const out: string[] = [];
+  const err: string[] = [];
+  let ready!: () => void;
+  const isReady = new Promise<void>((resolve) => (ready = resolve));
+  const running = main(['up', path.join(ROOT, 'scenarios/postcard.yaml'), '--json', '--workspace', path.join(dir, 'lab'), '--record', file], {
+    out: (line) => {
+      out.push(line);
+      if (line.includes('"type":"ready"')) ready();
+    },
+    err: (line) => err.push(line),
+    interrupted: () => stopped,
+  });
+  await isReady;
+  const host = out.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.type === 'host' && l.submission)!;
+  return { file, host, err, stop, running };
+}
+
 describe('postcard-lab up --record', () => {
   it('writes the session as a scenario when it stops; run passes on it', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-record-'));
-    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const file = path.join(dir, 'recorded.yaml');
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const out: string[] = [];
-    const err: string[] = [];
-    let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const running = main(['up', path.join(ROOT, 'scenarios/postcard.yaml'), '--json', '--workspace', path.join(dir, 'lab'), '--record', file], {
-      out: (line) => {
-        out.push(line);
-        if (line.includes('"type":"ready"')) ready();
-      },
-      err: (line) => err.push(line),
-      interrupted: () => stopped,
-    });
-    await isReady;
-    const host = out.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.type === 'host' && l.submission)!;
+    const { file, host, err, stop, running } = await upRecording();
     const [, port] = host.submission.split(':');
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), secure: false, ignoreTLS: true });
     await transport.sendMail({ from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'Typed in a client', text: 'Hello Sean' });
@@ -54,25 +64,7 @@ describe('postcard-lab up --record', () => {
   });
 
   it('a recording that cannot be written at the end says where it is kept, exit 1, and the lab still stops', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-up-record-'));
-    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const file = path.join(dir, 'recorded.yaml');
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const out: string[] = [];
-    const err: string[] = [];
-    let ready!: () => void;
-    const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const running = main(['up', path.join(ROOT, 'scenarios/postcard.yaml'), '--json', '--workspace', path.join(dir, 'lab'), '--record', file], {
-      out: (line) => {
-        out.push(line);
-        if (line.includes('"type":"ready"')) ready();
-      },
-      err: (line) => err.push(line),
-      interrupted: () => stopped,
-    });
-    await isReady;
-    const host = out.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.type === 'host' && l.submission)!;
+    const { file, host, err, stop, running } = await upRecording();
     // Something takes the recording's place while the lab runs.
     fs.mkdirSync(file);
     stop();

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { test, expect, type Page } from '@playwright/test';
 import { startClass, type RunningClass } from '../classroom/helpers.ts';
 import { axe } from './axe.ts';
+import { fillNtlmEntry } from './ims.ts';
 
 let cls: RunningClass;
 test.beforeAll(async () => {
@@ -83,14 +84,7 @@ test('the board and one learner: join, assign, a wrong check then a right one, r
   await learner.screenshot({ path: 'test-results/classroom-learner-wrong-check.png', fullPage: true });
 
   // The learner makes the change in the IMS dialog; Check passes; Run all finishes the story.
-  const intellinet = learner.getByRole('article', { name: 'intellinet.example' });
-  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
-  const dialog = learner.getByRole('dialog', { name: 'E-Mail Domain security information' });
-  await dialog.getByLabel('E-Mail domain').fill('ntsol.example');
-  await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
-  await dialog.getByLabel('NT domain').fill('INTELLINET');
-  await dialog.getByLabel('Account').fill('DOUG');
-  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
+  const dialog = await fillNtlmEntry(learner);
   await dialog.getByRole('button', { name: 'OK' }).click();
   await checkpoint.getByRole('button', { name: 'Check' }).click();
   await expect(row.getByRole('list', { name: 'Checkpoints of Ada Lovelace' })).toHaveText('add-ntsol: passed after 1 wrong check');

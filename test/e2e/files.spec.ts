@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { test, expect, type Page } from '@playwright/test';
 import { serve, type Served, watchPage } from './serve.ts';
+import { fillNtlmEntry } from './ims.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const POSTCARD = fs.readFileSync(path.join(root, 'scenarios', 'postcard.yaml'), 'utf8');
@@ -102,14 +103,7 @@ test('a lab changed in the UI is saved as a scenario, and `postcard-lab run` pas
   await expect(page.getByText('Lab running')).toBeVisible();
 
   // The administrator's change: NTLM towards ntsol.example with the DOUG account, in the IMS dialog.
-  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
-  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
-  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
-  await dialog.getByLabel('E-Mail domain').fill('ntsol.example');
-  await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
-  await dialog.getByLabel('NT domain').fill('INTELLINET');
-  await dialog.getByLabel('Account').fill('DOUG');
-  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
+  const dialog = await fillNtlmEntry(page);
   await dialog.getByRole('button', { name: 'OK' }).click();
   await expect(dialog).toBeHidden();
   // The messages of the story, sent on the changed lab.

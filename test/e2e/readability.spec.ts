@@ -3,6 +3,7 @@
 // inside them at 1024×700, and the tab strip does not move when the selection does.
 import { test, expect, type Page } from '@playwright/test';
 import { openFromList, servePerFile, watchPage } from './serve.ts';
+import { fillNtlmEntry } from './ims.ts';
 import { contrastOf } from './contrast.ts';
 import { axe } from './axe.ts';
 
@@ -33,13 +34,7 @@ test('dark, 1024×700: the checkpoint badge, the IMS dialog\'s fields and the ca
 
   // The dialog the checkpoint sends the learner to: each field shows its value.
   const intellinet = page.getByRole('article', { name: 'intellinet.example' });
-  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
-  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
-  await dialog.getByLabel('E-Mail domain').fill('ntsol.example');
-  await dialog.getByRole('radio', { name: 'Windows NT challenge/response authentication and encryption' }).check();
-  await dialog.getByLabel('NT domain').fill('INTELLINET');
-  await dialog.getByLabel('Account').fill('DOUG');
-  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
+  const dialog = await fillNtlmEntry(page);
   for (const field of ['E-Mail domain', 'NT domain', 'Account']) await expectReadable(page, dialog.getByLabel(field, { exact: true }), `the dialog's ${field} field`);
   await expectReadable(page, dialog.getByRole('button', { name: 'OK' }), 'the dialog\'s OK button');
   await page.screenshot({ path: 'test-results/readability-dialog-dark-1024x700.png' });
