@@ -22,3 +22,13 @@ export function offCommand(profiles: readonly FirewallProfileView[], name: strin
 export function ownEhlo(profiles: readonly FirewallProfileView[], name: string | undefined): 'noop' | 'x' | undefined {
   return profiles.find((p) => p.name === name)?.ehlo;
 }
+
+/**
+ * A stage's settings as `key: value` pairs, a list's items with a space after each comma: the line
+ * wraps between values in a narrow column, where the settings' JSON had nowhere to break.
+ */
+export function stageParams(config: Record<string, unknown>): string {
+  return Object.entries(config)
+    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.map((x) => JSON.stringify(x)).join(', ') : JSON.stringify(value)}`)
+    .join(' · ');
+}

@@ -7,7 +7,7 @@ import type { SecurityRowView } from '../../app/api/contract.ts';
 import { registerTlsLevel } from '../../app/tls/level-table.ts';
 import { parseProfileSpec, registerFirewallProfile } from '../../app/path/profiles.ts';
 import { failsClosed } from '../../renderer/lib/format.ts';
-import { offCommand, ownEhlo, profileChoices } from '../../renderer/lib/firewall.ts';
+import { offCommand, ownEhlo, profileChoices, stageParams } from '../../renderer/lib/firewall.ts';
 
 const unregister: (() => void)[] = [];
 afterEach(() => {
@@ -65,5 +65,13 @@ describe('firewall profiles in the renderer', () => {
     }));
     expect(profileChoices(snapshot().firewallProfiles).at(-1)).toEqual({ id: 'slow-asa', label: 'slow-asa — ASA inspect esmtp behind an 80 ms link' });
     expect(parseProfileSpec('slow-asa').profile).toBe('slow-asa');
+  });
+});
+
+describe('a firewall stage\'s settings in the Firewall tab', () => {
+  it('reads as key: value pairs with room to wrap between a list\'s items, where its JSON had none', () => {
+    expect(stageParams({ allowTls: false, ehloKeywords: ['8BITMIME', 'PIPELINING'], maxLine: 512 }))
+      .toBe('allowTls: false · ehloKeywords: "8BITMIME", "PIPELINING" · maxLine: 512');
+    expect(stageParams({})).toBe('');
   });
 });
