@@ -1,7 +1,6 @@
 // Test helpers for the API: a session on a scenarios folder, driven through `dispatch` as a
 // transport would, and a way to wait for an event without sleeping.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,14 +56,7 @@ export function tempScenarios(files: Record<string, string>): string {
   return dir;
 }
 
-/** A loopback port with nothing listening (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { closedPort } from '../helpers/lab.ts';
 
 /**
  * `open(id)`: a driven session with scenario `id` open and its lab started; every one is closed

@@ -49,12 +49,32 @@ export async function bareSmtpServer(options: Partial<SMTPServerOptions> = {}): 
   };
 }
 
-/** A loopback port with nothing listening on it. */
+/**
+ * A loopback port with nothing listening on it, for as long as the test runs. A port freed after
+ * `listen(0)` can be handed to the next `listen(0)` of a test running beside it (and a lab there
+ * would then answer the "dead" host), so the port is taken below the kernel's ephemeral range
+ * (Linux: /proc/sys/net/ipv4/ip_local_port_range), which no listener on port 0 and no outgoing
+ * connection is given, and checked to refuse a connection before it is returned.
+ */
 export async function closedPort(): Promise<number> {
   const net = await import('node:net');
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+  const fs = await import('node:fs');
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: macOS and the BSDs start theirs at 49152, above this
+  }
+  const refuses = (port: number) => new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolve(false); });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+  // Test files run in parallel processes: each starts its walk at a place its pid picks.
+  const span = Math.max(1, Math.min(low, 32768) - 20000);
+  for (let tries = 0; tries < 50; tries++) {
+    const port = 20000 + ((process.pid * 7919 + tries * 104729) % span);
+    if (await refuses(port)) return port;
+  }
+  throw new Error('closedPort: no refusing loopback port found below the ephemeral range');
 }
