@@ -27,6 +27,29 @@ export function identBreaks(text: string): string[] {
   return text.split(/(?<=_)(?=\S)/);
 }
 
+/** A bytes pane's row as the engine formats it: 16 bytes, two groups of eight (app/capture/hex.ts). */
+export interface HexRowView {
+  offset: number;
+  hex: string;
+  ascii: string;
+}
+
+/** Columns of a full 16-byte row: offset 4, gap 2, hex 16 × "xx " + the middle gap − 1 = 49, gap 2, text 16. */
+export const HEX_ROW_COLUMNS = { 16: 4 + 2 + 49 + 2 + 16, 8: 4 + 2 + 23 + 2 + 8 } as const;
+
+/**
+ * The same bytes 8 to a row, for a pane too narrow for 16 (`xxd -c 8` does the same): each row is
+ * cut at its middle gap, the second half starting at offset + 8. Nothing is lost or reordered.
+ */
+export function halfRows(rows: readonly HexRowView[]): HexRowView[] {
+  const out: HexRowView[] = [];
+  for (const r of rows) {
+    out.push({ offset: r.offset, hex: r.hex.slice(0, 23), ascii: r.ascii.slice(0, 8) });
+    if (r.ascii.length > 8) out.push({ offset: r.offset + 8, hex: r.hex.slice(25), ascii: r.ascii.slice(8) });
+  }
+  return out;
+}
+
 export function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${(bytes / 1048576).toFixed(1)} MB`;

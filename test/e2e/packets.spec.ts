@@ -546,6 +546,11 @@ test('the packet view uses its room at 1024×700 and 1920×1080: Info takes the 
     const tall = size.width === 1024 ? { tree: 8, bytes: 6, stream: 7 } : { tree: 14, bytes: 14, stream: 12 };
     expect(await linesShown(page, '#pd-tree', '.dt'), 'lines of layers shown').toBeGreaterThanOrEqual(tall.tree);
     expect(await linesShown(page, '#bytes-pane', '.hd'), 'rows of bytes shown').toBeGreaterThanOrEqual(tall.bytes);
+    // A row of bytes is whole, its text column in sight: 8 bytes a row where 16 would not fit.
+    const dump = page.locator('#bytes-pane pre.hd');
+    expect(await dump.evaluate((e) => e.scrollWidth <= e.clientWidth), 'a row of bytes in full').toBe(true);
+    await expect(dump).toHaveAttribute('data-per-row', size.width === 1024 ? '8' : '16');
+    expect((await dump.locator('.hd-ascii').allTextContents()).join(''), 'the text column, in order').toContain('MAIL FROM:<alice@intellinet.example>');
     await expect(mail).toBeInViewport();
     expect(await nestedScrollAreas(page)).toEqual([]);
     expect(await tabOverflowsSideways(page)).toBe(false);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { byteBreaks, identBreaks, nameBreaks } from '../../renderer/lib/format.ts';
+import { byteBreaks, halfRows, identBreaks, nameBreaks } from '../../renderer/lib/format.ts';
+import { hexRows } from '../../app/capture/hex.ts';
 
 describe('nameBreaks', () => {
   it('cuts after the dots and the @ inside names only, and loses nothing', () => {
@@ -20,5 +21,22 @@ describe('byteBreaks and identBreaks', () => {
     expect(byteBreaks('B0:5D:62')).toEqual(['B0:', '5D:', '62']);
     expect(identBreaks('smtp_tls_policy_maps: encrypt')).toEqual(['smtp_', 'tls_', 'policy_', 'maps: encrypt']);
     expect(identBreaks('Windows NT challenge/response')).toEqual(['Windows NT challenge/response']);
+  });
+});
+
+describe('halfRows', () => {
+  it('lays the engine\'s rows of 16 out 8 to a row, with their offsets, losing and reordering nothing', () => {
+    const bytes = Buffer.from('MAIL FROM:<alice@intellinet.example>\r\n', 'latin1');
+    const rows = halfRows(hexRows(bytes));
+    expect(rows.map((r) => r.offset)).toEqual([0, 8, 16, 24, 32]);
+    expect(rows[0]).toEqual({ offset: 0, hex: '4d 41 49 4c 20 46 52 4f', ascii: 'MAIL FRO' });
+    expect(rows.at(-1)).toEqual({ offset: 32, hex: '70 6c 65 3e 0d 0a', ascii: 'ple>..' });
+    expect(rows.map((r) => r.ascii).join('')).toBe('MAIL FROM:<alice@intellinet.example>..');
+    expect(Buffer.from(rows.map((r) => r.hex.replaceAll(' ', '')).join(''), 'hex').equals(bytes)).toBe(true);
+  });
+
+  it('keeps a last row of 8 or fewer bytes as one row', () => {
+    expect(halfRows(hexRows(Buffer.from('HELO')))).toEqual([{ offset: 0, hex: '48 45 4c 4f', ascii: 'HELO' }]);
+    expect(halfRows([])).toEqual([]);
   });
 });
