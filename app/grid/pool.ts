@@ -53,7 +53,7 @@ async function inProcess(cells: GridCell[], o: PoolOptions): Promise<CellResult[
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
-function inWorkers(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
+function inWorkers(cells: GridCell[], o: PoolOptions, entry = WORKER): Promise<CellResult[]> {
   const { onResult, jobs, concurrency, firewall, ...cellOptions } = o;
   const results: CellResult[] = [];
   let next = 0;
@@ -71,9 +71,11 @@ function inWorkers(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
       if (next < cells.length) w.send({ type: 'run', cell: cells[next++], options: cellOptions, firewall });
     };
     for (let j = 0; j < Math.min(jobs, cells.length); j++) {
-      const w = forkTypeScript(WORKER, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const w = forkTypeScript(entry, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       workers.push(w);
+      let crashed = '';
       w.on('message', (m: { type: string; result?: CellResult; index?: number; error?: string }) => {
+        if (m.type === 'crashed') crashed = `: ${m.error}`;
         if (m.type === 'ready') for (let k = 0; k < concurrency; k++) feed(w);
         if (m.type === 'failed') finish(new Error(`grid cell ${m.index}: ${m.error}`));
         if (m.type === 'result' && m.result) {
@@ -84,15 +86,18 @@ function inWorkers(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
         }
       });
       w.on('exit', (code) => {
-        if (results.length < cells.length && !failed) finish(new Error(`a grid worker exited (code ${code}) with ${cells.length - results.length} cells left`));
+        if (results.length < cells.length && !failed) finish(new Error(`a grid worker exited (code ${code}) with ${cells.length - results.length} of ${cells.length} cells left${crashed}`));
       });
     }
     if (cells.length === 0) resolve(results);
   });
 }
 
-/** Run the cells; results come back sorted by cell index. */
-export async function runCells(cells: GridCell[], o: PoolOptions): Promise<CellResult[]> {
-  const results = o.jobs <= 0 ? await inProcess(cells, o) : await inWorkers(cells, o);
+/**
+ * Run the cells; results come back sorted by cell index. `workerEntry` replaces worker.ts (tests: a
+ * worker that crashes).
+ */
+export async function runCells(cells: GridCell[], o: PoolOptions, workerEntry?: string): Promise<CellResult[]> {
+  const results = o.jobs <= 0 ? await inProcess(cells, o) : await inWorkers(cells, o, workerEntry);
   return results.sort((a, b) => a.cell.index - b.cell.index);
 }

@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { defaultAxes } from '../../app/grid/axes.ts';
+import { fileURLToPath } from 'node:url';
+import { defaultAxes, gridCells } from '../../app/grid/axes.ts';
 import { runGrid } from '../../app/grid/run.ts';
-import { maxJobs } from '../../app/grid/pool.ts';
+import { maxJobs, runCells } from '../../app/grid/pool.ts';
 import { execFile } from 'node:child_process';
 import { BIN, cli } from '../helpers/cli.ts';
 
@@ -74,6 +75,14 @@ describe('grid', () => {
     expect(r.err).not.toContain('ERR_MODULE_NOT_FOUND');
     expect(r, r.err).toMatchObject({ code: 0, out: expect.stringContaining('1 as expected, 0 not') });
   }, 90_000);
+
+  it('a worker that crashes is reported in one line, naming the error and where it was thrown, with the cells it left', async () => {
+    const cells = gridCells({ senders: ['postfix'], receivers: ['postfix'], firewalls: ['pass'], methods: ['none', 'encrypt'] });
+    const crashing = fileURLToPath(new URL('./fixtures/crashing-worker.ts', import.meta.url));
+    await expect(runCells(cells, { jobs: 1, concurrency: 1, seed: 1, timeout: '1s', certCache: path.join(dir, 'certs') }, crashing)).rejects.toThrow(
+      /^a grid worker exited \(code 70\) with 2 of 2 cells left: TypeError: boom in a callback \(at explode \(.*crashing-worker\.ts:\d+:\d+\)\)$/,
+    );
+  });
 
   it('CLI: bad input is exit 2 naming the flag', async () => {
     expect(await cli('grid', '--firewalls', 'pix-9')).toMatchObject({ code: 2, err: expect.stringMatching(/--firewalls: unknown "pix-9"/) });
