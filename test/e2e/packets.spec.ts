@@ -2,7 +2,7 @@
 // packet view" — leaks flagged, a display filter, a bad filter, Follow stream, the lab's keys, and
 // a firewall path's two capture points with the middlebox's rewrite and its original bytes.
 import fs from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Locator, type Page } from '@playwright/test';
 import { openFromList, servePerFile, watchPage } from './serve.ts';
 
 const served = servePerFile();
@@ -19,6 +19,11 @@ async function runAll(page: Page): Promise<void> {
 }
 
 const packetRows = (page: Page) => page.getByRole('grid', { name: 'Packet list' }).locator('tbody').getByRole('row');
+
+/** A bytes pane's text column, its rows joined (8 or 16 bytes a row, as the pane's width allows). */
+async function textColumn(dump: Locator): Promise<string> {
+  return (await dump.locator('.hd-ascii').allTextContents()).join('');
+}
 
 async function applyFilter(page: Page, text: string): Promise<void> {
   const box = page.getByRole('textbox', { name: 'Display filter' });
@@ -70,7 +75,7 @@ test('postcard: leaks flagged, a display filter, a bad filter, and Follow stream
   await command.click();
   await expect(detail.getByRole('treeitem', { name: 'Command: MAIL', exact: true })).toBeVisible();
   await expect(detail.getByRole('tab', { name: /^Frame/ })).toHaveAttribute('aria-selected', 'true');
-  await expect(detail.getByLabel(/^Frame bytes of packet/)).toContainText('MAIL FROM:');
+  await expect.poll(() => textColumn(detail.getByLabel(/^Frame bytes of packet/))).toContain('MAIL FROM:');
   await expect(detail).toContainText('scenario message m1');
   // The outer layers start closed and open on a click, as in Wireshark.
   const ip = detail.getByRole('treeitem', { name: /^Internet Protocol Version 4/ });
@@ -149,7 +154,7 @@ test('ntlm-one-way: the sealed stream hides MAIL FROM until "decrypt with lab ke
   await expect(packetRows(page)).toHaveCount(2);
   await packetRows(page).filter({ hasText: 'MAIL FROM:<alice@intellinet.example>' }).click();
   await detail.getByRole('tab', { name: /^Unsealed SASL/ }).click();
-  await expect(detail.getByLabel(/^Unsealed SASL bytes of packet/)).toContainText('MAIL FROM:<alice');
+  await expect.poll(() => textColumn(detail.getByLabel(/^Unsealed SASL bytes of packet/))).toContain('MAIL FROM:<alice');
   await page.screenshot({ path: 'test-results/packets-ntlm-decrypted.png', fullPage: true });
 
   expect(problems).toEqual([]);
@@ -550,7 +555,7 @@ test('the packet view uses its room at 1024×700 and 1920×1080: Info takes the 
     const dump = page.locator('#bytes-pane pre.hd');
     expect(await dump.evaluate((e) => e.scrollWidth <= e.clientWidth), 'a row of bytes in full').toBe(true);
     await expect(dump).toHaveAttribute('data-per-row', size.width === 1024 ? '8' : '16');
-    expect((await dump.locator('.hd-ascii').allTextContents()).join(''), 'the text column, in order').toContain('MAIL FROM:<alice@intellinet.example>');
+    expect(await textColumn(dump), 'the text column, in order').toContain('MAIL FROM:<alice@intellinet.example>');
     await expect(mail).toBeInViewport();
     expect(await nestedScrollAreas(page)).toEqual([]);
     expect(await tabOverflowsSideways(page)).toBe(false);
