@@ -16,14 +16,19 @@ export interface Result {
   close?: Extract<PipelineOutput, { type: 'close' }>;
 }
 
+/** Whole steps (0), chunks of n bytes (1: one byte per push, like a telnet user), or sizes a function draws. */
+export type Split = number | (() => number);
+
 /**
- * Feed the steps whole (`split` 0), in chunks of `split` bytes (1: one byte per push, like a
- * telnet user), or in chunks whose sizes a function draws.
+ * Feed the steps split as `splits` says: the same for every step, one way for each direction (the
+ * ASA judges each of the client's segments on its own, so its tests split the two differently),
+ * or step by step (an array; steps past its end whole).
  */
-export function drive(pipeline: Pipeline, steps: readonly Step[], split: number | (() => number) = 0): Result {
+export function drive(pipeline: Pipeline, steps: readonly Step[], splits: Split | Record<Direction, Split> | readonly Split[] = 0): Result {
   const outputs: PipelineOutput[] = [...pipeline.open()];
-  for (const [dir, text] of steps) {
+  for (const [i, [dir, text]] of steps.entries()) {
     const bytes = Buffer.from(text, 'latin1');
+    const split = Array.isArray(splits) ? splits[i] ?? 0 : typeof splits === 'object' ? (splits as Record<Direction, Split>)[dir] : splits as Split;
     if (split === 0) {
       outputs.push(...pipeline.push(dir, bytes));
       continue;

@@ -73,20 +73,31 @@ describe('terminal', () => {
     await x.call('terminalClose', { session: t.id });
   });
 
-  it('character mode through the ASA: one keystroke is one packet', async () => {
+  it('character mode through the ASA: one keystroke is one packet, and the ASA turns each into an X (Cisco tech note 113423)', async () => {
     const x = await started('asa-breaks-ntlm');
     const t = await x.call('terminalOpen', { target: 'path:intellinet-ntsol:intellinet:mail.ntsol.example', mode: 'character' });
     await until(x, t.id, /^220 /m);
     const keys = ['h', 'e', 'l', 'o', ' ', 'x', '\r\n'];
     for (const k of keys) await x.call('terminalSend', { session: t.id, data: k });
-    await until(x, t.id, /^250 /m);
-    for (const point of [t.point, 'intellinet-ntsol/sent']) {
+    // The server read a line of Xs, not HELO, and says so.
+    const answer = (await until(x, t.id, /^5\d\d [^\r\n]*\r?\n/m)).split(/\r?\n/).find((l) => /^5\d\d /.test(l));
+    expect(answer).toMatch(/^50[02] /);
+    for (const point of [t.point, 'intellinet-ntsol/sent', 'intellinet-ntsol/received']) {
       const page = await x.call('pagePackets', { point, filter: 'tcp.len > 0' });
       const c2s = page.rows.filter((r) => r.source.startsWith('192.0.2.10') || r.source.startsWith('mail.intellinet'));
       expect(c2s.map((r) => r.length - 54), point).toEqual(keys.map((k) => Buffer.byteLength(k)));
     }
-    // The ASA read the line as a command once it was complete: the server answered HELO.
-    expect(await until(x, t.id, /^250 /m)).toContain('250 ');
+    const typed = (point: string) => Buffer.concat([...x.session.lab.taps.records].filter((r) => r.point === point && r.dir === 'c2s').map((r) => r.bytes)).toString('latin1');
+    expect(typed('intellinet-ntsol/sent')).toBe('helo x\r\n');
+    expect(typed('intellinet-ntsol/received')).toBe('XXXXXX\r\n');
+
+    // The same line typed whole (line mode) is a command the ASA passes: the server answers HELO.
+    const line = await x.call('terminalOpen', { target: 'path:intellinet-ntsol:intellinet:mail.ntsol.example', mode: 'line' });
+    await until(x, line.id, /^220 /m);
+    await x.call('terminalSend', { session: line.id, data: 'helo x\r\n' });
+    expect(await until(x, line.id, /^250 /m)).toMatch(/^250 /m);
+    await x.call('terminalClose', { session: t.id });
+    await x.call('terminalClose', { session: line.id });
   });
 });
 

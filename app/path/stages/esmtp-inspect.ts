@@ -26,6 +26,9 @@
  *   characters (RFC 2183 §2.3 `filename`, RFC 2046 §4.5.1 `name`);
  * - commands outside Cisco's list of fifteen (ASA_COMMANDS) are overwritten with `X`s of the
  *   same length, so the server answers "500 Command unknown" (Cisco's own description);
+ * - a command must arrive whole, in one segment ending in CRLF: a telnet user's keystrokes, one
+ *   per packet, are each overwritten with `X` ("the server receives the final command as XXXX",
+ *   Cisco tech note 113423; smtp-stage.ts `wholeSegments`);
  * - reconstructed: after a successful AUTH (235), bytes that are not SMTP command or reply lines —
  *   the NTLM seal layer's frames (docs/ntlm.md) — are masked with `X`s (CR and LF kept), which breaks
  *   the layer. AUTH response lines are exempt from the 512 limit (RFC 4954 §4 allows 12288).
@@ -43,13 +46,13 @@ export const ASA_EHLO_KEYWORDS = [
 ] as const;
 
 /**
- * Cisco ASA Series CLI Configuration Guide, "SMTP and Extended SMTP Inspection": the seven RFC 821
- * commands (DATA, HELO, MAIL, NOOP, QUIT, RCPT, RSET) plus AUTH, EHLO, ETRN, HELP, SAML, SEND,
- * SOML, STARTTLS and VRFY — "a total of fifteen SMTP commands"; ATRN, ONEX, VERB, CHUNKING (BDAT)
- * and private extensions (XEXCH50, X-LINK2STATE) "are translated into Xs, which are rejected by
- * the internal server". STARTTLS is in the list, but the default map's `no allow-tls` removes
- * it: it is added only with `allowTls` (behind a default ASA it meets `500`, Cisco ESA tech note
- * 118550).
+ * Cisco ASA Series CLI Configuration Guide, "SMTP and Extended SMTP Inspection": "ESMTP application
+ * inspection adds support for eight ESMTP commands, including AUTH, EHLO, ETRN, HELP, SAML, SEND,
+ * SOML and VRFY", along with the seven RFC 821 commands (DATA, HELO, MAIL, NOOP, QUIT, RCPT, RSET):
+ * fifteen. ATRN, ONEX, VERB, CHUNKING (BDAT) and private extensions (XEXCH50, X-LINK2STATE) "are
+ * translated into Xs, which are rejected by the internal server". STARTTLS is not on the list: the
+ * `allow-tls` parameter decides it, and the default map's `no allow-tls` masks it; it is added
+ * only with `allowTls` (behind a default ASA it meets `500`).
  */
 export const ASA_COMMANDS = [
   'HELO', 'MAIL', 'RCPT', 'DATA', 'RSET', 'NOOP', 'QUIT', 'AUTH', 'EHLO', 'ETRN', 'HELP', 'SAML', 'SEND', 'SOML', 'VRFY',
@@ -207,6 +210,6 @@ export const esmtpInspect = defineStage({
       binary(_dir, bytes, st) {
         return st.authed && config.maskAfterAuth ? mask(bytes, 'not an SMTP line after AUTH: masked') : undefined;
       },
-    }, { maxCommandLine: config.maxCommandLine + 1, maxContentLine: config.maxHeaderLine + 2 });
+    }, { maxCommandLine: config.maxCommandLine + 1, maxContentLine: config.maxHeaderLine + 2, wholeSegments: true });
   },
 });

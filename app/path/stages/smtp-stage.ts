@@ -11,14 +11,17 @@
  *                         └─ binary run ──────────► hooks.binary            commands, replies)
  *
  * Because decisions are made on whole lines, the same session gives the same output bytes whether
- * it arrives in one segment or one byte per segment. After STARTTLS succeeds both directions pass
- * untouched (ciphertext). Lines the client sends between DATA and its reply are held until the
- * reply says whether they are content (354) or commands (anything else).
+ * it arrives in one segment or one byte per segment — unless the stage judges segments as Cisco's
+ * ASA does (`wholeSegments`, below). After STARTTLS succeeds both directions pass untouched
+ * (ciphertext). Lines the client sends between DATA and its reply are held until the reply says
+ * whether they are content (354) or commands (anything else). A stage with no hook for the client's
+ * bytes (a banner mask) forwards them as they came, segment by segment, and only tracks them: the
+ * stage after it sees the client's segments, not lines it put back together.
  */
 import type { Direction, StageMark } from '../../capture/tap.ts';
 import type { PipelineOutput } from '../pipeline.ts';
 import { endsData, endsWithCrlf, parseCommand } from '../../smtp/wire.ts';
-import { LF, isControlByte, sameBytes, splitLines } from './lines.ts';
+import { CR, LF, isControlByte, sameBytes, splitLines } from './lines.ts';
 import { SmtpTracker } from './smtp-track.ts';
 import type { SmtpView } from './smtp-track.ts';
 import { added, changed, deliver, dropped, logged } from './stage.ts';
@@ -80,6 +83,17 @@ export interface SmtpHooks {
 }
 
 export interface SmtpStageOptions {
+  /**
+   * Judge each segment of the command phase on its own, as Cisco's ASA does: "SMTP commands must
+   * be at least four characters in length; must be terminated with carriage return and line feed"
+   * in one packet (ASA configuration guide, "SMTP and Extended SMTP Inspection"); a telnet user's
+   * lone `H` is replaced with an `X`, so "the server receives the final command as XXXX" (Cisco
+   * tech note 113423, "ASA ESMTP/SMTP inspection troubleshooting"). Text of a command or AUTH line
+   * that does not reach its line end within the segment it came in is overwritten with `X`s, CR
+   * and LF kept, and so is the rest of that line in later segments; the tracker sees the line as
+   * the server will. Binary runs, content and TLS are not affected.
+   */
+  wholeSegments?: boolean;
   /** Bytes of a command line buffered before it is judged in pieces (default 4096). */
   maxCommandLine?: number;
   /** The same for a content line (default 4096). */
@@ -154,10 +168,24 @@ export function join(parts: Buffer[]): Buffer {
   return Buffer.from(first.buffer, first.byteOffset, end - first.byteOffset);
 }
 
+/** A line's text as `X`s, its CR and LF kept (Cisco's mask for what the inspection refuses). */
+function xOut(bytes: Buffer): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = 0; i < out.length; i++) if (out[i] !== CR && out[i] !== LF) out[i] = 0x58;
+  return out;
+}
+
+const SPLIT_NOTE = 'command not whole in one segment: overwritten with Xs (the ASA judges each packet: a command must arrive in one, ending in CRLF)';
+
 class SmtpStage implements Stage {
   readonly name: string;
   readonly #hooks: SmtpHooks;
-  readonly #limits: Required<SmtpStageOptions>;
+  readonly #limits: Required<Omit<SmtpStageOptions, 'wholeSegments'>>;
+  readonly #wholeSegments: boolean;
+  /** No hook judges the client's bytes: they go on as they came, and are framed only to track. */
+  readonly #c2sPassthrough: boolean;
+  /** `wholeSegments`: the masked pieces of a command line begun in an earlier segment and not yet ended. */
+  #split: Buffer[] | undefined;
   readonly #st = new SmtpTracker();
   readonly #c = new Framer();
   readonly #s = new Framer();
@@ -171,12 +199,20 @@ class SmtpStage implements Stage {
   constructor(name: string, hooks: SmtpHooks, opts: SmtpStageOptions) {
     this.name = name;
     this.#hooks = hooks;
-    this.#limits = { maxCommandLine: 4096, maxContentLine: 4096, maxReplyLine: 4096, ...opts };
+    const { wholeSegments = false, ...limits } = opts;
+    this.#limits = { maxCommandLine: 4096, maxContentLine: 4096, maxReplyLine: 4096, ...limits };
+    this.#wholeSegments = wholeSegments;
+    this.#c2sPassthrough = !hooks.command && !hooks.content && !hooks.binary;
   }
 
   push(dir: Direction, bytes: Buffer): PipelineOutput[] {
     if (this.#closed) return [];
     if (dir === 'c2s') {
+      if (this.#c2sPassthrough) this.#emit('c2s', bytes, undefined, true);
+      if (this.#wholeSegments && this.#judgingSegments(bytes)) {
+        this.#segment(bytes);
+        return this.#take();
+      }
       this.#c.add(bytes);
     } else {
       this.#s.add(bytes);
@@ -199,15 +235,66 @@ class SmtpStage implements Stage {
     return this.#take();
   }
 
+  /** `wholeSegments` applies: command phase, nothing buffered, text (a sealed frame is not judged here). */
+  #judgingSegments(bytes: Buffer): boolean {
+    const phase = this.#st.phase;
+    if ((phase !== 'command' && phase !== 'auth') || this.#c.buf.length > 0 || this.#c.binary) return false;
+    for (let i = 0; i < bytes.length; i++) if (isControlByte(bytes[i])) return false;
+    return true;
+  }
+
+  /**
+   * One client segment judged whole (`wholeSegments`): the end of a line begun in an earlier
+   * segment is masked; the complete lines after it are framed and judged as usual; a partial line
+   * at its end is masked and sent on at once, as the ASA forwards the packet it overwrote.
+   */
+  #segment(bytes: Buffer): void {
+    let rest = bytes;
+    if (this.#split) {
+      const lf = rest.indexOf(LF);
+      const piece = lf < 0 ? rest : rest.subarray(0, lf + 1);
+      const masked = xOut(piece);
+      this.#emit('c2s', masked, sameBytes(masked, piece) ? undefined : [changed(this.name, piece, SPLIT_NOTE)]);
+      this.#split.push(masked);
+      if (lf < 0) return;
+      // The line has ended: the server reads it as one command of Xs and answers it.
+      this.#st.command(Buffer.concat(this.#split));
+      this.#split = undefined;
+      this.#flushAnswers();
+      rest = rest.subarray(lf + 1);
+    }
+    const end = rest.lastIndexOf(LF) + 1;
+    const tail = rest.subarray(end);
+    if (end > 0) {
+      this.#c.add(rest.subarray(0, end));
+      this.#drainClient();
+    }
+    if (tail.length === 0) return;
+    // A partial line already past the line limit is the limit's to judge (`match cmd line length`).
+    if (tail.length < this.#limits.maxCommandLine && this.#judgingSegments(tail)) {
+      const masked = xOut(tail);
+      this.#emit('c2s', masked, [changed(this.name, tail, SPLIT_NOTE)]);
+      this.#split = [masked];
+    } else {
+      // The lines before it ended the command phase (DATA, STARTTLS): framed as usual.
+      this.#c.add(tail);
+      this.#drainClient();
+    }
+  }
+
   #take(): PipelineOutput[] {
     const out = this.#out.map((o): PipelineOutput => (o.type === 'close' ? o : deliver(o.dir, join(o.parts), o.marks)));
     this.#out = [];
     return out;
   }
 
-  /** Queue bytes for `dir`, merged into the previous deliver of the same direction (one chunk). */
-  #emit(dir: Direction, bytes: Buffer, marks?: StageMark[]): void {
+  /**
+   * Queue bytes for `dir`, merged into the previous deliver of the same direction (one chunk). With
+   * no hook for the client's bytes they were sent on as they came (`raw`); framing them only tracks.
+   */
+  #emit(dir: Direction, bytes: Buffer, marks?: StageMark[], raw = false): void {
     if (this.#closed || (bytes.length === 0 && !marks?.length)) return;
+    if (dir === 'c2s' && this.#c2sPassthrough && !raw) return;
     const last = this.#out.at(-1);
     if (last?.type === 'deliver' && last.dir === dir) {
       last.parts.push(bytes);

@@ -125,13 +125,61 @@ describe("esmtp-inspect: Cisco's fifteen commands (ASA CLI Configuration Guide, 
     // In the list, but removed by the default map's `no allow-tls`.
     ['STARTTLS\r\n', 'XXXXXXXX\r\n'],
   ])('%j reaches the server as %j', (line, server) => {
-    for (const split of [0, 1]) {
-      const out = drive(inspect(), [...greeted, ['c2s', line]], split);
-      expect(out.c2s).toBe(`EHLO a.example\r\n${server}`);
-      expect(markRows(out)).toEqual(line === server ? [] : [['c2s', 'esmtp-inspect', 'changed', line]]);
-    }
+    const out = drive(inspect(), [...greeted, ['c2s', line]]);
+    expect(out.c2s).toBe(`EHLO a.example\r\n${server}`);
+    expect(markRows(out)).toEqual(line === server ? [] : [['c2s', 'esmtp-inspect', 'changed', line]]);
   });
 });
+
+describe('esmtp-inspect: a command must arrive whole, in one segment (Cisco tech note 113423)', () => {
+  const note = (out: ReturnType<typeof drive>) => out.marks.map((m) => m.note);
+
+  test('a telnet user\'s keystrokes, one per segment: each becomes an X, and the server reads XXXX', () => {
+    const out = drive(inspect(), [...greeted, ['c2s', 'HELO x\r\n']], [0, 0, 1]);
+    expect(out.c2s).toBe('EHLO a.example\r\nXXXXXX\r\n');
+    // One mark per keystroke overwritten; the line end passes as it came.
+    expect(markRows(out)).toEqual([...'HELO x'].map((k) => ['c2s', 'esmtp-inspect', 'changed', k]));
+    expect(new Set(note(out))).toEqual(new Set([expect.stringMatching(/^command not whole in one segment: overwritten with Xs/)]));
+  });
+
+  test('each overwritten keystroke goes on at once, as the ASA forwards the packet it changed', () => {
+    const f = inspect();
+    f.push('s2c', Buffer.from('220 mx ready\r\n'));
+    const out = f.push('c2s', Buffer.from('H'));
+    expect(out).toMatchObject([{ type: 'deliver', dir: 'c2s', bytes: Buffer.from('X') }]);
+  });
+
+  test('the server\'s answer to the Xs is read as the answer to that line: the next whole command is judged as usual', () => {
+    const out = drive(inspect(), [
+      ['s2c', '220 mx ready\r\n'], ['c2s', 'E'], ['c2s', 'HLO a.example\r\n'], ['s2c', '500 5.3.3 Unrecognized command\r\n'],
+      ['c2s', 'HELO a.example\r\n'], ['s2c', '250 mx.example\r\n'], ['c2s', 'VERB\r\n'],
+    ]);
+    expect(out.c2s).toBe('XXXXXXXXXXXXXX\r\nHELO a.example\r\nXXXX\r\n');
+    expect(note(out).at(-1)).toBe('VERB is not an inspected ESMTP command: overwritten with Xs');
+  });
+
+  test('a whole line per segment passes, several lines in one segment too (pipelined)', () => {
+    const out = drive(inspect(), [...greeted, ['s2c', '250 mx.example\r\n'], ['c2s', 'MAIL FROM:<a@a>\r\nRCPT TO:<b@b>\r\nDATA\r\n']]);
+    expect(out.c2s).toBe('EHLO a.example\r\nMAIL FROM:<a@a>\r\nRCPT TO:<b@b>\r\nDATA\r\n');
+    expect(out.marks).toEqual([]);
+  });
+
+  test('content is not judged by segment: a message typed a byte at a time after 354 arrives as typed', () => {
+    const body = 'Subject: hi\r\n\r\ntyped by hand\r\n.\r\n';
+    const out = drive(inspect(), [...greeted, ['s2c', '250 mx.example\r\n'], ['c2s', 'DATA\r\n'], ['s2c', '354 go\r\n'], ['c2s', body]], [0, 0, 0, 0, 0, 1]);
+    expect(out.c2s).toBe(`EHLO a.example\r\nDATA\r\n${body}`);
+    expect(out.marks).toEqual([]);
+  });
+
+  test('a sealed frame (binary) is not judged by segment: the AUTH rule decides it', () => {
+    const frame = '\x00\x00\x00\x10sealed-bytes-xx';
+    const out = drive(inspect(), [...greeted, ['c2s', frame.slice(0, 5)], ['c2s', frame.slice(5)]]);
+    expect(out.c2s).toBe(`EHLO a.example\r\n${frame}`);
+  });
+});
+
+/** The step is message content: a 354 came before it. */
+const isContent = (steps: readonly Step[], i: number) => steps.slice(0, i).some(([dir, text]) => dir === 's2c' && text.includes('354 '));
 
 describe('esmtp-inspect: the default map limits, each acted on as its match action says', () => {
   const mail = (address: string) => `MAIL FROM:<${address}>\r\n`;
@@ -158,7 +206,10 @@ describe('esmtp-inspect: the default map limits, each acted on as its match acti
     ['command line of 513 octets, action log', { commandLineAction: 'log' }, [...greeted, ['c2s', rcptLine(513)]], false, 1],
     ['command line of 513 octets, action reset', { commandLineAction: 'reset' }, [...greeted, ['c2s', rcptLine(513)]], true, 0],
   ] as [string, object, Step[], boolean, number][])('%s', (_what, config, steps, isDropped, logs) => {
-    for (const split of [0, 1]) {
+    // Whole, and with the server's replies and the message content a byte per segment (the client's
+    // commands must come whole: they are overwritten otherwise, above).
+    const byteWise = steps.map(([dir], i) => (dir === 's2c' || isContent(steps, i) ? 1 : 0));
+    for (const split of [0, byteWise]) {
       const out = drive(inspect(config), steps, split);
       const actions = markRows(out).map((r) => r[2]);
       if (isDropped) {
