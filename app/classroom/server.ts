@@ -5,7 +5,8 @@
  *   ws://H:P/ws?join=CODE     join the class                   (joinDispatch)
  *   ws://H:P/ws?seat=TOKEN    a learner's own seat and lab      (seatDispatch, its session's events)
  *   ws://H:P/ws?board=TOKEN   the trainer's board               (boardDispatch, board events)
- *   http://H:P/export/…       a seat's pcapng and key log (app/bridge/exports.ts), for the seat
+ *   http://H:P/export/…       a seat's downloads (capture, key log, transcripts, report:
+ *                             app/bridge/exports.ts), for the seat
  *                             whose token is in the `postcard-seat` cookie its page sets
  *
  * Every upgrade passes the checks of `serve` — path, Host (DNS rebinding), Origin (RFC 6455 §10.2)

@@ -1,6 +1,6 @@
 /**
- * `postcard-lab infer --sent A.pcap[ng] --wire B.pcap[ng] [--path P] [--sent-interface N]
- * [--wire-interface N] [--out scenario.yaml] [--json]`: what the box between two captures does, as
+ * `postcard-lab infer --sent A.pcap[ng] --wire B.pcap[ng] [--path P] [--sent-interface NAME]
+ * [--wire-interface NAME] [--out scenario.yaml] [--json]`: what the box between two captures does, as
  * stages, and a runnable scenario that reproduces it (docs/infer.md). Every difference it cannot
  * explain is listed with its packet numbers; exit 1 when there is one, 2 on unreadable input.
  */

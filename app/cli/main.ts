@@ -41,7 +41,10 @@ const commands: Record<string, { run: Command; synopsis: string[] }> = {
     'postcard-lab firewall import <config.txt> [--json]',
     'postcard-lab firewall export <profile|scenario.yaml> [--path N] [--dialect pix|asa]',
   ] },
-  infer: { run: (argv, io) => import('./infer.ts').then((m) => m.inferCommand(argv, io)), synopsis: ['postcard-lab infer --sent A.pcapng --wire B.pcapng [--out scenario.yaml] [--json]'] },
+  infer: { run: (argv, io) => import('./infer.ts').then((m) => m.inferCommand(argv, io)), synopsis: [
+    'postcard-lab infer --sent A.pcapng --wire B.pcapng [--path P] [--sent-interface NAME] [--wire-interface NAME]',
+    '                   [--out scenario.yaml] [--json]',
+  ] },
 };
 
 /** Notes after the synopses, each with the commands it is about (their `--help` shows it too). */

@@ -1,7 +1,9 @@
 /**
  * `postcard-lab serve [--port N] [--open] [--scenarios DIR] [--seed N] [--time-scale N]`: the app's
- * UI in a browser (docs/lab.md, "Command line"), for machines without the Electron binary. The lab clock runs in real
- * time (`--time-scale 60`: a minute per second), so queued mail is retried and expires by itself. Listens on 127.0.0.1 only, prints the URL
+ * UI in a browser (docs/lab.md, "Command line"), for machines without the Electron binary. With `--time-scale N` the lab
+ * clock runs in real time, N times as fast (`--time-scale 60`: a minute per second), so queued mail is retried and expires
+ * by itself; without it the lab keeps the virtual clock, moved only by steps and the Rehearse tab's "advance the clock"
+ * (docs/lab.md, "Time"). Listens on 127.0.0.1 only, prints the URL
  * with this run's token (`/?token=…`, docs/security.md), and runs until interrupted. `--open` asks the desktop to open the URL and never fails for want
  * of one (a server, a container, CI): the URL is printed either way.
  */

@@ -1,6 +1,6 @@
 /**
  * A lab's configuration: organisations, hosts, accounts, security tables, DNS, paths and the
- * actions that change them, as zod schemas (docs/scenario-format.md, "lab"). This is the engine's
+ * actions that change them, as zod schemas (docs/scenario-format.md, "The lab"). This is the engine's
  * immutable input: servers read it, they never write into it. The scenario file embeds it under
  * `lab:` (app/scenario/schema.ts adds steps, expectations and checkpoints). Unknown keys are
  * errors: a typo in a security entry must not silently mean "no security".

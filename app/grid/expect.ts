@@ -1,5 +1,5 @@
 /**
- * What each grid cell should do, derived from the policy rules — never from a run. Two sources:
+ * What each grid cell should do, derived from the policy rules — never from a run. Three sources:
  *
  * 1. What the firewall does to a session, read from the stages of its profile (app/path/profiles.ts
  *    and docs/stages.md): a greeting that never ends, ESMTP hidden (EHLO overwritten), STARTTLS

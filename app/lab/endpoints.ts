@@ -1,7 +1,8 @@
 /**
- * Where a running lab listens (docs/scenario-format.md, "postcard-lab up"): each mail host, the
- * MTA-STS web hosts, and the entry of every path. `postcard-lab up` prints these, the API's
- * snapshot shows the host addresses, and tests poke every listener.
+ * Where a running lab listens (docs/packet-view.md, "Capture points": every listener is tapped):
+ * each mail host, the MTA-STS web hosts, and the entry of every path. `postcard-lab up` prints
+ * these (README.md, "Run a scenario headless"), the API's snapshot shows the host addresses, and
+ * tests poke every listener.
  */
 import type { Lab } from './lab.ts';
 import type { PathConfig } from '../config/lab.ts';

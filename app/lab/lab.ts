@@ -563,7 +563,7 @@ export class Lab {
    * Recovery: a copy a receiver stored whose 250 never went out (the process died during the flush)
    * is dropped when its sender is a lab server still holding the message: that server sends it
    * again, so keeping the copy would deliver it twice. A copy from any other client is kept — it
-   * may be the only one (docs/decisions.md, "Duplicates after a crash").
+   * may be the only one (docs/decisions.md, "Flush markers and duplicates after a crash").
    */
   #reconcile(): void {
     for (const server of this.servers.values()) {

@@ -5,7 +5,8 @@
  * A chunk's record — its connection, capture point, direction, time and bytes — is most of what the
  * thread tells the lab, one per chunk per point. As a message, each was structured-cloned into the
  * port and out again in the lab's thread, about 3 % of that thread's time under load
- * (docs/bench.md, "What was measured next"); here the thread copies it into a ring the lab reads.
+ * (docs/bench.md, "The paths on a thread of their own"); here the thread copies it into a ring the
+ * lab reads.
  *
  * One writer (the thread) and one reader (the lab): a single-producer, single-consumer ring.
  *

@@ -90,7 +90,7 @@ const MIDDLE_H = 62;
  * Vertical room between two organisations: two link segments and a middlebox between them, or one
  * direct link with its badge (44 high) and room either side for the replay's envelope. The picture
  * is kept as short as that allows, so at the height of a 1024×700 window or a projector it fits on
- * screen at about its own size, both organisations and the path in view (docs/ui.md, "The topology").
+ * screen at about its own size, both organisations and the path in view (docs/ui.md, "Topology").
  */
 const SPAN_MIDDLE = 300;
 const SPAN_DIRECT = 190;

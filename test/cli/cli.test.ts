@@ -269,6 +269,18 @@ describe('postcard-lab usage', () => {
     expect(grid.out).toContain('[--csv FILE] [--json FILE] [--html FILE] [--export DIR]');
   });
 
+  it('lists every flag infer takes, as docs/infer.md documents them, in infer --help and --help', async () => {
+    const infer = await cli('infer', '--help');
+    expect(infer.code).toBe(0);
+    expect(infer.out).toBe([
+      'usage:',
+      '  postcard-lab infer --sent A.pcapng --wire B.pcapng [--path P] [--sent-interface NAME] [--wire-interface NAME]',
+      '                     [--out scenario.yaml] [--json]',
+      '(postcard-lab --help lists every command)',
+    ].join('\n'));
+    expect((await cli('--help')).out).toContain(infer.out.split('\n').slice(1, 3).join('\n'));
+  });
+
   it('no command at all is a usage error: the list on stderr, exit 2; --help prints it on stdout, exit 0', async () => {
     const none = await cli();
     expect([none.code, none.out]).toEqual([2, '']);

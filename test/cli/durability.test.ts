@@ -5,7 +5,7 @@
  * message that got `250` must end up in Sean's mailbox (or still queued, or bounced). Copies beyond
  * the first are counted and reported: the design allows one only when the process dies between
  * Sean's server writing its flush marker and Alice's server writing its record of that `250`
- * (docs/decisions.md, "Duplicates after a crash").
+ * (docs/decisions.md, "Flush markers and duplicates after a crash").
  *
  * Size: POSTCARD_DURABILITY_MESSAGES (default 1000) messages, at least 10 kills.
  */

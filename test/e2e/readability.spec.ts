@@ -1,4 +1,4 @@
-// Readable in a classroom (docs/ui.md, "Light and dark"; "Small windows"): the dark theme's pale
+// Readable in a classroom (docs/ui.md, "Themes and keyboard"): the dark theme's pale
 // fills carry dark text, form fields show what they hold, the organisation cards keep their tables
 // inside them at 1024×700, and the tab strip does not move when the selection does.
 import { test, expect, type Page } from '@playwright/test';

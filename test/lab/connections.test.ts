@@ -3,7 +3,7 @@
  * Encryption"), per interface (host), enforced by the receiving server at MAIL: a table of
  * interface settings × what the client did before MAIL, driven with nodemailer's client against
  * the lab's real listeners, and the lab's own sender end to end (NT challenge/response's seal
- * counts as encryption). docs/products.md, "Connections tab".
+ * counts as encryption). docs/products.md, "The IMS Connections tab".
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
