@@ -15,7 +15,8 @@
  *             Exchange Server": From `Microsoft Outlook`, "Delivery has failed to these recipients
  *             or groups", "Diagnostic information for administrators", `4.4.7 QUEUE.Expired`.
  *  [Transport] Set-TransportService defaults: MessageExpirationTimeout 2 days,
- *             TransientFailureRetryCount 6 at 5 s… then OutboundConnectionFailureRetryInterval 10 min.
+ *             TransientFailureRetryCount 6 at TransientFailureRetryInterval 5 min (10 min on an
+ *             Edge server), then OutboundConnectionFailureRetryInterval 10 min.
  *  [SendConn] New-/Set-SendConnector: RequireTLS, TlsAuthLevel, TlsDomain.
  *  [TLS]      "Exchange Server TLS guidance" (Microsoft, 2023): TLS 1.2 only on a hardened 2019.
  * The lab's server has no BDAT: CHUNKING and BINARYMIME are left out of EHLO (docs/products.md).

@@ -2,11 +2,15 @@
  * Microsoft Exchange Server 5.5, Internet Mail Service (IMS), build 5.5.2653 (SP4), on NT 4.0.
  *
  * Public sources (each line below names the one it follows):
- *  [KB262945] Microsoft KB Q262945, an IMS SMTP log of an NT challenge/response session: banner,
+ *  [KB262945] Microsoft KB Q262945, an IMS SMTP log of an NT challenge/response session: the
  *             EHLO keywords and order, the MAIL/RCPT/DATA/QUIT texts, `235 ntlm authentication
  *             successful`, the sender sending `AUTH NTLM` unoffered and going straight to MAIL
  *             (`SIZE=… RET=FULL`) after 235.
- *  [MS-SMTPNTLM] §3.1.5: `334 ntlm supported`.
+ *  [KB173656] Microsoft KB Q173656 ("XFOR: How to Troubleshoot Authenticated IMS Logons"): the
+ *             banner, `220 ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.1664.3)
+ *             ready`; the host name before it and the SP4 build (2653.13) are as list archives show.
+ *  [MS-SMTPNTLM] §2.2.1: the SMTP_NTLM_Supported_Response is `334 <text>`, its text free (the
+ *             lab's `334 ntlm supported` is reconstructed).
  *  [Cisco 4733] "Testing the PIX Firewall Mailguard Feature": an IMS answers the NOOP Mailguard
  *             writes over a denied command with `250 OK`.
  *  [Headers]  Received lines of IMS-relayed mail in public list archives of 1998-2003:
@@ -55,7 +59,7 @@ export function toIms(e: LabEntry): Translation<Omit<ImsSetting, 'vocabulary'>> 
   if (e.method === 'ntlm') {
     const value = { option: 'ntlm' as const, logon: e.logon };
     // The IMS had no way to refuse a 40-bit session (docs/lab.md, "Queue, retries and key strength"); the lab's minKeyBits cannot be said here.
-    if (e.minKeyBits) return { ok: false, reason: `the IMS cannot refuse weak sessions: minKeyBits ${e.minKeyBits} is a lab addition it could not express`, nearest: value };
+    if (e.minKeyBits) return { ok: false, reason: `the IMS's Security tab cannot refuse weak sessions: minKeyBits ${e.minKeyBits} is a lab addition it could not express`, nearest: value };
     return { ok: true, value };
   }
   if (e.method === 'none' || !e.level || e.level === 'none') return { ok: true, value: { option: 'none' } };
@@ -89,7 +93,7 @@ const imsVocabulary: Vocabulary<ImsSetting> = {
       // Not the IMS's: the lab's addition (docs/lab.md, "Queue, retries and key strength"), sent as saveSecurity's own minKeyBits, flagged as inexpressible.
       {
         kind: 'select', key: 'minKeyBits', label: 'Minimum session key (lab addition)', indent: true, when: { key: 'option', is: 'ntlm' }, default: '', options: [
-          { value: '', label: 'Any (the IMS could not refuse)' }, { value: '56', label: '56-bit' }, { value: '128', label: '128-bit' },
+          { value: '', label: 'Any (the IMS dialog had no such setting)' }, { value: '56', label: '56-bit' }, { value: '128', label: '128-bit' },
         ],
       },
       { kind: 'note', when: { key: 'option', is: 'ntlm' }, text: "The partner's administrator creates this account on their server; only a response to a challenge crosses the wire, never the password." },
@@ -183,7 +187,7 @@ export const exchange55: Product = {
   inboundAuth: ['NTLM', 'LOGIN'],
   heloRequired: false,
   dialect: {
-    banner: (host) => `${host} ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.2653.13) ready`, // [KB262945]
+    banner: (host) => `${host} ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.2653.13) ready`, // [KB173656]
     ehloGreeting: '%s Hello %s', // [KB262945]
     heloGreeting: '%s Hello %s', // reconstructed (as EHLO's first line)
     // [KB262945]: XEXCH50, HELP, ETRN, DSN, SIZE 0, AUTH LOGIN, AUTH=LOGIN — NTLM is never listed,

@@ -150,8 +150,9 @@ export const postfix: Product = {
   // maximal_queue_lifetime 5d; backoff from 300 s doubling up to 4000 s [postconf].
   queue: { lifetimeMs: 5 * DAY, retryMs: [5 * MIN, 10 * MIN, 20 * MIN, 40 * MIN, 4000_000] },
   ntlm: { responses: 'v2', blindAuth: false, initialResponse: true, reEhloAfterAuth: true },
-  // smtpd_tls_protocols defaults to >=TLSv1 [postconf]: an old client still gets TLS. OpenSSL 3
-  // needs @SECLEVEL=0 for TLS 1.0's SHA-1 (Debian's own openssl.cnf would refuse it: docs/products.md).
+  // smtpd_tls_protocols defaults to >=TLSv1 [postconf], but OpenSSL 3 refuses TLS 1.0/1.1 at its
+  // default security level 1 (their SHA-1/MD5 handshake signatures): this Postfix is opened up with
+  // @SECLEVEL=0, as a site serving an IMS of 1999 would have to configure (docs/products.md).
   tls: { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
   vocabulary: postfixVocabulary as unknown as Vocabulary,
 };
