@@ -25,15 +25,15 @@ export function profileFromBanner(text: string): ServerProfile {
 
 /**
  * The sender's product as its NTLM habits show it (as `profileFromBanner` reads the wording; the
- * habits are the products' `ntlm` entries, app/products/): the IMS sent `AUTH NTLM` without the
- * NEGOTIATE on its line and whether or not EHLO offered it (KB Q262945); the lab's other senders
- * put the NEGOTIATE on the AUTH line (RFC 4954 §4 initial response) and only when offered, which
- * the generic profile replays.
+ * habits are the products' `ntlm` entries, app/products/): the IMS sent `AUTH NTLM` whether or not
+ * EHLO offered it (KB Q262945: to a server listing only `AUTH LOGIN`); the lab's other senders send
+ * it only when offered, which the generic profile replays. All of them put the NEGOTIATE on the
+ * AUTH line (RFC 4954 §4 initial response), so that line says nothing either way; a bare `AUTH
+ * NTLM` (swaks, a hand-typed session) is read the same way.
  */
 export function senderProfileFromAuth(authLine: string | undefined, offered: boolean): ServerProfile {
   if (!authLine || !/^AUTH\s+NTLM\b/i.test(authLine)) return 'generic';
-  const initial = authLine.trim().split(/\s+/).length > 2;
-  return !initial || !offered ? 'exchange-5.5' : 'generic';
+  return offered ? 'generic' : 'exchange-5.5';
 }
 
 const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i;

@@ -64,7 +64,7 @@ async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntr
   const habits = server.product.ntlm;
   const session = new SmtpClientSession({
     heloName: server.config.hosts[0].name, from: entry.from, to: entry.to, message, plan: prepared.plan, peer, mailParams: prepared.mailParams,
-    reEhloAfterSeal: habits.reEhloAfterAuth, ...(habits.dsnRet ? { dsnRet: habits.dsnRet } : {}),
+    reEhloAfterSeal: habits.reEhloAfterAuth, ...(habits.dsnRet ? { dsnRet: habits.dsnRet } : {}), ...(habits.dsnNotify ? { dsnNotify: habits.dsnNotify } : {}),
   });
   if (scanner) {
     // docs/lab.md, "Fail closed": the promise of this policy covers the hops up to the first relay; say so.

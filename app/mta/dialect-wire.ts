@@ -23,7 +23,7 @@ export interface SpeakingConnection {
   _onCommand(command: Buffer, callback?: () => void): void;
   _nextHandler: unknown;
   _server: { options: { hideSTARTTLS?: boolean; size?: number } };
-  session: { user?: unknown; envelope: { mailFrom?: { address: string } | false; rcptTo: { address: string }[] } };
+  session: { user?: unknown; envelope: { mailFrom?: { address: string; args?: Record<string, string> | false } | false; rcptTo: { address: string }[] } };
   name: string;
   clientHostname: string;
   secure: boolean;
@@ -91,7 +91,8 @@ export function speak(conn: SpeakingConnection, dialect: () => Dialect): void {
     switch (which) {
       case 'mailOk': {
         const from = conn.session.envelope.mailFrom;
-        return r.mailOk(from ? from.address : '');
+        const size = from && from.args ? Number(from.args.SIZE) : NaN;
+        return Number.isSafeInteger(size) && size >= 0 ? r.mailOk(from ? from.address : '', size) : r.mailOk(from ? from.address : '');
       }
       case 'rcptOk':
         return r.rcptOk(conn.session.envelope.rcptTo.at(-1)?.address ?? '');

@@ -200,7 +200,8 @@ export const exchange55: Product = {
     ],
     enhancedStatusCodes: false,
     replies: {
-      mailOk: (a) => ({ code: 250, text: `OK - mail from <${a}>` }), // [KB262945]
+      // [KB262945]: with SIZE given, "; can accomodate <n> bytes" (sic) follows.
+      mailOk: (a, size) => ({ code: 250, text: size === undefined ? `OK - mail from <${a}>` : `OK - mail from <${a}>; can accomodate ${size} bytes` }),
       rcptOk: (a) => ({ code: 250, text: `OK - Recipient <${a}>` }), // [KB262945]
       data: { code: 354, text: 'Send data.  End with CRLF.CRLF' }, // [KB262945]
       queued: () => ({ code: 250, text: 'OK' }), // [KB262945]
@@ -218,7 +219,7 @@ export const exchange55: Product = {
       mustAuthenticate: MUST_AUTHENTICATE,
       authOk: { code: 235, text: 'ntlm authentication successful' }, // [KB262945]
       authFailed: { code: 535, text: 'ntlm authentication failed' }, // reconstructed after [KB262945]'s success line
-      ntlmSupported: { code: 334, text: 'ntlm supported' }, // [MS-SMTPNTLM] §3.1.5
+      ntlmSupported: { code: 334, text: 'ntlm supported' }, // reconstructed: for a client without an initial response; [MS-SMTPNTLM] §2.2.1.2 leaves the text free
       userUnknown: (a) => ({ code: 550, text: `5.1.1 <${a}>... User unknown` }), // reconstructed
       relayDenied: (a) => ({ code: 550, text: `5.7.1 Unable to relay for ${a}` }), // Exchange 5.5 SP1 anti-relay, widely quoted
       etrn: { code: 250, text: 'Queuing started' }, // reconstructed
@@ -251,7 +252,7 @@ export const exchange55: Product = {
     },
   },
   queue: { lifetimeMs: 2 * DAY, retryMs: [10 * MIN, 10 * MIN, 10 * MIN, 15 * MIN] }, // [Admin]
-  ntlm: { responses: 'v1', blindAuth: true, initialResponse: false, reEhloAfterAuth: false, dsnRet: 'FULL' }, // [KB262945]
+  ntlm: { responses: 'v1', blindAuth: true, initialResponse: true, reEhloAfterAuth: false, dsnRet: 'FULL', dsnNotify: 'FAILURE,DELAY' }, // [KB262945]: `AUTH NTLM <NEGOTIATE>` on one line ([MS-SMTPNTLM] §3.1.4.1: SHOULD), MAIL straight after 235, RET=FULL and NOTIFY=FAILURE,DELAY
   tls: {
     minVersion: 'TLSv1', maxVersion: 'TLSv1',
     // The IMS's SSL 3 / TLS 1.0 with RC4 and export ciphers cannot be run: OpenSSL 3 has no SSL 3,

@@ -85,7 +85,8 @@ export interface Dialect {
   /** Does the server put RFC 3463 codes on replies the lab does not word itself? */
   enhancedStatusCodes: boolean;
   replies: {
-    mailOk(address: string): Said;
+    /** `size`: the SIZE parameter the client gave (RFC 1870), when it gave one. */
+    mailOk(address: string, size?: number): Said;
     rcptOk(address: string): Said;
     data: Said;
     queued(id: string): Said;
@@ -138,6 +139,8 @@ export interface NtlmBehaviour {
   reEhloAfterAuth: boolean;
   /** MAIL FROM parameters the sender adds when DSN is offered (`RET=FULL` on the IMS). */
   dsnRet?: 'FULL' | 'HDRS';
+  /** RCPT TO's `NOTIFY=` when DSN is offered (RFC 3461 §4.1; `FAILURE,DELAY` on the IMS). */
+  dsnNotify?: string;
 }
 
 /** TLS the product can speak, both as server and as sender (docs/tls.md). */

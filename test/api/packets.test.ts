@@ -56,9 +56,9 @@ describe('the packet view through the contract', () => {
     const detail = await d.call('packetDetail', { point: row.point, no: row.no });
     expect(detail.tree.map((n) => n.label.split(',')[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^Frame/), expect.stringMatching(/^Internet Protocol/), expect.stringMatching(/^Transmission Control Protocol/)]));
     expect(detail.hex[0]).toMatchObject({ offset: 0, hex: expect.stringMatching(/^[0-9a-f]{2} /) });
-    expect(detail.link).toMatchObject({ org: 'intellinet', attempt: 0, ref: 'm1', text: 'RCPT TO:<sean@ntsol.example>' });
+    expect(detail.link).toMatchObject({ org: 'intellinet', attempt: 0, ref: 'm1', text: 'RCPT TO:<sean@ntsol.example> NOTIFY=FAILURE,DELAY' });
     const { attempts } = await d.call('getTranscripts', { org: 'intellinet', id: detail.link!.entry });
-    expect(attempts[0].sender.split('\n')[detail.link!.line!]).toBe('-> RCPT TO:<sean@ntsol.example>');
+    expect(attempts[0].sender.split('\n')[detail.link!.line!]).toBe('-> RCPT TO:<sean@ntsol.example> NOTIFY=FAILURE,DELAY');
     expect((await d.fail('packetDetail', { point: row.point, no: 999999 })).code).toBe('not-found');
     expect((await d.fail('packetDetail', { no: row.no })).code).toBe('invalid-payload');
   });

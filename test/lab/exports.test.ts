@@ -64,13 +64,15 @@ describe('postcard-lab run --pcap', () => {
     }
   });
 
-  tsharkTool.it('NTLM run in the IMS form: tshark decodes the server\'s CHALLENGE, shows the client\'s blobs as base64 only, never the password', async () => {
-    // The IMS sends a bare `AUTH NTLM` and its blobs on lines of their own (KB Q262945); tshark 4.0
-    // follows the 334 CHALLENGE but not those lines (docs/decisions.md). The packet view decodes all three.
+  tsharkTool.it('NTLM run in the IMS form: tshark decodes the NEGOTIATE on the AUTH line, the CHALLENGE and the AUTHENTICATE, never the password', async () => {
+    // The IMS sends its NEGOTIATE as the initial response (`AUTH NTLM TlRM…`, KB Q262945), the form
+    // tshark 4.0's SMTP dissector follows (docs/decisions.md).
     const types = await tshark('-r', pcap('ntlm-one-way'), '-o', 'smtp.decryption:TRUE', '-Y', 'ntlmssp', '-T', 'fields', '-e', 'ntlmssp.messagetype');
-    expect(types.trim().split('\n').filter(Boolean)).toEqual(['0x00000002']);
+    expect(types.trim().split('\n').filter(Boolean)).toEqual(['0x00000001', '0x00000002', '0x00000003']);
     const lines = await tshark('-r', pcap('ntlm-one-way'), '-Y', 'smtp.req.command == "AUTH"', '-T', 'fields', '-e', 'smtp.req.parameter');
-    expect(lines.trim()).toBe('NTLM');
+    expect(lines.trim()).toMatch(/^NTLM TlRMTVNTUAAB[A-Za-z0-9+/]+=*$/);
+    const users = await tshark('-r', pcap('ntlm-one-way'), '-o', 'smtp.decryption:TRUE', '-Y', 'ntlmssp.messagetype == 3', '-T', 'fields', '-e', 'ntlmssp.auth.username');
+    expect(users.trim()).toBe('DOUG');
     const raw = fs.readFileSync(pcap('ntlm-one-way'));
     expect(raw.includes(Buffer.from('Sunrise-42'))).toBe(false);
     expect(raw.includes(Buffer.from('Sunrise-42', 'utf16le'))).toBe(false);

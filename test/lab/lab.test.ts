@@ -54,7 +54,7 @@ describe('a lab with two organisations and no security', () => {
     expect(sender).toContain('-> EHLO mail.intellinet.example');
     expect(sender).toContain('-> RCPT TO:<sean@ntsol.example>');
     const receiver = lab.serverLogs.get(attempt.conn!)!.map((l) => `${l.dir} ${l.text}`);
-    expect(receiver).toContain('in RCPT TO:<sean@ntsol.example>');
+    expect(receiver).toContain('in RCPT TO:<sean@ntsol.example> NOTIFY=FAILURE,DELAY'); // the IMS's DSN request (KB Q262945)
     expect(receiver.some((l) => l.startsWith('in MAIL FROM:<alice@intellinet.example>'))).toBe(true);
     expect(receiver).toContain('out 250 OK'); // the IMS's end-of-data reply (KB Q262945)
   });

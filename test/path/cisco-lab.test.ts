@@ -59,7 +59,7 @@ describe('PIX Mailguard: both documented EHLO outcomes, selectable (command-filt
     expect(await lab.settle('m1', true)).toBe('deferred');
     const t = transcriptOf(lab, 'm1');
     expect(t).toContain('-> HELO mail.intellinet.example');
-    expect(t).toMatch(/-> AUTH NTLM\n<- 500 Command unrecognized\n/);
+    expect(t).toMatch(/-> AUTH NTLM TlRMTVNTUAAB[A-Za-z0-9+/]+=*\n<- 500 Command unrecognized\n/);
     expect(t).not.toContain('MAIL FROM');
     expect(lab.leaks('m1')).toEqual([]);
   });
@@ -68,7 +68,7 @@ describe('PIX Mailguard: both documented EHLO outcomes, selectable (command-filt
     const lab = await start({ profile: 'pix-5.1' }, ntlm);
     lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'x', body: 'y' });
     expect(await lab.settle('m1', true)).toBe('deferred');
-    expect(transcriptOf(lab, 'm1')).toMatch(/-> AUTH NTLM\n<- 250 OK\n/);
+    expect(transcriptOf(lab, 'm1')).toMatch(/-> AUTH NTLM TlRMTVNTUAAB[A-Za-z0-9+/]+=*\n<- 250 OK\n/);
     expect(lab.leaks('m1')).toEqual([]);
   });
 

@@ -145,6 +145,8 @@ export interface ClientOptions {
   reEhloAfterSeal?: boolean;
   /** `RET=` on MAIL FROM when the server offers DSN (RFC 3461 §4.3); the IMS sent `RET=FULL`. */
   dsnRet?: 'FULL' | 'HDRS';
+  /** `NOTIFY=` on each RCPT TO when the server offers DSN (RFC 3461 §4.1); the IMS sent `FAILURE,DELAY`. */
+  dsnNotify?: string;
 }
 
 const PHASE_WORDS: Record<Phase, string> = {
@@ -275,12 +277,12 @@ export class SmtpClientSession {
       case 'mail':
         if (cls !== 2) return this.#fail(this.#remoteFailure(reply), true);
         this.#phase = 'rcpt';
-        return [this.#send(`RCPT TO:<${this.#o.to[0]}>`)];
+        return [this.#send(`RCPT TO:<${this.#o.to[0]}>${this.#notify()}`)];
       case 'rcpt': {
         const address = this.#o.to[this.#rcptIndex];
         this.#recipients.push({ address, accepted: cls === 2, reply });
         this.#rcptIndex++;
-        if (this.#rcptIndex < this.#o.to.length) return [this.#send(`RCPT TO:<${this.#o.to[this.#rcptIndex]}>`)];
+        if (this.#rcptIndex < this.#o.to.length) return [this.#send(`RCPT TO:<${this.#o.to[this.#rcptIndex]}>${this.#notify()}`)];
         if (!this.#recipients.some((r) => r.accepted)) {
           // Every recipient refused: the session's failure is the last refusal.
           return this.#fail(this.#remoteFailure(reply), true);
@@ -337,6 +339,11 @@ export class SmtpClientSession {
       case 'fail':
         return this.#fail(step.failure, connected);
     }
+  }
+
+  /** RCPT TO's DSN parameter, when the sender adds one and the server offers DSN (RFC 3461 §4.1). */
+  #notify(): string {
+    return this.#o.dsnNotify && this.#ext.has('DSN') ? ` NOTIFY=${this.#o.dsnNotify}` : '';
   }
 
   #ehlo(): ClientCommand[] {
