@@ -6,9 +6,9 @@ const served = servePerFile();
 // The 1998 dialect on screen (docs/products.md): the IMS's banner, its MAIL/DATA/QUIT texts, the
 // blind AUTH NTLM that Mailguard answers with 250 OK, and the IMS's 535 — in the transcript panel.
 const cases: { id: string; sender: string[]; shot: string; state: string }[] = [
-  { id: 'postcard', state: 'delivered', shot: 'dialect-postcard', sender: ['<- 220 mail.ntsol.example ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.2653.13) ready', '<- 250 OK - mail from <alice@intellinet.example>', '<- 354 Send data.  End with CRLF.CRLF', '<- 221 closing connection'] },
-  { id: 'pix-mailguard', state: 'bounced', shot: 'dialect-pix-mailguard', sender: ['-> AUTH NTLM', '<- 250 OK'] },
-  { id: 'account-deleted', state: 'bounced', shot: 'dialect-account-deleted', sender: ['<- 334 ntlm supported', '<- 535 ntlm authentication failed'] },
+  { id: 'postcard', state: 'delivered', shot: 'dialect-postcard', sender: ['<- 220 mail.ntsol.example ESMTP Server (Microsoft Exchange Internet Mail Service 5.5.2653.13) ready', '<- 250 OK - mail from <alice@intellinet.example>; can accomodate', '-> RCPT TO:<sean@ntsol.example> NOTIFY=FAILURE,DELAY', '<- 354 Send data.  End with CRLF.CRLF', '<- 221 closing connection'] },
+  { id: 'pix-mailguard', state: 'bounced', shot: 'dialect-pix-mailguard', sender: ['-> AUTH NTLM TlRMTVNTUAAB', '<- 250 OK'] },
+  { id: 'account-deleted', state: 'bounced', shot: 'dialect-account-deleted', sender: ['-> AUTH NTLM TlRMTVNTUAAB', '<- 334 TlRMTVNTUAAC', '<- 535 ntlm authentication failed'] },
 ];
 
 for (const c of cases) {
