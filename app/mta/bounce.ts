@@ -15,10 +15,10 @@ export interface BounceInput {
   /** Envelope sender of the original message: the bounce goes there. */
   to: string;
   recipients: string[];
-  /** RFC 3463 status, e.g. `5.7.3`. */
+  /** RFC 3463 status, e.g. `5.7.8`. */
   status: string;
   reason: string;
-  /** The remote reply, e.g. `535 5.7.3 Authentication unsuccessful`; goes to Diagnostic-Code. */
+  /** The remote reply, e.g. `535 5.7.8 Authentication credentials invalid`; goes to Diagnostic-Code. */
   diagnostic?: string;
   remoteMta?: string;
   /** The queue lifetime ran out: the reason is local, and no remote reply is invented for it. */

@@ -6,7 +6,7 @@
  *   C: <base64 NEGOTIATE_MESSAGE>
  *   S: 334 <base64 CHALLENGE_MESSAGE>
  *   C: <base64 AUTHENTICATE_MESSAGE>
- *   S: 235 2.7.0 Authentication successful   |   535 5.7.3 Authentication unsuccessful
+ *   S: 235 2.7.0 Authentication successful   |   535 5.7.8 Authentication credentials invalid
  *   … and, when SEAL was negotiated, everything after 235 runs inside the security layer
  *     (sasl-layer.ts, a reconstruction). RFC 4954 §4 has the server forget the first EHLO; the lab's
  *     servers keep it (`keepEhlo`, docs/ntlm.md), so a client may re-EHLO or go straight to MAIL.

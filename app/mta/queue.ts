@@ -18,7 +18,7 @@ export interface Attempt {
   conn?: string;
   result: 'delivered' | 'deferred' | 'bounced' | 'next-mx';
   reason?: string;
-  /** The remote reply that decided it, e.g. `535 5.7.3 Authentication unsuccessful`. */
+  /** The remote reply that decided it, e.g. `535 5.7.8 Authentication credentials invalid`. */
   diagnostic?: string;
   status?: string;
   tls?: Omit<TlsInfo, 'peerChainDer'>;

@@ -48,7 +48,7 @@ export const generic: Product = {
       mustStartTls: { code: 530, status: '5.7.0', text: 'Must issue a STARTTLS command first' },
       mustAuthenticate: { code: 530, status: '5.7.0', text: 'Authentication required' }, // RFC 4954 §6
       authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' },
-      authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' },
+      authFailed: { code: 535, status: '5.7.8', text: 'Authentication credentials invalid' }, // RFC 4954 §6
       ntlmSupported: { code: 334, text: 'ntlm supported' },
       userUnknown: (a) => ({ code: 550, status: '5.1.1', text: `<${a}>: Recipient address rejected: User unknown` }),
       relayDenied: (a) => ({ code: 550, status: '5.7.1', text: `<${a}>: Relay access denied` }),

@@ -27,9 +27,9 @@ export const replies = {
   // RFC 5321 §3.8 / §4.2.3: 421 closes the channel; RFC 3463 X.3.2 (system not accepting) and X.4.2 (connection dropped)
   tooManyConnections: { code: 421, status: '4.3.2', text: '%s Too many connections, try again later' },
   sessionTimeLimit: { code: 421, status: '4.4.2', text: '%s Session time limit exceeded, closing connection' },
-  // RFC 4954 §6 and MS-SMTPNTLM §3.1.5
+  // RFC 4954 §6 (535 5.7.8 Authentication credentials invalid) and MS-SMTPNTLM §2.2.1
   authOk: { code: 235, status: '2.7.0', text: 'Authentication successful' },
-  authFailed: { code: 535, status: '5.7.3', text: 'Authentication unsuccessful' },
+  authFailed: { code: 535, status: '5.7.8', text: 'Authentication credentials invalid' },
   authMechanismUnknown: { code: 504, status: '5.5.4', text: 'Unrecognized authentication type' },
   ntlmSupported: { code: 334, text: 'ntlm supported' },
   // RFC 4954 §4: `*` cancels; a line that is not base64 cannot be decoded
@@ -117,7 +117,7 @@ export function hookReply(reply: ReplyText, ...args: (string | number)[]): { cod
   return { code: reply.code, message: reply.status ? `${reply.status} ${text}` : text };
 }
 
-/** A reply as it goes on the wire: `535 5.7.3 Authentication unsuccessful`. */
+/** A reply as it goes on the wire: `535 5.7.8 Authentication credentials invalid`. */
 export function replyLine(reply: ReplyText, ...args: (string | number)[]): string {
   const text = format(reply.text, ...args);
   return reply.status ? `${reply.code} ${reply.status} ${text}` : `${reply.code} ${text}`;

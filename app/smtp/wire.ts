@@ -145,7 +145,7 @@ export class ReplyParser {
   }
 }
 
-/** The text of a reply as one line, the way a log or bounce quotes it: `535 5.7.3 Authentication unsuccessful`. */
+/** The text of a reply as one line, the way a log or bounce quotes it: `535 5.7.8 Authentication credentials invalid`. */
 export function replyText(reply: Reply): string {
   return `${reply.code} ${reply.lines.join(' ')}`.trim();
 }

@@ -90,7 +90,7 @@ describe('postcard-lab up', () => {
       '--server', `127.0.0.1:${ntsol.port}`, '--from', 'alice@intellinet.example', '--to', 'sean@ntsol.example', '--helo', 'mail.intellinet.example'])
       .then((r) => r.stdout, (e: { stdout: string }) => e.stdout);
     expect(await swaks('Sunrise-42')).toMatch(/^<- {2}235 2\.7\.0 Authentication successful/m);
-    expect(await swaks('wrong-password')).toMatch(/^<\*\* 535 5\.7\.3 Authentication unsuccessful/m);
+    expect(await swaks('wrong-password')).toMatch(/^<\*\* 535 5\.7\.8 Authentication credentials invalid/m);
   });
 
   describe('real TLS clients against the lab PKI', () => {

@@ -146,10 +146,10 @@ describe('AUTH NTLM on smtp-server, then the sealed session', () => {
     expect(s.results).toMatchObject([{ ok: false, reason: 'bad-response' }]);
   });
 
-  it('(c) an unknown account gets 535 5.7.3 by default', async () => {
+  it('(c) an unknown account gets 535 5.7.8 by default (RFC 4954 §6)', async () => {
     const s = await server({ accounts: [] });
     const { final } = await authNtlm(s.port, ntlmClient());
-    expect(final.lines).toEqual(['535 5.7.3 Authentication unsuccessful']);
+    expect(final.lines).toEqual(['535 5.7.8 Authentication credentials invalid']);
     expect(s.results).toMatchObject([{ ok: false, reason: 'unknown-account' }]);
   });
 
@@ -226,7 +226,7 @@ describe('(f) swaks, a real NTLMv1 client that does not negotiate SEAL', () => {
   swaksNtlm.it('gets 535 with a wrong password', async () => {
     const s = await server({ accounts });
     const r = await swaks(args(s.port, 'Sunrise-24'));
-    expect(r.output).toContain('535 5.7.3 Authentication unsuccessful');
+    expect(r.output).toContain('535 5.7.8 Authentication credentials invalid');
     expect(r.code).not.toBe(0);
     expect(s.delivered).toEqual([]);
   });

@@ -12,7 +12,7 @@ export interface LogAttempt {
   conn?: string;
   result: 'delivered' | 'deferred' | 'bounced' | 'next-mx';
   reason?: string;
-  /** The reply that decided it (`535 5.7.3 …`), or the final `250` after DATA. */
+  /** The reply that decided it (`535 5.7.8 …`), or the final `250` after DATA. */
   reply?: string;
   status?: string;
   tls?: { protocol: string; cipher: string; verified: boolean };
