@@ -85,6 +85,15 @@ const postfixVocabulary = levelVocabulary(
   },
 );
 
+/**
+ * The ` (256/256 bits)` Postfix writes after the cipher (its usage and algorithm key bits; both the
+ * same for the AES and ChaCha20 ciphers the lab can negotiate); nothing for a cipher it cannot size.
+ */
+function cipherBits(cipher: string): string {
+  const bits = /AES256|AES_256|CHACHA20/i.test(cipher) ? 256 : /AES128|AES_128/i.test(cipher) ? 128 : undefined;
+  return bits ? ` (${bits}/${bits} bits)` : '';
+}
+
 export const postfix: Product = {
   name: 'postfix',
   title: 'Postfix',
@@ -126,7 +135,7 @@ export const postfix: Product = {
       etrn: { code: 250, text: 'Queuing started' }, // [smtpd]
     },
     received: (f) => `Received: from ${f.heloName || 'unknown'} (${f.clientHost ?? 'unknown'} [${f.clientIp}])\r\n` +
-      (f.tls ? `\t(using ${f.tls.protocol} with cipher ${f.tls.cipher})\r\n\t(No client certificate requested)\r\n` : '') +
+      (f.tls ? `\t(using ${f.tls.protocol} with cipher ${f.tls.cipher}${cipherBits(f.tls.cipher)})\r\n\t(No client certificate requested)\r\n` : '') +
       (f.user ? `\t(Authenticated sender: ${f.user})\r\n` : '') +
       `\tby ${f.byHost} (Postfix) with ESMTP${f.tls ? 'S' : ''}${f.user ? 'A' : ''} id ${f.id};\r\n\t${f.date}\r\n`, // [Received], RFC 3848
   },
