@@ -52,7 +52,7 @@ describe('firewall import / export', () => {
     const asa = await cli('firewall', 'export', 'asa');
     expect(asa.out).toContain('policy-map type inspect esmtp postcard_esmtp_map');
     const fromScenario = await cli('firewall', 'export', scenario('telnet-through-asa.yaml'));
-    expect(fromScenario.out.split('\n')[0]).toBe('! postcard-lab stage slicer');
+    expect(fromScenario.out.split('\n')[0]).toBe('! postcard-lab stage slicer {"dir":"c2s"}');
     const file = path.join(dir, 'telnet.cfg');
     fs.writeFileSync(file, `${fromScenario.out}\n`);
     const back = await cli('firewall', 'import', file);
