@@ -20,7 +20,8 @@
  *             (Microsoft KB 284204 "XFOR: … MSEXCH:IMS" lists the codes, e.g. 000C05A6).
  *  [Admin]    Exchange 5.5 Administrator's IMS property pages: Security tab ("E-Mail Domain
  *             security information"), Connections tab, retry schedule 10, 10, 10, 15 minutes and
- *             48 hours for normal-priority mail.
+ *             48 hours for normal-priority mail (the schedule recalled from those pages; no public
+ *             copy was found to check it against: KB 146669 gives the older IMC's .25, .5, 1, 4 h).
  * Lines marked "reconstructed" have no public capture we could find; docs/products.md lists them.
  */
 import { z } from 'zod';
