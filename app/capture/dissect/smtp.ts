@@ -255,7 +255,9 @@ export class SmtpSession implements StreamDissector {
         const r = clientAuthResponse(this.#auth, initial, this.#ctx.depth, line.range);
         if (r.ntlm) this.#notice(r.ntlm);
         children.push(...r.nodes);
-        extra.push(...r.pdus);
+        // The columns show the innermost layer (the NTLM message); its Info keeps the command it
+        // rode on, as Wireshark appends a carried message to its carrier's (`AUTH NTLM, NTLMSSP_NEGOTIATE`).
+        extra.push(...r.pdus.map((pdu) => ({ ...pdu, info: `C: AUTH ${mechanism}, ${pdu.info}` })));
       }
     }
     const tree = node('Simple Mail Transfer Protocol', [], [node(`Command Line: ${short(text, 200)}`, fields, children, line.range)], line.range);
