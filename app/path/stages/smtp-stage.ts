@@ -209,7 +209,7 @@ class SmtpStage implements Stage {
     if (this.#closed) return [];
     if (dir === 'c2s') {
       if (this.#c2sPassthrough) this.#emit('c2s', bytes, undefined, true);
-      if (this.#wholeSegments && this.#judgingSegments(bytes)) {
+      if (this.#wholeSegments && (this.#split !== undefined || this.#judgingSegments(bytes))) {
         this.#segment(bytes);
         return this.#take();
       }
@@ -235,11 +235,15 @@ class SmtpStage implements Stage {
     return this.#take();
   }
 
-  /** `wholeSegments` applies: command phase, nothing buffered, text (a sealed frame is not judged here). */
+  /**
+   * `wholeSegments` applies to a segment that starts a line: command phase, nothing buffered, and
+   * not a sealed frame — after AUTH, control bytes are the NTLM layer's, judged by the AUTH rule.
+   * Before it they are a typist's (a backspace) and are overwritten like the rest.
+   */
   #judgingSegments(bytes: Buffer): boolean {
     const phase = this.#st.phase;
     if ((phase !== 'command' && phase !== 'auth') || this.#c.buf.length > 0 || this.#c.binary) return false;
-    for (let i = 0; i < bytes.length; i++) if (isControlByte(bytes[i])) return false;
+    if (this.#st.authed) for (let i = 0; i < bytes.length; i++) if (isControlByte(bytes[i])) return false;
     return true;
   }
 

@@ -142,6 +142,12 @@ describe('esmtp-inspect: a command must arrive whole, in one segment (Cisco tech
     expect(new Set(note(out))).toEqual(new Set([expect.stringMatching(/^command not whole in one segment: overwritten with Xs/)]));
   });
 
+  test('a typist\'s backspace is a keystroke like the others: overwritten, and the rest of the line too', () => {
+    const keys = ['H', 'E', '\b', 'E', 'L', 'O', ' ', 'x', '\r\n'];
+    const out = drive(inspect(), [...greeted, ...keys.map((k): Step => ['c2s', k])]);
+    expect(out.c2s).toBe('EHLO a.example\r\nXXXXXXXX\r\n');
+  });
+
   test('each overwritten keystroke goes on at once, as the ASA forwards the packet it changed', () => {
     const f = inspect();
     f.push('s2c', Buffer.from('220 mx ready\r\n'));
@@ -171,10 +177,15 @@ describe('esmtp-inspect: a command must arrive whole, in one segment (Cisco tech
     expect(out.marks).toEqual([]);
   });
 
-  test('a sealed frame (binary) is not judged by segment: the AUTH rule decides it', () => {
+  test('a sealed frame after AUTH is not judged by segment: the AUTH rule decides it', () => {
     const frame = '\x00\x00\x00\x10sealed-bytes-xx';
-    const out = drive(inspect(), [...greeted, ['c2s', frame.slice(0, 5)], ['c2s', frame.slice(5)]]);
-    expect(out.c2s).toBe(`EHLO a.example\r\n${frame}`);
+    const out = drive(inspect(), [
+      ...greeted, ['s2c', ehloReply('AUTH NTLM')], ['c2s', 'AUTH NTLM TlRMTVNTUAABAAAAB4IIAAAAAAAAAAAAAAAAAAAAAAA=\r\n'],
+      ['s2c', '334 TlRMTVNTUAACAAAA\r\n'], ['c2s', `${'QUFB'.repeat(20)}\r\n`], ['s2c', '235 2.7.0 Authentication successful\r\n'],
+      ['c2s', frame.slice(0, 5)], ['c2s', frame.slice(5)],
+    ]);
+    expect(note(out)).toContain('not an SMTP line after AUTH: masked');
+    expect(note(out).some((n) => n?.startsWith('command not whole in one segment'))).toBe(false);
   });
 });
 
