@@ -13,7 +13,7 @@
  * never mention engine classes, Buffers or node:* types.
  */
 import { z } from 'zod';
-import { duration, labAction, securityEntry, sendStep, serverProfile } from '../config/schema.ts';
+import { duration, hostName, labAction, securityEntry, sendStep, serverProfile } from '../config/schema.ts';
 import { VOCABULARIES } from '../products/index.ts';
 import type { ConnectionsForm, FormDescription } from '../products/types.ts';
 import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
@@ -90,6 +90,11 @@ export const requestSchemas = {
     setting: securitySetting,
     /** A lab addition the products lacked (docs/lab.md, "Queue, retries and key strength"): refuse NTLM sessions weaker than this. */
     minKeyBits: securityEntry.shape.minKeyBits,
+    /**
+     * Send through an alternate host of the partner (a path's `to`, e.g. secure.ntsol.example): the
+     * lab's `via`. `''` sends to the domain's MX again; absent keeps what the entry had.
+     */
+    via: z.union([hostName, z.literal('')]).optional(),
   }),
   sendMessage: sendStep,
   listMailbox: z.strictObject({ org: id, user: id }),

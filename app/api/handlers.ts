@@ -27,6 +27,15 @@ function server(session: ApiSession, org: string): MailServer {
   return s;
 }
 
+/** The hosts of the organisation receiving for `domain` that a path from `org` leads to by name (`to`). */
+function alternateHosts(session: ApiSession, org: string, domain: string): string[] {
+  const partner = [...session.lab.servers.values()].find((s) => s.config.domain.toLowerCase() === domain.toLowerCase());
+  if (!partner) return [];
+  return session.lab.paths
+    .filter((p) => p.config.to && p.config.between.includes(org) && p.config.between.includes(partner.id))
+    .map((p) => p.config.to!.toLowerCase());
+}
+
 function mailboxUser(s: MailServer, user: string): string {
   const name = s.config.users.find((u) => u.toLowerCase() === user.toLowerCase());
   if (!name) throw new ApiFailure('not-found', `${s.id} has no mailbox "${user}" (users: ${s.config.users.join(', ') || 'none'})`);
@@ -78,6 +87,14 @@ export function createHandlers(session: ApiSession, connection: TerminalOwner = 
 
     saveSecurity: async ({ org, ...dialog }) => {
       const existing = server(session, org).config.security.find((e) => e.domain.toLowerCase() === dialog.domain.toLowerCase());
+      if (dialog.via) {
+        // Only a host some path of this lab leads to from `org` (an alternate interface): anything
+        // else would send the partner's mail to a host nothing in the lab answers for.
+        const alternates = alternateHosts(session, org, dialog.domain);
+        if (!alternates.includes(dialog.via.toLowerCase())) {
+          throw new ApiFailure('invalid-payload', `${dialog.domain} has no alternate host ${dialog.via} reachable from ${org} (alternates: ${alternates.join(', ') || 'none'})`);
+        }
+      }
       const built = entryFromSetting(dialog, existing);
       if (!built.ok) throw new ApiFailure('invalid-payload', built.error);
       // The same gate and the same change as a scenario's `setSecurity` action.

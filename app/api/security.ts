@@ -3,8 +3,8 @@
  * dialogs: an entry → the setting its product's dialog shows, and a saved dialog → the entry the
  * lab stores. The mappings are the products' own (app/products/<name>.ts, `vocabulary`); this
  * module only picks the product, strips passwords on the way out, and carries over what a dialog
- * cannot show (the alternate path `via`, and a password left blank, as a Windows password box
- * keeps the saved one — the product's `fromSetting` decides that).
+ * does not say (the alternate path `via`, chosen under the product's own fields, and a password
+ * left blank, as a Windows password box keeps the saved one — the product's `fromSetting` decides that).
  *
  *   OrgView.form ─► dialog ─► saveSecurity { setting } ─► entryFromSetting ─► applyAction { setSecurity }
  *   SecurityEntry ─► settingView ─► SecurityRowView.setting (no password) ─► the dialog opens filled in
@@ -46,8 +46,10 @@ export function entryFromSetting(r: Omit<SaveSecurityRequest, 'org'>, existing: 
   const built = v.fromSetting(r.domain, r.setting as Parameters<typeof v.fromSetting>[1], existing);
   if (!built.ok) return built;
   const entry = { ...built.entry } as SecurityEntry;
-  // Key strength only means something for an NTLM session; no dialog shows an alternate path, so it stays.
+  // Key strength only means something for an NTLM session. The alternate host is the lab's own field
+  // under the product's dialog: chosen there, or kept from the entry when the request says nothing.
   if (r.minKeyBits !== undefined && entry.method === 'ntlm') entry.minKeyBits = r.minKeyBits;
-  if (existing?.via) entry.via = existing.via;
+  const via = r.via === undefined ? existing?.via : r.via || undefined;
+  if (via) entry.via = via;
   return { ok: true, entry, ...(built.note ? { note: built.note } : {}) };
 }

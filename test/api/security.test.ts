@@ -93,6 +93,20 @@ describe('saveSecurity against a running lab', () => {
     expect(rest.results.map((r) => r.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
   });
 
+  it('sends through the partner\'s alternate interface when the dialog says so, refuses a host no path leads to, and goes back to the MX with an empty choice', async () => {
+    const d = await scenario('mailguard-blind-auth');
+    const ims = (password: string) => ({ vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password } }) as const;
+    expect(await d.fail('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', via: 'mx.mallory.example', setting: ims('Sunrise-42') }))
+      .toEqual({ code: 'invalid-payload', message: 'ntsol.example has no alternate host mx.mallory.example reachable from intellinet (alternates: secure.ntsol.example)' });
+    const routed = await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', via: 'secure.ntsol.example', setting: ims('Sunrise-42') });
+    expect(routed.snapshot.orgs[0].security).toEqual([expect.objectContaining({ domain: 'ntsol.example', method: 'ntlm', via: 'secure.ntsol.example' })]);
+    // Saved again without a word about it: kept; with '': the MX again.
+    const kept = await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: ims('') });
+    expect(kept.snapshot.orgs[0].security[0].via).toBe('secure.ntsol.example');
+    const back = await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', via: '', setting: ims('') });
+    expect(back.snapshot.orgs[0].security[0].via).toBeUndefined();
+  });
+
   it('answers a dialog that cannot be saved with a sentence the form can show, and changes nothing', async () => {
     const d = await scenario('ntlm-one-way');
     expect(await d.fail('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: '' } } }))

@@ -118,3 +118,38 @@ test('"Show me" applies the solution; the partner manages its accounts without e
   await expect(page.getByRole('region', { name: 'Lab views' })).not.toContainText(/Harbour-7|Tide-9|Sunrise-42/);
   await page.screenshot({ path: 'test-results/checkpoint-accounts.png', fullPage: true });
 });
+
+test('mailguard-blind-auth: the learner routes around the PIX in the IMS dialog (the lab\'s "Send to" field), and Check passes', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await openFromList(page, served().url, 'mailguard-blind-auth');
+  const checkpoint = page.getByRole('region', { name: /Your turn/ });
+  // Steps 1 and 2 (the send, and the message waiting behind the PIX), then the checkpoint asks.
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps.nth(1)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(checkpoint).toContainText('secure.ntsol.example');
+
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  await intellinet.getByRole('button', { name: 'Edit ntsol.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  const sendTo = dialog.getByLabel(/^Send to/);
+  await expect(sendTo).toHaveValue('');
+  await expect(sendTo.locator('option')).toHaveText(["the domain's MX", 'secure.ntsol.example']);
+  await sendTo.selectOption('secure.ntsol.example');
+  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
+  await page.screenshot({ path: 'test-results/checkpoint-send-to.png', fullPage: true });
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+
+  await checkpoint.getByRole('button', { name: 'Check' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Checkpoint passed.' })).toBeVisible();
+  // The entry keeps the choice: the dialog opens on it again.
+  await intellinet.getByRole('button', { name: 'Edit ntsol.example' }).click();
+  await expect(dialog.getByLabel(/^Send to/)).toHaveValue('secure.ntsol.example');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(problems).toEqual([]);
+});
