@@ -21,11 +21,17 @@ function matches(want: Record<string, unknown>, have: Record<string, unknown> | 
   });
 }
 
-/** The keys of `want` the entry `have` differs in, as `method is none, not ntlm`. */
-function differences(want: Record<string, unknown>, have: Record<string, unknown>): string[] {
-  return Object.entries(want)
-    .filter(([k, v]) => !matches({ [k]: v }, have))
-    .map(([k, v]) => `${k} is ${have[k] === undefined ? 'not set' : JSON.stringify(have[k])}, not ${JSON.stringify(v)}`);
+/**
+ * The keys of `want` the entry `have` differs in, as `method is "none", not "ntlm"`; a nested one by
+ * its dotted name (`tls.minVersion is "TLSv1.2", not "TLSv1"`), never as an object's JSON.
+ */
+function differences(want: Record<string, unknown>, have: Record<string, unknown> | undefined, prefix = ''): string[] {
+  return Object.entries(want).flatMap(([k, v]) => {
+    if (matches({ [k]: v }, have)) return [];
+    const h = have?.[k];
+    if (v && typeof v === 'object' && !Array.isArray(v)) return differences(v as Record<string, unknown>, h && typeof h === 'object' ? h as Record<string, unknown> : undefined, `${prefix}${k}.`);
+    return [`${prefix}${k} is ${h === undefined ? 'not set' : JSON.stringify(h)}, not ${JSON.stringify(v)}`];
+  });
 }
 
 export type PredicateCheck = { ok: true } | { ok: false; hint: string };

@@ -22,6 +22,16 @@ afterEach(async () => {
 const intellinetSecurity = async (d: Driven) => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'intellinet')!.security;
 
 describe('a checkpoint as the next step', () => {
+  it('names a nested setting the lab differs in by its dotted name, not as JSON (tls10-meets-tls12)', async () => {
+    const d = drive();
+    open.push(d);
+    await d.call('openScenario', { id: 'tls10-meets-tls12' });
+    await d.call('startLab', {});
+    let run = await d.call('runNextStep', {});
+    while (run.results[0].kind !== 'checkpoint') run = await d.call('runNextStep', {});
+    expect(run.results[0]).toMatchObject({ status: 'pending', message: 'not yet: ntsol.example\'s inbound policy: tls.minVersion is "TLSv1.2", not "TLSv1"' });
+  });
+
   it('waits for the learner: pending with its question, the cursor stays, nothing is applied', async () => {
     const d = await oneWay();
     const run = await d.call('runNextStep', {});
