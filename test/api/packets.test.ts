@@ -17,6 +17,19 @@ async function ran(id: string): Promise<Driven> {
 }
 
 describe('the packet view through the contract', () => {
+  it('shows a reply injected after the 220 to STARTTLS as clear text, flagged, and reads the TLS after it (starttls-injection)', async () => {
+    const d = await ran('starttls-injection');
+    // The partner's firewall stands between its server and the wire: the injected reply is on the wire.
+    const rows = (await d.call('pagePackets', { point: 'intellinet-partner/wire', limit: 20 })).rows;
+    const at = rows.findIndex((r) => r.info.startsWith('S: 220 2.0.0 Ready to start TLS'));
+    expect(rows[at]).toMatchObject({ protocol: 'SMTP', info: 'S: 220 2.0.0 Ready to start TLS | S: 250 2.0.0 injected by the middlebox [clear text after STARTTLS]' });
+    expect(rows.slice(at + 1).map((r) => r.info)).toEqual(expect.arrayContaining([expect.stringMatching(/^Server Hello/)]));
+    expect(rows.some((r) => /Ignored Unknown Record/.test(r.info))).toBe(false);
+    // Behind the firewall, the server sent no such line.
+    const received = (await d.call('pagePackets', { point: 'intellinet-partner/received', limit: 20 })).rows;
+    expect(received.find((r) => r.info.startsWith('S: 220 2.0.0 Ready to start TLS'))!.info).toBe('S: 220 2.0.0 Ready to start TLS');
+  });
+
   it('pages one capture point with a display filter, and flags the packets that carry canaries', async () => {
     const d = await ran('postcard');
     const { points } = await d.call('listCapturePoints', {});

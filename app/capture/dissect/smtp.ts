@@ -127,10 +127,18 @@ export class SmtpSession implements StreamDissector {
     while (pos < bytes.length) {
       const mode = this.#mode(dir);
       switch (mode) {
-        case 'tls':
+        case 'tls': {
+          // A line of text in clear before the first record: shown as what it is, then TLS.
+          const text = this.#starttls.plaintextBefore(dir, bytes, pos);
+          if (text > 0) {
+            out.push(...this.#plaintextAfterStarttls(dir, bytes.subarray(pos, pos + text), offset + pos));
+            pos += text;
+            continue;
+          }
           out.push(...this.#starttls.feed(dir, bytes.subarray(pos), offset + pos));
           pos = bytes.length;
           continue;
+        }
         case 'sealed':
           this.#sasl ??= new SaslSession(this.#ctx, this.#inner);
           out.push(...this.#sasl.feed(dir, bytes.subarray(pos), offset + pos));
@@ -262,6 +270,20 @@ export class SmtpSession implements StreamDissector {
     }
     const tree = node('Simple Mail Transfer Protocol', [], [node(`Command Line: ${short(text, 200)}`, fields, children, line.range)], line.range);
     return [this.#pdu(tree, `C: ${short(text)}`), ...extra];
+  }
+
+  /**
+   * A clear-text line between the positive reply to STARTTLS and the first TLS record: nothing may
+   * stand there (RFC 3207 §4), so it is a middlebox's or an attacker's (CVE-2011-0411). Shown as an
+   * SMTP line and flagged; a receiver must discard it.
+   */
+  #plaintextAfterStarttls(dir: Direction, bytes: Buffer, offset: number): Pdu[] {
+    const text = lineText(bytes);
+    const range = { start: offset, end: offset + bytes.length };
+    const warning = 'clear text after the reply to STARTTLS, before TLS started (RFC 3207 §4: nothing may follow; discarded by a careful peer)';
+    const tree = node('Simple Mail Transfer Protocol', [field(dir === 'c2s' ? 'smtp.req' : 'smtp.rsp', true), field(dir === 'c2s' ? 'smtp.command_line' : 'smtp.response', text)],
+      [node(`[${warning}]`, [field('_ws.expert', warning)], [], range), node(`${dir === 'c2s' ? 'Command' : 'Response'} Line: ${short(text, 200)}`, [], [], range)], range);
+    return [this.#pdu(tree, `${dir === 'c2s' ? 'C' : 'S'}: ${short(text)} [clear text after STARTTLS]`)];
   }
 
   /** NTLM facts the session needs: whether SEAL was agreed (the AUTHENTICATE's flags rule). */

@@ -33,6 +33,8 @@ export class StartTlsHandover {
   readonly #active: Record<Direction, boolean> = { c2s: false, s2c: false };
   #pending: string | undefined;
   #tls: TlsSession | undefined;
+  /** Whether any byte of the direction has gone to TLS yet. */
+  readonly #fed: Record<Direction, boolean> = { c2s: false, s2c: false };
 
   /** `inner` opens the clear-text dissector again, one level deeper, for what TLS decrypts. */
   constructor(ctx: SessionContext, inner: () => StreamDissector, rule?: StartTlsRule) {
@@ -80,8 +82,22 @@ export class StartTlsHandover {
     return false;
   }
 
+  /**
+   * Text where the direction's first TLS record should start: a whole printable line ending in CRLF
+   * right after the switch, before any record (RFC 3207 §4 allows none; a middlebox's injected
+   * reply, or CVE-2011-0411's pipelined commands). Its length, or 0: the caller reads it as a line.
+   */
+  plaintextBefore(dir: Direction, bytes: Buffer, pos: number): number {
+    if (this.#fed[dir] || bytes[pos] === 0x16) return 0;
+    const lf = bytes.indexOf(0x0a, pos);
+    if (lf < 0 || lf - pos > 1000) return 0;
+    for (let i = pos; i < lf; i++) if ((bytes[i] < 0x20 && bytes[i] !== 0x0d && bytes[i] !== 0x09) || bytes[i] > 0x7e) return 0;
+    return lf + 1 - pos;
+  }
+
   /** Bytes of an active direction, to the connection's one TLS session. */
   feed(dir: Direction, bytes: Buffer, offset: number): Pdu[] {
+    if (bytes.length > 0) this.#fed[dir] = true;
     this.#tls ??= new TlsSession(this.#ctx, this.#inner);
     return this.#tls.feed(dir, bytes, offset);
   }
