@@ -296,6 +296,8 @@ export interface OrgView {
   form: FormDescription;
   /** The product's inbound Connections page (exchange-5.5: the IMS Connections tab), if its console has one. */
   connections?: ConnectionsForm;
+  /** Partner domain (lower case) → its alternate hosts a path leads to from here: what `via` may name (a running lab's snapshot only). */
+  alternates?: Record<string, string[]>;
   /** What the runtime cannot reproduce of the product's TLS (SSL 3, export ciphers), said in the UI. */
   tlsNote?: string;
   nt?: { domain: string; crypto: string; lmCompatibility: number };

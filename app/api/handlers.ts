@@ -10,7 +10,7 @@ import type { MailServer } from '../mta/server.ts';
 import { inboundTlsProblem } from '../mta/inbound-tls.ts';
 import { labAction } from '../config/schema.ts';
 import { describeIssues, type CommandName, type ParsedRequestOf, type ResponseOf } from './contract.ts';
-import { entryFromSetting } from './security.ts';
+import { alternateHosts, entryFromSetting } from './security.ts';
 import { ApiFailure, type ApiSession } from './session.ts';
 import type { TerminalOwner } from '../terminal/service.ts';
 import { mailboxItemView, queueEntryView } from './views.ts';
@@ -25,15 +25,6 @@ function server(session: ApiSession, org: string): MailServer {
   const s = session.lab.servers.get(org);
   if (!s) throw new ApiFailure('not-found', `no organisation "${org}" in this lab (known: ${[...session.lab.servers.keys()].join(', ')})`);
   return s;
-}
-
-/** The hosts of the organisation receiving for `domain` that a path from `org` leads to by name (`to`). */
-function alternateHosts(session: ApiSession, org: string, domain: string): string[] {
-  const partner = [...session.lab.servers.values()].find((s) => s.config.domain.toLowerCase() === domain.toLowerCase());
-  if (!partner) return [];
-  return session.lab.paths
-    .filter((p) => p.config.to && p.config.between.includes(org) && p.config.between.includes(partner.id))
-    .map((p) => p.config.to!.toLowerCase());
 }
 
 function mailboxUser(s: MailServer, user: string): string {
@@ -90,7 +81,7 @@ export function createHandlers(session: ApiSession, connection: TerminalOwner = 
       if (dialog.via) {
         // Only a host some path of this lab leads to from `org` (an alternate interface): anything
         // else would send the partner's mail to a host nothing in the lab answers for.
-        const alternates = alternateHosts(session, org, dialog.domain);
+        const alternates = alternateHosts(session.lab, org)[dialog.domain.toLowerCase()] ?? [];
         if (!alternates.includes(dialog.via.toLowerCase())) {
           throw new ApiFailure('invalid-payload', `${dialog.domain} has no alternate host ${dialog.via} reachable from ${org} (alternates: ${alternates.join(', ') || 'none'})`);
         }

@@ -10,6 +10,7 @@
  *   SecurityEntry ─► settingView ─► SecurityRowView.setting (no password) ─► the dialog opens filled in
  */
 import type { SecurityEntry } from '../config/schema.ts';
+import type { Lab } from '../lab/lab.ts';
 import { product, VOCABULARIES } from '../products/index.ts';
 import type { SaveSecurityRequest, SecuritySettingView, SecurityVocabulary } from './contract.ts';
 
@@ -52,4 +53,21 @@ export function entryFromSetting(r: Omit<SaveSecurityRequest, 'org'>, existing: 
   const via = r.via === undefined ? existing?.via : r.via || undefined;
   if (via) entry.via = via;
   return { ok: true, entry, ...(built.note ? { note: built.note } : {}) };
+}
+
+/**
+ * The partners' alternate hosts a path of the lab leads to from `org` by name (a path's `to`, e.g.
+ * a second interface not behind the firewall), by the partner's domain in lower case: what a
+ * security entry's `via` may name (docs/lab.md, "Outbound security"). The dialog offers these;
+ * `saveSecurity` refuses anything else.
+ */
+export function alternateHosts(lab: Pick<Lab, 'servers' | 'paths'>, org: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const path of lab.paths) {
+    const { between, to } = path.config;
+    if (!to || !between.includes(org)) continue;
+    const partner = lab.servers.get(between[0] === org ? between[1] : between[0]);
+    if (partner) (out[partner.config.domain.toLowerCase()] ??= []).push(to.toLowerCase());
+  }
+  return out;
 }

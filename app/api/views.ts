@@ -10,7 +10,7 @@ import type { QueueEntry } from '../mta/queue.ts';
 import type { MailboxItem } from '../mta/mailbox.ts';
 import type { OrgConfig } from '../config/schema.ts';
 import type { FirewallProfileView, LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView, TlsLevelView } from './contract.ts';
-import { describeEntry, settingView, vocabularyOf } from './security.ts';
+import { alternateHosts, describeEntry, settingView, vocabularyOf } from './security.ts';
 import { product } from '../products/index.ts';
 import { firewallProfileList, pixEhlo } from '../observe/firewall.ts';
 import { tlsLevelNames, tlsLevelSpec } from '../tls/level-table.ts';
@@ -91,6 +91,7 @@ export function labSnapshot(lab: Lab, scenario: { id: string; title: string }, c
   const endpoints = lab.endpoints();
   const orgs: OrgView[] = [...lab.servers.values()].map((server) => {
     const base = orgConfigView(server.config);
+    base.alternates = alternateHosts(lab, server.id);
     for (const host of base.hosts) {
       const ep = endpoints.find((x): x is HostEndpoint => x.type === 'host' && x.org === server.id && x.name === host.name);
       if (ep?.smtp) host.smtp = ep.smtp;

@@ -95,6 +95,8 @@ describe('saveSecurity against a running lab', () => {
 
   it('sends through the partner\'s alternate interface when the dialog says so, refuses a host no path leads to, and goes back to the MX with an empty choice', async () => {
     const d = await scenario('mailguard-blind-auth');
+    // What the dialog offers comes with the snapshot, from the same place the refusal below reads.
+    expect((await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'intellinet')!.alternates).toEqual({ 'ntsol.example': ['secure.ntsol.example'] });
     const ims = (password: string) => ({ vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password } }) as const;
     expect(await d.fail('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', via: 'mx.mallory.example', setting: ims('Sunrise-42') }))
       .toEqual({ code: 'invalid-payload', message: 'ntsol.example has no alternate host mx.mallory.example reachable from intellinet (alternates: secure.ntsol.example)' });
