@@ -18,6 +18,7 @@ import { VOCABULARIES } from '../products/index.ts';
 import type { ConnectionsForm, FormDescription } from '../products/types.ts';
 import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
+import type { HexRow } from '../capture/hex.ts';
 import type { LinkState } from '../observe/links.ts';
 import type { TimelineEvent } from '../observe/timeline.ts';
 import type { FirewallView } from '../observe/firewall.ts';
@@ -286,6 +287,9 @@ export interface HostView {
   submission?: string;
 }
 
+/** A bytes pane's row as the engine formats it: 16 bytes, two groups of eight (app/capture/hex.ts). */
+export type HexRowView = HexRow;
+
 export interface OrgView {
   id: string;
   domain: string;
@@ -448,8 +452,8 @@ export interface PacketDetailView {
   marks: { stage: string; action: string; note?: string; originalHex?: string }[];
   tree: DetailNodeView[];
   /** Hex + ASCII rows (16 bytes each) of the frame, then extra panes (decrypted TLS, unsealed SASL). */
-  hex: { offset: number; hex: string; ascii: string }[];
-  tabs: { label: string; hex: { offset: number; hex: string; ascii: string }[] }[];
+  hex: HexRowView[];
+  tabs: { label: string; hex: HexRowView[] }[];
   /** The queue entry and attempt whose session this packet belongs to, when known. */
   link?: { org: string; entry: string; attempt: number; ref?: string; line?: number; text?: string };
   /**

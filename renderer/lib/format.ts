@@ -1,5 +1,5 @@
 /** Presentation helpers: lab time, sizes, fail-closed marks (a product's words come from the engine: row.description). */
-import type { SecurityRowView, TlsLevelView } from '../../app/api/contract.ts';
+import type { HexRowView, SecurityRowView, TlsLevelView } from '../../app/api/contract.ts';
 
 /** Lab time as `2026-11-28 09:00:05 UTC` (the lab clock is not the wall clock). */
 export function labTime(ms: number | undefined): string {
@@ -25,13 +25,6 @@ export function byteBreaks(hex: string): string[] {
  *  name in a narrow cell breaks between its words. */
 export function identBreaks(text: string): string[] {
   return text.split(/(?<=_)(?=\S)/);
-}
-
-/** A bytes pane's row as the engine formats it: 16 bytes, two groups of eight (app/capture/hex.ts). */
-export interface HexRowView {
-  offset: number;
-  hex: string;
-  ascii: string;
 }
 
 /** Columns of a full 16-byte row: offset 4, gap 2, hex 16 × "xx " + the middle gap − 1 = 49, gap 2, text 16. */
