@@ -15,9 +15,13 @@ async function run(file: string, seed: number) {
   if (!loaded.ok) throw new Error('invalid scenario');
   const lab = await createLab(loaded.scenario.lab, { seed });
   try {
-    for (const id of ['a', 'b', 'c']) lab.send({ id, from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: `Message ${id}`, body: 'Same every time.' });
+    // One message at a time: sent together, their sessions race, and the receiver numbers its queue
+    // in the order they arrive, which is the scheduler's, not the seed's (it flipped on a busy machine).
     const outcomes = [];
-    for (const id of ['a', 'b', 'c']) outcomes.push(await lab.settle(id, false));
+    for (const id of ['a', 'b', 'c']) {
+      lab.send({ id, from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: `Message ${id}`, body: 'Same every time.' });
+      outcomes.push(await lab.settle(id, false));
+    }
     const entries = ['a', 'b', 'c'].flatMap((id) => lab.entriesOf(id));
     return {
       outcomes,
