@@ -11,8 +11,9 @@
  *   close  ──► FIN/ACK, FIN/ACK, ACK from the side that closed first; RST/ACK on a reset
  *   refuse ──► SYN, RST/ACK                (a firewall refusing, as the `block` stage models it)
  *
- * The SYN/ACK of a connection is emitted with its first data or its close, so a refused connection
- * never shows a completed handshake. Initial sequence numbers are derived from the connection id
+ * The SYN/ACK of a connection is emitted when its server side accepted it (the `established`
+ * event, at that time), so a refused connection never shows a completed handshake; from a source
+ * that does not say when (an older or hand-made log), with its first data or its close. Initial sequence numbers are derived from the connection id
  * (no randomness, so the same lab replays the same capture).
  */
 import type { Direction, StageMark, TapConnection, TapEvent, TapRecord } from './tap.ts';
@@ -134,6 +135,11 @@ export class PacketSynth {
       case 'open':
         this.#open(ev.connection, out);
         break;
+      case 'established': {
+        const s = this.#conns.get(connKey(ev.connection.point, ev.connection.conn));
+        if (s && !s.closed) this.#establish(s, out, ev.connection.establishedAt);
+        break;
+      }
       case 'data':
         this.#data(ev.record, out);
         break;
@@ -201,16 +207,19 @@ export class PacketSynth {
     if (c.closedBy === 'refused') this.#refuse(s, out);
   }
 
-  /** The server side answers the SYN: SYN/ACK, then the client's ACK (RFC 9293 §3.5). */
-  #establish(s: TcpState, out: Packet[]): void {
+  /**
+   * The server side answers the SYN: SYN/ACK, then the client's ACK (RFC 9293 §3.5), at `at` when
+   * the source said when it accepted, else at the open (drawn late, with the first data or close).
+   */
+  #establish(s: TcpState, out: Packet[], at?: number): void {
     if (s.established) return;
     s.established = true;
     const t = s.lastT;
-    s.lastT = s.c.openedAt;
+    s.lastT = Math.max(s.c.openedAt, at ?? s.c.openedAt);
     out.push(this.#packet(s, 's2c', TCP_SYN | TCP_ACK, EMPTY));
     s.side.s2c.next = (s.side.s2c.next + 1) >>> 0;
     out.push(this.#packet(s, 'c2s', TCP_ACK, EMPTY));
-    s.lastT = Math.max(t, s.c.openedAt);
+    s.lastT = Math.max(t, s.lastT);
   }
 
   #refuse(s: TcpState, out: Packet[]): void {
@@ -327,6 +336,8 @@ export function eventsFrom(connections: TapConnection[], records: TapRecord[]): 
     const key = connKey(c.point, c.conn);
     const opened = Math.min(c.openedAt, firstOf.get(key) ?? Infinity);
     timed.push({ t: opened, rank: 0, seq: -1, ev: { kind: 'open', connection: c } });
+    // When the server side accepted: after the open, before the data it made possible.
+    if (c.establishedAt !== undefined) timed.push({ t: Math.max(c.establishedAt, opened), rank: 0, seq: -1, ev: { kind: 'established', connection: c } });
     if (c.closedBy !== undefined || c.closedAt !== undefined) {
       const t = Math.max(c.closedAt ?? -Infinity, lastOf.get(key) ?? -Infinity, c.openedAt);
       timed.push({ t, rank: 2, seq: Infinity, ev: { kind: 'close', connection: c } });

@@ -60,6 +60,12 @@ export interface TapConnection {
   /** Real milliseconds since lab start. */
   openedAt: number;
   labTime: number;
+  /**
+   * Real milliseconds since lab start when the server side accepted the connection (the relay's
+   * own connection onward came up): the time of the SYN/ACK the packet view draws. Unset until then,
+   * and for a connection refused at set-up.
+   */
+  establishedAt?: number;
   closedAt?: number;
   /** How the connection ended: a FIN from either side, a reset, or refused at set-up. */
   closedBy?: 'client' | 'server' | 'reset' | 'refused';
@@ -111,6 +117,8 @@ export interface ConnectionKeys {
 
 export type TapEvent =
   | { kind: 'open'; connection: TapConnection }
+  /** The server side accepted the connection (`connection.establishedAt`). */
+  | { kind: 'established'; connection: TapConnection }
   | { kind: 'data'; record: TapRecord }
   | { kind: 'close'; connection: TapConnection };
 
@@ -201,6 +209,21 @@ export class TapLog implements TapSink {
     this.#place(connection);
     if (connection.loopbackClientPort) this.#byClientPort.set(socketKey(connection.loopbackClientPort, connection.loopbackServerPort ?? 0), connection.conn);
     this.#emit({ kind: 'open', connection });
+  }
+
+  /**
+   * The server side accepted the connection at `at` (real ms since lab start): every point of it
+   * still open learns so. A firewall in this lab passes the TCP handshake through, so the points
+   * before it see the SYN/ACK when the receiver sends it, not when the relay accepted.
+   */
+  established(conn: string, at: number): void {
+    const index = this.#byConn.get(conn);
+    if (!index) return;
+    for (const connection of index.connections) {
+      if (connection.closedBy !== undefined || connection.establishedAt !== undefined) continue;
+      connection.establishedAt = at;
+      this.#emit({ kind: 'established', connection });
+    }
   }
 
   data(record: Omit<TapRecord, 'seq'>): void {

@@ -306,7 +306,7 @@ export class Lab {
         counters: this.#counters, seed: this.seed, startedAt: performance.timeOrigin + this.#started,
         paths: this.paths.map((p) => ({ id: p.id, stages: pathStages(p.config) })),
         tap: this.#taps, labTime: () => this.clock.now(),
-        onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
+        onUpstream: (conn, local, remote, at) => this.#noteUpstream(conn, local, remote, at),
       });
     }
     await this.security.start(this.config, [...this.servers.values()].filter((s) => s.relayDomains.length > 0).map((s) => s.config));
@@ -359,7 +359,7 @@ export class Lab {
     return {
       tap: this.#taps, timers: this.timers, labTime: () => this.clock.now(), elapsed: () => this.elapsed(),
       nextConnId: () => nextConnId(this.#counters),
-      onUpstream: (conn, local, remote) => this.#noteUpstream(conn, local, remote),
+      onUpstream: (conn, local, remote, at) => this.#noteUpstream(conn, local, remote, at),
     };
   }
 
@@ -463,8 +463,8 @@ export class Lab {
       target, createPipeline: () => passPipeline(), clientPoints: [full], serverPoints: [full],
       clientEndpoint: () => ({ ...ends.client, port: nextClientPort(this.#counters) }), serverEndpoint: ends.server,
       ...this.#relayDeps(),
-      onUpstream: (conn, local, remote) => {
-        this.#noteUpstream(conn, local, remote);
+      onUpstream: (conn, local, remote, at) => {
+        this.#noteUpstream(conn, local, remote, at);
         onUpstream?.(conn, local, remote);
       },
     });
@@ -534,7 +534,9 @@ export class Lab {
     return this.#upstream.get(key);
   }
 
-  #noteUpstream(conn: string, localPort: number, remotePort: number): void {
+  /** A relay's connection onward is up: the capture's handshake completes, and its socket is named. */
+  #noteUpstream(conn: string, localPort: number, remotePort: number, at: number): void {
+    this.#taps.established(conn, at);
     const key = socketKey(localPort, remotePort);
     this.#upstream.set(key, conn);
     this.#upstreamKeys.set(conn, key);

@@ -96,7 +96,7 @@ export interface RelayThreadOptions {
   /** Where the records go (the lab's tap log), with the lab clock's reading for each. */
   tap: TapSink;
   labTime(): number;
-  onUpstream(conn: string, localPort: number, remotePort: number): void;
+  onUpstream(conn: string, localPort: number, remotePort: number, at: number): void;
 }
 
 /** One lab's attachment to the relay thread. */
@@ -253,7 +253,7 @@ export class LabRelayThread {
         return;
       }
       case 'upstream':
-        this.#o.onUpstream(r[1], r[2], r[3]);
+        this.#o.onUpstream(r[1], r[2], r[3], r[4]);
     }
   }
 

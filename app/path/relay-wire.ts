@@ -104,7 +104,7 @@ export type WireRecord =
   | ['open', TapConnection]
   | ['data', string, string, Direction, number, Uint8Array, WireMark[] | undefined, number | undefined]
   | ['close', string, string, number | undefined, TapConnection['closedBy'], string | undefined]
-  | ['upstream', string, number, number];
+  | ['upstream', string, number, number, number];
 
 export type Posted = [seq: number, record: WireRecord];
 

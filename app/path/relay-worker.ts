@@ -132,7 +132,7 @@ class AttachedLab {
       labTime: () => 0,
       elapsed: () => epochNow() - this.#a.startedAt,
       nextConnId: () => nextConnId(counters),
-      onUpstream: (conn, local, remote) => this.#post(['upstream', conn, local, remote]),
+      onUpstream: (conn, local, remote, at) => this.#post(['upstream', conn, local, remote, at]),
       connecting: {
         start: () => Atomics.add(counters, Slot.CONNECTING, 1),
         done: () => {

@@ -31,8 +31,11 @@ export interface RelayOptions {
   /** Real ms since lab start. */
   elapsed(): number;
   nextConnId(): string;
-  /** The relay's own connection onward is up: its loopback source port and the port it reached. */
-  onUpstream?(conn: string, localPort: number, remotePort: number): void;
+  /**
+   * The relay's own connection onward is up: its loopback source port, the port it reached, and
+   * when (real ms since lab start: the receiver's SYN/ACK in the packet view).
+   */
+  onUpstream?(conn: string, localPort: number, remotePort: number, at: number): void;
   /**
    * The connection onward is being made (`start`), and is up or failed (`done`, after `onUpstream`).
    * A relay on its own thread (relay-thread.ts) tells the lab, which may meet the receiving end of
@@ -238,7 +241,7 @@ class RelayConnection {
   #connected(): void {
     this.#upstreamReady = true;
     // The source port needs getsockname; the port reached is the target's.
-    this.#o.onUpstream?.(this.#conn, this.#upstream.localPort ?? 0, this.#o.target.port);
+    this.#o.onUpstream?.(this.#conn, this.#upstream.localPort ?? 0, this.#o.target.port, this.#o.elapsed());
     this.#connectDone();
     for (const b of this.#pendingUp.splice(0)) this.#upstream.write(b);
   }

@@ -27,6 +27,7 @@ function feed(taps: TapLog, chunks: Chunk[], conn: string): void {
   for (const ev of tapScript(chunks, { conn })) {
     if (ev.kind === 'open') taps.open(ev.connection);
     else if (ev.kind === 'close') taps.close(ev.connection);
+    else if (ev.kind === 'established') taps.established(ev.connection.conn, ev.connection.establishedAt ?? 0);
     else {
       const { seq: _seq, ...record } = ev.record;
       taps.data(record);

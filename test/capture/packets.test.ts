@@ -80,4 +80,39 @@ describe('packet synthesis', () => {
     expect(eventsFrom(connections, records).map((e) => e.kind)).toEqual(['open', 'data', 'data', 'close']);
     expect(packetsFrom(connections, records).filter((p) => p.payload.length > 0).map((p) => p.payload.toString())).toEqual(['220 a\r\n', 'QUIT\r\n']);
   });
+
+  it('draws the SYN/ACK when the server side accepted, before a later connection\'s packets', () => {
+    // Two connections at one point: b opens while a is still open, a closes, then b's banner comes.
+    // The server accepted b at t=3, before a closed (t=4): its SYN/ACK belongs there, not with the banner.
+    const a = tapScript([['s2c', '220 a\r\n']], { conn: 'a', t: 0 });
+    const b = tapScript([['s2c', '220 b\r\n']], { conn: 'b', t: 2 });
+    const [aOpen, aData, aClose] = a;
+    const [bOpen, bData, bClose] = b;
+    const bConn = (bOpen as { connection: TapConnection }).connection;
+    (aClose as { connection: TapConnection }).connection.closedAt = 4;
+    (bData as { record: TapRecord }).record.t = 9;
+    const ps = synthesize([aOpen, aData, bOpen, { kind: 'established', connection: { ...bConn, establishedAt: 3 } }, aClose, bData, bClose]);
+    const bSynAck = ps.find((p) => p.conn === 'b' && p.flags === (TCP_SYN | TCP_ACK))!;
+    const aFin = ps.find((p) => p.conn === 'a' && p.flags & TCP_FIN)!;
+    expect(bSynAck.t).toBe(3);
+    expect(bSynAck.order).toBeLessThan(aFin.order);
+    const times = ps.map((p) => p.t);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+  });
+
+  it('takes the time the server side accepted from a stored connection too', () => {
+    const events = tapScript([['s2c', '220 a\r\n']], { t: 0 });
+    const connection = { ...(events.at(-1) as { connection: TapConnection }).connection, establishedAt: 0.5 };
+    const records = events.filter((e) => e.kind === 'data').map((e) => (e as { record: TapRecord }).record);
+    expect(eventsFrom([connection], records).map((e) => e.kind)).toEqual(['open', 'established', 'data', 'close']);
+    const ps = packetsFrom([connection], records);
+    expect(ps.slice(0, 3).map((p) => [p.flags, p.t])).toEqual([[TCP_SYN, 0], [TCP_SYN | TCP_ACK, 0.5], [TCP_ACK, 0.5]]);
+  });
+
+  it('never completes the handshake of a connection refused after its server side accepted nothing', () => {
+    const events = tapScript([], { closedBy: 'refused' });
+    const [open, close] = events;
+    const ps = synthesize([open, close, { kind: 'established', connection: { ...(open as { connection: TapConnection }).connection, establishedAt: 1 } }]);
+    expect(flagsOf(ps)).toEqual([TCP_SYN, TCP_RST | TCP_ACK]);
+  });
 });

@@ -13,6 +13,7 @@ import type { LabConfig } from '../../app/config/lab.ts';
 import { loadScenarioFile } from '../../app/scenario/load.ts';
 import type { HostEndpoint } from '../../app/lab/endpoints.ts';
 import { packetDetail } from '../../app/api/packets.ts';
+import { TCP_ACK, TCP_SYN } from '../../app/capture/packets.ts';
 import { ROOT } from '../helpers/cli.ts';
 import { nextReply as reply } from '../helpers/net.ts';
 
@@ -39,6 +40,24 @@ function c2s(lab: Lab, point: string): string {
 }
 
 describe('a firewall path\'s three captures', () => {
+  it('sessions that overlap: every point\'s packets run forward in time, each SYN/ACK where the receiver accepted', async () => {
+    const lab = await start(scenario('pix-mailguard.yaml'));
+    const ids = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+    for (const id of ids) lab.send({ id, from: 'bob@intellinet.example', to: 'sean@ntsol.example', subject: id, body: 'y' });
+    for (const id of ids) expect(await lab.settle(id, false)).toBe('delivered');
+    for (const point of ['intellinet-ntsol/sent', 'intellinet-ntsol/wire', 'intellinet-ntsol/received']) {
+      const packets = [...lab.capture.packets(point)];
+      const times = packets.map((p) => p.t);
+      expect(times, point).toEqual([...times].sort((a, b) => a - b));
+      for (const conn of new Set(packets.map((p) => p.conn))) {
+        const own = packets.filter((p) => p.conn === conn);
+        // SYN, SYN/ACK, ACK first; the SYN/ACK before the banner, not drawn with it.
+        expect(own.slice(0, 3).map((p) => p.flags), `${point} ${conn}`).toEqual([TCP_SYN, TCP_SYN | TCP_ACK, TCP_ACK]);
+        expect(own[1].t, `${point} ${conn}`).toBeLessThan(own[3].t);
+      }
+    }
+  });
+
   it('pix-mailguard: the PIX is NT Solutions\', so the Internet is before it; numbers run 1..n per point', async () => {
     const lab = await start(scenario('pix-mailguard.yaml'));
     expect(lab.capture.points().filter((p) => p.id.startsWith('intellinet-ntsol')).map((p) => [p.id, p.label])).toEqual([

@@ -88,7 +88,7 @@ describe('the lab takes the thread\'s records in order, from the ring and the po
     const memory = ringMemory(1024);
     const writer = new RingWriter(memory), reader = new RingReader(memory);
     const { port1, port2 } = new MessageChannel();
-    const post = (seq: number, conn: string) => port2.postMessage([seq, ['upstream', conn, 1, 2]] satisfies Posted);
+    const post = (seq: number, conn: string) => port2.postMessage([seq, ['upstream', conn, 1, 2, 0]] satisfies Posted);
     writer.write(1, 'c1', 'p', 'c2s', 0, chunk(1, 1));
     post(2, 'c2');
     post(3, 'c3');
