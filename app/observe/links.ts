@@ -15,6 +15,8 @@ export interface LinkSession {
   /** Canary text crossed this link in clear. */
   leak: boolean;
   tls?: { protocol: string; verified: boolean };
+  /** The sender asked for STARTTLS, the receiver said 220, and the handshake failed (RFC 3207 §4). */
+  tlsFailed?: true;
   ntlm?: { keyBits: number };
   /** Stages that changed, dropped or added bytes seen on this link. */
   rewritten: string[];
@@ -41,6 +43,11 @@ function quitAnswered(f: ConnFacts): boolean {
   return t.some((l, i) => l.dir === 'out' && /^QUIT$/i.test(l.text) && t.slice(i + 1).some((r) => r.dir === 'in' && r.text.startsWith('221')));
 }
 
+/** The sender's transcript notes a TLS handshake that failed after the receiver's `220` to STARTTLS. */
+function tlsFailed(f: ConnFacts): boolean {
+  return (f.attempt?.transcript ?? []).some((l) => l.dir === 'note' && l.text.startsWith('TLS handshake failed'));
+}
+
 function endOf(f: ConnFacts): { end: LinkEnd; reason?: string } {
   const c = f.connection;
   if (c.closedBy === 'refused') return { end: 'refused', reason: c.closeReason ?? 'the connection was refused' };
@@ -60,6 +67,7 @@ export function linkSession(f: ConnFacts): LinkSession {
     protection,
     leak: f.leak,
     ...(tls ? { tls } : {}),
+    ...(!tls && tlsFailed(f) ? { tlsFailed: true as const } : {}),
     ...(a?.sealed && a.keyBits ? { ntlm: { keyBits: a.keyBits } } : {}),
     rewritten: [...new Set(f.marks.filter((m) => m.mark.action !== 'logged').map((m) => m.mark.stage))],
     ...endOf(f),

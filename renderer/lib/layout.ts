@@ -309,8 +309,8 @@ export function badgeWidth(headline: string, detail: string): number {
 
 /**
  * Room around the drawing, and what a badge or a firewall's side labels take beyond their anchor:
- * the layout keeps room for the widest badge the link words make (`lost (reset) · 128-bit keys`,
- * `STARTTLS TLSv1.3 · m12`: about 230), whatever the link says now, so nothing moves as it changes.
+ * the layout keeps room for the widest badge the link words make (`STARTTLS TLSv1.3 · m12` over
+ * `broke off · no canary seen`: about 230), whatever the link says now, so nothing moves as it changes.
  */
 const MARGIN = 20;
 const BADGE_HALF_W = 120;

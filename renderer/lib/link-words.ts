@@ -29,12 +29,19 @@ export function linkWords(state: LinkStateView | undefined, label: string): Link
     tone = 'tls';
     headline = `STARTTLS ${last.tls?.protocol ?? ''}`.trim();
     detail = last.tls?.verified ? 'cert verified' : 'cert not verified';
+  } else if (last.tlsFailed) {
+    // No TLS came up, and the sender did not go on in clear: nothing of the message crossed.
+    tone = 'bad';
+    headline = 'STARTTLS failed';
+    detail = last.leak ? 'canaries leaked' : 'no canary seen';
   } else {
     tone = last.leak ? 'leak' : 'clear';
     headline = 'clear';
     detail = last.leak ? 'canaries leaked' : 'no canary seen';
   }
-  const ends: Record<string, string> = { reset: 'reset', refused: 'refused', broken: 'lost (reset)' };
+  // `broken`: the session ended without QUIT's 221 and nothing was delivered; who closed it is in
+  // the reason (the sender's words), and no RST need have crossed.
+  const ends: Record<string, string> = { reset: 'reset', refused: 'refused', broken: 'broke off' };
   const ended = ends[last.end];
   if (ended) {
     tone = 'bad';

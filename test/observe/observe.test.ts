@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { drive, SCENARIOS, type Driven } from '../api/helpers.ts';
 import { TRACKING_COLUMNS } from '../../app/mta/logs/exchange-2019.ts';
+import { linkWords } from '../../renderer/lib/link-words.ts';
 
 let d: Driven | undefined;
 afterEach(async () => {
@@ -67,6 +68,20 @@ describe('link states', () => {
     expect(link(links, 'intellinet-ntsol/wire').last!.rewritten).toContain('esmtp-inspect');
     const snap = await x.call('getSnapshot', {});
     expect(snap.orgs[0].queue.map((e) => e.state)).toEqual(['deferred']);
+  });
+
+  it('tls10-meets-tls12: the failed handshake shows as STARTTLS failed, not as a reset', async () => {
+    d = drive();
+    await d.call('openScenario', { id: 'tls10-meets-tls12' });
+    await d.call('startLab', {});
+    // The send and its expect: the message waits after the handshake failed.
+    for (let i = 0; i < 2; i++) expect((await d.call('runNextStep', {})).results.at(-1)?.status).toBe('passed');
+    await d.session.lab.idle();
+    await allClosed(d);
+    const { links } = await d.call('getLinks', {});
+    const last = link(links, 'intellinet-ntsol').last!;
+    expect(last).toMatchObject({ protection: 'clear', tlsFailed: true, end: 'broken', leak: false, message: 'm1' });
+    expect(linkWords(link(links, 'intellinet-ntsol'), 'intellinet → ntsol')).toMatchObject({ tone: 'bad', headline: 'STARTTLS failed · m1', detail: 'broke off · no canary seen' });
   });
 
   it('alternate-path: two routes; m1 on the direct one (sealed), m2 through the firewall (rewritten)', async () => {

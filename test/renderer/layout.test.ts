@@ -91,7 +91,8 @@ describe('link words', () => {
     [{ ...base, protection: 'clear' as const, leak: false }, 'clear', 'clear · m1', 'no canary seen'],
     [{ ...base, protection: 'tls' as const, leak: false, tls: { protocol: 'TLSv1.3', verified: true } }, 'tls', 'STARTTLS TLSv1.3 · m1', 'cert verified'],
     [{ ...base, protection: 'sealed' as const, leak: false, ntlm: { keyBits: 40 } }, 'sealed', 'NTLM sealed · m1', '40-bit keys'],
-    [{ ...base, protection: 'sealed' as const, leak: false, ntlm: { keyBits: 128 }, end: 'broken' as const, reason: 'lost connection' }, 'bad', 'NTLM sealed · m1', 'lost (reset) · 128-bit keys'],
+    [{ ...base, protection: 'sealed' as const, leak: false, ntlm: { keyBits: 128 }, end: 'broken' as const, reason: 'lost connection' }, 'bad', 'NTLM sealed · m1', 'broke off · 128-bit keys'],
+    [{ ...base, protection: 'clear' as const, leak: false, tlsFailed: true as const, end: 'broken' as const, reason: 'Cannot start TLS: handshake failure' }, 'bad', 'STARTTLS failed · m1', 'broke off · no canary seen'],
     [{ ...base, protection: 'clear' as const, leak: false, end: 'refused' as const }, 'bad', 'clear · m1', 'refused · no canary seen'],
   ])('%#', (last, tone, headline, detail) => {
     const w = linkWords({ point: 'p', path: 'p', sessions: 1, last }, 'p');
