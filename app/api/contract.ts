@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { duration, hostName, labAction, securityEntry, sendStep, serverProfile } from '../config/schema.ts';
 import { VOCABULARIES } from '../products/index.ts';
-import type { ConnectionsForm, FormDescription } from '../products/types.ts';
+import type { ConnectionsForm, FormDescription, InboundTlsForm, TlsVersionName } from '../products/types.ts';
 import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { HexRow } from '../capture/hex.ts';
@@ -25,7 +25,7 @@ import type { FirewallView } from '../observe/firewall.ts';
 import type { ServerLog } from '../mta/logs/types.ts';
 import type { CertificateReport, TerminalInfo, TerminalTarget } from '../terminal/service.ts';
 
-export type { ConnectionsForm, FormDescription, FormField } from '../products/types.ts';
+export type { ConnectionsForm, FormDescription, FormField, InboundTlsForm } from '../products/types.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 
@@ -300,6 +300,8 @@ export interface OrgView {
   form: FormDescription;
   /** The product's inbound Connections page (exchange-5.5: the IMS Connections tab), if its console has one. */
   connections?: ConnectionsForm;
+  /** The product's settings for TLS on mail received, in its configuration's names (postfix: main.cf). */
+  inboundTls?: InboundTlsForm;
   /** Partner domain (lower case) → its alternate hosts a path leads to from here: what `via` may name (a running lab's snapshot only). */
   alternates?: Record<string, string[]>;
   /** What the runtime cannot reproduce of the product's TLS (SSL 3, export ciphers), said in the UI. */
@@ -311,7 +313,8 @@ export interface OrgView {
   hosts: HostView[];
   users: string[];
   accounts: { domain: string; user: string; disabled: boolean }[];
-  inbound: { starttls: boolean; requireTls: boolean };
+  /** `minVersion`: the lowest TLS version the server accepts, the organisation's or its product's. */
+  inbound: { starttls: boolean; requireTls: boolean; minVersion?: TlsVersionName };
   security: SecurityRowView[];
   mailboxes: { user: string; messages: number; bounces: number }[];
   queue: QueueEntryView[];

@@ -53,18 +53,22 @@ export function labEventView(e: LabEvent): LabEventView {
 
 /** The configuration half of an organisation's view (available before the lab starts, too). */
 function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
+  const p = product(c.profile);
+  // The server's own floor, else its product's (app/lab/security.ts `inboundOptions` merges them so).
+  const minVersion = c.inbound.tls?.minVersion ?? p.tls.minVersion;
   return {
     id: c.id, domain: c.domain, profile: c.profile, vocabulary: vocabularyOf(c.profile),
-    form: product(c.profile).vocabulary.form,
-    ...(product(c.profile).connections ? { connections: product(c.profile).connections } : {}),
-    ...(product(c.profile).tls.note ? { tlsNote: product(c.profile).tls.note } : {}),
+    form: p.vocabulary.form,
+    ...(p.connections ? { connections: p.connections } : {}),
+    ...(p.inboundTls ? { inboundTls: p.inboundTls } : {}),
+    ...(p.tls.note ? { tlsNote: p.tls.note } : {}),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,
     mtaSts: c.mtaSts ? `mta-sts.${c.domain.toLowerCase()}` : undefined,
     hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate, ...(h.accept ? { accept: { ...h.accept } } : {}) })),
     users: [...c.users],
     accounts: c.accounts.map((a) => ({ domain: a.domain, user: a.user, disabled: a.disabled })),
-    inbound: { starttls: c.inbound.starttls, requireTls: c.inbound.requireTls },
+    inbound: { starttls: c.inbound.starttls, requireTls: c.inbound.requireTls, ...(minVersion ? { minVersion } : {}) },
     security: c.security.map((s) => ({
       domain: s.domain, method: s.method, level: s.level, minKeyBits: s.minKeyBits, via: s.via,
       logon: s.logon ? { domain: s.logon.domain, user: s.logon.user } : undefined,

@@ -613,6 +613,8 @@ export class MailServer {
    */
   setInbound(change: Partial<OrgConfig['inbound']>): void {
     const next = { ...this.#config.inbound, ...definedOnly(change) };
+    // `tls` changes the fields it names: lowering the minimum keeps a cipher list the scenario set.
+    if (change.tls) next.tls = { ...this.#config.inbound.tls, ...definedOnly(change.tls) };
     const problem = next.tls ? inboundTlsProblem(this.#config.profile, next.tls) : undefined;
     if (problem) throw new LabError(`setInbound.tls${problem.key ? `.${problem.key}` : ''}: ${problem.message}`);
     const before = this.#config.inbound;

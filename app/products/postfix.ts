@@ -15,9 +15,13 @@
  *  [Received] smtpd's Received header with the `(using TLSv1.3 with cipher … (256/256 bits))` comment.
  *  [postconf] postconf(5): maximal_queue_lifetime 5d, minimal_backoff_time 300s,
  *             maximal_backoff_time 4000s, smtpd_tls_protocols; TLS_README "TLS security levels".
+ *  [smtpdtls] postconf(5) smtpd_tls_security_level (none, may: announce STARTTLS and do not
+ *             require it, encrypt: mandatory TLS, which RFC 3207 §4 rules out for a publicly
+ *             referenced server), smtpd_tls_protocols (opportunistic) and
+ *             smtpd_tls_mandatory_protocols (at encrypt), both in the `>=TLSv1.2` form of 3.6 on.
  */
 import { z } from 'zod';
-import { DAY, MIN, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
+import { DAY, MIN, type InboundTlsForm, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
 import { isTlsLevel, tlsLevelNames, tlsLevelSpec } from '../tls/level-table.ts';
 
 /** A level of the table (app/tls/level-table.ts): the built-in ones and any registered at run time. */
@@ -94,6 +98,35 @@ function cipherBits(cipher: string): string {
   return bits ? ` (${bits}/${bits} bits)` : '';
 }
 
+/** main.cf's TLS for mail received [smtpdtls]; the lab's inbound settings under Postfix's names. */
+const postfixInboundTls: InboundTlsForm = {
+  title: 'main.cf — TLS for mail received (smtpd)',
+  where: '/etc/postfix/main.cf; the next session after postfix reload takes it',
+  level: {
+    name: 'smtpd_tls_security_level',
+    options: [
+      { value: 'none', starttls: false, requireTls: false, label: 'no STARTTLS offered' },
+      { value: 'may', starttls: true, requireTls: false, label: 'STARTTLS offered, not required' },
+      { value: 'encrypt', starttls: true, requireTls: true, label: 'TLS required: MAIL before STARTTLS is refused' },
+    ],
+  },
+  protocols: {
+    name: 'smtpd_tls_protocols',
+    mandatoryName: 'smtpd_tls_mandatory_protocols',
+    options: [
+      { minVersion: 'TLSv1', value: '>=TLSv1' },
+      { minVersion: 'TLSv1.1', value: '>=TLSv1.1' },
+      { minVersion: 'TLSv1.2', value: '>=TLSv1.2' },
+      { minVersion: 'TLSv1.3', value: '>=TLSv1.3' },
+    ],
+  },
+  notes: [
+    'Postfix reads smtpd_tls_protocols while TLS is optional and smtpd_tls_mandatory_protocols once it is required; the lab sets the one the level uses.',
+    'Below TLS 1.2, OpenSSL 3 also needs @SECLEVEL=0 in the cipher list (tls_medium_cipherlist); this server has it.',
+    'encrypt is for a private partner link: RFC 3207 §4 says a publicly referenced server must not require TLS.',
+  ],
+};
+
 export const postfix: Product = {
   name: 'postfix',
   title: 'Postfix',
@@ -164,4 +197,5 @@ export const postfix: Product = {
   // @SECLEVEL=0, as a site serving an IMS of 1999 would have to configure (docs/products.md).
   tls: { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
   vocabulary: postfixVocabulary as unknown as Vocabulary,
+  inboundTls: postfixInboundTls,
 };

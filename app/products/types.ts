@@ -144,9 +144,12 @@ export interface NtlmBehaviour {
 }
 
 /** TLS the product can speak, both as server and as sender (docs/tls.md). */
+/** A TLS version as Node's TLS options name it. */
+export type TlsVersionName = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
 export interface TlsBehaviour {
-  minVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
-  maxVersion?: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  minVersion?: TlsVersionName;
+  maxVersion?: TlsVersionName;
   /** OpenSSL cipher string; `@SECLEVEL=0` where OpenSSL 3 must allow TLS 1.0's SHA-1. */
   ciphers?: string;
   /** Said in the UI and docs: what the runtime cannot reproduce. */
@@ -181,6 +184,25 @@ export interface ConnectionsForm {
   legend: string;
   options: { value: 'all' | 'authentication' | 'encryption' | 'both'; label: string }[];
   /** Said under the options (what counts as authentication and encryption here). */
+  notes: string[];
+}
+
+/**
+ * The product's settings for TLS on mail it receives, in its configuration's own names (Postfix:
+ * main.cf's `smtpd_tls_security_level` and `smtpd_tls_protocols`). Each level stands for the lab's
+ * `inbound.starttls` and `inbound.requireTls`, each protocols value for `inbound.tls.minVersion`.
+ */
+export interface InboundTlsForm {
+  title: string;
+  /** Where the settings live, and how a change takes effect. */
+  where: string;
+  level: { name: string; options: { value: string; starttls: boolean; requireTls: boolean; label: string }[] };
+  /**
+   * The lowest protocol version accepted: `name` at a level that does not require TLS,
+   * `mandatoryName` at one that does (Postfix reads a parameter of its own for mandatory TLS).
+   */
+  protocols: { name: string; mandatoryName: string; options: { minVersion: TlsVersionName; value: string }[] };
+  /** Said under the settings. */
   notes: string[];
 }
 
@@ -236,6 +258,8 @@ export interface Product {
   vocabulary: Vocabulary;
   /** The inbound Connections page, for products whose console has one (the IMS). */
   connections?: ConnectionsForm;
+  /** TLS on mail received, for products configured by named parameters (Postfix's main.cf). */
+  inboundTls?: InboundTlsForm;
 }
 
 export const MIN = 60_000;

@@ -4,7 +4,9 @@
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { validateRequest } from '../../app/api/contract.ts';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import tls from 'node:tls';
 import { drive, scenarioSessions, SCENARIOS, tempScenarios } from './helpers.ts';
 import { rawClient } from '../helpers/net.ts';
 
@@ -100,13 +102,55 @@ describe('rehearsal controls', () => {
     });
     // The engine itself refuses it whole too (a scenario's action step): nothing half-applied.
     expect(() => d.session.lab.applyAction({ org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'GARBAGE' } } })).toThrow(/^setInbound\.tls\.ciphers: no cipher OpenSSL knows matches "GARBAGE"/);
-    expect(await inbound()).toEqual({ starttls: false, requireTls: false });
+    expect(await inbound()).toEqual({ starttls: false, requireTls: false, minVersion: 'TLSv1' });
     expect(await ehlo()).not.toContain('STARTTLS');
 
     // A setting OpenSSL takes applies, and the server offers STARTTLS.
     await d.call('applyAction', { org: 'ntsol', setInbound: { starttls: true, tls: { ciphers: 'AES128-SHA:AES256-SHA:@SECLEVEL=0' } } });
-    expect(await inbound()).toEqual({ starttls: true, requireTls: false });
+    expect(await inbound()).toEqual({ starttls: true, requireTls: false, minVersion: 'TLSv1' });
     expect(await ehlo()).toContain('250-STARTTLS');
+  });
+
+  it('setInbound\'s tls changes the fields it names: lowering the minimum keeps the cipher list set before', async () => {
+    const d = await opened('tls10-meets-tls12');
+    const ntsol = async () => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'ntsol')!;
+    /** A STARTTLS handshake with ntsol's mail host, offering one version and one cipher: the version agreed, or the failure. */
+    const handshake = async (version: 'TLSv1' | 'TLSv1.2', cipher: string) => {
+      const port = Number((await ntsol()).hosts[0].smtp!.split(':').at(-1));
+      const socket = net.connect({ host: '127.0.0.1', port });
+      let text = '';
+      const line = (code: string) => new Promise<void>((resolve) => {
+        const take = (b: Buffer) => {
+          text += b.toString('latin1');
+          if (new RegExp(`^${code} `, 'm').test(text)) {
+            socket.off('data', take);
+            text = '';
+            resolve();
+          }
+        };
+        socket.on('data', take);
+      });
+      await line('220');
+      socket.write('EHLO probe.example\r\n');
+      await line('250');
+      socket.write('STARTTLS\r\n');
+      await line('220');
+      return new Promise<string>((resolve) => {
+        const t = tls.connect({ socket, minVersion: version, maxVersion: version, ciphers: `${cipher}:@SECLEVEL=0`, rejectUnauthorized: false });
+        t.on('secureConnect', () => { resolve(t.getProtocol() ?? '?'); t.destroy(); });
+        t.on('error', () => { resolve('failed'); socket.destroy(); });
+      });
+    };
+    expect((await ntsol()).inbound).toEqual({ starttls: true, requireTls: false, minVersion: 'TLSv1.2' });
+    await d.call('applyAction', { org: 'ntsol', setInbound: { tls: { ciphers: 'AES128-SHA:@SECLEVEL=0' } } });
+    // The minimum the scenario set stays: TLS 1.0 is still refused.
+    expect((await ntsol()).inbound.minVersion).toBe('TLSv1.2');
+    expect(await handshake('TLSv1', 'AES128-SHA')).toBe('failed');
+    await d.call('applyAction', { org: 'ntsol', setInbound: { tls: { minVersion: 'TLSv1' } } });
+    expect((await ntsol()).inbound.minVersion).toBe('TLSv1');
+    expect(await handshake('TLSv1', 'AES128-SHA')).toBe('TLSv1');
+    // …and the cipher list set before stays: a cipher outside it is refused.
+    expect(await handshake('TLSv1', 'AES256-SHA')).toBe('failed');
   });
 
   it('a TLS checkpoint also checks the partner\'s offer: encrypt to a partner without STARTTLS waits, with a hint', async () => {

@@ -153,3 +153,46 @@ test('mailguard-blind-auth: the learner routes around the PIX in the IMS dialog 
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   expect(problems).toEqual([]);
 });
+
+test('tls10-meets-tls12: the learner lowers Postfix\'s smtpd_tls_protocols in its Inbound TLS dialog, Check passes, and the retry goes through at TLS 1.0', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await openFromList(page, served().url, 'tls10-meets-tls12');
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps.nth(0)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(steps.nth(1)).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('button', { name: 'Next step' }).click();
+  const checkpoint = page.getByRole('region', { name: /Your turn/ });
+  await expect(checkpoint).toContainText('smtpd_tls_protocols = >=TLSv1');
+
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  await expect(ntsol).toContainText('inbound STARTTLS offered (TLSv1.2 or later)');
+  await ntsol.getByRole('button', { name: 'TLS for mail received by ntsol.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'main.cf — TLS for mail received (smtpd)' });
+  // The dialog opens on what the server does now, in main.cf's words.
+  await expect(dialog.getByLabel('smtpd_tls_security_level =')).toHaveValue('may');
+  const protocols = dialog.getByLabel('smtpd_tls_protocols =');
+  await expect(protocols).toHaveValue('TLSv1.2');
+  await expect(protocols.locator('option')).toHaveText(['>=TLSv1', '>=TLSv1.1', '>=TLSv1.2', '>=TLSv1.3']);
+  // At encrypt Postfix reads the mandatory parameter instead: the line says which.
+  await dialog.getByLabel('smtpd_tls_security_level =').selectOption('encrypt');
+  await expect(dialog.getByLabel('smtpd_tls_mandatory_protocols =')).toBeVisible();
+  await dialog.getByLabel('smtpd_tls_security_level =').selectOption('may');
+  await protocols.selectOption('TLSv1');
+  await page.screenshot({ path: 'test-results/checkpoint-inbound-tls.png', fullPage: true });
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole('status').filter({ hasText: 'smtpd_tls_security_level = may, smtpd_tls_protocols = >=TLSv1' })).toBeVisible();
+  await expect(ntsol).toContainText('inbound STARTTLS offered (TLSv1 or later)');
+
+  await checkpoint.getByRole('button', { name: 'Check' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Checkpoint passed.' })).toBeVisible();
+  // The last step: the retry is delivered, over TLS 1.0.
+  await page.getByRole('button', { name: 'Run all steps' }).click();
+  await expect(steps.last()).toHaveAttribute('aria-label', /— passed$/);
+  await page.getByRole('tab', { name: 'Topology' }).click();
+  await expect(page.locator('svg.topo g.badge-group[data-point="intellinet-ntsol"] .headline')).toHaveText('STARTTLS TLSv1 · m1');
+  expect(problems).toEqual([]);
+});
