@@ -28,6 +28,8 @@ export interface InboundEnvelope {
   secure: boolean;
   tlsProtocol?: string;
   tlsCipher?: string;
+  /** The cipher suite's IANA name (Node's `standardName`). */
+  tlsCipherStd?: string;
   user?: string;
   /** The client sent MAIL FROM with REQUIRETLS (RFC 8689 §4.1). */
   requireTls?: boolean;
@@ -311,7 +313,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           callback(hookError(replies.messageTooBig));
           return;
         }
-        const tls = (session as SMTPServerSession & { tlsOptions?: { name?: string; version?: string } }).tlsOptions;
+        const tls = (session as SMTPServerSession & { tlsOptions?: { name?: string; standardName?: string; version?: string } }).tlsOptions;
         const envelope: InboundEnvelope = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -321,6 +323,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
           secure: session.secure,
           tlsProtocol: protocols.get(session.id) ?? tls?.version,
           tlsCipher: tls?.name,
+          tlsCipherStd: tls?.standardName,
           user: typeof session.user === 'string' ? session.user : undefined,
           requireTls: (session.envelope as { requireTLS?: boolean }).requireTLS === true,
         };

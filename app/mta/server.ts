@@ -248,7 +248,8 @@ export class MailServer {
     const received = this.product.dialect.received({
       heloName: envelope.heloName, clientHost: client?.host, clientIp: client?.ip ?? '127.0.0.1', byHost: hostName,
       byIp: this.config.hosts.find((h) => h.name === hostName)?.address, id, date: rfc5322Date(this.#deps.clock.now()),
-      ...(envelope.secure ? { tls: { protocol: envelope.tlsProtocol ?? 'TLS', cipher: envelope.tlsCipher ?? 'unknown' } } : {}),
+      envelopeFrom: envelope.from, ...(envelope.to.length === 1 ? { for: envelope.to[0] } : {}),
+      ...(envelope.secure ? { tls: { protocol: envelope.tlsProtocol ?? 'TLS', cipher: envelope.tlsCipher ?? 'unknown', ...(envelope.tlsCipherStd ? { cipherStd: envelope.tlsCipherStd } : {}) } } : {}),
       ...(envelope.user ? { user: envelope.user } : {}),
     });
     const message = Buffer.concat([Buffer.from(received, 'latin1'), data]);

@@ -47,7 +47,12 @@ export interface ReceivedFacts {
   byIp?: string;
   id: string;
   date: string;
-  tls?: { protocol: string; cipher: string };
+  /** The envelope's reverse-path ('' for a bounce's null sender, RFC 5321 §4.5.5). */
+  envelopeFrom: string;
+  /** The one recipient, when the transaction had exactly one (RFC 5321 §4.4's `for` clause). */
+  for?: string;
+  /** `cipherStd`: the suite's IANA name (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384), where the product prints that one. */
+  tls?: { protocol: string; cipher: string; cipherStd?: string };
   /** `DOMAIN\user` when the session authenticated. */
   user?: string;
   /** The session ran inside the NTLM security layer (docs/ntlm.md, "The sealed session after 235": a reconstruction). */

@@ -43,7 +43,34 @@ it('runs in a lab: Exim receives in its own words and stamps its own Received li
   expect(text).toMatch(/^<- 250 OK id=NTS\w+$/m);
   expect(text).toContain('<- 221 mail.ntsol.example closing connection');
   const sean = lab.servers.get('ntsol')!.mailboxes;
-  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(/^Return-Path: <alice@intellinet\.example>\r\nReceived: from [^\n]*helo=mail\.intellinet\.example\)\r\n\tby mail\.ntsol\.example with esmtp\r\n\t\(Exim 4\.96\)/);
+  // The default received_header_text: the HELO name is the verified name, so no helo=; one
+  // recipient, so `for`; the date on its own line.
+  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(new RegExp([
+    '^Return-Path: <alice@intellinet\\.example>',
+    'Received: from mail\\.intellinet\\.example \\(\\[192\\.0\\.2\\.10\\]\\)',
+    '\tby mail\\.ntsol\\.example with esmtp \\(Exim 4\\.96\\)',
+    '\t\\(envelope-from <alice@intellinet\\.example>\\)',
+    '\tid NTS\\w+',
+    '\tfor sean@ntsol\\.example;',
+    '\tSat, 28 Nov 2026 09:00:\\d\\d \\+0000',
+    'From: ',
+  ].join('\r\n')));
+});
+
+it('stamps a STARTTLS session as Exim does: esmtps, $tls_in_ver and the suite\'s standard name', async () => {
+  const lab = await createLab(twoOrgs((l) => {
+    l.orgs[0].security = [{ domain: 'ntsol.example', method: 'tls', level: 'encrypt' }];
+    l.orgs[1].profile = 'exim';
+    // OpenSSL 3 takes TLS 1.0 only at @SECLEVEL=0, as a site serving an IMS would configure it.
+    l.orgs[1].inbound = { starttls: true, tls: { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' } };
+  }));
+  labs.push(lab);
+  lab.send({ id: 'm1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'Hello Exim', body: 'Hi' });
+  expect(await lab.settle('m1', false)).toBe('delivered');
+  const sean = lab.servers.get('ntsol')!.mailboxes;
+  // Exchange 5.5 speaks TLS 1.0 with AES-CBC (app/products/exchange-5.5.ts): TLS1.0 in Exim's words.
+  expect(sean.read('sean', sean.list('sean')[0].id)!.toString()).toMatch(
+    /\r\n\tby mail\.ntsol\.example with esmtps {2}\(TLS1\.0\) tls TLS_RSA_WITH_AES_(128|256)_CBC_SHA\r\n\t\(Exim 4\.96\)\r\n\t\(envelope-from <alice@intellinet\.example>\)\r\n/);
 });
 
 it('is a choice of `policy --as`', async () => {
