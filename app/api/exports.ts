@@ -52,9 +52,21 @@ export function exportFile(session: ApiSession, kind: ExportKind, opts: { point?
     case 'transcripts':
       return { name: `${id}-transcripts.txt`, type: 'text/plain; charset=utf-8', data: transcriptsText(lab) };
     case 'report': {
-      const failed = snapshot.results.some((r) => r.status === 'failed' || r.status === 'error');
-      const steps = snapshot.results.map((r) => ({ index: r.index, kind: r.kind, status: r.status === 'pending' ? ('skipped' as const) : r.status, message: r.message, name: r.name }));
-      const result = { id, file: `${id}.yaml`, title: snapshot.scenario?.title ?? id, status: failed ? ('failed' as const) : ('passed' as const), durationMs: 0, steps, seed: lab.seed };
+      // Every step of the scenario, run or not: a lab exported part way through (a checkpoint
+      // still open, steps not run, or no scenario steps at all) is incomplete, never passed.
+      const current = session.current();
+      const ran = new Map(current.results.map((r) => [r.index, r]));
+      const planned = current.scenario?.steps ?? [];
+      const steps = planned.map((s) => {
+        const r = ran.get(s.index);
+        if (!r) return { index: s.index, kind: s.kind, status: 'skipped' as const, message: 'not run yet', name: s.name };
+        // A checkpoint still waiting is not among the finished steps: it reads "not run yet" above.
+        return { index: r.index, kind: r.kind, status: r.status === 'pending' ? ('skipped' as const) : r.status, message: r.message, name: r.name };
+      });
+      const failed = steps.some((s) => s.status === 'failed' || s.status === 'error');
+      const complete = steps.length > 0 && steps.every((s) => s.status === 'passed');
+      const status = failed ? ('failed' as const) : complete ? ('passed' as const) : ('incomplete' as const);
+      const result = { id, file: `${id}.yaml`, title: snapshot.scenario?.title ?? id, status, durationMs: 0, steps, seed: lab.seed };
       return { name: `${id}-report.html`, type: 'text/html; charset=utf-8', data: htmlReport([result]) };
     }
     default: {

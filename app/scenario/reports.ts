@@ -48,11 +48,17 @@ export interface ReportOptions {
   firewallConfig?: string;
 }
 
+/**
+ * A scenario in the page: a run's result, or a lab exported from the window part way through
+ * (`incomplete`: some of its steps have not run, so it has neither passed nor failed).
+ */
+export type ReportedScenario = Omit<ScenarioResult, 'status'> & { status: ScenarioResult['status'] | 'incomplete' };
+
 /** A step's or a scenario's status as a mark beside its colour, never colour alone (WCAG 2.2 §1.4.1). */
-const MARKS: Record<StepResult['status'], string> = { passed: '✓', failed: '✗', error: '!', skipped: '–' };
+const MARKS: Record<StepResult['status'] | 'incomplete', string> = { passed: '✓', failed: '✗', error: '!', skipped: '–', incomplete: '…' };
 
 /** The command that runs one scenario again as this run did: its file, its seed, the run's firewall configuration. */
-export function rerunCommand(r: ScenarioResult, options: ReportOptions = {}): string {
+export function rerunCommand(r: ReportedScenario, options: ReportOptions = {}): string {
   return ['postcard-lab run', shellWord(r.file), '--seed', String(r.seed),
     ...(options.firewallConfig ? ['--firewall-config', shellWord(options.firewallConfig)] : [])].join(' ');
 }
@@ -62,10 +68,11 @@ export function rerunCommand(r: ScenarioResult, options: ReportOptions = {}): st
  * inline styles only). Failed scenarios are listed first, each with its first failing step and the
  * command that runs it again with the same seed; then every scenario with its file, seed and steps.
  */
-export function htmlReport(results: ScenarioResult[], options: ReportOptions = {}): string {
-  const anchor = (r: ScenarioResult) => `scenario-${r.id.replace(/[^\w.-]/g, '_')}`;
-  const failed = results.filter((r) => r.status !== 'passed');
-  const firstProblem = (r: ScenarioResult) => {
+export function htmlReport(results: ReportedScenario[], options: ReportOptions = {}): string {
+  const anchor = (r: ReportedScenario) => `scenario-${r.id.replace(/[^\w.-]/g, '_')}`;
+  const failed = results.filter((r) => r.status === 'failed' || r.status === 'error');
+  const incomplete = results.filter((r) => r.status === 'incomplete').length;
+  const firstProblem = (r: ReportedScenario) => {
     const step = r.steps.find((s) => s.status === 'failed' || s.status === 'error');
     return step ? `step ${step.index + 1} ${step.kind} ${step.name}: ${step.message}` : r.error ?? r.status;
   };
@@ -78,28 +85,29 @@ export function htmlReport(results: ScenarioResult[], options: ReportOptions = {
     <h2 id="${anchor(r)}-title">${html(r.title)}</h2>
     <p class="meta"><span class="status">${MARKS[r.status]} ${r.status}</span> · <code>${html(r.id)}</code> · ${r.durationMs} ms · seed ${r.seed} · <code>${html(r.file)}</code></p>
     ${r.error ? `<p class="err">${html(r.error)}</p>` : ''}
-    ${r.status === 'passed' ? '' : `<p class="rerun">Run it again: <code>${html(rerunCommand(r, options))}</code></p>`}
+    ${r.status === 'passed' ? '' : `<p class="rerun">${r.status === 'incomplete' ? 'Run all of it' : 'Run it again'}: <code>${html(rerunCommand(r, options))}</code></p>`}
     <ol>${r.steps.map((s) => `<li class="${s.status}"><span class="mark" aria-hidden="true">${MARKS[s.status]}</span> <b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}${s.status === 'passed' ? '' : ` <span class="word">(${s.status})</span>`}</li>`).join('')}</ol>
   </section>`).join('');
-  const passed = results.length - failed.length;
+  const passed = results.filter((r) => r.status === 'passed').length;
+  const counts = `${passed} passed, ${failed.length} failed${incomplete ? `, ${incomplete} incomplete` : ''}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <meta name="color-scheme" content="light dark">
-<title>Postcard Lab run: ${passed}/${results.length} passed</title>
+<title>Postcard Lab run: ${passed}/${results.length} passed${incomplete ? `, ${incomplete} incomplete` : ''}</title>
 <style>
 :root{--ink:#1d232b;--muted:#5b6573;--bg:#fff;--ok:#1b7a4a;--bad:#b42318;--code:#f1efe9}
 @media (prefers-color-scheme:dark){:root{--ink:#e6e9ee;--muted:#a3adba;--bg:#11161c;--ok:#5fd39a;--bad:#ff8a80;--code:#1f2833}}
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1.5em;color:var(--ink);background:var(--bg)}
 h1{font-size:1.6em}h2{font-size:1.2em;margin:.2em 0}
 section{border-left:4px solid var(--ok);padding:.2em 1em;margin:1.2em 0}
-section.failed,section.error{border-color:var(--bad)}
+section.failed,section.error{border-color:var(--bad)}section.incomplete{border-color:var(--muted)}
 nav{border:1px solid var(--bad);border-radius:6px;padding:.4em 1em;margin:1em 0}
 .meta{color:var(--muted);margin:.2em 0}.status{font-weight:600;color:var(--ok)}
-section.failed .status,section.error .status,li.failed,li.error,.err{color:var(--bad)}
+section.failed .status,section.error .status,li.failed,li.error,.err{color:var(--bad)}section.incomplete .status{color:var(--muted)}
 li.skipped{color:var(--muted)}.mark{display:inline-block;width:1.1em;font-weight:700}
 code{background:var(--code);padding:0 .25em;border-radius:3px;overflow-wrap:anywhere}a{color:inherit}
 </style></head>
-<body><h1>Postcard Lab: ${passed} passed, ${failed.length} failed</h1>${summary}${sections}
+<body><h1>Postcard Lab: ${counts}</h1>${summary}${sections}
 </body></html>
 `;
 }
