@@ -32,6 +32,10 @@ export interface QueueEntry {
   state: string;
   nextAttemptAt?: number;
   lastError?: string;
+  /** Its delivery attempts, oldest first (a `u` record appends to them). */
+  attempts: unknown[];
+  refused?: unknown[];
+  bounceId?: string;
 }
 
 /** What the journal needs of a mailbox item (app/mta/mailbox.ts owns the full shape). */
@@ -49,10 +53,23 @@ const MAX_RECORD = 1024 * 1024 * 1024;
 export type JournalRecord =
   | ({ k: 'q'; n: number; entry: QueueEntry } & Awaited) // a queued message; body: the message
   | { k: 'e'; n: number; entry: QueueEntry } // a queue entry's new state
+  // A queue entry's attempts since its last record, from index `from` on, and its new state: a
+  // deferred entry's record no longer repeats every earlier attempt and transcript (a message
+  // retried for days once wrote hundreds of megabytes).
+  | { k: 'u'; n: number; id: string; from: number; attempts: unknown[]; set: EntryChange }
   | { k: 'a'; n: number; id: string; at: number } // the remote server accepted the message (final 250 after DATA)
   | ({ k: 'm'; n: number; item: MailboxItem } & Awaited) // a message stored in a mailbox; body: the message
   | { k: 'c'; n: number; upto: number } // everything before offset `upto` is on disk (written after the flush)
   | { k: 'd'; n: number; id: string; user?: string }; // an unacknowledged copy discarded on recovery
+
+/** The fields of a queue entry a delivery attempt changes; `null` clears one. */
+export interface EntryChange {
+  state: string;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  refused: unknown[] | null;
+  bounceId: string | null;
+}
 
 /**
  * A record an SMTP client is waiting for: its `250` goes out only after the flush, and the flush's
@@ -235,6 +252,28 @@ export class Journal {
         const known = this.entries.get(record.entry.id);
         const done = record.entry.state === 'delivered' || record.entry.state === 'bounced';
         this.entries.set(record.entry.id, { entry: record.entry, body: done ? undefined : known?.body });
+        break;
+      }
+      case 'u': {
+        const known = this.entries.get(record.id);
+        if (!known) break;
+        const e = known.entry;
+        // On replay the entry holds the attempts recorded before; live, it already holds these.
+        if (e.attempts.length !== record.from + record.attempts.length) {
+          e.attempts.length = Math.min(e.attempts.length, record.from);
+          e.attempts.push(...record.attempts);
+        }
+        const s = record.set;
+        e.state = s.state;
+        if (s.nextAttemptAt === null) delete e.nextAttemptAt;
+        else e.nextAttemptAt = s.nextAttemptAt;
+        if (s.lastError === null) delete e.lastError;
+        else e.lastError = s.lastError;
+        if (s.refused === null) delete e.refused;
+        else e.refused = s.refused;
+        if (s.bounceId === null) delete e.bounceId;
+        else e.bounceId = s.bounceId;
+        if (s.state === 'delivered' || s.state === 'bounced') known.body = undefined;
         break;
       }
       case 'a': {

@@ -10,20 +10,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Workspace } from '../base/store.ts';
 import { DAYS, MONTHS, timeOfDay } from '../base/calendar.ts';
-import type { Journal } from '../base/journal.ts';
+import type { Journal, QueueEntry as JournalEntry } from '../base/journal.ts';
 import { parseArgs, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 
 /** The stored queue entry fields this command shows (app/mta/queue.ts has the whole shape). */
-interface StoredEntry {
-  id: string;
-  state: string;
+interface StoredEntry extends JournalEntry {
   arrivedAt: number;
   size?: number;
   from: string;
   to: string[];
-  lastError?: string;
-  nextAttemptAt?: number;
 }
 
 export interface QueueRow {

@@ -66,9 +66,16 @@ export interface QueueEntry {
 
 export class QueueStore {
   #journal: Journal;
+  /**
+   * How many attempts of each unfinished entry the journal holds: the next record of that entry
+   * carries only the attempts after them (a `u` record), so a message retried for days writes each
+   * attempt once, not every earlier one again with each retry.
+   */
+  readonly #recorded = new Map<string, number>();
 
   constructor(ws: Workspace, org: string) {
     this.#journal = ws.journal(org);
+    for (const [id, { entry }] of this.#journal.entries) if (!isDone(entry as QueueEntry)) this.#recorded.set(id, entry.attempts.length);
   }
 
   /** The highest id counter the store has seen (ids are never reused after a restart). */
@@ -79,6 +86,7 @@ export class QueueStore {
   /** Record a queued message (entry and bytes in one record). Durable once `commit()` resolves. */
   add(entry: QueueEntry, message: Buffer, counter: number, awaited?: { src?: MessageSource }): void {
     this.#journal.append({ k: 'q', n: counter, entry, ...(awaited ? { w: 1, src: awaited.src } : {}) }, message);
+    this.#recorded.set(entry.id, entry.attempts.length);
   }
 
   /** The entry's state as last recorded (recovery compares a receiver's copy with it). */
@@ -101,7 +109,17 @@ export class QueueStore {
 
   /** Record an entry's new state. Outcomes of deliveries ride on the next flush (see `accepted`). */
   save(entry: QueueEntry, counter: number): void {
-    this.#journal.append({ k: 'e', n: counter, entry });
+    const from = this.#recorded.get(entry.id);
+    if (from === undefined || from > entry.attempts.length) {
+      this.#journal.append({ k: 'e', n: counter, entry });
+    } else {
+      this.#journal.append({
+        k: 'u', n: counter, id: entry.id, from, attempts: entry.attempts.slice(from),
+        set: { state: entry.state, nextAttemptAt: entry.nextAttemptAt ?? null, lastError: entry.lastError ?? null, refused: entry.refused ?? null, bounceId: entry.bounceId ?? null },
+      });
+    }
+    if (isDone(entry)) this.#recorded.delete(entry.id);
+    else this.#recorded.set(entry.id, entry.attempts.length);
     this.#journal.commitLazily();
   }
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Journal, flushStats } from '../../app/base/journal.ts';
 import { Workspace } from '../../app/base/store.ts';
-import type { QueueEntry } from '../../app/mta/queue.ts';
+import { QueueStore, type QueueEntry } from '../../app/mta/queue.ts';
 
 /** Let the current turn of the event loop end (the journal writes what it appended then). */
 const endOfTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -250,4 +250,61 @@ describe('Journal write path: records batched per turn, acknowledged only after 
     expect(acked.filter((id) => unacked.has(id))).toEqual([]);
     await again.close();
   }, 30_000);
+});
+
+describe('QueueStore: an entry retried for days', () => {
+  const transcript = Array.from({ length: 20 }, (_, i) => ({ dir: 'in' as const, layer: 'clear' as const, text: `451 4.4.1 line ${i} ${'x'.repeat(80)}` }));
+  const retry = (e: QueueEntry, i: number) => {
+    e.attempts.push({ at: i, host: 'mail.ntsol.example', result: 'deferred', reason: `try ${i}`, transcript });
+    e.state = 'deferred';
+    e.nextAttemptAt = i + 1;
+    e.lastError = `try ${i}`;
+  };
+
+  it('writes each attempt once, however many came before, and replays them all with the last state', async () => {
+    const root = tmp();
+    const file = path.join(root, 'orgs/intellinet/journal.log');
+    let ws = new Workspace(root);
+    let q = new QueueStore(ws, 'intellinet');
+    const e = entry('Q1');
+    q.add(e, Buffer.from('Subject: x\r\n\r\nbody\r\n'), 1);
+    const sizes: number[] = [];
+    for (let i = 0; i < 150; i++) {
+      retry(e, i);
+      q.save(e, 1);
+      await q.commit();
+      sizes.push(fs.statSync(file).size);
+    }
+    // The 150th retry adds what the second did (but for the digits of its numbers): one attempt,
+    // not the whole history again.
+    expect(sizes[149] - sizes[148]).toBeLessThan(sizes[2] - sizes[1] + 40);
+    await ws.close();
+
+    // A restart goes on from the replayed entry: its later records carry only the later attempts.
+    ws = new Workspace(root);
+    q = new QueueStore(ws, 'intellinet');
+    const [recovered] = q.pending();
+    expect(recovered.attempts).toHaveLength(150);
+    expect(recovered.attempts[137]).toMatchObject({ reason: 'try 137', transcript });
+    expect(recovered).toMatchObject({ state: 'deferred', nextAttemptAt: 150, lastError: 'try 149' });
+    const before = fs.statSync(file).size;
+    retry(recovered, 150);
+    recovered.attempts.push({ at: 151, host: 'mail.ntsol.example', result: 'delivered', transcript: [] });
+    recovered.state = 'delivered';
+    delete recovered.nextAttemptAt;
+    delete recovered.lastError;
+    q.save(recovered, 1);
+    await q.commit();
+    expect(fs.statSync(file).size - before).toBeLessThan(2 * (sizes[2] - sizes[1]));
+    await ws.close();
+
+    const replayed = new Journal(file, { readOnly: true });
+    const done = replayed.entries.get('Q1')!;
+    expect((done.entry as QueueEntry).attempts.map((a) => a.result)).toEqual([...Array(151).fill('deferred'), 'delivered']);
+    expect(done.entry).toMatchObject({ state: 'delivered' });
+    expect(done.entry.nextAttemptAt).toBeUndefined();
+    expect(done.entry.lastError).toBeUndefined();
+    // A delivered entry no longer holds its message.
+    expect(done.body).toBeUndefined();
+  });
 });
