@@ -65,6 +65,42 @@ const NETWORK_WORDS = new Set(['hostname', 'domain-name', 'interface', 'nameif',
   'configure', 'asdm', 'threat-detection', 'webvpn', 'prompt', 'call-home', 'firewall', 'boot', 'icmp', 'floodguard', 'sysopt', 'isakmp',
   'cryptochecksum', 'user-identity', 'license', 'mac-address', 'rip', 'router', 'tftp-server', 'url-server', 'filter', 'service']);
 
+/** `inspect <protocol> [map]` in a policy-map's class, or its `no` form. */
+const INSPECT = /^(no\s+)?inspect\s+(\S+)(?:\s+(\S+))?$/i;
+/** The policy a factory ASA applies globally; its class inspection_default inspects ESMTP. */
+const FACTORY_POLICY = 'global_policy';
+
+/**
+ * Protocols a PIX 6.3 `fixup protocol` and an ASA 8.x `inspect` name (Cisco's command references),
+ * so that snmp and similar real names are not taken for a misspelt smtp.
+ */
+const PIX_FIXUPS = new Set(['ctiqbe', 'dns', 'esp-ike', 'ftp', 'h323', 'http', 'icmp', 'ils', 'mgcp', 'pptp', 'rsh', 'rtsp', 'sip', 'skinny', 'smtp', 'snmp', 'sqlnet', 'tftp']);
+const ASA_INSPECTS = new Set(['ctiqbe', 'dcerpc', 'dns', 'esmtp', 'ftp', 'gtp', 'h323', 'http', 'icmp', 'ils', 'im', 'ip-options', 'ipsec-pass-thru',
+  'mgcp', 'netbios', 'pptp', 'rsh', 'rtsp', 'sip', 'skinny', 'snmp', 'sqlnet', 'sunrpc', 'tftp', 'waas', 'xdmcp']);
+
+/**
+ * The device's SMTP keyword (`smtp` for a PIX's fixup, `esmtp` for an ASA's inspect) when `word`
+ * is not a protocol the device knows and is at most two edits from it (`smpt`, `esmpt`, `emstp`):
+ * the tester meant SMTP inspection, and taking the line for another protocol would run the lab
+ * through a firewall that inspects nothing.
+ */
+function misspeltSmtp(word: string, known: ReadonlySet<string>, keyword: 'smtp' | 'esmtp'): string | undefined {
+  return !known.has(word) && editDistance(word, keyword) <= 2 ? keyword : undefined;
+}
+
+/** Levenshtein distance, transpositions counted as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
 /** `match … gt N` → the esmtp-inspect stage's limit key and the key of its action. */
 const limitKeys = {
   'cmd line length': ['maxCommandLine', 'commandLineAction'],
@@ -169,11 +205,21 @@ export function parseCiscoConfig(text: string): ParsedConfig {
 
     // —— PIX fixup ——
     const fixup = /^(no\s+)?fixup\s+protocol\s+(\S+)(?:\s+(\S+))?/i.exec(trimmed);
+    if (!fixup && /^(no\s+)?fixup\b/i.test(trimmed)) {
+      // A misspelt fixup would leave the firewall inspecting nothing without a word: fail closed.
+      report(n, raw, 'error', 'expected "fixup protocol <protocol> [port]" (for Mailguard: "fixup protocol smtp 25")');
+      return;
+    }
     if (fixup) {
       settleMatch();
       ctx = { kind: 'top' };
       const proto = fixup[2].toLowerCase();
       if (proto !== 'smtp' && proto !== 'esmtp') {
+        const meant = misspeltSmtp(proto, PIX_FIXUPS, 'smtp');
+        if (meant) {
+          report(n, raw, 'error', `no fixup protocol "${proto}": did you mean ${meant}? (a misspelt protocol would leave Mailguard off)`);
+          return;
+        }
         report(n, raw, 'ignored', `fixup for ${proto}: the lab's firewall sees only the SMTP path`);
         return;
       }
@@ -296,6 +342,11 @@ export function parseCiscoConfig(text: string): ParsedConfig {
         ctx.parameters = false;
         const body = match[2];
         const limit = /^(cmd line length|cmd rcpt count|header line length|sender-address length|mime filename length) gt (\d+)$/.exec(body);
+        const malformed = !limit && /^(cmd line length|cmd rcpt count|header line length|sender-address length|mime filename length|body line length) gt(?!\s+\d+$)/.exec(body);
+        if (malformed) {
+          report(n, raw, 'error', `expected a whole number after "${malformed[1]} gt", as in "match ${malformed[1]} gt 512"`);
+          return;
+        }
         const m: PendingMatch = { line: n, kind: 'other', text: body };
         if (match[1]) m.kind = 'other';
         else if (limit) {
@@ -352,15 +403,9 @@ export function parseCiscoConfig(text: string): ParsedConfig {
         report(n, raw, 'understood', `actions for class ${words[1]}`);
         return;
       }
-      const insp = /^(no\s+)?inspect\s+(\S+)(?:\s+(\S+))?$/.exec(trimmed);
+      const insp = INSPECT.exec(trimmed);
       if (insp && ctx.cls) {
-        const proto = insp[2].toLowerCase();
-        if (proto !== 'esmtp') {
-          report(n, raw, 'ignored', `inspect ${proto}: the lab's firewall sees only the SMTP path`);
-          return;
-        }
-        policies.get(ctx.name)!.esmtp.push({ line: n, map: insp[3], off: !!insp[1] });
-        report(n, raw, 'understood', insp[1] ? 'ESMTP inspection off' : `ESMTP inspection with ${insp[3] ?? 'the default map _default_esmtp_map'}`);
+        inspectLine(insp, ctx.name, n, raw);
         return;
       }
       if (indented) {
@@ -370,12 +415,34 @@ export function parseCiscoConfig(text: string): ParsedConfig {
     }
     settleMatch();
     ctx = { kind: 'top' };
+    // `inspect esmtp` / `no inspect esmtp` on its own, the line an ASA's policy-map carries: taken
+    // as the factory policy's, global_policy's class inspection_default (docs/firewall-config.md).
+    const bare = INSPECT.exec(trimmed);
+    if (bare) {
+      if (!policies.has(FACTORY_POLICY)) policies.set(FACTORY_POLICY, { line: n, esmtp: [] });
+      sawAsa = true;
+      inspectLine(bare, FACTORY_POLICY, n, raw, ' (a line of a policy-map; on its own, taken as the factory global_policy\'s class inspection_default)');
+      return;
+    }
     const first = lw[0] === 'no' ? lw[1] : lw[0];
     report(n, raw, 'ignored', NETWORK_WORDS.has(first ?? '')
       ? `${first}: addressing, access and management, not SMTP inspection (the lab's path between the two servers is fixed)`
       : `not a command the lab knows (${words[0]})`);
   });
   settleMatch();
+
+  /** An `inspect <protocol> [map]` line of policy `policy`'s class, or its `no` form. */
+  function inspectLine(insp: RegExpExecArray, policy: string, n: number, raw: string, where = ''): void {
+    const proto = insp[2].toLowerCase();
+    if (proto !== 'esmtp') {
+      const meant = misspeltSmtp(proto, ASA_INSPECTS, 'esmtp');
+      if (meant) report(n, raw, 'error', `no inspect "${proto}": did you mean ${meant}? (a misspelt protocol would leave ESMTP inspection off)`);
+      else report(n, raw, 'ignored', `inspect ${proto}: the lab's firewall sees only the SMTP path`);
+      return;
+    }
+    policies.get(policy)!.esmtp.push({ line: n, map: insp[3], off: !!insp[1] });
+    report(n, raw, 'understood', `${insp[1] ? 'ESMTP inspection off' : `ESMTP inspection with ${insp[3] ?? 'the default map _default_esmtp_map'}`}${where}`);
+  }
 
   function handleVersion(m: RegExpExecArray, n: number, raw: string) {
     if (m[1].toUpperCase() === 'PIX') {
@@ -405,6 +472,12 @@ export function parseCiscoConfig(text: string): ParsedConfig {
       }
       parts.push({ pos: pixFixup.line, refs: PROFILES[profile].stages.map(normalizeRef) });
     }
+  }
+  const asaVersionLine = lines.find((l) => /^ASA Version/i.test(l.text.trim()));
+  if (asaVersionLine && ![...policies.values()].some((p) => p.esmtp.length > 0)) {
+    // As for a PIX above: the factory configuration's global_policy inspects ESMTP, so a paste
+    // without any inspect esmtp line is a part of one.
+    asaVersionLine.note += '; no "inspect esmtp" line in the paste: taken as ESMTP inspection off (paste the whole policy-map: a factory ASA\'s global_policy inspects ESMTP in class inspection_default)';
   }
   const used = new Set<string>();
   if (sawAsa) {

@@ -153,3 +153,36 @@ describe('line reports', () => {
     expect(() => parseProfileSpec({ profile: 'asa', config: 'fixup protocol smtp 25\n' })).toThrow(/either a profile or a config/);
   });
 });
+
+describe('a tester\'s typo fails closed, and the lines the docs name work on their own', () => {
+  const line = (text: string, n: number) => parseCiscoConfig(text).lines.find((l) => l.line === n)!;
+  it('a misspelt fixup or inspect is an error, not a firewall that inspects nothing', () => {
+    expect(line('PIX Version 6.3(5)\nfixup protocl smtp 25\n', 2)).toMatchObject({ status: 'error', note: expect.stringContaining('expected "fixup protocol <protocol> [port]"') });
+    expect(line('PIX Version 6.3(5)\nfixup protocol smpt 25\n', 2)).toMatchObject({ status: 'error', note: expect.stringContaining('did you mean smtp?') });
+    const asa = 'ASA Version 8.2(1)\npolicy-map global_policy\n class inspection_default\n  inspect esmpt\nservice-policy global_policy global\n';
+    expect(line(asa, 4)).toMatchObject({ status: 'error', note: expect.stringContaining('did you mean esmtp?') });
+    expect(parseCiscoConfig(asa).errors).toHaveLength(1);
+  });
+
+  it('real protocols next to smtp are not taken for typos', () => {
+    expect(line('PIX Version 6.3(5)\nfixup protocol snmp 161\nfixup protocol smtp 25\n', 2)).toMatchObject({ status: 'ignored' });
+    expect(line('ASA Version 8.2(1)\npolicy-map global_policy\n class inspection_default\n  inspect snmp\n', 4)).toMatchObject({ status: 'ignored' });
+  });
+
+  it('"inspect esmtp" and "no inspect esmtp" on their own are the factory policy\'s line (docs/firewall-config.md)', () => {
+    const on = parseCiscoConfig('inspect esmtp\n');
+    expect(on.errors).toEqual([]);
+    expect(on.dialect).toBe('asa');
+    expect(on.chain.map((s) => s.name)).toEqual(['mask-banner', 'esmtp-inspect']);
+    const off = parseCiscoConfig('no inspect esmtp\n');
+    expect(off.errors).toEqual([]);
+    expect(off.lines[0]).toMatchObject({ status: 'understood', note: expect.stringContaining('ESMTP inspection off') });
+    expect(off.chain).toEqual([]);
+  });
+
+  it('a limit without a number is an error; an ASA paste with no inspect line says how it was taken', () => {
+    const bad = 'ASA Version 8.2(1)\npolicy-map type inspect esmtp M\n match cmd line length gt abc\n  drop-connection\n';
+    expect(line(bad, 3)).toMatchObject({ status: 'error', note: 'expected a whole number after "cmd line length gt", as in "match cmd line length gt 512"' });
+    expect(line('ASA Version 9.1(7)\nhostname fw\n', 1).note).toContain('no "inspect esmtp" line in the paste: taken as ESMTP inspection off');
+  });
+});
