@@ -19,23 +19,39 @@ export function jsonReport(seed: number | undefined, results: ScenarioResult[]):
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
   .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '');
 
+/**
+ * One `<testsuite>` per scenario, one `<testcase>` per `expect` and `checkpoint`: a failed one
+ * carries `<failure>`, an error `<error>`, one never run `<skipped>`. A scenario error that no test
+ * case carries (the lab would not start, an error in a `send` or `action` step) is one more test
+ * case, `scenario`. The root's counts are the sums of the suites' (CI summaries read the root).
+ */
 export function junitReport(results: ScenarioResult[]): string {
+  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   const suites = results.map((r) => {
     const cases = r.steps.filter((s) => s.kind === 'expect' || s.kind === 'checkpoint');
-    const failures = cases.filter((s) => s.status === 'failed').length;
-    const errors = (r.status === 'error' ? 1 : 0) + cases.filter((s) => s.status === 'error').length;
     const body = cases.map((s) => {
       const name = `${s.index + 1}. ${s.kind} ${s.name}`;
       const inner = s.status === 'failed' ? `<failure message="${xml(s.message)}">${xml(s.message)}</failure>`
         : s.status === 'error' ? `<error message="${xml(s.message)}">${xml(s.message)}</error>`
+        : s.status === 'skipped' ? `<skipped message="${xml(s.message)}"/>`
         : `<system-out>${xml(s.message)}</system-out>`;
       return `    <testcase classname="${xml(r.id)}" name="${xml(name)}">${inner}</testcase>`;
     });
-    if (r.status === 'error' && r.error) body.push(`    <testcase classname="${xml(r.id)}" name="scenario"><error message="${xml(r.error)}">${xml(r.error)}</error></testcase>`);
-    return `  <testsuite name="${xml(r.id)}" tests="${body.length}" failures="${failures}" errors="${errors}" time="${(r.durationMs / 1000).toFixed(3)}" file="${xml(r.file)}">\n${body.join('\n')}\n  </testsuite>`;
+    const caseError = cases.some((s) => s.status === 'error');
+    if (r.status === 'error' && r.error && !caseError) body.push(`    <testcase classname="${xml(r.id)}" name="scenario"><error message="${xml(r.error)}">${xml(r.error)}</error></testcase>`);
+    const counts = {
+      tests: body.length,
+      failures: cases.filter((s) => s.status === 'failed').length,
+      errors: cases.filter((s) => s.status === 'error').length + (r.status === 'error' && r.error && !caseError ? 1 : 0),
+      skipped: cases.filter((s) => s.status === 'skipped').length,
+    };
+    totals.tests += counts.tests;
+    totals.failures += counts.failures;
+    totals.errors += counts.errors;
+    totals.skipped += counts.skipped;
+    return `  <testsuite name="${xml(r.id)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${(r.durationMs / 1000).toFixed(3)}" file="${xml(r.file)}">\n${body.join('\n')}\n  </testsuite>`;
   });
-  const total = (f: (r: ScenarioResult) => number) => results.reduce((n, r) => n + f(r), 0);
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="postcard-lab" tests="${total((r) => r.steps.filter((s) => s.kind === 'expect' || s.kind === 'checkpoint').length)}" failures="${total((r) => r.steps.filter((s) => s.status === 'failed').length)}">\n${suites.join('\n')}\n</testsuites>\n`;
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="postcard-lab" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
 const html = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -112,6 +112,11 @@ export async function runScenario(file: string, id: string, scenario: Scenario, 
       if (r.status === 'error') {
         result.status = 'error';
         result.error = `step ${index + 1} (${stepResult.kind} ${stepResult.name}): ${r.message}`;
+        // The steps after it are in the reports too, as not run: a tester sees which checks never ran.
+        for (const [later, rest] of scenario.steps.entries()) {
+          if (later <= index) continue;
+          result.steps.push({ index: later, kind: stepKind(rest), status: 'skipped', message: `not run: step ${index + 1} ended the scenario with an error`, name: stepName(rest) });
+        }
         break;
       }
       if (r.status === 'failed') result.status = 'failed';

@@ -59,6 +59,35 @@ describe('postcard-lab run', () => {
     expect(r.out.split('\n').at(-1)).toBe('0 passed, 1 failed');
   });
 
+  it('a scenario in error: the JUnit root counts it, the steps it never ran are skipped, not missing', async () => {
+    const dir = tmp();
+    // The lab clock cannot pass 9999-12-31: the second step's wait for the bounce is an error.
+    const file = scenarioFile(dir, 'end-of-time.yaml', `
+id: end-of-time
+title: The clock runs out
+lab:
+  clock: { start: "9999-12-30T00:00:00Z" }
+  orgs:
+    - { id: a, domain: a.example, users: [ann], hosts: [{ name: mail.a.example, address: 192.0.2.1 }], security: [{ domain: b.example, method: tls, level: encrypt }], queue: { lifetime: 5d, retry: [1d] } }
+    - { id: b, domain: b.example, users: [bob], hosts: [{ name: mail.b.example, address: 198.51.100.1 }] }
+steps:
+  - send: { id: m1, from: ann@a.example, to: bob@b.example, subject: Hello, body: Hi }
+  - expect: { message: m1, outcome: bounced }
+  - advance: 1d
+  - expect: { message: m1, wire: no-leak }
+`);
+    const r = await cli('run', file, '--junit', path.join(dir, 'j.xml'), '--json', path.join(dir, 'j.json'));
+    expect(r.code).toBe(1);
+    const junit = fs.readFileSync(path.join(dir, 'j.xml'), 'utf8');
+    // One error, counted once, at the suite and at the root that CI summaries read.
+    expect(junit).toContain('<testsuites name="postcard-lab" tests="2" failures="0" errors="1" skipped="1">');
+    expect(junit).toContain('<testsuite name="end-of-time" tests="2" failures="0" errors="1" skipped="1"');
+    expect(junit).not.toContain('name="scenario"');
+    expect(junit).toMatch(/<testcase classname="end-of-time" name="4\. expect m1 no-leak"><skipped message="not run: step 2 ended the scenario with an error"\/><\/testcase>/);
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'j.json'), 'utf8'));
+    expect(json.scenarios[0].steps.map((s: { status: string }) => s.status)).toEqual(['passed', 'error', 'skipped', 'skipped']);
+  });
+
   it('exits 2 on bad input: invalid file, unknown flag, bad seed, duplicate ids, missing file', async () => {
     const dir = tmp();
     const broken = scenarioFile(dir, 'broken.yaml', 'title: x\nlab:\n  orgs: []\nsteps: []\n');
