@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
+import { checksNothing, duplicateIds, expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { runScenario, type ScenarioResult } from '../scenario/run.ts';
 import { htmlReport, jsonReport, junitReport, rerunCommand } from '../scenario/reports.ts';
 import { exportFiles, exportPcapng } from '../lab/exports.ts';
@@ -45,17 +45,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   for (const l of invalid) for (const e of l.errors) io.err(formatError(e));
   if (missing.length > 0 && files.length === 0) return EXIT.badInput;
   const valid = loaded.filter((l): l is Extract<Loaded, { ok: true }> => l.ok);
-  const seen = new Map<string, string>();
-  let duplicate = false;
-  for (const l of valid) {
-    const other = seen.get(l.id);
-    if (other) {
-      io.err(`${l.file}: scenario id ${l.id} is also the id of ${other}; ids must be unique within a run`);
-      duplicate = true;
-    }
-    seen.set(l.id, l.file);
-  }
-  if (invalid.length > 0 || duplicate || missing.length > 0) return EXIT.badInput;
+  const duplicates = duplicateIds(valid);
+  for (const line of duplicates) io.err(line);
+  if (invalid.length > 0 || duplicates.length > 0 || missing.length > 0) return EXIT.badInput;
+  for (const l of valid) if (checksNothing(l.scenario)) io.err(`${l.file}: warning: no expect or checkpoint step, so this scenario passes whatever happens`);
   const configFile = stringFlag(args, 'firewall-config');
   if (configFile) {
     const { spec } = readFirewallConfig(configFile, io);

@@ -318,5 +318,27 @@ export function expandScenarioArgs(args: string[]): ExpandedArgs {
       files.push(...found);
     } else files.push(arg);
   }
-  return { files, errors };
+  // A file named twice (a folder and a glob of it) is one scenario, not two with one id.
+  const seen = new Set<string>();
+  return { files: files.filter((f) => !seen.has(path.resolve(f)) && seen.add(path.resolve(f))), errors };
+}
+
+/**
+ * What `run` and `validate` alike refuse across files: two scenarios with one id (reports,
+ * workspaces and captures are named by it). One line per later file, naming the earlier.
+ */
+export function duplicateIds(loaded: readonly { id: string; file: string }[]): string[] {
+  const seen = new Map<string, string>();
+  const out: string[] = [];
+  for (const l of loaded) {
+    const other = seen.get(l.id);
+    if (other) out.push(`${l.file}: scenario id ${l.id} is also the id of ${other}; ids must be unique within a run`);
+    else seen.set(l.id, l.file);
+  }
+  return out;
+}
+
+/** A scenario with no `expect` and no `checkpoint` passes whatever happens: said, not refused. */
+export function checksNothing(scenario: Scenario): boolean {
+  return !scenario.steps.some((s) => 'expect' in s || 'checkpoint' in s);
 }

@@ -179,6 +179,23 @@ steps:
 });
 
 describe('postcard-lab validate', () => {
+  it('refuses what run refuses across files (two scenarios with one id), takes a file named twice once, and warns of a scenario that checks nothing', async () => {
+    const dir = tmp();
+    scenarioFile(dir, 'one.yaml', failing);
+    scenarioFile(dir, 'two.yaml', failing);
+    const dup = await cli('validate', dir);
+    expect(dup.code).toBe(2);
+    expect(dup.err).toContain(`${path.join(dir, 'two.yaml')}: scenario id expects-too-much is also the id of ${path.join(dir, 'one.yaml')}; ids must be unique within a run`);
+    fs.rmSync(path.join(dir, 'two.yaml'));
+    // The folder and the file in it: one scenario, not a duplicate of itself.
+    expect((await cli('validate', dir, path.join(dir, 'one.yaml'))).code).toBe(0);
+    const twice = await cli('run', dir, path.join(dir, 'one.yaml'));
+    expect(twice.out.split('\n').at(-1)).toBe('0 passed, 1 failed');
+    const idle = scenarioFile(dir, 'idle.yaml', failing.replace('id: expects-too-much', 'id: idle').replace(/\n {2}- expect:.*\n/, '\n'));
+    const v = await cli('validate', idle);
+    expect([v.code, v.err.trim()]).toEqual([0, `${idle}: warning: no expect or checkpoint step, so this scenario passes whatever happens`]);
+  });
+
   it('prints every error with file:line:col and key path, and exits 2', async () => {
     const dir = tmp();
     const file = scenarioFile(dir, 'bad.yaml', `title: Broken
