@@ -56,3 +56,58 @@ test('1024×700: the IMS dialog with NT challenge/response and a refusal keeps t
   }
   expect(problems).toEqual([]);
 });
+
+test('the E-Mail domain field suggests a partner\'s domain, never the organisation\'s own', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  for (const [own, partner] of [['intellinet.example', 'ntsol.example'], ['ntsol.example', 'intellinet.example']]) {
+    await page.getByRole('article', { name: own }).getByRole('button', { name: `Add a domain to the security table of ${own}` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByLabel('E-Mail domain')).toHaveAttribute('placeholder', partner);
+    if (own === 'ntsol.example') {
+      for (const choice of ['light', 'dark'] as const) {
+        await theme(page, choice);
+        await page.screenshot({ path: `test-results/dialogs-placeholder-1024x700-${choice}.png` });
+      }
+    }
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  expect(problems).toEqual([]);
+});
+
+test('Add… for a domain the table already has, in another case: refused in the dialog, the row kept', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  const table = intellinet.getByRole('table', { name: 'Security table of intellinet.example' });
+  let dialog = await fillNtlmEntry(page);
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(table).toContainText('as INTELLINET\\DOUG');
+
+  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
+  dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  await dialog.getByLabel('E-Mail domain').fill('NTSOL.Example');
+  await dialog.getByRole('radio', { name: 'No authentication or encryption' }).check();
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('this table already has an entry for ntsol.example: use its Edit… button');
+  for (const choice of ['light', 'dark'] as const) {
+    await theme(page, choice);
+    await page.screenshot({ path: `test-results/dialogs-duplicate-1024x700-${choice}.png` });
+  }
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  // The NTLM row is still there, the only row.
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table).toContainText('Windows NT challenge/response authentication and encryption as INTELLINET\\DOUG');
+
+  // Edit… on that row is not refused: it is the row.
+  await intellinet.getByRole('button', { name: 'Edit ntsol.example' }).click();
+  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  expect(problems).toEqual([]);
+});
