@@ -111,3 +111,28 @@ test('Add… for a domain the table already has, in another case: refused in the
   await expect(dialog).toBeHidden();
   expect(problems).toEqual([]);
 });
+
+test('Inbound TLS at level none: the notice names the level alone, not the protocols it does not read', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'tls10-meets-tls12');
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  await ntsol.getByRole('button', { name: 'TLS for mail received by ntsol.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'main.cf — TLS for mail received (smtpd)' });
+  await dialog.getByLabel('smtpd_tls_security_level =').selectOption('none');
+  await expect(dialog).toContainText('no TLS: not read');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(ntsol.getByRole('status')).toHaveText('smtpd_tls_security_level = none: the next session ntsol.example receives takes it.');
+  for (const choice of ['light', 'dark'] as const) {
+    await theme(page, choice);
+    await ntsol.getByRole('status').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/dialogs-inbound-none-1024x700-${choice}.png` });
+  }
+  // Back to may: both parameters are read, and the notice names both.
+  await ntsol.getByRole('button', { name: 'TLS for mail received by ntsol.example' }).click();
+  await dialog.getByLabel('smtpd_tls_security_level =').selectOption('may');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(ntsol.getByRole('status')).toHaveText(/^smtpd_tls_security_level = may, smtpd_tls_protocols = >=TLSv1\.2: /);
+  expect(problems).toEqual([]);
+});
