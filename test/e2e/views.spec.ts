@@ -80,3 +80,33 @@ test('the Export menu closes after a download, on a click outside it (which stil
   await expect(menu).not.toHaveAttribute('open');
   expect(problems).toEqual([]);
 });
+
+test('each tab opens at its top, whatever the last tab was scrolled to', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  const panel = page.getByRole('tabpanel');
+  const scrollDown = () => panel.evaluate((p) => { p.scrollTop = p.scrollHeight; return p.scrollTop; });
+  const scrolled = () => panel.evaluate((p) => p.scrollTop);
+
+  // Topology, scrolled down to the organisation cards.
+  expect(await scrollDown(), 'the Topology tab does not scroll: nothing to measure').toBeGreaterThan(100);
+  await page.getByRole('tab', { name: 'Rehearse' }).click();
+  await expect(page.getByRole('heading', { name: 'Send a message' })).toBeVisible();
+  expect(await scrolled(), 'Rehearse opened scrolled').toBe(0);
+  await expect(page.getByRole('heading', { name: 'Send a message' })).toBeInViewport({ ratio: 1 });
+  await shots(page, 'rehearse-top');
+
+  // And back: Rehearse scrolled down, then Topology opens on its picture's heading.
+  expect(await scrollDown(), 'the Rehearse tab does not scroll at 1024×700: nothing to measure').toBeGreaterThan(0);
+  await page.getByRole('tab', { name: 'Topology' }).click();
+  await expect(page.getByRole('heading', { name: 'The path' })).toBeVisible();
+  expect(await scrolled(), 'Topology opened scrolled').toBe(0);
+  await expect(page.getByRole('heading', { name: 'The path' })).toBeInViewport({ ratio: 1 });
+
+  // The same tab chosen again keeps its place (nothing opened).
+  const at = await scrollDown();
+  await page.getByRole('tab', { name: 'Topology' }).click();
+  expect(await scrolled()).toBe(at);
+  expect(problems).toEqual([]);
+});
