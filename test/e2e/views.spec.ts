@@ -110,3 +110,79 @@ test('each tab opens at its top, whatever the last tab was scrolled to', async (
   expect(await scrolled()).toBe(at);
   expect(problems).toEqual([]);
 });
+
+/** Postcard at 1024×700, run through: a queue entry, a capture, a mailbox with mail. */
+async function postcardRun(page: Page): Promise<void> {
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'postcard');
+  await runAll(page);
+}
+
+test('1024×700: the queue\'s owner under its id is a line of text, not an organisation\'s card', async ({ page }) => {
+  const problems = watchPage(page);
+  await postcardRun(page);
+  await page.getByRole('tab', { name: /^Queue/ }).click();
+  const owner = page.getByRole('table', { name: 'Queue entries' }).locator('tbody tr').first().locator('td').first().locator('div');
+  await expect(owner).toHaveText('intellinet');
+  const look = await owner.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return { border: s.borderTopWidth, padding: s.paddingTop, height: el.getBoundingClientRect().height, line: parseFloat(s.lineHeight) || parseFloat(s.fontSize) * 1.5 };
+  });
+  expect(look.border, 'the owner has a border').toBe('0px');
+  expect(look.padding, 'the owner is padded').toBe('0px');
+  expect(look.height, 'the owner is taller than a line').toBeLessThanOrEqual(look.line + 1);
+  await shots(page, 'queue-owner');
+  expect(problems).toEqual([]);
+});
+
+test('1024×700: the display filter\'s placeholder is whole in its box beside the story', async ({ page }) => {
+  const problems = watchPage(page);
+  await postcardRun(page);
+  await page.getByRole('tab', { name: 'Packets' }).click();
+  const filter = page.getByLabel('Display filter');
+  await expect(filter).toBeVisible();
+  const fit = await filter.evaluate((el) => {
+    const input = el as HTMLInputElement;
+    const s = getComputedStyle(input);
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    ctx.font = `${s.fontStyle} ${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+    return { text: ctx.measureText(input.placeholder).width, room: input.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) };
+  });
+  expect(fit.text, `the placeholder (${fit.text} px) is cut in its box (${fit.room} px)`).toBeLessThanOrEqual(fit.room);
+  await shots(page, 'packets-filter');
+  expect(problems).toEqual([]);
+});
+
+test('1024×700: a Subject of one 400-letter word wraps in the message list and the reading pane; the tab does not scroll sideways', async ({ page }) => {
+  const problems = watchPage(page);
+  await postcardRun(page);
+  const panel = page.getByRole('tabpanel');
+  // Sent by hand, read in Sean's mailbox.
+  const subject = `Quarterly${'x'.repeat(391)}`;
+  await page.getByRole('tab', { name: 'Rehearse' }).click();
+  const compose = page.getByRole('form', { name: 'Compose a message' });
+  await compose.getByLabel('Subject').fill(subject);
+  await compose.getByRole('button', { name: 'Send' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /queued at/ })).toBeVisible();
+  await page.getByRole('tab', { name: 'Mailboxes' }).click();
+  await page.getByRole('button', { name: /^Mailbox sean@ntsol\.example/ }).click();
+  const item = page.locator('.message-list .message .subject').filter({ hasText: 'Quarterly' });
+  await expect(item).toBeVisible();
+  await item.click();
+  const reader = page.getByRole('region', { name: /^Message Quarterly/ });
+  // (The lab tags each message's Subject with a canary after it.)
+  await expect(reader.getByRole('heading', { level: 3 })).toContainText(subject);
+
+  expect(await panel.evaluate((p) => p.scrollWidth - p.clientWidth), 'the Mailboxes tab scrolls sideways').toBeLessThanOrEqual(0);
+  // Each Subject's text within its own box, and each box within the tab's visible width.
+  const tab = (await panel.boundingBox())!;
+  for (const [what, box] of [['the message list', item], ['the reading pane', reader.getByRole('heading', { level: 3 })]] as const) {
+    expect(await box.evaluate((el) => el.scrollWidth - el.clientWidth), `the Subject runs out of its line in ${what}`).toBeLessThanOrEqual(0);
+    const b = (await box.boundingBox())!;
+    expect(b.x + b.width, `the Subject in ${what} is wider than the tab`).toBeLessThanOrEqual(tab.x + tab.width);
+  }
+  const mailboxes = (await page.getByRole('navigation', { name: 'Mailboxes' }).boundingBox())!;
+  expect(mailboxes.x, 'the mailboxes went off the tab\'s left edge').toBeGreaterThanOrEqual((await panel.boundingBox())!.x);
+  await shots(page, 'mailbox-long-subject');
+  expect(problems).toEqual([]);
+});
