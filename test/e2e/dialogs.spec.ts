@@ -1,0 +1,138 @@
+// The product dialogs as an administrator meets them at 1024×700 (docs/ui.md, "Dialogs, menus and
+// the Rehearse tab"): OK, Cancel and the engine's refusal stay in sight in the tallest dialog, the
+// E-Mail domain field suggests a partner's domain, Add… refuses a domain the table already has,
+// and the Inbound TLS notice names only what the server reads.
+import fs from 'node:fs';
+import { test, expect, type Locator, type Page } from '@playwright/test';
+import { openFromList, servePerFile, watchPage } from './serve.ts';
+import { fillNtlmEntry } from './ims.ts';
+
+const served = servePerFile();
+const SMALL = { width: 1024, height: 700 };
+
+test.beforeAll(() => fs.mkdirSync('test-results', { recursive: true }));
+
+async function theme(page: Page, choice: 'light' | 'dark'): Promise<void> {
+  await page.getByLabel('Theme').selectOption(choice);
+  await expect(page.locator('html')).toHaveAttribute('data-theme', choice);
+}
+
+/** Wholly inside the window, measured: its box's top at or below 0, its bottom at or above the window's height. */
+async function expectWhollyInWindow(page: Page, target: Locator, what: string): Promise<void> {
+  const box = (await target.boundingBox())!;
+  const { height } = page.viewportSize()!;
+  expect(box.y, `${what} above the window`).toBeGreaterThanOrEqual(0);
+  expect(box.y + box.height, `${what} below the window (${height} px)`).toBeLessThanOrEqual(height);
+  await expect(target, `${what} covered or out of sight`).toBeInViewport({ ratio: 1 });
+}
+
+test('1024×700: the IMS dialog with NT challenge/response and a refusal keeps the refusal, OK and Cancel in sight; the fields scroll', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  for (const choice of ['light', 'dark'] as const) {
+    await theme(page, choice);
+    const dialog = await fillNtlmEntry(page);
+    await dialog.getByLabel('E-Mail domain').fill('bad domain');
+    await dialog.getByRole('button', { name: 'OK' }).click();
+    const refusal = dialog.getByRole('alert');
+    await expect(refusal).toContainText('expected a domain name');
+    await expectWhollyInWindow(page, refusal, 'the refusal');
+    await expectWhollyInWindow(page, dialog.getByRole('button', { name: 'OK' }), 'OK');
+    await expectWhollyInWindow(page, dialog.getByRole('button', { name: 'Cancel' }), 'Cancel');
+    // The dialog is taller than the window allows it, so it scrolls; the footer stays put meanwhile.
+    expect(await dialog.evaluate((d) => d.scrollHeight > d.clientHeight), 'nothing to scroll: the test no longer measures a tall dialog').toBe(true);
+    await page.screenshot({ path: `test-results/dialogs-ims-refusal-1024x700-${choice}.png` });
+    await dialog.evaluate((d) => d.scrollTo(0, 0));
+    await expectWhollyInWindow(page, dialog.getByRole('button', { name: 'OK' }), 'OK with the dialog scrolled to its top');
+    await page.screenshot({ path: `test-results/dialogs-ims-refusal-top-1024x700-${choice}.png` });
+    // The fields under the footer are still reachable: the last one scrolls above it when focused.
+    const last = dialog.getByLabel(/Minimum session key/);
+    await last.focus();
+    const footerTop = (await dialog.getByRole('button', { name: 'OK' }).boundingBox())!.y;
+    expect((await last.boundingBox())!.y, 'the focused field under the footer').toBeLessThan(footerTop);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  expect(problems).toEqual([]);
+});
+
+test('the E-Mail domain field suggests a partner\'s domain, never the organisation\'s own', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  for (const [own, partner] of [['intellinet.example', 'ntsol.example'], ['ntsol.example', 'intellinet.example']]) {
+    await page.getByRole('article', { name: own }).getByRole('button', { name: `Add a domain to the security table of ${own}` }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog.getByLabel('E-Mail domain')).toHaveAttribute('placeholder', partner);
+    if (own === 'ntsol.example') {
+      for (const choice of ['light', 'dark'] as const) {
+        await theme(page, choice);
+        await page.screenshot({ path: `test-results/dialogs-placeholder-1024x700-${choice}.png` });
+      }
+    }
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  expect(problems).toEqual([]);
+});
+
+test('Add… for a domain the table already has, in another case: refused in the dialog, the row kept', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  const intellinet = page.getByRole('article', { name: 'intellinet.example' });
+  const table = intellinet.getByRole('table', { name: 'Security table of intellinet.example' });
+  let dialog = await fillNtlmEntry(page);
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(table).toContainText('as INTELLINET\\DOUG');
+
+  await intellinet.getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
+  dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  await dialog.getByLabel('E-Mail domain').fill('NTSOL.Example');
+  await dialog.getByRole('radio', { name: 'No authentication or encryption' }).check();
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('this table already has an entry for ntsol.example: use its Edit… button');
+  for (const choice of ['light', 'dark'] as const) {
+    await theme(page, choice);
+    await page.screenshot({ path: `test-results/dialogs-duplicate-1024x700-${choice}.png` });
+  }
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  // The NTLM row is still there, the only row.
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await expect(table).toContainText('Windows NT challenge/response authentication and encryption as INTELLINET\\DOUG');
+
+  // Edit… on that row is not refused: it is the row.
+  await intellinet.getByRole('button', { name: 'Edit ntsol.example' }).click();
+  await dialog.getByLabel('Password', { exact: true }).fill('Sunrise-42');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  expect(problems).toEqual([]);
+});
+
+test('Inbound TLS at level none: the notice names the level alone, not the protocols it does not read', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'tls10-meets-tls12');
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  await ntsol.getByRole('button', { name: 'TLS for mail received by ntsol.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'main.cf — TLS for mail received (smtpd)' });
+  await dialog.getByLabel('smtpd_tls_security_level =').selectOption('none');
+  await expect(dialog).toContainText('no TLS: not read');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(ntsol.getByRole('status')).toHaveText('smtpd_tls_security_level = none: the next session ntsol.example receives takes it.');
+  for (const choice of ['light', 'dark'] as const) {
+    await theme(page, choice);
+    await ntsol.getByRole('status').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/dialogs-inbound-none-1024x700-${choice}.png` });
+  }
+  // Back to may: both parameters are read, and the notice names both.
+  await ntsol.getByRole('button', { name: 'TLS for mail received by ntsol.example' }).click();
+  await dialog.getByLabel('smtpd_tls_security_level =').selectOption('may');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(ntsol.getByRole('status')).toHaveText(/^smtpd_tls_security_level = may, smtpd_tls_protocols = >=TLSv1\.2: /);
+  expect(problems).toEqual([]);
+});
