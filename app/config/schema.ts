@@ -211,6 +211,8 @@ export const labAction = z.strictObject({
   createAccount: ntAccount.optional(),
   deleteAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
   disableAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
+  /** User Manager's "Account Disabled" cleared: the account logs on again. */
+  enableAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
   setPassword: z.strictObject({ domain: z.string(), user: z.string(), password: z.string() }).optional(),
   setSecurity: securityEntry.optional(),
   removeSecurity: z.strictObject({ domain: domainName }).optional(),

@@ -15,7 +15,7 @@ import { parseProfileSpec, ProfileSpecError, type ProfileSpec } from '../path/pr
  * lab's DNS, a path's firewall. The configuration the lab was built from is never written to.
  */
 export interface ActionContext {
-  readonly servers: ReadonlyMap<string, Pick<MailServer, 'config' | 'createAccount' | 'deleteAccount' | 'disableAccount' | 'setAccountPassword'
+  readonly servers: ReadonlyMap<string, Pick<MailServer, 'config' | 'createAccount' | 'deleteAccount' | 'disableAccount' | 'enableAccount' | 'setAccountPassword'
     | 'setSecurity' | 'removeSecurity' | 'setProfile' | 'setNt' | 'setInbound' | 'setConnections'>>;
   readonly dns: Pick<SimDns, 'add' | 'remove'>;
   readonly paths: readonly Pick<PathInfo, 'id' | 'config' | 'setFirewall'>[];
@@ -27,18 +27,21 @@ export function applyLabAction(lab: ActionContext, action: LabAction): string {
   // The server owns its live settings; the action only asks it (the lab's configuration stays as given).
   let what: string;
   if (action.createAccount) {
-    server.createAccount(action.createAccount);
-    what = `account ${action.createAccount.domain}\\${action.createAccount.user} created`;
+    const { domain, user } = action.createAccount;
+    if (!server.createAccount(action.createAccount)) {
+      throw new LabError(`${action.org} already has an account ${domain}\\${user}: change its password, enable it, or delete it first`);
+    }
+    what = `account ${domain}\\${user} created`;
   } else if (action.deleteAccount) {
     if (!server.deleteAccount(action.deleteAccount.domain, action.deleteAccount.user)) throw new LabError(`${action.org} has no account ${action.deleteAccount.domain}\\${action.deleteAccount.user}`);
     what = `account ${action.deleteAccount.domain}\\${action.deleteAccount.user} deleted`;
-  } else if (action.disableAccount || action.setPassword) {
-    const target = (action.disableAccount ?? action.setPassword)!;
-    const found = action.disableAccount
-      ? server.disableAccount(target.domain, target.user)
+  } else if (action.disableAccount || action.enableAccount || action.setPassword) {
+    const target = (action.disableAccount ?? action.enableAccount ?? action.setPassword)!;
+    const found = action.disableAccount ? server.disableAccount(target.domain, target.user)
+      : action.enableAccount ? server.enableAccount(target.domain, target.user)
       : server.setAccountPassword(target.domain, target.user, action.setPassword!.password);
     if (!found) throw new LabError(`${action.org} has no account ${target.domain}\\${target.user}`);
-    what = `account ${target.domain}\\${target.user} ${action.disableAccount ? 'disabled' : 'password changed'}`;
+    what = `account ${target.domain}\\${target.user} ${action.disableAccount ? 'disabled' : action.enableAccount ? 'enabled' : 'password changed'}`;
   } else if (action.setSecurity) {
     server.setSecurity(action.setSecurity);
     what = `security for ${action.setSecurity.domain} set to ${action.setSecurity.method}${action.setSecurity.level ? ` ${action.setSecurity.level}` : ''}`;

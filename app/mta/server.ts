@@ -551,9 +551,15 @@ export class MailServer {
     return this.#config.accounts.find(sameAccount(domain, user));
   }
 
-  /** Create an account, replacing one of the same domain and user. */
-  createAccount(account: NtAccount): void {
-    this.#config.accounts = [...this.#config.accounts.filter((a) => !sameAccount(account.domain, account.user)(a)), { ...account }];
+  /**
+   * Create an account; false when one of that domain and user exists (names compare without case,
+   * as NT's do): User Manager refuses a second account of one name rather than replace the first
+   * and its password.
+   */
+  createAccount(account: NtAccount): boolean {
+    if (this.#config.accounts.some(sameAccount(account.domain, account.user))) return false;
+    this.#config.accounts = [...this.#config.accounts, { ...account }];
+    return true;
   }
 
   /** Delete an account; false when there is none. */
@@ -577,6 +583,10 @@ export class MailServer {
 
   disableAccount(domain: string, user: string): boolean {
     return this.updateAccount(domain, user, { disabled: true });
+  }
+
+  enableAccount(domain: string, user: string): boolean {
+    return this.updateAccount(domain, user, { disabled: false });
   }
 
   removeSecurity(domain: string): void {
@@ -637,8 +647,10 @@ export class MailServer {
     }
   }
 
+  /** Set the entry for a domain: an existing one is replaced where it stands in the table, a new one added at its end. */
   setSecurity(entry: SecurityEntry): void {
-    this.#config.security = [...this.#config.security.filter((e) => e.domain.toLowerCase() !== entry.domain.toLowerCase()), { ...entry }];
+    const at = this.#config.security.findIndex((e) => e.domain.toLowerCase() === entry.domain.toLowerCase());
+    this.#config.security = at < 0 ? [...this.#config.security, { ...entry }] : this.#config.security.map((e, i) => (i === at ? { ...entry } : e));
   }
 }
 

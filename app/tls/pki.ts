@@ -174,7 +174,7 @@ export async function createLabPki(options: LabPkiOptions): Promise<LabPki> {
     return { key, certPem: entry.certPem };
   }
 
-  const root = await makeCa('ca', `${labName} Lab Root CA`);
+  const root = await makeCa('ca', `${labName} Root CA`);
   const untrusted = await makeCa('untrusted-ca', `${labName} Untrusted CA`);
 
   async function issue(hostName: string, variant: CertVariant): Promise<IssuedCert> {

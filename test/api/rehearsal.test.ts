@@ -153,6 +153,15 @@ describe('rehearsal controls', () => {
     expect(await handshake('TLSv1', 'AES256-SHA')).toBe('failed');
   });
 
+  it('an edited security row keeps its place in the table', async () => {
+    const d = await opened('postcard');
+    const domains = async () => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'intellinet')!.security.map((r) => `${r.domain} ${r.method}`);
+    await d.call('applyAction', { org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls', level: 'may' } });
+    await d.call('applyAction', { org: 'intellinet', setSecurity: { domain: 'contoso.example', method: 'tls', level: 'encrypt' } });
+    await d.call('applyAction', { org: 'intellinet', setSecurity: { domain: 'NTSOL.example', method: 'none' } });
+    expect(await domains()).toEqual(['NTSOL.example none', 'contoso.example tls']);
+  });
+
   it('a TLS checkpoint also checks the partner\'s offer: encrypt to a partner without STARTTLS waits, with a hint', async () => {
     const d = await opened('starttls-partner');
     await d.call('applyAction', { org: 'ntsol', setInbound: { starttls: false } });

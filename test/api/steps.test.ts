@@ -92,7 +92,9 @@ describe('a checkpoint as the next step', () => {
     await d.call('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } } });
     await d.call('applyAction', { org: 'ntsol', disableAccount: { domain: 'INTELLINET', user: 'DOUG' } });
     expect((await d.call('runNextStep', {})).results[0].message).toContain('the account is disabled there');
-    await d.call('applyAction', { org: 'ntsol', createAccount: { domain: 'INTELLINET', user: 'DOUG', password: 'Sunrise-42' } });
+    // Creating it again is refused (it exists); enabling it is the fix.
+    expect(await d.fail('applyAction', { org: 'ntsol', createAccount: { domain: 'intellinet', user: 'doug', password: 'x' } })).toMatchObject({ message: expect.stringContaining('ntsol already has an account intellinet\\doug: change its password, enable it, or delete it first') });
+    await d.call('applyAction', { org: 'ntsol', enableAccount: { domain: 'INTELLINET', user: 'DOUG' } });
     expect((await d.call('runNextStep', {})).results[0].status).toBe('passed');
   });
 

@@ -121,8 +121,20 @@ test('"Show me" applies the solution; the partner manages its accounts without e
   await ntsol.getByRole('form', { name: 'New password for INTELLINET\\IMS' }).getByLabel('New password').fill('Tide-9');
   await ntsol.getByRole('button', { name: 'Set' }).click();
   await expect(ntsol.getByRole('status')).toHaveText('Password of INTELLINET\\IMS changed.');
+  // A second account of one name is refused, whatever the case (NT names have none).
+  await ntsol.getByRole('button', { name: 'New account on ntsol.example' }).click();
+  await form.getByLabel('NT domain').fill('intellinet');
+  await form.getByLabel('Account').fill('doug');
+  await form.getByLabel('Password').fill('x');
+  await form.getByRole('button', { name: 'Create' }).click();
+  await expect(ntsol.getByRole('alert')).toContainText('already has an account intellinet\\doug');
+  await form.getByRole('button', { name: 'Cancel' }).click();
   await ntsol.getByRole('button', { name: 'Disable INTELLINET\\DOUG' }).click();
   await expect(accounts.getByRole('listitem').filter({ hasText: 'INTELLINET\\DOUG' })).toContainText('(disabled)');
+  // …and enabled again, as User Manager clears "Account Disabled".
+  await ntsol.getByRole('button', { name: 'Enable INTELLINET\\DOUG' }).click();
+  await expect(accounts.getByRole('listitem').filter({ hasText: 'INTELLINET\\DOUG' })).not.toContainText('(disabled)');
+  await expect(ntsol.getByRole('status')).toHaveText('Account INTELLINET\\DOUG enabled.');
   await ntsol.getByRole('button', { name: 'Delete INTELLINET\\IMS' }).click();
   await expect(accounts).not.toContainText('INTELLINET\\IMS');
   await expect(page.getByRole('region', { name: 'Lab views' })).not.toContainText(/Harbour-7|Tide-9|Sunrise-42/);
