@@ -28,7 +28,10 @@ function withoutPasswords(value: unknown): unknown {
 /** An entry as its organisation's dialog shows it; what that vocabulary cannot say is flagged, never hidden. */
 export function settingView(profile: string, e: SecurityEntry): SecuritySettingView {
   const v = product(profile).vocabulary;
-  const t = v.toSetting(e);
+  // A minimum key strength the dialog shows in its own lab-addition field is not something the
+  // dialog "cannot say" (the product's console could not, and `policy --as` still says so).
+  const dialogShowsKeyBits = v.form.fields.some((f) => f.kind !== 'note' && f.key === 'minKeyBits');
+  const t = v.toSetting(dialogShowsKeyBits ? { ...e, minKeyBits: undefined } : e);
   const s = t.ok ? t.value : (t.nearest ?? { vocabulary: v.id });
   return { ...(withoutPasswords(s) as object), vocabulary: v.id, exact: t.ok, note: t.ok ? t.note : t.reason } as SecuritySettingView;
 }

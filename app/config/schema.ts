@@ -28,8 +28,20 @@ export const duration = boundedDuration(LAB_DURATION);
 export const realDuration = boundedDuration(REAL_DURATION);
 /** A socket timeout: a real-time wait of more than 0 (`settings.timeout`). */
 export const timeoutDuration = boundedDuration(TIMEOUT_DURATION);
-export const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example');
-export const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example');
+/** RFC 1035 §2.3.4: a label is at most 63 octets, a name at most 255 (253 written out, without the root's dot). */
+function nameTooLong(name: string): string | undefined {
+  const bare = name.replace(/^\./, '');
+  const label = bare.split('.').find((l) => l.length > 63);
+  if (label) return `the label ${label.slice(0, 12)}… has ${label.length} characters: a label is at most 63 (RFC 1035 §2.3.4)`;
+  if (bare.length > 253) return `${bare.length} characters: a domain name is at most 253 (RFC 1035 §2.3.4)`;
+  return undefined;
+}
+const dnsLengths = (s: string, ctx: z.RefinementCtx) => {
+  const problem = nameTooLong(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+};
+export const domainName = z.string().regex(/^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a domain name such as ntsol.example').superRefine(dnsLengths);
+export const hostName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, 'expected a host name such as mail.ntsol.example').superRefine(dnsLengths);
 export const address = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'expected a mail address such as alice@intellinet.example');
 /** Dotted-quad IPv4, each part 0-255 (RFC 791 §2.3; `999.999.999.999` is not an address). */
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

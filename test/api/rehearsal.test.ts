@@ -153,6 +153,17 @@ describe('rehearsal controls', () => {
     expect(await handshake('TLSv1', 'AES256-SHA')).toBe('failed');
   });
 
+  it('a domain name longer than DNS allows is refused, naming the limit (RFC 1035 §2.3.4)', async () => {
+    const d = await opened('postcard');
+    const label = 'a'.repeat(64);
+    const long = await d.fail('saveSecurity', { org: 'intellinet', domain: `${label}.example`, setting: { vocabulary: 'ims', option: 'none' } });
+    expect(long.message).toContain(`the label ${label.slice(0, 12)}… has 64 characters: a label is at most 63 (RFC 1035 §2.3.4)`);
+    const many = Array.from({ length: 40 }, () => 'abcdefg').join('.');
+    expect((await d.fail('applyAction', { org: 'intellinet', setSecurity: { domain: many, method: 'none' } })).message).toContain('319 characters: a domain name is at most 253');
+    // 63 is allowed.
+    await d.call('saveSecurity', { org: 'intellinet', domain: `${'b'.repeat(63)}.example`, setting: { vocabulary: 'ims', option: 'none' } });
+  });
+
   it('an edited security row keeps its place in the table', async () => {
     const d = await opened('postcard');
     const domains = async () => (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'intellinet')!.security.map((r) => `${r.domain} ${r.method}`);

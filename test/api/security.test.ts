@@ -55,6 +55,11 @@ describe('an entry → the dialog that opens for it', () => {
     expect(view).toEqual({ vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' }, exact: true });
   });
 
+  it('a minimum key strength the dialog shows in its lab-addition field is not a "cannot say"', () => {
+    expect(settingView('exchange-5.5', { domain: 'ntsol.example', method: 'ntlm', logon: DOUG, minKeyBits: 128 }))
+      .toEqual({ vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'DOUG' }, exact: true });
+  });
+
   it('says when a vocabulary cannot express the entry, and shows the nearest setting', () => {
     // The IMS never verified certificates; Exchange 2019 cannot turn STARTTLS off; Postfix has no NTLM.
     expect(settingView('exchange-5.5', { domain: 'ntsol.example', method: 'tls', level: 'verify' }))
