@@ -107,7 +107,7 @@ export const securityEntry = z.strictObject({
   level: tlsLevel.optional(),
   logon: logon.optional(),
   /** A lab addition: refuse NTLM sessions weaker than this. */
-  minKeyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
+  minKeyBits: z.literal([40, 56, 128], { error: 'expected one of 40, 56, 128 (bits of an NTLM session key)' }).optional(),
   /** Send to this host instead of the MX (an alternate path, docs/lab.md "Paths and capture points"). */
   via: hostName.optional(),
 }).superRefine((entry, ctx) => {

@@ -7,7 +7,7 @@ import type { Scenario, Step } from './schema.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { checkDuration, checkLabTime, LAB_DURATION } from '../base/clock.ts';
 import { checkExpect } from './expect.ts';
-import { predicateHolds } from './predicate.ts';
+import { checkPredicate, predicateHolds } from './predicate.ts';
 import { LabError } from '../base/errors.ts';
 
 export type StepKind = 'send' | 'action' | 'advance' | 'expect' | 'checkpoint';
@@ -87,9 +87,12 @@ export async function runStep(lab: Lab, step: Step): Promise<{ status: StepResul
     const r = await runStep(lab, sub);
     if (r.status !== 'passed') return { status: r.status, message: `solution step failed: ${r.message}` };
   }
-  return predicateHolds(lab, c.when)
+  const check = checkPredicate(lab, c.when);
+  // The same hint the window gives a learner (a refused logon, a partner without STARTTLS), so a
+  // headless run says why, not only that.
+  return check.ok
     ? { status: 'passed', message: 'solution applied' }
-    : { status: 'failed', message: `the solution steps did not make "${c.ask}" true` };
+    : { status: 'failed', message: `the solution steps did not make "${c.ask}" true: ${check.hint}` };
 }
 
 export async function runScenario(file: string, id: string, scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {

@@ -27,7 +27,7 @@ export const expectStep = z.strictObject({
     successes: z.number().int().min(0).optional(),
     failures: z.record(z.string(), z.number().int().min(0)).optional(),
   }).optional(),
-  keyBits: z.union([z.literal(40), z.literal(56), z.literal(128)]).optional(),
+  keyBits: z.literal([40, 56, 128], { error: 'expected one of 40, 56, 128 (bits of an NTLM session key)' }).optional(),
   mailbox: z.string().optional(),
 });
 

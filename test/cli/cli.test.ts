@@ -59,6 +59,28 @@ describe('postcard-lab run', () => {
     expect(r.out.split('\n').at(-1)).toBe('0 passed, 1 failed');
   });
 
+  it('a checkpoint whose solution does not hold says why, in the words the window uses', async () => {
+    const dir = tmp();
+    const file = scenarioFile(dir, 'cp.yaml', `
+id: cp-why
+title: Encrypt to a partner without STARTTLS
+lab:
+  orgs:
+    - { id: a, domain: a.example, profile: postfix, users: [ann], hosts: [{ name: mail.a.example, address: 192.0.2.1 }] }
+    - { id: b, domain: b.example, profile: postfix, users: [bob], hosts: [{ name: mail.b.example, address: 198.51.100.1 }] }
+steps:
+  - checkpoint:
+      id: cp
+      ask: Make it TLS
+      when: { org: a, security: { domain: b.example, method: tls, level: encrypt } }
+      solution:
+        - action: { org: a, setSecurity: { domain: b.example, method: tls, level: encrypt } }
+`);
+    const r = await cli('run', file);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('step 1 checkpoint cp: failed: the solution steps did not make "Make it TLS" true: b.example\'s server does not offer STARTTLS');
+  });
+
   it('a scenario in error: the JUnit root counts it, the steps it never ran are skipped, not missing', async () => {
     const dir = tmp();
     // The lab clock cannot pass 9999-12-31: the second step's wait for the bounce is an error.
