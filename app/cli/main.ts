@@ -2,6 +2,8 @@
  * `postcard-lab`: the command line (docs/lab.md, "Command line"). Exit codes: 0 all passed, 1 an expectation failed,
  * 2 bad input (unreadable or invalid file, bad flag, duplicate scenario ids).
  */
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.ts';
 import { EXIT, processIo, type CliIo } from './io.ts';
 import { runCommand } from './run.ts';
@@ -56,6 +58,12 @@ const usageOf = (name: string) => `${usage([...commands[name].synopsis, ...NOTES
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
 
+/** The package's version, read from package.json beside app/ (the installed package has it too). */
+function version(): string {
+  const file = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
   // `--help` asked for the usage (stdout, exit 0); no command at all is a usage error (stderr, exit 2).
@@ -63,8 +71,15 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.err(USAGE);
     return EXIT.badInput;
   }
+  // `postcard-lab help run` is `postcard-lab run --help`.
   if (isHelp(name)) {
-    io.out(USAGE);
+    const about = rest[0];
+    io.out(about !== undefined && Object.hasOwn(commands, about) ? usageOf(about) : USAGE);
+    return EXIT.ok;
+  }
+  // The version a bug report names: package.json's, beside Node's.
+  if (name === '--version' || name === '-V') {
+    io.out(`postcard-lab ${version()} (Node ${process.versions.node})`);
     return EXIT.ok;
   }
   const command = Object.hasOwn(commands, name) ? commands[name].run : undefined;
@@ -72,8 +87,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.err(`postcard-lab: unknown command "${name}"\n${USAGE}`);
     return EXIT.badInput;
   }
-  // `postcard-lab bench --help` (or -h) alone asks for the command's synopsis, and exits 0.
-  if (rest.length === 1 && isHelp(rest[0]) && rest[0] !== 'help') {
+  // `--help` (or -h) anywhere after the command asks for its synopsis and exits 0, whatever else
+  // is on the line (`postcard-lab run scenarios --help`): nothing runs.
+  if (rest.some((a) => a === '--help' || a === '-h')) {
     io.out(usageOf(name));
     return EXIT.ok;
   }
