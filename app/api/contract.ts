@@ -302,6 +302,8 @@ export interface OrgView {
   connections?: ConnectionsForm;
   /** The product's settings for TLS on mail received, in its configuration's names (postfix: main.cf). */
   inboundTls?: InboundTlsForm;
+  /** What the product does for a domain with no entry, in its words, when not "in clear" (exchange-2019: opportunistic TLS). */
+  defaultOutbound?: string;
   /** Partner domain (lower case) → its alternate hosts a path leads to from here: what `via` may name (a running lab's snapshot only). */
   alternates?: Record<string, string[]>;
   /** What the runtime cannot reproduce of the product's TLS (SSL 3, export ciphers), said in the UI. */

@@ -61,6 +61,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
     form: p.vocabulary.form,
     ...(p.connections ? { connections: p.connections } : {}),
     ...(p.inboundTls ? { inboundTls: p.inboundTls } : {}),
+    ...(p.defaultOutbound ? { defaultOutbound: describeEntry(c.profile, { domain: '*', ...p.defaultOutbound }) } : {}),
     ...(p.tls.note ? { tlsNote: p.tls.note } : {}),
     nt: c.nt ? { ...c.nt } : undefined,
     external: c.external?.smtp,

@@ -111,7 +111,9 @@ async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntr
 export async function deliver(lab: DeliveryContext, entry: QueueEntry, message: Buffer, onAccepted: () => void = () => {}): Promise<DeliveryOutcome> {
   const server = lab.server(entry.org);
   if (!server) throw new LabError(`deliver: no server for organisation ${entry.org}`);
-  const security = lookupSecurity(server.config.security, entry.domain);
+  // No entry: the product's own default (Exchange 2019 tries STARTTLS everywhere), else in clear.
+  const security = lookupSecurity(server.config.security, entry.domain)
+    ?? (server.product.defaultOutbound ? { domain: entry.domain, ...server.product.defaultOutbound } : undefined);
   const attempts: Attempt[] = [];
   const now = () => lab.clock.now();
   let hosts: string[];

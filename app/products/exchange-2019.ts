@@ -139,6 +139,9 @@ export const exchange2019: Product = {
   requireTlsExtension: false,
   inboundAuth: ['NTLM'],
   heloRequired: true,
+  // [SendConn]: a send connector without RequireTLS still uses TLS whenever the receiver offers
+  // STARTTLS (Exchange 2013 and later); there is no setting that turns it off.
+  defaultOutbound: { method: 'tls', level: 'may' },
   dialect: {
     banner: (host, t) => `${host} Microsoft ESMTP MAIL Service ready at ${rfc5322Date(t)}`, // [ProtoLog]
     ehloGreeting: '%s Hello %s', // [ProtoLog]

@@ -40,6 +40,8 @@ export const exim: Product = {
   requireTlsExtension: false,
   inboundAuth: ['NTLM'],
   heloRequired: false,
+  // [spec] the smtp transport's hosts_try_tls defaults to `*`: STARTTLS whenever offered.
+  defaultOutbound: { method: 'tls', level: 'may' },
   dialect: {
     banner: (host, t) => `${host} ESMTP Exim 4.96 ${rfc5322Date(t)}`, // [spec] smtp_banner default
     ehloGreeting: '%s Hello %s', // [smtp]

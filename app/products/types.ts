@@ -265,6 +265,11 @@ export interface Product {
   connections?: ConnectionsForm;
   /** TLS on mail received, for products configured by named parameters (Postfix's main.cf). */
   inboundTls?: InboundTlsForm;
+  /**
+   * What the product's sender does for a domain its table has no entry for, when that is not
+   * "send in clear": Exchange 2013 and later try STARTTLS with every destination (opportunistic).
+   */
+  defaultOutbound?: Omit<LabEntry, 'domain'>;
 }
 
 export const MIN = 60_000;
