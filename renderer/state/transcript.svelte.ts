@@ -23,12 +23,16 @@ export class TranscriptState {
   /** Why a line's packet could not be shown (dropped from the bounded capture). */
   lineError = $state<string | undefined>(undefined);
 
+  /** The entry shown is the tab's default (the last message tried), not one the user chose. */
+  #byDefault = false;
+
   constructor(api: PostcardApi) {
     this.#api = api;
   }
 
   /** Show a session from outside as its packet's detail gave it, its line highlighted. */
   showSession(session: SessionTranscriptView): void {
+    this.#byDefault = false;
     this.target = undefined;
     this.data = undefined;
     this.error = undefined;
@@ -37,7 +41,8 @@ export class TranscriptState {
     this.focus = session.line === undefined ? undefined : { attempt: 0, line: session.line };
   }
 
-  async show(org: string, id: string, focus?: TranscriptFocus): Promise<void> {
+  async show(org: string, id: string, focus?: TranscriptFocus, byDefault = false): Promise<void> {
+    this.#byDefault = byDefault;
     this.session = undefined;
     this.target = { org, id };
     this.focus = focus;
@@ -52,9 +57,16 @@ export class TranscriptState {
     }
   }
 
-  /** Show `entry` unless an entry or a session is shown already (a tab opening on its default). */
+  /**
+   * A tab opening on its default, the last message tried: shown unless the user chose an entry or
+   * a session (a queue's Transcript button, a bounce's or a packet's line), which stays until they
+   * choose another. A default shown before follows the newer message.
+   */
   showIfNone(entry: { org: string; id: string } | undefined): void {
-    if (entry && !this.target && !this.session) void this.show(entry.org, entry.id);
+    if (!entry || this.session) return;
+    const shown = this.target;
+    if (shown && !(this.#byDefault && (shown.org !== entry.org || shown.id !== entry.id))) return;
+    void this.show(entry.org, entry.id, undefined, true);
   }
 
   async reload(): Promise<void> {

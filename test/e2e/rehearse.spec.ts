@@ -93,3 +93,36 @@ test('the clock line: "UTC · next:" with its space, for a retry that waits', as
   }
   expect(problems).toEqual([]);
 });
+
+test('the Transcript tab follows the last message tried until the user picks one from the queue', async ({ page }) => {
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'postcard');
+  const heading = page.getByRole('heading', { level: 2, name: /^Transcript/ });
+  /** Send from Rehearse; the queue id, once its first attempt is over (its Transcript button is on). */
+  const send = async (subject: string): Promise<string> => {
+    const compose = await rehearse(page);
+    await compose.getByLabel('Subject').fill(subject);
+    await compose.getByRole('button', { name: 'Send' }).click();
+    const note = page.getByRole('status').filter({ hasText: /queued at intellinet \(\w+\)/ });
+    await expect(note).toBeVisible();
+    const id = /\((\w+)\)/.exec((await note.textContent())!)![1];
+    await page.getByRole('tab', { name: 'Queue' }).click();
+    await expect(page.getByRole('button', { name: `Show transcript of ${id}` })).toBeEnabled();
+    return id;
+  };
+  const first = await send('First');
+  await page.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(heading).toHaveText(`Transcript of ${first}`);
+  // The tab's default follows the newer message.
+  const second = await send('Second');
+  await page.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(heading).toHaveText(`Transcript of ${second}`);
+  // Chosen in the queue, an entry stays shown when a newer message is tried.
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  await page.getByRole('button', { name: `Show transcript of ${first}` }).click();
+  await expect(heading).toHaveText(`Transcript of ${first}`);
+  await send('Third');
+  await page.getByRole('tab', { name: 'Transcript' }).click();
+  await expect(heading).toHaveText(`Transcript of ${first}`);
+  expect(problems).toEqual([]);
+});
