@@ -146,8 +146,14 @@ export const requestSchemas = {
   currentScenario: z.strictObject({}),
   // Move the cursor back to step `to` (a failed step, after a fix): its results and later ones are forgotten.
   rewindSteps: z.strictObject({ to: z.number().int().min(0) }),
-  // Rehearsal: move the lab clock forward, as a scenario's `advance` step does (same duration syntax).
-  advanceClock: z.strictObject({ by: duration }),
+  // Rehearsal: move the lab clock forward, as a scenario's `advance` step does (same duration
+  // syntax), but text without a unit, which a scenario reads as milliseconds, is refused: typed
+  // into the window's field, "90" meant minutes or seconds, and moved the clock by 90 ms unsaid.
+  advanceClock: z.strictObject({
+    by: duration.superRefine((v, ctx) => {
+      if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) ctx.addIssue({ code: 'custom', message: `"${v.trim()}" has no unit: say 90s, 15m, 2h or 2d (a bare number would be milliseconds: 90ms)` });
+    }),
+  }),
   // The compatibility grid (docs/grid.md): needs no scenario; each cell is a lab of its own.
   gridOptions: z.strictObject({}),
   runGrid: z.strictObject({

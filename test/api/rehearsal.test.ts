@@ -54,6 +54,8 @@ describe('rehearsal controls', () => {
     const moved = await d.call('advanceClock', { by: '2h' });
     expect(moved.now - before).toBe(2 * 3600 * 1000);
     expect(validateRequest('advanceClock', { by: 'soon' })).toMatchObject({ ok: false, error: { message: 'advanceClock: payload.by: expected a duration such as 90s, 15m, 2h or 2d' } });
+    // Typed without a unit, 90 is refused rather than taken as 90 ms.
+    expect(validateRequest('advanceClock', { by: '90' })).toMatchObject({ ok: false, error: { message: 'advanceClock: payload.by: "90" has no unit: say 90s, 15m, 2h or 2d (a bare number would be milliseconds: 90ms)' } });
   });
 
   it('advanceClock refuses a move past what a date can name, naming payload.by, and the lab goes on as before', async () => {

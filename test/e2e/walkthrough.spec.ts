@@ -150,6 +150,10 @@ test('2. rehearsal in the UI: no inspect esmtp on the ASA, retry now, send by ha
   await clock.getByLabel('Advance by').fill('soon');
   await clock.getByRole('button', { name: 'Advance the clock' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'By: expected a duration such as 90s, 15m, 2h or 2d' })).toBeVisible();
+  // A bare number is refused, not taken as milliseconds.
+  await clock.getByLabel('Advance by').fill('90');
+  await clock.getByRole('button', { name: 'Advance the clock' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: '"90" has no unit: say 90s, 15m, 2h or 2d' })).toBeVisible();
   await page.setViewportSize(SMALL);
   await page.screenshot({ path: 'test-results/walkthrough-2-rehearse-1024.png' });
   expect(problems).toEqual([]);
