@@ -196,7 +196,7 @@ export class ApiSession {
     const o = this.#requireScenario();
     const id = `${o.id}-recorded`;
     const recorded = recordScenario(lab, {
-      id, title: title ?? `${o.scenario.title} (recorded)`,
+      id, title: title ?? `${o.scenario.title} (recorded)`, level: o.scenario.level,
       story: `Recorded in Postcard Lab from "${o.scenario.title}": the lab as it stood before the first message, then what was sent and changed, and the outcomes.`,
     });
     return { ...recorded, fileName: `${id}.yaml` };

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatError, loadScenarioFile } from '../scenario/load.ts';
 import { createLab, type Lab } from '../lab/lab.ts';
-import { recordScenario } from '../scenario/record.ts';
+import { recordScenario, type RecordOptions } from '../scenario/record.ts';
 import { parseArgs, stringFlag, timeScaleFlag, UsageError } from './args.ts';
 import { EXIT, stopWithin, type CliIo } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
@@ -85,13 +85,13 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** `--record FILE` at the end of the session: true when written. */
-async function writeRecording(lab: Lab, loaded: { id: string; file: string; scenario: { title: string } }, record: string, io: CliIo): Promise<boolean> {
+async function writeRecording(lab: Lab, loaded: { id: string; file: string; scenario: { title: string; level: RecordOptions['level'] } }, record: string, io: CliIo): Promise<boolean> {
   const target = path.resolve(record);
   const tmp = `${target}.tmp-${process.pid}`;
   try {
     await lab.idle().catch(() => undefined);
     const { yaml, summary } = recordScenario(lab, {
-      id: `${loaded.id}-recorded`, title: `${loaded.scenario.title} (recorded)`,
+      id: `${loaded.id}-recorded`, title: `${loaded.scenario.title} (recorded)`, level: loaded.scenario.level,
       story: `Recorded by \`postcard-lab up --record\` from ${path.basename(loaded.file)}: the messages clients submitted and their outcomes.`,
     });
     // Atomic: a half-written scenario never replaces a good one.

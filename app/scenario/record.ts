@@ -28,6 +28,8 @@ export interface RecordOptions {
   id: string;
   title: string;
   story?: string;
+  /** The course level of the scenario it was recorded from (default `intermediate`). */
+  level?: 'beginner' | 'intermediate' | 'advanced';
 }
 
 export interface Recorded {
@@ -37,7 +39,10 @@ export interface Recorded {
   changes: number;
   /** Messages the lab's journal had let go before the recording (its oldest; app/lab/journal.ts). */
   droppedMessages: number;
-  /** What the file holds, in words, for whoever saved it ("2 message(s), 1 change(s)"; what was left out). */
+  /**
+   * What the file holds, in words, for whoever saved it: "2 messages, 1 change after the first
+   * message" (changes made before it are part of the file's lab), and what was left out.
+   */
   summary: string;
 }
 
@@ -140,7 +145,7 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
     clock: { start: new Date(base.clock).toISOString() },
     dns: extra,
   };
-  const document = prune({ id: options.id, title: options.title, level: 'intermediate', story: options.story ?? '', lab: config, steps });
+  const document = prune({ id: options.id, title: options.title, level: options.level ?? 'intermediate', story: options.story ?? '', lab: config, steps });
   const dropped = lab.journal.droppedMessages;
   const note = dropped > 0
     ? `# The lab's journal keeps the newest ${lab.journal.keepMessages.toLocaleString('en')} messages: the ${dropped} before them are not in this file; every change is.\n`
@@ -148,6 +153,7 @@ export function recordScenario(lab: Lab, options: RecordOptions): Recorded {
   const yaml = `# Recorded by Postcard Lab from a running lab (docs/authoring.md). Run it: postcard-lab run <this file>\n${note}${YAML.stringify(document, { lineWidth: 0 })}`;
   const check = parseScenario(yaml, `${options.id}.yaml`);
   if (!check.ok) throw new Error(`the recorded scenario does not validate: ${check.errors.map((e) => `${e.line}:${e.column} ${e.path}: ${e.message}`).join('; ')}`);
-  const summary = `${finals.length} message(s), ${changes} change(s)${dropped > 0 ? `; the ${dropped} earliest messages were not kept (a lab keeps the newest ${lab.journal.keepMessages.toLocaleString('en')})` : ''}`;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const summary = `${plural(finals.length, 'message')}, ${plural(changes, 'change')} after the first message (earlier changes are in its lab)${dropped > 0 ? `; the ${dropped} earliest messages were not kept (a lab keeps the newest ${lab.journal.keepMessages.toLocaleString('en')})` : ''}`;
   return { yaml, messages: finals.length, changes, droppedMessages: dropped, summary };
 }

@@ -144,10 +144,12 @@ describe('saving the lab as a scenario', () => {
     await d.call('sendMessage', { id: 'u1', from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'From the UI', body: 'typed' });
     await d.session.lab.settle('u1', true);
     const r = await d.call('recordScenario', { title: 'What I reproduced' });
-    expect(r).toMatchObject({ fileName: 'postcard-recorded.yaml', messages: 1, changes: 0, droppedMessages: 0, summary: '1 message(s), 0 change(s)' });
+    expect(r).toMatchObject({ fileName: 'postcard-recorded.yaml', messages: 1, changes: 0, droppedMessages: 0, summary: '1 message, 0 changes after the first message (earlier changes are in its lab)' });
     expect(r.yaml).toContain('title: What I reproduced');
     const loaded = parseScenario(r.yaml, r.fileName);
     expect(loaded.ok).toBe(true);
     if (loaded.ok) expect(loaded.scenario.lab.orgs[1].inbound.starttls).toBe(true);
+    // The course level of the scenario it came from (postcard is a beginner's), not a fixed one.
+    if (loaded.ok) expect(loaded.scenario.level).toBe('beginner');
   });
 });

@@ -44,7 +44,7 @@ describe('postcard-lab up --record', () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: Number(port), secure: false, ignoreTLS: true });
     await transport.sendMail({ from: 'alice@intellinet.example', to: 'sean@ntsol.example', subject: 'Typed in a client', text: 'Hello Sean' });
     stop();
-    expect([await running, err]).toEqual([0, [`Recorded 1 message(s), 0 change(s) to ${file}`]]);
+    expect([await running, err]).toEqual([0, [`Recorded 1 message, 0 changes after the first message (earlier changes are in its lab) to ${file}`]]);
 
     const yaml = fs.readFileSync(file, 'utf8');
     expect(yaml).toContain('subject: Typed in a client');

@@ -113,7 +113,7 @@ describe('recording a lab as a scenario', () => {
     const recorded = recordScenario(lab, { id: 'long', title: 'A long session' });
     expect([recorded.messages, recorded.droppedMessages]).toEqual([2, 2]);
     // What the File bar and `up --record` show once it is saved.
-    expect(recorded.summary).toBe('2 message(s), 2 change(s); the 2 earliest messages were not kept (a lab keeps the newest 2)');
+    expect(recorded.summary).toBe('2 messages, 2 changes after the first message (earlier changes are in its lab); the 2 earliest messages were not kept (a lab keeps the newest 2)');
     expect(recorded.yaml).toMatch(/^# The lab's journal keeps the newest 2 messages: the 2 before them are not in this file; every change is\.$/m);
     const doc = YAML.parse(recorded.yaml);
     // The change made before the first message is in the lab; the one between m1 and m2 is still a step.
