@@ -77,6 +77,24 @@ test('the E-Mail domain field suggests a partner\'s domain, never the organisati
   expect(problems).toEqual([]);
 });
 
+test('the IMS dialog draws each option\'s own fields under it: SASL/SSL\'s check boxes before the NT challenge/response option', async ({ page }) => {
+  const problems = watchPage(page);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  await page.getByRole('article', { name: 'intellinet.example' }).getByRole('button', { name: 'Add a domain to the security table of intellinet.example' }).click();
+  const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
+  // In document order: each option, then the fields that belong to it.
+  const order = await dialog.locator('input').evaluateAll((inputs) => inputs.map((i) => (i.closest('label')?.textContent ?? '').trim().replace(/\s+/g, ' ')).filter(Boolean));
+  const at = (text: string) => order.findIndex((t) => t.startsWith(text));
+  expect(at('SASL/SSL security')).toBeLessThan(at('SASL AUTH clear text password'));
+  expect(at('SSL encryption')).toBeLessThan(at('Windows NT challenge/response'));
+  expect(at('Windows NT challenge/response')).toBeLessThan(at('NT domain'));
+  expect(at('NT domain')).toBeLessThan(at('Password'));
+  await dialog.getByRole('radio', { name: 'SASL/SSL security' }).check();
+  await page.screenshot({ path: 'test-results/dialogs-ims-sasl-under-its-option.png' });
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(problems).toEqual([]);
+});
+
 test('Add… for a domain the table already has, in another case: refused in the dialog, the row kept', async ({ page }) => {
   const problems = watchPage(page);
   await page.setViewportSize(SMALL);
