@@ -27,7 +27,8 @@ export const exchange55Log: LogFormatter = (input) => {
     add(e.arrivedAt, 'transfer', `Message ${e.id} from ${e.from} queued for ${recipientsOf(e).join(', ')} (${e.size} bytes)`, { entry: e.id });
     for (const a of e.attempts) {
       const link = { entry: e.id, ...(a.conn ? { conn: a.conn } : {}) };
-      add(a.at, 'connections', `Outbound connection to ${a.host ?? 'unknown'} [${a.address ?? '?'}] for message ${e.id}`, link);
+      // An attempt that never reached a host (no MX, no route) opened no connection: no line says it did.
+      if (a.host) add(a.at, 'connections', `Outbound connection to ${a.host} [${a.address ?? '?'}] for message ${e.id}`, link);
       if (a.sealed) add(a.at, 'security', `Windows NT challenge/response authentication succeeded; session encrypted with ${a.keyBits ?? '?'}-bit keys`, link);
       if (a.tls) add(a.at, 'security', `SASL/SSL: ${a.tls.protocol} session started with ${a.host ?? 'the remote host'}`, link);
       if (a.result === 'delivered') add(a.at, 'transfer', `Message ${e.id} delivered to ${a.host ?? 'the remote host'}: ${a.reply ?? '250 OK'}`, link);

@@ -116,6 +116,21 @@ describe('server logs per profile', () => {
     expect(ims.join('\n')).not.toContain('SASL/SSL: inbound session started');
   });
 
+  it('the IMS log names no outbound connection for an attempt that reached no host (a domain without MX)', () => {
+    const at = Date.parse('2026-11-28T09:00:00Z');
+    const input = {
+      ...INPUT,
+      outbound: [{
+        id: 'INT00004EBD0', from: 'alice@intellinet.example', to: ['bob@elsewhere.example'], size: 400, arrivedAt: at,
+        attempts: [{ at, result: 'bounced' as const, reason: 'Host or domain name not found: elsewhere.example: type=MX: Host not found', transcript: [] }],
+      }],
+      inbound: [],
+    };
+    const ims = logFormatter('exchange-5.5')(input)[0].lines.map((l) => l.text);
+    expect(ims.join('\n')).not.toContain('Outbound connection');
+    expect(ims).toContain('11/28/26 09:00:00  SMTP Interface Events   Message INT00004EBD0 returned to sender: Host or domain name not found: elsewhere.example: type=MX: Host not found');
+  });
+
   it('Postfix\'s disconnect tally counts a failed command as ok/all: a refused AUTH, a pipelined RCPT refused, an NTLM exchange as one AUTH', () => {
     const at = Date.parse('2026-11-28T09:00:00Z');
     const session = (conn: string, lines: [dir: 'in' | 'out', text: string][]) => ({
