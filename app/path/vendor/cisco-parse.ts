@@ -133,6 +133,8 @@ export function parseCiscoConfig(text: string): ParsedConfig {
   const withs: { line: number; raw: string; name: string; config: Record<string, unknown> }[] = [];
   let ctx: { kind: 'top' } | { kind: 'esmtp-map'; map: EsmtpMap; parameters: boolean; match?: PendingMatch } | { kind: 'class-map'; name: string } | { kind: 'policy'; name: string; cls?: string } = { kind: 'top' };
   let sawAsa = false;
+  /** The `ASA Version` line, when the paste has one. */
+  let asaVersionLine: number | undefined;
   /** Inside an inspection map of another protocol: its indented lines are ignored. */
   let skipBlock = false;
 
@@ -450,6 +452,7 @@ export function parseCiscoConfig(text: string): ParsedConfig {
       report(n, raw, 'understood', Number(m[2]) < 5 ? 'PIX 4.x: Mailguard masks the whole banner (pix-4.4)' : 'PIX 5.x-6.x: Mailguard keeps 2, 0 and spaces in the banner (pix-5.1)');
     } else {
       sawAsa = true;
+      asaVersionLine = n;
       report(n, raw, 'understood', 'ASA software: inspection by the modular policy framework');
     }
   }
@@ -473,11 +476,10 @@ export function parseCiscoConfig(text: string): ParsedConfig {
       parts.push({ pos: pixFixup.line, refs: PROFILES[profile].stages.map(normalizeRef) });
     }
   }
-  const asaVersionLine = lines.find((l) => /^ASA Version/i.test(l.text.trim()));
-  if (asaVersionLine && ![...policies.values()].some((p) => p.esmtp.length > 0)) {
+  if (asaVersionLine !== undefined && ![...policies.values()].some((p) => p.esmtp.length > 0)) {
     // As for a PIX above: the factory configuration's global_policy inspects ESMTP, so a paste
     // without any inspect esmtp line is a part of one.
-    asaVersionLine.note += '; no "inspect esmtp" line in the paste: taken as ESMTP inspection off (paste the whole policy-map: a factory ASA\'s global_policy inspects ESMTP in class inspection_default)';
+    lines.find((l) => l.line === asaVersionLine)!.note += '; no "inspect esmtp" line in the paste: taken as ESMTP inspection off (paste the whole policy-map: a factory ASA\'s global_policy inspects ESMTP in class inspection_default)';
   }
   const used = new Set<string>();
   if (sawAsa) {
