@@ -57,6 +57,12 @@ function tlsaFacts(lab: DeliveryContext, host: string): { zone: 'secure' | 'inse
   return { zone: r.dnssec, records };
 }
 
+/** The relay's record that the host refused the connection onward (app/path/relay.ts), in an MTA's words. */
+function hostRefusal(taps: CauseTaps, conn: string): string | undefined {
+  const refused = taps.ofConn(conn).connections.find((c) => c.closedBy === 'refused' && c.closeReason?.startsWith('connect to '));
+  return refused?.closeReason;
+}
+
 async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntry, message: Buffer, host: string, peer: string, relay: RelayInfo, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string) {
   const scanner = relay.endsAtScanner;
   const at = lab.clock.now();
@@ -97,12 +103,17 @@ async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntr
     return { attempt: { ...base, result: 'delivered', diagnostic: result.dataReply ? replyText(result.dataReply) : undefined } as Attempt, refused, failure: undefined };
   }
   let failure = result.failure!;
-  // The lab saw both sides of the path: when a middlebox broke the session, say so (issue 17).
-  const told = middleboxCause(lab.taps, relay.path, conn, session.transcript, failure, peer);
+  // The lab saw both sides of the path: when a middlebox broke the session, say so (issue 17);
+  // when the host itself refused the connection, say that, as an MTA does, and try the next MX
+  // (RFC 5321 §5.1) — the sender met the relay, not the host, so it only saw its connection drop.
+  const refusal = failure.broken && conn && result.phase === 'greeting' ? hostRefusal(lab.taps, conn) : undefined;
+  const byBox = middleboxCause(lab.taps, relay.path, conn, session.transcript, failure, peer);
+  const told = byBox ?? refusal;
   if (told) {
     const note = session.transcript.findLastIndex((l) => l.dir === 'note' && l.text === `${failure.action}: ${failure.reason}`);
-    if (note >= 0) session.transcript[note] = { ...session.transcript[note], text: `${failure.action}: ${told}` };
-    failure = { ...failure, reason: told };
+    const action = byBox ? failure.action : 'next-mx';
+    if (note >= 0) session.transcript[note] = { ...session.transcript[note], text: `${action}: ${told}` };
+    failure = { ...failure, action, reason: told, ...(byBox ? {} : { status: '4.4.1' }) };
   }
   const mapped = failure.action === 'bounce' ? 'bounced' : failure.action === 'defer' ? 'deferred' : 'next-mx';
   return { attempt: { ...base, result: mapped, reason: failure.reason, status: failure.status, diagnostic: failure.reply ? replyText(failure.reply) : undefined } as Attempt, failure, refused: undefined };

@@ -14,6 +14,7 @@ import { closeListener, listenLoopback } from '../base/loopback.ts';
 import type { CapturePoint, Direction, Endpoint, StageMark, TapConnection, TapRecord, TapSink } from '../capture/tap.ts';
 import { passPipeline, type Pipeline, type PipelineOutput } from './pipeline.ts';
 import type { Timers } from '../base/timers.ts';
+import { deferReasons, format } from '../smtp/replies.ts';
 
 export interface RelayOptions {
   target: { host: string; port: number };
@@ -57,6 +58,17 @@ export interface Relay {
  */
 function endOnce(socket: net.Socket): void {
   if (!socket.writableEnded && !socket.destroyed) socket.end();
+}
+
+/** How a failed connect reads in an MTA's log: the C library's words for the errno (strerror). */
+function connectErrorWords(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ECONNREFUSED': return 'Connection refused';
+    case 'ETIMEDOUT': return 'Connection timed out';
+    case 'EHOSTUNREACH': return 'No route to host';
+    case 'ENETUNREACH': return 'Network is unreachable';
+    default: return error.message;
+  }
 }
 
 /** One output of the pipeline, or a FIN one side sent, passed on in order after any delayed bytes (TCP half-close). */
@@ -134,9 +146,15 @@ class RelayConnection {
       // `221` written just before the close), as a real firewall forwards the FIN after the data.
       this.#carry([{ type: 'server-closed', dir: 's2c' }]);
     });
-    upstream.on('error', () => {
-      // The receiver is not there (connection refused): the sender sees the connection drop.
+    upstream.on('error', (error: NodeJS.ErrnoException) => {
+      // The receiver is not there: its host answered the SYN with RST (RFC 9293 §3.10.7.1), and
+      // the relay passes that on as the reset of the sender's connection. Recorded as refused
+      // before the reset leaves, with the words an MTA logs (Postfix: "connect to
+      // mx.example[203.0.113.5]:25: Connection refused"): the packet view draws SYN then RST, and
+      // delivery reads the refusal instead of "lost connection" (app/lab/delivery.ts).
       if (!this.#upstreamReady) {
+        const to = o.serverEndpoint;
+        this.#finish('refused', format(deferReasons.connectFailed, `${to.host ?? to.ip}[${to.ip}]:${to.port}`, connectErrorWords(error)));
         client.resetAndDestroy();
         this.#connectDone();
       }

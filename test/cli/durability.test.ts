@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, killChild, upChild, type Child } from '../helpers/cli.ts';
 import { Submitter } from '../../app/bench/submitter.ts';
-import { allEntries, mailboxMessages } from '../helpers/workspace.ts';
+import { allEntries, mailboxMessages, pendingMessages } from '../helpers/workspace.ts';
 import { createRng } from '../../app/base/rng.ts';
 
 const MESSAGES = Number(process.env.POSTCARD_DURABILITY_MESSAGES ?? 1000);
@@ -101,9 +101,16 @@ describe('durability under SIGKILL', () => {
       const n = Number(/^X-Durability-Id: (\d+)$/m.exec(text)?.[1]);
       copies.set(n, (copies.get(n) ?? 0) + 1);
     }
-    const entries = allEntries(ws, 'intellinet');
-    const stillQueued = new Set(entries.filter((e) => e.state !== 'delivered').map((e) => e.ref ?? ''));
-    const lost = [...accepted].filter((n) => !copies.has(n) && !stillQueued.has(String(n)));
+    // A message still in Alice's queue is not lost, nor one bounced back to her (the bounce quotes
+    // its header, RFC 3464 §2): each is known by the id in its text.
+    const durabilityId = (text: string) => Number(/^X-Durability-Id: (\d+)$/m.exec(text)?.[1]);
+    const stillQueued = new Map(pendingMessages(ws, 'intellinet').map(({ entry, text }) => [durabilityId(text), entry]));
+    const bounced = new Set(mailboxMessages(ws, 'intellinet', 'alice').map(durabilityId));
+    const lost = [...accepted].filter((n) => !copies.has(n) && !stillQueued.has(n) && !bounced.has(n));
+    if (stillQueued.size + bounced.size > 0) {
+      const states = [...stillQueued.values()].map((e) => `${e.state}: ${e.attempts.at(-1)?.reason ?? 'no attempt yet'}`);
+      console.log(`durability: ${stillQueued.size} still queued (${states.join('; ')}), ${bounced.size} bounced`);
+    }
     const duplicates = [...copies.values()].reduce((sum, c) => sum + c - 1, 0);
     const perThousand = (duplicates / accepted.size) * 1000;
     console.log(`durability (seed ${seed}): ${accepted.size} accepted, ${kills} kills (${midCommit} with a message awaiting its 250), ` +

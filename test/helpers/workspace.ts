@@ -26,3 +26,10 @@ export function pendingEntries(root: string, org: string): QueueEntry[] {
 export function allEntries(root: string, org: string): QueueEntry[] {
   return withJournal(root, org, (j) => [...j.entries.values()].map((e) => e.entry as QueueEntry));
 }
+
+/** Queue entries not yet delivered or bounced, each with its message text (its copy is kept until then). */
+export function pendingMessages(root: string, org: string): { entry: QueueEntry; text: string }[] {
+  return withJournal(root, org, (j) => [...j.entries.values()]
+    .filter((e) => !isDone(e.entry as QueueEntry))
+    .map((e) => ({ entry: e.entry as QueueEntry, text: e.body ? j.readAt(e.body).toString('utf8') : '' })));
+}

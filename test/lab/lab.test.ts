@@ -123,7 +123,16 @@ describe('a lab with two organisations and no security', () => {
     const attempts = lab.entriesOf('m1')[0].attempts;
     expect(outcome).toBe('deferred');
     expect(attempts.map((a) => [a.host, a.result])).toEqual([['mail.ntsol.example', 'next-mx'], ['backup.ntsol.example', 'next-mx']]);
-    expect(attempts[0].reason).toContain('lost connection with mail.ntsol.example[198.51.100.25]');
+    // The sender met the relay, not the host; the relay saw the host refuse, and the sender says
+    // so in an MTA's words (status 4.4.1, RFC 3463 §3.5: no answer from host), not "lost connection".
+    expect(attempts.map((a) => [a.reason, a.status])).toEqual([
+      ['connect to mail.ntsol.example[198.51.100.25]:25: Connection refused', '4.4.1'],
+      ['connect to backup.ntsol.example[198.51.100.27]:25: Connection refused', '4.4.1'],
+    ]);
+    expect(attempts[0].transcript.at(-1)?.text).toBe('next-mx: connect to mail.ntsol.example[198.51.100.25]:25: Connection refused');
+    // On the wire: each attempt is a SYN the host answered with RST, never a handshake.
+    const conns = attempts.map((a) => lab.taps.ofConn(a.conn!).connections[0]);
+    expect(conns.map((c) => [c.closedBy, c.closeReason])).toEqual(attempts.map((a) => ['refused', a.reason]));
   });
 
   it('picks the queue up again after a restart on the same workspace', async () => {

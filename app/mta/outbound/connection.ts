@@ -31,7 +31,7 @@ export interface ConnectOptions {
   timeoutMs: number;
   timers: Timers;
   upgrades?: StreamUpgrades;
-  /** Called with the local port once connected (the tap uses it to link keys to a capture). */
+  /** Called with the local port as soon as it is known (the tap uses it to link keys to a capture). */
   onConnected?(localPort: number): void;
   /** The server accepted the message (the final 250 after DATA), before QUIT. */
   onAccepted?(): void;
@@ -201,7 +201,19 @@ export function runClientSession(session: SmtpClientSession, options: ConnectOpt
 
     const socket = net.connect({ host: options.host, port: options.port });
     stream = socket;
-    socket.once('connect', () => options.onConnected?.(socket.localPort ?? 0));
+    // The source port is known once Node has issued connect(2), a tick after net.connect for an
+    // address (no lookup); 'connect' may never come: a relay whose host refused it resets the
+    // connection at once, and under load that reset can arrive before Node reports the connect,
+    // which then fails with ECONNRESET. The port still names the tapped connection that says why.
+    let known = false;
+    const noteLocalPort = () => {
+      const port = socket.localPort;
+      if (known || !port) return;
+      known = true;
+      options.onConnected?.(port);
+    };
+    process.nextTick(noteLocalPort);
+    socket.once('connect', noteLocalPort);
     attach(socket);
     armTimer();
   });
