@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SmtpClientSession, type ClientCommand, type SecurityPlan } from '../../../app/mta/outbound/client.ts';
+import { plainPlan } from '../../helpers/plans.ts';
+import { SmtpClientSession, type ClientCommand } from '../../../app/mta/outbound/client.ts';
 import { ReplyParser, dotStuff, type Reply } from '../../../app/smtp/wire.ts';
 
-const plain: SecurityPlan = {
-  afterEhlo: () => ({ step: 'proceed' }),
-  afterTls: () => ({ ok: true }),
-  tlsRefused: (_r, reason) => ({ step: 'fail', failure: { action: 'defer', status: '4.7.0', reason } }),
-  authChallenge: () => ({ ok: false, failure: { action: 'defer', status: '4.7.0', reason: 'no auth' } }),
-  authResult: () => ({ ok: true, seal: false }),
-};
 
 function reply(text: string): Reply {
   const { replies, error } = new ReplyParser().push(Buffer.from(`${text.replace(/\n/g, '\r\n')}\r\n`));
@@ -17,7 +11,7 @@ function reply(text: string): Reply {
 }
 
 function session(to = ['sean@ntsol.example'], message = 'Subject: hi\r\n\r\nHi Sean\r\n') {
-  return new SmtpClientSession({ heloName: 'mail.intellinet.example', from: 'alice@intellinet.example', to, message: Buffer.from(message), plan: plain, peer: 'mail.ntsol.example[198.51.100.25]' });
+  return new SmtpClientSession({ heloName: 'mail.intellinet.example', from: 'alice@intellinet.example', to, message: Buffer.from(message), plan: plainPlan, peer: 'mail.ntsol.example[198.51.100.25]' });
 }
 
 const lines = (cmds: ClientCommand[]) => cmds.map((c) => (c.type === 'send' ? c.line : c.type));

@@ -1,18 +1,12 @@
 // The socket adapter of an outbound session (app/mta/outbound/connection.ts), against real sockets.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmtpClientSession, type SecurityPlan } from '../../../app/mta/outbound/client.ts';
+import { plainPlan } from '../../helpers/plans.ts';
+import { SmtpClientSession } from '../../../app/mta/outbound/client.ts';
 import { runClientSession } from '../../../app/mta/outbound/connection.ts';
 import { realTimers } from '../../../app/base/timers.ts';
 import { closeListener, listenLoopback } from '../../../app/base/loopback.ts';
 
-const plain: SecurityPlan = {
-  afterEhlo: () => ({ step: 'proceed' }),
-  afterTls: () => ({ ok: true }),
-  tlsRefused: (_r, reason) => ({ step: 'fail', failure: { action: 'defer', status: '4.7.0', reason } }),
-  authChallenge: () => ({ ok: false, failure: { action: 'defer', status: '4.7.0', reason: 'no auth' } }),
-  authResult: () => ({ ok: true, seal: false }),
-};
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => { for (const close of closers.splice(0)) await close(); });
@@ -33,7 +27,7 @@ describe('runClientSession', () => {
 
     const session = new SmtpClientSession({
       heloName: 'mail.intellinet.example', from: 'alice@intellinet.example', to: ['sean@ntsol.example'],
-      message: Buffer.from('Subject: hi\r\n\r\nHi\r\n'), plan: plain, peer: 'mail.ntsol.example[198.51.100.25]',
+      message: Buffer.from('Subject: hi\r\n\r\nHi\r\n'), plan: plainPlan, peer: 'mail.ntsol.example[198.51.100.25]',
     });
     const noted: number[] = [];
     const result = await runClientSession(session, { host: '127.0.0.1', port, timeoutMs: 5_000, timers: realTimers, onConnected: (p) => noted.push(p) });
