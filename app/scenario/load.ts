@@ -224,6 +224,8 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     }
   }
   const sent = new Set<string>();
+  /** Each message's first recipient: whose domain a bare `mailbox: sean` is in. */
+  const sentTo = new Map<string, string>();
   const checkpoints = new Set<string>();
   // From a given clock.start, the advance steps must keep the clock where a date can name it.
   let clock = lab.start;
@@ -231,10 +233,16 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
     if ('send' in step) {
       if (sent.has(step.send.id)) errors.push(loc.at([...keys, 'send', 'id'], `message id ${step.send.id} is used twice`));
       sent.add(step.send.id);
+      sentTo.set(step.send.id, [step.send.to].flat()[0]);
       const domain = step.send.from.split('@')[1]?.toLowerCase();
       if (!lab.named.domains.has(domain)) errors.push(loc.at([...keys, 'send', 'from'], `no organisation has the domain ${domain}`));
     } else if ('expect' in step) {
       if (!sent.has(step.expect.message)) errors.push(loc.at([...keys, 'expect', 'message'], `no message ${step.expect.message} was sent before this step`));
+      const firstTo = sentTo.get(step.expect.message);
+      if (step.expect.mailbox !== undefined) {
+        const problem = mailboxProblem(lab, step.expect.mailbox, firstTo);
+        if (problem) errors.push(loc.at([...keys, 'expect', 'mailbox'], problem));
+      }
     } else if ('advance' in step) {
       if (clock === undefined) return;
       clock += parseDuration(step.advance) ?? 0;
@@ -264,6 +272,24 @@ function checkReferences(lab: LabParts, steps: Indexed<Step>[], loc: Locator): S
   };
   for (const [i, step] of steps) visit(step, ['steps', i]);
   return errors;
+}
+
+/**
+ * An `expect.mailbox` that no run could ever satisfy: a user the organisation of that domain does
+ * not have (its `users`, and the postmaster every mail domain has, RFC 5321 §4.5.1), or an external
+ * organisation, whose mailboxes are on its own server and not in the lab. `sean` alone is in the
+ * domain of the message's first recipient (docs/scenario-format.md).
+ */
+function mailboxProblem(lab: LabParts, mailbox: string, firstTo: string | undefined): string | undefined {
+  const [user, given] = mailbox.includes('@') ? mailbox.split('@') : [mailbox, undefined];
+  const domain = (given ?? firstTo?.split('@')[1])?.toLowerCase();
+  if (domain === undefined) return undefined;
+  const org = lab.orgs.map(([, o]) => o).find((o) => [o.domain, ...o.aliases].some((d) => d.toLowerCase() === domain));
+  if (!org) return lab.named.domains.has(domain) ? undefined : `no organisation has the domain ${domain}`;
+  if (org.external) return `${org.id} is an external organisation: its mailboxes are on its own server (${org.external.smtp}), not in the lab`;
+  const lower = user.toLowerCase();
+  if (lower === 'postmaster' || org.users.some((u) => u.toLowerCase() === lower)) return undefined;
+  return `${org.id} has no user ${user} (users: ${org.users.join(', ') || 'none'})`;
 }
 
 /**

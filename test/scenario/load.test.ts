@@ -110,6 +110,20 @@ describe('what run would only have found later', () => {
     expect(step('{ org: ntsol, setConnections: { host: MAIL.ntsol.example, authentication: true, encryption: false } }')).toEqual([]);
   });
 
+  it('an expect.mailbox no run could satisfy: a user the organisation does not have, or an external organisation', () => {
+    const expectMailbox = (mailbox: string, org1 = '') => errors(scenario({ org1, steps: `  - expect: { message: m1, mailbox: ${mailbox} }\n` }));
+    expect(expectMailbox('bob')).toEqual(['s.yaml:17:37: steps[1].expect.mailbox: ntsol has no user bob (users: sean)']);
+    expect(expectMailbox('bob@intellinet.example')).toEqual(['s.yaml:17:37: steps[1].expect.mailbox: intellinet has no user bob (users: alice)']);
+    expect(expectMailbox('sean@nowhere.example')).toEqual(['s.yaml:17:37: steps[1].expect.mailbox: no organisation has the domain nowhere.example']);
+    // The recipient's domain by default, any case; every mail domain has a postmaster (RFC 5321 §4.5.1).
+    expect(expectMailbox('Sean')).toEqual([]);
+    expect(expectMailbox('alice@INTELLINET.example')).toEqual([]);
+    expect(expectMailbox('postmaster')).toEqual([]);
+    expect(expectMailbox('sean', '      external: { smtp: "127.0.0.1:2525" }\n')).toEqual([
+      's.yaml:18:37: steps[1].expect.mailbox: ntsol is an external organisation: its mailboxes are on its own server (127.0.0.1:2525), not in the lab',
+    ]);
+  });
+
   it('addresses, ports and DNS data that are not what they say', () => {
     expect(errors(scenario().replace('198.51.100.25', '999.999.999.999'))).toEqual([
       's.yaml:12:52: lab.orgs[1].hosts[0].address: expected an IPv4 address such as 192.0.2.10 (four numbers from 0 to 255)',
