@@ -9,11 +9,9 @@ import { z } from 'zod';
 import { checkDuration, LAB_DURATION, REAL_DURATION, TIMEOUT_DURATION, type DurationBound } from '../base/clock.ts';
 import { PRODUCT_NAMES } from '../products/index.ts';
 import { BUILT_IN_TLS_LEVELS, isTlsLevel, tlsLevelNames } from '../tls/level-table.ts';
+// Installs the user's words for every schema's errors (a side effect, on purpose: once, before any parse).
+import { alternatives } from './zod-words.ts';
 
-/** `a, b or c`: a list of choices as a sentence says it. */
-function alternatives(names: readonly string[]): string {
-  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
-}
 
 /** A duration (`90s`, `15m`, `2h`, `2d`, `1w`, or milliseconds) within its bound (app/base/clock.ts, docs/scenario-format.md "Durations"). */
 function boundedDuration(bound: DurationBound) {

@@ -27,15 +27,15 @@ describe('the contract', () => {
   });
 
   it.each([
-    ['openScenario', {}, 'openScenario: payload.id: Invalid input: expected string, received undefined'],
+    ['openScenario', {}, 'openScenario: payload.id: required: expected text'],
     ['openScenario', { id: '' }, 'openScenario: payload.id: must not be empty'],
     ['openScenario', { id: 'postcard', extra: 1 }, 'openScenario: payload: Unrecognized key: "extra" (extra)'],
-    ['listMailbox', { org: 'ntsol' }, 'listMailbox: payload.user: Invalid input: expected string, received undefined'],
+    ['listMailbox', { org: 'ntsol' }, 'listMailbox: payload.user: required: expected text'],
     ['sendMessage', { id: 'm1', from: 'not an address', to: 'sean@ntsol.example' }, 'sendMessage: payload.from: expected a mail address such as alice@intellinet.example'],
     ['sendMessage', { id: 'm1', from: 'alice@intellinet.example', to: [] }, 'sendMessage: payload.to'],
     ['applyAction', { org: 'ntsol' }, 'applyAction: payload: an action makes exactly one change (found none)'],
     ['applyAction', { org: 'intellinet', setSecurity: { domain: 'ntsol.example', method: 'tls' } }, 'applyAction: payload.setSecurity.level: method tls needs a level'],
-    ['retryEntry', 'INT00001', 'retryEntry: payload: Invalid input: expected object, received string'],
+    ['retryEntry', 'INT00001', 'retryEntry: payload: expected a mapping (key: value), found the text "INT00001"'],
     ['getTranscripts', { org: 'x'.repeat(500), id: 'Q1' }, 'getTranscripts: payload.org: is too long'],
     ['pagePackets', { locate: 3 }, 'pagePackets: payload.locate: needs a point: frame numbers are per capture point'],
     ['pagePackets', { point: 'p1', locate: 0 }, 'pagePackets: payload.locate: must be a frame number (1 or more)'],

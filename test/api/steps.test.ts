@@ -147,6 +147,6 @@ describe('a checkpoint as the next step', () => {
     expect(validateRequest('runNextStep', {})).toEqual({ ok: true, command: 'runNextStep', payload: { solve: false } });
     const bad = validateRequest('runNextStep', { solve: 'yes' });
     expect(bad.ok).toBe(false);
-    if (!bad.ok) expect(bad.error.message).toBe('runNextStep: payload.solve: Invalid input: expected boolean, received string');
+    if (!bad.ok) expect(bad.error.message).toBe('runNextStep: payload.solve: expected true or false, found the text "yes"');
   });
 });

@@ -257,7 +257,7 @@ steps:
 `);
     const r = await cli('validate', file);
     expect(r.err.split('\n')).toEqual([
-      `${file}:4:125: lab.orgs[0].inbound.starttls: Invalid input: expected boolean, received string`,
+      `${file}:4:125: lab.orgs[0].inbound.starttls: expected true or false, found the text "maybe"`,
       `${file}:6:22: lab.paths[0].between[1]: no organisation nowhere (known: a)`,
       `${file}:8:27: steps[0].send.from: no organisation has the domain elsewhere.example`,
     ]);

@@ -140,7 +140,9 @@ describe('postcard-lab up: a mail server that keeps its promises', () => {
     const file = path.join(ws, 'down.yaml');
     fs.writeFileSync(file, fs.readFileSync(path.join(ROOT, 'scenarios/postcard.yaml'), 'utf8')
       .replace('nt: { domain: INTELLINET, crypto: us-128 }', 'nt: { domain: INTELLINET, crypto: us-128 }\n      queue: { retry: [10m] }')
-      .replace('nt: { domain: NTSOL, crypto: export-40 }', `nt: { domain: NTSOL, crypto: export-40 }\n      external: { smtp: "127.0.0.1:${port}" }`));
+      .replace('nt: { domain: NTSOL, crypto: export-40 }', `nt: { domain: NTSOL, crypto: export-40 }\n      external: { smtp: "127.0.0.1:${port}" }`)
+      // An external partner's mailboxes are on its own server: the loader refuses to expect one in the lab.
+      .replace(', mailbox: sean }', ' }'));
     const lab = path.join(ws, 'lab');
     // 600 times as fast: the 10-minute retry comes every second of real time.
     const first = await up(file, lab, ['--time-scale', '600']);

@@ -86,6 +86,24 @@ describe('inbound TLS settings', () => {
   });
 });
 
+describe('schema errors in a reader\'s words, not zod\'s', () => {
+  it('says what was expected and what was found, for types, choices, lists and bounds', () => {
+    const text = scenario({ steps: '  - expect: { message: m1, outcome: lost }\n  - send: { id: m2, from: alice@intellinet.example, to: [], subject: 3 }\n' })
+      .replace('title: Bounds', 'title: 5\nlevel: expert')
+      .replace('      users: [sean]', '      users: sean')
+      .replace('via: firewall, firewall: { profile: asa }', 'via: tunnel');
+    expect(errors(text)).toEqual([
+      's.yaml:1:8: title: expected text, found the number 5',
+      's.yaml:2:8: level: expected beginner, intermediate or advanced, found "expert"',
+      's.yaml:12:14: lab.orgs[1].users: expected a list, found the text "sean"',
+      's.yaml:15:44: lab.paths[0].via: expected direct, firewall or content-scanner, found "tunnel"',
+      's.yaml:18:37: steps[1].expect.outcome: expected delivered, deferred or bounced, found "lost"',
+      's.yaml:19:57: steps[2].send.to: expected at least 1 entry, found 0',
+      's.yaml:19:70: steps[2].send.subject: expected text, found the number 3',
+    ]);
+  });
+});
+
 describe('what run would only have found later', () => {
   const step = (action: string) => errors(scenario({ steps: `  - action: ${action}\n` }));
 
