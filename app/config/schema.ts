@@ -89,14 +89,36 @@ const host = z.strictObject({
 });
 
 
+/**
+ * NT's names (MS-SRVS §2.2.2.8, NetprNameValidate): a user name is 1 to 256 characters and a
+ * NetBIOS domain name 1 to 15, neither with a control character or any of " / \ [ ] : | < > + = ; , ?
+ * — a domain name with no `*` or space either — and neither made only of dots and spaces. User
+ * Manager, the IMS's logon and the NTLM AUTHENTICATE message (MS-NLMP §2.2.1.3) all carry them.
+ */
+const NT_INVALID = /[\x00-\x1f"/\\[\]:|<>+=;,?]/;
+const NT_SHOWN = '" / \\ [ ] : | < > + = ; , ?';
+const onlyDotsAndSpaces = (s: string) => /^[. ]+$/.test(s);
+export const ntUserName = z.string().superRefine((name, ctx) => {
+  if (name.length < 1 || name.length > 256 || NT_INVALID.test(name) || onlyDotsAndSpaces(name)) {
+    ctx.addIssue({ code: 'custom', message: `an NT user name is 1 to 256 characters, not only dots and spaces, without ${NT_SHOWN} (MS-SRVS §2.2.2.8), not ${JSON.stringify(name)}` });
+  }
+});
+export const ntDomainName = z.string().superRefine((name, ctx) => {
+  if (name.length < 1 || name.length > 15 || NT_INVALID.test(name) || /[* ]/.test(name) || onlyDotsAndSpaces(name)) {
+    ctx.addIssue({ code: 'custom', message: `an NT domain name is 1 to 15 characters, without spaces, * or ${NT_SHOWN} (MS-SRVS §2.2.2.8), not ${JSON.stringify(name)}` });
+  }
+});
+/** An account, named by its NT domain and user (User Manager's "DOMAIN\user"). */
+const accountName = { domain: ntDomainName, user: ntUserName };
+
 const ntAccount = z.strictObject({
-  domain: z.string().min(1),
-  user: z.string().min(1),
+  ...accountName,
   password: z.string(),
   disabled: z.boolean().default(false),
 });
 
-const logon = z.strictObject({ domain: z.string(), user: z.string().min(1), password: z.string() });
+// An empty domain: the logon names none (an AUTHENTICATE message's DomainName may be empty, MS-NLMP §2.2.1.3).
+const logon = z.strictObject({ domain: z.union([z.literal(''), ntDomainName]), user: ntUserName, password: z.string() });
 
 export const securityEntry = z.strictObject({
   /** `ntsol.example` matches that domain; `.partner.example` matches its subdomains (as Postfix). */
@@ -121,7 +143,7 @@ export const org = z.strictObject({
   /** Further mail domains this organisation receives for, e.g. the domain of an alternate interface. */
   aliases: z.array(domainName).default([]),
   nt: z.strictObject({
-    domain: z.string().min(1),
+    domain: ntDomainName,
     crypto: z.enum(['us-128', 'export-40']).default('us-128'),
     lmCompatibility: z.number().int().min(0).max(5).default(2),
   }).optional(),
@@ -219,11 +241,11 @@ export const dnsRecord = z.strictObject({
 export const labAction = z.strictObject({
   org: id,
   createAccount: ntAccount.optional(),
-  deleteAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
-  disableAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
+  deleteAccount: z.strictObject(accountName).optional(),
+  disableAccount: z.strictObject(accountName).optional(),
   /** User Manager's "Account Disabled" cleared: the account logs on again. */
-  enableAccount: z.strictObject({ domain: z.string(), user: z.string() }).optional(),
-  setPassword: z.strictObject({ domain: z.string(), user: z.string(), password: z.string() }).optional(),
+  enableAccount: z.strictObject(accountName).optional(),
+  setPassword: z.strictObject({ ...accountName, password: z.string() }).optional(),
   setSecurity: securityEntry.optional(),
   removeSecurity: z.strictObject({ domain: domainName }).optional(),
   setProfile: serverProfile.optional(),

@@ -104,6 +104,26 @@ describe('schema errors in a reader\'s words, not zod\'s', () => {
   });
 });
 
+describe('NT names (MS-SRVS §2.2.2.8)', () => {
+  it('refuses a domain name over 15 characters or with a space, and a user name with a reserved character, wherever an account is named', () => {
+    const text = scenario({
+      org0: '      nt: { domain: "INTELLINET CORP" }\n',
+      org1: '      nt: { domain: NTSOLUTIONSLIMITED }\n      accounts: [{ domain: NTSOL, user: "doug:x", password: p }]\n',
+      steps: '  - action: { org: ntsol, disableAccount: { domain: "NT/SOL", user: ".." } }\n',
+    });
+    const domainRule = 'an NT domain name is 1 to 15 characters, without spaces, * or " / \\ [ ] : | < > + = ; , ? (MS-SRVS §2.2.2.8)';
+    const userRule = 'an NT user name is 1 to 256 characters, not only dots and spaces, without " / \\ [ ] : | < > + = ; , ? (MS-SRVS §2.2.2.8)';
+    expect(errors(text)).toEqual([
+      `s.yaml:9:21: lab.orgs[0].nt.domain: ${domainRule}, not "INTELLINET CORP"`,
+      `s.yaml:14:21: lab.orgs[1].nt.domain: ${domainRule}, not "NTSOLUTIONSLIMITED"`,
+      `s.yaml:15:41: lab.orgs[1].accounts[0].user: ${userRule}, not "doug:x"`,
+      `s.yaml:20:53: steps[1].action.disableAccount.domain: ${domainRule}, not "NT/SOL"`,
+      `s.yaml:20:69: steps[1].action.disableAccount.user: ${userRule}, not ".."`,
+    ]);
+    expect(errors(scenario({ org0: '      nt: { domain: INTELLINET }\n', org1: '      accounts: [{ domain: INTELLINET, user: Doug.Smith-2, password: "" }]\n' }))).toEqual([]);
+  });
+});
+
 describe('what run would only have found later', () => {
   const step = (action: string) => errors(scenario({ steps: `  - action: ${action}\n` }));
 
