@@ -91,14 +91,16 @@ const host = z.strictObject({
 });
 
 
+// zod's own "Too small: expected string to have >=1 characters" says neither what is missing nor
+// what would do: these say both, to a scenario's author and, under the field's label, in a form.
 const ntAccount = z.strictObject({
-  domain: z.string().min(1),
-  user: z.string().min(1),
+  domain: z.string().min(1, 'must not be empty (e.g. INTELLINET)'),
+  user: z.string().min(1, 'must not be empty (e.g. DOUG)'),
   password: z.string(),
   disabled: z.boolean().default(false),
 });
 
-const logon = z.strictObject({ domain: z.string(), user: z.string().min(1), password: z.string() });
+const logon = z.strictObject({ domain: z.string(), user: z.string().min(1, 'must not be empty: the account this server logs on with (e.g. DOUG)'), password: z.string() });
 
 export const securityEntry = z.strictObject({
   /** `ntsol.example` matches that domain; `.partner.example` matches its subdomains (as Postfix). */
