@@ -391,7 +391,10 @@ export interface AttemptTranscript {
   reason?: string;
   /** What our client saw, with swaks markers (`->`, `<-`, `~>`, `<~`, `=>`, `<=`, `===`). */
   sender: string;
-  /** What the receiving server logged for the same connection (its `<-` is what it read). */
+  /**
+   * What the receiving server logged for the same connection, with the same markers from its seat
+   * (`<-` what it read, `->` what it wrote; `<~` `~>` inside TLS, `<=` `=>` inside the NTLM seal).
+   */
   receiver: string;
   /** For a failed attempt: the line of `sender` (0-based) that caused the failure. */
   causeLine?: number;
@@ -480,7 +483,7 @@ export interface SessionTranscriptView {
   point: string;
   client?: string;
   server?: string;
-  /** The receiver's view, one line per server log line (`<-` read, `->` written). */
+  /** The receiver's view, one line per server log line (`<-` read, `->` written; `~` inside TLS, `=` sealed). */
   transcript: string;
   packets: ({ no: number; index: number } | null)[];
   line?: number;

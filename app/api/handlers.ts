@@ -4,7 +4,7 @@
  * `CommandName`, so a command without a handler does not compile.
  */
 import path from 'node:path';
-import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
+import { formatTranscript } from '../mta/transcript.ts';
 import { dsnFields } from '../scenario/expect.ts';
 import type { MailServer } from '../mta/server.ts';
 import { inboundTlsProblem } from '../mta/inbound-tls.ts';
@@ -137,7 +137,7 @@ export function createHandlers(session: ApiSession, connection: TerminalOwner = 
         attempts: entry.attempts.map((a, index) => ({
           index, at: a.at, host: a.host, conn: a.conn, result: a.result, reason: a.reason,
           sender: a.transcriptDropped ? `(${a.transcriptDropped} lines no longer kept: only the newest finished entries keep their transcripts, docs/decisions.md "Bounded memory")` : formatTranscript(a.transcript),
-          receiver: a.conn ? formatReceiverTranscript(logs.get(a.conn) ?? []) : '',
+          receiver: a.conn ? formatTranscript(logs.get(a.conn) ?? []) : '',
           ...(a.causeLine !== undefined && a.result !== 'delivered' ? { causeLine: a.causeLine } : {}),
           linked: a.conn ? a.transcript.flatMap((l, i) => (l.at ? [i] : [])) : [],
         })),

@@ -8,7 +8,7 @@ import type { DetailNodeView, FollowView, PacketDetailView, PacketPage, ParsedRe
 import type { QueueEntry } from '../mta/queue.ts';
 import type { TranscriptLine } from '../mta/outbound/client.ts';
 import { fromSenderOffset, sidesOf, toSenderOffset } from '../capture/anchor.ts';
-import { formatReceiverTranscript } from '../mta/transcript.ts';
+import { formatTranscript } from '../mta/transcript.ts';
 import { ApiFailure } from './session.ts';
 
 function tree(nodes: DetailNode[]): DetailNodeView[] {
@@ -109,7 +109,7 @@ function sessionOf(lab: Lab, point: string, no: number, conn: string, dir: 'c2s'
   const ep = (e: { ip: string; port: number; host?: string }) => `${e.host ?? e.ip} [${e.ip}]:${e.port}`;
   return {
     conn, point, ...(f ? { client: ep(f.client), server: ep(f.server) } : {}),
-    transcript: formatReceiverTranscript(log),
+    transcript: formatTranscript(log),
     packets,
     ...(line !== undefined ? { line, text: log[line].text } : {}),
   };

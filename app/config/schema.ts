@@ -94,20 +94,31 @@ const host = z.strictObject({
  * NetBIOS domain name 1 to 15, neither with a control character or any of " / \ [ ] : | < > + = ; , ?
  * — a domain name with no `*` or space either — and neither made only of dots and spaces. User
  * Manager, the IMS's logon and the NTLM AUTHENTICATE message (MS-NLMP §2.2.1.3) all carry them.
+ * An empty one says what would do, to a scenario's author and, under the field's label, in a form.
  */
 const NT_INVALID = /[\x00-\x1f"/\\[\]:|<>+=;,?]/;
 const NT_SHOWN = '" / \\ [ ] : | < > + = ; , ?';
 const onlyDotsAndSpaces = (s: string) => /^[. ]+$/.test(s);
-export const ntUserName = z.string().superRefine((name, ctx) => {
-  if (name.length < 1 || name.length > 256 || NT_INVALID.test(name) || onlyDotsAndSpaces(name)) {
-    ctx.addIssue({ code: 'custom', message: `an NT user name is 1 to 256 characters, not only dots and spaces, without ${NT_SHOWN} (MS-SRVS §2.2.2.8), not ${JSON.stringify(name)}` });
-  }
-});
-export const ntDomainName = z.string().superRefine((name, ctx) => {
-  if (name.length < 1 || name.length > 15 || NT_INVALID.test(name) || /[* ]/.test(name) || onlyDotsAndSpaces(name)) {
-    ctx.addIssue({ code: 'custom', message: `an NT domain name is 1 to 15 characters, without spaces, * or ${NT_SHOWN} (MS-SRVS §2.2.2.8), not ${JSON.stringify(name)}` });
-  }
-});
+function ntUser(empty = 'must not be empty (e.g. DOUG)') {
+  return z.string().superRefine((name, ctx) => {
+    if (name === '') ctx.addIssue({ code: 'custom', message: empty });
+    else if (name.length > 256 || NT_INVALID.test(name) || onlyDotsAndSpaces(name)) {
+      ctx.addIssue({ code: 'custom', message: `an NT user name is 1 to 256 characters, not only dots and spaces, without ${NT_SHOWN} (MS-SRVS §2.2.2.8), not ${JSON.stringify(name)}` });
+    }
+  });
+}
+export const ntUserName = ntUser();
+/** `emptyAllowed`: a logon may name no domain. */
+function ntDomain(emptyAllowed = false) {
+  return z.string().superRefine((name, ctx) => {
+    if (name === '') {
+      if (!emptyAllowed) ctx.addIssue({ code: 'custom', message: 'must not be empty (e.g. INTELLINET)' });
+    } else if (name.length > 15 || NT_INVALID.test(name) || /[* ]/.test(name) || onlyDotsAndSpaces(name)) {
+      ctx.addIssue({ code: 'custom', message: `an NT domain name is 1 to 15 characters, without spaces, * or ${NT_SHOWN} (MS-SRVS §2.2.2.8), not ${JSON.stringify(name)}` });
+    }
+  });
+}
+export const ntDomainName = ntDomain();
 /** An account, named by its NT domain and user (User Manager's "DOMAIN\user"). */
 const accountName = { domain: ntDomainName, user: ntUserName };
 
@@ -118,7 +129,11 @@ const ntAccount = z.strictObject({
 });
 
 // An empty domain: the logon names none (an AUTHENTICATE message's DomainName may be empty, MS-NLMP §2.2.1.3).
-const logon = z.strictObject({ domain: z.union([z.literal(''), ntDomainName]), user: ntUserName, password: z.string() });
+const logon = z.strictObject({
+  domain: ntDomain(true),
+  user: ntUser('must not be empty: the account this server logs on with (e.g. DOUG)'),
+  password: z.string(),
+});
 
 export const securityEntry = z.strictObject({
   /** `ntsol.example` matches that domain; `.partner.example` matches its subdomains (as Postfix). */

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLab, type Lab } from '../lab/lab.ts';
 import { exportPcapng } from '../lab/exports.ts';
-import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
+import { formatTranscript } from '../mta/transcript.ts';
 import { cellId, cellLab, type GridCell } from './axes.ts';
 import { expectCell, type CellExpectation, type CellOutcome } from './expect.ts';
 
@@ -60,7 +60,7 @@ function observe(lab: Lab, ref: string): Pick<CellResult, 'outcome' | 'leaked' |
     reason: entries.map((e) => e.lastError).find(Boolean) ?? delivered?.downgraded ?? (delivered ? 'delivered' : last?.reason ?? ''),
     downgraded: attempts.find((a) => a.downgraded)?.downgraded,
     transcript: attempts.map((a) => formatTranscript(a.transcript)).join('\n'),
-    receiverTranscript: attempts.map((a) => (a.conn ? formatReceiverTranscript(lab.serverLogs.get(a.conn) ?? []) : '')).filter(Boolean).join('\n'),
+    receiverTranscript: attempts.map((a) => (a.conn ? formatTranscript(lab.serverLogs.get(a.conn) ?? []) : '')).filter(Boolean).join('\n'),
   };
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Lab } from './lab.ts';
 import type { QueueEntry } from '../mta/queue.ts';
 import { writePcapng, exportKeyLog } from '../capture/pcapng.ts';
-import { formatReceiverTranscript, formatTranscript } from '../mta/transcript.ts';
+import { formatTranscript } from '../mta/transcript.ts';
 
 /** Write the lab's capture as pcapng to `file` (leaks flagged first, so the packet view agrees). */
 export async function exportPcapng(lab: Lab, file: string): Promise<{ bytes: number; packets: number }> {
@@ -33,7 +33,7 @@ function attemptText(lab: Lab, entry: QueueEntry, i: number): string {
     `# ${entry.id} (${entry.ref ?? 'no scenario id'}) attempt ${i + 1} to ${attempt.host ?? '?'}: ${attempt.result}${attempt.conn ? `, connection ${attempt.conn}` : ''}`,
     `# ${new Date(attempt.at).toISOString()}${attempt.reason ? ` — ${attempt.reason}` : ''}`,
     '', '## as the sender saw it', formatTranscript(attempt.transcript),
-    ...(receiver ? ['', '## as the receiver got it', formatReceiverTranscript(receiver)] : []),
+    ...(receiver ? ['', '## as the receiver got it', formatTranscript(receiver)] : []),
     '',
   ].join('\n');
 }

@@ -16,6 +16,7 @@ import type { Dialect } from '../products/types.ts';
 import { speak, type SpeakingConnection } from './dialect-wire.ts';
 import type { TLSSocket } from 'node:tls';
 import { enableWrappedServerKeylog } from '../tls/session.ts';
+import type { Layer } from './outbound/client.ts';
 
 export interface InboundEnvelope {
   from: string;
@@ -40,7 +41,20 @@ export interface ServerLogLine {
   remotePort: number;
   localPort: number;
   dir: 'in' | 'out';
+  /** The layer the line crossed, as this server knew it when it read or wrote the line (`layerOf`). */
+  layer: Layer;
   text: string;
+}
+
+/**
+ * The layer a session's next line crosses: inside the NTLM seal once the server installed it
+ * (app/mta/inbound-ntlm.ts sets `sealed`), else inside TLS once the STARTTLS handshake completed
+ * (smtp-server sets `secure`; RFC 3207 §4), else in clear. A reply that starts a layer — `220` to
+ * STARTTLS, `235` to a sealing AUTH NTLM — is written before the layer exists, so it is logged in
+ * the layer it crossed: the one before. app/mta/server.ts reads the same two flags at MAIL.
+ */
+function layerOf(session: { secure?: boolean; sealed?: boolean } | undefined): Layer {
+  return session?.sealed ? 'sealed' : session?.secure ? 'tls' : 'clear';
 }
 
 export interface InboundOptions {
@@ -243,7 +257,9 @@ export interface InboundServer {
 }
 
 export async function startInbound(o: InboundOptions): Promise<InboundServer> {
-  const portsByCid = new Map<string, { remotePort: number; localPort: number }>();
+  // Each open session by its id: smtp-server keeps one session object per connection (its
+  // `_resetSession` refills it), so its ports and its `secure` and `sealed` flags are read here.
+  const sessions = new Map<string, SMTPServerSession & { sealed?: boolean }>();
   const protocols = new Map<string, string>();
   // smtp-server logs bunyan's way: the entry's fields, then a format and its arguments. The lab
   // keeps the commands it read (`C:`) and the replies it sent (`S:`), the first argument each.
@@ -251,7 +267,9 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     const e = entry as { tnx?: string; cid?: string } | undefined;
     if (!o.onLog || !e || (e.tnx !== 'send' && e.tnx !== 'command') || (format !== 'S:' && format !== 'C:')) return;
     const cid = e.cid ?? '';
-    const ports = portsByCid.get(cid) ?? { remotePort: 0, localPort: 0 };
+    const session = sessions.get(cid);
+    const ports = { remotePort: session?.remotePort ?? 0, localPort: session?.localPort ?? 0 };
+    const layer = layerOf(session);
     const dir = format === 'C:' ? 'in' : 'out';
     const text = String(line ?? '');
     // One log line per CRLF- or LF-ended line, a final line break ending the last one; found with
@@ -261,7 +279,7 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     do {
       const nl = text.indexOf('\n', start);
       const end = nl < 0 ? text.length : nl > start && text[nl - 1] === '\r' ? nl - 1 : nl;
-      o.onLog({ cid, ...ports, dir, text: text.slice(start, end) });
+      o.onLog({ cid, ...ports, dir, layer, text: text.slice(start, end) });
       start = nl < 0 ? text.length + 1 : nl + 1;
     } while (start < text.length);
   };
@@ -280,11 +298,11 @@ export async function startInbound(o: InboundOptions): Promise<InboundServer> {
     // The lab's own logger replaces smtp-server's after construction (LabSmtpServer).
     logger: false,
     onConnect(session, callback) {
-      portsByCid.set(session.id, { remotePort: session.remotePort, localPort: session.localPort });
+      sessions.set(session.id, session);
       callback();
     },
     onClose(session) {
-      portsByCid.delete(session.id);
+      sessions.delete(session.id);
       protocols.delete(session.id);
     },
     // smtp-server's session.tlsOptions is getCipher(), whose `version` is the cipher's first

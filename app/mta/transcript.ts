@@ -11,18 +11,15 @@ const MARKERS = {
   sealed: { out: '=>', in: '<=' },
 } as const;
 
-export function formatTranscript(lines: readonly TranscriptLine[]): string {
+/**
+ * One line of either side's view: `out` the side wrote, `in` it read, each in the layer it crossed.
+ * The receiver's lines (app/mta/inbound.ts, `ServerLogLine`) are of this shape too, from the
+ * server's seat: `<-` a command it read, `->` a reply it wrote.
+ */
+export type SideLine = Pick<TranscriptLine, 'dir' | 'layer' | 'text'>;
+
+export function formatTranscript(lines: readonly SideLine[]): string {
   return lines
     .map((l) => (l.dir === 'note' ? `=== ${l.text}` : `${MARKERS[l.layer][l.dir]} ${l.text}`))
     .join('\n');
-}
-
-export interface ReceiverLine {
-  dir: 'in' | 'out';
-  text: string;
-}
-
-/** The receiver's view: what its server read (`<-` from the client) and wrote (`->`). */
-export function formatReceiverTranscript(lines: readonly ReceiverLine[]): string {
-  return lines.map((l) => `${l.dir === 'in' ? '<-' : '->'} ${l.text}`).join('\n');
 }

@@ -27,7 +27,8 @@
 import { z } from 'zod';
 import { DAY, MIN, wire, type ConnectionsForm, type LabEntry, type Product, type Translation, type Vocabulary } from './types.ts';
 
-const text = z.string().max(200, 'is too long');
+// A refusal says what is accepted; the dialog puts its field's label before it (renderer/lib/format.ts, `friendly`).
+const text = z.string().max(200, 'is too long (at most 200 characters)');
 
 /** The IMS "E-Mail Domain security information" dialog [Admin]. */
 export const imsSetting = z.strictObject({

@@ -59,15 +59,26 @@ export function failsClosed(row: SecurityRowView, levels: readonly TlsLevelView[
 }
 
 /**
+ * What a form calls its fields, by the key path of the request each one fills, list indices left
+ * out (`domain` → `E-Mail domain`, `setting.logon.user` → `Account`): `friendly` names a refused
+ * field as the form shows it.
+ */
+export type FieldLabels = Readonly<Record<string, string>>;
+
+/**
  * An engine refusal in words for the person at the screen: the command name and the payload's key
  * path are for developers (`saveSecurity: payload.domain: expected a domain name …` becomes
- * `Domain: expected a domain name …`). The engine's own sentence is kept as it is.
+ * `E-Mail domain: expected a domain name …` with the dialog's labels, `Domain: …` without). The
+ * engine's own sentence is kept as it is.
  */
-export function friendly(message: string): string {
-  const words = (key: string) => key.replace(/\[\d+\]/g, '').split('.').pop()!.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+export function friendly(message: string, labels: FieldLabels = {}): string {
+  const name = (key: string) => {
+    const path = key.replace(/\[\d+\]/g, '');
+    return labels[path] ?? path.split('.').pop()!.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  };
   const text = message
     .replace(/^[a-z][A-Za-z]+: (?=payload\b)/, '')
-    .replace(/\bpayload\.([A-Za-z0-9_.[\]]+): /g, (_, key: string) => `${words(key)}: `)
+    .replace(/\bpayload\.([A-Za-z0-9_.[\]]+): /g, (_, key: string) => `${name(key)}: `)
     .replace(/\bpayload: /g, '');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

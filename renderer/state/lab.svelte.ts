@@ -9,7 +9,7 @@
  */
 import type { LabActionRequest, LabSnapshot, PostcardApi, SaveSecurityRequest, SendRequest } from '../../app/api/contract.ts';
 import { coalesce } from '../lib/coalesce.ts';
-import { friendly } from '../lib/format.ts';
+import { friendly, type FieldLabels } from '../lib/format.ts';
 
 /** What a form hears back: nothing on success (perhaps a note), or the engine's refusal. */
 export interface ChangeOutcome {
@@ -34,19 +34,22 @@ export class LabState {
     this.#api = api;
   }
 
-  /** One lab change, as a scenario's `action` step would make it. */
-  async act(action: LabActionRequest): Promise<ChangeOutcome> {
-    return this.#change(async () => (await this.#api.applyAction(action)).snapshot);
+  /**
+   * One lab change, as a scenario's `action` step would make it. `labels` are the asking form's
+   * names for the action's keys, so a refusal names the field the user sees (`friendly`).
+   */
+  async act(action: LabActionRequest, labels?: FieldLabels): Promise<ChangeOutcome> {
+    return this.#change(async () => (await this.#api.applyAction(action)).snapshot, labels);
   }
 
   /** A security dialog's OK: the engine translates the profile's words into the lab's entry. */
-  async saveSecurity(request: SaveSecurityRequest): Promise<ChangeOutcome> {
+  async saveSecurity(request: SaveSecurityRequest, labels?: FieldLabels): Promise<ChangeOutcome> {
     let note: string | undefined;
     const outcome = await this.#change(async () => {
       const r = await this.#api.saveSecurity(request);
       note = r.note;
       return r.snapshot;
-    });
+    }, labels);
     return outcome.error ? outcome : { note };
   }
 
@@ -70,24 +73,18 @@ export class LabState {
   }
 
   /** Rehearsal: the lab clock moves forward; due retries run and lifetimes end, as on a real server. */
-  async advance(by: string): Promise<ChangeOutcome> {
-    try {
-      const r = await this.#api.advanceClock({ by });
-      this.snapshot = r.snapshot;
-      return {};
-    } catch (error) {
-      return { error: friendly((error as Error).message) };
-    }
+  async advance(by: string, labels?: FieldLabels): Promise<ChangeOutcome> {
+    return this.#change(async () => (await this.#api.advanceClock({ by })).snapshot, labels);
   }
 
   #sent = 0;
 
-  async #change(fn: () => Promise<LabSnapshot>): Promise<ChangeOutcome> {
+  async #change(fn: () => Promise<LabSnapshot>, labels?: FieldLabels): Promise<ChangeOutcome> {
     try {
       this.snapshot = await fn();
       return {};
     } catch (error) {
-      return { error: friendly((error as Error).message) };
+      return { error: friendly((error as Error).message, labels) };
     }
   }
 

@@ -106,6 +106,30 @@ describe('handlers against the postcard scenario', () => {
     expect(await d.fail('getTranscripts', { org: 'mars', id: entry.id })).toEqual({ code: 'not-found', message: 'no organisation "mars" in this lab (known: intellinet, ntsol)' });
   });
 
+  // The receiver's view marks each line with the layer it crossed, as the sender's does
+  // (docs/ui.md, "Mailboxes and transcripts"): a trainer shows where cleartext ends on either side.
+  it.each([
+    // RFC 3207 §4: the 220 to STARTTLS goes in clear, the EHLO after the handshake inside TLS.
+    ['starttls-partner', ['<- STARTTLS', '-> 220 2.0.0 Ready to start TLS', '<~ EHLO mail.intellinet.example', '~> 250 2.1.0 Ok', '<~ QUIT']],
+    // docs/ntlm.md: the 235 goes in clear, everything after it inside the NTLM seal.
+    ['ntlm-one-way', ['-> 235 ntlm authentication successful', '<= MAIL FROM:<alice@intellinet.example>', '=> 250 OK', '<= QUIT']],
+  ] as const)('%s: the receiver\'s view says which lines arrived inside TLS or the NTLM seal, as the sender\'s view does', async (id, want) => {
+    const d = session();
+    await d.call('openScenario', { id });
+    await d.call('startLab', {});
+    await d.call('runAllSteps', {});
+    const entry = (await d.call('getSnapshot', {})).orgs.find((o) => o.id === 'intellinet')!.queue.at(-1)!;
+    const [attempt] = (await d.call('getTranscripts', { org: 'intellinet', id: entry.id })).attempts.filter((a) => a.result === 'delivered');
+    const receiver = attempt.receiver.split('\n');
+    for (const line of want) expect(receiver.some((l) => l.startsWith(line)), `${line} in\n${attempt.receiver}`).toBe(true);
+    // Every command the sender wrote reached the receiver in the same layer: `-> X` is read as `<- X`,
+    // `~> X` as `<~ X`, `=> X` as `<= X` (AUTH's blobs the receiver logs redacted, the message as its content).
+    const mirror = { '->': '<-', '~>': '<~', '=>': '<=' } as const;
+    const sent = attempt.sender.split('\n').filter((l) => /^(->|~>|=>) (EHLO|STARTTLS|MAIL|RCPT|DATA|QUIT)\b/.test(l));
+    expect(sent.length).toBeGreaterThan(3);
+    for (const l of sent) expect(receiver).toContain(`${mirror[l.slice(0, 2) as keyof typeof mirror]}${l.slice(2)}`);
+  });
+
   it('applies a lab action and shows it in the security table, never with the password', async () => {
     const d = session();
     await d.call('openScenario', { id: 'postcard' });

@@ -122,6 +122,11 @@ describe('saveSecurity against a running lab', () => {
       .toBe('saveSecurity: payload.domain: expected a domain name such as ntsol.example');
     expect(await d.fail('saveSecurity', { org: 'mars', domain: 'ntsol.example', setting: { vocabulary: 'level', level: 'may' } }))
       .toMatchObject({ code: 'not-found' });
+    // The API's own errors keep the key (a form names it by its label, renderer/lib/format.ts) and say what is accepted.
+    expect((await d.fail('saveSecurity', { org: 'intellinet', domain: 'ntsol.example', setting: { vocabulary: 'ims', option: 'ntlm', logon: { domain: 'INTELLINET', user: 'D'.repeat(201), password: 'x' } } })).message)
+      .toBe('saveSecurity: payload.setting.logon.user: is too long (at most 200 characters)');
+    expect((await d.fail('applyAction', { org: 'ntsol', createAccount: { domain: '', user: '', password: 'x' } })).message)
+      .toBe('applyAction: payload.createAccount.domain: must not be empty (e.g. INTELLINET); payload.createAccount.user: must not be empty (e.g. DOUG)');
     expect((await d.call('getSnapshot', {})).orgs[0].security).toEqual([]);
   });
 

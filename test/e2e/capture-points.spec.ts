@@ -107,9 +107,17 @@ test('3. a session from outside links to the receiving server\'s transcript of i
   await expect(page.getByRole('heading', { name: /^Transcript of connection c\d+$/ })).toBeVisible();
   await page.screenshot({ path: 'test-results/capture-points-outside-transcript-1440x900-light.png' });
 
-  // The second EHLO (inside TLS) is its own line and leads to its own packet: a TLS record.
-  const ehlos = transcript.getByRole('button', { name: /^Line \d+: <- EHLO hand\.example — show its packet$/ });
+  // The second EHLO (inside TLS) is its own line, marked as the server read it — `<~`, in the
+  // sender's TLS colour, after the `220` that ended the clear part (docs/ui.md, "Mailboxes and
+  // transcripts") — and leads to its own packet: a TLS record.
+  const ehlos = transcript.getByRole('button', { name: /^Line \d+: <[-~] EHLO hand\.example — show its packet$/ });
   await expect(ehlos).toHaveCount(2);
+  await expect(ehlos.nth(0)).toHaveText('<- EHLO hand.example');
+  await expect(ehlos.nth(0)).toHaveClass(/\bclear-in\b/);
+  await expect(ehlos.nth(1)).toHaveText('<~ EHLO hand.example');
+  await expect(ehlos.nth(1)).toHaveClass(/\btls-in\b/);
+  await expect(transcript.locator('[data-line]').filter({ hasText: /^-> 220 .*Ready to start TLS/ })).toHaveClass(/\bclear-out\b/);
+  await expect(transcript.locator('[data-line]').filter({ hasText: /^~> 250 / })).toHaveClass(/\btls-out\b/);
   await ehlos.nth(1).click();
   await expect(page.getByRole('tab', { name: 'Packets' })).toHaveAttribute('aria-selected', 'true');
   const selected = page.locator('tbody tr[aria-selected="true"]');

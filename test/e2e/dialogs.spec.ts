@@ -1,7 +1,8 @@
 // The product dialogs as an administrator meets them at 1024×700 (docs/ui.md, "Dialogs, menus and
 // the Rehearse tab"): OK, Cancel and the engine's refusal stay in sight in the tallest dialog, the
 // E-Mail domain field suggests a partner's domain, Add… refuses a domain the table already has,
-// and the Inbound TLS notice names only what the server reads.
+// the Inbound TLS notice names only what the server reads, and a refusal names the field by the
+// label the form shows, never by the request's key.
 import fs from 'node:fs';
 import { test, expect, type Locator, type Page } from '@playwright/test';
 import { openFromList, servePerFile, watchPage } from './serve.ts';
@@ -152,5 +153,66 @@ test('Inbound TLS at level none: the notice names the level alone, not the proto
   await dialog.getByLabel('smtpd_tls_security_level =').selectOption('may');
   await dialog.getByRole('button', { name: 'OK' }).click();
   await expect(ntsol.getByRole('status')).toHaveText(/^smtpd_tls_security_level = may, smtpd_tls_protocols = >=TLSv1\.2: /);
+  expect(problems).toEqual([]);
+});
+
+/** What no refusal in a form may show: the command, the payload, a request's or a schema's key. */
+const KEYS = /payload|saveSecurity|applyAction|setting\.|logon|createAccount|minKeyBits|domainLabel|\blab\.orgs/;
+
+/** The refusal in sight at 1024×700 and 1440×900, light and dark, each screenshot kept; back to 1024×700 light. */
+async function refusalShots(page: Page, refusal: Locator, name: string): Promise<void> {
+  for (const size of [SMALL, { width: 1440, height: 900 }]) {
+    await page.setViewportSize(size);
+    for (const choice of ['light', 'dark'] as const) {
+      await theme(page, choice);
+      await refusal.scrollIntoViewIfNeeded();
+      await expectWhollyInWindow(page, refusal, 'the refusal');
+      await page.screenshot({ path: `test-results/dialogs-refusal-label-${name}-${size.width}x${size.height}-${choice}.png` });
+    }
+  }
+  await page.setViewportSize(SMALL);
+  await theme(page, 'light');
+}
+
+test('a refusal names the field by its label in the dialog and the accounts form, with what was wrong and what is accepted', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'starttls-partner');
+
+  // The IMS dialog (Exchange 5.5): its own words for the domain and the account.
+  const dialog = await fillNtlmEntry(page);
+  await dialog.getByLabel('E-Mail domain').fill('ntsol');
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  const refusal = dialog.getByRole('alert');
+  await expect(refusal).toHaveText('E-Mail domain: expected a domain name such as ntsol.example');
+  await dialog.getByLabel('E-Mail domain').fill('ntsol.example');
+  await dialog.getByLabel('Account').fill('D'.repeat(201));
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(refusal).toHaveText('Account: is too long (at most 200 characters)');
+  await expect(refusal).not.toHaveText(KEYS);
+  await refusalShots(page, refusal, 'ims');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+
+  // The partner's Postfix: the same key is its Next-hop domain.
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  await ntsol.getByRole('button', { name: 'Add a domain to the security table of ntsol.example' }).click();
+  const postfix = page.getByRole('dialog');
+  await postfix.getByLabel('Next-hop domain').fill('intellinet..example');
+  await postfix.getByRole('button', { name: 'OK' }).click();
+  await expect(postfix.getByRole('alert')).toHaveText('Next-hop domain: expected a domain name such as ntsol.example');
+  await postfix.getByRole('button', { name: 'Cancel' }).click();
+  await expect(postfix).toBeHidden();
+
+  // The accounts form: a name of blanks passes the browser's "required" and reaches the engine.
+  await ntsol.getByRole('button', { name: 'New account on ntsol.example' }).click();
+  const form = ntsol.getByRole('form', { name: 'New account on ntsol.example' });
+  await form.getByLabel('NT domain').fill('   ');
+  await form.getByLabel('Account').fill('IMS');
+  await form.getByRole('button', { name: 'Create' }).click();
+  const accountRefusal = ntsol.getByRole('alert');
+  await expect(accountRefusal).toHaveText('NT domain: must not be empty (e.g. INTELLINET)');
+  await expect(accountRefusal).not.toHaveText(KEYS);
+  await refusalShots(page, accountRefusal, 'account');
   expect(problems).toEqual([]);
 });

@@ -149,11 +149,11 @@ test('2. rehearsal in the UI: no inspect esmtp on the ASA, retry now, send by ha
   await expect(page.getByRole('status').filter({ hasText: 'Lab clock now' })).toBeVisible();
   await clock.getByLabel('Advance by').fill('soon');
   await clock.getByRole('button', { name: 'Advance the clock' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'By: expected a duration such as 90s, 15m, 2h or 2d' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'Advance by: expected a duration such as 90s, 15m, 2h or 2d' })).toBeVisible();
   // A bare number is refused, not taken as milliseconds.
   await clock.getByLabel('Advance by').fill('90');
   await clock.getByRole('button', { name: 'Advance the clock' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: '"90" has no unit: say 90s, 15m, 2h or 2d' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'Advance by: "90" has no unit: say 90s, 15m, 2h or 2d' })).toBeVisible();
   await page.setViewportSize(SMALL);
   await page.screenshot({ path: 'test-results/walkthrough-2-rehearse-1024.png' });
   expect(problems).toEqual([]);
@@ -340,7 +340,7 @@ test('9. the place survives a reload; the picker is a course with descriptions; 
   const dialog = page.getByRole('dialog', { name: 'E-Mail Domain security information' });
   await dialog.getByLabel('E-Mail domain').fill('not a domain');
   await dialog.getByRole('button', { name: 'OK' }).click();
-  await expect(dialog.getByRole('alert')).toHaveText(/^Domain: expected a domain name such as ntsol\.example/);
+  await expect(dialog.getByRole('alert')).toHaveText(/^E-Mail domain: expected a domain name such as ntsol\.example/);
   await expect(dialog.getByRole('alert')).not.toContainText('payload');
   await page.screenshot({ path: 'test-results/walkthrough-9-reloaded-1024.png' });
 });

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { startInbound, type InboundServer } from '../../app/mta/inbound.ts';
+import { startInbound, type InboundServer, type ServerLogLine } from '../../app/mta/inbound.ts';
 import { realTimers } from '../../app/base/timers.ts';
 import { createKeyPool, sharedKeyCacheDir } from '../../app/tls/keys.ts';
 import { createLabPki } from '../../app/tls/pki.ts';
@@ -19,6 +19,8 @@ import { ROOT } from '../helpers/cli.ts';
 
 let server: InboundServer;
 let ca: string;
+/** The server's log of every session, as the receiver's view of a transcript reads it. */
+const logged: ServerLogLine[] = [];
 const pkiDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcl-pki-'));
 afterAll(() => fs.rmSync(pkiDir, { recursive: true, force: true }));
 
@@ -30,6 +32,7 @@ beforeAll(async () => {
     hostName: 'mail.ntsol.example', greeting: 'mail.ntsol.example ESMTP', greetingDelayMs: 0, heloRequired: true, timers: realTimers,
     maxSize: 1 << 20, socketTimeoutMs: 10_000, checkRecipient: () => undefined, accept: async () => 'Q1',
     extra: { hideSTARTTLS: false, key: cert.keyPem, cert: cert.chainPem },
+    onLog: (line) => logged.push(line),
   });
 });
 afterAll(() => server?.close());
@@ -65,6 +68,20 @@ describe('STARTTLS and plaintext injection', () => {
     // The first reply inside TLS answers our EHLO (and lists no STARTTLS any more), not the injected RSET.
     expect(reply).toMatch(/^250-mail\.ntsol\.example/);
     expect(reply).not.toContain('STARTTLS');
+  });
+
+  it('the server logs STARTTLS and its 220 in clear, and what it reads and writes after the handshake inside TLS', async () => {
+    const from = logged.length;
+    await firstReplyInsideTls('');
+    const session = logged.slice(from).map((l) => `${l.layer} ${l.dir} ${l.text}`);
+    // RFC 3207 §4: the 220 is the last reply before the handshake; the client's EHLO after it is its first command inside TLS.
+    const at = session.indexOf('clear out 220 Ready to start TLS');
+    expect(at, session.join('\n')).toBeGreaterThan(0);
+    expect(session[at - 1]).toBe('clear in STARTTLS');
+    expect(session.slice(0, at).every((l) => l.startsWith('clear '))).toBe(true);
+    expect(session[at + 1]).toBe('tls in EHLO client.example');
+    expect(session.slice(at + 1).every((l) => l.startsWith('tls '))).toBe(true);
+    expect(session.at(-1)).toMatch(/^tls out 250 /);
   });
 
   it('the server discards a partial line carried across the switch', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byteBreaks, halfRows, identBreaks, nameBreaks } from '../../renderer/lib/format.ts';
+import { byteBreaks, friendly, halfRows, identBreaks, nameBreaks } from '../../renderer/lib/format.ts';
 import { hexRows } from '../../app/capture/hex.ts';
 
 describe('nameBreaks', () => {
@@ -38,5 +38,30 @@ describe('halfRows', () => {
   it('keeps a last row of 8 or fewer bytes as one row', () => {
     expect(halfRows(hexRows(Buffer.from('HELO')))).toEqual([{ offset: 0, hex: '48 45 4c 4f', ascii: 'HELO' }]);
     expect(halfRows([])).toEqual([]);
+  });
+});
+
+describe('friendly: an engine refusal in a form\'s words', () => {
+  // The engine's messages as the API gives them (app/api/contract.ts, describeIssues; app/api/handlers.ts).
+  const IMS = { domain: 'E-Mail domain', 'setting.logon.user': 'Account', 'setting.option': 'Security', minKeyBits: 'Minimum session key (lab addition)' };
+
+  it('names a refused field by the label its form shows, keeping what was wrong and what is accepted', () => {
+    expect(friendly('saveSecurity: payload.domain: expected a domain name such as ntsol.example', IMS)).toBe('E-Mail domain: expected a domain name such as ntsol.example');
+    expect(friendly('saveSecurity: payload.setting.logon.user: is too long (at most 200 characters)', IMS)).toBe('Account: is too long (at most 200 characters)');
+    expect(friendly('saveSecurity: payload.minKeyBits: expected one of 40, 56, 128 (bits of an NTLM session key)', IMS))
+      .toBe('Minimum session key (lab addition): expected one of 40, 56, 128 (bits of an NTLM session key)');
+  });
+
+  it('names every field of a refusal with several issues, a list\'s index left out of the key', () => {
+    expect(friendly('applyAction: payload.createAccount.domain: must not be empty (e.g. INTELLINET); payload.createAccount.user: must not be empty (e.g. DOUG)', {
+      'createAccount.domain': 'NT domain', 'createAccount.user': 'Account',
+    })).toBe('NT domain: must not be empty (e.g. INTELLINET); Account: must not be empty (e.g. DOUG)');
+    expect(friendly('sendMessage: payload.to[1]: expected a mail address such as alice@intellinet.example', { to: 'To' })).toBe('To: expected a mail address such as alice@intellinet.example');
+  });
+
+  it('without a label, words the key\'s last part; a sentence of the engine\'s own keeps its words', () => {
+    expect(friendly('saveSecurity: payload.setting.logon.user: is too long (at most 200 characters)')).toBe('User: is too long (at most 200 characters)');
+    expect(friendly('advanceClock: payload.by: "90" has no unit: say 90s, 15m, 2h or 2d', IMS)).toBe('By: "90" has no unit: say 90s, 15m, 2h or 2d');
+    expect(friendly('enter the password of INTELLINET\\DOUG', IMS)).toBe('Enter the password of INTELLINET\\DOUG');
   });
 });
