@@ -1,19 +1,26 @@
 /**
  * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--pcap DIR]
- * [--export DIR] [--workspace DIR] [--seed N] [--shard I/N] [--firewall-config FILE]`: every scenario headless, one line
- * each, a closing `N passed, N failed`. `--pcap` writes `DIR/<id>.pcapng`; `--export` the key log,
- * messages, transcripts and TLS-RPT reports under `DIR/<id>/`.
+ * [--export DIR] [--workspace DIR] [--seed N] [--shard I/N] [--firewall-config FILE]`:
+ * every scenario headless, one line each, a closing `N passed, N failed`. `--pcap` writes
+ * `DIR/<id>.pcapng`; `--export` the key log, messages, transcripts and TLS-RPT reports under
+ * `DIR/<id>/`.
+ *
+ * A run is a tester's regression suite, so what goes wrong with one scenario is that scenario's
+ * result, in every report, and not the end of the others: a file that does not load is an error
+ * where it stands.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { checksNothing, duplicateIds, expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
-import { runScenario, type ScenarioResult } from '../scenario/run.ts';
-import { htmlReport, jsonReport, junitReport, rerunCommand } from '../scenario/reports.ts';
+import { invalidResult, runScenario, type ScenarioResult } from '../scenario/run.ts';
+import { htmlReport, jsonReport, junitReport, rerunCommand, runCounts } from '../scenario/reports.ts';
 import { exportFiles, exportPcapng } from '../lab/exports.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts';
 import { EXIT, type CliIo } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 import { makeFolders, outputFile, outputFolder } from './paths.ts';
+
+type Valid = Extract<Loaded, { ok: true }>;
 
 function writeReport(file: string, text: string): void {
   makeFolders(path.dirname(path.resolve(file)));
@@ -38,24 +45,28 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (dir !== undefined) outputFolder(flag, dir);
   }
 
-  const { files, errors: missing } = expandScenarioArgs(args.positional);
-  for (const e of missing) io.err(formatError(e));
-  const loaded = files.map((f) => loadScenarioFile(f));
-  const invalid = loaded.filter((l): l is Extract<Loaded, { ok: false }> => !l.ok);
-  for (const l of invalid) for (const e of l.errors) io.err(formatError(e));
-  if (missing.length > 0 && files.length === 0) return EXIT.badInput;
-  const valid = loaded.filter((l): l is Extract<Loaded, { ok: true }> => l.ok);
+  // Every file, in the order given. One that does not load (or a folder with none in it) is said
+  // here, in validate's words, and is an error in the reports where it stands; the others run.
+  const { files, errors: empty } = expandScenarioArgs(args.positional);
+  const loaded: Loaded[] = [...empty.map((e): Loaded => ({ ok: false, file: e.file, errors: [e] })), ...files.map((f) => loadScenarioFile(f))];
+  for (const l of loaded) if (!l.ok) for (const e of l.errors) io.err(formatError(e));
+  if (files.length === 0) return EXIT.badInput;
+  const valid = loaded.filter((l): l is Valid => l.ok);
+  // Two scenarios with one id would share reports, captures and workspaces: neither can be told apart.
   const duplicates = duplicateIds(valid);
   for (const line of duplicates) io.err(line);
-  if (invalid.length > 0 || duplicates.length > 0 || missing.length > 0) return EXIT.badInput;
+  if (duplicates.length > 0) return EXIT.badInput;
   for (const l of valid) if (checksNothing(l.scenario)) io.err(`${l.file}: warning: no expect or checkpoint step, so this scenario passes whatever happens`);
+
   const configFile = stringFlag(args, 'firewall-config');
   if (configFile) {
     const { spec } = readFirewallConfig(configFile, io);
     for (const l of valid) applyFirewallConfig(l.scenario, configFile, spec);
   }
 
-  const mine = shard ? valid.filter((_, i) => i % shard!.count === shard!.index - 1) : valid;
+  const mine = shard ? loaded.filter((_, i) => i % shard.count === shard.index - 1) : loaded;
+  const runnable = mine.filter((l): l is Valid => l.ok);
+
   const results: ScenarioResult[] = [];
   /** Exports that could not be written: said, and exit 1, but the scenario's own result stands. */
   const unwritten: string[] = [];
@@ -66,9 +77,16 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       unwritten.push(`--${flag}: could not write ${target}: ${(error as Error).message}`);
     }
   };
-  for (const [n, l] of mine.entries()) {
-    io.err(`[${n + 1}/${mine.length}] ${l.id}: ${l.scenario.title}`);
-    const pcap = stringFlag(args, 'pcap'), exportDir = stringFlag(args, 'export');
+  const pcap = stringFlag(args, 'pcap'), exportDir = stringFlag(args, 'export');
+  let started = 0;
+  for (const l of mine) {
+    if (!l.ok) {
+      const result = invalidResult(l.file, l.errors);
+      results.push(result);
+      io.out(`ERROR ${result.id} (${result.file}) — ${result.error}`);
+      continue;
+    }
+    io.err(`[${++started}/${runnable.length}] ${l.id}: ${l.scenario.title}`);
     const result = await runScenario(l.file, l.id, l.scenario, {
       seed, workspace: stringFlag(args, 'workspace'),
       beforeStop: async (lab) => {
@@ -87,8 +105,9 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (junit) writeReport(junit, junitReport(results));
   if (json) writeReport(json, jsonReport(seed, results));
   if (html) writeReport(html, htmlReport(results, { firewallConfig: configFile }));
-  const passed = results.filter((r) => r.status === 'passed').length;
-  io.out(`${passed} passed, ${results.length - passed} failed`);
+  io.out(runCounts(results));
   for (const line of unwritten) io.err(`postcard-lab run: ${line}`);
-  return passed === results.length && unwritten.length === 0 ? EXIT.ok : EXIT.failed;
+  // A file that did not load is bad input (2), whatever the others did.
+  if (results.some((r) => r.invalid)) return EXIT.badInput;
+  return results.every((r) => r.status === 'passed') && unwritten.length === 0 ? EXIT.ok : EXIT.failed;
 }

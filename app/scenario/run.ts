@@ -9,6 +9,7 @@ import { checkDuration, checkLabTime, LAB_DURATION } from '../base/clock.ts';
 import { checkExpect } from './expect.ts';
 import { checkPredicate, predicateHolds } from './predicate.ts';
 import { LabError } from '../base/errors.ts';
+import { formatError, type ScenarioError } from './load.ts';
 
 export type StepKind = 'send' | 'action' | 'advance' | 'expect' | 'checkpoint';
 
@@ -25,11 +26,15 @@ export interface ScenarioResult {
   id: string;
   file: string;
   title: string;
+  /** `error`: the lab would not run, a step failed to run, or the file did not load (`invalid`). */
   status: 'passed' | 'failed' | 'error';
   durationMs: number;
   steps: StepResult[];
   error?: string;
-  seed: number;
+  /** The seed the lab ran with; null when no lab ran because the file did not load. */
+  seed: number | null;
+  /** The loader's errors when the file did not load (then no lab ran, and there are no steps). */
+  invalid?: ScenarioError[];
 }
 
 export interface RunOptions {
@@ -93,6 +98,19 @@ export async function runStep(lab: Lab, step: Step): Promise<{ status: StepResul
   return check.ok
     ? { status: 'passed', message: 'solution applied' }
     : { status: 'failed', message: `the solution steps did not make "${c.ask}" true: ${check.hint}` };
+}
+
+/**
+ * A file that did not load, as a result the reports show beside the others: an error whose text is
+ * its first error (`file:line:column: key.path: message`), all of them in `invalid`. It is named as
+ * the loader would have named it, by its file name.
+ */
+export function invalidResult(file: string, errors: ScenarioError[]): ScenarioResult {
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return {
+    id: path.basename(file).replace(/\.ya?ml$/i, ''), file, title: path.basename(file), status: 'error', durationMs: 0, steps: [],
+    seed: null, error: `does not load: ${formatError(errors[0])}${more}`, invalid: errors,
+  };
 }
 
 export async function runScenario(file: string, id: string, scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
