@@ -6,17 +6,18 @@
  * `DIR/<id>/`.
  *
  * A run is a tester's regression suite, so what goes wrong with one scenario is that scenario's
- * result, in every report, and not the end of the others: a file that does not load is an error
- * where it stands.
+ * result, in every report, and not the end of the others: a file that does not load, the scenario
+ * Ctrl+C interrupts.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { checksNothing, duplicateIds, expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
-import { invalidResult, runScenario, type ScenarioResult } from '../scenario/run.ts';
+import { invalidResult, notRun, runScenario, type ScenarioResult } from '../scenario/run.ts';
 import { htmlReport, jsonReport, junitReport, rerunCommand, runCounts } from '../scenario/reports.ts';
 import { exportFiles, exportPcapng } from '../lab/exports.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts';
-import { EXIT, type CliIo } from './io.ts';
+import { EXIT, SIGNAL_EXIT, type CliIo, type StopSignal } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 import { makeFolders, outputFile, outputFolder } from './paths.ts';
 
@@ -35,6 +36,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (args.positional.length === 0) throw new UsageError('run needs at least one scenario file or folder');
   const seed = intFlag(args, 'seed');
   const shard = shardFlag(args);
+  const workspaceFlag = stringFlag(args, 'workspace');
   // Where the reports, captures and workspaces go: checked (and made) before any lab runs.
   for (const flag of ['junit', 'json', 'html']) {
     const file = stringFlag(args, flag);
@@ -67,47 +69,82 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const mine = shard ? loaded.filter((_, i) => i % shard.count === shard.index - 1) : loaded;
   const runnable = mine.filter((l): l is Valid => l.ok);
 
-  const results: ScenarioResult[] = [];
-  /** Exports that could not be written: said, and exit 1, but the scenario's own result stands. */
-  const unwritten: string[] = [];
-  const exporting = async (flag: string, target: string, write: () => unknown) => {
-    try {
-      await write();
-    } catch (error) {
-      unwritten.push(`--${flag}: could not write ${target}: ${(error as Error).message}`);
-    }
-  };
-  const pcap = stringFlag(args, 'pcap'), exportDir = stringFlag(args, 'export');
-  let started = 0;
-  for (const l of mine) {
-    if (!l.ok) {
-      const result = invalidResult(l.file, l.errors);
+  // Ctrl+C or SIGTERM: no scenario starts after it, the one running ends as an error at the step
+  // it was at, and the reports are written with what ran. A second one exits at once.
+  const stop = new AbortController();
+  let interrupted: StopSignal | undefined;
+  /** The run's own workspace when none is given: removed when the run ends, however it ends. */
+  let tempRoot: string | undefined;
+  const written: string[] = [];
+  const removeHandlers = io.onInterrupt?.((signal) => {
+    interrupted = signal;
+    io.err(`postcard-lab run: ${signal}: ending the scenario now running and writing the reports with what ran (a second signal exits at once)`);
+    stop.abort(signal);
+  }, (signal) => {
+    if (tempRoot) fs.rmSync(tempRoot, { recursive: true, force: true });
+    io.err(`postcard-lab run: ${signal} again: exiting at once${written.length ? ` (written: ${written.join(', ')})` : ', no report written'}`);
+  }) ?? (() => {});
+  try {
+    tempRoot = workspaceFlag === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), 'postcard-lab-run-')) : undefined;
+    const results: ScenarioResult[] = [];
+    /** Exports that could not be written: said, and exit 1, but the scenario's own result stands. */
+    const unwritten: string[] = [];
+    const exporting = async (flag: string, target: string, write: () => unknown) => {
+      try {
+        await write();
+      } catch (error) {
+        unwritten.push(`--${flag}: could not write ${target}: ${(error as Error).message}`);
+      }
+    };
+    const pcap = stringFlag(args, 'pcap'), exportDir = stringFlag(args, 'export');
+    let started = 0;
+    for (const l of mine) {
+      if (!l.ok) {
+        const result = invalidResult(l.file, l.errors);
+        results.push(result);
+        io.out(`ERROR ${result.id} (${result.file}) — ${result.error}`);
+        continue;
+      }
+      if (stop.signal.aborted) {
+        results.push(notRun(l.file, l.id, l.scenario, `the run was interrupted by ${interrupted} before this scenario`, seed));
+        io.out(`SKIP ${l.id} (${l.file}) — not run: interrupted by ${interrupted}`);
+        continue;
+      }
+      io.err(`[${++started}/${runnable.length}] ${l.id}: ${l.scenario.title}`);
+      const result = await runScenario(l.file, l.id, l.scenario, {
+        seed, workspace: workspaceFlag ?? tempRoot, signal: stop.signal,
+        beforeStop: async (lab) => {
+          const pcapFile = pcap && path.join(pcap, `${l.id}.pcapng`), exportTo = exportDir && path.join(exportDir, l.id);
+          if (pcapFile) await exporting('pcap', pcapFile, () => exportPcapng(lab, pcapFile));
+          if (exportTo) await exporting('export', exportTo, () => exportFiles(lab, exportTo));
+        },
+        onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },
+      });
+      // A temporary lab goes as soon as it has stopped: a long run does not pile them up.
+      if (tempRoot) fs.rmSync(path.join(tempRoot, l.id), { recursive: true, force: true });
       results.push(result);
-      io.out(`ERROR ${result.id} (${result.file}) — ${result.error}`);
-      continue;
+      const word = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'ERROR';
+      io.out(`${word} ${result.id} (${result.file}) ${result.durationMs} ms${result.error ? ` — ${result.error}` : ''}`);
+      if (result.status !== 'passed') io.err(`    run it again: ${rerunCommand(result, { firewallConfig: configFile })}`);
     }
-    io.err(`[${++started}/${runnable.length}] ${l.id}: ${l.scenario.title}`);
-    const result = await runScenario(l.file, l.id, l.scenario, {
-      seed, workspace: stringFlag(args, 'workspace'),
-      beforeStop: async (lab) => {
-        const pcapFile = pcap && path.join(pcap, `${l.id}.pcapng`), exportTo = exportDir && path.join(exportDir, l.id);
-        if (pcapFile) await exporting('pcap', pcapFile, () => exportPcapng(lab, pcapFile));
-        if (exportTo) await exporting('export', exportTo, () => exportFiles(lab, exportTo));
-      },
-      onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },
-    });
-    results.push(result);
-    const word = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'ERROR';
-    io.out(`${word} ${result.id} (${result.file}) ${result.durationMs} ms${result.error ? ` — ${result.error}` : ''}`);
-    if (result.status !== 'passed') io.err(`    run it again: ${rerunCommand(result, { firewallConfig: configFile })}`);
+    const reports: [string | undefined, () => string][] = [
+      [stringFlag(args, 'junit'), () => junitReport(results)],
+      [stringFlag(args, 'json'), () => jsonReport(seed, results, { interrupted })],
+      [stringFlag(args, 'html'), () => htmlReport(results, { firewallConfig: configFile, interrupted })],
+    ];
+    for (const [file, text] of reports) {
+      if (!file) continue;
+      writeReport(file, text());
+      written.push(file);
+    }
+    io.out(runCounts(results));
+    for (const line of unwritten) io.err(`postcard-lab run: ${line}`);
+    if (interrupted) return SIGNAL_EXIT[interrupted];
+    // A file that did not load is bad input (2), whatever the others did.
+    if (results.some((r) => r.invalid)) return EXIT.badInput;
+    return results.every((r) => r.status === 'passed') && unwritten.length === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    removeHandlers();
+    if (tempRoot) fs.rmSync(tempRoot, { recursive: true, force: true });
   }
-  const junit = stringFlag(args, 'junit'), json = stringFlag(args, 'json'), html = stringFlag(args, 'html');
-  if (junit) writeReport(junit, junitReport(results));
-  if (json) writeReport(json, jsonReport(seed, results));
-  if (html) writeReport(html, htmlReport(results, { firewallConfig: configFile }));
-  io.out(runCounts(results));
-  for (const line of unwritten) io.err(`postcard-lab run: ${line}`);
-  // A file that did not load is bad input (2), whatever the others did.
-  if (results.some((r) => r.invalid)) return EXIT.badInput;
-  return results.every((r) => r.status === 'passed') && unwritten.length === 0 ? EXIT.ok : EXIT.failed;
 }

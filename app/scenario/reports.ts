@@ -5,25 +5,32 @@
 import type { ScenarioResult, StepResult } from './run.ts';
 import { formatError } from './load.ts';
 
+export interface RunFacts {
+  /** The signal that interrupted the run (`SIGINT`, `SIGTERM`); the scenarios after it are `skipped`. */
+  interrupted?: string;
+}
+
 /**
  * How the run went, in the words of the closing line and the HTML title: `N passed, N failed`,
- * then what else there is (`, N invalid`, `, N incomplete`). A scenario in error
+ * then what else there is (`, N invalid`, `, N not run`, `, N incomplete`). A scenario in error
  * counts as failed; one whose file did not load as invalid.
  */
 export function runCounts(results: readonly ReportedScenario[]): string {
   const count = (test: (r: ReportedScenario) => boolean) => results.filter(test).length;
   const extra = [
     [count((r) => r.invalid !== undefined), 'invalid'],
+    [count((r) => r.status === 'skipped'), 'not run'],
     [count((r) => r.status === 'incomplete'), 'incomplete'],
   ] as const;
   return [`${count((r) => r.status === 'passed')} passed`, `${count((r) => (r.status === 'failed' || r.status === 'error') && !r.invalid)} failed`,
     ...extra.filter(([n]) => n > 0).map(([n, word]) => `${n} ${word}`)].join(', ');
 }
 
-export function jsonReport(seed: number | undefined, results: ScenarioResult[]): string {
+export function jsonReport(seed: number | undefined, results: ScenarioResult[], facts: RunFacts = {}): string {
   return `${JSON.stringify({
     version: 1,
     seed: seed ?? null,
+    ...(facts.interrupted ? { interrupted: facts.interrupted } : {}),
     scenarios: results.map((r) => ({
       id: r.id, file: r.file, title: r.title, status: r.status, durationMs: r.durationMs, seed: r.seed,
       ...(r.error ? { error: r.error } : {}),
@@ -40,8 +47,9 @@ const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&g
  * One `<testsuite>` per scenario, one `<testcase>` per `expect` and `checkpoint`: a failed one
  * carries `<failure>`, an error `<error>`, one never run `<skipped>`. A scenario error that no test
  * case carries (the lab would not start, an error in a `send` or `action` step, a file that did
- * not load) is one more test case, `scenario`. The root's counts are the sums of the suites' (CI
- * summaries read the root).
+ * not load) is one more test case, `scenario`; so is a scenario never run that has no test case of
+ * its own, as `<skipped>`, so that CI counts it. The root's counts are the sums of the suites'
+ * (CI summaries read the root).
  */
 export function junitReport(results: ScenarioResult[]): string {
   const totals = { tests: 0, failures: 0, errors: 0, skipped: 0 };
@@ -56,11 +64,13 @@ export function junitReport(results: ScenarioResult[]): string {
     // A file that did not load: the message is its first error, the text all of them, each file:line:column.
     const scenarioError = r.status === 'error' && r.error && !caseError;
     if (scenarioError) body.push(testcase('scenario', `<error message="${xml(r.error!)}">${xml(r.invalid ? r.invalid.map(formatError).join('\n') : r.error!)}</error>`));
+    const scenarioSkipped = r.status === 'skipped' && cases.length === 0;
+    if (scenarioSkipped) body.push(testcase('scenario', `<skipped message="${xml(r.error ?? 'not run')}"/>`));
     const counts = {
       tests: body.length,
       failures: cases.filter((s) => s.status === 'failed').length,
       errors: cases.filter((s) => s.status === 'error').length + (scenarioError ? 1 : 0),
-      skipped: cases.filter((s) => s.status === 'skipped').length,
+      skipped: cases.filter((s) => s.status === 'skipped').length + (scenarioSkipped ? 1 : 0),
     };
     totals.tests += counts.tests;
     totals.failures += counts.failures;
@@ -104,10 +114,10 @@ export function rerunCommand(r: ReportedScenario, options: ReportOptions = {}): 
  * The run for a reader, one self-contained page (no script, no remote content: its CSP allows
  * inline styles only). Failed scenarios (and files that did not load) are listed first, each with
  * its first failing step or error and the command that runs it again with the same seed (or checks
- * it); then every scenario with its file, seed and steps, and a file that did not load with each
- * of its errors.
+ * it); then every scenario with its file, seed and steps, a file that did not load with each of its
+ * errors, and those an interrupted run never started as not run.
  */
-export function htmlReport(results: ReportedScenario[], options: ReportOptions = {}): string {
+export function htmlReport(results: ReportedScenario[], options: ReportOptions & RunFacts = {}): string {
   // Ids are unique among the scenarios that ran, but a file that did not load is named by its file
   // name, which may be another's id: each anchor once.
   const anchors = new Map<ReportedScenario, string>();
@@ -128,15 +138,18 @@ export function htmlReport(results: ReportedScenario[], options: ReportOptions =
   <nav aria-labelledby="failed-title"><h2 id="failed-title">Failed</h2><ul>${failed.map((r) => `
     <li><a href="#${anchor(r)}">${html(r.title)}</a> <code>${html(r.id)}</code>: ${html(firstProblem(r))}</li>`).join('')}
   </ul></nav>`;
+  const notRun = results.filter((r) => r.status === 'skipped').length;
+  const interrupted = options.interrupted ? `
+  <p class="err">The run was interrupted by ${html(options.interrupted)}: the scenario it was running ended as an error${notRun ? `, and ${notRun === 1 ? '1 scenario was' : `${notRun} scenarios were`} not run` : ''}.</p>` : '';
   const rerun = (r: ReportedScenario) => {
     if (r.status === 'passed') return '';
-    const words = r.invalid ? 'Check it' : r.status === 'incomplete' ? 'Run all of it' : 'Run it again';
+    const words = r.invalid ? 'Check it' : r.status === 'incomplete' ? 'Run all of it' : r.status === 'skipped' ? 'Run it' : 'Run it again';
     return `<p class="rerun">${words}: <code>${html(rerunCommand(r, options))}</code></p>`;
   };
   const sections = results.map((r) => `
   <section id="${anchor(r)}" class="${r.status}" aria-labelledby="${anchor(r)}-title">
     <h2 id="${anchor(r)}-title">${html(r.title)}</h2>
-    <p class="meta"><span class="status">${MARKS[r.status]} ${r.invalid ? 'invalid' : r.status}</span> · <code>${html(r.id)}</code>${r.seed === null ? '' : ` · ${r.durationMs} ms · seed ${r.seed}`} · <code>${html(r.file)}</code></p>
+    <p class="meta"><span class="status">${MARKS[r.status]} ${r.invalid ? 'invalid' : r.status}</span> · <code>${html(r.id)}</code>${r.seed === null ? '' : `${r.status === 'skipped' ? '' : ` · ${r.durationMs} ms`} · seed ${r.seed}`} · <code>${html(r.file)}</code></p>
     ${r.invalid ? `<ul class="err">${r.invalid.map((e) => `<li><code>${html(formatError(e))}</code></li>`).join('')}</ul>` : r.error ? `<p class="err">${html(r.error)}</p>` : ''}
     ${rerun(r)}
     <ol>${r.steps.map((s) => `<li class="${s.status}"><span class="mark" aria-hidden="true">${MARKS[s.status]}</span> <b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}${s.status === 'passed' ? '' : ` <span class="word">(${s.status})</span>`}</li>`).join('')}</ol>
@@ -153,14 +166,14 @@ export function htmlReport(results: ReportedScenario[], options: ReportOptions =
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;padding:0 1.5em;color:var(--ink);background:var(--bg)}
 h1{font-size:1.6em}h2{font-size:1.2em;margin:.2em 0}
 section{border-left:4px solid var(--ok);padding:.2em 1em;margin:1.2em 0}
-section.failed,section.error{border-color:var(--bad)}section.incomplete{border-color:var(--muted)}
+section.failed,section.error{border-color:var(--bad)}section.incomplete,section.skipped{border-color:var(--muted)}
 nav{border:1px solid var(--bad);border-radius:6px;padding:.4em 1em;margin:1em 0}
 .meta{color:var(--muted);margin:.2em 0}.status{font-weight:600;color:var(--ok)}
-section.failed .status,section.error .status,li.failed,li.error,.err{color:var(--bad)}section.incomplete .status{color:var(--muted)}
+section.failed .status,section.error .status,li.failed,li.error,.err{color:var(--bad)}section.incomplete .status,section.skipped .status{color:var(--muted)}
 li.skipped{color:var(--muted)}.mark{display:inline-block;width:1.1em;font-weight:700}
 code{background:var(--code);padding:0 .25em;border-radius:3px;overflow-wrap:anywhere}a{color:inherit}
 </style></head>
-<body><h1>Postcard Lab: ${counts}</h1>${summary}${sections}
+<body><h1>Postcard Lab: ${counts}</h1>${interrupted}${summary}${sections}
 </body></html>
 `;
 }
