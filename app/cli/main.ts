@@ -21,7 +21,7 @@ type Command = (argv: string[], io: CliIo) => number | Promise<number>;
 const commands: Record<string, { run: Command; synopsis: string[] }> = {
   run: { run: runCommand, synopsis: [
     'postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE] [--pcap DIR]',
-    '                 [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]',
+    '                 [--export DIR] [--workspace DIR [--resume]] [--seed N] [--shard I/N]',
   ] },
   up: { run: upCommand, synopsis: ['postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE] [--time-scale N] [--firewall-config FILE]'] },
   queue: { run: (argv, io) => import('./queue.ts').then((m) => m.queueCommand(argv, io)), synopsis: ['postcard-lab queue <workspace> [--json] [--all] [--eml ID]'] },

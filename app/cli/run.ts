@@ -1,6 +1,6 @@
 /**
  * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--pcap DIR]
- * [--export DIR] [--workspace DIR] [--seed N] [--shard I/N] [--firewall-config FILE]`:
+ * [--export DIR] [--workspace DIR [--resume]] [--seed N] [--shard I/N] [--firewall-config FILE]`:
  * every scenario headless, one line each, a closing `N passed, N failed`. `--pcap` writes
  * `DIR/<id>.pcapng`; `--export` the key log, messages, transcripts and TLS-RPT reports under
  * `DIR/<id>/`.
@@ -20,6 +20,7 @@ import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts
 import { EXIT, SIGNAL_EXIT, type CliIo, type StopSignal } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
 import { makeFolders, outputFile, outputFolder } from './paths.ts';
+import { workspaceHolds } from './queue.ts';
 
 type Valid = Extract<Loaded, { ok: true }>;
 
@@ -28,15 +29,38 @@ function writeReport(file: string, text: string): void {
   fs.writeFileSync(file, text);
 }
 
+/**
+ * `--workspace DIR` keeps each scenario's lab in `DIR/<id>`. One that already holds a lab's state
+ * would be resumed — its queue, mailboxes and clock — and a regression run must not depend on what
+ * an earlier run left: refused (exit 2) unless `--resume` asks for it, each named on stderr with
+ * what it holds (docs/scenario-format.md, "Reports of postcard-lab run": the decision of 2026-12-08).
+ */
+async function checkWorkspaces(root: string, scenarios: Valid[], resume: boolean, io: CliIo): Promise<void> {
+  const held: { dir: string; holds: string }[] = [];
+  for (const l of scenarios) {
+    const dir = path.join(root, l.id);
+    const holds = await workspaceHolds(dir);
+    if (holds) held.push({ dir, holds });
+  }
+  if (held.length === 0) return;
+  if (resume) {
+    for (const { dir, holds } of held) io.err(`postcard-lab run: --resume: carrying on from the lab in ${dir} (${holds})`);
+    return;
+  }
+  for (const { dir, holds } of held) io.err(`postcard-lab run: --workspace: ${dir} already holds a lab's state (${holds})`);
+  throw new UsageError(`--workspace: a run starts every lab afresh; remove ${held.length === 1 ? 'that workspace' : 'those workspaces'} or give another folder, or add --resume to carry on from ${held.length === 1 ? 'it' : 'them'}`);
+}
+
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
     junit: { type: 'value' }, json: { type: 'value' }, html: { type: 'value' }, pcap: { type: 'value' }, export: { type: 'value' },
-    workspace: { type: 'value' }, seed: { type: 'value' }, shard: { type: 'value' }, 'firewall-config': { type: 'value' },
+    workspace: { type: 'value' }, resume: { type: 'boolean' }, seed: { type: 'value' }, shard: { type: 'value' }, 'firewall-config': { type: 'value' },
   });
   if (args.positional.length === 0) throw new UsageError('run needs at least one scenario file or folder');
   const seed = intFlag(args, 'seed');
   const shard = shardFlag(args);
   const workspaceFlag = stringFlag(args, 'workspace');
+  if (args.flags.has('resume') && workspaceFlag === undefined) throw new UsageError('--resume carries on from the labs kept in --workspace DIR; give --workspace');
   // Where the reports, captures and workspaces go: checked (and made) before any lab runs.
   for (const flag of ['junit', 'json', 'html']) {
     const file = stringFlag(args, flag);
@@ -68,6 +92,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
 
   const mine = shard ? loaded.filter((_, i) => i % shard.count === shard.index - 1) : loaded;
   const runnable = mine.filter((l): l is Valid => l.ok);
+  if (workspaceFlag !== undefined) await checkWorkspaces(path.resolve(workspaceFlag), runnable, args.flags.has('resume'), io);
 
   // Ctrl+C or SIGTERM: no scenario starts after it, the one running ends as an error at the step
   // it was at, and the reports are written with what ran. A second one exits at once.
