@@ -6,8 +6,8 @@
  * `DIR/<id>/`.
  *
  * A run is a tester's regression suite, so what goes wrong with one scenario is that scenario's
- * result, in every report, and not the end of the others: a file that does not load, the scenario
- * Ctrl+C interrupts.
+ * result, in every report, and not the end of the others: a file that does not load, a scenario
+ * without the firewall path `--firewall-config` configures, the scenario Ctrl+C interrupts.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -84,14 +84,24 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   if (duplicates.length > 0) return EXIT.badInput;
   for (const l of valid) if (checksNothing(l.scenario)) io.err(`${l.file}: warning: no expect or checkpoint step, so this scenario passes whatever happens`);
 
+  // The configuration goes to every scenario with a firewall path; the others run as they are. A
+  // list with no firewall path at all is a mistake (the wrong folder, the wrong flag): refused.
   const configFile = stringFlag(args, 'firewall-config');
+  const configured = new Map<Valid, boolean>();
   if (configFile) {
     const { spec } = readFirewallConfig(configFile, io);
-    for (const l of valid) applyFirewallConfig(l.scenario, configFile, spec);
+    for (const l of valid) configured.set(l, applyFirewallConfig(l.scenario, spec));
+    if (valid.length > 0 && ![...configured.values()].some(Boolean)) {
+      throw new UsageError(`--firewall-config ${configFile}: no scenario given has a path via a firewall to configure (${valid.map((l) => l.id).join(', ')})`);
+    }
   }
 
   const mine = shard ? loaded.filter((_, i) => i % shard.count === shard.index - 1) : loaded;
   const runnable = mine.filter((l): l is Valid => l.ok);
+  const unconfigured = runnable.filter((l) => configured.get(l) === false).map((l) => l.id);
+  if (unconfigured.length > 0) {
+    io.err(`postcard-lab run: --firewall-config ${configFile}: not applied to ${unconfigured.length === 1 ? 'a scenario' : `${unconfigured.length} scenarios`} without a firewall path, run unchanged: ${unconfigured.join(', ')}`);
+  }
   if (workspaceFlag !== undefined) await checkWorkspaces(path.resolve(workspaceFlag), runnable, args.flags.has('resume'), io);
 
   // Ctrl+C or SIGTERM: no scenario starts after it, the one running ends as an error at the step
@@ -130,13 +140,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         io.out(`ERROR ${result.id} (${result.file}) — ${result.error}`);
         continue;
       }
+      const fc = configFile ? { firewallConfig: { file: configFile, applied: configured.get(l)! } } : {};
       if (stop.signal.aborted) {
-        results.push(notRun(l.file, l.id, l.scenario, `the run was interrupted by ${interrupted} before this scenario`, seed));
+        results.push({ ...notRun(l.file, l.id, l.scenario, `the run was interrupted by ${interrupted} before this scenario`, seed), ...fc });
         io.out(`SKIP ${l.id} (${l.file}) — not run: interrupted by ${interrupted}`);
         continue;
       }
       io.err(`[${++started}/${runnable.length}] ${l.id}: ${l.scenario.title}`);
-      const result = await runScenario(l.file, l.id, l.scenario, {
+      const result: ScenarioResult = { ...await runScenario(l.file, l.id, l.scenario, {
         seed, workspace: workspaceFlag ?? tempRoot, signal: stop.signal,
         beforeStop: async (lab) => {
           const pcapFile = pcap && path.join(pcap, `${l.id}.pcapng`), exportTo = exportDir && path.join(exportDir, l.id);
@@ -144,18 +155,18 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
           if (exportTo) await exporting('export', exportTo, () => exportFiles(lab, exportTo));
         },
         onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },
-      });
+      }), ...fc };
       // A temporary lab goes as soon as it has stopped: a long run does not pile them up.
       if (tempRoot) fs.rmSync(path.join(tempRoot, l.id), { recursive: true, force: true });
       results.push(result);
       const word = result.status === 'passed' ? 'PASS' : result.status === 'failed' ? 'FAIL' : 'ERROR';
       io.out(`${word} ${result.id} (${result.file}) ${result.durationMs} ms${result.error ? ` — ${result.error}` : ''}`);
-      if (result.status !== 'passed') io.err(`    run it again: ${rerunCommand(result, { firewallConfig: configFile })}`);
+      if (result.status !== 'passed') io.err(`    run it again: ${rerunCommand(result)}`);
     }
     const reports: [string | undefined, () => string][] = [
       [stringFlag(args, 'junit'), () => junitReport(results)],
       [stringFlag(args, 'json'), () => jsonReport(seed, results, { interrupted })],
-      [stringFlag(args, 'html'), () => htmlReport(results, { firewallConfig: configFile, interrupted })],
+      [stringFlag(args, 'html'), () => htmlReport(results, { interrupted })],
     ];
     for (const [file, text] of reports) {
       if (!file) continue;

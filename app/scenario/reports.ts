@@ -26,6 +26,13 @@ export function runCounts(results: readonly ReportedScenario[]): string {
     ...extra.filter(([n]) => n > 0).map(([n, word]) => `${n} ${word}`)].join(', ');
 }
 
+/** What the run's `--firewall-config` did to this scenario, in a sentence; undefined when the run had none. */
+export function firewallNote(r: ReportedScenario): string | undefined {
+  const fc = r.firewallConfig;
+  if (!fc) return undefined;
+  return fc.applied ? `--firewall-config ${fc.file}: applied to every firewall path` : `--firewall-config ${fc.file}: not applied, this scenario has no firewall path (run unchanged)`;
+}
+
 export function jsonReport(seed: number | undefined, results: ScenarioResult[], facts: RunFacts = {}): string {
   return `${JSON.stringify({
     version: 1,
@@ -35,6 +42,7 @@ export function jsonReport(seed: number | undefined, results: ScenarioResult[], 
       id: r.id, file: r.file, title: r.title, status: r.status, durationMs: r.durationMs, seed: r.seed,
       ...(r.error ? { error: r.error } : {}),
       ...(r.invalid ? { invalid: r.invalid.map((e) => ({ line: e.line, column: e.column, path: e.path, message: e.message, text: formatError(e) })) } : {}),
+      ...(r.firewallConfig ? { firewallConfig: r.firewallConfig } : {}),
       steps: r.steps.map((s) => ({ index: s.index, kind: s.kind, status: s.status, message: s.message, name: s.name })),
     })),
   }, null, 2)}\n`;
@@ -76,7 +84,13 @@ export function junitReport(results: ScenarioResult[]): string {
     totals.failures += counts.failures;
     totals.errors += counts.errors;
     totals.skipped += counts.skipped;
-    return `  <testsuite name="${xml(r.id)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${(r.durationMs / 1000).toFixed(3)}" file="${xml(r.file)}">\n${body.join('\n')}\n  </testsuite>`;
+    // The run's firewall configuration, as a property a CI page lists; where it was not applied, a line of output says so.
+    const note = firewallNote(r);
+    const properties = r.firewallConfig
+      ? `    <properties><property name="firewall-config" value="${xml(r.firewallConfig.file)}"/><property name="firewall-config-applied" value="${r.firewallConfig.applied}"/></properties>\n`
+      : '';
+    const out = note && !r.firewallConfig!.applied ? `\n    <system-out>${xml(note)}</system-out>` : '';
+    return `  <testsuite name="${xml(r.id)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${(r.durationMs / 1000).toFixed(3)}" file="${xml(r.file)}">\n${properties}${body.join('\n')}${out}\n  </testsuite>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="postcard-lab" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}">\n${suites.join('\n')}\n</testsuites>\n`;
 }
@@ -85,11 +99,6 @@ const html = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&
 
 /** A file name as a POSIX shell word: bare when it is only safe characters, else single-quoted. */
 const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-export interface ReportOptions {
-  /** The `--firewall-config` file the run applied to every firewall path (part of reproducing it). */
-  firewallConfig?: string;
-}
 
 /**
  * A scenario in the page: a run's result, or a lab exported from the window part way through
@@ -102,12 +111,13 @@ const MARKS: Record<StepResult['status'] | 'incomplete', string> = { passed: '�
 
 /**
  * The command that runs one scenario again as this run did: its file, its seed, the run's firewall
- * configuration. A file that did not load has no run to repeat: the command that checks it.
+ * configuration where it was applied (a scenario without a firewall path alone would refuse it).
+ * A file that did not load has no run to repeat: the command that checks it.
  */
-export function rerunCommand(r: ReportedScenario, options: ReportOptions = {}): string {
+export function rerunCommand(r: ReportedScenario): string {
   if (r.invalid || r.seed === null) return `postcard-lab validate ${shellWord(r.file)}`;
   return ['postcard-lab run', shellWord(r.file), '--seed', String(r.seed),
-    ...(options.firewallConfig ? ['--firewall-config', shellWord(options.firewallConfig)] : [])].join(' ');
+    ...(r.firewallConfig?.applied ? ['--firewall-config', shellWord(r.firewallConfig.file)] : [])].join(' ');
 }
 
 /**
@@ -117,7 +127,7 @@ export function rerunCommand(r: ReportedScenario, options: ReportOptions = {}): 
  * it); then every scenario with its file, seed and steps, a file that did not load with each of its
  * errors, and those an interrupted run never started as not run.
  */
-export function htmlReport(results: ReportedScenario[], options: ReportOptions & RunFacts = {}): string {
+export function htmlReport(results: ReportedScenario[], facts: RunFacts = {}): string {
   // Ids are unique among the scenarios that ran, but a file that did not load is named by its file
   // name, which may be another's id: each anchor once.
   const anchors = new Map<ReportedScenario, string>();
@@ -139,21 +149,25 @@ export function htmlReport(results: ReportedScenario[], options: ReportOptions &
     <li><a href="#${anchor(r)}">${html(r.title)}</a> <code>${html(r.id)}</code>: ${html(firstProblem(r))}</li>`).join('')}
   </ul></nav>`;
   const notRun = results.filter((r) => r.status === 'skipped').length;
-  const interrupted = options.interrupted ? `
-  <p class="err">The run was interrupted by ${html(options.interrupted)}: the scenario it was running ended as an error${notRun ? `, and ${notRun === 1 ? '1 scenario was' : `${notRun} scenarios were`} not run` : ''}.</p>` : '';
+  const interrupted = facts.interrupted ? `
+  <p class="err">The run was interrupted by ${html(facts.interrupted)}: the scenario it was running ended as an error${notRun ? `, and ${notRun === 1 ? '1 scenario was' : `${notRun} scenarios were`} not run` : ''}.</p>` : '';
   const rerun = (r: ReportedScenario) => {
     if (r.status === 'passed') return '';
     const words = r.invalid ? 'Check it' : r.status === 'incomplete' ? 'Run all of it' : r.status === 'skipped' ? 'Run it' : 'Run it again';
-    return `<p class="rerun">${words}: <code>${html(rerunCommand(r, options))}</code></p>`;
+    return `<p class="rerun">${words}: <code>${html(rerunCommand(r))}</code></p>`;
   };
-  const sections = results.map((r) => `
+  const sections = results.map((r) => {
+    const note = firewallNote(r);
+    return `
   <section id="${anchor(r)}" class="${r.status}" aria-labelledby="${anchor(r)}-title">
     <h2 id="${anchor(r)}-title">${html(r.title)}</h2>
     <p class="meta"><span class="status">${MARKS[r.status]} ${r.invalid ? 'invalid' : r.status}</span> · <code>${html(r.id)}</code>${r.seed === null ? '' : `${r.status === 'skipped' ? '' : ` · ${r.durationMs} ms`} · seed ${r.seed}`} · <code>${html(r.file)}</code></p>
+    ${note ? `<p class="meta">${html(note)}</p>` : ''}
     ${r.invalid ? `<ul class="err">${r.invalid.map((e) => `<li><code>${html(formatError(e))}</code></li>`).join('')}</ul>` : r.error ? `<p class="err">${html(r.error)}</p>` : ''}
     ${rerun(r)}
     <ol>${r.steps.map((s) => `<li class="${s.status}"><span class="mark" aria-hidden="true">${MARKS[s.status]}</span> <b>${s.kind}</b> ${html(s.name)} — ${html(s.message)}${s.status === 'passed' ? '' : ` <span class="word">(${s.status})</span>`}</li>`).join('')}</ol>
-  </section>`).join('');
+  </section>`;
+  }).join('');
   const passed = results.filter((r) => r.status === 'passed').length;
   const counts = runCounts(results);
   return `<!doctype html>

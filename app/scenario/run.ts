@@ -36,6 +36,11 @@ export interface ScenarioResult {
   error?: string;
   /** The seed the lab ran with; null when no lab ran because the file did not load. */
   seed: number | null;
+  /**
+   * The `--firewall-config` file of the run, and whether it was applied: a scenario with no
+   * firewall path runs unchanged (and is run again without it).
+   */
+  firewallConfig?: { file: string; applied: boolean };
   /** The loader's errors when the file did not load (then no lab ran, and there are no steps). */
   invalid?: ScenarioError[];
 }
