@@ -100,5 +100,5 @@ export function openResources(): string {
   return [...counts].map(([r, n]) => (n > 1 ? `${r} ×${n}` : r)).join(', ') || 'nothing';
 }
 
-/** Exit codes (docs/lab.md, "Command line"); an interrupted `run` exits with SIGNAL_EXIT's. */
+/** Exit codes (docs/cli.md, "Exit codes"); an interrupted `run` exits with SIGNAL_EXIT's. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;

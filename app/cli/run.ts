@@ -3,7 +3,7 @@
  * [--export DIR] [--workspace DIR [--resume]] [--seed N] [--shard I/N] [--firewall-config FILE]`:
  * every scenario headless, one line each, a closing `N passed, N failed`. `--pcap` writes
  * `DIR/<id>.pcapng`; `--export` the key log, messages, transcripts and TLS-RPT reports under
- * `DIR/<id>/`.
+ * `DIR/<id>/` (docs/cli.md, "`postcard-lab run`").
  *
  * A run is a tester's regression suite, so what goes wrong with one scenario is that scenario's
  * result, in every report, and not the end of the others: a file that does not load, a scenario
@@ -33,7 +33,7 @@ function writeReport(file: string, text: string): void {
  * `--workspace DIR` keeps each scenario's lab in `DIR/<id>`. One that already holds a lab's state
  * would be resumed — its queue, mailboxes and clock — and a regression run must not depend on what
  * an earlier run left: refused (exit 2) unless `--resume` asks for it, each named on stderr with
- * what it holds (docs/scenario-format.md, "Reports of postcard-lab run": the decision of 2026-12-08).
+ * what it holds (docs/cli.md, "`postcard-lab run`"; the decision of 2026-12-08).
  */
 async function checkWorkspaces(root: string, scenarios: Valid[], resume: boolean, io: CliIo): Promise<void> {
   const held: { dir: string; holds: string }[] = [];

@@ -1,5 +1,5 @@
 /**
- * Run reports (docs/scenario-format.md, "Reports of postcard-lab run"): JSON (`version: 1`), JUnit XML (one `<testsuite>` per scenario, one
+ * Run reports (docs/cli.md, "`postcard-lab run`", "Reports"): JSON (`version: 1`), JUnit XML (one `<testsuite>` per scenario, one
  * `<testcase>` per `expect` and `checkpoint`), and a self-contained HTML page for people.
  */
 import type { ScenarioResult, StepResult } from './run.ts';
