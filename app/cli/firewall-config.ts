@@ -38,11 +38,14 @@ export function readFirewallConfig(file: string, io: CliIo, given = '--firewall-
   return { text, parsed, spec: { config: text } };
 }
 
-/** Every `via: firewall` path of the scenario takes the configuration. */
-export function applyFirewallConfig(scenario: Scenario, file: string, spec: { config: string }): void {
+/**
+ * Every `via: firewall` path of the scenario takes the configuration. False when it has none, and
+ * nothing changed: `up` refuses that, `run` runs such a scenario as it is and says so.
+ */
+export function applyFirewallConfig(scenario: Scenario, spec: { config: string }): boolean {
   const paths = scenario.lab.paths.filter((p) => p.via === 'firewall');
-  if (paths.length === 0) throw new UsageError(`--firewall-config ${file}: scenario "${scenario.title}" has no path via a firewall to configure`);
   for (const p of paths) p.firewall = { profile: 'pass', with: {}, before: [], stages: [], ...spec };
+  return paths.length > 0;
 }
 
 export async function firewallCommand(argv: string[], io: CliIo): Promise<number> {

@@ -1,9 +1,23 @@
+/** The signals that ask a command to stop. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** The status a shell gives a process that signal ended, 128 + its number: what an interrupted `run` exits with. */
+export const SIGNAL_EXIT: Record<StopSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
 /** Where CLI commands write: injected so tests can run a command in-process and read its output. */
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   /** Resolves when the user interrupts (SIGINT/SIGTERM) — for `up`. */
   interrupted(): Promise<void>;
+  /**
+   * For `run`, which must not be ended by the first signal: `first` is called at the first SIGINT
+   * or SIGTERM instead; at the next, `second` runs (synchronously: its last chance) and the signal
+   * ends the process at once, as if nothing had caught it (a shell shows 130 or 143). Returns what
+   * takes the handlers off again. Absent where nothing can send a signal (a command run in-process
+   * by a test).
+   */
+  onInterrupt?(first: (signal: StopSignal) => void, second: (signal: StopSignal) => void): () => void;
 }
 
 // A reader that stops early (`postcard-lab policy … | head`) closes the pipe: that is not an error.
@@ -30,6 +44,30 @@ export const processIo: CliIo = {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   }),
+  onInterrupt: (first, second) => {
+    let seen = false;
+    const off = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    };
+    const on = (signal: StopSignal) => {
+      if (!seen) {
+        seen = true;
+        first(signal);
+        return;
+      }
+      second(signal);
+      // The signal again, with no listener left: its default action ends the process there and
+      // then. Not process.exit(), which waits for the threads of Node's pool — and one of them may
+      // be what is stuck (a report written to a pipe nobody reads, a hung network file system).
+      off();
+      process.kill(process.pid, signal);
+    };
+    const onInt = () => on('SIGINT'), onTerm = () => on('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    return off;
+  },
 };
 
 /**
@@ -62,5 +100,5 @@ export function openResources(): string {
   return [...counts].map(([r, n]) => (n > 1 ? `${r} ×${n}` : r)).join(', ') || 'nothing';
 }
 
-/** Exit codes (docs/lab.md, "Command line"). */
+/** Exit codes (docs/cli.md, "Exit codes"); an interrupted `run` exits with SIGNAL_EXIT's. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;

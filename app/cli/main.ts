@@ -1,6 +1,8 @@
 /**
- * `postcard-lab`: the command line (docs/lab.md, "Command line"). Exit codes: 0 all passed, 1 an expectation failed,
- * 2 bad input (unreadable or invalid file, bad flag, duplicate scenario ids).
+ * `postcard-lab`: the command line (docs/cli.md, every command, flag, output and exit code; the
+ * rules in docs/lab.md, "Command line"). Exit codes: 0 all passed, 1 an expectation failed, 2 bad
+ * input (unreadable or invalid file, bad flag, duplicate scenario ids); an interrupted `run` 130
+ * (SIGINT) or 143 (SIGTERM).
  */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,7 @@ type Command = (argv: string[], io: CliIo) => number | Promise<number>;
 const commands: Record<string, { run: Command; synopsis: string[] }> = {
   run: { run: runCommand, synopsis: [
     'postcard-lab run <scenario.yaml|dir>... [--junit FILE] [--json FILE] [--html FILE] [--pcap DIR]',
-    '                 [--export DIR] [--workspace DIR] [--seed N] [--shard I/N]',
+    '                 [--export DIR] [--workspace DIR [--resume]] [--seed N] [--shard I/N] [--firewall-config FILE]',
   ] },
   up: { run: upCommand, synopsis: ['postcard-lab up <scenario.yaml> [--json] [--workspace DIR] [--record FILE] [--time-scale N] [--firewall-config FILE]'] },
   queue: { run: (argv, io) => import('./queue.ts').then((m) => m.queueCommand(argv, io)), synopsis: ['postcard-lab queue <workspace> [--json] [--all] [--eml ID]'] },
@@ -50,10 +52,13 @@ const commands: Record<string, { run: Command; synopsis: string[] }> = {
 };
 
 /** Notes after the synopses, each with the commands it is about (their `--help` shows it too). */
-const NOTES = [{ commands: ['run', 'up'], text: '(run and up also take --firewall-config FILE: a PIX/ASA configuration for every firewall path)' }];
+const NOTES = [{ commands: ['run', 'up'], text: '(--firewall-config FILE of run and up: a PIX/ASA configuration for every firewall path)' }];
+
+/** What the command line itself answers, before any command (`main` below); the last line of the list. */
+const GLOBAL = ['postcard-lab --help | help [COMMAND] | --version', '(every command, flag, output and exit code: docs/cli.md)'];
 
 const usage = (lines: string[]) => ['usage:', ...lines.map((l) => `  ${l}`)].join('\n');
-const USAGE = usage([...Object.values(commands).flatMap((c) => c.synopsis), ...NOTES.map((n) => n.text)]);
+const USAGE = usage([...Object.values(commands).flatMap((c) => c.synopsis), ...NOTES.map((n) => n.text), ...GLOBAL]);
 const usageOf = (name: string) => `${usage([...commands[name].synopsis, ...NOTES.filter((n) => n.commands.includes(name)).map((n) => n.text)])}\n(postcard-lab --help lists every command)`;
 
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';

@@ -49,6 +49,40 @@ function orgsOf(ws: Workspace): string[] {
   }
 }
 
+const counted = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * What a lab's workspace holds, in a few words — its queued messages (not yet delivered or
+ * bounced), finished ones, messages in mailboxes, and the lab clock it would resume at — or
+ * undefined when `root` holds no lab's state (no lab.json, no journal). `run --workspace` says it
+ * before reusing a scenario's workspace. Opened read-only, as this command opens it.
+ */
+export async function workspaceHolds(root: string): Promise<string | undefined> {
+  if (!fs.existsSync(path.join(root, 'lab.json')) && !fs.existsSync(path.join(root, 'orgs'))) return undefined;
+  const ws = new Workspace(root, { readOnly: true });
+  try {
+    let queued = 0, finished = 0, stored = 0;
+    for (const org of orgsOf(ws)) {
+      let journal: Journal;
+      try {
+        journal = ws.journal(org);
+      } catch (error) {
+        return `a journal that cannot be read (${path.join('orgs', org, 'journal.log')}: ${(error as Error).message})`;
+      }
+      for (const { entry } of journal.entries.values()) {
+        if (entry.state === 'delivered' || entry.state === 'bounced') finished++;
+        else queued++;
+      }
+      for (const box of journal.mailboxes.values()) stored += box.size;
+    }
+    const labTime = ws.readJson<{ labTime?: unknown }>('lab.json')?.labTime;
+    const clock = typeof labTime === 'number' && Number.isFinite(new Date(labTime).getTime()) ? `, lab clock at ${new Date(labTime).toISOString()}` : '';
+    return `${counted(queued, 'queued message')}, ${finished} delivered or bounced, ${counted(stored, 'message')} in mailboxes${clock}`;
+  } finally {
+    await ws.close();
+  }
+}
+
 export function queueRows(journal: Journal, org: string, all: boolean): QueueRow[] {
   return [...journal.entries.values()]
     .map(({ entry, body }) => ({ entry: entry as StoredEntry, body }))

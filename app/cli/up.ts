@@ -55,7 +55,9 @@ export async function upCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.badInput;
   }
   const configFile = stringFlag(args, 'firewall-config');
-  if (configFile) applyFirewallConfig(loaded.scenario, configFile, readFirewallConfig(configFile, io).spec);
+  if (configFile && !applyFirewallConfig(loaded.scenario, readFirewallConfig(configFile, io).spec)) {
+    throw new UsageError(`--firewall-config ${configFile}: scenario "${loaded.scenario.title}" has no path via a firewall to configure`);
+  }
   const workspace = path.resolve(workspaceFlag ?? path.join('.lab', loaded.id));
   // No scenario drives the clock here: it follows real time, so retries and bounces happen (issue 18).
   const lab = await createLab(loaded.scenario.lab, { workspace, running: { scale } });

@@ -9,6 +9,7 @@ import { checkDuration, checkLabTime, LAB_DURATION } from '../base/clock.ts';
 import { checkExpect } from './expect.ts';
 import { checkPredicate, predicateHolds } from './predicate.ts';
 import { LabError } from '../base/errors.ts';
+import { formatError, type ScenarioError } from './load.ts';
 
 export type StepKind = 'send' | 'action' | 'advance' | 'expect' | 'checkpoint';
 
@@ -25,11 +26,23 @@ export interface ScenarioResult {
   id: string;
   file: string;
   title: string;
-  status: 'passed' | 'failed' | 'error';
+  /**
+   * `error`: the lab would not run, a step failed to run, or the file did not load (`invalid`);
+   * `skipped`: never started, as a run interrupted before it (its steps are all `skipped`).
+   */
+  status: 'passed' | 'failed' | 'error' | 'skipped';
   durationMs: number;
   steps: StepResult[];
   error?: string;
-  seed: number;
+  /** The seed the lab ran with; null when no lab ran because the file did not load. */
+  seed: number | null;
+  /**
+   * The `--firewall-config` file of the run, and whether it was applied: a scenario with no
+   * firewall path runs unchanged (and is run again without it).
+   */
+  firewallConfig?: { file: string; applied: boolean };
+  /** The loader's errors when the file did not load (then no lab ran, and there are no steps). */
+  invalid?: ScenarioError[];
 }
 
 export interface RunOptions {
@@ -39,6 +52,12 @@ export interface RunOptions {
   onStep?(result: StepResult): void;
   /** Called with the lab before it stops (exports: pcap, transcripts). */
   beforeStop?(lab: Lab): Promise<void> | void;
+  /**
+   * Ends the scenario when aborted (`run` on Ctrl+C): the step it is at stops waiting and is an
+   * error, `interrupted by <reason>`; the steps after it are skipped. Exports still see the lab as
+   * it stands, without waiting for its sessions to close (they are what hung).
+   */
+  signal?: AbortSignal;
 }
 
 export function stepKind(step: Step): StepKind {
@@ -95,17 +114,56 @@ export async function runStep(lab: Lab, step: Step): Promise<{ status: StepResul
     : { status: 'failed', message: `the solution steps did not make "${c.ask}" true: ${check.hint}` };
 }
 
+/** Every step of a scenario as not run, with why (a scenario a run never started). */
+export function skippedSteps(scenario: Scenario, why: string, from = 0): StepResult[] {
+  return scenario.steps.flatMap((step, index) => (index < from ? [] : [{ index, kind: stepKind(step), status: 'skipped' as const, message: `not run: ${why}`, name: stepName(step) }]));
+}
+
+/** The seed a scenario runs with: the run's `--seed`, else the lab's, else 1. */
+export function scenarioSeed(scenario: Scenario, seed?: number): number {
+  return seed ?? scenario.lab.seed ?? 1;
+}
+
+/** A scenario the run never started (it was interrupted before): every step `skipped`, with why. */
+export function notRun(file: string, id: string, scenario: Scenario, why: string, seed?: number): ScenarioResult {
+  return { id, file, title: scenario.title, status: 'skipped', durationMs: 0, steps: skippedSteps(scenario, why), seed: scenarioSeed(scenario, seed) };
+}
+
+/**
+ * A file that did not load, as a result the reports show beside the others: an error whose text is
+ * its first error (`file:line:column: key.path: message`), all of them in `invalid`. It is named as
+ * the loader would have named it, by its file name.
+ */
+export function invalidResult(file: string, errors: ScenarioError[]): ScenarioResult {
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return {
+    id: path.basename(file).replace(/\.ya?ml$/i, ''), file, title: path.basename(file), status: 'error', durationMs: 0, steps: [],
+    seed: null, error: `does not load: ${formatError(errors[0])}${more}`, invalid: errors,
+  };
+}
+
+/** Resolves, with the step's result, once `signal` is aborted (at once if it is already). */
+function interruption(signal: AbortSignal): Promise<{ status: 'error'; message: string }> {
+  const result = () => ({ status: 'error' as const, message: `interrupted by ${String(signal.reason)}` });
+  if (signal.aborted) return Promise.resolve(result());
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(result()), { once: true }));
+}
+
 export async function runScenario(file: string, id: string, scenario: Scenario, options: RunOptions = {}): Promise<ScenarioResult> {
   const started = performance.now();
-  const seed = options.seed ?? scenario.lab.seed ?? 1;
+  const seed = scenarioSeed(scenario, options.seed);
   const result: ScenarioResult = { id, file, title: scenario.title, status: 'passed', durationMs: 0, steps: [], seed };
+  const interrupted = options.signal && interruption(options.signal);
   let lab: Lab | undefined;
   try {
     lab = await createLab(scenario.lab, { seed, workspace: options.workspace ? path.join(options.workspace, id) : undefined });
     for (const [index, step] of scenario.steps.entries()) {
       let r: { status: StepResult['status']; message: string };
       try {
-        r = await runStep(lab, step);
+        // No step starts once the signal has come. A step it cuts short is left behind: its waits
+        // hold no timer that keeps the process (app/base/timers.ts unrefs them), and should it
+        // fail once the lab has stopped, the race has a handler on it, so that is not unhandled.
+        r = await (!interrupted ? runStep(lab, step) : options.signal!.aborted ? interrupted : Promise.race([runStep(lab, step), interrupted]));
       } catch (error) {
         r = { status: 'error', message: (error as Error).message };
       }
@@ -116,16 +174,15 @@ export async function runScenario(file: string, id: string, scenario: Scenario, 
         result.status = 'error';
         result.error = `step ${index + 1} (${stepResult.kind} ${stepResult.name}): ${r.message}`;
         // The steps after it are in the reports too, as not run: a tester sees which checks never ran.
-        for (const [later, rest] of scenario.steps.entries()) {
-          if (later <= index) continue;
-          result.steps.push({ index: later, kind: stepKind(rest), status: 'skipped', message: `not run: step ${index + 1} ended the scenario with an error`, name: stepName(rest) });
-        }
+        const why = options.signal?.aborted ? `the run was interrupted at step ${index + 1}` : `step ${index + 1} ended the scenario with an error`;
+        result.steps.push(...skippedSteps(scenario, why, index + 1));
         break;
       }
       if (r.status === 'failed') result.status = 'failed';
     }
-    // The exports see every session to its end (app/lab/lab.ts, `wireClosed`).
-    if (options.beforeStop) await lab.wireClosed();
+    // The exports see every session to its end (app/lab/lab.ts, `wireClosed`), unless the run was
+    // interrupted: then they show the lab as it stands, at once.
+    if (options.beforeStop && !options.signal?.aborted) await lab.wireClosed();
     await options.beforeStop?.(lab);
   } catch (error) {
     result.status = 'error';

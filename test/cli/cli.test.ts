@@ -323,7 +323,7 @@ describe('postcard-lab usage', () => {
     expect(run.out).toMatch(/^usage:\n {2}postcard-lab run <scenario\.yaml\|dir>\.\.\./);
     expect(run.out).toContain('--shard I/N');
     // The note about --firewall-config names run and up, so it is part of run's answer...
-    expect(run.out).toContain('(run and up also take --firewall-config FILE');
+    expect(run.out).toContain('(--firewall-config FILE of run and up: ');
     expect(run.out).not.toMatch(/postcard-lab (up|grid|bench|serve) /);
     expect(run.out.split('\n').at(-1)).toBe('(postcard-lab --help lists every command)');
     // ...and not of the firewall command's, whose name only appears inside `--firewall-config`.
@@ -331,7 +331,7 @@ describe('postcard-lab usage', () => {
     expect(firewall.code).toBe(0);
     expect(firewall.out).toContain('postcard-lab firewall import <config.txt>');
     expect(firewall.out).toContain('postcard-lab firewall export <profile|scenario.yaml>');
-    expect(firewall.out).not.toContain('run and up also take');
+    expect(firewall.out).not.toContain('of run and up');
     // A command's continuation lines come with it.
     const grid = await cli('grid', '--help');
     expect(grid.out).toContain('[--csv FILE] [--json FILE] [--html FILE] [--export DIR]');

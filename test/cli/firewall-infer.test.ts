@@ -29,6 +29,48 @@ describe('--firewall-config', () => {
     expect(r.out).toMatch(/FAIL pix-mailguard/);
   }, 60_000);
 
+  it('over a folder, configures the scenarios with a firewall path and runs the others unchanged, naming them on stderr and in every report', async () => {
+    const folder = path.join(dir, 'mixed');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(scenario('pix-mailguard.yaml'), path.join(folder, 'pix-mailguard.yaml'));
+    // No firewall path, and an expectation that fails: its rerun hint must run it as it ran, without the configuration.
+    const plain = path.join(folder, 'plain.yaml');
+    fs.writeFileSync(plain, fs.readFileSync(scenario('postcard.yaml'), 'utf8').replace('id: postcard', 'id: plain').replace('outcome: delivered, wire: cleartext', 'outcome: delivered, wire: encrypted'));
+    const config = corpus('02-pix51-mailguard.cfg');
+    const reports = path.join(dir, 'mixed-reports');
+    const r = await cli('run', folder, '--firewall-config', config, '--junit', path.join(reports, 'j.xml'), '--json', path.join(reports, 'j.json'), '--html', path.join(reports, 'j.html'));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^PASS pix-mailguard /m);
+    expect(r.out).toMatch(/^FAIL plain /m);
+    expect(r.err.split('\n').filter((l) => l.includes('not applied'))).toEqual([`postcard-lab run: --firewall-config ${config}: not applied to a scenario without a firewall path, run unchanged: plain`]);
+    expect(r.err.split('\n')).toContain(`    run it again: postcard-lab run ${plain} --seed 7`);
+
+    const junit = fs.readFileSync(path.join(reports, 'j.xml'), 'utf8');
+    const suite = (id: string) => junit.slice(junit.indexOf(`<testsuite name="${id}"`), junit.indexOf('</testsuite>', junit.indexOf(`<testsuite name="${id}"`)));
+    expect(suite('pix-mailguard')).toContain(`<properties><property name="firewall-config" value="${config}"/><property name="firewall-config-applied" value="true"/></properties>`);
+    expect(suite('pix-mailguard')).not.toContain('not applied');
+    expect(suite('plain')).toContain(`<property name="firewall-config-applied" value="false"/>`);
+    expect(suite('plain')).toContain(`<system-out>--firewall-config ${config}: not applied, this scenario has no firewall path (run unchanged)</system-out>`);
+    const json = JSON.parse(fs.readFileSync(path.join(reports, 'j.json'), 'utf8'));
+    expect(json.scenarios.map((s: { id: string; firewallConfig: unknown }) => [s.id, s.firewallConfig])).toEqual([
+      ['pix-mailguard', { file: config, applied: true }], ['plain', { file: config, applied: false }]]);
+    const page = fs.readFileSync(path.join(reports, 'j.html'), 'utf8');
+    expect(page).toContain(`<p class="meta">--firewall-config ${config}: not applied, this scenario has no firewall path (run unchanged)</p>`);
+    expect(page).toContain(`Run it again: <code>postcard-lab run ${plain} --seed 7</code>`);
+
+    // The same configuration on scenarios none of which has a firewall path tests nothing: refused.
+    const none = await cli('run', plain, scenario('cert-expired.yaml'), '--firewall-config', config);
+    expect(none.code).toBe(2);
+    expect(none.out).toBe('');
+    expect(none.err).toContain(`postcard-lab run: --firewall-config ${config}: no scenario given has a path via a firewall to configure (plain, cert-expired)`);
+  }, 60_000);
+
+  it('up refuses a scenario with no firewall path to configure', async () => {
+    const r = await cli('up', scenario('postcard.yaml'), '--firewall-config', corpus('02-pix51-mailguard.cfg'), '--workspace', path.join(dir, 'up-ws'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`postcard-lab up: --firewall-config ${corpus('02-pix51-mailguard.cfg')}: scenario "Email between servers travels like a postcard" has no path via a firewall to configure`);
+  });
+
   it('a configuration with an error is exit 2 naming the line', async () => {
     const bad = path.join(dir, 'bad.cfg');
     fs.writeFileSync(bad, 'hostname x\nfixup protocol smtp 2x5\n');

@@ -13,6 +13,27 @@ export async function cli(...argv: string[]): Promise<{ code: number; out: strin
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+export interface Run {
+  proc: ChildProcessWithoutNullStreams;
+  /** What the process wrote so far (it keeps growing until it exits). */
+  out: () => string;
+  err: () => string;
+  /** Resolves when it has exited: its code, or the signal that ended it, and all it wrote. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
+}
+
+/** `postcard-lab ...argv` as a real child process through the package's bin (`env`: added to this process's). */
+export function cliChild(argv: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const proc = spawn(process.execPath, [BIN, ...argv], { cwd: ROOT, stdio: 'pipe', env: { ...process.env, ...env } });
+  let out = '', err = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) => {
+    proc.on('close', (code, signal) => resolve({ code, signal, out, err }));
+  });
+  return { proc, out: () => out, err: () => err, exited };
+}
+
 export interface Child {
   proc: ChildProcessWithoutNullStreams;
   /** Resolves with the parsed JSON lines up to and including `{"type":"ready"}`. */
