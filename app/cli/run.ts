@@ -2,8 +2,9 @@
  * `postcard-lab run <scenario.yaml|dir>... [--junit F] [--json F] [--html F] [--pcap DIR]
  * [--export DIR] [--workspace DIR [--resume]] [--seed N] [--shard I/N] [--firewall-config FILE]`:
  * every scenario headless, one line each, a closing `N passed, N failed`. `--pcap` writes
- * `DIR/<id>.pcapng`; `--export` the key log, messages, transcripts and TLS-RPT reports under
- * `DIR/<id>/` (docs/cli.md, "`postcard-lab run`").
+ * `DIR/<id>.pcapng`, and `DIR/<id>/<point>.pcapng` for each capture point that saw packets;
+ * `--export` the key log, messages, transcripts and TLS-RPT reports under `DIR/<id>/`
+ * (docs/cli.md, "`postcard-lab run`").
  *
  * A run is a tester's regression suite, so what goes wrong with one scenario is that scenario's
  * result, in every report, and not the end of the others: a file that does not load, a scenario
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { checksNothing, duplicateIds, expandScenarioArgs, formatError, loadScenarioFile, type Loaded } from '../scenario/load.ts';
 import { invalidResult, notRun, runScenario, type ScenarioResult } from '../scenario/run.ts';
 import { htmlReport, jsonReport, junitReport, rerunCommand, runCounts } from '../scenario/reports.ts';
-import { exportFiles, exportPcapng } from '../lab/exports.ts';
+import { exportFiles, exportCaptures } from '../lab/exports.ts';
 import { intFlag, parseArgs, shardFlag, stringFlag, UsageError } from './args.ts';
 import { EXIT, SIGNAL_EXIT, type CliIo, type StopSignal } from './io.ts';
 import { applyFirewallConfig, readFirewallConfig } from './firewall-config.ts';
@@ -150,8 +151,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       const result: ScenarioResult = { ...await runScenario(l.file, l.id, l.scenario, {
         seed, workspace: workspaceFlag ?? tempRoot, signal: stop.signal,
         beforeStop: async (lab) => {
-          const pcapFile = pcap && path.join(pcap, `${l.id}.pcapng`), exportTo = exportDir && path.join(exportDir, l.id);
-          if (pcapFile) await exporting('pcap', pcapFile, () => exportPcapng(lab, pcapFile));
+          const exportTo = exportDir && path.join(exportDir, l.id);
+          if (pcap) await exporting('pcap', path.join(pcap, `${l.id}.pcapng`), () => exportCaptures(lab, pcap, l.id));
           if (exportTo) await exporting('export', exportTo, () => exportFiles(lab, exportTo));
         },
         onStep: (s) => { if (s.status !== 'passed') io.err(`    step ${s.index + 1} ${s.kind} ${s.name}: ${s.status}: ${s.message}`); },

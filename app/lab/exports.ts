@@ -11,7 +11,7 @@ import { writePcapng, exportKeyLog } from '../capture/pcapng.ts';
 import { formatTranscript } from '../mta/transcript.ts';
 
 /** Write the lab's capture as pcapng to `file` (leaks flagged first, so the packet view agrees). */
-export async function exportPcapng(lab: Lab, file: string): Promise<{ bytes: number; packets: number }> {
+export async function exportPcapng(lab: Lab, file: string, point?: string): Promise<{ bytes: number; packets: number }> {
   lab.markLeaks();
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const out = fs.createWriteStream(file);
@@ -19,10 +19,33 @@ export async function exportPcapng(lab: Lab, file: string): Promise<{ bytes: num
     out.on('finish', () => resolve());
     out.on('error', reject);
   });
-  const result = await writePcapng(lab.capture, lab.capture.allKeys(), out);
+  const result = await writePcapng(lab.capture, lab.capture.allKeys(), out, point === undefined ? undefined : { point });
   out.end();
   await done;
   return result;
+}
+
+/** A capture point's id as a file name: `intellinet-ntsol/sent` → `intellinet-ntsol-sent`. */
+export function pointFileName(point: string): string {
+  return point.replace(/[^A-Za-z0-9._-]+/g, '-');
+}
+
+/**
+ * The lab's capture as `<dir>/<id>.pcapng`, every point an interface of its own, and one file per
+ * point that saw packets, `<dir>/<id>/<point>.pcapng`. The same segment seen at two points of a
+ * path is one TCP stream twice in the first file, which Wireshark's TCP analysis reads as
+ * retransmissions; each point's own file opens clean, and two of them are what `infer` takes
+ * (docs/packet-view.md, "Export").
+ */
+export async function exportCaptures(lab: Lab, dir: string, id: string): Promise<string[]> {
+  const files = [path.join(dir, `${id}.pcapng`)];
+  await exportPcapng(lab, files[0]);
+  for (const point of lab.capture.points().filter((p) => p.packets > 0)) {
+    const file = path.join(dir, id, `${pointFileName(point.id)}.pcapng`);
+    await exportPcapng(lab, file, point.id);
+    files.push(file);
+  }
+  return files;
 }
 
 /** One delivery attempt's transcript, both views, as text. */

@@ -32,8 +32,21 @@ beforeAll(async () => {
 });
 
 describe('postcard-lab run --pcap', () => {
-  it('writes one pcapng per scenario', () => {
+  it('writes one pcapng per scenario, and one per capture point that saw packets beside it', () => {
     for (const id of ['postcard', 'starttls-partner', 'ntlm-one-way']) expect(fs.statSync(pcap(id)).size).toBeGreaterThan(1000);
+    // postcard's direct path is one point; its own file is the whole capture of that point.
+    expect(fs.readdirSync(path.join(dir, 'pcap', 'postcard'))).toEqual(['intellinet-ntsol.pcapng']);
+  });
+
+  tsharkTool.it('each point\'s own file opens clean in Wireshark: no retransmissions from copies seen at other points', async () => {
+    const r = await cli('run', path.join(ROOT, 'scenarios', 'pix-mailguard.yaml'), '--pcap', path.join(dir, 'pcap-pix'));
+    expect(r.code, r.err).toBe(0);
+    const perPoint = path.join(dir, 'pcap-pix', 'pix-mailguard');
+    expect(fs.readdirSync(perPoint).sort()).toEqual(['intellinet-ntsol-received.pcapng', 'intellinet-ntsol-sent.pcapng', 'intellinet-ntsol-wire.pcapng']);
+    const flagged = '-Y', filter = 'tcp.analysis.retransmission || tcp.analysis.duplicate_ack';
+    // The file of all three points holds each segment three times: the analysis flags the copies.
+    expect(await tshark('-r', path.join(dir, 'pcap-pix', 'pix-mailguard.pcapng'), flagged, filter)).not.toBe('');
+    for (const file of fs.readdirSync(perPoint)) expect(await tshark('-r', path.join(perPoint, file), flagged, filter), file).toBe('');
   });
 
   tsharkTool.it('plaintext run: tshark decodes every SMTP command and reply code', async () => {
