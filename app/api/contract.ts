@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import { duration, hostName, labAction, securityEntry, sendStep, serverProfile } from '../config/schema.ts';
 import { VOCABULARIES } from '../products/index.ts';
-import type { ConnectionsForm, FormDescription, InboundTlsForm, TlsVersionName } from '../products/types.ts';
+import type { ConnectionsForm, FormDescription, InboundTlsForm, NtSettingsForm, TlsVersionName } from '../products/types.ts';
 import { FIREWALL_NAMES, SECURITY_METHOD_NAMES } from '../grid/axes.ts';
 import type { MailboxItem } from '../mta/mailbox-item.ts';
 import type { HexRow } from '../capture/hex.ts';
@@ -25,7 +25,7 @@ import type { FirewallView } from '../observe/firewall.ts';
 import type { ServerLog } from '../mta/logs/types.ts';
 import type { CertificateReport, TerminalInfo, TerminalTarget } from '../terminal/service.ts';
 
-export type { ConnectionsForm, FormDescription, FormField, InboundTlsForm } from '../products/types.ts';
+export type { ConnectionsForm, FormDescription, FormField, InboundTlsForm, NtSettingsForm } from '../products/types.ts';
 
 const id = z.string().min(1, 'must not be empty').max(200, 'is too long');
 
@@ -314,7 +314,9 @@ export interface OrgView {
   alternates?: Record<string, string[]>;
   /** What the runtime cannot reproduce of the product's TLS (SSL 3, export ciphers), said in the UI. */
   tlsNote?: string;
-  nt?: { domain: string; crypto: string; lmCompatibility: number };
+  nt?: { domain: string; crypto: 'us-128' | 'export-40'; lmCompatibility: number };
+  /** Windows NT's build and LMCompatibilityLevel in NT's words (app/products/windows-nt.ts), when it has `nt`. */
+  ntSettings?: NtSettingsForm;
   external?: string;
   /** The HTTPS host that serves its MTA-STS policy (RFC 8461 §3.2), when it publishes one. */
   mtaSts?: string;

@@ -12,6 +12,7 @@ import type { OrgConfig } from '../config/schema.ts';
 import type { FirewallProfileView, LabEventView, LabSnapshot, MailboxItemView, OrgView, PathView, QueueEntryView, StepResultView, TlsLevelView } from './contract.ts';
 import { alternateHosts, describeEntry, settingView, vocabularyOf } from './security.ts';
 import { product } from '../products/index.ts';
+import { ntSettingsForm } from '../products/windows-nt.ts';
 import { firewallProfileList, pixEhlo } from '../observe/firewall.ts';
 import { tlsLevelNames, tlsLevelSpec } from '../tls/level-table.ts';
 
@@ -64,6 +65,7 @@ function orgConfigView(c: OrgConfig): Omit<OrgView, 'mailboxes' | 'queue'> {
     ...(p.defaultOutbound ? { defaultOutbound: describeEntry(c.profile, { domain: '*', ...p.defaultOutbound }) } : {}),
     ...(p.tls.note ? { tlsNote: p.tls.note } : {}),
     nt: c.nt ? { ...c.nt } : undefined,
+    ...(c.nt ? { ntSettings: ntSettingsForm(p) } : {}),
     external: c.external?.smtp,
     mtaSts: c.mtaSts ? `mta-sts.${c.domain.toLowerCase()}` : undefined,
     hosts: c.hosts.map((h) => ({ name: h.name, address: h.address, certificate: h.certificate, ...(h.accept ? { accept: { ...h.accept } } : {}) })),

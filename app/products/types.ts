@@ -18,6 +18,7 @@
  */
 import type { z } from 'zod';
 import type { TlsLevel } from '../tls/level-table.ts';
+import type { NtCrypto } from '../ntlm/client.ts';
 
 /** A reply as the product words it: code, RFC 3463 enhanced status (when the product sends one) and text. */
 export interface Said {
@@ -208,6 +209,23 @@ export interface InboundTlsForm {
    */
   protocols: { name: string; mandatoryName: string; options: { minVersion: TlsVersionName; value: string }[] };
   /** Said under the settings. */
+  notes: string[];
+}
+
+/**
+ * Windows NT under the mail server (the organisation's `nt:`), in NT's own words: the build
+ * installed, which fixes the NTLM session key's strength, and the registry value
+ * LMCompatibilityLevel. Each build stands for `nt.crypto`, each level for `nt.lmCompatibility`
+ * (app/products/windows-nt.ts).
+ */
+export interface NtSettingsForm {
+  title: string;
+  /** Where each setting lives on the server, and how a change takes effect. */
+  where: string;
+  build: { legend: string; options: { value: NtCrypto; label: string; line: string }[] };
+  /** `name`: the registry value's whole path, as regedt32 shows it. */
+  level: { legend: string; name: string; options: { value: number; sends: string; accepts: string }[] };
+  /** Said under the settings: what the lab applies, and what this organisation's own sender does. */
   notes: string[];
 }
 

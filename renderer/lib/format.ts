@@ -1,5 +1,5 @@
 /** Presentation helpers: lab time, sizes, fail-closed marks (a product's words come from the engine: row.description). */
-import type { HexRowView, SecurityRowView, TlsLevelView } from '../../app/api/contract.ts';
+import type { HexRowView, NtSettingsForm, OrgView, SecurityRowView, TlsLevelView } from '../../app/api/contract.ts';
 
 /** Lab time as `2026-11-28 09:00:05 UTC` (the lab clock is not the wall clock). */
 export function labTime(ms: number | undefined): string {
@@ -56,6 +56,20 @@ export function size(bytes: number): string {
 export function failsClosed(row: SecurityRowView, levels: readonly TlsLevelView[]): boolean {
   if (row.method === 'ntlm') return true;
   return row.method === 'tls' && levels.some((l) => l.name === row.level && l.failsClosed);
+}
+
+/**
+ * What NT build and level a server runs, in the NT dialog's words and one short line (`40-bit
+ * (export) · LMCompatibilityLevel 2`): the organisation card says it beside its NT build… button,
+ * so a trainer sees the state without opening the dialog, whose rows say what each level does.
+ */
+export function ntState(nt: Pick<NonNullable<OrgView['nt']>, 'crypto' | 'lmCompatibility'>, form: NtSettingsForm): string {
+  return `${ntBuild(nt.crypto, form)} · LMCompatibilityLevel ${nt.lmCompatibility}`;
+}
+
+/** A build's name in the NT dialog's words (`128-bit (North America)`), else the scenario's value. */
+export function ntBuild(crypto: string, form: NtSettingsForm): string {
+  return form.build.options.find((o) => o.value === crypto)?.label ?? crypto;
 }
 
 /**

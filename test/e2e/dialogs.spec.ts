@@ -1,12 +1,14 @@
 // The product dialogs as an administrator meets them at 1024×700 (docs/ui.md, "Dialogs, menus and
 // the Rehearse tab"): OK, Cancel and the engine's refusal stay in sight in the tallest dialog, the
 // E-Mail domain field suggests a partner's domain, Add… refuses a domain the table already has,
-// the Inbound TLS notice names only what the server reads, and a refusal names the field by the
-// label the form shows, never by the request's key.
+// the Inbound TLS notice names only what the server reads, a refusal names the field by the
+// label the form shows, never by the request's key, and the NT build dialog changes what the card
+// says and what the next message meets.
 import fs from 'node:fs';
 import { test, expect, type Locator, type Page } from '@playwright/test';
 import { openFromList, servePerFile, watchPage } from './serve.ts';
 import { fillNtlmEntry } from './ims.ts';
+import { axe } from './axe.ts';
 
 const served = servePerFile();
 const SMALL = { width: 1024, height: 700 };
@@ -214,5 +216,89 @@ test('a refusal names the field by its label in the dialog and the accounts form
   await expect(accountRefusal).toHaveText('NT domain: must not be empty (e.g. INTELLINET)');
   await expect(accountRefusal).not.toHaveText(KEYS);
   await refusalShots(page, accountRefusal, 'account');
+  expect(problems).toEqual([]);
+});
+
+test('the NT build dialog: the partner installs the 128-bit build, then refuses NTLMv1 at level 5; the card says each, and the next message meets it', async ({ page }) => {
+  const problems = watchPage(page);
+  await page.setViewportSize(SMALL);
+  await openFromList(page, served().url, 'ntlm-one-way');
+  const steps = page.getByRole('list', { name: 'Steps' }).getByRole('listitem');
+  // The story as told: the learner's entry ("Show me"), then m1 sealed with the export build's 40 bits.
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await page.getByRole('button', { name: 'Show me' }).click();
+  for (const i of [1, 2]) {
+    await page.getByRole('button', { name: 'Next step' }).click();
+    await expect(steps.nth(i)).toHaveAttribute('aria-label', /— passed$/);
+  }
+  const badge = page.locator('svg.topo g.badge-group[data-point="intellinet-ntsol"]');
+  await expect(badge.locator('.detail')).toHaveText('40-bit keys');
+
+  const ntsol = page.getByRole('article', { name: 'ntsol.example' });
+  const line = ntsol.locator('#nt-state-ntsol');
+  await expect(line).toHaveText('40-bit (export) · LMCompatibilityLevel 2');
+  const button = ntsol.getByRole('button', { name: 'NT build of ntsol.example' });
+  const dialog = page.getByRole('dialog', { name: 'Windows NT — encryption build and LMCompatibilityLevel' });
+  await button.click();
+  // It opens on what the server runs now.
+  await expect(dialog.getByRole('radio', { name: /^40-bit \(export\)/ })).toBeChecked();
+  await expect(dialog.getByRole('radio', { name: /^2 sends/ })).toBeChecked();
+  await expect(dialog).toContainText('HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\LMCompatibilityLevel');
+  await expect(dialog).toContainText('"535 ntlm authentication failed"');
+  for (const size of [SMALL, { width: 1440, height: 900 }]) {
+    await page.setViewportSize(size);
+    for (const choice of ['light', 'dark'] as const) {
+      await theme(page, choice);
+      await expectWhollyInWindow(page, dialog.getByRole('button', { name: 'OK' }), `OK at ${size.width}×${size.height}`);
+      await expectWhollyInWindow(page, dialog.getByRole('button', { name: 'Cancel' }), `Cancel at ${size.width}×${size.height}`);
+      await page.screenshot({ path: `test-results/dialogs-nt-build-${size.width}x${size.height}-${choice}.png` });
+      // Its dimmed "sends" column and notes keep their contrast in both themes.
+      if (size === SMALL) await axe(page, `the NT build dialog, ${choice}`);
+    }
+  }
+  await page.setViewportSize(SMALL);
+  await theme(page, 'light');
+
+  // The 128-bit build on the partner: the card says so, and the next message is sealed with 128 bits.
+  await dialog.getByRole('radio', { name: /^128-bit \(North America\)/ }).check();
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(line).toHaveText('128-bit (North America) · LMCompatibilityLevel 2');
+  await expect(ntsol.getByRole('status')).toHaveText('128-bit (North America) build installed on ntsol.example: the next NTLM session takes it.');
+  /** Alice writes to Sean from the Rehearse tab; the message's id as the notice gives it. */
+  const send = async (subject: string): Promise<string> => {
+    await page.getByRole('tab', { name: 'Rehearse' }).click();
+    const compose = page.getByRole('form', { name: 'Compose a message' });
+    await compose.getByLabel('Subject').fill(subject);
+    await compose.getByRole('button', { name: 'Send' }).click();
+    const note = page.getByRole('status').filter({ hasText: /^Message \S+ queued at intellinet/ });
+    await expect(note).toBeVisible();
+    const ref = /^Message (\S+) /.exec((await note.textContent())!)![1];
+    await page.getByRole('tab', { name: 'Topology' }).click();
+    return ref;
+  };
+  const first = await send('After the 128-bit build');
+  await expect(badge.locator('.headline')).toHaveText(`NTLM sealed · ${first}`);
+  await expect(badge.locator('.detail')).toHaveText('128-bit keys');
+
+  // LMCompatibilityLevel 5: the IMS's NTLMv1 response is refused, and the message bounces with the IMS's 535.
+  await button.click();
+  await dialog.getByRole('radio', { name: /^5 sends/ }).check();
+  await dialog.getByRole('button', { name: 'OK' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(line).toHaveText('128-bit (North America) · LMCompatibilityLevel 5');
+  await expect(ntsol.getByRole('status')).toHaveText('LMCompatibilityLevel set to 5 on ntsol.example: the next NTLM session takes it.');
+  for (const choice of ['light', 'dark'] as const) {
+    await theme(page, choice);
+    await line.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `test-results/dialogs-nt-build-card-1024x700-${choice}.png` });
+  }
+  await theme(page, 'light');
+  const second = await send('At level 5');
+  await page.getByRole('tab', { name: 'Queue' }).click();
+  const row = page.getByRole('table', { name: 'Queue entries' }).getByRole('row').filter({ hasText: `message ${second} ` });
+  await expect(row).toContainText('bounced');
+  await expect(row).toContainText('535 ntlm authentication failed');
+  await page.screenshot({ path: 'test-results/dialogs-nt-build-bounced-1024x700.png' });
   expect(problems).toEqual([]);
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { byteBreaks, friendly, halfRows, identBreaks, nameBreaks } from '../../renderer/lib/format.ts';
+import { byteBreaks, friendly, halfRows, identBreaks, nameBreaks, ntState } from '../../renderer/lib/format.ts';
+import { ntSettingsForm } from '../../app/products/windows-nt.ts';
+import { product } from '../../app/products/index.ts';
 import { hexRows } from '../../app/capture/hex.ts';
 
 describe('nameBreaks', () => {
@@ -63,5 +65,14 @@ describe('friendly: an engine refusal in a form\'s words', () => {
     expect(friendly('saveSecurity: payload.setting.logon.user: is too long (at most 200 characters)')).toBe('User: is too long (at most 200 characters)');
     expect(friendly('advanceClock: payload.by: "90" has no unit: say 90s, 15m, 2h or 2d', IMS)).toBe('By: "90" has no unit: say 90s, 15m, 2h or 2d');
     expect(friendly('enter the password of INTELLINET\\DOUG', IMS)).toBe('Enter the password of INTELLINET\\DOUG');
+  });
+});
+
+describe('ntState: the NT build and level an organisation card says', () => {
+  const form = ntSettingsForm(product('exchange-5.5'));
+
+  it('names the build in the dialog\'s words and the registry value with its number, on one short line', () => {
+    expect(ntState({ crypto: 'export-40', lmCompatibility: 2 }, form)).toBe('40-bit (export) · LMCompatibilityLevel 2');
+    expect(ntState({ crypto: 'us-128', lmCompatibility: 5 }, form)).toBe('128-bit (North America) · LMCompatibilityLevel 5');
   });
 });
