@@ -20,6 +20,7 @@ import type { SecurityEntry } from '../config/schema.ts';
 import { NtlmClientSession } from '../ntlm/client.ts';
 import { NtlmServerSession } from '../ntlm/server.ts';
 import { lookupAccount } from './security.ts';
+import { ntlmResponsesOf } from '../products/windows-nt.ts';
 
 /** What a check reads: the lab's servers, nothing else. */
 export interface LabServers {
@@ -61,8 +62,8 @@ function verifyLogon(sender: MailServer, partner: MailServer, logon: { domain: s
   const client = new NtlmClientSession({
     domain: logon.domain, user: logon.user, password: logon.password,
     workstation: sender.config.hosts[0].name.split('.')[0].toUpperCase(),
-    // As app/mta/plans/index.ts: the NT 4.0-era IMS sends NTLMv1 responses, later profiles NTLMv2.
-    responses: sender.config.profile === 'exchange-5.5' ? 'v1' : 'v2',
+    // As app/mta/plans/index.ts: the sender's product and its NT's LMCompatibilityLevel decide.
+    responses: ntlmResponsesOf(sender.product, sender.config.nt),
     crypto: sender.config.nt?.crypto ?? 'us-128', randomBytes: (n) => crypto.randomBytes(n),
   });
   const challenge = server.onNegotiate(client.negotiate());

@@ -16,8 +16,8 @@
  *            and Canada ("North America") and a 40-bit export edition (the US export rules of the
  *            day); the scenarios' `us-128` and `export-40`.
  * The lab applies the "accepts" half of a level to the server's logons (app/ntlm/server.ts,
- * docs/ntlm.md "Who gets in"); what the lab's sender sends is its product's (docs/ntlm.md, "The
- * sender"), and the notes say so rather than let the "sends" half promise it.
+ * docs/ntlm.md "Who gets in") and the "sends" half to its sender as far as NTLMv1 or NTLMv2 goes
+ * (`ntlmResponsesOf`; docs/ntlm.md, "The sender"): a product that sent NTLMv2 anyway keeps doing so.
  */
 import { wire, type NtSettingsForm, type Product } from './types.ts';
 
@@ -35,9 +35,20 @@ const LEVELS: NtSettingsForm['level']['options'] = [
   { value: 5, sends: SENDS_V2, accepts: 'refuses LM and NTLM; accepts NTLMv2 only' },
 ];
 
+/**
+ * The NTLM responses an organisation's sender sends: its product's (the IMS of NT 4.0 sent NTLMv1,
+ * later products NTLMv2), and NTLMv2 only once its NT runs at LMCompatibilityLevel 3 or more
+ * ([W2KRK]: from level 3 NT's clients send NTLMv2 responses only; NT 4.0 SP4 brought both).
+ */
+export function ntlmResponsesOf(p: Pick<Product, 'ntlm'>, nt: { lmCompatibility: number } | undefined): 'v1' | 'v2' {
+  return nt && nt.lmCompatibility >= 3 ? 'v2' : p.ntlm.responses;
+}
+
 /** The NT settings dialog of an organisation whose mail server is `p`. */
 export function ntSettingsForm(p: Product): NtSettingsForm {
-  const responses = p.ntlm.responses === 'v1' ? 'NTLMv1 (NTLM) responses' : 'NTLMv2 responses';
+  const own = p.ntlm.responses === 'v1'
+    ? `This server's mail product (${p.name}) sends what NT's clients do: NTLMv1 (NTLM) responses at levels 0 to 2, NTLMv2 from level 3.`
+    : `This server's mail product (${p.name}) sends NTLMv2 responses at every level.`;
   return {
     title: 'Windows NT — encryption build and LMCompatibilityLevel',
     where: 'the build is the Service Pack edition installed; the level is set in regedt32. NT read both when it restarted; in the lab the next NTLM session takes them',
@@ -53,7 +64,7 @@ export function ntSettingsForm(p: Product): NtSettingsForm {
     level: { legend: 'LAN Manager authentication level (REG_DWORD)', name: 'HKLM\\SYSTEM\\CurrentControlSet\\Control\\Lsa\\LMCompatibilityLevel', options: LEVELS },
     notes: [
       `The lab applies what a level accepts to partners logging on here: a response the level refuses is answered "${wire(p.dialect.replies.authFailed)}", and the partner bounces the message.`,
-      `What a level sends is what NT's own clients do. This server's mail product (${p.name}) sends ${responses} at every level.`,
+      own,
     ],
   };
 }

@@ -61,6 +61,13 @@ describe('the NT build, changed from the window', () => {
     await d.call('applyAction', { org: 'ntsol', setNt: { lmCompatibility: 4 } });
     expect((await handSend(d, 'hand-2')).state).toBe('delivered');
     expect(await lastLink(d)).toMatchObject({ protection: 'sealed', message: 'hand-2' });
+
+    // At level 5 again, the sender's own NT raised to level 3 sends NTLMv2 only, which level 5 takes.
+    await d.call('applyAction', { org: 'ntsol', setNt: { lmCompatibility: 5 } });
+    expect((await handSend(d, 'hand-3')).state).toBe('bounced');
+    await d.call('applyAction', { org: 'intellinet', setNt: { lmCompatibility: 3 } });
+    expect((await handSend(d, 'hand-4')).state).toBe('delivered');
+    expect(await lastLink(d)).toMatchObject({ protection: 'sealed', message: 'hand-4' });
   });
 
   it('a checkpoint whose logon the partner\'s level refuses says so; lowering the level the same way passes it', async () => {
@@ -86,7 +93,7 @@ describe('the NT build, changed from the window', () => {
       ...Array(4).fill('accepts LM, NTLM and NTLMv2'), 'refuses LM; accepts NTLM and NTLMv2', 'refuses LM and NTLM; accepts NTLMv2 only',
     ]);
     expect(form.notes.join('\n')).toContain('"535 ntlm authentication failed"');
-    expect(form.notes.join('\n')).toContain('(exchange-5.5) sends NTLMv1 (NTLM) responses at every level');
+    expect(form.notes.join('\n')).toContain('(exchange-5.5) sends what NT\'s clients do: NTLMv1 (NTLM) responses at levels 0 to 2, NTLMv2 from level 3');
   });
 
   it('an organisation without an NT domain has no dialog and no setNt; a level outside 0–5 is refused as the API refuses any payload', async () => {

@@ -21,6 +21,7 @@ import { sealStream } from '../../ntlm/sealed-stream.ts';
 import { upgradeClient } from '../../tls/session.ts';
 import { tlsLevelSpec } from '../../tls/level-table.ts';
 import { product } from '../../products/index.ts';
+import { ntlmResponsesOf } from '../../products/windows-nt.ts';
 
 /** What a session's plan learned, for the attempt record and the key hand-off. */
 export interface PlanReport {
@@ -68,11 +69,13 @@ export function preparePlan(p: PlanInput): PreparedPlan {
   const tlsKeyLog: string[] = [];
   if (p.security?.method === 'ntlm' && !p.requireTls) {
     // The sender's product decides the era (app/products/): the IMS sends NTLMv1 responses
-    // (MS-NLMP §3.3), AUTH NTLM whether offered or not, and no initial response (KB Q262945).
-    const habits = product(p.sender.profile).ntlm;
+    // (MS-NLMP §3.3) unless its NT's LMCompatibilityLevel asks for NTLMv2, AUTH NTLM whether
+    // offered or not, and no initial response (KB Q262945).
+    const sender = product(p.sender.profile);
+    const habits = sender.ntlm;
     const plan = new NtlmPlan({
       logon: p.security.logon!, workstation: p.sender.hosts[0].name.split('.')[0].toUpperCase(),
-      responses: habits.responses, blindAuth: habits.blindAuth, initialResponse: habits.initialResponse,
+      responses: ntlmResponsesOf(sender, p.sender.nt), blindAuth: habits.blindAuth, initialResponse: habits.initialResponse,
       crypto: p.sender.nt?.crypto ?? 'us-128', minKeyBits: p.security.minKeyBits, peer: p.peer,
       randomBytes: (n) => crypto.randomBytes(n), now: p.now,
     });
