@@ -49,6 +49,9 @@ test('grid: run a slice, every cell as expected, open a cell', async ({ page }) 
   await expect(panel).toContainText('as expected');
   await expect(panel.getByLabel('Sender transcript')).toContainText('<- 250-XXXXXXXA');
   await expect(panel.getByLabel('Receiver transcript')).toContainText('250-STARTTLS');
+  // Coloured by their markers as in the Transcript tab: this session crossed in clear both ways.
+  await expect(panel.getByLabel('Sender transcript').locator('.line.clear-in').first()).toHaveText(/^<- 220 /);
+  await expect(panel.getByLabel('Receiver transcript').locator('.line.clear-out').first()).toHaveText(/^-> 220 /);
   const href = await panel.getByRole('link', { name: /Download this cell's capture/ }).getAttribute('href');
   const pcap = await page.request.get(new URL(href!, served().url).toString());
   expect(pcap.status()).toBe(200);
