@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainPlan } from '../../helpers/plans.ts';
+import { plainPlan } from '../../../app/mta/security.ts';
 import { SmtpClientSession, type ClientCommand } from '../../../app/mta/outbound/client.ts';
 import { ReplyParser, dotStuff, type Reply } from '../../../app/smtp/wire.ts';
 

@@ -1,7 +1,7 @@
 // The socket adapter of an outbound session (app/mta/outbound/connection.ts), against real sockets.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { plainPlan } from '../../helpers/plans.ts';
+import { plainPlan } from '../../../app/mta/security.ts';
 import { SmtpClientSession } from '../../../app/mta/outbound/client.ts';
 import { runClientSession } from '../../../app/mta/outbound/connection.ts';
 import { realTimers } from '../../../app/base/timers.ts';
