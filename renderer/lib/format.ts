@@ -83,9 +83,10 @@ export type FieldLabels = Readonly<Record<string, string>>;
  * An engine refusal in words for the person at the screen: the command name and the payload's key
  * path are for developers (`saveSecurity: payload.domain: expected a domain name …` becomes
  * `E-Mail domain: expected a domain name …` with the dialog's labels, `Domain: …` without). The
- * engine's own sentence is kept as it is.
+ * engine's own sentence is kept as it is, begun with a capital unless its first word is one of
+ * `names` (the lab's organisation ids: `ntsol already has an account …` stays `ntsol`).
  */
-export function friendly(message: string, labels: FieldLabels = {}): string {
+export function friendly(message: string, labels: FieldLabels = {}, names: readonly string[] = []): string {
   const name = (key: string) => {
     const path = key.replace(/\[\d+\]/g, '');
     return labels[path] ?? path.split('.').pop()!.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
@@ -94,5 +95,6 @@ export function friendly(message: string, labels: FieldLabels = {}): string {
     .replace(/^[a-z][A-Za-z]+: (?=payload\b)/, '')
     .replace(/\bpayload\.([A-Za-z0-9_.[\]]+): /g, (_, key: string) => `${name(key)}: `)
     .replace(/\bpayload: /g, '');
+  if (names.includes(text.split(/[\s:]/, 1)[0])) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -84,7 +84,7 @@ export class LabState {
       this.snapshot = await fn();
       return {};
     } catch (error) {
-      return { error: friendly((error as Error).message, labels) };
+      return { error: friendly((error as Error).message, labels, this.snapshot?.orgs.map((o) => o.id)) };
     }
   }
 

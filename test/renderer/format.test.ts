@@ -66,6 +66,13 @@ describe('friendly: an engine refusal in a form\'s words', () => {
     expect(friendly('advanceClock: payload.by: "90" has no unit: say 90s, 15m, 2h or 2d', IMS)).toBe('By: "90" has no unit: say 90s, 15m, 2h or 2d');
     expect(friendly('enter the password of INTELLINET\\DOUG', IMS)).toBe('Enter the password of INTELLINET\\DOUG');
   });
+
+  it('keeps an organisation id that begins the engine\'s sentence as it is written', () => {
+    const refusal = 'ntsol already has an account NTSOL\\DOUG: change its password, enable it, or delete it first';
+    expect(friendly(refusal, {}, ['intellinet', 'ntsol'])).toBe('ntsol already has an account NTSOL\\DOUG: change its password, enable it, or delete it first');
+    expect(friendly('ntsol has no NT domain to change', {}, ['ntsol'])).toBe('ntsol has no NT domain to change');
+    expect(friendly('no organisation ntsol', {}, ['ntsol'])).toBe('No organisation ntsol');
+  });
 });
 
 describe('ntState: the NT build and level an organisation card says', () => {
