@@ -19,7 +19,7 @@ export function mailboxMessages(root: string, org: string, user: string): string
 
 /** Queue entries not yet delivered or bounced. */
 export function pendingEntries(root: string, org: string): QueueEntry[] {
-  return withJournal(root, org, (j) => [...j.entries.values()].map((e) => e.entry as QueueEntry).filter((e) => !isDone(e)));
+  return pendingMessages(root, org).map((m) => m.entry);
 }
 
 /** Every queue entry, finished or not. */

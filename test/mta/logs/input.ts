@@ -34,3 +34,17 @@ export const INPUT: LogInput = {
     ],
   }],
 };
+
+type Attempt = LogInput['outbound'][number]['attempts'][number];
+
+/**
+ * One message from Alice to `to` with a single attempt at 09:00 (no transcript unless given), and
+ * the inbound sessions given: the input of a test about one case.
+ */
+export function oneAttempt(id: string, to: string, attempt: Omit<Attempt, 'at' | 'transcript'> & Partial<Pick<Attempt, 'transcript'>>, inbound: LogInput['inbound'] = []): LogInput {
+  return {
+    ...INPUT,
+    outbound: [{ id, from: 'alice@intellinet.example', to: [to], size: 400, arrivedAt: T0, attempts: [{ at: T0, transcript: [], ...attempt }] }],
+    inbound,
+  };
+}

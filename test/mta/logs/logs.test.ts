@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { logFormatter, logProfiles } from '../../../app/mta/logs/index.ts';
 import { csv, TRACKING_COLUMNS } from '../../../app/mta/logs/exchange-2019.ts';
-import { INPUT } from './input.ts';
+import { INPUT, oneAttempt } from './input.ts';
 
 const TABLE: [profile: string, title: string, lines: string[]][] = [
   ["postfix", "maillog (syslog, mail facility)", [
@@ -87,21 +87,14 @@ describe('server logs per profile', () => {
   });
 
   it('a STARTTLS whose handshake failed is no "TLS connection established", and an MX ruled out before connecting is no "connect to"', () => {
-    const at = Date.parse('2026-11-28T09:00:00Z');
-    const input = {
-      ...INPUT,
-      outbound: [{
-        id: 'E7F8A9', from: 'alice@intellinet.example', to: ['sean@ntsol.example'], size: 400, arrivedAt: at,
-        attempts: [{ at, host: 'mx.mallory.example', address: '203.0.113.66', result: 'next-mx' as const, reason: 'MX host mx.mallory.example does not match the MTA-STS policy of ntsol.example', transcript: [] }],
-      }],
-      inbound: [{
-        conn: 'c9', at, host: 'mail.intellinet.example', client: { host: 'mail.partner.example', ip: '203.0.113.25' },
+    const input = oneAttempt('E7F8A9', 'sean@ntsol.example',
+      { host: 'mx.mallory.example', address: '203.0.113.66', result: 'next-mx', reason: 'MX host mx.mallory.example does not match the MTA-STS policy of ntsol.example' }, [{
+        conn: 'c9', at: Date.parse('2026-11-28T09:00:00Z'), host: 'mail.intellinet.example', client: { host: 'mail.partner.example', ip: '203.0.113.25' },
         lines: [
           { dir: 'out' as const, text: '220 mail.intellinet.example ESMTP' }, { dir: 'in' as const, text: 'EHLO mail.partner.example' }, { dir: 'out' as const, text: '250 mail.intellinet.example' },
           { dir: 'in' as const, text: 'STARTTLS' }, { dir: 'out' as const, text: '220 2.0.0 Ready to start TLS' },
         ],
-      }],
-    };
+      }]);
     const postfix = logFormatter('postfix')(input)[0].lines.map((l) => l.text);
     expect(postfix).toEqual([
       'Nov 28 09:00:00 mail postfix/qmgr[1001]: E7F8A9: from=<alice@intellinet.example>, size=400, nrcpt=1 (queue active)',
@@ -117,15 +110,8 @@ describe('server logs per profile', () => {
   });
 
   it('the IMS log names no outbound connection for an attempt that reached no host (a domain without MX)', () => {
-    const at = Date.parse('2026-11-28T09:00:00Z');
-    const input = {
-      ...INPUT,
-      outbound: [{
-        id: 'INT00004EBD0', from: 'alice@intellinet.example', to: ['bob@elsewhere.example'], size: 400, arrivedAt: at,
-        attempts: [{ at, result: 'bounced' as const, reason: 'Host or domain name not found: elsewhere.example: type=MX: Host not found', transcript: [] }],
-      }],
-      inbound: [],
-    };
+    const input = oneAttempt('INT00004EBD0', 'bob@elsewhere.example',
+      { result: 'bounced', reason: 'Host or domain name not found: elsewhere.example: type=MX: Host not found' });
     const ims = logFormatter('exchange-5.5')(input)[0].lines.map((l) => l.text);
     expect(ims.join('\n')).not.toContain('Outbound connection');
     expect(ims).toContain('11/28/26 09:00:00  SMTP Interface Events   Message INT00004EBD0 returned to sender: Host or domain name not found: elsewhere.example: type=MX: Host not found');
