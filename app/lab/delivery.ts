@@ -22,7 +22,7 @@ import { deferReasons, format } from '../smtp/replies.ts';
 import { plainSession, preparePlan, type PreparedPlan } from '../mta/plans/index.ts';
 import { parseTlsa, type TlsaRecord } from '../tls/dane.ts';
 import { tlsLevelSpec } from '../tls/level-table.ts';
-import { middleboxCause, type CauseTaps } from './middlebox-cause.ts';
+import { hostRefusal, middleboxCause, type CauseTaps } from './middlebox-cause.ts';
 import { LabError } from '../base/errors.ts';
 
 /**
@@ -55,12 +55,6 @@ function tlsaFacts(lab: DeliveryContext, host: string): { zone: 'secure' | 'inse
   const r = lab.dns.tlsa(host);
   const records = r.ok ? r.answers.map((a) => parseTlsa(a)).filter((p) => p.ok).map((p) => (p as { ok: true; record: TlsaRecord }).record) : [];
   return { zone: r.dnssec, records };
-}
-
-/** The relay's record that the host refused the connection onward (app/path/relay.ts), in an MTA's words. */
-function hostRefusal(taps: CauseTaps, conn: string): string | undefined {
-  const refused = taps.ofConn(conn).connections.find((c) => c.closedBy === 'refused' && c.closeReason?.startsWith('connect to '));
-  return refused?.closeReason;
 }
 
 async function runSession(lab: DeliveryContext, server: Sender, entry: QueueEntry, message: Buffer, host: string, peer: string, relay: RelayInfo, prepared: PreparedPlan, onAccepted: () => void, downgraded?: string) {

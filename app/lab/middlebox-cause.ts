@@ -9,6 +9,8 @@
  *   reset by the firewall (asa, inspect esmtp) after EHLO: command line longer than 16 bytes (drop-connection)
  *   the firewall (asa, inspect esmtp) changed the sealed MAIL FROM (not an SMTP line after AUTH: masked);
  *     then mail.ntsol.example[198.51.100.25] closed the connection
+ *
+ * and, with no box at all, when the host refused the connection (`hostRefusal`).
  */
 import type { PathInfo } from './topology.ts';
 import type { Failure, TranscriptLine } from '../mta/outbound/client.ts';
@@ -84,4 +86,13 @@ export function middleboxCause(taps: CauseTaps, path: CausePath | undefined, con
       ? format(middleboxReasons.unreadable, failure.reason.replace(/^.*?: /, ''))
       : format(middleboxReasons.peerClosed, peer);
   return format(middleboxReasons.acted, actorOf(path, acted.mark.stage), acted.mark.action, what, acted.mark.note ?? acted.mark.action, then);
+}
+
+/**
+ * The host itself refused the connection onward: the relay's record of it (app/path/relay.ts), in
+ * an MTA's words (`connect to mx.staging.example[203.0.113.23]:25: Connection refused`). The sender
+ * met the relay, not the host, so it alone saw only its connection dropped before a greeting.
+ */
+export function hostRefusal(taps: CauseTaps, conn: string): string | undefined {
+  return taps.ofConn(conn).connections.find((c) => c.closedBy === 'refused' && c.closeReason?.startsWith('connect to '))?.closeReason;
 }

@@ -1,7 +1,7 @@
 // The middlebox cause reads only a path and the taps (app/lab/middlebox-cause.ts): no lab needed.
 // It names the box from the path's current firewall, so a profile set by hand is the one it blames.
 import { describe, expect, it } from 'vitest';
-import { middleboxCause, type CauseTaps } from '../../app/lab/middlebox-cause.ts';
+import { hostRefusal, middleboxCause, type CauseTaps } from '../../app/lab/middlebox-cause.ts';
 import { buildPaths } from '../../app/lab/topology.ts';
 import { lab as labSchema } from '../../app/config/lab.ts';
 import { parseProfileSpec } from '../../app/path/profiles.ts';
@@ -44,5 +44,15 @@ describe('middleboxCause', () => {
     expect(middleboxCause(taps(reset('esmtp-inspect: x')), path, 'c1', transcript, replied, 'peer')).toBeUndefined();
     const direct = buildPaths(labSchema.parse({ orgs: [org('a'), org('b')] }))[0];
     expect(() => direct.setFirewall(parseProfileSpec('asa'))).toThrow('path a-b is direct: only a firewall path\'s profile can change');
+  });
+});
+
+describe('hostRefusal', () => {
+  it('reads the relay\'s record of a host that refused the connection, and nothing of a stage\'s refusal', () => {
+    const refused = (reason: string): TapConnection => ({ ...reset(reason), closedBy: 'refused' });
+    expect(hostRefusal(taps(refused('connect to mail.b.example[198.51.100.25]:25: Connection refused')), 'c1'))
+      .toBe('connect to mail.b.example[198.51.100.25]:25: Connection refused');
+    expect(hostRefusal(taps(refused('block: the firewall refuses port 25')), 'c1')).toBeUndefined();
+    expect(hostRefusal(taps(reset('esmtp-inspect: x')), 'c1')).toBeUndefined();
   });
 });
